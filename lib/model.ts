@@ -1,0 +1,196 @@
+/**
+ * The dissertation's 1D convolutional network, built with tfjs-layers.
+ *
+ * The builder returns a fresh model each call and does nothing on import.
+ * Defaults reproduce the published architecture exactly (699,073
+ * parameters); options build narrow variants with the same layer sequence so
+ * tests can train on a CPU.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { N_FLUX } from "./spectra.ts";
+
+/** Architecture and optimiser settings of the network. */
+export interface ModelConfig {
+  /** Length of the input spectrum. */
+  inputLength: number;
+  /** Filters of each Conv1D layer (each is followed by MaxPool1D(2)). */
+  convFilters: number[];
+  /** Kernel size of each Conv1D layer. */
+  kernelSizes: number[];
+  /** Units of each hidden Dense layer (ReLU); a linear Dense(1) follows. */
+  denseUnits: number[];
+  /** Activation of every hidden layer. */
+  activation: "relu" | "tanh" | "sigmoid" | "elu" | "selu";
+  /** Learning rate of the Adamax optimiser. */
+  learningRate: number;
+  /** Huber loss threshold δ. */
+  huberDelta: number;
+  /** Seed of the weight initialisers; equal seeds give equal initial weights. */
+  seed: number;
+}
+
+/** The dissertation's architecture and recipe (mission.md, "Model"). */
+export const DISSERTATION_MODEL: Readonly<ModelConfig> = Object.freeze({
+  inputLength: N_FLUX,
+  convFilters: [256, 256, 128, 64],
+  kernelSizes: [5, 5, 3, 2],
+  denseUnits: [256, 256, 128, 64],
+  activation: "relu",
+  learningRate: 0.001,
+  huberDelta: 1,
+  seed: 42,
+});
+
+/** Parameter count of each layer with weights in the dissertation's model, in Keras order. */
+export const DISSERTATION_LAYER_PARAMS: readonly number[] = [
+  1_536,
+  327_936,
+  98_432,
+  16_448,
+  147_712,
+  65_792,
+  32_896,
+  8_256,
+  65,
+];
+
+/** Completes a partial config with the dissertation's values. */
+export function resolveModelConfig(options: Partial<ModelConfig> = {}): ModelConfig {
+  const config = { ...DISSERTATION_MODEL, ...options };
+  if (config.convFilters.length !== config.kernelSizes.length) {
+    throw new RangeError(
+      `convFilters has ${config.convFilters.length} entries but kernelSizes has ${config.kernelSizes.length}`,
+    );
+  }
+  let length = config.inputLength;
+  for (const [i, k] of config.kernelSizes.entries()) {
+    length = Math.floor((length - k + 1) / 2);
+    if (length < 1) {
+      throw new RangeError(
+        `conv block ${i + 1} (kernel ${k}) leaves no samples of an input of ${config.inputLength}`,
+      );
+    }
+  }
+  return config;
+}
+
+/**
+ * Builds and compiles the network: Conv1D → MaxPool1D(2) blocks, Flatten,
+ * Dense ReLU layers, Dense(1) linear; Huber loss, Adamax optimiser, MAE metric.
+ *
+ * @example
+ * ```ts
+ * import { buildModel } from "./model.ts";
+ * import "@tensorflow/tfjs-backend-cpu";
+ * const model = buildModel();
+ * console.assert(model.countParams() === 699_073);
+ * model.dispose();
+ * ```
+ */
+export function buildModel(options: Partial<ModelConfig> = {}): tfl.LayersModel {
+  const config = resolveModelConfig(options);
+  // Each layer gets its own seed so that layers of equal shape differ.
+  let layerSeed = config.seed;
+  const init = () => ({
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: layerSeed++ }),
+    biasInitializer: tfl.initializers.zeros(),
+  });
+  const model = tfl.sequential({ name: "redshift_cnn" });
+  config.convFilters.forEach((filters, i) => {
+    model.add(tfl.layers.conv1d({
+      name: `conv1d_${i + 1}`,
+      ...(i === 0 ? { inputShape: [config.inputLength, 1] } : {}),
+      filters,
+      kernelSize: config.kernelSizes[i],
+      strides: 1,
+      padding: "valid",
+      activation: config.activation,
+      ...init(),
+    }));
+    model.add(tfl.layers.maxPooling1d({ name: `max_pooling1d_${i + 1}`, poolSize: 2, strides: 2 }));
+  });
+  model.add(tfl.layers.flatten({ name: "flatten" }));
+  config.denseUnits.forEach((units, i) => {
+    model.add(
+      tfl.layers.dense({ name: `dense_${i + 1}`, units, activation: config.activation, ...init() }),
+    );
+  });
+  model.add(
+    tfl.layers.dense({ name: `dense_${config.denseUnits.length + 1}`, units: 1, ...init() }),
+  );
+  compileModel(model, config);
+  return model;
+}
+
+/** Compiles `model` with the Huber loss, Adamax and MAE, as the dissertation did. */
+export function compileModel(
+  model: tfl.LayersModel,
+  config: Pick<ModelConfig, "learningRate" | "huberDelta">,
+): void {
+  const delta = config.huberDelta;
+  model.compile({
+    optimizer: tf.train.adamax(config.learningRate),
+    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) =>
+      tf.losses.huberLoss(yTrue, yPred, undefined, delta),
+    metrics: ["mae"],
+  });
+}
+
+/** One row of the architecture table (the dissertation's Table 2). */
+export interface LayerSummary {
+  name: string;
+  type: string;
+  outputShape: (number | null)[];
+  filtersOrUnits: number | null;
+  kernelSize: number | null;
+  params: number;
+}
+
+/** Describes each layer of `model`: type, output shape, filters or units, kernel, parameters. */
+export function summarizeModel(model: tfl.LayersModel): LayerSummary[] {
+  return model.layers.map((layer) => {
+    const cfg = layer.getConfig() as Record<string, unknown>;
+    const kernel = cfg.kernelSize as number | number[] | undefined;
+    return {
+      name: layer.name,
+      type: layer.getClassName(),
+      outputShape: layer.outputShape as (number | null)[],
+      filtersOrUnits: (cfg.filters ?? cfg.units ?? null) as number | null,
+      kernelSize: kernel === undefined ? null : Array.isArray(kernel) ? kernel[0] : kernel,
+      params: layer.countParams(),
+    };
+  });
+}
+
+/**
+ * Sets all weights from arrays in Keras layer order (kernel then bias per
+ * layer). Keras stores Conv1D kernels as [kernel, in, out] and Dense as
+ * [in, out], the same layouts as tfjs, so a Keras model's arrays load unchanged.
+ */
+export function setWeightsFromArrays(
+  model: tfl.LayersModel,
+  arrays: { shape: number[]; values: Float32Array }[],
+): void {
+  const expected = model.getWeights();
+  if (arrays.length !== expected.length) {
+    expected.forEach((w) => w.dispose());
+    throw new RangeError(`expected ${expected.length} weight arrays, got ${arrays.length}`);
+  }
+  const tensors = arrays.map((a, i) => {
+    const want = expected[i].shape;
+    if (a.shape.join() !== want.join() || a.values.length !== expected[i].size) {
+      throw new RangeError(
+        `weight ${i} (${
+          model.weights[i].name
+        }) has shape [${a.shape}] but the model needs [${want}]`,
+      );
+    }
+    return tf.tensor(a.values, want);
+  });
+  expected.forEach((w) => w.dispose());
+  model.setWeights(tensors);
+  tensors.forEach((t) => t.dispose());
+}

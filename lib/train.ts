@@ -1,0 +1,423 @@
+/**
+ * The training loop: seeded, checkpointed, resumable.
+ *
+ * Our own loop rather than `model.fit`, whose shuffle uses `Math.random` and
+ * cannot be seeded, and whose Adamax cannot be saved. The data stays on the
+ * device; each step gathers its batch there, and the loss is summed on the
+ * device and read back only for progress reports and at the end of an epoch.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { Adamax } from "./adamax.ts";
+import { permutation } from "./random.ts";
+import { decodeTensorFile, encodeTensorFile } from "./_tensor_file.ts";
+import { writeFileAtomic } from "./_atomic.ts";
+
+/** Inputs (already scaled, `n × length`, row-major) and target redshifts. */
+export interface XY {
+  x: Float32Array;
+  y: Float32Array;
+}
+
+/** What one epoch did. */
+export interface EpochLog {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean Huber loss over the epoch's training batches. */
+  loss: number;
+  /** Mean absolute error over the epoch's training batches. */
+  mae: number;
+  /** Huber loss on the validation set after the epoch (NaN without one). */
+  valLoss: number;
+  /** MAE on the validation set after the epoch (NaN without one). */
+  valMae: number;
+  /** Learning rate at the epoch's last step. */
+  learningRate: number;
+  /** Wall-clock seconds of the epoch, validation included. */
+  seconds: number;
+}
+
+/** A progress report during an epoch. */
+export interface TrainingProgress {
+  epoch: number;
+  epochs: number;
+  /** Steps done in this epoch. */
+  step: number;
+  /** Steps per epoch. */
+  steps: number;
+  /** Running mean training loss of this epoch. */
+  loss: number;
+  /** Training samples per second since the epoch began. */
+  samplesPerSecond: number;
+  /** Estimated seconds until the last epoch ends. */
+  secondsLeft: number;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  /** Seed of the batch order; epoch e shuffles with a seed derived from (seed, e). */
+  seed: number;
+  /** Constant rate (default 0.001) or a schedule of (epoch, step in epoch, steps per epoch). */
+  learningRate?: number | ((epoch: number, step: number, steps: number) => number);
+  /** Huber threshold δ; default 1. */
+  huberDelta?: number;
+  /** Stop when validation loss has not improved by `minDelta` for `patience` epochs. */
+  earlyStopping?: { patience: number; minDelta?: number; restoreBestWeights?: boolean };
+  /** File written atomically at the end of every epoch; a run resumes from it if it exists. */
+  checkpointPath?: string;
+  /** Report progress every this many steps (each report reads the loss back); default 50. */
+  progressEvery?: number;
+  /** Batch size for validation passes; default 1024. */
+  evalBatchSize?: number;
+  onProgress?: (progress: TrainingProgress) => void | Promise<void>;
+  onEpochEnd?: (log: EpochLog, history: EpochLog[]) => void | Promise<void>;
+}
+
+/** What {@link train} returns. */
+export interface TrainResult {
+  history: EpochLog[];
+  /** Epoch whose weights the model holds at the end (the best one under early stopping). */
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  /** Epochs taken from a checkpoint rather than run now. */
+  resumedEpochs: number;
+}
+
+const CHECKPOINT_VERSION = 1;
+
+/**
+ * Trains `model` on `data.train`, validating on `data.validation` after each epoch.
+ *
+ * With the same seed, data and model initial weights, two runs give the same
+ * history on the same backend; a run resumed from its checkpoint ends where
+ * an uninterrupted one does.
+ */
+export async function train(
+  model: tfl.LayersModel,
+  data: { train: XY; validation?: XY },
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const { epochs, batchSize, seed } = options;
+  const delta = options.huberDelta ?? 1;
+  const progressEvery = options.progressEvery ?? 50;
+  const schedule = typeof options.learningRate === "function"
+    ? options.learningRate
+    : () => (options.learningRate as number | undefined) ?? 0.001;
+  const length = inputLength(model);
+  const nTrain = checkXY(data.train, length, "training");
+  if (data.validation) checkXY(data.validation, length, "validation");
+  if (options.earlyStopping && !data.validation) {
+    throw new Error("early stopping needs validation data");
+  }
+
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = new Adamax(variables);
+  const x = tf.tensor3d(data.train.x, [nTrain, length, 1]);
+  const y = tf.tensor2d(data.train.y, [nTrain, 1]);
+  const lossSum = tf.variable(tf.scalar(0), false);
+  const maeSum = tf.variable(tf.scalar(0), false);
+  const steps = Math.ceil(nTrain / batchSize);
+
+  const history: EpochLog[] = [];
+  const stopping = {
+    best: Infinity,
+    bestEpoch: 0,
+    wait: 0,
+    bestWeights: null as Float32Array[] | null,
+  };
+  const fingerprint = runFingerprint(variables, nTrain, data.validation, options);
+  let resumedEpochs = 0;
+  try {
+    if (options.checkpointPath) {
+      const saved = await readCheckpoint(options.checkpointPath, fingerprint, variables.length);
+      if (saved) {
+        saved.weights.forEach((a, i) => variables[i].assign(tf.tensor(a, variables[i].shape)));
+        optimizer.setState(saved.optimizer);
+        history.push(...saved.history);
+        Object.assign(stopping, saved.stopping);
+        resumedEpochs = history.length;
+      }
+    }
+    let stoppedEarly = stopping.wait >= (options.earlyStopping?.patience ?? Infinity);
+    for (let epoch = history.length + 1; epoch <= epochs && !stoppedEarly; epoch++) {
+      const started = performance.now();
+      const order = tf.tensor1d(Int32Array.from(permutation(nTrain, epochSeed(seed, epoch))), "int32");
+      lossSum.assign(tf.scalar(0));
+      maeSum.assign(tf.scalar(0));
+      let learningRate = NaN;
+      for (let step = 0; step < steps; step++) {
+        const begin = step * batchSize;
+        const size = Math.min(batchSize, nTrain - begin);
+        learningRate = schedule(epoch, step, steps);
+        tf.tidy(() => {
+          const idx = tf.slice(order, begin, size);
+          const xb = tf.gather(x, idx);
+          const yb = tf.gather(y, idx);
+          let prediction: tf.Tensor | null = null;
+          const { value, grads } = tf.variableGrads(() => {
+            // kept: variableGrads frees its intermediates, and the MAE needs it
+            prediction = tf.keep(model.apply(xb, { training: true }) as tf.Tensor);
+            return tf.losses.huberLoss(yb, prediction, undefined, delta) as tf.Scalar;
+          }, variables);
+          optimizer.apply(variables.map((v) => grads[v.name]), learningRate);
+          lossSum.assign(tf.add(lossSum, tf.mul(value, size)));
+          maeSum.assign(tf.add(maeSum, tf.sum(tf.abs(tf.sub(prediction!, yb)))));
+          (prediction as tf.Tensor | null)?.dispose();
+        });
+        const done = step + 1;
+        if (options.onProgress && (done % progressEvery === 0 || done === steps)) {
+          const seconds = (performance.now() - started) / 1000;
+          const rate = (begin + size) / seconds;
+          const remaining = (steps - done) * batchSize + (epochs - epoch) * nTrain;
+          await options.onProgress({
+            epoch,
+            epochs,
+            step: done,
+            steps,
+            loss: (await lossSum.data())[0] / (begin + size),
+            samplesPerSecond: rate,
+            secondsLeft: remaining / rate,
+          });
+        }
+      }
+      order.dispose();
+      const [loss, mae] = [(await lossSum.data())[0] / nTrain, (await maeSum.data())[0] / nTrain];
+      const val = data.validation
+        ? await evaluate(model, data.validation, {
+          batchSize: options.evalBatchSize,
+          huberDelta: delta,
+        })
+        : { loss: NaN, mae: NaN };
+      const log: EpochLog = {
+        epoch,
+        loss,
+        mae,
+        valLoss: val.loss,
+        valMae: val.mae,
+        learningRate,
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.push(log);
+      if (options.earlyStopping) {
+        if (val.loss < stopping.best - (options.earlyStopping.minDelta ?? 0)) {
+          stopping.best = val.loss;
+          stopping.bestEpoch = epoch;
+          stopping.wait = 0;
+          stopping.bestWeights = await readWeights(variables);
+        } else if (++stopping.wait >= options.earlyStopping.patience) {
+          stoppedEarly = true;
+        }
+      }
+      if (options.checkpointPath) {
+        await writeCheckpoint(options.checkpointPath, {
+          fingerprint,
+          history,
+          stopping,
+          weights: await readWeights(variables),
+          optimizer: await optimizer.getState(),
+        });
+      }
+      await options.onEpochEnd?.(log, history);
+    }
+    let bestEpoch = history.length;
+    if (
+      options.earlyStopping && (options.earlyStopping.restoreBestWeights ?? true) &&
+      stopping.bestWeights
+    ) {
+      stopping.bestWeights.forEach((a, i) => variables[i].assign(tf.tensor(a, variables[i].shape)));
+      bestEpoch = stopping.bestEpoch;
+    }
+    return { history, bestEpoch, stoppedEarly, resumedEpochs };
+  } finally {
+    tf.dispose([x, y, lossSum, maeSum]);
+    optimizer.dispose();
+  }
+}
+
+/** Huber loss and MAE of `model` on `data`, computed in batches on the device. */
+export async function evaluate(
+  model: tfl.LayersModel,
+  data: XY,
+  options: { batchSize?: number; huberDelta?: number } = {},
+): Promise<{ loss: number; mae: number }> {
+  const batchSize = options.batchSize ?? 1024;
+  const delta = options.huberDelta ?? 1;
+  const length = inputLength(model);
+  const n = checkXY(data, length, "evaluation");
+  const sums = tf.variable(tf.zeros([2]), false);
+  for (let begin = 0; begin < n; begin += batchSize) {
+    const size = Math.min(batchSize, n - begin);
+    tf.tidy(() => {
+      const xb = tf.tensor3d(data.x.subarray(begin * length, (begin + size) * length), [
+        size,
+        length,
+        1,
+      ]);
+      const yb = tf.tensor2d(data.y.subarray(begin, begin + size), [size, 1]);
+      const prediction = model.apply(xb, { training: false }) as tf.Tensor;
+      const huber = tf.mul(tf.losses.huberLoss(yb, prediction, undefined, delta), size);
+      const abs = tf.sum(tf.abs(tf.sub(prediction, yb)));
+      sums.assign(tf.add(sums, tf.stack([huber, abs])));
+    });
+  }
+  const [loss, abs] = await sums.data();
+  sums.dispose();
+  return { loss: loss / n, mae: abs / n };
+}
+
+/** Predicted redshift of each row of `x` (scaled, `n × length`), in batches. */
+export async function predict(
+  model: tfl.LayersModel,
+  x: Float32Array,
+  options: { batchSize?: number } = {},
+): Promise<Float32Array> {
+  const batchSize = options.batchSize ?? 1024;
+  const length = inputLength(model);
+  const n = x.length / length;
+  if (!Number.isInteger(n)) throw new RangeError(`${x.length} values are not rows of ${length}`);
+  const out = new Float32Array(n);
+  for (let begin = 0; begin < n; begin += batchSize) {
+    const size = Math.min(batchSize, n - begin);
+    const prediction = tf.tidy(() =>
+      model.apply(
+        tf.tensor3d(x.subarray(begin * length, (begin + size) * length), [size, length, 1]),
+        { training: false },
+      ) as tf.Tensor
+    );
+    out.set(await prediction.data() as Float32Array, begin);
+    prediction.dispose();
+  }
+  return out;
+}
+
+/** Seed of epoch `epoch`'s shuffle: a hash of (seed, epoch), so resumed runs shuffle alike. */
+export function epochSeed(seed: number, epoch: number): number {
+  let h = Math.imul((seed >>> 0) ^ 0x85ebca6b, 0xc2b2ae35) ^ Math.imul(epoch, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  return (h ^ (h >>> 12)) >>> 0;
+}
+
+function inputLength(model: tfl.LayersModel): number {
+  const shape = model.inputs[0].shape;
+  return shape[1] as number;
+}
+
+function checkXY(data: XY, length: number, what: string): number {
+  const n = data.y.length;
+  if (n === 0) throw new RangeError(`no ${what} rows`);
+  if (data.x.length !== n * length) {
+    throw new RangeError(
+      `${what} inputs hold ${data.x.length} values; ${n} targets × ${length} samples need ${
+        n * length
+      }`,
+    );
+  }
+  return n;
+}
+
+async function readWeights(variables: tf.Variable[]): Promise<Float32Array[]> {
+  return await Promise.all(variables.map((v) => v.data() as Promise<Float32Array>));
+}
+
+function runFingerprint(
+  variables: tf.Variable[],
+  nTrain: number,
+  validation: XY | undefined,
+  options: TrainOptions,
+): string {
+  return JSON.stringify({
+    shapes: variables.map((v) => v.shape),
+    nTrain,
+    nValidation: validation?.y.length ?? 0,
+    batchSize: options.batchSize,
+    seed: options.seed,
+    learningRate: typeof options.learningRate === "function"
+      ? options.learningRate.toString()
+      : options.learningRate ?? 0.001,
+    huberDelta: options.huberDelta ?? 1,
+    earlyStopping: options.earlyStopping ?? null,
+  });
+}
+
+interface Checkpoint {
+  fingerprint: string;
+  history: EpochLog[];
+  stopping: { best: number; bestEpoch: number; wait: number; bestWeights: Float32Array[] | null };
+  weights: Float32Array[];
+  optimizer: { step: number; firstMoments: Float32Array[]; infNorms: Float32Array[] };
+}
+
+async function writeCheckpoint(path: string, c: Checkpoint): Promise<void> {
+  const best = c.stopping.bestWeights ?? [];
+  const header = {
+    version: CHECKPOINT_VERSION,
+    fingerprint: c.fingerprint,
+    history: c.history,
+    stopping: { best: c.stopping.best, bestEpoch: c.stopping.bestEpoch, wait: c.stopping.wait },
+    optimizerStep: c.optimizer.step,
+    groups: [
+      c.weights.length,
+      c.optimizer.firstMoments.length,
+      c.optimizer.infNorms.length,
+      best.length,
+    ],
+  };
+  const arrays = [...c.weights, ...c.optimizer.firstMoments, ...c.optimizer.infNorms, ...best];
+  await writeFileAtomic(path, encodeTensorFile(header, arrays));
+}
+
+async function readCheckpoint(
+  path: string,
+  fingerprint: string,
+  nWeights: number,
+): Promise<Checkpoint | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  let decoded;
+  try {
+    decoded = decodeTensorFile(bytes);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}; delete it to start afresh`);
+  }
+  const h = decoded.header as Record<string, unknown> & { groups: number[] };
+  if (h.version !== CHECKPOINT_VERSION) {
+    throw new Error(`${path}: checkpoint version ${h.version}, expected ${CHECKPOINT_VERSION}`);
+  }
+  if (h.fingerprint !== fingerprint) {
+    throw new Error(
+      `${path} was written by a different run (model, data sizes or options differ); ` +
+        "delete it or choose another checkpoint path",
+    );
+  }
+  const [nw, nm, nu] = h.groups;
+  if (nw !== nWeights || nm !== nWeights || nu !== nWeights) {
+    throw new Error(`${path}: checkpoint holds ${nw} weights, the model has ${nWeights}`);
+  }
+  const a = decoded.arrays;
+  const stopping = h.stopping as { best: number | null; bestEpoch: number; wait: number };
+  return {
+    fingerprint,
+    history: h.history as EpochLog[],
+    stopping: {
+      best: stopping.best ?? Infinity, // JSON turns Infinity into null
+      bestEpoch: stopping.bestEpoch,
+      wait: stopping.wait,
+      bestWeights: h.groups[3] ? a.slice(3 * nw) : null,
+    },
+    weights: a.slice(0, nw),
+    optimizer: {
+      step: h.optimizerStep as number,
+      firstMoments: a.slice(nw, 2 * nw),
+      infNorms: a.slice(2 * nw, 3 * nw),
+    },
+  };
+}
