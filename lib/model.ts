@@ -174,14 +174,15 @@ export function setWeightsFromArrays(
   model: tfl.LayersModel,
   arrays: { shape: number[]; values: Float32Array }[],
 ): void {
-  const expected = model.getWeights();
+  // model.weights, not getWeights(): the latter returns the live variables.
+  const expected = model.weights;
   if (arrays.length !== expected.length) {
-    expected.forEach((w) => w.dispose());
     throw new RangeError(`expected ${expected.length} weight arrays, got ${arrays.length}`);
   }
   const tensors = arrays.map((a, i) => {
-    const want = expected[i].shape;
-    if (a.shape.join() !== want.join() || a.values.length !== expected[i].size) {
+    const want = expected[i].shape as number[];
+    const size = want.reduce((p, d) => p * d, 1);
+    if (a.shape.join() !== want.join() || a.values.length !== size) {
       throw new RangeError(
         `weight ${i} (${
           model.weights[i].name
@@ -190,7 +191,6 @@ export function setWeightsFromArrays(
     }
     return tf.tensor(a.values, want);
   });
-  expected.forEach((w) => w.dispose());
   model.setWeights(tensors);
   tensors.forEach((t) => t.dispose());
 }

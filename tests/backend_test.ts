@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { BACKEND_ENV, formatBackendReport, selectBackend } from "../lib/backend.ts";
+
+Deno.test("selectBackend() uses the CPU when asked and says so", async () => {
+  const report = await selectBackend({ backend: "cpu" });
+  assert.equal(tf.getBackend(), "cpu");
+  assert.deepEqual(report, {
+    backend: "cpu",
+    adapter: null,
+    isFallbackAdapter: false,
+    reason: "requested by option",
+  });
+  assert.equal(formatBackendReport(report), "cpu, requested by option");
+});
+
+Deno.test("selectBackend() follows the environment variable, and an option overrides it", async () => {
+  Deno.env.set(BACKEND_ENV, "cpu");
+  try {
+    const report = await selectBackend();
+    assert.equal(report.backend, "cpu");
+    assert.equal(report.reason, `requested by ${BACKEND_ENV}`);
+    Deno.env.set(BACKEND_ENV, "tpu");
+    await assert.rejects(selectBackend(), /REDSHIFT_BACKEND=tpu: expected "webgpu" or "cpu"/);
+    assert.equal((await selectBackend({ backend: "cpu" })).reason, "requested by option");
+  } finally {
+    Deno.env.delete(BACKEND_ENV);
+  }
+});
+
+Deno.test("selectBackend() picks WebGPU exactly when an adapter exists", async () => {
+  const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
+  const report = await selectBackend();
+  if (adapter) {
+    assert.equal(report.backend, "webgpu");
+    assert.ok(report.adapter && report.adapter.length > 0);
+  } else {
+    assert.equal(report.backend, "cpu");
+    await assert.rejects(selectBackend({ backend: "webgpu" }), /no adapter is available/);
+  }
+  await selectBackend({ backend: "cpu" });
+});

@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { selectBackend } from "../lib/backend.ts";
+import { buildModel } from "../lib/model.ts";
+import { evaluate, predict, train, type TrainingProgress } from "../lib/train.ts";
+import { bumpData, NARROW } from "./_toy_data.ts";
+
+await selectBackend({ backend: "cpu" });
+
+const trainSet = bumpData(240, 1);
+const validation = bumpData(80, 2);
+const weightsOf = (m: ReturnType<typeof buildModel>) =>
+  m.getWeights().map((t) => [...t.dataSync()]);
+
+Deno.test("train() lowers validation loss well below its start, identically for equal seeds", async () => {
+  const run = async () => {
+    const model = buildModel({ ...NARROW, seed: 11 });
+    const before = await evaluate(model, validation);
+    const result = await train(model, { train: trainSet, validation }, {
+      epochs: 4,
+      batchSize: 16,
+      seed: 5,
+    });
+    const weights = weightsOf(model);
+    model.dispose();
+    return { before, result, weights };
+  };
+  const first = await run();
+  const last = first.result.history.at(-1)!;
+  assert.equal(first.result.history.length, 4);
+  assert.ok(
+    last.valLoss < first.before.loss / 4,
+    `validation loss ${last.valLoss} is not well below its start ${first.before.loss}`,
+  );
+  const second = await run();
+  const strip = (h: typeof first.result.history) => h.map(({ seconds: _, ...rest }) => rest);
+  assert.deepEqual(strip(second.result.history), strip(first.result.history));
+  assert.deepEqual(second.weights, first.weights);
+});
+
+Deno.test("train() resumed from its checkpoint ends exactly where an uninterrupted run ends", async () => {
+  const dir = await Deno.makeTempDir();
+  const options = { epochs: 3, batchSize: 32, seed: 8 };
+  const whole = buildModel({ ...NARROW, seed: 4 });
+  const wholeResult = await train(whole, { train: trainSet, validation }, options);
+
+  const checkpointPath = `${dir}/run.ckpt`;
+  const interrupted = buildModel({ ...NARROW, seed: 4 });
+  await assert.rejects(
+    train(interrupted, { train: trainSet, validation }, {
+      ...options,
+      checkpointPath,
+      onEpochEnd: (log) => {
+        if (log.epoch === 2) throw new Error("power cut");
+      },
+    }),
+    /power cut/,
+  );
+  interrupted.dispose();
+
+  const resumed = buildModel({ ...NARROW, seed: 4 }); // fresh weights, as after a restart
+  const resumedResult = await train(resumed, { train: trainSet, validation }, {
+    ...options,
+    checkpointPath,
+  });
+  assert.equal(resumedResult.resumedEpochs, 2);
+  assert.deepEqual(weightsOf(resumed), weightsOf(whole));
+  assert.deepEqual(
+    resumedResult.history.map((h) => h.valLoss),
+    wholeResult.history.map((h) => h.valLoss),
+  );
+  whole.dispose();
+  resumed.dispose();
+});
+
+Deno.test("train() refuses a checkpoint from another run and a damaged one", async () => {
+  const dir = await Deno.makeTempDir();
+  const checkpointPath = `${dir}/run.ckpt`;
+  const model = buildModel({ ...NARROW, seed: 4 });
+  const small = { train: bumpData(40, 3), validation: bumpData(20, 4) };
+  await train(model, small, { epochs: 1, batchSize: 20, seed: 1, checkpointPath });
+  await assert.rejects(
+    train(model, small, { epochs: 2, batchSize: 10, seed: 1, checkpointPath }),
+    /written by a different run/,
+  );
+  const bytes = await Deno.readFile(checkpointPath);
+  await Deno.writeFile(checkpointPath, bytes.subarray(0, bytes.length - 100));
+  await assert.rejects(
+    train(model, small, { epochs: 2, batchSize: 20, seed: 1, checkpointPath }),
+    /truncated checkpoint/,
+  );
+  model.dispose();
+});
+
+Deno.test("train() stops early when validation loss stalls and restores the best weights", async () => {
+  const model = buildModel({ ...NARROW, seed: 2 });
+  let bestWeights: number[][] = [];
+  // A learning rate of zero after epoch 1 freezes the model, so the loss stalls.
+  const result = await train(model, { train: bumpData(64, 5), validation: bumpData(32, 6) }, {
+    epochs: 10,
+    batchSize: 16,
+    seed: 3,
+    learningRate: (epoch) => (epoch === 1 ? 0.001 : 0),
+    earlyStopping: { patience: 2 },
+    onEpochEnd: (log) => {
+      if (log.epoch === 1) bestWeights = weightsOf(model);
+    },
+  });
+  assert.equal(result.stoppedEarly, true);
+  assert.equal(result.history.length, 3);
+  assert.equal(result.bestEpoch, 1);
+  assert.deepEqual(weightsOf(model), bestWeights);
+  model.dispose();
+});
+
+Deno.test("train() reports progress with throughput and time left", async () => {
+  const model = buildModel({ ...NARROW, seed: 2 });
+  const reports: TrainingProgress[] = [];
+  await train(model, { train: bumpData(64, 5) }, {
+    epochs: 2,
+    batchSize: 16,
+    seed: 3,
+    progressEvery: 2,
+    onProgress: (p) => {
+      reports.push(p);
+    },
+  });
+  assert.deepEqual(reports.map((r) => [r.epoch, r.step]), [[1, 2], [1, 4], [2, 2], [2, 4]]);
+  assert.ok(reports.every((r) => r.samplesPerSecond > 0 && Number.isFinite(r.loss)));
+  assert.equal(reports.at(-1)!.secondsLeft, 0);
+  assert.ok(reports[0].secondsLeft > reports[1].secondsLeft);
+  model.dispose();
+});
+
+Deno.test("predict() returns one redshift per row, the same in any batch size", async () => {
+  const model = buildModel({ ...NARROW, seed: 2 });
+  const { x } = bumpData(10, 9);
+  const a = await predict(model, x, { batchSize: 3 });
+  const b = await predict(model, x, { batchSize: 10 });
+  assert.equal(a.length, 10);
+  assert.deepEqual(a, b);
+  await assert.rejects(predict(model, x.subarray(1)), /not rows of 186/);
+  model.dispose();
+});
+
+Deno.test("train() refuses inputs whose size does not match the targets", async () => {
+  const model = buildModel({ ...NARROW, seed: 2 });
+  const bad = { x: new Float32Array(186 * 3), y: new Float32Array(4) };
+  await assert.rejects(
+    train(model, { train: bad }, { epochs: 1, batchSize: 2, seed: 1 }),
+    /4 targets × 186/,
+  );
+  await assert.rejects(
+    train(model, { train: bumpData(8, 1) }, {
+      epochs: 1,
+      batchSize: 2,
+      seed: 1,
+      earlyStopping: { patience: 1 },
+    }),
+    /early stopping needs validation data/,
+  );
+  model.dispose();
+});
