@@ -12,6 +12,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgpu";
+import { registerFastCpuKernels } from "./_cpu_kernels.ts";
 
 /** The backends this project uses. */
 export type BackendName = "webgpu" | "cpu";
@@ -82,6 +83,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       );
     }
   }
+  registerFastCpuKernels();
   await tf.setBackend("cpu");
   await tf.ready();
   // The CPU backend greets Node-like runtimes with a banner recommending

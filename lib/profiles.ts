@@ -1,0 +1,86 @@
+/**
+ * Run profiles: how much work a notebook or the main job does.
+ *
+ * `smoke` proves the whole sequence works on a CPU in minutes (CI), `default`
+ * is a realistic subset with the real architecture for a laptop with a GPU,
+ * and `full` is the dissertation's recipe on the full mock, for a GPU.
+ *
+ * @module
+ */
+import { DISSERTATION_MODEL, type ModelConfig } from "./model.ts";
+
+/** Names of the profiles. */
+export type ProfileName = "smoke" | "default" | "full";
+
+/** Environment variable that selects the profile. */
+export const PROFILE_ENV = "REDSHIFT_PROFILE";
+
+/** Everything a profile fixes. */
+export interface RunProfile {
+  name: ProfileName;
+  /** What the profile is for, printed at the top of every notebook. */
+  description: string;
+  /** Galaxies simulated (or taken from a real file, at most). */
+  galaxies: number;
+  /** Architecture; the full one except in `smoke`. */
+  model: Partial<ModelConfig>;
+  epochs: number;
+  batchSize: number;
+  /** Seed of data, split, weights and batch order. */
+  seed: number;
+}
+
+/** The three profiles. */
+export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze({
+  smoke: {
+    name: "smoke",
+    description: "CI check on a CPU: 3,000 galaxies, a narrow variant of the network, 3 epochs",
+    galaxies: 3_000,
+    model: { convFilters: [16, 16, 16, 16], denseUnits: [32, 32, 16, 16] },
+    epochs: 3,
+    batchSize: 32,
+    seed: 42,
+  },
+  default: {
+    name: "default",
+    description: "a laptop with a GPU: 50,000 galaxies, the dissertation's network, 10 epochs",
+    galaxies: 50_000,
+    model: {},
+    epochs: 10,
+    batchSize: 64,
+    seed: 42,
+  },
+  full: {
+    name: "full",
+    description:
+      "the dissertation's recipe on a GPU: 520,393 galaxies, its network, batch 16, 20 epochs",
+    galaxies: 520_393,
+    model: {},
+    epochs: 20,
+    batchSize: 16,
+    seed: 42,
+  },
+});
+
+/** The profile named by `name`, else by `$REDSHIFT_PROFILE`, else `default`. */
+export function getProfile(name?: string): RunProfile {
+  let chosen = name;
+  if (chosen === undefined) {
+    try {
+      chosen = Deno.env.get(PROFILE_ENV) || "default";
+    } catch {
+      chosen = "default"; // no --allow-env
+    }
+  }
+  if (!(chosen in PROFILES)) {
+    throw new RangeError(
+      `unknown profile "${chosen}": expected ${Object.keys(PROFILES).join(", ")}`,
+    );
+  }
+  return PROFILES[chosen as ProfileName];
+}
+
+/** The full model configuration of a profile. */
+export function profileModel(profile: RunProfile): ModelConfig {
+  return { ...DISSERTATION_MODEL, ...profile.model, seed: profile.seed };
+}
