@@ -145,7 +145,10 @@ export async function train(
     let stoppedEarly = stopping.wait >= (options.earlyStopping?.patience ?? Infinity);
     for (let epoch = history.length + 1; epoch <= epochs && !stoppedEarly; epoch++) {
       const started = performance.now();
-      const order = tf.tensor1d(Int32Array.from(permutation(nTrain, epochSeed(seed, epoch))), "int32");
+      const order = tf.tensor1d(
+        Int32Array.from(permutation(nTrain, epochSeed(seed, epoch))),
+        "int32",
+      );
       lossSum.assign(tf.scalar(0));
       maeSum.assign(tf.scalar(0));
       let learningRate = NaN;
