@@ -12,7 +12,7 @@
 import { Random } from "./random.ts";
 import { N_FLUX, type Spectra } from "./spectra.ts";
 import { getBasis, N_COMPONENTS, N_Z, Z_STEP } from "./simulator/_basis.ts";
-import { drawGalaxy } from "./simulator/_population.ts";
+import { drawGalaxy, type Galaxy, luminosityDistance } from "./simulator/_population.ts";
 import { GROUP_STRENGTH, N_TEMPLATES } from "./simulator/_sed.ts";
 import { LINE_GROUPS } from "./simulator/_sed_model.ts";
 import { addNoise } from "./simulator/_noise.ts";
@@ -71,50 +71,93 @@ function galaxySeed(seed: number, index: number): number {
  */
 export function simulateSpectra(options: SimulateOptions): SimulatedSpectra {
   const { n, seed, firstIndex = 0, noise = true } = options;
-  const { values, dustK } = getBasis();
   const z = new Float32Array(n), ids = new Float64Array(n);
   const gMag = new Float32Array(n), activity = new Float32Array(n), ebv = new Float32Array(n);
   const flux = new Float32Array(n * N_FLUX);
-  const coef = new Float64Array(N_COMPONENTS);
-  const spec = new Float64Array(N_FLUX);
   for (let r = 0; r < n; r++) {
     const index = firstIndex + r;
     const rng = new Random(galaxySeed(seed, index));
     const g = drawGalaxy(rng);
     z[r] = g.z, ids[r] = index, gMag[r] = g.gMag, activity[r] = g.activity, ebv[r] = g.ebv;
-
-    for (let t = 0; t < N_TEMPLATES; t++) coef[t] = g.weights[t];
-    for (let l = 0; l < LINE_GROUPS.length; l++) {
-      let s = 0;
-      for (let t = 0; t < N_TEMPLATES; t++) s += g.weights[t] * GROUP_STRENGTH[t][l];
-      coef[N_TEMPLATES + l] = s * g.lineScatter[l];
-    }
-
-    // Interpolate the component table between the two grid redshifts around z.
-    const x = g.z / Z_STEP;
-    const zi = Math.min(Math.floor(x), N_Z - 2), f = x - zi;
-    spec.fill(0);
-    for (let k = 0; k < N_COMPONENTS; k++) {
-      const c0 = coef[k] * (1 - f), c1 = coef[k] * f;
-      const o0 = (zi * N_COMPONENTS + k) * N_FLUX, o1 = o0 + N_COMPONENTS * N_FLUX;
-      for (let j = 0; j < N_FLUX; j++) spec[j] += c0 * values[o0 + j] + c1 * values[o1 + j];
-    }
-
-    // Dust (smooth on the scale of the line spread function, so applied after it),
-    // then brightness: the 186 samples (× their widths, e⁻/s) add up to the G-band count rate.
-    const a = -0.4 * Math.LN10 * g.ebv;
-    let total = 0;
-    for (let j = 0; j < N_FLUX; j++) {
-      const k = (1 - f) * dustK[zi * N_FLUX + j] + f * dustK[(zi + 1) * N_FLUX + j];
-      spec[j] *= Math.exp(a * k);
-      total += spec[j] * SAMPLE_WIDTHS[j];
-    }
-    const scale = Math.pow(10, 0.4 * (G_ZERO_POINT - g.gMag)) / total;
-    const o = r * N_FLUX;
-    for (let j = 0; j < N_FLUX; j++) flux[o + j] = spec[j] * scale;
-    if (noise) addNoise(flux, o, rng);
+    renderGalaxy(g, flux, r * N_FLUX, noise ? rng : null);
   }
   return { n, z, flux, ids, gMag, activity, ebv };
+}
+
+/**
+ * Simulates one galaxy (galaxy `index` of `seed`) moved to each of `redshifts`:
+ * the same stellar populations, lines and dust, seen farther away, so its
+ * spectrum shifts to the red by (1 + z) and dims with luminosity distance.
+ * For teaching what redshift does; the mock itself uses {@link simulateSpectra}.
+ */
+export function simulateGalaxyAtRedshifts(
+  options: { seed: number; index?: number; redshifts: readonly number[]; noise?: boolean },
+): SimulatedSpectra {
+  const { seed, index = 0, redshifts, noise = false } = options;
+  const rng = new Random(galaxySeed(seed, index));
+  const own = drawGalaxy(rng);
+  const n = redshifts.length;
+  const out: SimulatedSpectra = {
+    n,
+    z: Float32Array.from(redshifts),
+    flux: new Float32Array(n * N_FLUX),
+    ids: new Float64Array(n).fill(index),
+    gMag: new Float32Array(n),
+    activity: new Float32Array(n).fill(own.activity),
+    ebv: new Float32Array(n).fill(own.ebv),
+  };
+  redshifts.forEach((zNew, r) => {
+    if (!(zNew >= 0 && zNew <= MAX_SIMULATED_Z)) {
+      throw new RangeError(`redshift ${zNew} is outside [0, ${MAX_SIMULATED_Z}]`);
+    }
+    // Distance modulus relative to where the galaxy was drawn: inverse-square dimming.
+    const dm = 5 * Math.log10(
+      luminosityDistance(Math.max(zNew, 0.005)) /
+        luminosityDistance(Math.max(own.z, 0.005)),
+    );
+    const moved = { ...own, z: zNew, gMag: own.gMag + dm };
+    out.gMag[r] = moved.gMag;
+    renderGalaxy(moved, out.flux, r * N_FLUX, noise ? rng : null);
+  });
+  return out;
+}
+
+/** Highest redshift the precomputed tables cover. */
+const MAX_SIMULATED_Z = (N_Z - 1) * Z_STEP;
+
+/** Writes galaxy `g`'s observed 186 fluxes at `flux[offset…]`, with noise from `rng` if given. */
+function renderGalaxy(g: Galaxy, flux: Float32Array, offset: number, rng: Random | null): void {
+  const { values, dustK } = getBasis();
+  const coef = new Float64Array(N_COMPONENTS);
+  const spec = new Float64Array(N_FLUX);
+  for (let t = 0; t < N_TEMPLATES; t++) coef[t] = g.weights[t];
+  for (let l = 0; l < LINE_GROUPS.length; l++) {
+    let s = 0;
+    for (let t = 0; t < N_TEMPLATES; t++) s += g.weights[t] * GROUP_STRENGTH[t][l];
+    coef[N_TEMPLATES + l] = s * g.lineScatter[l];
+  }
+
+  // Interpolate the component table between the two grid redshifts around z.
+  const x = g.z / Z_STEP;
+  const zi = Math.min(Math.floor(x), N_Z - 2), f = x - zi;
+  for (let k = 0; k < N_COMPONENTS; k++) {
+    const c0 = coef[k] * (1 - f), c1 = coef[k] * f;
+    const o0 = (zi * N_COMPONENTS + k) * N_FLUX, o1 = o0 + N_COMPONENTS * N_FLUX;
+    for (let j = 0; j < N_FLUX; j++) spec[j] += c0 * values[o0 + j] + c1 * values[o1 + j];
+  }
+
+  // Dust (smooth on the scale of the line spread function, so applied after it),
+  // then brightness: the 186 samples (× their widths, e⁻/s) add up to the G-band count rate.
+  const a = -0.4 * Math.LN10 * g.ebv;
+  let total = 0;
+  for (let j = 0; j < N_FLUX; j++) {
+    const k = (1 - f) * dustK[zi * N_FLUX + j] + f * dustK[(zi + 1) * N_FLUX + j];
+    spec[j] *= Math.exp(a * k);
+    total += spec[j] * SAMPLE_WIDTHS[j];
+  }
+  const scale = Math.pow(10, 0.4 * (G_ZERO_POINT - g.gMag)) / total;
+  for (let j = 0; j < N_FLUX; j++) flux[offset + j] = spec[j] * scale;
+  if (rng) addNoise(flux, offset, rng);
 }
 
 /** Options of {@link simulateChunks}. */

@@ -200,3 +200,15 @@ Deno.test("mean spectra fall with z and show a BP hump, a larger RP hump and the
   for (const v of d.flux) (negative += v < 0 ? 1 : 0, outside += v < -1 || v > 25 ? 1 : 0);
   assert.ok(negative > 0 && outside / d.flux.length < 1e-3);
 });
+
+Deno.test("simulateGalaxyAtRedshifts() moves one galaxy: same spectrum at its own z, dimmer farther away", async () => {
+  const { simulateGalaxyAtRedshifts } = await import("../lib/simulate.ts");
+  const own = simulateSpectra({ n: 1, seed: 7, firstIndex: 3, noise: false });
+  const moved = simulateGalaxyAtRedshifts({ seed: 7, index: 3, redshifts: [own.z[0], 0.2, 0.4] });
+  // Equal up to the float32 rounding of the z that simulateSpectra reports.
+  assert.ok(own.flux.every((v, j) => Math.abs(moved.flux[j] - v) <= 1e-4 * Math.abs(v) + 1e-7));
+  const total = (r: number) =>
+    moved.flux.subarray(r * 186, (r + 1) * 186).reduce((a, b) => a + b, 0);
+  assert.ok(total(1) > total(2), "a galaxy at z = 0.4 is fainter than at z = 0.2");
+  assert.throws(() => simulateGalaxyAtRedshifts({ seed: 7, redshifts: [0.9] }), /outside/);
+});
