@@ -1,0 +1,443 @@
+/**
+ * Shared rendering for the plot functions: a DOM for Observable Plot, a figure
+ * frame (title, subtitle, legend, caption) drawn inside one standalone SVG, and
+ * serialisation that is identical from run to run.
+ *
+ * Every plot function returns a {@link PlotOutput}: the text of one `<svg>`
+ * element with its own `xmlns`, never an HTML `<figure>`. Titles and legends are
+ * drawn in SVG rather than with Plot's HTML figure, so that the same string
+ * works in `Deno.jupyter.svg(...)`, in a `.svg` file, in an `<img>` and in
+ * nbconvert's HTML, and looks the same under every notebook theme (white
+ * background, dark text).
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { parseHTML } from "linkedom";
+
+/** A rendered figure: the text of one standalone `<svg>` element. */
+export type PlotOutput = string;
+
+/** Default figure width in pixels. */
+export const DEFAULT_WIDTH = 680;
+
+/** Font size of tick labels, axis labels and legends, in pixels. */
+export const FONT_SIZE = 12;
+
+/** Colours the figures share: a colour-blind-safe pair first (Plot's "observable10"). */
+export const COLORS: Readonly<
+  Record<
+    "blue" | "orange" | "red" | "green" | "purple" | "grey" | "text",
+    string
+  >
+> = {
+  blue: "#4269d0",
+  orange: "#e0850b",
+  red: "#d62728",
+  green: "#3ca951",
+  purple: "#a463f2",
+  grey: "#6b6b6b",
+  text: "#222222",
+};
+
+/** Titles and size of a figure; every plot function's options extend this. */
+export interface FigureOptions {
+  /** Bold line above the plot. */
+  title?: string;
+  /** Smaller line under the title, e.g. what the data is. */
+  subtitle?: string;
+  /** Note under the plot, e.g. the source or what was left out. */
+  caption?: string;
+  /** Figure width in pixels; default 680. */
+  width?: number;
+  /** Height of the plot area (axes included, titles excluded) in pixels. */
+  height?: number;
+}
+
+/** One swatch of a categorical legend. */
+export interface LegendEntry {
+  /** Text beside the swatch. */
+  label: string;
+  /** CSS colour of the swatch. */
+  color: string;
+  /** Line through the swatch: solid, dashed, or none (default solid unless `marker` is "square"). */
+  line?: "solid" | "dashed" | "none";
+  /** Marker in the middle of the swatch. */
+  marker?: "dot" | "square" | "diamond" | "none";
+  /** Fill opacity of a square marker. */
+  opacity?: number;
+}
+
+/** A continuous colour legend: a ramp from `domain[0]` to `domain[1]`. */
+export interface RampLegend {
+  /** Text above the ramp, with units. */
+  label: string;
+  /** Smallest and largest value shown. */
+  domain: [number, number];
+  /** Maps a value to a CSS colour (e.g. `plot.scale("color").apply`). */
+  color: (value: number) => string;
+  /** Spacing of the ramp: log puts powers of ten at equal distances. */
+  type: "linear" | "log";
+}
+
+/** Everything {@link renderFigure} draws around the Plot chart. */
+export interface FrameOptions extends FigureOptions {
+  /** Categorical legend drawn between the titles and the plot. */
+  legend?: LegendEntry[];
+  /** Builds a continuous colour legend from the rendered chart (its scales are known only then). */
+  ramp?: (chart: Plot.Plot) => RampLegend;
+}
+
+/** A fresh linkedom document for Plot to build elements in. */
+export function createDocument(): NonNullable<Plot.PlotOptions["document"]> {
+  const { document } = parseHTML("<html><body></body></html>") as unknown as {
+    document: NonNullable<Plot.PlotOptions["document"]>;
+  };
+  return document;
+}
+
+const PAD = 10;
+const TITLE_SIZE = 17;
+const SUBTITLE_SIZE = 13;
+const CHAR_WIDTH = 0.55; // average glyph width of a sans-serif font, in ems
+const FIGURE_CLASS = "redshift-cnn-figure";
+
+/**
+ * Renders `plot` with Plot and frames it with titles, legend and caption in one standalone SVG.
+ *
+ * @param plot Plot options without `document`, `width`, `title`, `subtitle` or `caption`
+ * @param frame titles, legend and size
+ */
+export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions = {}): PlotOutput {
+  const width = frame.width ?? DEFAULT_WIDTH;
+  const chart = Plot.plot({
+    ...plot,
+    document: createDocument(),
+    width,
+    height: frame.height ?? plot.height,
+    style: { fontSize: `${FONT_SIZE}px`, ...(plot.style as object ?? {}) },
+  });
+  if (chart.tagName.toLowerCase() !== "svg") {
+    throw new Error("renderFigure(): Plot returned a figure; draw titles and legends here instead");
+  }
+  const parts: string[] = [];
+  let y = PAD;
+  const textWidth = width - 2 * PAD;
+
+  if (frame.title) {
+    for (const line of wrap(frame.title, textWidth, TITLE_SIZE)) {
+      y += TITLE_SIZE * 1.25;
+      parts.push(textAt(PAD, y - 4, line, `font-size="${TITLE_SIZE}" font-weight="bold"`));
+    }
+  }
+  if (frame.subtitle) {
+    for (const line of wrap(frame.subtitle, textWidth, SUBTITLE_SIZE)) {
+      y += SUBTITLE_SIZE * 1.35;
+      parts.push(textAt(PAD, y - 4, line, `font-size="${SUBTITLE_SIZE}" fill="#555555"`));
+    }
+  }
+  if (frame.legend?.length) {
+    y += 6;
+    const { svg, height } = swatches(frame.legend, textWidth);
+    parts.push(`<g transform="translate(${PAD},${y})">${svg}</g>`);
+    y += height;
+  }
+  if (frame.ramp) {
+    y += 6;
+    const { svg, height } = rampLegend(frame.ramp(chart));
+    parts.push(`<g transform="translate(${PAD},${y})">${svg}</g>`);
+    y += height;
+  }
+  if (y > PAD) y += 6;
+
+  // The chart becomes a nested <svg>; its own <style> would leak into the host page.
+  for (const style of [...chart.querySelectorAll("style")]) style.remove();
+  chart.removeAttribute("style");
+  chart.setAttribute("x", "0");
+  chart.setAttribute("y", String(y));
+  chart.setAttribute("font-size", String(FONT_SIZE));
+  chart.setAttribute("overflow", "visible");
+  parts.push(chart.outerHTML);
+  y += Number(chart.getAttribute("height"));
+
+  if (frame.caption) {
+    y += 4;
+    for (const line of wrap(frame.caption, textWidth, FONT_SIZE)) {
+      y += FONT_SIZE * 1.35;
+      parts.push(textAt(PAD, y - 3, line, `font-size="${FONT_SIZE}" fill="#555555"`));
+    }
+  }
+  y = Math.ceil(y + PAD);
+
+  const label = escapeXml(frame.title ?? frame.subtitle ?? "Figure");
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" class="${FIGURE_CLASS}" ` +
+    `width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" role="img" aria-label="${label}" ` +
+    `font-family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif" ` +
+    `style="max-width: 100%; height: auto; background: white; color: ${COLORS.text}">` +
+    `<title>${label}</title>` +
+    `<style>.${FIGURE_CLASS} { --plot-background: white; } ` +
+    `.${FIGURE_CLASS} text, .${FIGURE_CLASS} tspan { white-space: pre; }</style>` +
+    `<rect width="100%" height="100%" fill="white"/>` +
+    parts.join("") + `</svg>`;
+  return normalizeSvg(svg);
+}
+
+/**
+ * Makes SVG text stable and compact: numbers inside tags rounded to 2 decimals,
+ * and element ids (Plot numbers its clip paths with a global counter) renamed
+ * from a hash of the figure, so that equal figures give equal text and two
+ * figures on one page never share an id.
+ */
+export function normalizeSvg(svg: string): string {
+  const rounded = svg.replace(
+    /<[^>]+>/g,
+    (tag) => tag.replace(/-?\d+\.\d{3,}/g, (n) => String(Number(Number(n).toFixed(2)))),
+  );
+  const ids: string[] = [];
+  for (const m of rounded.matchAll(/\sid="([^"]+)"/g)) ids.push(m[1]);
+  if (ids.length === 0) return rounded;
+  let placeholders = rounded;
+  ids.forEach((id, i) => {
+    placeholders = placeholders.replaceAll(`id="${id}"`, `id="@ID${i}@"`)
+      .replaceAll(`url(#${id})`, `url(#@ID${i}@)`)
+      .replaceAll(`href="#${id}"`, `href="#@ID${i}@"`);
+  });
+  const prefix = `f${fnv1a(placeholders)}`;
+  return placeholders.replace(/@ID(\d+)@/g, (_, i) => `${prefix}-${i}`);
+}
+
+/** Throws a RangeError unless `a` and `b` have the same length. */
+export function checkSameLength(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  names: [string, string],
+): number {
+  if (a.length !== b.length) {
+    throw new RangeError(
+      `${names[0]} has ${a.length} values but ${names[1]} has ${b.length}; they must match`,
+    );
+  }
+  return a.length;
+}
+
+/**
+ * Axis and grid marks for a logarithmic y axis over `values`: ticks at powers
+ * of ten (with 2× and 5× between them when the data spans few decades), or
+ * evenly spaced when it spans less than one decade, where powers of ten would
+ * leave the axis bare. Labels are plain decimals (0.0005), never SI prefixes:
+ * Plot's own log axis hides some labels and writes "300m".
+ *
+ * @param values the data drawn on the axis (non-positive values are ignored)
+ * @param label the axis label
+ */
+export function logYAxisMarks(values: number[], label: string): Plot.Markish[] {
+  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (positive.length === 0) return [];
+  const lo = Math.min(...positive), hi = Math.max(...positive);
+  const decades = Math.log10(hi / lo);
+  let ticks: number[];
+  let text = formatTickNumber;
+  if (decades < 1) {
+    ticks = linearNiceTicks(lo, hi, 5).filter((t) => t > 0);
+    // Evenly spaced ticks read best with equal decimals (0.00050, 0.00055).
+    const decimals = Math.max(...ticks.map((t) => (String(t).split(".")[1] ?? "").length));
+    if (decimals <= 10) text = (d: number) => d.toFixed(decimals);
+  } else {
+    const multipliers = decades <= 3 ? [1, 2, 5] : [1];
+    ticks = [];
+    for (let p = Math.floor(Math.log10(lo)); p <= Math.ceil(Math.log10(hi)); p++) {
+      for (const m of multipliers) {
+        const t = Number((m * Math.pow(10, p)).toPrecision(12));
+        if (t >= lo * 0.999 && t <= hi * 1.001) ticks.push(t);
+      }
+    }
+  }
+  return [
+    Plot.gridY(ticks),
+    Plot.axisY(ticks, { text, label, labelArrow: "none" }),
+  ];
+}
+
+/** Evenly spaced "nice" ticks (steps of 1, 2 or 5 × 10^k) inside [lo, hi]. */
+export function linearNiceTicks(lo: number, hi: number, count: number): number[] {
+  const raw = (hi - lo) / Math.max(1, count);
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  // d3's rule: the multiple of 1, 2, 5 or 10 nearest to the raw step (geometrically).
+  const ratio = raw / power;
+  const step = power * (ratio >= 7.07 ? 10 : ratio >= 3.16 ? 5 : ratio >= 1.41 ? 2 : 1);
+  const ticks: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+    ticks.push(Number(t.toPrecision(12)));
+  }
+  return ticks;
+}
+
+/** A number as a short plain decimal (0.00055, 12, 1e-7 only below 1e-6). */
+export function formatTickNumber(d: number): string {
+  if (d === 0) return "0";
+  if (Math.abs(d) < 1e-6) return d.toExponential(0);
+  return String(Number(d.toPrecision(6)));
+}
+
+/** Formats an integer with thousands separators (1,234,567), independent of the locale. */
+export function formatCount(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** Escapes text for use in SVG content or attributes. */
+export function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
+}
+
+function textAt(x: number, y: number, text: string, attributes: string): string {
+  return `<text x="${x}" y="${y.toFixed(1)}" ${attributes}>${escapeXml(text)}</text>`;
+}
+
+/** Splits `text` into lines that fit `width` pixels at `fontSize` (estimated glyph widths). */
+function wrap(text: string, width: number, fontSize: number): string[] {
+  const maxChars = Math.max(10, Math.floor(width / (fontSize * CHAR_WIDTH)));
+  const lines: string[] = [];
+  for (const paragraph of text.split("\n")) {
+    let line = "";
+    for (const word of paragraph.split(/\s+/).filter((w) => w)) {
+      if (line && line.length + 1 + word.length > maxChars) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? `${line} ${word}` : word;
+      }
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
+function swatches(entries: LegendEntry[], width: number): { svg: string; height: number } {
+  const rowHeight = FONT_SIZE + 8;
+  const swatchWidth = 24;
+  let x = 0, row = 0;
+  const out: string[] = [];
+  for (const entry of entries) {
+    const itemWidth = swatchWidth + 6 + entry.label.length * FONT_SIZE * CHAR_WIDTH + 18;
+    if (x > 0 && x + itemWidth > width) {
+      x = 0;
+      row++;
+    }
+    const cy = row * rowHeight + rowHeight / 2;
+    out.push(
+      `<g transform="translate(${x.toFixed(1)},${cy})">${swatch(entry, swatchWidth)}` +
+        textAt(swatchWidth + 6, 0, entry.label, `dy="0.35em" font-size="${FONT_SIZE}"`) + `</g>`,
+    );
+    x += itemWidth;
+  }
+  return { svg: out.join(""), height: (row + 1) * rowHeight };
+}
+
+function swatch(entry: LegendEntry, w: number): string {
+  const marker = entry.marker ?? "none";
+  const line = entry.line ?? (marker === "square" ? "none" : "solid");
+  const c = entry.color;
+  let s = "";
+  if (line !== "none") {
+    const dash = line === "dashed" ? ` stroke-dasharray="5,3"` : "";
+    s += `<line x1="0" x2="${w}" stroke="${c}" stroke-width="2"${dash}/>`;
+  }
+  const m = w / 2;
+  if (marker === "dot") s += `<circle cx="${m}" r="4" fill="${c}"/>`;
+  if (marker === "diamond") {
+    s += `<path d="M${m},-5L${m + 5},0L${m},5L${m - 5},0Z" fill="${c}"/>`;
+  }
+  if (marker === "square") {
+    const opacity = entry.opacity === undefined ? "" : ` fill-opacity="${entry.opacity}"`;
+    s += `<rect x="${m - 7}" y="-7" width="14" height="14" fill="${c}"${opacity}/>`;
+  }
+  return s;
+}
+
+function rampLegend(ramp: RampLegend): { svg: string; height: number } {
+  const rampWidth = 280, rampHeight = 12, steps = 64;
+  const [lo, hi] = ramp.domain;
+  const isLog = ramp.type === "log";
+  const toUnit = (v: number) =>
+    isLog ? Math.log(v / lo) / Math.log(hi / lo) : (v - lo) / (hi - lo || 1);
+  const fromUnit = (t: number) => isLog ? lo * Math.pow(hi / lo, t) : lo + t * (hi - lo);
+  const out: string[] = [
+    textAt(0, FONT_SIZE, ramp.label, `font-size="${FONT_SIZE}" font-weight="bold"`),
+  ];
+  const top = FONT_SIZE + 6;
+  const cell = rampWidth / steps;
+  for (let i = 0; i < steps; i++) {
+    out.push(
+      `<rect x="${(i * cell).toFixed(2)}" y="${top}" width="${(cell + 0.5).toFixed(2)}" ` +
+        `height="${rampHeight}" fill="${ramp.color(fromUnit((i + 0.5) / steps))}"/>`,
+    );
+  }
+  const ticks = isLog ? logTicks(lo, hi) : linearTicks(lo, hi);
+  for (const t of ticks) {
+    const x = (toUnit(t) * rampWidth).toFixed(1);
+    out.push(
+      `<line x1="${x}" x2="${x}" y1="${top}" y2="${top + rampHeight + 4}" ` +
+        `stroke="currentColor"/>`,
+    );
+    out.push(textAt(
+      Number(x),
+      top + rampHeight + 6,
+      formatCount(t),
+      `dy="0.8em" ` +
+        `text-anchor="middle" font-size="${FONT_SIZE - 1}"`,
+    ));
+  }
+  return { svg: out.join(""), height: top + rampHeight + 6 + FONT_SIZE + 6 };
+}
+
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  for (let p = Math.ceil(Math.log10(lo) - 1e-9); Math.pow(10, p) <= hi * (1 + 1e-9); p++) {
+    ticks.push(Math.pow(10, p));
+  }
+  return ticks.length >= 2 ? ticks : [lo, hi];
+}
+
+function linearTicks(lo: number, hi: number): number[] {
+  return Array.from({ length: 5 }, (_, i) => lo + (i * (hi - lo)) / 4);
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/** What a notebook cell displays: an object with Deno's Jupyter display method. */
+export interface SvgDisplay {
+  /** Returns the MIME bundle Deno's Jupyter kernel shows. */
+  [key: symbol]: () => { "text/html": string; "image/svg+xml": string };
+}
+
+/**
+ * Wraps a figure so that a Deno notebook cell shows it when it is the cell's
+ * last expression (or passed to `Deno.jupyter.display`).
+ *
+ * The bundle carries the SVG as `text/html` as well as `image/svg+xml`:
+ * nbconvert 6.5 (Debian 12's) passes every `image/svg+xml` output through an
+ * HTML cleaner that deletes all SVG elements, so its HTML export would show
+ * blank figures; it prefers `text/html`, which it keeps as is. For the same
+ * reason prefer this (or ``Deno.jupyter.html`${svg}` ``) to ``Deno.jupyter.svg``.
+ *
+ * @example
+ * ```ts
+ * import { svgDisplay } from "./_render.ts";
+ * const shown = svgDisplay("<svg/>");
+ * const bundle = shown[Symbol.for("Jupyter.display")]();
+ * console.assert(bundle["text/html"] === "<svg/>");
+ * ```
+ */
+export function svgDisplay(svg: PlotOutput): SvgDisplay {
+  return {
+    [Symbol.for("Jupyter.display")]: () => ({ "text/html": svg, "image/svg+xml": svg }),
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * Mean prediction error ± its standard deviation per redshift bin (Fig. 16),
+ * optionally beside the published table.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import {
+  COLORS,
+  type FigureOptions,
+  type LegendEntry,
+  type PlotOutput,
+  renderFigure,
+} from "./_render.ts";
+
+/** One bin's error statistics (lib/metrics.ts's `BinRow` fits, so does the published table). */
+export interface ErrorBin {
+  /** Lower edge of the bin of true z. */
+  zLow: number;
+  /** Upper edge. */
+  zHigh: number;
+  /** Mean of z_pred − z_true (NaN for an empty bin, which is skipped). */
+  meanError: number;
+  /** Standard deviation of z_pred − z_true. */
+  stdError: number;
+  /** Share of all galaxies in the bin, in percent. */
+  percent?: number;
+  /** Galaxies in the bin. */
+  n?: number;
+}
+
+/** Options of {@link errorsByBinPlot}. */
+export interface ErrorsByBinPlotOptions extends FigureOptions {
+  /** A second table drawn beside the first, e.g. the dissertation's Table 3. */
+  reference?: readonly ErrorBin[];
+  /** Legend text of `rows`; default "This model". */
+  label?: string;
+  /** Legend text of `reference`; default "Dissertation (Table 3)". */
+  referenceLabel?: string;
+  /** Writes each bin's share of the data (from `rows`) along the top; default true. */
+  showPercent?: boolean;
+}
+
+/**
+ * Fig. 16: mean error (prediction − truth) per bin of true redshift as points,
+ * ± one standard deviation as bars, with a rule at zero error.
+ *
+ * @example
+ * ```ts
+ * import { errorsByBinPlot } from "./errors_by_bin.ts";
+ * const svg = errorsByBinPlot([
+ *   { zLow: 0, zHigh: 0.05, meanError: 0.02, stdError: 0.02, percent: 60 },
+ *   { zLow: 0.05, zHigh: 0.1, meanError: -0.01, stdError: 0.03, percent: 40 },
+ * ]);
+ * console.assert(svg.includes("Mean error"));
+ * ```
+ *
+ * @param rows one entry per bin; bins with a NaN mean are skipped
+ * @param options reference table, labels, titles and size
+ */
+export function errorsByBinPlot(
+  rows: readonly ErrorBin[],
+  options: ErrorsByBinPlotOptions = {},
+): PlotOutput {
+  const label = options.label ?? "This model";
+  const referenceLabel = options.referenceLabel ?? "Dissertation (Table 3)";
+  const series: {
+    rows: readonly ErrorBin[];
+    label: string;
+    color: string;
+    symbol: string;
+    marker: LegendEntry["marker"];
+  }[] = [{ rows, label, color: COLORS.blue, symbol: "circle", marker: "dot" }];
+  if (options.reference) {
+    series.push({
+      rows: options.reference,
+      label: referenceLabel,
+      color: COLORS.orange,
+      symbol: "diamond",
+      marker: "diamond",
+    });
+  }
+  const widths = [...rows, ...(options.reference ?? [])].map((r) => r.zHigh - r.zLow);
+  const binWidth = widths.length ? Math.min(...widths) : 0.05;
+  // Two series sit side by side within their bin so that their bars never overlap.
+  const offset = series.length > 1 ? binWidth * 0.14 : 0;
+
+  const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: COLORS.text })];
+  const legend: LegendEntry[] = [];
+  const allEdges: number[] = [];
+  series.forEach((s, k) => {
+    const shift = (k - (series.length - 1) / 2) * 2 * offset;
+    const points = s.rows
+      .filter((r) => Number.isFinite(r.meanError))
+      .map((r) => {
+        const std = Number.isFinite(r.stdError) ? r.stdError : 0;
+        return {
+          x: (r.zLow + r.zHigh) / 2 + shift,
+          mean: r.meanError,
+          low: r.meanError - std,
+          high: r.meanError + std,
+          capLeft: (r.zLow + r.zHigh) / 2 + shift - binWidth * 0.06,
+          capRight: (r.zLow + r.zHigh) / 2 + shift + binWidth * 0.06,
+        };
+      });
+    for (const r of s.rows) allEdges.push(r.zLow, r.zHigh);
+    marks.push(
+      Plot.ruleX(points, { x: "x", y1: "low", y2: "high", stroke: s.color, strokeWidth: 1.5 }),
+      Plot.link(points, { x1: "capLeft", x2: "capRight", y1: "low", y2: "low", stroke: s.color }),
+      Plot.link(points, { x1: "capLeft", x2: "capRight", y1: "high", y2: "high", stroke: s.color }),
+      Plot.dot(points, { x: "x", y: "mean", fill: s.color, symbol: s.symbol, r: 4.5 }),
+    );
+    legend.push({ label: `${s.label}: mean ± 1 std`, color: s.color, marker: s.marker });
+  });
+
+  const showPercent = (options.showPercent ?? true) &&
+    rows.some((r) => r.percent !== undefined && Number.isFinite(r.percent));
+  if (showPercent) {
+    const shares = rows
+      .filter((r) => r.percent !== undefined && Number.isFinite(r.percent))
+      .map((r) => ({ x: (r.zLow + r.zHigh) / 2, text: formatPercent(r.percent!) }));
+    marks.push(
+      Plot.text(shares, {
+        x: "x",
+        frameAnchor: "top",
+        text: "text",
+        dy: -8,
+        lineAnchor: "bottom",
+        fill: COLORS.grey,
+        fontSize: 10,
+      }),
+    );
+  }
+  const zMin = allEdges.length ? Math.min(...allEdges) : 0;
+  const zMax = allEdges.length ? Math.max(...allEdges) : 0.6;
+  return renderFigure({
+    height: 380,
+    marginLeft: 70,
+    marginTop: showPercent ? 36 : 20,
+    marginBottom: 44,
+    x: {
+      domain: [zMin, zMax],
+      label: "True redshift z (bins of " + round(binWidth) + ")",
+      labelAnchor: "center",
+      labelArrow: "none",
+      ticks: Math.min(12, Math.round((zMax - zMin) / binWidth)),
+    },
+    y: {
+      label: "Mean error z_pred − z_true",
+      labelAnchor: "center",
+      labelArrow: "none",
+      grid: true,
+      nice: true,
+    },
+    marks: [
+      ...(showPercent
+        ? [Plot.text(["% of data"], {
+          frameAnchor: "top-left",
+          text: (d: string) => d,
+          dx: -8,
+          dy: -8,
+          lineAnchor: "bottom",
+          textAnchor: "end",
+          fill: COLORS.grey,
+          fontSize: 10,
+        })]
+        : []),
+      ...marks,
+    ],
+  }, {
+    title: options.title ?? "Prediction error per redshift bin",
+    subtitle: options.subtitle,
+    caption: options.caption,
+    legend,
+    width: options.width,
+    height: options.height,
+  });
+}
+
+function formatPercent(p: number): string {
+  return p >= 10 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toFixed(2);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

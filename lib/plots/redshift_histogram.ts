@@ -1,0 +1,245 @@
+/**
+ * Histograms of redshift: the distribution of the sample (Fig. 9) and the
+ * predicted against the true distribution (Fig. 17).
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import {
+  checkSameLength,
+  COLORS,
+  type FigureOptions,
+  formatCount,
+  linearNiceTicks,
+  type PlotOutput,
+  renderFigure,
+} from "./_render.ts";
+
+/** Counts of values per bin of equal width over [zMin, zMax]. */
+export interface HistogramCounts {
+  /** Bin edges, `counts.length + 1` of them. */
+  edges: number[];
+  /** Values per bin; a bin holds [edge, next edge), the last bin also its upper edge. */
+  counts: number[];
+  /** Values below `zMin`, above `zMax` or not finite, counted in no bin. */
+  outside: number;
+}
+
+/** Binning of a redshift histogram. */
+export interface BinningOptions {
+  /** Bin width; default 0.01, as in the dissertation's Fig. 9. */
+  binWidth?: number;
+  /** Lower end of the first bin; default 0. */
+  zMin?: number;
+  /** Upper end of the last bin; default 0.6. */
+  zMax?: number;
+}
+
+/**
+ * Counts `z` in bins of `binWidth` over [zMin, zMax].
+ *
+ * @example
+ * ```ts
+ * import { histogramCounts } from "./redshift_histogram.ts";
+ * const h = histogramCounts([0.005, 0.015, 0.019, 0.7], { binWidth: 0.01, zMax: 0.02 });
+ * console.assert(h.counts.join() === "1,2" && h.outside === 1);
+ * ```
+ */
+export function histogramCounts(
+  z: ArrayLike<number>,
+  options: BinningOptions = {},
+): HistogramCounts {
+  const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
+  const nBins = Math.round((zMax - zMin) / binWidth);
+  if (!(nBins >= 1)) throw new RangeError(`no bins of width ${binWidth} fit in [${zMin}, ${zMax}]`);
+  const counts = new Array<number>(nBins).fill(0);
+  let outside = 0;
+  for (let i = 0; i < z.length; i++) {
+    const v = z[i];
+    // The tolerance keeps float32 values of the ends (0.6 is 0.6000000238) inside.
+    if (!(v >= zMin - 1e-6 && v <= zMax + 1e-6)) {
+      outside++;
+      continue;
+    }
+    // The small epsilon keeps values on an edge (0.1 in float32) in the bin above it.
+    counts[Math.max(0, Math.min(Math.floor((v - zMin) / binWidth + 1e-6), nBins - 1))]++;
+  }
+  const edges = Array.from({ length: nBins + 1 }, (_, b) => roundEdge(zMin + b * binWidth));
+  return { edges, counts, outside };
+}
+
+/** Options of {@link redshiftHistogram}. */
+export interface RedshiftHistogramOptions extends FigureOptions, BinningOptions {
+  /** Fill colour of the bars. */
+  color?: string;
+  /** Label of the x axis; default "Spectroscopic redshift z". */
+  xLabel?: string;
+}
+
+/**
+ * Fig. 9: histogram of redshift in bins of 0.01 over [0, 0.6].
+ *
+ * @example
+ * ```ts
+ * import { redshiftHistogram } from "./redshift_histogram.ts";
+ * const svg = redshiftHistogram([0.05, 0.12, 0.13, 0.31]);
+ * console.assert(svg.startsWith("<svg"));
+ * ```
+ *
+ * @param z redshifts
+ * @param options binning, titles and size
+ */
+export function redshiftHistogram(
+  z: ArrayLike<number>,
+  options: RedshiftHistogramOptions = {},
+): PlotOutput {
+  const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
+  const h = histogramCounts(z, { binWidth, zMin, zMax });
+  const bars = h.counts.map((count, b) => ({ x1: h.edges[b], x2: h.edges[b + 1], count }));
+  const countAxisTicks = countTicks(Math.max(...h.counts));
+  const notes = [];
+  if (h.outside > 0) notes.push(`${formatCount(h.outside)} values outside [${zMin}, ${zMax}]`);
+  if (options.caption) notes.push(options.caption);
+  return renderFigure({
+    height: 360,
+    marginLeft: 64,
+    marginTop: 30,
+    marginBottom: 44,
+    x: {
+      domain: [zMin, zMax],
+      label: options.xLabel ?? "Spectroscopic redshift z",
+      labelAnchor: "center",
+      labelArrow: "none",
+    },
+    y: {
+      label: `Galaxies per ${binWidth} bin`,
+      grid: true,
+      ticks: countAxisTicks,
+      domain: [0, countAxisTicks[countAxisTicks.length - 1]],
+      tickFormat: formatCount,
+      labelArrow: "none",
+    },
+    marks: [
+      Plot.rectY(bars, {
+        x1: "x1",
+        x2: "x2",
+        y: "count",
+        fill: options.color ?? COLORS.blue,
+        inset: 0.5,
+      }),
+      Plot.ruleY([0]),
+    ],
+  }, {
+    title: options.title ?? "Redshift distribution",
+    subtitle: options.subtitle ??
+      `${formatCount(z.length)} galaxies, bins of width ${binWidth} in z`,
+    caption: notes.join(". ") || undefined,
+    width: options.width,
+    height: options.height,
+  });
+}
+
+/** Options of {@link predictedVsTrueHistogram}. */
+export interface PredictedVsTrueHistogramOptions extends FigureOptions, BinningOptions {
+  /** Legend text of the true redshifts; default "True z (spectroscopic)". */
+  trueLabel?: string;
+  /** Legend text of the predictions; default "Predicted z (CNN)". */
+  predictedLabel?: string;
+}
+
+/**
+ * Fig. 17: histograms of true and predicted redshift on one chart, true as
+ * bars and predicted as a step line, so that both stay visible where they overlap.
+ *
+ * @example
+ * ```ts
+ * import { predictedVsTrueHistogram } from "./redshift_histogram.ts";
+ * const svg = predictedVsTrueHistogram([0.1, 0.2, 0.3], [0.11, 0.18, 0.26]);
+ * console.assert(svg.includes("Predicted"));
+ * ```
+ *
+ * @param zTrue true (spectroscopic) redshifts
+ * @param zPred predicted redshifts, same order and length
+ * @param options binning, labels, titles and size
+ */
+export function predictedVsTrueHistogram(
+  zTrue: ArrayLike<number>,
+  zPred: ArrayLike<number>,
+  options: PredictedVsTrueHistogramOptions = {},
+): PlotOutput {
+  const n = checkSameLength(zTrue, zPred, ["zTrue", "zPred"]);
+  const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
+  const trueH = histogramCounts(zTrue, { binWidth, zMin, zMax });
+  const predH = histogramCounts(zPred, { binWidth, zMin, zMax });
+  const trueLabel = options.trueLabel ?? "True z (spectroscopic)";
+  const predictedLabel = options.predictedLabel ?? "Predicted z (CNN)";
+  const bars = trueH.counts.map((count, b) => ({
+    x1: trueH.edges[b],
+    x2: trueH.edges[b + 1],
+    count,
+  }));
+  // A staircase along the bin tops: two points per bin.
+  const steps = predH.counts.flatMap((count, b) => [
+    { x: predH.edges[b], count },
+    { x: predH.edges[b + 1], count },
+  ]);
+  const countAxisTicks = countTicks(Math.max(...trueH.counts, ...predH.counts));
+  const notes = [];
+  if (predH.outside > 0) {
+    notes.push(`${formatCount(predH.outside)} predictions outside [${zMin}, ${zMax}] not shown`);
+  }
+  if (trueH.outside > 0) {
+    notes.push(`${formatCount(trueH.outside)} true values outside [${zMin}, ${zMax}] not shown`);
+  }
+  if (options.caption) notes.push(options.caption);
+  return renderFigure({
+    height: 360,
+    marginLeft: 64,
+    marginTop: 30,
+    marginBottom: 44,
+    x: { domain: [zMin, zMax], label: "Redshift z", labelAnchor: "center", labelArrow: "none" },
+    y: {
+      label: `Galaxies per ${binWidth} bin`,
+      grid: true,
+      ticks: countAxisTicks,
+      domain: [0, countAxisTicks[countAxisTicks.length - 1]],
+      tickFormat: formatCount,
+      labelArrow: "none",
+    },
+    marks: [
+      Plot.rectY(bars, {
+        x1: "x1",
+        x2: "x2",
+        y: "count",
+        fill: COLORS.blue,
+        fillOpacity: 0.45,
+        inset: 0.5,
+      }),
+      Plot.lineY(steps, { x: "x", y: "count", stroke: COLORS.orange, strokeWidth: 2 }),
+      Plot.ruleY([0]),
+    ],
+  }, {
+    title: options.title ?? "Predicted and true redshift distributions",
+    subtitle: options.subtitle ?? `${formatCount(n)} galaxies, bins of width ${binWidth} in z`,
+    caption: notes.join(". ") || undefined,
+    legend: [
+      { label: trueLabel, color: COLORS.blue, marker: "square", opacity: 0.45 },
+      { label: predictedLabel, color: COLORS.orange, line: "solid" },
+    ],
+    width: options.width,
+    height: options.height,
+  });
+}
+
+/** Whole-number ticks from 0 past `max` (a histogram of 3 galaxies needs no tick at 0.5). */
+function countTicks(max: number): number[] {
+  const ticks = linearNiceTicks(0, Math.max(max, 1), 6).filter(Number.isInteger);
+  const step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+  // One more tick above the tallest bar, so that it never touches the top.
+  if (ticks[ticks.length - 1] < max * 1.02) ticks.push(ticks[ticks.length - 1] + step);
+  return ticks;
+}
+
+function roundEdge(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
+}

@@ -1,0 +1,309 @@
+/**
+ * Spectra against wavelength: one galaxy's 186 fluxes (Fig. 10) and the mean
+ * spectrum of each redshift range (Fig. 11), with the helper that computes
+ * those means.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { Random } from "../random.ts";
+import { N_BP, N_FLUX } from "../spectra.ts";
+import {
+  COLORS,
+  type FigureOptions,
+  formatCount,
+  type LegendEntry,
+  type PlotOutput,
+  renderFigure,
+} from "./_render.ts";
+
+/** One spectrum to draw: fluxes at their wavelengths, BP samples first. */
+export interface SpectrumInput {
+  /** Wavelength of each sample in nm (e.g. `SAMPLE_WAVELENGTHS_NM` of lib/gaia_xp.ts). */
+  wavelengthsNm: ArrayLike<number>;
+  /** Flux of each sample, same length. */
+  flux: ArrayLike<number>;
+  /** How many leading samples are BP; the rest are RP. Default 80. */
+  nBp?: number;
+  /** Title of the figure, e.g. "Galaxy 123 (z = 0.174)". */
+  title?: string;
+}
+
+/** Options of {@link spectrumPlot}. */
+export interface SpectrumPlotOptions extends FigureOptions {
+  /** Label of the y axis; default "Flux (instrument units)". */
+  fluxLabel?: string;
+}
+
+/**
+ * Fig. 10: one spectrum's flux against wavelength, BP and RP in two colours
+ * with a dashed rule at the junction of the two bands.
+ *
+ * @example
+ * ```ts
+ * import { spectrumPlot } from "./spectrum.ts";
+ * const wavelengthsNm = Array.from({ length: 186 }, (_, i) => 366 + i * 630 / 185);
+ * const flux = wavelengthsNm.map((w) => Math.sin(w / 100) + 2);
+ * const svg = spectrumPlot({ wavelengthsNm, flux, title: "A made-up spectrum" });
+ * console.assert(svg.includes("Wavelength"));
+ * ```
+ *
+ * @param spectrum wavelengths, fluxes and the number of BP samples
+ * @param options labels, titles and size; `options.title` wins over `spectrum.title`
+ */
+export function spectrumPlot(
+  spectrum: SpectrumInput,
+  options: SpectrumPlotOptions = {},
+): PlotOutput {
+  const { wavelengthsNm, flux } = spectrum;
+  const nBp = spectrum.nBp ?? N_BP;
+  checkSpectrumLength(wavelengthsNm, flux.length, "flux");
+  const points = Array.from({ length: flux.length }, (_, i) => ({
+    wavelength: wavelengthsNm[i],
+    flux: flux[i],
+    band: i < nBp ? "BP" : "RP",
+  }));
+  const bp = points.slice(0, nBp), rp = points.slice(nBp);
+  return renderFigure({
+    height: 340,
+    marginLeft: 60,
+    marginBottom: 44,
+    x: { label: "Wavelength (nm)", labelAnchor: "center", labelArrow: "none" },
+    y: { label: options.fluxLabel ?? "Flux (instrument units)", grid: true, labelArrow: "none" },
+    marks: [
+      ...junctionMarks(wavelengthsNm, nBp),
+      Plot.lineY(bp, { x: "wavelength", y: "flux", stroke: COLORS.blue, strokeWidth: 1.5 }),
+      Plot.dot(bp, { x: "wavelength", y: "flux", fill: COLORS.blue, r: 1.8 }),
+      Plot.lineY(rp, { x: "wavelength", y: "flux", stroke: COLORS.red, strokeWidth: 1.5 }),
+      Plot.dot(rp, { x: "wavelength", y: "flux", fill: COLORS.red, r: 1.8 }),
+    ],
+  }, {
+    title: options.title ?? spectrum.title ?? "Spectrum",
+    subtitle: options.subtitle ??
+      `${bp.length} BP samples and ${rp.length} RP samples of the Gaia sampled mean spectrum`,
+    caption: options.caption,
+    legend: [
+      ...(bp.length
+        ? [{ label: "BP (blue photometer)", color: COLORS.blue, marker: "dot" as const }]
+        : []),
+      ...(rp.length
+        ? [{ label: "RP (red photometer)", color: COLORS.red, marker: "dot" as const }]
+        : []),
+    ],
+    width: options.width,
+    height: options.height,
+  });
+}
+
+/** One line of {@link meanSpectraPlot}. */
+export interface SpectrumSeries {
+  /** Legend text, e.g. "0.0 ≤ z < 0.1 (1,000 galaxies)". */
+  label: string;
+  /** Flux at each wavelength; NaN leaves a gap. */
+  flux: ArrayLike<number>;
+}
+
+/** Options of {@link meanSpectraPlot}. */
+export interface MeanSpectraPlotOptions extends FigureOptions {
+  /** How many leading samples are BP; lines break there. Default 80. */
+  nBp?: number;
+  /** Label of the y axis; default "Mean flux (instrument units)". */
+  fluxLabel?: string;
+  /** Colours of the series in order; default a sequential palette (ordered ranges read in order). */
+  colors?: string[];
+}
+
+/**
+ * Fig. 11: several spectra on one chart, e.g. the mean spectrum of each
+ * redshift range, with a legend. Series with no finite flux are left out.
+ *
+ * @example
+ * ```ts
+ * import { meanSpectraPlot } from "./spectrum.ts";
+ * const wavelengthsNm = Array.from({ length: 186 }, (_, i) => 366 + i * 630 / 185);
+ * const svg = meanSpectraPlot(wavelengthsNm, [
+ *   { label: "low z", flux: wavelengthsNm.map(() => 2) },
+ *   { label: "high z", flux: wavelengthsNm.map(() => 1) },
+ * ]);
+ * console.assert(svg.includes("high z"));
+ * ```
+ *
+ * @param wavelengthsNm wavelength of each sample in nm
+ * @param series one entry per line
+ * @param options labels, colours, titles and size
+ */
+export function meanSpectraPlot(
+  wavelengthsNm: ArrayLike<number>,
+  series: SpectrumSeries[],
+  options: MeanSpectraPlotOptions = {},
+): PlotOutput {
+  const nBp = options.nBp ?? N_BP;
+  const drawn = series.filter((s) => {
+    checkSpectrumLength(wavelengthsNm, s.flux.length, `flux of "${s.label}"`);
+    return Array.from(s.flux).some(Number.isFinite);
+  });
+  const colors = options.colors ?? sequentialColors(drawn.length);
+  const points = drawn.flatMap((s, k) =>
+    Array.from({ length: s.flux.length }, (_, i) => ({
+      wavelength: wavelengthsNm[i],
+      flux: s.flux[i],
+      // Separate BP and RP pieces so that no line joins the two bands.
+      piece: 2 * k + (i < nBp ? 0 : 1),
+      color: colors[k],
+    }))
+  );
+  return renderFigure({
+    height: 360,
+    marginLeft: 60,
+    marginBottom: 44,
+    x: { label: "Wavelength (nm)", labelAnchor: "center", labelArrow: "none" },
+    y: {
+      label: options.fluxLabel ?? "Mean flux (instrument units)",
+      grid: true,
+      labelArrow: "none",
+    },
+    marks: [
+      ...junctionMarks(wavelengthsNm, nBp),
+      Plot.lineY(points, {
+        x: "wavelength",
+        y: "flux",
+        z: "piece",
+        stroke: (d: { color: string }) => d.color,
+        strokeWidth: 1.8,
+      }),
+    ],
+  }, {
+    title: options.title ?? "Mean spectrum per redshift range",
+    subtitle: options.subtitle,
+    caption: options.caption,
+    legend: drawn.map((s, k): LegendEntry => ({ label: s.label, color: colors[k] })),
+    width: options.width,
+    height: options.height,
+  });
+}
+
+/** The mean spectrum of the galaxies in one redshift range. */
+export interface RangeMeanSpectrum {
+  /** Legend text, e.g. "0.1 ≤ z < 0.2 (1,000 galaxies)". */
+  label: string;
+  /** Lower end of the range (inclusive). */
+  zLow: number;
+  /** Upper end (exclusive, except for the last range). */
+  zHigh: number;
+  /** Galaxies averaged (after the cap). */
+  n: number;
+  /** Galaxies in the range before the cap. */
+  available: number;
+  /** Mean flux per sample; NaN everywhere when `n` is 0. */
+  flux: Float64Array;
+}
+
+/** Options of {@link meanSpectraByRedshift}. */
+export interface MeanSpectraByRedshiftOptions {
+  /** Range edges; default 0, 0.1, …, 0.6 (six ranges, the last one closed). */
+  edges?: number[];
+  /** Average at most this many galaxies per range, drawn at random (the dissertation used 1,000). */
+  maxPerRange?: number;
+  /** Seed of the random draw under `maxPerRange`; default 0. */
+  seed?: number;
+  /** Fluxes per galaxy; default 186. */
+  nFlux?: number;
+}
+
+/**
+ * Mean spectrum of the galaxies in each redshift range, optionally of a seeded
+ * random sample of at most `maxPerRange` galaxies per range.
+ *
+ * @example
+ * ```ts
+ * import { meanSpectraByRedshift } from "./spectrum.ts";
+ * const z = Float32Array.of(0.05, 0.07, 0.15);
+ * const flux = Float32Array.of(1, 2, 3, 5, 10, 10);
+ * const [low, mid] = meanSpectraByRedshift({ z, flux }, { nFlux: 2 });
+ * console.assert(low.flux.join() === "2,3.5" && mid.n === 1);
+ * ```
+ *
+ * @param data redshifts and row-major fluxes (`n × nFlux`)
+ * @param options range edges, the per-range cap and its seed
+ */
+export function meanSpectraByRedshift(
+  data: { z: ArrayLike<number>; flux: ArrayLike<number> },
+  options: MeanSpectraByRedshiftOptions = {},
+): RangeMeanSpectrum[] {
+  const { edges = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6], seed = 0, nFlux = N_FLUX } = options;
+  const n = data.z.length;
+  if (data.flux.length !== n * nFlux) {
+    throw new RangeError(
+      `flux has ${data.flux.length} values; ${n} redshifts need ${n} × ${nFlux} = ${n * nFlux}`,
+    );
+  }
+  const nRanges = edges.length - 1;
+  const members: number[][] = Array.from({ length: nRanges }, () => []);
+  for (let i = 0; i < n; i++) {
+    const z = data.z[i];
+    for (let r = 0; r < nRanges; r++) {
+      const last = r === nRanges - 1;
+      // The last range is closed, with a tolerance for float32 (0.6 is 0.6000000238).
+      if (z >= edges[r] && (z < edges[r + 1] || (last && z <= edges[r + 1] + 1e-6))) {
+        members[r].push(i);
+        break;
+      }
+    }
+  }
+  const random = new Random(seed);
+  return members.map((rows, r) => {
+    const available = rows.length;
+    if (options.maxPerRange !== undefined && rows.length > options.maxPerRange) {
+      rows = random.shuffle(rows).slice(0, options.maxPerRange);
+    }
+    const flux = new Float64Array(nFlux);
+    for (const i of rows) {
+      for (let j = 0; j < nFlux; j++) flux[j] += data.flux[i * nFlux + j];
+    }
+    for (let j = 0; j < nFlux; j++) flux[j] = rows.length ? flux[j] / rows.length : NaN;
+    const last = r === nRanges - 1;
+    const range = `${edges[r]} ≤ z ${last ? "≤" : "<"} ${edges[r + 1]}`;
+    return {
+      label: `${range} (${formatCount(rows.length)} galaxies)`,
+      zLow: edges[r],
+      zHigh: edges[r + 1],
+      n: rows.length,
+      available,
+      flux,
+    };
+  });
+}
+
+/** Colours from dark blue to orange (part of the "plasma" scheme) that stay legible on white. */
+export function sequentialColors(count: number): string[] {
+  const scale = Plot.scale({ color: { type: "linear", scheme: "plasma", domain: [0, 1] } });
+  return Array.from(
+    { length: count },
+    (_, k) => scale.apply(count === 1 ? 0 : (0.82 * k) / (count - 1)) as string,
+  );
+}
+
+function checkSpectrumLength(wavelengthsNm: ArrayLike<number>, length: number, name: string) {
+  if (wavelengthsNm.length !== length) {
+    throw new RangeError(
+      `wavelengthsNm has ${wavelengthsNm.length} values but ${name} has ${length}; they must match`,
+    );
+  }
+}
+
+/** A dashed rule between the last BP and the first RP sample, labelled at the top. */
+function junctionMarks(wavelengthsNm: ArrayLike<number>, nBp: number): Plot.Markish[] {
+  if (nBp <= 0 || nBp >= wavelengthsNm.length) return [];
+  const x = (wavelengthsNm[nBp - 1] + wavelengthsNm[nBp]) / 2;
+  return [
+    Plot.ruleX([x], { stroke: COLORS.grey, strokeDasharray: "4,3" }),
+    Plot.text([x], {
+      x: (d: number) => d,
+      frameAnchor: "top",
+      text: () => "BP | RP",
+      dy: -2,
+      fill: COLORS.grey,
+      lineAnchor: "bottom",
+    }),
+  ];
+}

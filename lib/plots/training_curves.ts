@@ -1,0 +1,220 @@
+/**
+ * Training and validation curves per epoch (Figs. 13, 14 and 15), optionally
+ * beside a published history drawn dashed.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import {
+  COLORS,
+  type FigureOptions,
+  type LegendEntry,
+  logYAxisMarks,
+  type PlotOutput,
+  renderFigure,
+} from "./_render.ts";
+
+/** One epoch of a history (lib/train.ts's `EpochLog` fits). */
+export interface EpochPoint {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Training loss. */
+  loss: number;
+  /** Training mean absolute error. */
+  mae: number;
+  /** Validation loss (NaN without validation). */
+  valLoss: number;
+  /** Validation mean absolute error (NaN without validation). */
+  valMae: number;
+}
+
+/** Options of {@link trainingCurvesPlot}. */
+export interface TrainingCurvesPlotOptions extends FigureOptions {
+  /** Which metric to draw; default "loss". */
+  metric?: "loss" | "mae";
+  /** A second history drawn dashed, e.g. the dissertation's. */
+  reference?: EpochPoint[];
+  /** Legend suffix of the reference; default "dissertation". */
+  referenceLabel?: string;
+  /** Legend suffix of `history`; default "this run". */
+  historyLabel?: string;
+  /** Draws a vertical rule at this epoch, e.g. where validation stops improving. */
+  markEpoch?: number;
+  /** Text beside the rule; default "epoch N". */
+  markLabel?: string;
+  /** Logarithmic y axis. */
+  logY?: boolean;
+  /** Label of the y axis; defaults name the metric. */
+  yLabel?: string;
+}
+
+/**
+ * Figs. 13–15: training and validation loss (or MAE) per epoch.
+ *
+ * @example
+ * ```ts
+ * import { trainingCurvesPlot } from "./training_curves.ts";
+ * const history = [1, 2, 3].map((epoch) => ({
+ *   epoch, loss: 1 / epoch, mae: 0.5 / epoch, valLoss: 1.2 / epoch, valMae: 0.6 / epoch,
+ * }));
+ * const svg = trainingCurvesPlot(history, { metric: "mae", markEpoch: 2 });
+ * console.assert(svg.includes("Validation"));
+ * ```
+ *
+ * @param history one entry per epoch
+ * @param options metric, reference history, marked epoch, y scale, titles and size
+ */
+export function trainingCurvesPlot(
+  history: EpochPoint[],
+  options: TrainingCurvesPlotOptions = {},
+): PlotOutput {
+  const metric = options.metric ?? "loss";
+  const historyLabel = options.historyLabel ?? "this run";
+  const referenceLabel = options.referenceLabel ?? "dissertation";
+  const sources = [{ points: history, label: historyLabel, dashed: false }];
+  if (options.reference) {
+    sources.push({ points: options.reference, label: referenceLabel, dashed: true });
+  }
+  const split = [
+    { key: metric === "loss" ? "loss" : "mae", name: "Training", color: COLORS.blue },
+    { key: metric === "loss" ? "valLoss" : "valMae", name: "Validation", color: COLORS.orange },
+  ] as const;
+
+  const marks: Plot.Markish[] = [];
+  const legend: LegendEntry[] = [];
+  const allValues: number[] = [];
+  const allEpochs: number[] = [];
+  for (const source of sources) {
+    for (const part of split) {
+      const points = source.points
+        .map((p) => ({ epoch: p.epoch, value: p[part.key] }))
+        .filter((p) => Number.isFinite(p.value) && (!options.logY || p.value > 0));
+      if (points.length === 0) continue;
+      for (const p of points) {
+        allValues.push(p.value);
+        allEpochs.push(p.epoch);
+      }
+      const dash = source.dashed ? "6,4" : undefined;
+      const opacity = source.dashed ? 0.8 : 1;
+      marks.push(
+        Plot.lineY(points, {
+          x: "epoch",
+          y: "value",
+          stroke: part.color,
+          strokeWidth: source.dashed ? 1.5 : 2,
+          strokeDasharray: dash,
+          strokeOpacity: opacity,
+        }),
+      );
+      if (!source.dashed) {
+        marks.push(Plot.dot(points, { x: "epoch", y: "value", fill: part.color, r: 2.5 }));
+      }
+      legend.push({
+        label: sources.length > 1 ? `${part.name} (${source.label})` : part.name,
+        color: part.color,
+        line: source.dashed ? "dashed" : "solid",
+        marker: source.dashed ? "none" : "dot",
+      });
+    }
+  }
+  if (options.markEpoch !== undefined) {
+    const label = options.markLabel ?? `epoch ${options.markEpoch}`;
+    marks.unshift(
+      Plot.ruleX([options.markEpoch], { stroke: COLORS.grey, strokeDasharray: "2,3" }),
+      Plot.text([options.markEpoch], {
+        x: (d: number) => d,
+        frameAnchor: "top",
+        text: () => label,
+        textAnchor: "start",
+        dx: 4,
+        dy: 4,
+        lineAnchor: "top",
+        fill: COLORS.grey,
+      }),
+    );
+  }
+  const maxEpoch = Math.max(1, ...allEpochs, options.markEpoch ?? 1);
+  const defaultYLabel = metric === "loss" ? "Huber loss (δ = 1)" : "Mean absolute error in z";
+  const yLabel = options.yLabel ?? defaultYLabel;
+  if (options.logY) marks.unshift(...logYAxisMarks(allValues, yLabel));
+  return renderFigure({
+    height: 340,
+    marginLeft: 70,
+    marginBottom: 44,
+    marginRight: 20,
+    x: {
+      domain: [Math.min(1, ...allEpochs), maxEpoch],
+      label: "Epoch",
+      labelAnchor: "center",
+      labelArrow: "none",
+      ticks: Math.min(maxEpoch, 10),
+      tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
+    },
+    y: {
+      type: options.logY ? "log" : "linear",
+      label: yLabel,
+      labelArrow: "none",
+      grid: !options.logY,
+      ...(options.logY ? {} : { domain: niceDomain(allValues) }),
+    },
+    marks,
+  }, {
+    title: options.title ??
+      (metric === "loss" ? "Training and validation loss" : "Training and validation MAE"),
+    subtitle: options.subtitle,
+    caption: options.caption,
+    legend,
+    width: options.width,
+    height: options.height,
+  });
+}
+
+/** A y domain from the data with 5 % headroom; curves of small losses need no zero baseline. */
+function niceDomain(values: number[]): [number, number] | undefined {
+  if (values.length === 0) return undefined;
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const pad = (hi - lo || Math.abs(hi) || 1) * 0.05;
+  return [lo - pad, hi + pad];
+}
+
+/**
+ * Reads a Keras `CSVLogger`-style history (columns `loss`, `mean_absolute_error`
+ * or `mae`, `val_loss`, `val_mean_absolute_error` or `val_mae`, one row per
+ * epoch) into epoch points numbered from 1, ready to pass as `reference`.
+ *
+ * @example
+ * ```ts
+ * import { historyFromKerasCsv } from "./training_curves.ts";
+ * const text = ",loss,mean_absolute_error,val_loss,val_mean_absolute_error\n0,0.5,0.2,0.6,0.3\n";
+ * const [first] = historyFromKerasCsv(text);
+ * console.assert(first.epoch === 1 && first.valMae === 0.3);
+ * ```
+ *
+ * @param text the CSV file's text (e.g. the dissertation's history.csv)
+ */
+export function historyFromKerasCsv(text: string): EpochPoint[] {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  if (lines.length === 0) return [];
+  const header = lines[0].split(",").map((name) => name.trim());
+  const column = (...names: string[]) => {
+    const index = header.findIndex((h) => names.includes(h));
+    if (index < 0) throw new Error(`history CSV has no column ${names.join(" or ")}`);
+    return index;
+  };
+  const loss = column("loss");
+  const mae = column("mean_absolute_error", "mae");
+  const valLoss = header.indexOf("val_loss");
+  const valMae = header.findIndex((h) => h === "val_mean_absolute_error" || h === "val_mae");
+  const epochColumn = header.findIndex((h) => h === "" || h === "epoch");
+  return lines.slice(1).map((line, row) => {
+    const cells = line.split(",").map(Number);
+    return {
+      // Keras numbers epochs from 0; the plots number them from 1.
+      epoch: (epochColumn >= 0 ? cells[epochColumn] : row) + 1,
+      loss: cells[loss],
+      mae: cells[mae],
+      valLoss: valLoss >= 0 ? cells[valLoss] : NaN,
+      valMae: valMae >= 0 ? cells[valMae] : NaN,
+    };
+  });
+}
