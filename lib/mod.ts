@@ -30,3 +30,8 @@ export * from "./tables.ts";
 export * from "./published.ts";
 export * from "./persistence.ts";
 export * from "./profiles.ts";
+export * from "./statistics.ts";
+export * from "./teaching.ts";
+export * from "./notebook.ts";
+export * from "./write_spectra.ts";
+export * from "./plots/mod.ts";

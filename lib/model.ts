@@ -139,6 +139,22 @@ export function compileModel(
   });
 }
 
+/**
+ * How many input samples one output of the last convolution sees: each
+ * Conv1D widens the window by (kernel − 1) × the current sample spacing, and
+ * each MaxPool1D(2) by one spacing and then doubles the spacing.
+ */
+export function receptiveField(options: Partial<ModelConfig> = {}): number {
+  const { kernelSizes } = resolveModelConfig(options);
+  let field = 1, spacing = 1;
+  for (const k of kernelSizes) {
+    field += (k - 1) * spacing; // convolution
+    field += spacing; // max pooling over 2
+    spacing *= 2;
+  }
+  return field;
+}
+
 /** One row of the architecture table (the dissertation's Table 2). */
 export interface LayerSummary {
   name: string;

@@ -4,6 +4,7 @@ import { selectBackend } from "../lib/backend.ts";
 import {
   buildModel,
   DISSERTATION_LAYER_PARAMS,
+  receptiveField,
   setWeightsFromArrays,
   summarizeModel,
 } from "../lib/model.ts";
@@ -104,4 +105,10 @@ Deno.test("setWeightsFromArrays() loads Keras-ordered arrays and checks their sh
     /expected 18 weight arrays, got 17/,
   );
   model.dispose();
+});
+
+Deno.test("receptiveField() of the dissertation's network is 44 of the 186 samples", () => {
+  // conv5: 5, pool: 6 (spacing 2); conv5: 14, pool: 16 (4); conv3: 24, pool: 28 (8); conv2: 36, pool: 44
+  assert.equal(receptiveField(), 44);
+  assert.equal(receptiveField({ kernelSizes: [3], convFilters: [4] }), 4);
 });

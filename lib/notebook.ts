@@ -1,0 +1,160 @@
+/**
+ * What the notebooks share: where their data comes from, where a run's
+ * results go, and displays that work in Jupyter and in a terminal alike.
+ *
+ * @module
+ */
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { formatLoadReport, loadSpectra } from "./load.ts";
+import { prepareData, type PreparedData } from "./prepare.ts";
+import { getProfile, type RunProfile } from "./profiles.ts";
+import { selectRows, type Spectra } from "./spectra.ts";
+import { simulateSpectra } from "./simulate.ts";
+import { permutation } from "./random.ts";
+import type { TrainingProgress } from "./train.ts";
+
+/** Seed of the mock data set (the committed sample and `deno task mock` use it too). */
+export const MOCK_SEED = 2023;
+
+/** Environment variable naming a real data file (CSV or Parquet) to use instead of the mock. */
+export const DATA_ENV = "REDSHIFT_DATA";
+
+/** The committed 3,000-galaxy sample of the mock. */
+export const SAMPLE_PATH: string = fromFileUrl(
+  new URL("../data/sample/mock_sample.csv", import.meta.url),
+);
+
+/** Folder of a profile's results (trained models, predictions), ignored by git. */
+export function runDir(profile: RunProfile): string {
+  return fromFileUrl(new URL(`../out/runs/${profile.name}`, import.meta.url));
+}
+
+/** Galaxies for a notebook, and a sentence saying where they came from. */
+export interface NotebookData {
+  data: Spectra;
+  source: string;
+}
+
+/**
+ * The galaxies a profile works on: the file named by `$REDSHIFT_DATA` if set
+ * (a seeded subset when it holds more than the profile's count), else the
+ * committed sample in the `smoke` profile, else freshly simulated mock galaxies.
+ */
+export async function loadNotebookData(profile: RunProfile = getProfile()): Promise<NotebookData> {
+  const path = readEnv(DATA_ENV);
+  if (path || profile.name === "smoke") {
+    const file = path ?? SAMPLE_PATH;
+    const { data, report } = await loadSpectra(file);
+    let source = formatLoadReport(report);
+    if (data.n <= profile.galaxies) return { data, source };
+    const subset = permutation(data.n, profile.seed).subarray(0, profile.galaxies).sort();
+    source +=
+      `\nusing a seeded random subset of ${profile.galaxies} rows (profile ${profile.name})`;
+    return { data: selectRows(data, subset), source };
+  }
+  const started = performance.now();
+  const data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  return {
+    data,
+    source: `${
+      data.n.toLocaleString("en")
+    } mock galaxies simulated (seed ${MOCK_SEED}) in ${seconds} s`,
+  };
+}
+
+/** Loads a profile's data and splits and scales it the same way in every notebook. */
+export async function loadPreparedData(
+  profile: RunProfile = getProfile(),
+): Promise<NotebookData & { prepared: PreparedData }> {
+  const loaded = await loadNotebookData(profile);
+  return { ...loaded, prepared: prepareData(loaded.data, { seed: profile.seed }) };
+}
+
+/** An object a notebook cell displays as Markdown (tables, headings, notes). */
+export function markdown(text: string): { [key: symbol]: () => Record<string, string> } {
+  return { [Symbol.for("Jupyter.display")]: () => ({ "text/markdown": text, "text/plain": text }) };
+}
+
+/** True inside a Deno Jupyter kernel. */
+export function inJupyter(): boolean {
+  try {
+    return typeof (Deno as unknown as { jupyter?: unknown }).jupyter === "object";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A training progress line that updates in place: one Jupyter output
+ * (replaced through its display id) in a notebook, one rewritten line on a
+ * terminal's standard error elsewhere.
+ */
+export class ProgressDisplay {
+  #id = `progress-${crypto.randomUUID()}`;
+  #shown = false;
+
+  /** Shows or replaces the line for `p`. */
+  async update(p: TrainingProgress): Promise<void> {
+    await this.#show(formatProgress(p));
+  }
+
+  /** Replaces the line with a final message. */
+  async finish(message: string): Promise<void> {
+    await this.#show(message);
+    if (!inJupyter() && Deno.stderr.isTerminal()) {
+      Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+    }
+  }
+
+  async #show(text: string): Promise<void> {
+    if (inJupyter()) {
+      const jupyter =
+        (Deno as unknown as { jupyter: { broadcast: (t: string, c: unknown) => Promise<void> } })
+          .jupyter;
+      await jupyter.broadcast(this.#shown ? "update_display_data" : "display_data", {
+        data: { "text/plain": text, "text/html": `<pre>${escapeHtml(text)}</pre>` },
+        metadata: {},
+        transient: { display_id: this.#id },
+      });
+    } else if (Deno.stderr.isTerminal()) {
+      Deno.stderr.writeSync(new TextEncoder().encode(`\r${text}\x1b[K`));
+    }
+    this.#shown = true;
+  }
+}
+
+/** One line: epoch, step, loss, throughput and time left. */
+export function formatProgress(p: TrainingProgress): string {
+  const width = 24;
+  const done = Math.round((width * p.step) / p.steps);
+  const bar = "█".repeat(done) + "░".repeat(width - done);
+  return `epoch ${p.epoch}/${p.epochs} ${bar} step ${p.step}/${p.steps}  loss ${
+    p.loss.toFixed(5)
+  }  ` +
+    `${Math.round(p.samplesPerSecond).toLocaleString("en")} samples/s  ${
+      formatDuration(p.secondsLeft)
+    } left`;
+}
+
+/** Seconds as `1 h 02 min`, `3 min 05 s` or `42 s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) {
+    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+  }
+  if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${s} s`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
