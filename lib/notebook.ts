@@ -12,6 +12,7 @@ import { selectRows, type Spectra } from "./spectra.ts";
 import { simulateSpectra } from "./simulate.ts";
 import { permutation } from "./random.ts";
 import type { TrainingProgress } from "./train.ts";
+import { type EpochPoint, historyFromKerasCsv } from "./plots/training_curves.ts";
 
 /** Seed of the mock data set (the committed sample and `deno task mock` use it too). */
 export const MOCK_SEED = 2023;
@@ -69,6 +70,35 @@ export async function loadPreparedData(
 ): Promise<NotebookData & { prepared: PreparedData }> {
   const loaded = await loadNotebookData(profile);
   return { ...loaded, prepared: prepareData(loaded.data, { seed: profile.seed }) };
+}
+
+/**
+ * Shows a figure (an SVG string from `lib/plots`) in the notebook now.
+ *
+ * Notebooks show everything through explicit displays rather than a cell's
+ * last value: the Deno kernel sometimes reports a cell idle before its
+ * result, and `jupyter nbconvert --execute` then drops that result from the
+ * export. The SVG goes out as `text/html`, which nbconvert keeps as is (its
+ * `image/svg+xml` path strips SVG elements). Outside Jupyter it does nothing.
+ */
+export async function figure(svg: string): Promise<void> {
+  await publish({ "text/html": svg, "text/plain": "[figure]" });
+}
+
+/** Shows Markdown (a table, a note) in the notebook now; prints it outside Jupyter. */
+export async function show(text: string): Promise<void> {
+  if (!inJupyter()) {
+    console.log(text);
+    return;
+  }
+  await publish({ "text/markdown": text, "text/plain": text });
+}
+
+async function publish(data: Record<string, string>): Promise<void> {
+  if (!inJupyter()) return;
+  const jupyter = (Deno as unknown as { jupyter: { broadcast: (t: string, c: unknown) => Promise<void> } })
+    .jupyter;
+  await jupyter.broadcast("display_data", { data, metadata: {}, transient: {} });
 }
 
 /** An object a notebook cell displays as Markdown (tables, headings, notes). */
@@ -154,6 +184,20 @@ function escapeHtml(text: string): string {
 function readEnv(name: string): string | undefined {
   try {
     return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The dissertation's own Keras training history (40 epochs), when the
+ * reference folder `shared/` sits beside the project as on a developer's
+ * machine; `undefined` elsewhere. It is read, never copied into the project.
+ */
+export async function readDissertationHistory(): Promise<EpochPoint[] | undefined> {
+  const path = new URL("../../shared/reference/dissertation/history.csv", import.meta.url);
+  try {
+    return historyFromKerasCsv(await Deno.readTextFile(path));
   } catch {
     return undefined;
   }

@@ -71,3 +71,10 @@ export const PUBLISHED_RESULTS = {
   trainingHardware: "one AMD RX 6600 (8 GB), Keras",
   testGalaxies: 52_000,
 } as const;
+
+/** Table 1: the three galaxies the dissertation quotes (z, first three and last three fluxes). */
+export const PUBLISHED_EXAMPLE_ROWS: readonly { z: number; first: number[]; last: number[] }[] = [
+  { z: 0.1735581, first: [0.539, 0.514, 0.439], last: [2.909, 2.705, 2.386] },
+  { z: 0.2647779, first: [-0.213, -0.14, 0.052], last: [13.063, 12.639, 12.429] },
+  { z: 0.1288678, first: [0.394, 0.329, 0.287], last: [5.484, 5.281, 5.123] },
+];

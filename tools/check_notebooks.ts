@@ -1,0 +1,105 @@
+/**
+ * Checks the notebooks.
+ *
+ *   deno run -A tools/check_notebooks.ts             committed notebooks carry no outputs
+ *   deno run -A tools/check_notebooks.ts --executed out/report/smoke
+ *       every executed notebook ran without an error and shows at least as many
+ *       figures as its source has `figure(` calls; writes the index page
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+interface Cell {
+  cell_type: string;
+  source: string[] | string;
+  outputs?: {
+    output_type: string;
+    data?: Record<string, unknown>;
+    name?: string;
+    ename?: string;
+    evalue?: string;
+  }[];
+  execution_count?: number | null;
+}
+interface Notebook {
+  cells: Cell[];
+}
+
+const { values: args } = parseArgs({ args: Deno.args, options: { executed: { type: "string" } } });
+const sources = [...Deno.readDirSync("notebooks")]
+  .filter((e) => /^\d\d_.*\.ipynb$/.test(e.name))
+  .map((e) => e.name)
+  .sort();
+const read = (path: string) => JSON.parse(Deno.readTextFileSync(path)) as Notebook;
+const text = (s: string[] | string) => (Array.isArray(s) ? s.join("") : s);
+const problems: string[] = [];
+
+if (!args.executed) {
+  for (const name of sources) {
+    const withOutputs = read(`notebooks/${name}`).cells.filter((c) =>
+      c.cell_type === "code" && ((c.outputs?.length ?? 0) > 0 || c.execution_count != null)
+    );
+    if (withOutputs.length) {
+      problems.push(
+        `notebooks/${name}: ${withOutputs.length} code cells carry outputs; clear them before committing`,
+      );
+    }
+  }
+  report(`${sources.length} notebooks committed without outputs`);
+} else {
+  const rows: string[] = [];
+  for (const name of sources) {
+    const expected = read(`notebooks/${name}`).cells.filter((c) => c.cell_type === "code")
+      .reduce((n, c) => n + (text(c.source).match(/\bfigure\(/g)?.length ?? 0), 0);
+    const executedPath = `${args.executed}/executed/${name}`;
+    let executed: Notebook;
+    try {
+      executed = read(executedPath);
+    } catch {
+      problems.push(`${executedPath}: missing (the notebook was not executed)`);
+      continue;
+    }
+    const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
+    for (const o of outputs) {
+      if (o.output_type === "error") problems.push(`${name}: error output ${o.ename}: ${o.evalue}`);
+    }
+    const figures = outputs.filter((o) =>
+      String(o.data?.["text/html"] ?? "").includes("<svg")
+    ).length;
+    if (figures < expected) {
+      problems.push(`${name}: ${figures} figures shown, ${expected} expected`);
+    }
+    const title = text(executed.cells.find((c) => c.cell_type === "markdown")?.source ?? name)
+      .split("\n")[0].replace(/^#\s*/, "");
+    const html = name.replace(/\.ipynb$/, ".html");
+    rows.push(
+      `<li><a href="${html}">${escape(title)}</a> <small>(${figures} figures)</small></li>`,
+    );
+  }
+  const profile = Deno.env.get("REDSHIFT_PROFILE") ?? "default";
+  Deno.writeTextFileSync(
+    `${args.executed}/index.html`,
+    `<!doctype html><meta charset="utf-8"><title>galaxy-redshift report (${profile})</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:3em auto;padding:0 1em}</style>
+<h1>galaxy-redshift: the notebooks, executed</h1>
+<p>Profile <b>${profile}</b>, generated ${new Date().toISOString()}.</p>
+<ol>${rows.join("\n")}</ol>
+`,
+  );
+  report(
+    `${sources.length} notebooks executed without errors, every figure shown; index at ${args.executed}/index.html`,
+  );
+}
+
+function report(ok: string): void {
+  if (problems.length) {
+    console.error(problems.map((p) => `✗ ${p}`).join("\n"));
+    Deno.exit(1);
+  }
+  console.log(`✓ ${ok}`);
+}
+
+function escape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+}

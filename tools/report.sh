@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The main job: executes every notebook with the Deno kernel and writes an HTML
+# page for each, plus an index, into out/report/<profile>/.
+#
+#   tools/report.sh [--profile smoke|default|full]
+#
+# Installs what a fresh machine lacks: Jupyter's nbconvert (Debian packages when
+# apt-get is usable, else pip) and the Deno kernel. Deno itself comes from npm
+# when this runs as `npx -y deno@2.9.6 task report`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+profile=${REDSHIFT_PROFILE:-default}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --profile) profile=$2; shift 2 ;;
+    --profile=*) profile=${1#*=}; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+deno_bin=$(command -v deno || true)
+[ -n "$deno_bin" ] || { echo "deno not found: run this as 'npx -y deno@2.9.6 task report'" >&2; exit 1; }
+
+have_nbconvert() { jupyter nbconvert --version >/dev/null 2>&1; }
+if ! have_nbconvert; then
+  echo "Jupyter's nbconvert is missing; installing it..." >&2
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      jupyter-nbconvert jupyter-client python3-nbclient python3-notebook >/dev/null
+  elif command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
+    python3 -m pip install --user -q nbconvert nbclient jupyter_client
+    export PATH="$HOME/.local/bin:$PATH"
+  fi
+  have_nbconvert || {
+    echo "could not install nbconvert: install Jupyter (e.g. 'apt-get install jupyter-nbconvert" \
+      "python3-nbclient python3-notebook' or 'pip install nbconvert nbclient') and run again" >&2
+    exit 1
+  }
+fi
+# (Re)register the Deno kernel so that it runs this deno.
+"$deno_bin" jupyter --install --force >/dev/null 2>&1 || {
+  echo "could not register the Deno Jupyter kernel ('deno jupyter --install')" >&2; exit 1; }
+
+out="out/report/$profile"
+rm -rf "$out"
+mkdir -p "$out/executed"
+export REDSHIFT_PROFILE=$profile
+echo "profile: $profile; writing $out/" >&2
+for nb in notebooks/[0-9][0-9]_*.ipynb; do
+  name=$(basename "$nb" .ipynb)
+  start=$(date +%s)
+  jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=deno \
+    --ExecutePreprocessor.timeout=-1 --output-dir "$out/executed" "$nb" 2>"$out/executed/$name.log" || {
+    cat "$out/executed/$name.log" >&2
+    echo "notebook $nb failed (log: $out/executed/$name.log)" >&2
+    exit 1
+  }
+  jupyter nbconvert --to html --output-dir "$out" "$out/executed/$name.ipynb" 2>>"$out/executed/$name.log"
+  echo "  $name: $(($(date +%s) - start)) s" >&2
+done
+"$deno_bin" run -A tools/check_notebooks.ts --executed "$out"
