@@ -36,6 +36,8 @@ export interface BackendReport {
 export interface SelectBackendOptions {
   /** Force a backend; wins over the environment variable. */
   backend?: BackendName;
+  /** Backend to use when neither `backend` nor the environment variable says (e.g. a profile's). */
+  preferred?: BackendName;
 }
 
 /**
@@ -51,7 +53,7 @@ export interface SelectBackendOptions {
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
   const fromEnv = readEnv();
-  const requested = options.backend ?? fromEnv;
+  const requested = options.backend ?? fromEnv ?? options.preferred;
   if (requested !== undefined && requested !== "webgpu" && requested !== "cpu") {
     throw new RangeError(`${BACKEND_ENV}=${requested}: expected "webgpu" or "cpu"`);
   }
@@ -59,6 +61,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     ? "requested by option"
     : fromEnv
     ? `requested by ${BACKEND_ENV}`
+    : options.preferred
+    ? "preferred by the run profile"
     : "detected";
 
   if (requested !== "cpu") {

@@ -96,8 +96,9 @@ export async function show(text: string): Promise<void> {
 
 async function publish(data: Record<string, string>): Promise<void> {
   if (!inJupyter()) return;
-  const jupyter = (Deno as unknown as { jupyter: { broadcast: (t: string, c: unknown) => Promise<void> } })
-    .jupyter;
+  const jupyter =
+    (Deno as unknown as { jupyter: { broadcast: (t: string, c: unknown) => Promise<void> } })
+      .jupyter;
   await jupyter.broadcast("display_data", { data, metadata: {}, transient: {} });
 }
 

@@ -8,7 +8,10 @@ import { PUBLISHED_ERRORS_BY_BIN } from "./published.ts";
 
 /** A Markdown table from a header row and data rows (numbers are printed as given). */
 export function markdownTable(header: string[], rows: (string | number)[][]): string {
-  const cells = [header, ...rows.map((r) => r.map(String))];
+  // A literal "|" would end a Markdown cell early.
+  const cells = [header, ...rows.map((r) => r.map(String))].map((r) =>
+    r.map((c) => c.replace(/\|/g, "\\|"))
+  );
   const widths = header.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? "").length)));
   const line = (r: string[]) => `| ${r.map((c, j) => c.padEnd(widths[j])).join(" | ")} |`;
   return [

@@ -23,6 +23,11 @@ Deno.test("selectBackend() follows the environment variable, and an option overr
     Deno.env.set(BACKEND_ENV, "tpu");
     await assert.rejects(selectBackend(), /REDSHIFT_BACKEND=tpu: expected "webgpu" or "cpu"/);
     assert.equal((await selectBackend({ backend: "cpu" })).reason, "requested by option");
+    Deno.env.delete(BACKEND_ENV);
+    assert.equal(
+      (await selectBackend({ preferred: "cpu" })).reason,
+      "preferred by the run profile",
+    );
   } finally {
     Deno.env.delete(BACKEND_ENV);
   }

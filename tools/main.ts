@@ -46,7 +46,10 @@ if (args.help) {
 }
 
 const profile = getProfile(args.profile);
-const backend = await selectBackend({ backend: args.backend as "webgpu" | "cpu" | undefined });
+const backend = await selectBackend({
+  backend: args.backend as "webgpu" | "cpu" | undefined,
+  preferred: profile.backend,
+});
 console.log(`profile: ${profile.name} (${profile.description})`);
 console.log(`backend: ${formatBackendReport(backend)}`);
 

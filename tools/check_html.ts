@@ -1,0 +1,182 @@
+/**
+ * Opens each exported notebook page in headless Chromium and checks that its
+ * figures render: every inline SVG figure is laid out at a readable size and
+ * has drawn marks. With `--screenshots DIR`, saves a full-page PNG of each.
+ *
+ *   deno run -A tools/check_html.ts out/report/smoke [--screenshots DIR]
+ *
+ * Talks to Chromium over the DevTools protocol (a WebSocket), so the check
+ * sees the page as a reader's browser lays it out, not just the HTML text.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+
+const { values: args, positionals } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: { screenshots: { type: "string" } },
+});
+const dir = positionals[0] ?? "out/report/default";
+const pages = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => /^\d\d_.*\.html$/.test(n))
+  .sort();
+if (pages.length === 0) fail(`no notebook pages in ${dir}: run the report first`);
+
+const browser = await launchChromium();
+const problems: string[] = [];
+try {
+  for (const page of pages) {
+    const url = new URL(`${Deno.realPathSync(dir)}/${page}`, "file://").href;
+    const figures = await inspectPage(
+      browser.port,
+      url,
+      args.screenshots && `${args.screenshots}/${page.replace(/\.html$/, ".png")}`,
+    );
+    const bad = figures.filter((f) => f.width < 300 || f.height < 150 || f.marks < 3);
+    console.log(
+      `${page}: ${figures.length} figures rendered${bad.length ? `, ${bad.length} not` : ""}`,
+    );
+    if (figures.length === 0) problems.push(`${page}: no figure rendered`);
+    for (const f of bad) {
+      problems.push(
+        `${page}: figure ${f.index + 1} is ${f.width}×${f.height} px with ${f.marks} marks`,
+      );
+    }
+  }
+} finally {
+  browser.process.kill();
+  await browser.process.status;
+}
+if (problems.length) fail(problems.join("\n"));
+console.log(`✓ ${pages.length} pages: every figure renders in Chromium`);
+
+interface FigureBox {
+  index: number;
+  width: number;
+  height: number;
+  marks: number;
+}
+
+async function inspectPage(port: number, url: string, screenshot?: string): Promise<FigureBox[]> {
+  const target =
+    await (await fetch(`http://127.0.0.1:${port}/json/new?about:blank`, { method: "PUT" })).json();
+  const cdp = await connect(target.webSocketDebuggerUrl);
+  try {
+    await cdp.send("Page.enable");
+    const loaded = cdp.once("Page.loadEventFired");
+    await cdp.send("Page.navigate", { url });
+    await loaded;
+    // Figures are top-level SVGs in output areas (nested SVGs are parts of them).
+    const { result } = await cdp.send("Runtime.evaluate", {
+      returnByValue: true,
+      expression: `[...document.querySelectorAll(".jp-OutputArea-output svg, .output_html svg")]
+        .filter((svg) => !svg.parentElement.closest("svg"))
+        .map((svg, index) => { const r = svg.getBoundingClientRect();
+          return { index, width: Math.round(r.width), height: Math.round(r.height),
+            marks: svg.querySelectorAll("path, rect, circle, line, polyline").length }; })`,
+    });
+    if (screenshot) {
+      const { result: size } = await cdp.send("Runtime.evaluate", {
+        returnByValue: true,
+        expression: "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]",
+      });
+      const [width, height] = size.value as number[];
+      await cdp.send("Emulation.setDeviceMetricsOverride", {
+        width,
+        height,
+        deviceScaleFactor: 1,
+        mobile: false,
+      });
+      const { data } = await cdp.send("Page.captureScreenshot", { format: "png" });
+      await Deno.mkdir(screenshot.replace(/\/[^/]*$/, ""), { recursive: true });
+      await Deno.writeFile(
+        screenshot,
+        Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0)),
+      );
+    }
+    return result.value as FigureBox[];
+  } finally {
+    cdp.close();
+    await fetch(`http://127.0.0.1:${port}/json/close/${target.id}`).then((r) => r.body?.cancel());
+  }
+}
+
+async function launchChromium(): Promise<{ process: Deno.ChildProcess; port: number }> {
+  const binary = ["chromium", "chromium-browser", "google-chrome"].find((name) =>
+    new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" }).outputSync()
+      .success
+  );
+  if (!binary) fail("Chromium is not installed (Debian: apt-get install chromium)");
+  const process = new Deno.Command(binary!, {
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--remote-debugging-port=0",
+      "--window-size=1200,900",
+      "about:blank",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  // Chromium announces its DevTools endpoint on stderr.
+  const reader = process.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+    const match = text.match(/DevTools listening on ws:\/\/[^:]+:(\d+)\//);
+    if (match) {
+      reader.releaseLock();
+      process.stderr.cancel().catch(() => {});
+      return { process, port: Number(match[1]) };
+    }
+  }
+  process.kill();
+  fail(`Chromium did not start:\n${text}`);
+}
+
+function connect(url: string) {
+  const socket = new WebSocket(url);
+  let nextId = 1;
+  const pending = new Map<number, (message: Record<string, unknown>) => void>();
+  const waiters = new Map<string, () => void>();
+  socket.onmessage = (event) => {
+    const message = JSON.parse(event.data);
+    if (message.id && pending.has(message.id)) {
+      pending.get(message.id)!(message);
+      pending.delete(message.id);
+    } else if (message.method && waiters.has(message.method)) {
+      waiters.get(message.method)!();
+      waiters.delete(message.method);
+    }
+  };
+  const open = new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  return {
+    // deno-lint-ignore no-explicit-any
+    async send(method: string, params: Record<string, unknown> = {}): Promise<any> {
+      await open;
+      const id = nextId++;
+      const reply = new Promise<Record<string, unknown>>((resolve) => pending.set(id, resolve));
+      socket.send(JSON.stringify({ id, method, params }));
+      const message = await reply;
+      if (message.error) throw new Error(`${method}: ${JSON.stringify(message.error)}`);
+      return message.result;
+    },
+    once(method: string): Promise<void> {
+      return new Promise((resolve) => waiters.set(method, resolve));
+    },
+    close: () => socket.close(),
+  };
+}
+
+function fail(message: string): never {
+  console.error(`✗ ${message}`);
+  Deno.exit(1);
+}
