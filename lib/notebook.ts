@@ -203,3 +203,25 @@ export async function readDissertationHistory(): Promise<EpochPoint[] | undefine
     return undefined;
   }
 }
+
+/**
+ * Path of the dissertation's trained Keras model: `$REDSHIFT_KERAS_MODEL` if
+ * set, else the reference copy beside a developer's checkout; `undefined`
+ * when neither exists. (The file is public, in the dissertation's code
+ * repository; it is not shipped with this project.)
+ */
+export function findDissertationKerasModel(): string | undefined {
+  const candidates = [
+    readEnv("REDSHIFT_KERAS_MODEL"),
+    fromFileUrl(new URL("../../shared/reference/dissertation/model.keras", import.meta.url)),
+  ];
+  return candidates.find((path) => path !== undefined && existsFile(path));
+}
+
+function existsFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}

@@ -18,7 +18,9 @@ const { values: args, positionals } = parseArgs({
   options: { screenshots: { type: "string" } },
 });
 const dir = positionals[0] ?? "out/report/default";
-const pages = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => /^\d\d_.*\.html$/.test(n))
+const pages = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
+  /^\d\d[a-z]?_.*\.html$/.test(n)
+)
   .sort();
 if (pages.length === 0) fail(`no notebook pages in ${dir}: run the report first`);
 

@@ -28,7 +28,7 @@ interface Notebook {
 
 const { values: args } = parseArgs({ args: Deno.args, options: { executed: { type: "string" } } });
 const sources = [...Deno.readDirSync("notebooks")]
-  .filter((e) => /^\d\d_.*\.ipynb$/.test(e.name))
+  .filter((e) => /^\d\d[a-z]?_.*\.ipynb$/.test(e.name))
   .map((e) => e.name)
   .sort();
 const read = (path: string) => JSON.parse(Deno.readTextFileSync(path)) as Notebook;

@@ -49,7 +49,7 @@ rm -rf "$out"
 mkdir -p "$out/executed"
 export REDSHIFT_PROFILE=$profile
 echo "profile: $profile; writing $out/" >&2
-for nb in notebooks/[0-9][0-9]_*.ipynb; do
+for nb in notebooks/[0-9][0-9]*_*.ipynb; do
   name=$(basename "$nb" .ipynb)
   start=$(date +%s)
   jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=deno \
