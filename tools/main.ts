@@ -3,7 +3,10 @@
  * train, evaluate on the test set and print the metrics.
  *
  *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
- *                  [--backend webgpu|cpu] [--out DIR]
+ *                  [--backend webgpu|cpu] [--out DIR] [--galaxies N] [--epochs N]
+ *
+ * `--galaxies` and `--epochs` override the profile's counts (the rest of the
+ * profile, e.g. its network, stays).
  *
  * @module
  */
@@ -17,6 +20,7 @@ import {
   getProfile,
   loadSpectra,
   metricsTable,
+  MOCK_SEED,
   predict,
   prepareData,
   profileModel,
@@ -35,17 +39,25 @@ const { values: args } = parseArgs({
     data: { type: "string" },
     backend: { type: "string" },
     out: { type: "string" },
+    galaxies: { type: "string" },
+    epochs: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (args.help) {
   console.log(
-    "usage: deno task main [--profile smoke|default|full] [--data FILE] [--backend webgpu|cpu] [--out DIR]",
+    "usage: deno task main [--profile smoke|default|full] [--data FILE] [--backend webgpu|cpu]\n" +
+      "                      [--out DIR] [--galaxies N] [--epochs N]",
   );
   Deno.exit(0);
 }
 
-const profile = getProfile(args.profile);
+const base = getProfile(args.profile);
+const profile = {
+  ...base,
+  galaxies: args.galaxies ? positiveInteger("--galaxies", args.galaxies) : base.galaxies,
+  epochs: args.epochs ? positiveInteger("--epochs", args.epochs) : base.epochs,
+};
 const backend = await selectBackend({
   backend: args.backend as "webgpu" | "cpu" | undefined,
   preferred: profile.backend,
@@ -60,7 +72,7 @@ if (args.data) {
   data = loaded.data;
 } else {
   const started = performance.now();
-  data = simulateSpectra({ n: profile.galaxies, seed: profile.seed });
+  data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
   console.log(
     `simulated ${data.n} galaxies in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
@@ -113,10 +125,19 @@ await saveModel(out, model, {
   history: result.history,
   run: {
     profile: profile.name,
-    data: args.data ?? `simulated, seed ${profile.seed}`,
+    data: args.data ?? `simulated, seed ${MOCK_SEED}`,
     galaxies: data.n,
     backend: formatBackendReport(backend),
     trainingSeconds: result.history.reduce((s, h) => s + h.seconds, 0),
   },
 });
 console.log(`\nmodel saved to ${out}`);
+
+function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`${flag} expects a positive integer, got "${text}"`);
+    Deno.exit(2);
+  }
+  return n;
+}
