@@ -127,7 +127,7 @@ Deno.test("train() reports progress with throughput and time left", async () => 
   assert.deepEqual(reports.map((r) => [r.epoch, r.step]), [[1, 2], [1, 4], [2, 2], [2, 4]]);
   assert.ok(reports.every((r) => r.samplesPerSecond > 0 && Number.isFinite(r.loss)));
   assert.equal(reports.at(-1)!.secondsLeft, 0);
-  assert.ok(reports[0].secondsLeft > reports[1].secondsLeft);
+  assert.ok(reports.every((r) => Number.isFinite(r.secondsLeft) && r.secondsLeft >= 0));
   model.dispose();
 });
 
