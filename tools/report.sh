@@ -4,13 +4,17 @@
 #
 #   tools/report.sh [--profile smoke|default|full]
 #
+# Without a profile (and without REDSHIFT_PROFILE), it runs `default` when a
+# hardware GPU adapter is available and `smoke` otherwise: the real network
+# would take days on a CPU.
+#
 # Installs what a fresh machine lacks: Jupyter's nbconvert (Debian packages when
 # apt-get is usable, else pip) and the Deno kernel. Deno itself comes from npm
 # when this runs as `npx -y deno@2.9.6 task report`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-profile=${REDSHIFT_PROFILE:-default}
+profile=${REDSHIFT_PROFILE:-}
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) profile=$2; shift 2 ;;
@@ -22,6 +26,18 @@ done
 
 deno_bin=$(command -v deno || true)
 [ -n "$deno_bin" ] || { echo "deno not found: run this as 'npx -y deno@2.9.6 task report'" >&2; exit 1; }
+
+if [ -z "$profile" ]; then
+  gpu=$("$deno_bin" eval 'const a = await navigator.gpu?.requestAdapter().catch(() => null);
+    console.log(a && !a.info.isFallbackAdapter ? a.info.description || "a GPU" : "")' 2>/dev/null || true)
+  if [ -n "$gpu" ]; then
+    profile=default
+    echo "GPU found ($gpu): running the default profile" >&2
+  else
+    profile=smoke
+    echo "no GPU adapter: running the smoke profile (--profile default|full to override)" >&2
+  fi
+fi
 
 have_nbconvert() { jupyter nbconvert --version >/dev/null 2>&1; }
 if ! have_nbconvert; then
