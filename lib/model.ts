@@ -84,7 +84,8 @@ export function resolveModelConfig(options: Partial<ModelConfig> = {}): ModelCon
  * @example
  * ```ts
  * import { buildModel } from "./model.ts";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import { selectBackend } from "./backend.ts";
+ * await selectBackend({ backend: "cpu" });
  * const model = buildModel();
  * console.assert(model.countParams() === 699_073);
  * model.dispose();
