@@ -24,10 +24,15 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { unzipSync } from "fflate";
-import { buildModel, DISSERTATION_MODEL, type ModelConfig, summarizeModel } from "./model.ts";
+import {
+  buildModel,
+  DISSERTATION_MODEL,
+  type ModelConfig,
+  setWeightsFromArrays,
+  summarizeModel,
+} from "./model.ts";
 import {
   type H5Dataset,
   type H5File,
@@ -929,30 +934,13 @@ function verifyBuiltModel(model: tfl.LayersModel, architecture: KerasArchitectur
   });
 }
 
-/**
- * Sets the model's weights from arrays in Keras order. (Not `setWeightsFromArrays`
- * of model.ts: it disposes the tensors `getWeights()` returns, which in tfjs-layers
- * 4.22 are the model's own variables.)
- */
+/** Sets the model's weights from arrays in Keras order, as a {@link KerasImportError} if they misfit. */
 function setWeights(model: tfl.LayersModel, arrays: WeightValues[]): void {
-  const variables = model.weights;
-  if (variables.length !== arrays.length) {
-    throw new KerasImportError(
-      `the built model has ${variables.length} weight arrays but the file gives ${arrays.length}`,
-    );
-  }
-  arrays.forEach((a, i) => {
-    const want = variables[i].shape;
-    if (a.shape.join() !== want.join() || a.values.length !== a.shape.reduce((p, d) => p * d, 1)) {
-      throw new KerasImportError(
-        `weight ${variables[i].name} has shape [${a.shape}] in the file but [${want}] in the model`,
-      );
-    }
-  });
-  const tensors = arrays.map((a) => tf.tensor(a.values, a.shape, "float32"));
   try {
-    model.setWeights(tensors);
-  } finally {
-    tensors.forEach((t) => t.dispose());
+    setWeightsFromArrays(model, arrays);
+  } catch (e) {
+    throw new KerasImportError(
+      `the file's weights do not fit the built model: ${(e as Error).message}`,
+    );
   }
 }
