@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { expectedFigures } from "./_expected_figures.ts";
 
 const { values: args, positionals } = parseArgs({
   args: Deno.args,
@@ -38,7 +39,10 @@ try {
     console.log(
       `${page}: ${figures.length} figures rendered${bad.length ? `, ${bad.length} not` : ""}`,
     );
-    if (figures.length === 0) problems.push(`${page}: no figure rendered`);
+    const expected = expectedFigures(`notebooks/${page.replace(/\.html$/, ".ipynb")}`);
+    if (figures.length < expected) {
+      problems.push(`${page}: ${figures.length} figures rendered, ${expected} expected`);
+    }
     for (const f of bad) {
       problems.push(
         `${page}: figure ${f.index + 1} is ${f.width}×${f.height} px with ${f.marks} marks`,

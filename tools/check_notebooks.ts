@@ -9,6 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { expectedFigures } from "./_expected_figures.ts";
 
 interface Cell {
   cell_type: string;
@@ -50,8 +51,7 @@ if (!args.executed) {
 } else {
   const rows: string[] = [];
   for (const name of sources) {
-    const expected = read(`notebooks/${name}`).cells.filter((c) => c.cell_type === "code")
-      .reduce((n, c) => n + (text(c.source).match(/\bfigure\(/g)?.length ?? 0), 0);
+    const expected = expectedFigures(`notebooks/${name}`);
     const executedPath = `${args.executed}/executed/${name}`;
     let executed: Notebook;
     try {
