@@ -71,6 +71,11 @@ export interface TrainOptions {
   checkpointPath?: string;
   /** Report progress every this many steps (each report reads the loss back); default 50. */
   progressEvery?: number;
+  /**
+   * On WebGPU, update the weights with one fused Adamax kernel per weight tensor (default true);
+   * false runs tfjs's element-wise ops instead, for comparison. The arithmetic is the same.
+   */
+  fusedUpdate?: boolean;
   /** Batch size for validation passes; default 1024. */
   evalBatchSize?: number;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
@@ -115,7 +120,7 @@ export async function train(
   }
 
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = new Adamax(variables);
+  const optimizer = new Adamax(variables, { fused: options.fusedUpdate ?? true });
   const x = tf.tensor3d(data.train.x, [nTrain, length, 1]);
   const y = tf.tensor2d(data.train.y, [nTrain, 1]);
   const lossSum = tf.variable(tf.scalar(0), false);

@@ -1,0 +1,160 @@
+/**
+ * One WebGPU dispatch per weight tensor for the Adamax update, in place.
+ *
+ * Written with tfjs's public ops, Adamax costs ten element-wise kernels per
+ * weight tensor each step (180 of the full model's ~300 dispatches), and on a
+ * GPU the step time is mostly per-dispatch overhead. tfjs's own WebGPU
+ * programs write a single new output, so this shader is recorded by hand into
+ * the backend's command stream: it reads the gradient and rewrites the
+ * weight, first moment and infinity norm buffers where they are.
+ *
+ * It leans on tfjs-backend-webgpu 4.22's internals (`tensorMap`,
+ * `commandEncoder`, `computePassEncoder`, ...), checked by
+ * {@link canFuseAdamax} before use.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** What this module needs of tfjs-backend-webgpu's `WebGPUBackend`. */
+interface WebGPUBackendInternals {
+  device: GPUDevice;
+  tensorMap: { get(dataId: object): { resource: unknown; values: unknown; dtype: string } };
+  uploadToGPU(dataId: object): void;
+  makeUniforms(uniforms: { type: string; data: number[] }[]): GPUBufferBinding;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+  commandEncoder: GPUCommandEncoder | null;
+  computePassEncoder: GPUComputePassEncoder | null;
+  commandQueueOwnedIds: WeakSet<object>;
+  dispatchCountInPass: number;
+  activeTimers?: unknown[] | null;
+}
+
+/** Hyperparameters of one update; `stepSize` is lr / (1 − β₁ᵗ). */
+export interface FusedAdamaxStep {
+  stepSize: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+const WORKGROUP = 64;
+
+// Same operations in the same order as the element-wise version in adamax.ts, with the
+// constants rounded to f32 as tf.scalar would, so both agree to rounding (FMA contraction).
+const SHADER = /* wgsl */ `
+struct Params { a : vec4<f32>, epsilon : f32 };
+@group(0) @binding(0) var<storage, read_write> w : array<f32>;
+@group(0) @binding(1) var<storage, read_write> m : array<f32>;
+@group(0) @binding(2) var<storage, read_write> u : array<f32>;
+@group(0) @binding(3) var<storage, read> g : array<f32>;
+@group(0) @binding(4) var<uniform> p : Params;
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) id : vec3<u32>,
+        @builtin(num_workgroups) groups : vec3<u32>) {
+  let i = id.x + id.y * groups.x * ${WORKGROUP}u;
+  if (i >= arrayLength(&g)) { return; }
+  let stepSize = p.a.x;
+  let beta1 = p.a.y;
+  let oneMinusBeta1 = p.a.z;
+  let beta2 = p.a.w;
+  let gi = g[i];
+  let newM = m[i] * beta1 + gi * oneMinusBeta1;
+  let newU = max(u[i] * beta2, abs(gi));
+  m[i] = newM;
+  u[i] = newU;
+  w[i] = w[i] - (newM / (newU + p.epsilon)) * stepSize;
+}
+`;
+
+const pipelines = new WeakMap<GPUDevice, GPUComputePipeline>();
+
+/** True when the active backend is tfjs's WebGPU backend with the internals this module uses. */
+export function canFuseAdamax(): boolean {
+  if (tf.getBackend() !== "webgpu") return false;
+  const b = tf.backend() as unknown as Partial<WebGPUBackendInternals>;
+  return Boolean(
+    b.device && b.tensorMap && typeof b.uploadToGPU === "function" &&
+      typeof b.makeUniforms === "function" && typeof b.submitQueue === "function" &&
+      typeof b.ensureCommandEncoderReady === "function" && b.commandQueueOwnedIds,
+  );
+}
+
+/**
+ * Applies one Adamax update to each `(weight, m, u)` from its gradient, one dispatch per tensor,
+ * rewriting the three buffers in place.
+ */
+export function fusedAdamaxUpdate(
+  weights: tf.Tensor[],
+  firstMoments: tf.Tensor[],
+  infNorms: tf.Tensor[],
+  gradients: tf.Tensor[],
+  step: FusedAdamaxStep,
+): void {
+  const b = tf.backend() as unknown as WebGPUBackendInternals;
+  const pipeline = pipelineFor(b.device);
+  const params = [
+    { type: "float32", data: [step.stepSize, step.beta1, 1 - step.beta1, step.beta2] },
+    { type: "float32", data: [step.epsilon] },
+  ];
+  const submitEvery = tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
+  gradients.forEach((g, i) => {
+    const tensors = [weights[i], firstMoments[i], infNorms[i], g];
+    const n = g.size;
+    if (tensors.some((t) => t.size !== n || t.dtype !== "float32")) {
+      throw new RangeError(`Adamax tensor ${i}: sizes or dtypes differ`);
+    }
+    if (n === 0) return;
+    const buffers = tensors.map((t) => {
+      b.uploadToGPU(t.dataId);
+      return b.tensorMap.get(t.dataId).resource as GPUBuffer;
+    });
+    // A uniform buffer per dispatch, as tfjs does: its pool recycles them at each submit, which
+    // may fall between two of our dispatches.
+    const uniforms = b.makeUniforms(params.map((p) => ({ ...p, data: [...p.data] })));
+    const bindGroup = b.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        ...buffers.map((buffer, k) => ({ binding: k, resource: { buffer, size: 4 * n } })),
+        { binding: 4, resource: uniforms },
+      ],
+    });
+    b.ensureCommandEncoderReady();
+    if (!b.computePassEncoder) b.computePassEncoder = b.commandEncoder!.beginComputePass();
+    const pass = b.computePassEncoder;
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const groups = Math.ceil(n / WORKGROUP);
+    const limit = b.device.limits.maxComputeWorkgroupsPerDimension;
+    const x = Math.min(groups, limit);
+    pass.dispatchWorkgroups(x, Math.ceil(groups / x));
+    for (const t of tensors) {
+      // tfjs defers freeing a buffer the queued commands use until the next submit
+      b.commandQueueOwnedIds.add(t.dataId);
+    }
+    for (const t of tensors.slice(0, 3)) {
+      // a host copy cached by an earlier read() is stale now
+      b.tensorMap.get(t.dataId).values = null;
+    }
+    if (++b.dispatchCountInPass >= submitEvery) {
+      b.endComputePassEncoder();
+      b.submitQueue();
+    }
+  });
+}
+
+function pipelineFor(device: GPUDevice): GPUComputePipeline {
+  let pipeline = pipelines.get(device);
+  if (!pipeline) {
+    pipeline = device.createComputePipeline({
+      label: "FusedAdamax",
+      layout: "auto",
+      compute: { module: device.createShaderModule({ code: SHADER }), entryPoint: "main" },
+    });
+    pipelines.set(device, pipeline);
+  }
+  return pipeline;
+}

@@ -1,0 +1,132 @@
+/**
+ * Per-layer timing of the full network's convolution kernels and their gradients, for each way
+ * tfjs's WebGPU backend (or a formulation with public ops) can compute them.
+ *
+ *   deno run -A tools/bench_conv.ts [--batch 64] [--repeats 5] [--backend webgpu|cpu]
+ *
+ * Conv1D runs as a 2-D convolution over [batch, 1, width, channels]. For each layer it times the
+ * forward convolution, the input gradient with tfjs's naive kernel and with its matmul kernel
+ * (`WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE`), and the filter gradient with tfjs's kernel (one thread
+ * per filter weight, looping over batch × width) and as one matrix product of the unrolled input
+ * (im2col) with the output gradient. Checks that both gradients agree. Bundles for the GPU
+ * machine like tools/bench_train.ts.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs-core";
+import { selectBackend } from "../lib/backend.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    batch: { type: "string", default: "64" },
+    repeats: { type: "string", default: "5" },
+    backend: { type: "string" },
+  },
+});
+const batch = Number(args.batch);
+const repeats = Number(args.repeats);
+const report = await selectBackend(
+  args.backend ? { backend: args.backend as "webgpu" | "cpu" } : {},
+);
+
+// The dissertation's convolutions: input width, input channels, kernel, filters.
+const LAYERS = [
+  { width: 186, inChannels: 1, kernel: 5, filters: 256 },
+  { width: 91, inChannels: 256, kernel: 5, filters: 256 },
+  { width: 43, inChannels: 256, kernel: 3, filters: 128 },
+  { width: 20, inChannels: 128, kernel: 2, filters: 64 },
+];
+
+/** Milliseconds per call of `f`, after a warm-up call, reading the last result back. */
+async function time(f: () => tf.Tensor): Promise<number> {
+  const warm = f();
+  await warm.data();
+  warm.dispose();
+  const t = performance.now();
+  let last: tf.Tensor | null = null;
+  for (let i = 0; i < repeats; i++) {
+    last?.dispose();
+    last = f();
+  }
+  await last!.data();
+  last!.dispose();
+  return (performance.now() - t) / repeats;
+}
+
+/** tfjs's own filter gradient kernel (not exported as an op). */
+function filterGradKernel(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[]): tf.Tensor {
+  return tf.engine().runKernel(
+    "Conv2DBackpropFilter",
+    { x, dy },
+    { strides: 1, pad: "valid", dataFormat: "NHWC", filterShape },
+  ) as tf.Tensor;
+}
+
+/** dW as one matrix product: [K·Cin, B·Wout] × [B·Wout, Cout], the input unrolled by im2col. */
+function filterGradMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, , , cin] = x.shape;
+    const [, , wOut, cout] = dy.shape;
+    const cols = tf.concat(
+      Array.from({ length: kernel }, (_, k) => tf.slice(x, [0, 0, k, 0], [b, 1, wOut, cin])),
+      3,
+    );
+    const dw = tf.matMul(
+      tf.reshape(cols, [b * wOut, kernel * cin]),
+      tf.reshape(dy, [b * wOut, cout]),
+      true,
+    );
+    return tf.reshape(dw, [1, kernel, cin, cout]);
+  });
+}
+
+console.log(
+  `device: ${report.adapter ?? report.backend}; batch ${batch}; ms per call (${repeats} repeats)`,
+);
+console.log(
+  "| layer | forward | dx naive | dx matmul | dW tfjs | dW im2col + matmul | max |dW| difference |",
+);
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
+for (const [i, l] of LAYERS.entries()) {
+  const wOut = l.width - l.kernel + 1;
+  const x = tf.randomUniform([batch, 1, l.width, l.inChannels], -1, 1, "float32", 1) as tf.Tensor4D;
+  const w = tf.randomUniform(
+    [1, l.kernel, l.inChannels, l.filters],
+    -0.1,
+    0.1,
+    "float32",
+    2,
+  ) as tf.Tensor4D;
+  const dy = tf.randomUniform([batch, 1, wOut, l.filters], -1, 1, "float32", 3) as tf.Tensor4D;
+  const forward = await time(() => tf.conv2d(x, w, 1, "valid"));
+  const naive = tf.env().get("WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE");
+  const dx = async (useNaive: boolean) => {
+    tf.env().set("WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE", useNaive);
+    try {
+      return await time(() => tf.conv2dTranspose(dy, w, x.shape, 1, "valid"));
+    } finally {
+      tf.env().set("WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE", naive);
+    }
+  };
+  const hasFlag = tf.getBackend() === "webgpu";
+  const dxNaive = hasFlag ? await dx(true) : NaN;
+  const dxMatMul = hasFlag
+    ? await dx(false)
+    : await time(() => tf.conv2dTranspose(dy, w, x.shape, 1, "valid"));
+  const dwTfjs = await time(() => filterGradKernel(x, dy, w.shape));
+  const dwMatMul = await time(() => filterGradMatMul(x, dy, l.kernel));
+  const a = filterGradKernel(x, dy, w.shape);
+  const b = filterGradMatMul(x, dy, l.kernel);
+  const difference = (await tf.max(tf.abs(tf.sub(a, b))).data())[0];
+  tf.dispose([x, w, dy, a, b]);
+  const f = (v: number) => Number.isNaN(v) ? "–" : v.toFixed(2);
+  console.log(
+    `| conv1d_${i + 1} (${l.width}×${l.inChannels} → ${l.filters}, k ${l.kernel}) | ${
+      f(forward)
+    } | ${f(dxNaive)} | ${f(dxMatMul)} | ${f(dwTfjs)} | ${f(dwMatMul)} | ${
+      difference.toExponential(1)
+    } |`,
+  );
+}
