@@ -35,3 +35,4 @@ export * from "./teaching.ts";
 export * from "./notebook.ts";
 export * from "./write_spectra.ts";
 export * from "./plots/mod.ts";
+export * from "./predict_catalogue.ts";
