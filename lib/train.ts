@@ -14,6 +14,7 @@ import { Adamax } from "./adamax.ts";
 import { permutation } from "./random.ts";
 import { decodeTensorFile, encodeTensorFile } from "./_tensor_file.ts";
 import { writeFileAtomic } from "./_atomic.ts";
+import { registerFastWebGPUKernels } from "./_webgpu_kernels.ts";
 
 /** Inputs (already scaled, `n × length`, row-major) and target redshifts. */
 export interface XY {
@@ -119,6 +120,7 @@ export async function train(
     throw new Error("early stopping needs validation data");
   }
 
+  if (tf.getBackend() === "webgpu") registerFastWebGPUKernels();
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = new Adamax(variables, { fused: options.fusedUpdate ?? true });
   const x = tf.tensor3d(data.train.x, [nTrain, length, 1]);

@@ -7,8 +7,8 @@
  * Conv1D runs as a 2-D convolution over [batch, 1, width, channels]. For each layer it times the
  * forward convolution, the input gradient with tfjs's naive kernel and with its matmul kernel
  * (`WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE`), and the filter gradient with tfjs's kernel (one thread
- * per filter weight, looping over batch × width) and as one matrix product of the unrolled input
- * (im2col) with the output gradient. Checks that both gradients agree. Bundles for the GPU
+ * per filter weight, looping over batch × width) and with ours (lib/_webgpu_kernels.ts: one
+ * matrix product of the input unrolled by a gather, im2col, with the output gradient). Checks that both gradients agree. Bundles for the GPU
  * machine like tools/bench_train.ts.
  *
  * @module
@@ -16,6 +16,7 @@
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../lib/backend.ts";
+import { MATMUL_FILTER_GRAD_FLAG, registerFastWebGPUKernels } from "../lib/_webgpu_kernels.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -30,6 +31,7 @@ const repeats = Number(args.repeats);
 const report = await selectBackend(
   args.backend ? { backend: args.backend as "webgpu" | "cpu" } : {},
 );
+if (report.backend === "webgpu") registerFastWebGPUKernels();
 
 // The dissertation's convolutions: input width, input channels, kernel, filters.
 const LAYERS = [
@@ -55,8 +57,14 @@ async function time(f: () => tf.Tensor): Promise<number> {
   return (performance.now() - t) / repeats;
 }
 
-/** tfjs's own filter gradient kernel (not exported as an op). */
-function filterGradKernel(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[]): tf.Tensor {
+/** The filter gradient kernel (not exported as an op): tfjs's own, or ours (lib/_webgpu_kernels.ts). */
+function filterGradKernel(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: number[],
+  ours: boolean,
+): tf.Tensor {
+  if (tf.getBackend() === "webgpu") tf.env().set(MATMUL_FILTER_GRAD_FLAG, ours ? 1 : 0);
   return tf.engine().runKernel(
     "Conv2DBackpropFilter",
     { x, dy },
@@ -64,29 +72,11 @@ function filterGradKernel(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[]
   ) as tf.Tensor;
 }
 
-/** dW as one matrix product: [K·Cin, B·Wout] × [B·Wout, Cout], the input unrolled by im2col. */
-function filterGradMatMul(x: tf.Tensor4D, dy: tf.Tensor4D, kernel: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, , , cin] = x.shape;
-    const [, , wOut, cout] = dy.shape;
-    const cols = tf.concat(
-      Array.from({ length: kernel }, (_, k) => tf.slice(x, [0, 0, k, 0], [b, 1, wOut, cin])),
-      3,
-    );
-    const dw = tf.matMul(
-      tf.reshape(cols, [b * wOut, kernel * cin]),
-      tf.reshape(dy, [b * wOut, cout]),
-      true,
-    );
-    return tf.reshape(dw, [1, kernel, cin, cout]);
-  });
-}
-
 console.log(
   `device: ${report.adapter ?? report.backend}; batch ${batch}; ms per call (${repeats} repeats)`,
 );
 console.log(
-  "| layer | forward | dx naive | dx matmul | dW tfjs | dW im2col + matmul | max |dW| difference |",
+  "| layer | forward | dx naive | dx matmul | dW tfjs | dW gather + matmul | max |dW| difference |",
 );
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 for (const [i, l] of LAYERS.entries()) {
@@ -115,10 +105,10 @@ for (const [i, l] of LAYERS.entries()) {
   const dxMatMul = hasFlag
     ? await dx(false)
     : await time(() => tf.conv2dTranspose(dy, w, x.shape, 1, "valid"));
-  const dwTfjs = await time(() => filterGradKernel(x, dy, w.shape));
-  const dwMatMul = await time(() => filterGradMatMul(x, dy, l.kernel));
-  const a = filterGradKernel(x, dy, w.shape);
-  const b = filterGradMatMul(x, dy, l.kernel);
+  const dwTfjs = await time(() => filterGradKernel(x, dy, w.shape, false));
+  const dwMatMul = await time(() => filterGradKernel(x, dy, w.shape, true));
+  const a = filterGradKernel(x, dy, w.shape, false);
+  const b = filterGradKernel(x, dy, w.shape, true);
   const difference = (await tf.max(tf.abs(tf.sub(a, b))).data())[0];
   tf.dispose([x, w, dy, a, b]);
   const f = (v: number) => Number.isNaN(v) ? "–" : v.toFixed(2);
