@@ -27,32 +27,9 @@ import {
   spectrumPlot,
   trainingCurvesPlot,
 } from "../lib/plots/mod.ts";
+import { PUBLISHED_ERRORS_BY_BIN } from "../lib/published.ts";
 
-const SNAPSHOTS = new URL("./snapshots/", import.meta.url);
-const UPDATE = Deno.env.get("UPDATE_SNAPSHOTS") === "1";
-const MAX_SNAPSHOT_BYTES = 200_000;
-
-/** Compares `svg` with tests/snapshots/<name>.svg, or writes it when UPDATE_SNAPSHOTS=1. */
-async function assertSnapshot(name: string, svg: string) {
-  assert.ok(svg.length < MAX_SNAPSHOT_BYTES, `${name}.svg is ${svg.length} bytes`);
-  const file = new URL(`${name}.svg`, SNAPSHOTS);
-  if (UPDATE) {
-    await Deno.mkdir(SNAPSHOTS, { recursive: true });
-    await Deno.writeTextFile(file, svg + "\n");
-    return;
-  }
-  let expected: string;
-  try {
-    expected = await Deno.readTextFile(file);
-  } catch {
-    throw new Error(
-      `no snapshot ${file.pathname}; run UPDATE_SNAPSHOTS=1 deno test -A ${
-        new URL(import.meta.url).pathname
-      }`,
-    );
-  }
-  assert.equal(svg + "\n", expected, `${name}.svg differs from its snapshot`);
-}
+import { assertSnapshot } from "./_snapshot.ts";
 
 // ---- Seeded inputs, no live data -------------------------------------------------------------
 
@@ -111,26 +88,7 @@ function mockHistory(epochs: number, seed: number, scale = 1) {
   });
 }
 
-const PUBLISHED_TABLE = [
-  [0.0216, 0.0236, 6.62],
-  [0.0117, 0.0208, 27.77],
-  [0.0013, 0.0243, 28.99],
-  [-0.0081, 0.0296, 16.61],
-  [-0.011, 0.0346, 8.8],
-  [-0.0122, 0.0333, 6.0],
-  [-0.0248, 0.0351, 3.55],
-  [-0.0458, 0.0416, 1.15],
-  [-0.0793, 0.0593, 0.3],
-  [-0.1327, 0.0806, 0.11],
-  [-0.1804, 0.1128, 0.06],
-  [-0.21, 0.0978, 0.04],
-].map(([meanError, stdError, percent], b) => ({
-  zLow: b / 20,
-  zHigh: (b + 1) / 20,
-  meanError,
-  stdError,
-  percent,
-}));
+const PUBLISHED_TABLE = PUBLISHED_ERRORS_BY_BIN;
 
 // ---- Snapshots --------------------------------------------------------------------------------
 
