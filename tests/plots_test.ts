@@ -88,8 +88,6 @@ function mockHistory(epochs: number, seed: number, scale = 1) {
   });
 }
 
-const PUBLISHED_TABLE = PUBLISHED_ERRORS_BY_BIN;
-
 // ---- Snapshots --------------------------------------------------------------------------------
 
 Deno.test("redshiftHistogram() matches its snapshot (Fig. 9)", async () => {
@@ -151,7 +149,10 @@ Deno.test("trainingCurvesPlot() matches its snapshots for loss and MAE (Figs. 13
 Deno.test("errorsByBinPlot() matches its snapshot with the published table beside it (Fig. 16)", async () => {
   const z = mockRedshifts(20_000, 9);
   const rows = errorsByBin(z, mockPredictions(z, 10));
-  await assertSnapshot("errors_by_bin", errorsByBinPlot(rows, { reference: PUBLISHED_TABLE }));
+  await assertSnapshot(
+    "errors_by_bin",
+    errorsByBinPlot(rows, { reference: PUBLISHED_ERRORS_BY_BIN }),
+  );
 });
 
 Deno.test("predictionDensityPlot() matches its snapshot for 50,000 galaxies (Fig. 18)", async () => {
