@@ -36,3 +36,4 @@ export * from "./notebook.ts";
 export * from "./write_spectra.ts";
 export * from "./plots/mod.ts";
 export * from "./predict_catalogue.ts";
+export * from "./uncertainty/mod.ts";

@@ -1,0 +1,308 @@
+/**
+ * Figures of per-galaxy uncertainty: the PIT histogram, interval coverage per redshift bin, and
+ * predictions with their error bars.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import {
+  checkSameLength,
+  COLORS,
+  type FigureOptions,
+  type LegendEntry,
+  type PlotOutput,
+  renderFigure,
+} from "./_render.ts";
+import { Random } from "../random.ts";
+
+const SERIES_COLORS = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, COLORS.red];
+
+/** One PIT histogram: counts in equal bins over [0, 1]. */
+export interface PitSeries {
+  /** Legend text. */
+  label: string;
+  /** Galaxies per bin (e.g. `CalibrationReport.pitCounts`). */
+  counts: readonly number[];
+}
+
+/**
+ * PIT histogram: the share of galaxies per bin of Φ((z_true − μ)/σ), as a density, with the
+ * uniform density 1 of calibrated predictions dashed. The first series is drawn as bars, the
+ * others as step lines over them.
+ *
+ * @example
+ * ```ts
+ * import { pitHistogramPlot } from "./calibration.ts";
+ * const svg = pitHistogramPlot([{ label: "ensemble", counts: [3, 1, 1, 1, 4] }]);
+ * console.assert(svg.includes("PIT"));
+ * ```
+ *
+ * @param series one or more histograms, each normalised to a density
+ * @param options titles and size
+ */
+export function pitHistogramPlot(
+  series: readonly PitSeries[],
+  options: FigureOptions = {},
+): PlotOutput {
+  if (series.length === 0) throw new RangeError("no PIT histogram to draw");
+  const densities = series.map((s) => {
+    const total = s.counts.reduce((a, b) => a + b, 0) || 1;
+    const bins = s.counts.length;
+    return s.counts.map((c, b) => ({
+      x1: b / bins,
+      x2: (b + 1) / bins,
+      density: (c * bins) / total,
+    }));
+  });
+  const marks: Plot.Markish[] = [
+    Plot.rectY(densities[0], {
+      x1: "x1",
+      x2: "x2",
+      y: "density",
+      fill: SERIES_COLORS[0],
+      fillOpacity: 0.55,
+      inset: 0.5,
+    }),
+  ];
+  densities.slice(1).forEach((d, k) => {
+    // A step line through the bar tops: two points per bin.
+    const steps = d.flatMap((b) => [{ x: b.x1, y: b.density }, { x: b.x2, y: b.density }]);
+    marks.push(
+      Plot.line(steps, { x: "x", y: "y", stroke: SERIES_COLORS[(k + 1) % 5], strokeWidth: 2 }),
+    );
+  });
+  marks.push(Plot.ruleY([1], { stroke: COLORS.text, strokeDasharray: "5,4" }));
+  const top = Math.max(1.5, ...densities.flat().map((b) => b.density));
+  const legend: LegendEntry[] = [
+    ...series.map((s, k) => ({
+      label: s.label,
+      color: SERIES_COLORS[k % 5],
+      ...(k === 0 ? { marker: "square" as const, opacity: 0.55 } : { line: "solid" as const }),
+    })),
+    { label: "calibrated (uniform)", color: COLORS.text, line: "dashed", marker: "none" },
+  ];
+  return renderFigure({
+    height: 320,
+    marginLeft: 56,
+    marginBottom: 44,
+    x: {
+      domain: [0, 1],
+      label: "PIT = Φ((z_true − μ) / σ)",
+      labelAnchor: "center",
+      labelArrow: "none",
+    },
+    y: {
+      domain: [0, top * 1.05],
+      label: "Density",
+      labelArrow: "none",
+      grid: true,
+    },
+    marks,
+  }, {
+    title: options.title ?? "PIT histogram",
+    subtitle: options.subtitle ??
+      "Flat: calibrated; U-shaped: error bars too narrow; hump: too wide; slope: biased",
+    caption: options.caption,
+    legend,
+    width: options.width,
+    height: options.height,
+  });
+}
+
+/** Coverage of one prediction per redshift bin (`CoverageRow` from lib/uncertainty fits). */
+export interface CoverageBin {
+  zLow: number;
+  zHigh: number;
+  /** Galaxies in the bin; bins with none are skipped. */
+  n: number;
+  /** Coverage of each level, in the order of the plot's `levels`. */
+  coverage: readonly number[];
+}
+
+/** One prediction's coverage per bin. */
+export interface CoverageSeries {
+  /** Legend text. */
+  label: string;
+  rows: readonly CoverageBin[];
+}
+
+/** Options of {@link coverageByBinPlot}. */
+export interface CoverageByBinPlotOptions extends FigureOptions {
+  /** The interval levels of `coverage`; default [0.68, 0.95]. */
+  levels?: readonly number[];
+}
+
+/**
+ * Coverage of the central 68 % and 95 % intervals per bin of true redshift: points (circles for
+ * the first level, diamonds for the second) per series, joined by lines, with the target levels
+ * as dashed rules. Bins are labelled with their galaxy count (of the first series).
+ *
+ * @example
+ * ```ts
+ * import { coverageByBinPlot } from "./calibration.ts";
+ * const svg = coverageByBinPlot([{
+ *   label: "ensemble",
+ *   rows: [{ zLow: 0, zHigh: 0.05, n: 10, coverage: [0.7, 0.9] }],
+ * }]);
+ * console.assert(svg.includes("Coverage"));
+ * ```
+ *
+ * @param series one or more predictions' coverage per bin
+ * @param options levels, titles and size
+ */
+export function coverageByBinPlot(
+  series: readonly CoverageSeries[],
+  options: CoverageByBinPlotOptions = {},
+): PlotOutput {
+  if (series.length === 0) throw new RangeError("no coverage to draw");
+  const levels = options.levels ?? [0.68, 0.95];
+  const symbols = ["circle", "diamond", "square", "triangle"];
+  const marks: Plot.Markish[] = [
+    Plot.ruleY(levels.map((l) => 100 * l), { stroke: COLORS.text, strokeDasharray: "5,4" }),
+    Plot.text(levels.map((l) => ({ y: 100 * l, text: `${Math.round(100 * l)} % target` })), {
+      y: "y",
+      text: "text",
+      frameAnchor: "right",
+      textAnchor: "end",
+      dy: -7,
+      fill: COLORS.grey,
+      fontSize: 10,
+    }),
+  ];
+  const legend: LegendEntry[] = [];
+  const edges: number[] = [];
+  series.forEach((s, k) => {
+    const color = SERIES_COLORS[k % 5];
+    levels.forEach((_level, j) => {
+      const points = s.rows
+        .filter((r) => r.n > 0 && Number.isFinite(r.coverage[j]))
+        .map((r) => ({ x: (r.zLow + r.zHigh) / 2, y: 100 * r.coverage[j] }));
+      marks.push(
+        Plot.line(points, { x: "x", y: "y", stroke: color, strokeOpacity: 0.6 }),
+        Plot.dot(points, { x: "x", y: "y", fill: color, symbol: symbols[j % 4], r: 4 }),
+      );
+    });
+    for (const r of s.rows) edges.push(r.zLow, r.zHigh);
+    legend.push({ label: s.label, color, line: "solid", marker: "dot" });
+  });
+  const counts = series[0].rows
+    .filter((r) => r.n > 0)
+    .map((r) => ({ x: (r.zLow + r.zHigh) / 2, text: String(r.n) }));
+  marks.push(
+    // Above the frame, where no point can cover them.
+    Plot.text(counts, {
+      x: "x",
+      text: "text",
+      frameAnchor: "top",
+      dy: -8,
+      lineAnchor: "bottom",
+      fill: COLORS.grey,
+      fontSize: 10,
+    }),
+  );
+  const zMin = Math.min(...edges), zMax = Math.max(...edges);
+  return renderFigure({
+    height: 340,
+    marginLeft: 56,
+    marginTop: 30,
+    marginBottom: 44,
+    x: {
+      domain: [zMin, zMax],
+      label: "True redshift z (numbers above: galaxies per bin)",
+      labelAnchor: "center",
+      labelArrow: "none",
+    },
+    y: { domain: [0, 100], label: "Coverage (%)", labelArrow: "none", grid: true },
+    marks,
+  }, {
+    title: options.title ?? "Coverage of the predicted intervals per redshift bin",
+    subtitle: options.subtitle ??
+      levels.map((l, j) => `${symbols[j % 4]}s: central ${Math.round(100 * l)} %`).join("; "),
+    caption: options.caption,
+    legend,
+    width: options.width,
+    height: options.height,
+  });
+}
+
+/** Options of {@link errorBarsPlot}. */
+export interface ErrorBarsPlotOptions extends FigureOptions {
+  /** Galaxies drawn, a seeded random sample; default 120. */
+  sample?: number;
+  /** Seed of the sample; default 1. */
+  seed?: number;
+  /** Width of the bars in σ; default 1. */
+  sigmas?: number;
+}
+
+/**
+ * Predicted against true redshift for a sample of galaxies, each with its ± σ error bar, and the
+ * diagonal of perfect prediction.
+ *
+ * @example
+ * ```ts
+ * import { errorBarsPlot } from "./calibration.ts";
+ * const svg = errorBarsPlot([0.1, 0.2], [0.12, 0.18], [0.02, 0.03]);
+ * console.assert(svg.startsWith("<svg"));
+ * ```
+ *
+ * @param zTrue true redshifts
+ * @param mean predicted redshifts
+ * @param std predicted σ of each
+ * @param options sample size, seed, titles and size
+ */
+export function errorBarsPlot(
+  zTrue: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  std: ArrayLike<number>,
+  options: ErrorBarsPlotOptions = {},
+): PlotOutput {
+  checkSameLength(zTrue, mean, ["zTrue", "mean"]);
+  checkSameLength(zTrue, std, ["zTrue", "std"]);
+  const { sample = 120, seed = 1, sigmas = 1 } = options;
+  const random = new Random(seed);
+  const chosen = Array.from({ length: zTrue.length }, (_, i) => i);
+  for (let i = chosen.length - 1; i > 0; i--) {
+    const j = random.int(i + 1);
+    [chosen[i], chosen[j]] = [chosen[j], chosen[i]];
+  }
+  const points = chosen.slice(0, sample).map((i) => ({
+    x: zTrue[i],
+    y: mean[i],
+    low: mean[i] - sigmas * std[i],
+    high: mean[i] + sigmas * std[i],
+  }));
+  const top = Math.max(0.1, ...points.map((p) => Math.max(p.x, p.high)));
+  const bottom = Math.min(0, ...points.map((p) => p.low));
+  return renderFigure({
+    height: 420,
+    marginLeft: 56,
+    marginBottom: 44,
+    x: {
+      domain: [0, top],
+      label: "True redshift z",
+      labelAnchor: "center",
+      labelArrow: "none",
+    },
+    y: { domain: [bottom, top], label: "Predicted z", labelArrow: "none", grid: true },
+    marks: [
+      Plot.line([[0, 0], [top, top]], { stroke: COLORS.text, strokeDasharray: "5,4" }),
+      Plot.ruleX(points, {
+        x: "x",
+        y1: "low",
+        y2: "high",
+        stroke: COLORS.blue,
+        strokeOpacity: 0.6,
+      }),
+      Plot.dot(points, { x: "x", y: "y", fill: COLORS.blue, r: 2.5 }),
+    ],
+  }, {
+    title: options.title ?? "Predictions with their error bars",
+    subtitle: options.subtitle ??
+      `${points.length} galaxies chosen at random; bars: ± ${sigmas} σ; dashed: perfect prediction`,
+    caption: options.caption,
+    legend: [],
+    width: options.width,
+    height: options.height,
+  });
+}

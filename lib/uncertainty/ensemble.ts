@@ -1,0 +1,270 @@
+/**
+ * A deep ensemble: K copies of the network, each trained from its own initial weights and batch
+ * order on the same data. Their mean is the redshift; their spread is its uncertainty.
+ *
+ * Where the training data pin the answer down, independently started networks agree; where they
+ * do not (rare high-z galaxies, odd spectra) they disagree. The spread measures only that model
+ * uncertainty, not the noise of the spectrum itself, so it is usually too small: one scale
+ * factor fitted on validation galaxies ({@link fitStdScale}) widens it to honest intervals.
+ *
+ * An ensemble folder holds `ensemble.json` and one model folder per member (`member_1`, …, each
+ * written by {@link saveModel}), and is written atomically.
+ *
+ * @module
+ */
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { buildModel, type ModelConfig } from "../model.ts";
+import type { MinMaxScaler } from "../min_max_scaler.ts";
+import { loadModel, ModelFolderError, saveModel } from "../persistence.ts";
+import { type EpochLog, predict, train, type TrainingProgress, type XY } from "../train.ts";
+import { writeDirAtomic } from "../_atomic.ts";
+import { fitStdScale } from "./calibration.ts";
+
+/** Version of the ensemble folder layout. */
+export const ENSEMBLE_FORMAT_VERSION = 1;
+
+/** Name of the file that marks a folder as an ensemble. */
+export const ENSEMBLE_FILE = "ensemble.json";
+
+/** A trained ensemble, ready to predict. */
+export interface Ensemble {
+  /** The members, each a compiled network. */
+  models: tfl.LayersModel[];
+  /** The scaler all members were trained with (fitted on the training rows). */
+  scaler: MinMaxScaler;
+  /** Architecture shared by the members (with member 1's seed). */
+  modelConfig: ModelConfig;
+  /** Weight-initialisation seed of each member (also its batch-order seed). */
+  memberSeeds: number[];
+  /** Factor applied to the members' spread to give calibrated σ (1: uncalibrated). */
+  stdScale: number;
+  /** Training history of each member. */
+  histories: EpochLog[][];
+  /** Free-form facts about the run. */
+  run: Record<string, unknown>;
+}
+
+/** Seed of member `k` (0-based): far apart, because each layer takes the next seed up. */
+export function memberSeed(seed: number, k: number): number {
+  return seed + 1009 * k;
+}
+
+/** Options of {@link trainEnsemble}. */
+export interface TrainEnsembleOptions {
+  /** Number of members K. */
+  members: number;
+  /** Architecture; each member's `seed` is replaced by {@link memberSeed}(`seed`, k). */
+  modelConfig: ModelConfig;
+  epochs: number;
+  batchSize: number;
+  /** Base seed of the members' initial weights and batch orders. */
+  seed: number;
+  /** Scaler fitted on the training rows, stored with the ensemble. */
+  scaler: MinMaxScaler;
+  /** Per-member checkpoint files `${checkpointPrefix}_k.ckpt`, so an interrupted run resumes. */
+  checkpointPrefix?: string;
+  onProgress?: (member: number, progress: TrainingProgress) => void | Promise<void>;
+  onMemberEnd?: (member: number, history: EpochLog[], seconds: number) => void | Promise<void>;
+}
+
+/**
+ * Trains K members on `data.train`, one after another, and fits the σ scale on
+ * `data.validation` when given (else the scale is 1).
+ */
+export async function trainEnsemble(
+  data: { train: XY; validation?: XY },
+  options: TrainEnsembleOptions,
+): Promise<Ensemble & { memberSeconds: number[] }> {
+  if (!(Number.isInteger(options.members) && options.members >= 2)) {
+    throw new RangeError(`an ensemble needs at least 2 members, got ${options.members}`);
+  }
+  const models: tfl.LayersModel[] = [], histories: EpochLog[][] = [];
+  const memberSeeds: number[] = [], memberSeconds: number[] = [];
+  try {
+    for (let k = 0; k < options.members; k++) {
+      const seed = memberSeed(options.seed, k);
+      const model = buildModel({ ...options.modelConfig, seed });
+      models.push(model);
+      const started = performance.now();
+      const result = await train(model, data, {
+        epochs: options.epochs,
+        batchSize: options.batchSize,
+        seed,
+        learningRate: options.modelConfig.learningRate,
+        huberDelta: options.modelConfig.huberDelta,
+        checkpointPath: options.checkpointPrefix && `${options.checkpointPrefix}_${k + 1}.ckpt`,
+        onProgress: options.onProgress && ((p) => options.onProgress!(k + 1, p)),
+      });
+      const seconds = (performance.now() - started) / 1000;
+      if (options.checkpointPrefix) {
+        await Deno.remove(`${options.checkpointPrefix}_${k + 1}.ckpt`).catch(() => {});
+      }
+      memberSeeds.push(seed);
+      histories.push(result.history);
+      memberSeconds.push(seconds);
+      await options.onMemberEnd?.(k + 1, result.history, seconds);
+    }
+  } catch (e) {
+    models.forEach((m) => m.dispose());
+    throw e;
+  }
+  const ensemble: Ensemble = {
+    models,
+    scaler: options.scaler,
+    modelConfig: { ...options.modelConfig, seed: memberSeeds[0] },
+    memberSeeds,
+    stdScale: 1,
+    histories,
+    run: {},
+  };
+  if (data.validation) {
+    const raw = await predictWithUncertainty(ensemble, data.validation.x);
+    ensemble.stdScale = fitStdScale(data.validation.y, { mean: raw.mean, std: raw.rawStd });
+  }
+  return { ...ensemble, memberSeconds };
+}
+
+/** What {@link predictWithUncertainty} returns, one entry per galaxy. */
+export interface UncertainPrediction {
+  /** Mean of the members' predictions: the redshift. */
+  mean: Float32Array;
+  /** Calibrated 1σ uncertainty: `rawStd` × the ensemble's `stdScale`. */
+  std: Float32Array;
+  /** Sample standard deviation (K − 1 in the denominator) of the members' predictions. */
+  rawStd: Float32Array;
+  /** Each member's predictions. */
+  members: Float32Array[];
+}
+
+/**
+ * Predicts each row of `x` (already scaled with `ensemble.scaler`, `n × length`) with every
+ * member; returns the mean, the calibrated σ, the raw spread and the members' predictions.
+ */
+export async function predictWithUncertainty(
+  ensemble: Pick<Ensemble, "models" | "stdScale">,
+  x: Float32Array,
+  options: { batchSize?: number } = {},
+): Promise<UncertainPrediction> {
+  const members: Float32Array[] = [];
+  for (const model of ensemble.models) members.push(await predict(model, x, options));
+  const k = members.length, n = members[0]?.length ?? 0;
+  if (k < 2) throw new RangeError(`an ensemble needs at least 2 members, got ${k}`);
+  const mean = new Float32Array(n), rawStd = new Float32Array(n), std = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += members[j][i];
+    const m = sum / k;
+    let sq = 0;
+    for (let j = 0; j < k; j++) sq += (members[j][i] - m) ** 2;
+    mean[i] = m;
+    rawStd[i] = Math.sqrt(sq / (k - 1));
+    std[i] = rawStd[i] * ensemble.stdScale;
+  }
+  return { mean, std, rawStd, members };
+}
+
+/** Writes the ensemble to the folder `dir` (one model folder per member), replacing it atomically. */
+export async function saveEnsemble(dir: string, ensemble: Ensemble): Promise<void> {
+  await writeDirAtomic(dir, async (tmp) => {
+    const memberDirs: string[] = [];
+    for (const [k, model] of ensemble.models.entries()) {
+      const name = `member_${k + 1}`;
+      memberDirs.push(name);
+      await saveModel(`${tmp}/${name}`, model, {
+        modelConfig: { ...ensemble.modelConfig, seed: ensemble.memberSeeds[k] },
+        scaler: ensemble.scaler,
+        history: ensemble.histories[k] ?? [],
+        run: { ...ensemble.run, member: k + 1, of: ensemble.models.length },
+      });
+    }
+    await Deno.writeTextFile(
+      `${tmp}/${ENSEMBLE_FILE}`,
+      JSON.stringify(
+        {
+          formatVersion: ENSEMBLE_FORMAT_VERSION,
+          kind: "deep-ensemble",
+          savedAt: new Date().toISOString(),
+          members: memberDirs,
+          memberSeeds: ensemble.memberSeeds,
+          stdScale: ensemble.stdScale,
+          stdScaleNote: "σ = stdScale × sample std of the members; fitted on validation (68 %)",
+          run: ensemble.run,
+        },
+        null,
+        2,
+      ),
+    );
+  });
+}
+
+/** True when `dir` holds an `ensemble.json` (an ensemble folder rather than one model). */
+export async function isEnsembleFolder(dir: string): Promise<boolean> {
+  return await Deno.stat(`${dir}/${ENSEMBLE_FILE}`).then((s) => s.isFile, () => false);
+}
+
+/**
+ * Reads a folder written by {@link saveEnsemble}; the members come back compiled. A missing,
+ * damaged or inconsistent folder gives a {@link ModelFolderError} naming the problem.
+ */
+export async function loadEnsemble(dir: string): Promise<Ensemble> {
+  let meta: {
+    formatVersion?: number;
+    members?: string[];
+    memberSeeds?: number[];
+    stdScale?: number;
+    run?: Record<string, unknown>;
+  };
+  try {
+    meta = JSON.parse(await Deno.readTextFile(`${dir}/${ENSEMBLE_FILE}`));
+  } catch (e) {
+    throw new ModelFolderError(
+      dir,
+      e instanceof Deno.errors.NotFound
+        ? `${ENSEMBLE_FILE} is missing: not an ensemble folder`
+        : `${ENSEMBLE_FILE}: ${(e as Error).message}`,
+    );
+  }
+  if (meta.formatVersion !== ENSEMBLE_FORMAT_VERSION) {
+    throw new ModelFolderError(
+      dir,
+      `${ENSEMBLE_FILE} has format version ${meta.formatVersion ?? "(none)"}; ` +
+        `this library reads version ${ENSEMBLE_FORMAT_VERSION}`,
+    );
+  }
+  if (!Array.isArray(meta.members) || meta.members.length < 2) {
+    throw new ModelFolderError(dir, `${ENSEMBLE_FILE} lists fewer than 2 members`);
+  }
+  if (!(typeof meta.stdScale === "number" && meta.stdScale > 0)) {
+    throw new ModelFolderError(dir, `${ENSEMBLE_FILE} has no positive stdScale`);
+  }
+  const loaded = [];
+  try {
+    for (const name of meta.members) loaded.push(await loadModel(`${dir}/${name}`));
+  } catch (e) {
+    loaded.forEach((m) => m.model.dispose());
+    throw e;
+  }
+  const scalerJson = JSON.stringify(loaded[0].scaler.toJSON());
+  const mismatch = loaded.findIndex((m) => JSON.stringify(m.scaler.toJSON()) !== scalerJson);
+  if (mismatch > 0) {
+    loaded.forEach((m) => m.model.dispose());
+    throw new ModelFolderError(
+      dir,
+      `${meta.members[mismatch]} was scaled differently from ${meta.members[0]}`,
+    );
+  }
+  return {
+    models: loaded.map((m) => m.model),
+    scaler: loaded[0].scaler,
+    modelConfig: loaded[0].modelConfig,
+    memberSeeds: meta.memberSeeds ?? loaded.map((m) => m.modelConfig.seed),
+    stdScale: meta.stdScale,
+    histories: loaded.map((m) => m.history),
+    run: meta.run ?? {},
+  };
+}
+
+/** Frees the members' weights. */
+export function disposeEnsemble(ensemble: Pick<Ensemble, "models">): void {
+  ensemble.models.forEach((m) => m.dispose());
+}

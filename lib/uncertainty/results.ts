@@ -1,0 +1,205 @@
+/**
+ * Measuring an ensemble's error bars on held-out galaxies, and the results file of a run.
+ *
+ * Three predictions are scored on the test set: the ensemble with its raw spread, the ensemble
+ * with its spread scaled on the validation set, and a baseline — one member with a constant σ
+ * fitted on the validation set — which shows whether per-galaxy error bars beat one error bar
+ * for all.
+ *
+ * A larger run (`deno task ensemble` on a GPU) writes its results as JSON; the committed copies
+ * under `results/uncertainty/` are what notebook 06 shows on machines that cannot train them.
+ *
+ * @module
+ */
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { type RedshiftMetrics, redshiftMetrics } from "../metrics.ts";
+import { fixed, markdownTable } from "../tables.ts";
+import type { XY } from "../train.ts";
+import {
+  type CalibrationReport,
+  calibrationReport,
+  ensembleCrps,
+  fitStdScale,
+} from "./calibration.ts";
+import { type Ensemble, predictWithUncertainty, type UncertainPrediction } from "./ensemble.ts";
+
+/** Version of the results file. */
+export const UNCERTAINTY_RESULTS_VERSION = 1;
+
+/** Folder of the committed results of larger runs, one `<profile>.json` each. */
+export const UNCERTAINTY_RESULTS_DIR: string = fromFileUrl(
+  new URL("../../results/uncertainty/", import.meta.url),
+);
+
+/** What an ensemble's error bars achieve on the test galaxies. */
+export interface EnsembleEvaluation {
+  /** Members K. */
+  members: number;
+  /** Validation-fitted factor of the members' spread. */
+  stdScale: number;
+  /** Validation-fitted constant σ of the single-member baseline. */
+  baselineStd: number;
+  /** Point-prediction metrics of the ensemble mean and of member 1 alone. */
+  metrics: { ensemble: RedshiftMetrics; single: RedshiftMetrics };
+  /** CRPS of the members taken as an empirical distribution (no Gaussian assumed). */
+  empiricalCrps: number;
+  /** Calibration of the three predictions. */
+  calibration: {
+    raw: CalibrationReport;
+    recalibrated: CalibrationReport;
+    singleConstant: CalibrationReport;
+  };
+}
+
+/** A results file: the evaluation plus how, where and how long the run was. */
+export interface UncertaintyResults extends EnsembleEvaluation {
+  formatVersion: number;
+  profile: string;
+  /** The command that produced the file. */
+  command: string;
+  /** Git commit of the code. */
+  commit: string;
+  /** Backend and device, e.g. `webgpu (NVIDIA H100 …)`. */
+  device: string;
+  startedAt: string;
+  /** Galaxies in each part of the split. */
+  galaxies: { train: number; validation: number; test: number };
+  /** Epochs per member and batch size. */
+  epochs: number;
+  batchSize: number;
+  /** Model parameters per member. */
+  parameters: number;
+  /** Wall-clock seconds: the whole run, each member's training, the evaluation. */
+  wallSeconds: { total: number; members: number[]; evaluation: number };
+}
+
+/**
+ * Scores `ensemble` on `data.test`; the baseline's σ is fitted on `data.validation`.
+ * Returns the evaluation and the test prediction (for figures).
+ */
+export async function evaluateEnsemble(
+  ensemble: Ensemble,
+  data: { validation: XY; test: XY },
+): Promise<{ evaluation: EnsembleEvaluation; test: UncertainPrediction }> {
+  const val = await predictWithUncertainty(ensemble, data.validation.x);
+  const test = await predictWithUncertainty(ensemble, data.test.x);
+  const y = data.test.y;
+  const ones = (n: number) => new Float64Array(n).fill(1);
+  const baselineStd = fitStdScale(data.validation.y, {
+    mean: val.members[0],
+    std: ones(val.mean.length),
+  });
+  const single = test.members[0];
+  return {
+    evaluation: {
+      members: ensemble.models.length,
+      stdScale: ensemble.stdScale,
+      baselineStd,
+      metrics: { ensemble: redshiftMetrics(y, test.mean), single: redshiftMetrics(y, single) },
+      empiricalCrps: ensembleCrps(y, test.members),
+      calibration: {
+        raw: calibrationReport(y, { mean: test.mean, std: test.rawStd }),
+        recalibrated: calibrationReport(y, { mean: test.mean, std: test.std }),
+        singleConstant: calibrationReport(y, {
+          mean: single,
+          std: new Float64Array(y.length).fill(baselineStd),
+        }),
+      },
+    },
+    test,
+  };
+}
+
+/**
+ * The results files committed under {@link UNCERTAINTY_RESULTS_DIR}, by profile name; an empty
+ * list when there are none.
+ */
+export async function readCommittedUncertaintyResults(
+  dir: string = UNCERTAINTY_RESULTS_DIR,
+): Promise<UncertaintyResults[]> {
+  const found: UncertaintyResults[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return found;
+    throw e;
+  }
+  for (const e of entries.filter((e) => e.isFile && e.name.endsWith(".json")).sort(byName)) {
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/${e.name}`)) as UncertaintyResults;
+    if (json.formatVersion !== UNCERTAINTY_RESULTS_VERSION) {
+      throw new Error(`${dir}/${e.name}: results version ${json.formatVersion}, expected 1`);
+    }
+    found.push(json);
+  }
+  return found;
+}
+
+function byName(a: Deno.DirEntry, b: Deno.DirEntry): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** The calibration of one or more evaluations as a Markdown table, one row per prediction. */
+export function calibrationTable(
+  rows: readonly { label: string; evaluation: EnsembleEvaluation }[],
+): string {
+  return markdownTable(
+    ["run", "prediction", "MAE", "68 % coverage", "95 % coverage", "CRPS", "NLL", "median σ"],
+    rows.flatMap(({ label, evaluation: e }) => {
+      const c = e.calibration;
+      const line = (name: string, mae: number, r: CalibrationReport) => [
+        label,
+        name,
+        fixed(mae),
+        pct(r.coverage[0], 1),
+        pct(r.coverage[1], 1),
+        fixed(r.crps, 5),
+        fixed(r.nll, 3),
+        fixed(r.medianStd),
+      ];
+      return [
+        line(`ensemble of ${e.members}, raw spread`, e.metrics.ensemble.mae, c.raw),
+        line(
+          `ensemble of ${e.members}, spread × ${e.stdScale.toFixed(2)}`,
+          e.metrics.ensemble.mae,
+          c.recalibrated,
+        ),
+        line(
+          `one network, constant σ = ${e.baselineStd.toFixed(4)}`,
+          e.metrics.single.mae,
+          c.singleConstant,
+        ),
+      ];
+    }),
+  );
+}
+
+/** Coverage per redshift bin of one or more predictions as a Markdown table. */
+export function coverageByBinTable(
+  series: readonly { label: string; report: CalibrationReport }[],
+): string {
+  const first = series[0]?.report;
+  if (!first) throw new RangeError("no coverage to tabulate");
+  const levels = first.levels.map((l) => `${Math.round(100 * l)} %`);
+  return markdownTable(
+    [
+      "z bin",
+      "n",
+      ...series.flatMap((s) => levels.map((l) => `${s.label}: ${l}`)),
+      ...series.map((s) => `${s.label}: mean σ`),
+    ],
+    first.byBin.flatMap((r, b) => {
+      if (r.n === 0) return [];
+      return [[
+        `${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)}`,
+        r.n,
+        ...series.flatMap((s) => s.report.byBin[b].coverage.map((c) => pct(c))),
+        ...series.map((s) => fixed(s.report.byBin[b].meanStd)),
+      ]];
+    }),
+  );
+}
+
+function pct(x: number, digits = 0): string {
+  return Number.isFinite(x) ? `${(100 * x).toFixed(digits)} %` : "–";
+}

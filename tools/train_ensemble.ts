@@ -1,0 +1,195 @@
+/**
+ * Trains a deep ensemble, measures its error bars on the test galaxies and saves it.
+ *
+ *   deno task ensemble [--profile smoke|default|full] [--members K] [--out DIR]
+ *                      [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu]
+ *                      [--results FILE]
+ *
+ * `--data` reads a CSV/Parquet file (not in the GPU bundle, which leaves polars out); otherwise
+ * the profile's number of mock galaxies is simulated (seed 2023; in `smoke`, the 3,000 galaxies of
+ * the committed sample, unrounded). Writes the ensemble folder DIR (default `out/ensembles/<profile>`; `deno task predict --model
+ * DIR` can read it once predict knows ensembles) and DIR/results.json: calibration (PIT, coverage,
+ * CRPS), metrics, the command, commit, device and wall times. `--results FILE` writes a copy, e.g.
+ * `results/uncertainty/<profile>.json`, the committed file notebook 06 presents.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+// Module by module rather than lib/mod.ts, so that it bundles without polars for the GPU machine:
+//   ../shared/tools/device-pack.sh tools/train_ensemble.ts
+//   bash .device/run.sh train_ensemble.bundle.js --profile default --members 5 --out ...
+import { formatBackendReport, selectBackend } from "../lib/backend.ts";
+import { prepareData } from "../lib/prepare.ts";
+import { getProfile, profileModel } from "../lib/profiles.ts";
+import { simulateSpectra } from "../lib/simulate.ts";
+import type { Spectra } from "../lib/spectra.ts";
+import { saveEnsemble, trainEnsemble } from "../lib/uncertainty/ensemble.ts";
+import {
+  calibrationTable,
+  evaluateEnsemble,
+  UNCERTAINTY_RESULTS_VERSION,
+  type UncertaintyResults,
+} from "../lib/uncertainty/results.ts";
+import { writeFileAtomic } from "../lib/_atomic.ts";
+
+/** Seed of the mock data set (lib/notebook.ts's MOCK_SEED; not imported, it pulls in polars). */
+const MOCK_SEED = 2023;
+
+const started = performance.now();
+const startedAt = new Date().toISOString();
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    profile: { type: "string" },
+    members: { type: "string", default: "5" },
+    out: { type: "string" },
+    epochs: { type: "string" },
+    galaxies: { type: "string" },
+    data: { type: "string" },
+    backend: { type: "string" },
+    results: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (args.help) {
+  console.log(
+    "usage: deno task ensemble [--profile smoke|default|full] [--members K (5)] [--out DIR]\n" +
+      "                          [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu]\n" +
+      "                          [--results FILE]",
+  );
+  Deno.exit(0);
+}
+const base = getProfile(args.profile);
+const profile = {
+  ...base,
+  galaxies: args.galaxies ? positiveInteger("--galaxies", args.galaxies) : base.galaxies,
+  epochs: args.epochs ? positiveInteger("--epochs", args.epochs) : base.epochs,
+};
+const members = positiveInteger("--members", args.members!);
+if (members < 2) usage("--members must be at least 2");
+const out = args.out ?? `out/ensembles/${profile.name}`;
+
+const backend = await selectBackend({
+  backend: args.backend as "webgpu" | "cpu" | undefined,
+  preferred: profile.backend,
+});
+console.log(`profile: ${profile.name} (${profile.description})`);
+console.log(`backend: ${formatBackendReport(backend)}`);
+
+let data: Spectra;
+if (args.data) {
+  // Loaded on demand, through a computed name that the bundler leaves alone: polars is native.
+  const loader = "../lib/load.ts";
+  const { formatLoadReport, loadSpectra } = await import(loader);
+  const loaded = await loadSpectra(args.data);
+  console.log(formatLoadReport(loaded.report));
+  data = loaded.data;
+} else {
+  const t = performance.now();
+  data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
+  console.log(
+    `simulated ${data.n} mock galaxies (seed ${MOCK_SEED}) in ` +
+      `${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+}
+const prepared = prepareData(data, { seed: profile.seed });
+const modelConfig = profileModel(profile);
+console.log(
+  `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
+    `${prepared.test.y.length} test; ${members} members × ${profile.epochs} epochs`,
+);
+
+const isTerminal = Deno.stderr.isTerminal();
+const ensemble = await trainEnsemble(prepared, {
+  members,
+  modelConfig,
+  epochs: profile.epochs,
+  batchSize: profile.batchSize,
+  seed: profile.seed,
+  scaler: prepared.scaler,
+  checkpointPrefix: `${out}.member`,
+  onProgress: (k, p) => {
+    if (!isTerminal) return;
+    const line = `member ${k}/${members} epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ` +
+      `loss ${p.loss.toFixed(5)} ${p.samplesPerSecond.toFixed(0)} samples/s`;
+    Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
+  },
+  onMemberEnd: (k, history, seconds) => {
+    if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+    const last = history[history.length - 1];
+    console.log(
+      `member ${k}: ${history.length} epochs in ${seconds.toFixed(1)} s, ` +
+        `val_mae ${last.valMae.toFixed(4)}`,
+    );
+  },
+});
+const evaluationStarted = performance.now();
+const { evaluation } = await evaluateEnsemble(ensemble, prepared);
+const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
+
+const results: UncertaintyResults = {
+  formatVersion: UNCERTAINTY_RESULTS_VERSION,
+  profile: profile.name,
+  command: `deno task ensemble ${Deno.args.join(" ")}`.trim(),
+  commit: await gitCommit(),
+  device: formatBackendReport(backend),
+  startedAt,
+  galaxies: {
+    train: prepared.train.y.length,
+    validation: prepared.validation.y.length,
+    test: prepared.test.y.length,
+  },
+  epochs: profile.epochs,
+  batchSize: profile.batchSize,
+  parameters: ensemble.models[0].countParams(),
+  wallSeconds: {
+    total: (performance.now() - started) / 1000,
+    members: ensemble.memberSeconds,
+    evaluation: evaluationSeconds,
+  },
+  ...evaluation,
+};
+ensemble.run = {
+  profile: profile.name,
+  data: args.data ?? `mock, seed ${MOCK_SEED}`,
+  galaxies: data.n,
+  backend: results.device,
+  command: results.command,
+};
+await Deno.mkdir(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
+await saveEnsemble(out, ensemble);
+const json = JSON.stringify(results, null, 1);
+await writeFileAtomic(`${out}/results.json`, json);
+if (args.results) await writeFileAtomic(args.results, json);
+
+console.log(`\nTest set (${results.galaxies.test} galaxies)\n`);
+console.log(calibrationTable([{ label: profile.name, evaluation }]));
+console.log(
+  `\nempirical CRPS of the members: ${evaluation.empiricalCrps.toFixed(5)}; ` +
+    `wall time ${results.wallSeconds.total.toFixed(1)} s`,
+);
+console.log(`ensemble saved to ${out}${args.results ? `; results to ${args.results}` : ""}`);
+
+async function gitCommit(): Promise<string> {
+  try {
+    const run = (...a: string[]) => new Deno.Command("git", { args: a }).output();
+    const head = await run("rev-parse", "HEAD");
+    if (!head.success) return "unknown";
+    const dirty = await run("status", "--porcelain", "--untracked-files=no", "lib", "tools");
+    const sha = new TextDecoder().decode(head.stdout).trim();
+    return dirty.success && dirty.stdout.length ? `${sha} (with local changes)` : sha;
+  } catch {
+    return "unknown"; // no git on the machine
+  }
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) usage(`${flag} expects a positive integer, got "${text}"`);
+  return n;
+}
+
+function usage(message: string): never {
+  console.error(message);
+  Deno.exit(2);
+}
