@@ -14,6 +14,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { loadModel } from "./persistence.ts";
+import {
+  disposeEnsemble,
+  type Ensemble,
+  isEnsembleFolder,
+  loadEnsemble,
+  predictWithUncertainty,
+} from "./uncertainty/ensemble.ts";
 import type { MinMaxScaler } from "./min_max_scaler.ts";
 import { N_FLUX } from "./spectra.ts";
 import { type BinRow, errorsByBin, type RedshiftMetrics, redshiftMetrics } from "./metrics.ts";
@@ -33,6 +40,48 @@ export { CatalogueInputError, type CatalogueLayout, type CatalogueReject };
 export interface CatalogueModel {
   model: tfl.LayersModel;
   scaler: MinMaxScaler;
+}
+
+/** Predictions of one chunk: the redshift, and its 1σ error when the model gives one. */
+interface ChunkPredictions {
+  mean: Float32Array;
+  std: Float32Array | null;
+}
+
+/** What predicts: a single network, or an ensemble whose spread gives `z_err`. */
+interface Predictor {
+  scaler: MinMaxScaler;
+  hasError: boolean;
+  predict(x: Float32Array, n: number, batchSize: number): Promise<ChunkPredictions>;
+  dispose(): void;
+}
+
+async function openPredictor(model: string | CatalogueModel | Ensemble): Promise<Predictor> {
+  // What is loaded here is ours to free; what the caller passed in stays the caller's.
+  const owned = typeof model === "string";
+  if (typeof model === "string" && await isEnsembleFolder(model)) model = await loadEnsemble(model);
+  if (typeof model !== "string" && "models" in model) {
+    const ensemble = model;
+    return {
+      scaler: ensemble.scaler,
+      hasError: true,
+      predict: async (x, _n, batchSize) => {
+        const { mean, std } = await predictWithUncertainty(ensemble, x, { batchSize });
+        return { mean, std };
+      },
+      dispose: () => owned ? disposeEnsemble(ensemble) : undefined,
+    };
+  }
+  const single = typeof model === "string" ? await loadModel(model) : model;
+  return {
+    scaler: single.scaler,
+    hasError: false,
+    predict: async (x, n, batchSize) => ({
+      mean: await dispatchPredictions(single.model, x, n, batchSize),
+      std: null,
+    }),
+    dispose: () => owned ? single.model.dispose() : undefined,
+  };
 }
 
 /**
@@ -174,7 +223,7 @@ export class CatalogueInterrupted extends Error {
  * ```
  */
 export async function predictCatalogue(
-  model: string | CatalogueModel,
+  model: string | CatalogueModel | Ensemble,
   inPath: string,
   outPath: string,
   options: PredictCatalogueOptions = {},
@@ -188,8 +237,8 @@ export async function predictCatalogue(
     throw new CatalogueOutputError(outPath, "the output would overwrite the input");
   }
   const rejectsPath = options.rejectsPath ?? `${outPath}.rejects.csv`;
-  const loaded = typeof model === "string" ? await loadModel(model) : model;
-  const { scaler } = loaded;
+  const predictor = await openPredictor(model);
+  const { scaler } = predictor;
   if (scaler.width !== N_FLUX) {
     throw new RangeError(`the model's scaler has ${scaler.width} columns, not ${N_FLUX}`);
   }
@@ -203,7 +252,11 @@ export async function predictCatalogue(
     throw new RangeError(`batchSize must be a positive integer, not ${batchSize}`);
   }
 
-  const out = await OutputFile.create(outPath, outFormat, { hasZ, rowIds: layout.id === null });
+  const out = await OutputFile.create(outPath, outFormat, {
+    hasZ,
+    hasError: predictor.hasError,
+    rowIds: layout.id === null,
+  });
   const rejects = await OutputFile.create(rejectsPath, "csv", { rejects: true });
   const zTrue = new GrowableFloat32(), zPred = new GrowableFloat32();
   const flagged = new GrowableUint8();
@@ -214,16 +267,16 @@ export async function predictCatalogue(
     chunk: CatalogueChunk;
     outside: Int32Array;
     isOod: Uint8Array;
-    result: Promise<Float32Array>;
+    result: Promise<ChunkPredictions>;
   } | null = null;
   try {
     const finish = async () => {
       if (!pending) return;
       const { chunk, outside, isOod, result } = pending;
       pending = null;
-      const predictions = await result;
+      const { mean: predictions, std } = await result;
       for (let i = 0; i < chunk.n; i++) rowsFlagged += isOod[i];
-      await out.writePredictions(chunk, predictions, outside, isOod);
+      await out.writePredictions(chunk, predictions, std, outside, isOod);
       rowsPredicted += chunk.n;
       if (chunk.z) {
         zTrue.push(chunk.z);
@@ -251,7 +304,7 @@ export async function predictCatalogue(
       if (chunk.rejected.length) await rejects.writeRejects(chunk.rejected);
       const { outside, flagged: isOod } = outOfDistribution(chunk.flux, chunk.n, scaler, rule);
       const x = scaler.transform(chunk.flux);
-      const result = dispatchPredictions(loaded.model, x, chunk.n, batchSize);
+      const result = predictor.predict(x, chunk.n, batchSize);
       await finish();
       pending = { chunk, outside, isOod, result };
       rowsRead = chunk.rowsSoFar;
@@ -267,6 +320,8 @@ export async function predictCatalogue(
     await out.discard();
     await rejects.discard();
     throw e;
+  } finally {
+    predictor.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   let metrics = null, metricsUnflagged = null, bins = null;
@@ -498,6 +553,7 @@ class OutputFile {
     file: Deno.FsFile,
     readonly hasZ: boolean,
     readonly rowIds: boolean,
+    readonly hasError: boolean,
   ) {
     this.#file = file;
   }
@@ -505,7 +561,7 @@ class OutputFile {
   static async create(
     path: string,
     format: "csv" | "parquet",
-    what: { hasZ?: boolean; rowIds?: boolean; rejects?: boolean },
+    what: { hasZ?: boolean; hasError?: boolean; rowIds?: boolean; rejects?: boolean },
   ): Promise<OutputFile> {
     const temp = tempBeside(path, format === "csv" ? "part" : "part.csv");
     let file: Deno.FsFile;
@@ -521,10 +577,16 @@ class OutputFile {
       file,
       what.hasZ ?? false,
       what.rowIds ?? false,
+      what.hasError ?? false,
     );
-    const header = what.rejects
-      ? ["row", "id", "column", "reason"]
-      : ["id", "z_pred", ...(what.hasZ ? ["z_true", "error", "dz_norm"] : []), "ood", "n_outside"];
+    const header = what.rejects ? ["row", "id", "column", "reason"] : [
+      "id",
+      "z_pred",
+      ...(what.hasError ? ["z_err"] : []),
+      ...(what.hasZ ? ["z_true", "error", "dz_norm"] : []),
+      "ood",
+      "n_outside",
+    ];
     await output.#write(header.join(",") + "\n");
     return output;
   }
@@ -532,6 +594,7 @@ class OutputFile {
   async writePredictions(
     chunk: CatalogueChunk,
     zPred: Float32Array,
+    zErr: Float32Array | null,
     outside: Int32Array,
     ood: Uint8Array,
   ): Promise<void> {
@@ -539,6 +602,7 @@ class OutputFile {
     for (let i = 0; i < chunk.n; i++) {
       const id = chunk.ids ? csvField(chunk.ids[i]) : String(chunk.rows[i]);
       let line = `${id},${float32Text(zPred[i])}`;
+      if (zErr) line += `,${float32Text(zErr[i])}`;
       if (chunk.z) {
         const z = chunk.z[i], error = zPred[i] - z;
         line += `,${float32Text(z)},${float32Text(Math.fround(error))},${
@@ -582,6 +646,7 @@ class OutputFile {
         const schema: Record<string, unknown> = {
           id: this.rowIds ? pl.Int64 : pl.Utf8,
           z_pred: pl.Float32,
+          ...(this.hasError ? { z_err: pl.Float32 } : {}),
           ...(this.hasZ ? { z_true: pl.Float32, error: pl.Float32, dz_norm: pl.Float32 } : {}),
           ood: pl.Bool,
           n_outside: pl.Int32,

@@ -440,3 +440,34 @@ Deno.test("numbers in any decimal form read exactly as Number() reads them", asy
   assert.deepEqual(chunks[0].flux, Float32Array.from(texts, Number));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("an ensemble folder adds z_err, the members' calibrated spread, beside z_pred", async () => {
+  const { trainEnsemble, saveEnsemble, loadEnsemble, predictWithUncertainty, disposeEnsemble } =
+    await import("../lib/uncertainty/ensemble.ts");
+  const dir = await Deno.makeTempDir();
+  const data = bumpData(96, 3), validation = bumpData(48, 4);
+  const scaler = fitMinMax(data.x, "all");
+  const scaled = (d: typeof data) => ({ x: scaler.transform(d.x), y: d.y });
+  const ensemble = await trainEnsemble({ train: scaled(data), validation: scaled(validation) }, {
+    members: 2,
+    modelConfig: resolveModelConfig(NARROW),
+    epochs: 1,
+    batchSize: 32,
+    seed: 2,
+    scaler,
+  });
+  await saveEnsemble(`${dir}/ensemble`, ensemble);
+  disposeEnsemble(ensemble);
+  await writeSpectra(spectra(20, 9), `${dir}/in.csv`);
+  await predictCatalogue(`${dir}/ensemble`, `${dir}/in.csv`, `${dir}/out.csv`);
+  const rows = await readCsv(`${dir}/out.csv`);
+  assert.deepEqual(rows[0].slice(0, 3), ["id", "z_pred", "z_err"]);
+  const loaded = await loadEnsemble(`${dir}/ensemble`);
+  const expected = await predictWithUncertainty(loaded, scaler.transform(spectra(20, 9).flux));
+  disposeEnsemble(loaded);
+  column(rows, "z_err").forEach((v, i) => {
+    assert.ok(Number(v) > 0);
+    assert.ok(Math.abs(Number(v) - expected.std[i]) < 1e-6);
+    assert.ok(Math.abs(Number(column(rows, "z_pred")[i]) - expected.mean[i]) < 1e-6);
+  });
+});

@@ -57,7 +57,8 @@ FILE.rejects.csv (row, id, column, reason; always written, header only when none
 and counted in the summary.
 
 Options:
-  --model DIR          model folder written by the training (deno task main)   [required]
+  --model DIR          model folder (deno task main) or ensemble folder (deno task ensemble;
+                       adds z_err, the calibrated 1-sigma spread of its members) [required]
   --in FILE            input catalogue                                       [required]
   --out FILE           output file; must differ from --in                     [required]
   --batch N            rows per prediction batch (default 1024)
