@@ -37,3 +37,4 @@ export * from "./write_spectra.ts";
 export * from "./plots/mod.ts";
 export * from "./predict_catalogue.ts";
 export * from "./uncertainty/mod.ts";
+export * from "./search/mod.ts";

@@ -21,6 +21,7 @@ export * from "./training_curves.ts";
 export * from "./errors_by_bin.ts";
 export * from "./prediction_density.ts";
 export * from "./background.ts";
+export * from "./search_trials.ts";
 export * from "./calibration.ts";
 export {
   COLORS,

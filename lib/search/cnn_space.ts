@@ -1,0 +1,221 @@
+/**
+ * The network's search space: the dissertation's dimensions (convolution
+ * layers, filters and kernel of each, dense layers and units of each, the
+ * activation) plus learning rate, batch size and the Huber threshold δ.
+ *
+ * Loss and optimiser, which the dissertation also searched, are not separate
+ * dimensions yet: `train()` trains with the Huber loss and Adamax only. δ
+ * stands in for the loss: the Huber loss is ½·error² below δ and δ·|error|
+ * above, so with redshift errors of a few hundredths a small δ (0.001) makes
+ * it an MAE and a large one (1) an MSE.
+ *
+ * Layers are fixed slots (`filters1`…`filtersN`): a point with `convLayers = 2`
+ * uses the first two and ignores the rest. TPE models every slot anyway, which
+ * costs a little efficiency and keeps the sampler simple.
+ *
+ * @module
+ */
+import { DISSERTATION_MODEL, type ModelConfig, resolveModelConfig } from "../model.ts";
+import { N_FLUX } from "../spectra.ts";
+import type { Params, SearchSpace } from "./space.ts";
+
+/** Activations the space offers (those of {@link ModelConfig}). */
+export const ACTIVATIONS: readonly ModelConfig["activation"][] = [
+  "relu",
+  "tanh",
+  "sigmoid",
+  "elu",
+  "selu",
+];
+
+/** Options of {@link cnnSearchSpace}: the range of each dimension. */
+export interface CnnSpaceOptions {
+  /** Most convolution blocks; default 5 (at least 1). */
+  maxConvLayers?: number;
+  /** Filters per convolution, log scale; default [8, 256]. */
+  filters?: [number, number];
+  /** Kernel size per convolution; default [2, 11]. */
+  kernel?: [number, number];
+  /** Most hidden dense layers; default 4 (at least 1). */
+  maxDenseLayers?: number;
+  /** Units per dense layer, log scale; default [16, 512]. */
+  units?: [number, number];
+  /** Learning rate, log scale; default [1e-4, 1e-2]. */
+  learningRate?: [number, number];
+  /** Batch sizes; default 16, 32, 64, 128, 256. */
+  batchSizes?: number[];
+  /** Huber threshold δ, log scale; default [0.001, 1]. */
+  huberDelta?: [number, number];
+  /** Activations; default all five. */
+  activations?: readonly ModelConfig["activation"][];
+  /** Largest network (parameters) a point may build; default 2,000,000. */
+  maxParams?: number;
+  /** Length of the input spectrum; default 186. */
+  inputLength?: number;
+}
+
+/** A point decoded into what building and training need. */
+export interface CnnTrialConfig {
+  model: ModelConfig;
+  batchSize: number;
+}
+
+/**
+ * The search space of the network.
+ *
+ * Its validity rule rejects kernels that leave a convolution block no samples
+ * and networks above `maxParams` parameters, so neither is ever proposed.
+ *
+ * @example
+ * ```ts
+ * import { cnnSearchSpace } from "./cnn_space.ts";
+ * const space = cnnSearchSpace({ maxConvLayers: 3 });
+ * console.assert("filters3" in space.dimensions && !("filters4" in space.dimensions));
+ * ```
+ *
+ * @param options the range of each dimension
+ */
+export function cnnSearchSpace(options: CnnSpaceOptions = {}): SearchSpace {
+  const maxConv = options.maxConvLayers ?? 5;
+  const maxDense = options.maxDenseLayers ?? 4;
+  const [fLow, fHigh] = options.filters ?? [8, 256];
+  const [kLow, kHigh] = options.kernel ?? [2, 11];
+  const [uLow, uHigh] = options.units ?? [16, 512];
+  const [lrLow, lrHigh] = options.learningRate ?? [1e-4, 1e-2];
+  const [dLow, dHigh] = options.huberDelta ?? [0.001, 1];
+  const maxParams = options.maxParams ?? 2_000_000;
+  const inputLength = options.inputLength ?? N_FLUX;
+  const dimensions: SearchSpace["dimensions"] = {
+    convLayers: { kind: "int", low: 1, high: maxConv },
+    ...Object.fromEntries(
+      Array.from({ length: maxConv }, (_, i) => [
+        [`filters${i + 1}`, { kind: "int", low: fLow, high: fHigh, log: true }],
+        [`kernel${i + 1}`, { kind: "int", low: kLow, high: kHigh }],
+      ]).flat(),
+    ),
+    denseLayers: { kind: "int", low: 1, high: maxDense },
+    ...Object.fromEntries(
+      Array.from({ length: maxDense }, (_, i) => [
+        `units${i + 1}`,
+        { kind: "int", low: uLow, high: uHigh, log: true },
+      ]),
+    ),
+    activation: { kind: "categorical", choices: options.activations ?? ACTIVATIONS },
+    learningRate: { kind: "float", low: lrLow, high: lrHigh, log: true },
+    batchSize: { kind: "categorical", choices: options.batchSizes ?? [16, 32, 64, 128, 256] },
+    huberDelta: { kind: "float", low: dLow, high: dHigh, log: true },
+  };
+  return {
+    dimensions,
+    isValid(params: Params): boolean {
+      try {
+        const { model } = paramsToTrialConfig(params, { inputLength });
+        resolveModelConfig(model); // throws when a kernel leaves no samples
+        return countParams(model) <= maxParams;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/**
+ * Decodes a point into a model configuration and a batch size.
+ *
+ * @param params a point of {@link cnnSearchSpace}
+ * @param base fields the space does not set (input length, seed)
+ */
+export function paramsToTrialConfig(
+  params: Params,
+  base: Partial<ModelConfig> = {},
+): CnnTrialConfig {
+  const conv = Number(params.convLayers), dense = Number(params.denseLayers);
+  const slots = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => Number(params[`${prefix}${i + 1}`]));
+  return {
+    model: {
+      ...DISSERTATION_MODEL,
+      ...base,
+      convFilters: slots("filters", conv),
+      kernelSizes: slots("kernel", conv),
+      denseUnits: slots("units", dense),
+      activation: params.activation as ModelConfig["activation"],
+      learningRate: Number(params.learningRate),
+      huberDelta: Number(params.huberDelta),
+    },
+    batchSize: Number(params.batchSize),
+  };
+}
+
+/**
+ * The point of {@link cnnSearchSpace} that builds `model` and trains with `batchSize`
+ * (e.g. the dissertation's configuration, as a baseline trial); unused slots repeat the last layer.
+ *
+ * @param model the network's configuration
+ * @param batchSize the training batch size
+ * @param options the space's layer slots: most convolution and dense layers (5 and 4)
+ */
+export function trialConfigToParams(
+  model: Pick<
+    ModelConfig,
+    "convFilters" | "kernelSizes" | "denseUnits" | "activation" | "learningRate" | "huberDelta"
+  >,
+  batchSize: number,
+  options: { maxConvLayers?: number; maxDenseLayers?: number } = {},
+): Params {
+  const maxConv = options.maxConvLayers ?? 5, maxDense = options.maxDenseLayers ?? 4;
+  const params: Params = { convLayers: model.convFilters.length };
+  for (let i = 0; i < maxConv; i++) {
+    const j = Math.min(i, model.convFilters.length - 1);
+    params[`filters${i + 1}`] = model.convFilters[j];
+    params[`kernel${i + 1}`] = model.kernelSizes[j];
+  }
+  params.denseLayers = model.denseUnits.length;
+  for (let i = 0; i < maxDense; i++) {
+    params[`units${i + 1}`] = model.denseUnits[Math.min(i, model.denseUnits.length - 1)];
+  }
+  return {
+    ...params,
+    activation: model.activation,
+    learningRate: model.learningRate,
+    batchSize,
+    huberDelta: model.huberDelta,
+  };
+}
+
+/**
+ * Parameters of the network `config` builds, counted without building it.
+ *
+ * @example
+ * ```ts
+ * import { countParams } from "./cnn_space.ts";
+ * import { DISSERTATION_MODEL } from "../model.ts";
+ * console.assert(countParams(DISSERTATION_MODEL) === 699_073);
+ * ```
+ *
+ * @param config the network's configuration
+ */
+export function countParams(
+  config: Pick<ModelConfig, "inputLength" | "convFilters" | "kernelSizes" | "denseUnits">,
+): number {
+  let length = config.inputLength, channels = 1, total = 0;
+  config.convFilters.forEach((filters, i) => {
+    const k = config.kernelSizes[i];
+    total += (k * channels + 1) * filters;
+    length = Math.floor((length - k + 1) / 2);
+    channels = filters;
+  });
+  let inputs = length * channels;
+  for (const units of [...config.denseUnits, 1]) {
+    total += (inputs + 1) * units;
+    inputs = units;
+  }
+  return total;
+}
+
+/** Short text of a point's network: `conv 16k5-16k5 · dense 32-16 · relu`. */
+export function describeTrialConfig(config: CnnTrialConfig): string {
+  const m = config.model;
+  const conv = m.convFilters.map((f, i) => `${f}k${m.kernelSizes[i]}`).join("-");
+  return `conv ${conv} · dense ${m.denseUnits.join("-")} · ${m.activation}`;
+}

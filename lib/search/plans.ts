@@ -1,0 +1,82 @@
+/**
+ * How big a search each profile runs, its baseline point, and where the
+ * results of the larger GPU searches are committed.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { profileModel, type ProfileName, type RunProfile } from "../profiles.ts";
+import type { Params } from "./space.ts";
+import { type CnnSpaceOptions, trialConfigToParams } from "./cnn_space.ts";
+import type { MedianPrunerOptions } from "./pruner.ts";
+
+/** The search one profile runs. */
+export interface SearchPlan {
+  /** Trials in all. */
+  trials: number;
+  /** Epochs per trial. */
+  epochs: number;
+  /** Random trials (the baseline included) before TPE takes over. */
+  startupTrials: number;
+  /** The ranges searched. */
+  space: CnnSpaceOptions;
+  /** Early stopping of poor trials. */
+  pruner: MedianPrunerOptions;
+  /** Seed of the proposals and of each trial. */
+  seed: number;
+}
+
+/** Strategies of the command line and the notebook. */
+export type SearchStrategy = "random" | "tpe";
+
+/** The search of each profile. */
+export const SEARCH_PLANS: Readonly<Record<ProfileName, SearchPlan>> = Object.freeze({
+  // A CPU in CI, about a minute: small networks (the smoke profile's own is the largest), 2 epochs.
+  smoke: {
+    trials: 8,
+    epochs: 2,
+    startupTrials: 4,
+    space: {
+      maxConvLayers: 4,
+      filters: [4, 16],
+      kernel: [2, 9],
+      maxDenseLayers: 4,
+      units: [8, 32],
+      learningRate: [3e-4, 1e-2],
+      batchSizes: [32, 64, 128],
+      maxParams: 100_000,
+    },
+    pruner: { startupTrials: 2, warmupSteps: 0 },
+    seed: 7,
+  },
+  // A GPU: the dissertation's ranges on 50,000 galaxies, 5 epochs per trial.
+  default: {
+    trials: 40,
+    epochs: 5,
+    startupTrials: 10,
+    space: {},
+    pruner: { startupTrials: 5, warmupSteps: 1 },
+    seed: 7,
+  },
+  full: {
+    trials: 60,
+    epochs: 10,
+    startupTrials: 15,
+    space: {},
+    pruner: { startupTrials: 5, warmupSteps: 2 },
+    seed: 7,
+  },
+});
+
+/** The baseline trial of a profile: its own network and recipe (the dissertation's outside `smoke`). */
+export function searchBaseline(profile: RunProfile): Params {
+  const plan = SEARCH_PLANS[profile.name];
+  return trialConfigToParams(profileModel(profile), profile.batchSize, plan.space);
+}
+
+/** Where the log of a profile's larger search is committed: `results/search/<profile>_<strategy>.jsonl`. */
+export function committedSearchPath(profile: ProfileName, strategy: SearchStrategy): string {
+  return fileURLToPath(
+    new URL(`../../results/search/${profile}_${strategy}.jsonl`, import.meta.url),
+  );
+}

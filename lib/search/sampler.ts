@@ -1,0 +1,34 @@
+/**
+ * What a search strategy is: something that proposes the next point from the
+ * points already evaluated.
+ *
+ * @module
+ */
+import type { Random } from "../random.ts";
+import type { Params, SearchSpace } from "./space.ts";
+
+/** A finished trial as a sampler sees it: its point and objective (lower is better). */
+export interface Observation {
+  params: Params;
+  /** Objective value; null or non-finite for a trial that failed (counted as the worst). */
+  value: number | null;
+}
+
+/** Who proposed a trial's point: uniform sampling, the model, or the caller (a baseline). */
+export type ProposalSource = "random" | "tpe" | "baseline";
+
+/** A proposed point and who proposed it. */
+export interface Proposal {
+  params: Params;
+  source: ProposalSource;
+}
+
+/** A search strategy. */
+export interface Sampler {
+  /** Name recorded in the trial log. */
+  readonly name: string;
+  /** Settings that must match when a search resumes (recorded in the log). */
+  readonly settings: Record<string, unknown>;
+  /** The next point to evaluate, given the trials so far; draws only from `random`. */
+  propose(space: SearchSpace, observations: readonly Observation[], random: Random): Proposal;
+}

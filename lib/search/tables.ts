@@ -1,0 +1,135 @@
+/**
+ * Tables of a search for notebooks and the terminal: the trials, the best
+ * point beside a baseline, and the sessions (commands, devices, wall times).
+ *
+ * @module
+ */
+import { markdownTable } from "../tables.ts";
+import type { ModelConfig } from "../model.ts";
+import { describeTrialConfig, paramsToTrialConfig } from "./cnn_space.ts";
+import type { SearchLog, TrialRecord } from "./trial_log.ts";
+import type { SearchSpace } from "./space.ts";
+
+/**
+ * One row per trial: who proposed it, the network, learning rate, batch, δ, how it ended, its score.
+ *
+ * @param trials the trials, in order
+ * @param options the base model fields (input length) used to decode each point
+ */
+export function searchTrialsTable(
+  trials: readonly TrialRecord[],
+  options: { base?: Partial<ModelConfig> } = {},
+): string {
+  return markdownTable(
+    ["trial", "proposed by", "network", "lr", "batch", "δ", "epochs", "state", "val MAE", "s"],
+    trials.map((t) => {
+      const c = paramsToTrialConfig(t.params, options.base);
+      return [
+        t.number,
+        t.source,
+        describeTrialConfig(c),
+        c.model.learningRate.toExponential(1),
+        c.batchSize,
+        c.model.huberDelta.toPrecision(2),
+        t.curve.length,
+        t.state,
+        t.value === null ? "—" : t.value.toFixed(4),
+        t.seconds.toFixed(1),
+      ];
+    }),
+  );
+}
+
+/**
+ * The best trial's point beside another's (e.g. the baseline, the dissertation's), dimension by dimension.
+ *
+ * @param best the trial shown first
+ * @param other the trial it is compared with
+ * @param labels column headers of the two; default "best found" and "baseline"
+ */
+export function compareTrialsTable(
+  best: TrialRecord,
+  other: TrialRecord,
+  labels: [string, string] = ["best found", "baseline"],
+): string {
+  const a = paramsToTrialConfig(best.params).model, b = paramsToTrialConfig(other.params).model;
+  const row = (name: string, f: (m: ModelConfig, t: TrialRecord) => string | number) => [
+    name,
+    String(f(a, best)),
+    String(f(b, other)),
+  ];
+  return markdownTable(["", ...labels], [
+    row("convolution layers", (m) => m.convFilters.length),
+    row("filters", (m) => m.convFilters.join(", ")),
+    row("kernel sizes", (m) => m.kernelSizes.join(", ")),
+    row("dense layers", (m) => m.denseUnits.length),
+    row("units", (m) => m.denseUnits.join(", ")),
+    row("activation", (m) => m.activation),
+    row("learning rate", (m) => m.learningRate.toPrecision(2)),
+    row("batch size", (_, t) => String(t.params.batchSize)),
+    row("Huber δ", (m) => m.huberDelta.toPrecision(2)),
+    row("parameters", (_, t) => Number(t.info?.parameters ?? NaN).toLocaleString("en")),
+    row("validation MAE", (_, t) => (t.value === null ? "—" : t.value.toFixed(4))),
+  ]);
+}
+
+/** One row per session of a log: when, the command, the device, trials run and their wall time. */
+export function searchSessionsTable(log: Pick<SearchLog, "sessions" | "trials">): string {
+  return markdownTable(
+    ["started", "command", "device", "trials", "wall time"],
+    log.sessions.map((s, i) => {
+      const end = log.sessions[i + 1]?.trialsBefore ?? log.trials.length;
+      const run = log.trials.slice(s.trialsBefore, end);
+      const seconds = run.reduce((sum, t) => sum + t.seconds, 0);
+      return [
+        s.startedAt.replace("T", " ").slice(0, 16),
+        "`" + String(s.info.command ?? "?") + "`",
+        String(s.info.device ?? s.info.backend ?? "?"),
+        `${s.trialsBefore}–${end - 1}`,
+        formatSeconds(seconds),
+      ];
+    }),
+  );
+}
+
+/** Trials by state and the summed wall time of a log. */
+export function summarizeSearch(trials: readonly TrialRecord[]): {
+  complete: number;
+  pruned: number;
+  failed: number;
+  seconds: number;
+} {
+  const count = (s: TrialRecord["state"]) => trials.filter((t) => t.state === s).length;
+  return {
+    complete: count("complete"),
+    pruned: count("pruned"),
+    failed: count("failed"),
+    seconds: trials.reduce((sum, t) => sum + t.seconds, 0),
+  };
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds >= 3600) return `${(seconds / 3600).toFixed(1)} h`;
+  if (seconds >= 60) return `${(seconds / 60).toFixed(1)} min`;
+  return `${seconds.toFixed(0)} s`;
+}
+
+/**
+ * One row per dimension of a space: its kind and range (layer slots folded into one row each).
+ *
+ * @param space the space to describe
+ */
+export function searchSpaceTable(space: SearchSpace): string {
+  const rows = new Map<string, string[]>();
+  for (const [name, dim] of Object.entries(space.dimensions)) {
+    const key = name.replace(/\d+$/, "");
+    const slots = name === key ? "" : "per layer";
+    const range = dim.kind === "categorical"
+      ? dim.choices.join(", ")
+      : `${dim.low} – ${dim.high}${dim.log ? " (log scale)" : ""}`;
+    if (!rows.has(key)) {
+      rows.set(key, [key, dim.kind === "categorical" ? "category" : dim.kind, range, slots]);
+    }
+  }
+  return markdownTable(["dimension", "kind", "values", ""], [...rows.values()]);
+}

@@ -1,0 +1,160 @@
+/**
+ * The trial log: one JSON object per line (JSON Lines), appended and synced
+ * as each trial finishes, so that an interrupted search loses at most the
+ * trial it was running.
+ *
+ * The first line describes the search (sampler, seed, space, objective
+ * settings); a resumed search must match it. Each run of the search adds a
+ * `session` line (command, device, start time); each finished trial adds a
+ * `trial` line. A crash in the middle of a write leaves a partial last line,
+ * which reading ignores and resuming cuts off.
+ *
+ * @module
+ */
+import { writeFileAtomic } from "../_atomic.ts";
+import type { Params } from "./space.ts";
+import type { ProposalSource } from "./sampler.ts";
+
+/** Version of the log format. */
+export const SEARCH_LOG_VERSION = 1;
+
+/** The first line: what the search is. */
+export interface SearchHeader {
+  type: "search";
+  version: number;
+  createdAt: string;
+  /** Sampler, seed, space, pruner and objective settings; a resumed search must match them. */
+  settings: Record<string, unknown>;
+}
+
+/** One run (or resumed run) of the search. */
+export interface SessionRecord {
+  type: "session";
+  startedAt: string;
+  /** Trials already in the log when this session started. */
+  trialsBefore: number;
+  /** Command, device, commit: whatever the caller records. */
+  info: Record<string, unknown>;
+}
+
+/** How a trial ended. */
+export type TrialState = "complete" | "pruned" | "failed";
+
+/** One finished trial. */
+export interface TrialRecord {
+  type: "trial";
+  /** 0-based trial number. */
+  number: number;
+  /** Seed of the proposal and of the trial's own randomness (weights, batch order). */
+  seed: number;
+  source: ProposalSource;
+  params: Params;
+  state: TrialState;
+  /** Objective (lower is better): the best score reported; null when the trial failed. */
+  value: number | null;
+  /** Score after each epoch (NaN where it was not finite). */
+  curve: number[];
+  /** Wall-clock seconds of the trial. */
+  seconds: number;
+  finishedAt: string;
+  /** Why a failed trial failed. */
+  error?: string;
+  /** Extra facts from the objective, e.g. the parameter count. */
+  info?: Record<string, unknown>;
+}
+
+/** A parsed log. */
+export interface SearchLog {
+  header: SearchHeader;
+  sessions: SessionRecord[];
+  trials: TrialRecord[];
+  /** Bytes of complete lines; anything after them is a partial line to cut off. */
+  validBytes: number;
+  /** True when the file ends in a partial line (an interrupted write). */
+  partialLine: boolean;
+}
+
+/**
+ * Parses a log's text; a last line without its newline is ignored.
+ *
+ * @example
+ * ```ts
+ * import { parseSearchLog } from "./trial_log.ts";
+ * const text = '{"type":"search","version":1,"createdAt":"","settings":{}}\n{"type":"tri';
+ * const log = parseSearchLog(text);
+ * console.assert(log.trials.length === 0 && log.partialLine);
+ * ```
+ *
+ * @param text the file's text
+ */
+export function parseSearchLog(text: string): SearchLog {
+  const end = text.lastIndexOf("\n") + 1;
+  const lines = text.slice(0, end).split("\n").filter((l) => l.trim() !== "");
+  if (lines.length === 0) throw new Error("the trial log has no header line");
+  const records = lines.map((line, i) => {
+    try {
+      return JSON.parse(line) as { type: string };
+    } catch {
+      throw new Error(`trial log line ${i + 1} is not JSON: ${line.slice(0, 80)}`);
+    }
+  });
+  const header = records[0] as SearchHeader;
+  if (header.type !== "search") throw new Error("the trial log's first line is not its header");
+  if (header.version !== SEARCH_LOG_VERSION) {
+    throw new Error(`trial log version ${header.version}, expected ${SEARCH_LOG_VERSION}`);
+  }
+  const sessions = records.filter((r) => r.type === "session") as SessionRecord[];
+  const trials = (records.filter((r) => r.type === "trial") as TrialRecord[]).map((t) => ({
+    ...t,
+    curve: t.curve.map((v) => (v === null ? NaN : v)), // JSON writes NaN as null
+  }));
+  trials.forEach((t, i) => {
+    if (t.number !== i) throw new Error(`trial log holds trial ${t.number} where ${i} belongs`);
+  });
+  return {
+    header,
+    sessions,
+    trials,
+    validBytes: new TextEncoder().encode(text.slice(0, end)).length,
+    partialLine: text.slice(end).trim() !== "",
+  };
+}
+
+/** Reads the log at `path`; null when there is no such file. */
+export async function readSearchLog(path: string): Promise<SearchLog | null> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  try {
+    return parseSearchLog(text);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Starts a log at `path` with its header line, replacing any file there (atomically). */
+export async function createSearchLog(path: string, header: SearchHeader): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(header) + "\n");
+}
+
+/** Appends one record as one line and syncs it to disk before returning. */
+export async function appendSearchRecord(
+  path: string,
+  record: SessionRecord | TrialRecord,
+): Promise<void> {
+  // One write call of one whole line: a crash leaves at most a partial last line.
+  using file = await Deno.open(path, { append: true });
+  const bytes = new TextEncoder().encode(JSON.stringify(record) + "\n");
+  let written = 0;
+  while (written < bytes.length) written += await file.write(bytes.subarray(written));
+  await file.sync();
+}
+
+/** Cuts a partial last line off the log at `path`, so that appending starts on a fresh line. */
+export async function repairSearchLog(path: string, log: SearchLog): Promise<void> {
+  if (log.partialLine) await Deno.truncate(path, log.validBytes);
+}

@@ -1,0 +1,165 @@
+/**
+ * Hyperparameter search over the network, logged trial by trial and resumable.
+ *
+ *   deno task search [--profile smoke|default|full] [--strategy tpe|random] [--trials N]
+ *                    [--epochs N] [--seed N] [--log FILE] [--resume] [--time-limit MINUTES]
+ *                    [--backend webgpu|cpu] [--galaxies N] [--no-baseline]
+ *
+ * Each finished trial is appended to the log (default `out/search/<profile>_<strategy>.jsonl`);
+ * with `--resume` an interrupted search continues where it stopped and ends with the same trials.
+ * `--time-limit` starts no new trial after that many minutes, so a search can run in slices.
+ * Prints the trials table and the best point against the profile's own network at the end.
+ *
+ * The larger searches that notebook 05 presents are committed as
+ * `results/search/<profile>_<strategy>.jsonl`, e.g. on a GPU:
+ *
+ *   deno task search --profile default --strategy tpe --log results/search/default_tpe.jsonl --resume
+ *
+ * It imports the library's modules one by one, not `lib/mod.ts`, and reads files with polars only
+ * for the `smoke` profile, so that it bundles for the GPU machine
+ * (`../shared/tools/device-pack.sh tools/search.ts`).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { formatBackendReport, selectBackend } from "../lib/backend.ts";
+import { getProfile } from "../lib/profiles.ts";
+import { prepareData, type PreparedData } from "../lib/prepare.ts";
+import { simulateSpectra } from "../lib/simulate.ts";
+import {
+  compareTrialsTable,
+  runCnnSearch,
+  SEARCH_PLANS,
+  searchTrialsTable,
+  summarizeSearch,
+} from "../lib/search/mod.ts";
+
+// lib/notebook.ts's MOCK_SEED; not imported, because notebook.ts pulls in polars.
+const MOCK_SEED = 2023;
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    profile: { type: "string" },
+    strategy: { type: "string", default: "tpe" },
+    trials: { type: "string" },
+    epochs: { type: "string" },
+    seed: { type: "string" },
+    log: { type: "string" },
+    resume: { type: "boolean", default: false },
+    "time-limit": { type: "string" },
+    backend: { type: "string" },
+    galaxies: { type: "string" },
+    "no-baseline": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (args.help) {
+  console.log(
+    "usage: deno task search [--profile smoke|default|full] [--strategy tpe|random] [--trials N]\n" +
+      "         [--epochs N] [--seed N] [--log FILE] [--resume] [--time-limit MINUTES]\n" +
+      "         [--backend webgpu|cpu] [--galaxies N] [--no-baseline]",
+  );
+  Deno.exit(0);
+}
+if (args.strategy !== "tpe" && args.strategy !== "random") {
+  usage(`--strategy ${args.strategy}: expected tpe or random`);
+}
+const strategy = args.strategy as "tpe" | "random";
+const profile = getProfile(args.profile);
+const plan = SEARCH_PLANS[profile.name];
+const trials = args.trials ? positiveInteger("--trials", args.trials) : plan.trials;
+const epochs = args.epochs ? positiveInteger("--epochs", args.epochs) : plan.epochs;
+const seed = args.seed ? positiveInteger("--seed", args.seed) : plan.seed;
+const galaxies = args.galaxies ? positiveInteger("--galaxies", args.galaxies) : profile.galaxies;
+const logPath = args.log ?? `out/search/${profile.name}_${strategy}.jsonl`;
+const timeLimit = args["time-limit"] ? Number(args["time-limit"]) * 60 : undefined;
+if (timeLimit !== undefined && !(timeLimit > 0)) usage("--time-limit: expected minutes > 0");
+
+const backend = await selectBackend({
+  backend: args.backend as "webgpu" | "cpu" | undefined,
+  preferred: profile.backend,
+});
+console.log(`profile: ${profile.name}; backend: ${formatBackendReport(backend)}`);
+
+let prepared: PreparedData, source: string;
+if (profile.name === "smoke" && !args.galaxies) {
+  // The committed sample, as in the notebooks; a non-literal specifier keeps polars out of bundles.
+  const notebookModule = "../lib/notebook.ts";
+  const { loadPreparedData } = await import(notebookModule);
+  ({ prepared, source } = await loadPreparedData(profile));
+} else {
+  const started = performance.now();
+  const data = simulateSpectra({ n: galaxies, seed: MOCK_SEED });
+  prepared = prepareData(data, { seed: profile.seed });
+  source = `${galaxies} mock galaxies (seed ${MOCK_SEED})`;
+  console.log(`simulated ${source} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+console.log(
+  `${prepared.train.y.length} training, ${prepared.validation.y.length} validation galaxies; ` +
+    `${strategy} search, ${trials} trials of up to ${epochs} epochs; log ${logPath}`,
+);
+
+await Deno.mkdir(logPath.replace(/[^/]*$/, "") || ".", { recursive: true });
+const started = performance.now();
+const result = await runCnnSearch(profile, prepared, {
+  strategy,
+  trials,
+  epochs,
+  seed,
+  baseline: !args["no-baseline"],
+  logPath,
+  resume: args.resume,
+  timeLimitSeconds: timeLimit,
+  settings: { data: source },
+  session: {
+    command: `deno task search ${Deno.args.join(" ")}`,
+    device: backend.adapter ?? "CPU",
+    backend: formatBackendReport(backend),
+    commit: await gitCommit(),
+    deno: Deno.version.deno,
+  },
+  onTrialEnd: (t) => {
+    const value = t.value === null ? "—" : t.value.toFixed(4);
+    console.log(
+      `trial ${t.number} (${t.source}): ${t.state}, val MAE ${value}, ${t.curve.length} epochs, ` +
+        `${t.seconds.toFixed(1)} s`,
+    );
+  },
+});
+const seconds = (performance.now() - started) / 1000;
+console.log("\n" + searchTrialsTable(result.trials));
+const summary = summarizeSearch(result.trials);
+console.log(
+  `\n${result.trials.length} trials (${result.resumedTrials} resumed): ${summary.complete} complete, ` +
+    `${summary.pruned} stopped early, ${summary.failed} failed; this session ${
+      seconds.toFixed(0)
+    } s, all trials ${summary.seconds.toFixed(0)} s`,
+);
+const baseline = result.trials.find((t) => t.source === "baseline");
+if (result.best && baseline) {
+  console.log("\n" + compareTrialsTable(result.best, baseline, ["best found", "baseline"]));
+}
+if (result.stoppedForTime) {
+  console.log(`\nstopped by --time-limit; continue with the same command and --resume`);
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) usage(`${flag} ${text}: expected a positive integer`);
+  return n;
+}
+
+function usage(message: string): never {
+  console.error(`${message} (see --help)`);
+  Deno.exit(2);
+}
+
+async function gitCommit(): Promise<string | null> {
+  try {
+    const out = await new Deno.Command("git", { args: ["rev-parse", "--short", "HEAD"] }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  } catch {
+    return null; // no git (e.g. the GPU machine's copy)
+  }
+}
