@@ -7,15 +7,12 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { formatLoadReport, loadSpectra } from "./load.ts";
 import { prepareData, type PreparedData } from "./prepare.ts";
-import { getProfile, type RunProfile } from "./profiles.ts";
+import { getProfile, MOCK_SEED, type RunProfile } from "./profiles.ts";
 import { selectRows, type Spectra } from "./spectra.ts";
 import { simulateSpectra } from "./simulate.ts";
 import { permutation } from "./random.ts";
 import type { TrainingProgress } from "./train.ts";
 import { type EpochPoint, historyFromKerasCsv } from "./plots/training_curves.ts";
-
-/** Seed of the mock data set (the committed sample and `deno task mock` use it too). */
-export const MOCK_SEED = 2023;
 
 /** Environment variable naming a real data file (CSV or Parquet) to use instead of the mock. */
 export const DATA_ENV = "REDSHIFT_DATA";

@@ -10,6 +10,9 @@
 import { DISSERTATION_MODEL, type ModelConfig } from "./model.ts";
 import type { BackendName } from "./backend.ts";
 
+/** Seed of the mock data set (the committed sample and `deno task mock` use it too). */
+export const MOCK_SEED = 2023;
+
 /** Names of the profiles. */
 export type ProfileName = "smoke" | "default" | "full";
 

@@ -8,32 +8,7 @@ import assert from "node:assert/strict";
 import { Random } from "../lib/random.ts";
 import { coverageByBinPlot, errorBarsPlot, pitHistogramPlot } from "../lib/plots/calibration.ts";
 import { calibrationReport } from "../lib/uncertainty/calibration.ts";
-
-const SNAPSHOTS = new URL("./snapshots/", import.meta.url);
-const UPDATE = Deno.env.get("UPDATE_SNAPSHOTS") === "1";
-const MAX_SNAPSHOT_BYTES = 200_000;
-
-/** Compares `svg` with tests/snapshots/<name>.svg, or writes it when UPDATE_SNAPSHOTS=1. */
-async function assertSnapshot(name: string, svg: string) {
-  assert.ok(svg.length < MAX_SNAPSHOT_BYTES, `${name}.svg is ${svg.length} bytes`);
-  const file = new URL(`${name}.svg`, SNAPSHOTS);
-  if (UPDATE) {
-    await Deno.mkdir(SNAPSHOTS, { recursive: true });
-    await Deno.writeTextFile(file, svg + "\n");
-    return;
-  }
-  let expected: string;
-  try {
-    expected = await Deno.readTextFile(file);
-  } catch {
-    throw new Error(
-      `no snapshot ${file.pathname}; run UPDATE_SNAPSHOTS=1 deno test -A ${
-        new URL(import.meta.url).pathname
-      }`,
-    );
-  }
-  assert.equal(svg + "\n", expected, `${name}.svg differs from its snapshot`);
-}
+import { assertSnapshot } from "./_snapshot.ts";
 
 /** Seeded predictions: σ grows with z, and the truth is drawn with `truthScale` × σ. */
 function mockPredictions(n: number, seed: number, truthScale: number) {

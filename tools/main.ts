@@ -17,7 +17,6 @@ import {
   errorsByBinTable,
   formatBackendReport,
   formatLoadReport,
-  getProfile,
   loadSpectra,
   metricsTable,
   MOCK_SEED,
@@ -31,6 +30,7 @@ import {
   type Spectra,
   train,
 } from "../lib/mod.ts";
+import { profileFromArgs } from "./_cli.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -52,12 +52,7 @@ if (args.help) {
   Deno.exit(0);
 }
 
-const base = getProfile(args.profile);
-const profile = {
-  ...base,
-  galaxies: args.galaxies ? positiveInteger("--galaxies", args.galaxies) : base.galaxies,
-  epochs: args.epochs ? positiveInteger("--epochs", args.epochs) : base.epochs,
-};
+const profile = profileFromArgs(args);
 const backend = await selectBackend({
   backend: args.backend as "webgpu" | "cpu" | undefined,
   preferred: profile.backend,
@@ -132,12 +127,3 @@ await saveModel(out, model, {
   },
 });
 console.log(`\nmodel saved to ${out}`);
-
-function positiveInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`${flag} expects a positive integer, got "${text}"`);
-    Deno.exit(2);
-  }
-  return n;
-}

@@ -23,7 +23,8 @@
  */
 import { parseArgs } from "node:util";
 import { formatBackendReport, selectBackend } from "../lib/backend.ts";
-import { getProfile } from "../lib/profiles.ts";
+import { getProfile, MOCK_SEED } from "../lib/profiles.ts";
+import { gitCommit, positiveInteger, usage } from "./_cli.ts";
 import { prepareData, type PreparedData } from "../lib/prepare.ts";
 import { simulateSpectra } from "../lib/simulate.ts";
 import {
@@ -33,9 +34,6 @@ import {
   searchTrialsTable,
   summarizeSearch,
 } from "../lib/search/mod.ts";
-
-// lib/notebook.ts's MOCK_SEED; not imported, because notebook.ts pulls in polars.
-const MOCK_SEED = 2023;
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -142,24 +140,4 @@ if (result.best && baseline) {
 }
 if (result.stoppedForTime) {
   console.log(`\nstopped by --time-limit; continue with the same command and --resume`);
-}
-
-function positiveInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) usage(`${flag} ${text}: expected a positive integer`);
-  return n;
-}
-
-function usage(message: string): never {
-  console.error(`${message} (see --help)`);
-  Deno.exit(2);
-}
-
-async function gitCommit(): Promise<string | null> {
-  try {
-    const out = await new Deno.Command("git", { args: ["rev-parse", "--short", "HEAD"] }).output();
-    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
-  } catch {
-    return null; // no git (e.g. the GPU machine's copy)
-  }
 }

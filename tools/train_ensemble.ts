@@ -20,7 +20,8 @@ import { parseArgs } from "node:util";
 //   bash .device/run.sh train_ensemble.bundle.js --profile default --members 5 --out ...
 import { formatBackendReport, selectBackend } from "../lib/backend.ts";
 import { prepareData } from "../lib/prepare.ts";
-import { getProfile, profileModel } from "../lib/profiles.ts";
+import { MOCK_SEED, profileModel } from "../lib/profiles.ts";
+import { gitCommit, positiveInteger, profileFromArgs, usage } from "./_cli.ts";
 import { simulateSpectra } from "../lib/simulate.ts";
 import type { Spectra } from "../lib/spectra.ts";
 import { saveEnsemble, trainEnsemble } from "../lib/uncertainty/ensemble.ts";
@@ -31,9 +32,6 @@ import {
   type UncertaintyResults,
 } from "../lib/uncertainty/results.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
-
-/** Seed of the mock data set (lib/notebook.ts's MOCK_SEED; not imported, it pulls in polars). */
-const MOCK_SEED = 2023;
 
 const started = performance.now();
 const startedAt = new Date().toISOString();
@@ -59,12 +57,7 @@ if (args.help) {
   );
   Deno.exit(0);
 }
-const base = getProfile(args.profile);
-const profile = {
-  ...base,
-  galaxies: args.galaxies ? positiveInteger("--galaxies", args.galaxies) : base.galaxies,
-  epochs: args.epochs ? positiveInteger("--epochs", args.epochs) : base.epochs,
-};
+const profile = profileFromArgs(args);
 const members = positiveInteger("--members", args.members!);
 if (members < 2) usage("--members must be at least 2");
 const out = args.out ?? `out/ensembles/${profile.name}`;
@@ -169,27 +162,3 @@ console.log(
     `wall time ${results.wallSeconds.total.toFixed(1)} s`,
 );
 console.log(`ensemble saved to ${out}${args.results ? `; results to ${args.results}` : ""}`);
-
-async function gitCommit(): Promise<string> {
-  try {
-    const run = (...a: string[]) => new Deno.Command("git", { args: a }).output();
-    const head = await run("rev-parse", "HEAD");
-    if (!head.success) return "unknown";
-    const dirty = await run("status", "--porcelain", "--untracked-files=no", "lib", "tools");
-    const sha = new TextDecoder().decode(head.stdout).trim();
-    return dirty.success && dirty.stdout.length ? `${sha} (with local changes)` : sha;
-  } catch {
-    return "unknown"; // no git on the machine
-  }
-}
-
-function positiveInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) usage(`${flag} expects a positive integer, got "${text}"`);
-  return n;
-}
-
-function usage(message: string): never {
-  console.error(message);
-  Deno.exit(2);
-}
