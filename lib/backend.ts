@@ -46,9 +46,10 @@ export interface SelectBackendOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { selectBackend } from "./backend.ts";
  * const report = await selectBackend({ backend: "cpu" });
- * console.assert(report.backend === "cpu");
+ * assert.ok(report.backend === "cpu");
  * ```
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {

@@ -27,8 +27,9 @@ export const RP_KEPT = { first: 4, last: 109 } as const;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nearestSample } from "./gaia_xp.ts";
- * console.assert(nearestSample(656.3, "rp") > 80);
+ * assert.ok(nearestSample(656.3, "rp") > 80);
  * ```
  */
 export function nearestSample(lambdaNm: number, band: "bp" | "rp"): number {

@@ -80,12 +80,13 @@ export class LoadError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadSpectra } from "./load.ts";
  * const path = await Deno.makeTempFile({ suffix: ".csv" });
  * const row = [0.1, ...Array.from({ length: 186 }, (_, i) => i / 100)];
  * await Deno.writeTextFile(path, row.join(",") + "\n");
  * const { data, report } = await loadSpectra(path);
- * console.assert(data.n === 1 && report.rowsKept === 1);
+ * assert.ok(data.n === 1 && report.rowsKept === 1);
  * ```
  */
 export async function loadSpectra(

@@ -50,9 +50,10 @@ export function median(values: ArrayLike<number>): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redshiftMetrics } from "./metrics.ts";
  * const m = redshiftMetrics([0.1, 0.2], [0.12, 0.17]);
- * console.assert(Math.abs(m.mae - 0.025) < 1e-12);
+ * assert.ok(Math.abs(m.mae - 0.025) < 1e-12);
  * ```
  */
 export function redshiftMetrics(

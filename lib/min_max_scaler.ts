@@ -122,10 +122,11 @@ export interface FitMinMaxOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fitMinMax } from "./min_max_scaler.ts";
  * const values = new Float32Array([0, 10, 5, 20, 10, 30]); // 3 rows × 2 columns
  * const scaler = fitMinMax(values, "all", { width: 2 });
- * console.assert(scaler.transform(values)[4] === 1);
+ * assert.ok(scaler.transform(values)[4] === 1);
  * ```
  */
 export function fitMinMax(

@@ -83,11 +83,12 @@ export function resolveModelConfig(options: Partial<ModelConfig> = {}): ModelCon
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildModel } from "./model.ts";
  * import { selectBackend } from "./backend.ts";
  * await selectBackend({ backend: "cpu" });
  * const model = buildModel();
- * console.assert(model.countParams() === 699_073);
+ * assert.ok(model.countParams() === 699_073);
  * model.dispose();
  * ```
  */

@@ -211,6 +211,7 @@ export class CatalogueInterrupted extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildModel, fitMinMax, predictCatalogue, selectBackend } from "./mod.ts";
  * await selectBackend({ backend: "cpu" });
  * const dir = await Deno.makeTempDir();
@@ -219,7 +220,7 @@ export class CatalogueInterrupted extends Error {
  * const model = buildModel({ convFilters: [4, 4, 4, 4], denseUnits: [4, 4, 4, 4] });
  * const scaler = fitMinMax(Float32Array.from(row), "all");
  * const summary = await predictCatalogue({ model, scaler }, `${dir}/in.csv`, `${dir}/out.csv`);
- * console.assert(summary.rowsPredicted === 2 && summary.rowsRejected === 0);
+ * assert.ok(summary.rowsPredicted === 2 && summary.rowsRejected === 0);
  * ```
  */
 export async function predictCatalogue(

@@ -36,10 +36,11 @@ export interface PreparedData {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prepareData } from "./prepare.ts";
  * import { simulateSpectra } from "./simulate.ts";
  * const prepared = prepareData(simulateSpectra({ n: 100, seed: 1 }), { seed: 1 });
- * console.assert(prepared.train.y.length === 63 && prepared.test.y.length === 10);
+ * assert.ok(prepared.train.y.length === 63 && prepared.test.y.length === 10);
  * ```
  */
 export function prepareData(data: Spectra, options: PrepareOptions): PreparedData {

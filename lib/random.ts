@@ -98,9 +98,10 @@ function rotl(x: number, k: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { permutation } from "./random.ts";
  * const p = permutation(5, 42);
- * console.assert([...p].sort().join() === "0,1,2,3,4");
+ * assert.ok([...p].sort().join() === "0,1,2,3,4");
  * ```
  */
 export function permutation(n: number, seed: number): Uint32Array {

@@ -64,9 +64,10 @@ function galaxySeed(seed: number, index: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { simulateSpectra } from "./simulate.ts";
  * const data = simulateSpectra({ n: 10, seed: 1 });
- * console.assert(data.flux.length === 10 * 186);
+ * assert.ok(data.flux.length === 10 * 186);
  * ```
  */
 export function simulateSpectra(options: SimulateOptions): SimulatedSpectra {
@@ -177,10 +178,11 @@ export interface SimulateChunksOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { simulateChunks } from "./simulate.ts";
  * let rows = 0;
  * for (const chunk of simulateChunks({ n: 25, seed: 1, chunkSize: 10 })) rows += chunk.n;
- * console.assert(rows === 25);
+ * assert.ok(rows === 25);
  * ```
  */
 export function* simulateChunks(options: SimulateChunksOptions): Generator<SimulatedSpectra> {

@@ -31,9 +31,10 @@ export interface SplitOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitIndices } from "./split.ts";
  * const { train, validation, test } = splitIndices(1000, { seed: 1 });
- * console.assert(train.length === 630 && validation.length === 270 && test.length === 100);
+ * assert.ok(train.length === 630 && validation.length === 270 && test.length === 100);
  * ```
  */
 export function splitIndices(n: number, options: SplitOptions = {}): Split {

@@ -28,9 +28,10 @@ export const PERCENTILE_LEVELS: readonly number[] = [1, 5, 10, 25, 50, 75, 90, 9
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeSample } from "./statistics.ts";
  * const d = describeSample([1, 2, 3, 4]);
- * console.assert(d.mean === 2.5 && d.median === 2.5);
+ * assert.ok(d.mean === 2.5 && d.median === 2.5);
  * ```
  */
 export function describeSample(values: ArrayLike<number>): SampleDescription {

@@ -430,10 +430,11 @@ export interface SvgDisplay {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { svgDisplay } from "./_render.ts";
  * const shown = svgDisplay("<svg/>");
  * const bundle = shown[Symbol.for("Jupyter.display")]();
- * console.assert(bundle["text/html"] === "<svg/>");
+ * assert.ok(bundle["text/html"] === "<svg/>");
  * ```
  */
 export function svgDisplay(svg: PlotOutput): SvgDisplay {

@@ -48,9 +48,10 @@ export interface ActivationFunctionsPlotOptions extends FigureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { activationFunctionsPlot } from "./background.ts";
  * const svg = activationFunctionsPlot({ functions: ["sigmoid", "relu"] });
- * console.assert(svg.includes("ReLU"));
+ * assert.ok(svg.includes("ReLU"));
  * ```
  *
  * @param options functions, x range, derivatives, titles and size
@@ -139,9 +140,10 @@ export interface LossFunctionsPlotOptions extends FigureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { lossFunctionsPlot } from "./background.ts";
  * const svg = lossFunctionsPlot({ delta: 1 });
- * console.assert(svg.includes("Huber"));
+ * assert.ok(svg.includes("Huber"));
  * ```
  *
  * @param options δ, error range, y limit, titles and size
@@ -230,12 +232,13 @@ export interface OptimizerComparisonPlotOptions extends FigureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { optimizerComparisonPlot } from "./background.ts";
  * const svg = optimizerComparisonPlot([
  *   { label: "SGD", loss: [1, 0.8, 0.6] },
  *   { label: "Adam", loss: [1, 0.5, 0.2] },
  * ]);
- * console.assert(svg.includes("Adam"));
+ * assert.ok(svg.includes("Adam"));
  * ```
  *
  * @param series one loss curve per optimizer

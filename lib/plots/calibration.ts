@@ -32,9 +32,10 @@ export interface PitSeries {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pitHistogramPlot } from "./calibration.ts";
  * const svg = pitHistogramPlot([{ label: "ensemble", counts: [3, 1, 1, 1, 4] }]);
- * console.assert(svg.includes("PIT"));
+ * assert.ok(svg.includes("PIT"));
  * ```
  *
  * @param series one or more histograms, each normalised to a density
@@ -139,12 +140,13 @@ export interface CoverageByBinPlotOptions extends FigureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { coverageByBinPlot } from "./calibration.ts";
  * const svg = coverageByBinPlot([{
  *   label: "ensemble",
  *   rows: [{ zLow: 0, zHigh: 0.05, n: 10, coverage: [0.7, 0.9] }],
  * }]);
- * console.assert(svg.includes("Coverage"));
+ * assert.ok(svg.includes("Coverage"));
  * ```
  *
  * @param series one or more predictions' coverage per bin
@@ -241,9 +243,10 @@ export interface ErrorBarsPlotOptions extends FigureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorBarsPlot } from "./calibration.ts";
  * const svg = errorBarsPlot([0.1, 0.2], [0.12, 0.18], [0.02, 0.03]);
- * console.assert(svg.startsWith("<svg"));
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  *
  * @param zTrue true redshifts

@@ -7,9 +7,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redshiftHistogram } from "./mod.ts";
  * const svg = redshiftHistogram([0.08, 0.11, 0.12, 0.2]);
- * console.assert(svg.startsWith("<svg"));
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  *
  * @module

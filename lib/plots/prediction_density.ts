@@ -53,9 +53,10 @@ export interface Histogram2dOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { histogram2d } from "./prediction_density.ts";
  * const h = histogram2d([0.101, 0.105, 0.5], [0.102, 0.109, -0.1]);
- * console.assert(h.cells.length === 1 && h.cells[0].count === 2 && h.outside === 1);
+ * assert.ok(h.cells.length === 1 && h.cells[0].count === 2 && h.outside === 1);
  * ```
  *
  * @param zTrue true redshifts (x)
@@ -110,9 +111,10 @@ export interface PredictionDensityPlotOptions extends FigureOptions, Histogram2d
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { predictionDensityPlot } from "./prediction_density.ts";
  * const svg = predictionDensityPlot([0.1, 0.2, 0.3], [0.12, 0.19, 0.25]);
- * console.assert(svg.includes("Predicted"));
+ * assert.ok(svg.includes("Predicted"));
  * ```
  *
  * @param zTrue true redshifts

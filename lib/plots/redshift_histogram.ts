@@ -40,9 +40,10 @@ export interface BinningOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { histogramCounts } from "./redshift_histogram.ts";
  * const h = histogramCounts([0.005, 0.015, 0.019, 0.7], { binWidth: 0.01, zMax: 0.02 });
- * console.assert(h.counts.join() === "1,2" && h.outside === 1);
+ * assert.ok(h.counts.join() === "1,2" && h.outside === 1);
  * ```
  */
 export function histogramCounts(
@@ -81,9 +82,10 @@ export interface RedshiftHistogramOptions extends FigureOptions, BinningOptions 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { redshiftHistogram } from "./redshift_histogram.ts";
  * const svg = redshiftHistogram([0.05, 0.12, 0.13, 0.31]);
- * console.assert(svg.startsWith("<svg"));
+ * assert.ok(svg.startsWith("<svg"));
  * ```
  *
  * @param z redshifts
@@ -153,9 +155,10 @@ export interface PredictedVsTrueHistogramOptions extends FigureOptions, BinningO
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { predictedVsTrueHistogram } from "./redshift_histogram.ts";
  * const svg = predictedVsTrueHistogram([0.1, 0.2, 0.3], [0.11, 0.18, 0.26]);
- * console.assert(svg.includes("Predicted"));
+ * assert.ok(svg.includes("Predicted"));
  * ```
  *
  * @param zTrue true (spectroscopic) redshifts

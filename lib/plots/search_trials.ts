@@ -47,13 +47,14 @@ const SOURCES = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { searchTrialsPlot } from "./search_trials.ts";
  * const svg = searchTrialsPlot([
  *   { number: 0, source: "random", state: "complete", value: 0.05 },
  *   { number: 1, source: "tpe", state: "pruned", value: 0.08 },
  *   { number: 2, source: "tpe", state: "complete", value: 0.03 },
  * ]);
- * console.assert(svg.includes("Best so far"));
+ * assert.ok(svg.includes("Best so far"));
  * ```
  *
  * @param trials the trials, in order

@@ -41,11 +41,12 @@ export interface SpectrumPlotOptions extends FigureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { spectrumPlot } from "./spectrum.ts";
  * const wavelengthsNm = Array.from({ length: 186 }, (_, i) => 366 + i * 630 / 185);
  * const flux = wavelengthsNm.map((w) => Math.sin(w / 100) + 2);
  * const svg = spectrumPlot({ wavelengthsNm, flux, title: "A made-up spectrum" });
- * console.assert(svg.includes("Wavelength"));
+ * assert.ok(svg.includes("Wavelength"));
  * ```
  *
  * @param spectrum wavelengths, fluxes and the number of BP samples
@@ -119,13 +120,14 @@ export interface MeanSpectraPlotOptions extends FigureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanSpectraPlot } from "./spectrum.ts";
  * const wavelengthsNm = Array.from({ length: 186 }, (_, i) => 366 + i * 630 / 185);
  * const svg = meanSpectraPlot(wavelengthsNm, [
  *   { label: "low z", flux: wavelengthsNm.map(() => 2) },
  *   { label: "high z", flux: wavelengthsNm.map(() => 1) },
  * ]);
- * console.assert(svg.includes("high z"));
+ * assert.ok(svg.includes("high z"));
  * ```
  *
  * @param wavelengthsNm wavelength of each sample in nm
@@ -216,11 +218,12 @@ export interface MeanSpectraByRedshiftOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { meanSpectraByRedshift } from "./spectrum.ts";
  * const z = Float32Array.of(0.05, 0.07, 0.15);
  * const flux = Float32Array.of(1, 2, 3, 5, 10, 10);
  * const [low, mid] = meanSpectraByRedshift({ z, flux }, { nFlux: 2 });
- * console.assert(low.flux.join() === "2,3.5" && mid.n === 1);
+ * assert.ok(low.flux.join() === "2,3.5" && mid.n === 1);
  * ```
  *
  * @param data redshifts and row-major fluxes (`n × nFlux`)

@@ -39,9 +39,10 @@ export type DataSplitPlotOptions = FigureOptions;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dataSplitPlot } from "./split.ts";
  * const svg = dataSplitPlot({ train: 630, validation: 270, test: 100 });
- * console.assert(svg.includes("63.0 %"));
+ * assert.ok(svg.includes("63.0 %"));
  * ```
  *
  * @param parts the three usual counts, or any list of labelled counts

@@ -53,12 +53,13 @@ export interface TrainingCurvesPlotOptions extends FigureOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { trainingCurvesPlot } from "./training_curves.ts";
  * const history = [1, 2, 3].map((epoch) => ({
  *   epoch, loss: 1 / epoch, mae: 0.5 / epoch, valLoss: 1.2 / epoch, valMae: 0.6 / epoch,
  * }));
  * const svg = trainingCurvesPlot(history, { metric: "mae", markEpoch: 2 });
- * console.assert(svg.includes("Validation"));
+ * assert.ok(svg.includes("Validation"));
  * ```
  *
  * @param history one entry per epoch
@@ -184,10 +185,11 @@ function niceDomain(values: number[]): [number, number] | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { historyFromKerasCsv } from "./training_curves.ts";
  * const text = ",loss,mean_absolute_error,val_loss,val_mean_absolute_error\n0,0.5,0.2,0.6,0.3\n";
  * const [first] = historyFromKerasCsv(text);
- * console.assert(first.epoch === 1 && first.valMae === 0.3);
+ * assert.ok(first.epoch === 1 && first.valMae === 0.3);
  * ```
  *
  * @param text the CSV file's text (e.g. the dissertation's history.csv)

@@ -68,9 +68,10 @@ export interface CnnTrialConfig {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { cnnSearchSpace } from "./cnn_space.ts";
  * const space = cnnSearchSpace({ maxConvLayers: 3 });
- * console.assert("filters3" in space.dimensions && !("filters4" in space.dimensions));
+ * assert.ok("filters3" in space.dimensions && !("filters4" in space.dimensions));
  * ```
  *
  * @param options the range of each dimension
@@ -188,9 +189,10 @@ export function trialConfigToParams(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { countParams } from "./cnn_space.ts";
  * import { DISSERTATION_MODEL } from "../model.ts";
- * console.assert(countParams(DISSERTATION_MODEL) === 699_073);
+ * assert.ok(countParams(DISSERTATION_MODEL) === 699_073);
  * ```
  *
  * @param config the network's configuration

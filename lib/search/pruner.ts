@@ -24,11 +24,12 @@ export interface MedianPrunerOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MedianPruner } from "./pruner.ts";
  * const pruner = new MedianPruner({ startupTrials: 3, warmupSteps: 1 });
  * const finished = [[0.5, 0.3], [0.4, 0.2], [0.6, 0.25]];
- * console.assert(pruner.shouldPrune([0.9, 0.8], finished));
- * console.assert(!pruner.shouldPrune([0.45, 0.2], finished));
+ * assert.ok(pruner.shouldPrune([0.9, 0.8], finished));
+ * assert.ok(!pruner.shouldPrune([0.45, 0.2], finished));
  * ```
  */
 export class MedianPruner {

@@ -14,11 +14,12 @@ import type { Observation, Proposal, Sampler } from "./sampler.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { randomSampler } from "./random_sampler.ts";
  * import { Random } from "../random.ts";
  * const space = { dimensions: { lr: { kind: "float" as const, low: 1e-4, high: 1e-2, log: true } } };
  * const { params } = randomSampler().propose(space, [], new Random(3));
- * console.assert(Number(params.lr) >= 1e-4 && Number(params.lr) <= 1e-2);
+ * assert.ok(Number(params.lr) >= 1e-4 && Number(params.lr) <= 1e-2);
  * ```
  */
 export function randomSampler(): Sampler {

@@ -98,12 +98,13 @@ export interface SearchResult {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { randomSampler, runSearch } from "./mod.ts";
  * const space = { dimensions: { x: { kind: "float" as const, low: -2, high: 2 } } };
  * const { best } = await runSearch(space, async ({ x }) => (Number(x) - 1) ** 2, {
  *   sampler: randomSampler(), trials: 20, seed: 1,
  * });
- * console.assert(best !== undefined && best.value! < 0.1);
+ * assert.ok(best !== undefined && best.value! < 0.1);
  * ```
  *
  * @param space the dimensions searched

@@ -73,11 +73,12 @@ export function sampleDimension(dim: Dimension, random: Random): ParamValue {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sampleSpace } from "./space.ts";
  * import { Random } from "../random.ts";
  * const space = { dimensions: { n: { kind: "int" as const, low: 1, high: 4 } } };
  * const p = sampleSpace(space, new Random(1));
- * console.assert(Number(p.n) >= 1 && Number(p.n) <= 4);
+ * assert.ok(Number(p.n) >= 1 && Number(p.n) <= 4);
  * ```
  *
  * @param space the dimensions and validity rule

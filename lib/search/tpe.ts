@@ -42,12 +42,13 @@ export interface TpeOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tpeSampler } from "./tpe.ts";
  * import { Random } from "../random.ts";
  * const space = { dimensions: { x: { kind: "float" as const, low: -1, high: 1 } } };
  * const seen = [-0.9, -0.5, 0, 0.5, 0.9].map((x) => ({ params: { x }, value: x * x }));
  * const { source } = tpeSampler({ startupTrials: 3 }).propose(space, seen, new Random(1));
- * console.assert(source === "tpe");
+ * assert.ok(source === "tpe");
  * ```
  *
  * @param options startup trials, candidates, γ and prior weight

@@ -79,10 +79,11 @@ export interface SearchLog {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSearchLog } from "./trial_log.ts";
  * const text = '{"type":"search","version":1,"createdAt":"","settings":{}}\n{"type":"tri';
  * const log = parseSearchLog(text);
- * console.assert(log.trials.length === 0 && log.partialLine);
+ * assert.ok(log.trials.length === 0 && log.partialLine);
  * ```
  *
  * @param text the file's text
