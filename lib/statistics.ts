@@ -69,23 +69,75 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** Counts of values per bin of equal width over [zMin, zMax]. */
+export interface HistogramCounts {
+  /** Bin edges, `counts.length + 1` of them. */
+  edges: number[];
+  /** Values per bin; a bin holds [edge, next edge), the last bin also its upper edge. */
+  counts: number[];
+  /** Values below `zMin`, above `zMax` or not finite, counted in no bin. */
+  outside: number;
+}
+
+/** Binning of a redshift histogram. */
+export interface BinningOptions {
+  /** Bin width; default 0.01, as in the dissertation's Fig. 9. */
+  binWidth?: number;
+  /** Lower end of the first bin; default 0. */
+  zMin?: number;
+  /** Upper end of the last bin; default 0.6. */
+  zMax?: number;
+}
+
+/**
+ * Counts `z` in bins of `binWidth` over [zMin, zMax].
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { histogramCounts } from "./statistics.ts";
+ * const h = histogramCounts([0.005, 0.015, 0.019, 0.7], { binWidth: 0.01, zMax: 0.02 });
+ * assert.ok(h.counts.join() === "1,2" && h.outside === 1);
+ * ```
+ */
+export function histogramCounts(
+  z: ArrayLike<number>,
+  options: BinningOptions = {},
+): HistogramCounts {
+  const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
+  const nBins = Math.round((zMax - zMin) / binWidth);
+  if (!(nBins >= 1)) throw new RangeError(`no bins of width ${binWidth} fit in [${zMin}, ${zMax}]`);
+  const counts = new Array<number>(nBins).fill(0);
+  let outside = 0;
+  for (let i = 0; i < z.length; i++) {
+    const v = z[i];
+    // The tolerance keeps float32 values of the ends (0.6 is 0.6000000238) inside.
+    if (!(v >= zMin - 1e-6 && v <= zMax + 1e-6)) {
+      outside++;
+      continue;
+    }
+    // The small epsilon keeps values on an edge (0.1 in float32) in the bin above it.
+    counts[Math.max(0, Math.min(Math.floor((v - zMin) / binWidth + 1e-6), nBins - 1))]++;
+  }
+  const edges = Array.from({ length: nBins + 1 }, (_, b) => roundEdge(zMin + b * binWidth));
+  return { edges, counts, outside };
+}
+
 /** Share (%) of `values` in each bin of `width` over [0, `max`] (the last bin includes `max`). */
 export function binShares(
   values: ArrayLike<number>,
   options: { width?: number; max?: number } = {},
 ): { low: number; high: number; count: number; percent: number }[] {
   const { width = 0.05, max = 0.6 } = options;
-  const nBins = Math.round(max / width);
-  const counts = new Float64Array(nBins);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    // The tolerance keeps a float32 0.6 (0.6000000238) in the last bin.
-    if (v >= 0 && v <= max + 1e-6) counts[Math.min(Math.floor(v / width + 1e-9), nBins - 1)]++;
-  }
-  return Array.from(counts, (count, b) => ({
-    low: Math.round(b * width * 1e6) / 1e6,
-    high: Math.round((b + 1) * width * 1e6) / 1e6,
+  const { edges, counts } = histogramCounts(values, { binWidth: width, zMax: max });
+  return counts.map((count, b) => ({
+    low: edges[b],
+    high: edges[b + 1],
     count,
     percent: (100 * count) / values.length,
   }));
+}
+
+function roundEdge(x: number): number {
+  return Math.round(x * 1e9) / 1e9;
 }

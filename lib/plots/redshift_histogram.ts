@@ -14,60 +14,9 @@ import {
   type PlotOutput,
   renderFigure,
 } from "./_render.ts";
+import { type BinningOptions, histogramCounts } from "../statistics.ts";
 
-/** Counts of values per bin of equal width over [zMin, zMax]. */
-export interface HistogramCounts {
-  /** Bin edges, `counts.length + 1` of them. */
-  edges: number[];
-  /** Values per bin; a bin holds [edge, next edge), the last bin also its upper edge. */
-  counts: number[];
-  /** Values below `zMin`, above `zMax` or not finite, counted in no bin. */
-  outside: number;
-}
-
-/** Binning of a redshift histogram. */
-export interface BinningOptions {
-  /** Bin width; default 0.01, as in the dissertation's Fig. 9. */
-  binWidth?: number;
-  /** Lower end of the first bin; default 0. */
-  zMin?: number;
-  /** Upper end of the last bin; default 0.6. */
-  zMax?: number;
-}
-
-/**
- * Counts `z` in bins of `binWidth` over [zMin, zMax].
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { histogramCounts } from "./redshift_histogram.ts";
- * const h = histogramCounts([0.005, 0.015, 0.019, 0.7], { binWidth: 0.01, zMax: 0.02 });
- * assert.ok(h.counts.join() === "1,2" && h.outside === 1);
- * ```
- */
-export function histogramCounts(
-  z: ArrayLike<number>,
-  options: BinningOptions = {},
-): HistogramCounts {
-  const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
-  const nBins = Math.round((zMax - zMin) / binWidth);
-  if (!(nBins >= 1)) throw new RangeError(`no bins of width ${binWidth} fit in [${zMin}, ${zMax}]`);
-  const counts = new Array<number>(nBins).fill(0);
-  let outside = 0;
-  for (let i = 0; i < z.length; i++) {
-    const v = z[i];
-    // The tolerance keeps float32 values of the ends (0.6 is 0.6000000238) inside.
-    if (!(v >= zMin - 1e-6 && v <= zMax + 1e-6)) {
-      outside++;
-      continue;
-    }
-    // The small epsilon keeps values on an edge (0.1 in float32) in the bin above it.
-    counts[Math.max(0, Math.min(Math.floor((v - zMin) / binWidth + 1e-6), nBins - 1))]++;
-  }
-  const edges = Array.from({ length: nBins + 1 }, (_, b) => roundEdge(zMin + b * binWidth));
-  return { edges, counts, outside };
-}
+export { type BinningOptions, type HistogramCounts, histogramCounts } from "../statistics.ts";
 
 /** Options of {@link redshiftHistogram}. */
 export interface RedshiftHistogramOptions extends FigureOptions, BinningOptions {
@@ -241,8 +190,4 @@ function countTicks(max: number): number[] {
   // One more tick above the tallest bar, so that it never touches the top.
   if (ticks[ticks.length - 1] < max * 1.02) ticks.push(ticks[ticks.length - 1] + step);
   return ticks;
-}
-
-function roundEdge(x: number): number {
-  return Math.round(x * 1e9) / 1e9;
 }
