@@ -1,6 +1,9 @@
 // What the command-line tools share: argument checks, profile overrides, provenance.
 // Kept free of polars so that every tool can be bundled for the GPU machine.
-import { getProfile, type RunProfile } from "../lib/profiles.ts";
+import { type BackendReport, selectBackend } from "../lib/backend.ts";
+import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
+import { simulateSpectra } from "../lib/simulate.ts";
+import type { Spectra } from "../lib/spectra.ts";
 
 /** Prints `message` and the pointer to --help on standard error, and exits with status 2. */
 export function usage(message: string): never {
@@ -39,4 +42,42 @@ export async function gitCommit(): Promise<string> {
   } catch {
     return "unknown"; // no git on the machine (e.g. the GPU machine's copy)
   }
+}
+
+/** Selects the backend: `--backend` if given, else `$REDSHIFT_BACKEND`, else the profile's preference. */
+export async function selectToolBackend(
+  backend: string | undefined,
+  profile: RunProfile,
+): Promise<BackendReport> {
+  if (backend !== undefined && backend !== "webgpu" && backend !== "cpu") {
+    usage(`--backend ${backend}: expected webgpu or cpu`);
+  }
+  return await selectBackend({ backend, preferred: profile.backend });
+}
+
+/**
+ * The galaxies a tool works on: the file `--data` names, else the committed sample in the
+ * `smoke` profile (as the notebooks use it), else `profile.galaxies` freshly simulated.
+ *
+ * The modules that read files are imported through computed names, which `deno bundle`
+ * leaves out: polars is a native addon and cannot travel to the GPU machine.
+ */
+export async function loadToolData(
+  args: { data?: string; galaxies?: string },
+  profile: RunProfile,
+): Promise<{ data: Spectra; source: string }> {
+  if (args.data) {
+    const loader = "../lib/load.ts";
+    const { formatLoadReport, loadSpectra } = await import(loader);
+    const { data, report } = await loadSpectra(args.data);
+    return { data, source: formatLoadReport(report) };
+  }
+  if (profile.name === "smoke" && !args.galaxies) {
+    const notebook = "../lib/notebook.ts";
+    const { loadNotebookData } = await import(notebook);
+    return await loadNotebookData(profile);
+  }
+  // The source is recorded in logs that a resumed run must match: no timing in it.
+  const data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
+  return { data, source: `${data.n} mock galaxies simulated (seed ${MOCK_SEED})` };
 }

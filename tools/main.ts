@@ -16,21 +16,15 @@ import {
   errorsByBin,
   errorsByBinTable,
   formatBackendReport,
-  formatLoadReport,
-  loadSpectra,
   metricsTable,
-  MOCK_SEED,
   predict,
   prepareData,
   profileModel,
   redshiftMetrics,
   saveModel,
-  selectBackend,
-  simulateSpectra,
-  type Spectra,
   train,
 } from "../lib/mod.ts";
-import { profileFromArgs } from "./_cli.ts";
+import { loadToolData, profileFromArgs, selectToolBackend } from "./_cli.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -53,25 +47,11 @@ if (args.help) {
 }
 
 const profile = profileFromArgs(args);
-const backend = await selectBackend({
-  backend: args.backend as "webgpu" | "cpu" | undefined,
-  preferred: profile.backend,
-});
+const backend = await selectToolBackend(args.backend, profile);
 console.log(`profile: ${profile.name} (${profile.description})`);
 console.log(`backend: ${formatBackendReport(backend)}`);
-
-let data: Spectra;
-if (args.data) {
-  const loaded = await loadSpectra(args.data);
-  console.log(formatLoadReport(loaded.report));
-  data = loaded.data;
-} else {
-  const started = performance.now();
-  data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
-  console.log(
-    `simulated ${data.n} galaxies in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-  );
-}
+const { data, source } = await loadToolData(args, profile);
+console.log(source);
 
 const prepared = prepareData(data, { seed: profile.seed });
 console.log(
@@ -120,7 +100,7 @@ await saveModel(out, model, {
   history: result.history,
   run: {
     profile: profile.name,
-    data: args.data ?? `simulated, seed ${MOCK_SEED}`,
+    data: source,
     galaxies: data.n,
     backend: formatBackendReport(backend),
     trainingSeconds: result.history.reduce((s, h) => s + h.seconds, 0),

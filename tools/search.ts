@@ -22,11 +22,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatBackendReport, selectBackend } from "../lib/backend.ts";
-import { getProfile, MOCK_SEED } from "../lib/profiles.ts";
-import { gitCommit, positiveInteger, usage } from "./_cli.ts";
-import { prepareData, type PreparedData } from "../lib/prepare.ts";
-import { simulateSpectra } from "../lib/simulate.ts";
+import { formatBackendReport } from "../lib/backend.ts";
+import { getProfile } from "../lib/profiles.ts";
+import { gitCommit, loadToolData, positiveInteger, selectToolBackend, usage } from "./_cli.ts";
+import { prepareData } from "../lib/prepare.ts";
 import {
   compareTrialsTable,
   runCnnSearch,
@@ -74,25 +73,12 @@ const logPath = args.log ?? `out/search/${profile.name}_${strategy}.jsonl`;
 const timeLimit = args["time-limit"] ? Number(args["time-limit"]) * 60 : undefined;
 if (timeLimit !== undefined && !(timeLimit > 0)) usage("--time-limit: expected minutes > 0");
 
-const backend = await selectBackend({
-  backend: args.backend as "webgpu" | "cpu" | undefined,
-  preferred: profile.backend,
-});
+const backend = await selectToolBackend(args.backend, profile);
 console.log(`profile: ${profile.name}; backend: ${formatBackendReport(backend)}`);
 
-let prepared: PreparedData, source: string;
-if (profile.name === "smoke" && !args.galaxies) {
-  // The committed sample, as in the notebooks; a non-literal specifier keeps polars out of bundles.
-  const notebookModule = "../lib/notebook.ts";
-  const { loadPreparedData } = await import(notebookModule);
-  ({ prepared, source } = await loadPreparedData(profile));
-} else {
-  const started = performance.now();
-  const data = simulateSpectra({ n: galaxies, seed: MOCK_SEED });
-  prepared = prepareData(data, { seed: profile.seed });
-  source = `${galaxies} mock galaxies (seed ${MOCK_SEED})`;
-  console.log(`simulated ${source} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
+const { data, source } = await loadToolData(args, { ...profile, galaxies });
+const prepared = prepareData(data, { seed: profile.seed });
+console.log(source);
 console.log(
   `${prepared.train.y.length} training, ${prepared.validation.y.length} validation galaxies; ` +
     `${strategy} search, ${trials} trials of up to ${epochs} epochs; log ${logPath}`,

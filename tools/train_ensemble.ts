@@ -18,12 +18,17 @@ import { parseArgs } from "node:util";
 // Module by module rather than lib/mod.ts, so that it bundles without polars for the GPU machine:
 //   ../shared/tools/device-pack.sh tools/train_ensemble.ts
 //   bash .device/run.sh train_ensemble.bundle.js --profile default --members 5 --out ...
-import { formatBackendReport, selectBackend } from "../lib/backend.ts";
+import { formatBackendReport } from "../lib/backend.ts";
 import { prepareData } from "../lib/prepare.ts";
-import { MOCK_SEED, profileModel } from "../lib/profiles.ts";
-import { gitCommit, positiveInteger, profileFromArgs, usage } from "./_cli.ts";
-import { simulateSpectra } from "../lib/simulate.ts";
-import type { Spectra } from "../lib/spectra.ts";
+import { profileModel } from "../lib/profiles.ts";
+import {
+  gitCommit,
+  loadToolData,
+  positiveInteger,
+  profileFromArgs,
+  selectToolBackend,
+  usage,
+} from "./_cli.ts";
 import { saveEnsemble, trainEnsemble } from "../lib/uncertainty/ensemble.ts";
 import {
   calibrationTable,
@@ -62,29 +67,11 @@ const members = positiveInteger("--members", args.members!);
 if (members < 2) usage("--members must be at least 2");
 const out = args.out ?? `out/ensembles/${profile.name}`;
 
-const backend = await selectBackend({
-  backend: args.backend as "webgpu" | "cpu" | undefined,
-  preferred: profile.backend,
-});
+const backend = await selectToolBackend(args.backend, profile);
 console.log(`profile: ${profile.name} (${profile.description})`);
 console.log(`backend: ${formatBackendReport(backend)}`);
-
-let data: Spectra;
-if (args.data) {
-  // Loaded on demand, through a computed name that the bundler leaves alone: polars is native.
-  const loader = "../lib/load.ts";
-  const { formatLoadReport, loadSpectra } = await import(loader);
-  const loaded = await loadSpectra(args.data);
-  console.log(formatLoadReport(loaded.report));
-  data = loaded.data;
-} else {
-  const t = performance.now();
-  data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
-  console.log(
-    `simulated ${data.n} mock galaxies (seed ${MOCK_SEED}) in ` +
-      `${((performance.now() - t) / 1000).toFixed(1)} s`,
-  );
-}
+const { data, source } = await loadToolData(args, profile);
+console.log(source);
 const prepared = prepareData(data, { seed: profile.seed });
 const modelConfig = profileModel(profile);
 console.log(
@@ -144,7 +131,7 @@ const results: UncertaintyResults = {
 };
 ensemble.run = {
   profile: profile.name,
-  data: args.data ?? `mock, seed ${MOCK_SEED}`,
+  data: source,
   galaxies: data.n,
   backend: results.device,
   command: results.command,
