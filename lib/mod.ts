@@ -29,6 +29,8 @@ export * from "./metrics.ts";
 export * from "./tables.ts";
 export * from "./published.ts";
 export * from "./persistence.ts";
+export * from "./run_artifact.ts";
+export * from "./provenance.ts";
 export * from "./profiles.ts";
 export * from "./statistics.ts";
 export * from "./teaching.ts";

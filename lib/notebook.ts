@@ -12,6 +12,7 @@ import { selectRows, type Spectra } from "./spectra.ts";
 import { simulateSpectra } from "./simulate.ts";
 import { permutation } from "./random.ts";
 import type { TrainingProgress } from "./train.ts";
+import { committedRunDir, isRunFolder } from "./run_artifact.ts";
 import { type EpochPoint, historyFromKerasCsv } from "./plots/training_curves.ts";
 
 /** Environment variable naming a real data file (CSV or Parquet) to use instead of the mock. */
@@ -221,4 +222,43 @@ function existsFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether notebooks 03–04 train a run here or present a committed one, and why. */
+export interface RunSource {
+  mode: "train" | "load";
+  /** The run folder: `out/runs/<profile>` when training, `results/runs/<profile>` when loading. */
+  dir: string;
+  reason: string;
+}
+
+/**
+ * Decides between training here and loading the committed run of the profile:
+ * `$REDSHIFT_RUN=train|load` if set; else train in `smoke` or on a hardware
+ * GPU; else load when `results/runs/<profile>` exists (the full-size network
+ * on a CPU would take days); else train anyway, and say it will be slow.
+ */
+export async function chooseRunSource(
+  profile: RunProfile,
+  backend: { backend: string; isFallbackAdapter: boolean },
+): Promise<RunSource> {
+  const committed = committedRunDir(profile.name);
+  const train = { mode: "train" as const, dir: runDir(profile) };
+  const load = { mode: "load" as const, dir: committed };
+  const forced = readEnv("REDSHIFT_RUN");
+  if (forced === "train") return { ...train, reason: "REDSHIFT_RUN=train" };
+  if (forced === "load") {
+    if (!(await isRunFolder(committed))) {
+      throw new Error(`REDSHIFT_RUN=load: no run in ${committed}`);
+    }
+    return { ...load, reason: "REDSHIFT_RUN=load" };
+  }
+  if (profile.name === "smoke") return { ...train, reason: "the smoke profile trains in seconds" };
+  if (backend.backend === "webgpu" && !backend.isFallbackAdapter) {
+    return { ...train, reason: "a GPU is available" };
+  }
+  if (await isRunFolder(committed)) {
+    return { ...load, reason: "no GPU here: presenting the committed run instead of training" };
+  }
+  return { ...train, reason: "no GPU and no committed run: training on this machine (slow)" };
 }

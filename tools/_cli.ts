@@ -3,6 +3,7 @@
 import { type BackendReport, selectBackend } from "../lib/backend.ts";
 import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
 import { simulateSpectra } from "../lib/simulate.ts";
+export { gitCommit } from "../lib/provenance.ts";
 import type { Spectra } from "../lib/spectra.ts";
 
 /** Prints `message` and the pointer to --help on standard error, and exits with status 2. */
@@ -28,20 +29,6 @@ export function profileFromArgs(
     galaxies: args.galaxies ? positiveInteger("--galaxies", args.galaxies) : base.galaxies,
     epochs: args.epochs ? positiveInteger("--epochs", args.epochs) : base.epochs,
   };
-}
-
-/** The checked-out commit, marked when lib/ or tools/ differ from it; "unknown" without git. */
-export async function gitCommit(): Promise<string> {
-  try {
-    const run = (...a: string[]) => new Deno.Command("git", { args: a }).output();
-    const head = await run("rev-parse", "HEAD");
-    if (!head.success) return "unknown";
-    const dirty = await run("status", "--porcelain", "--untracked-files=no", "lib", "tools");
-    const sha = new TextDecoder().decode(head.stdout).trim();
-    return dirty.success && dirty.stdout.length ? `${sha} (with local changes)` : sha;
-  } catch {
-    return "unknown"; // no git on the machine (e.g. the GPU machine's copy)
-  }
 }
 
 /** Selects the backend: `--backend` if given, else `$REDSHIFT_BACKEND`, else the profile's preference. */

@@ -1,30 +1,37 @@
 /**
  * The main job without notebooks: simulate (or load) galaxies, split, scale,
- * train, evaluate on the test set and print the metrics.
+ * train, evaluate on the test set, print the metrics and write a run folder
+ * (model, history, test predictions, run record; lib/run_artifact.ts).
  *
  *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
  *                  [--backend webgpu|cpu] [--out DIR] [--galaxies N] [--epochs N]
+ *                  [--checkpoint FILE]
  *
+ * With `--checkpoint`, training writes FILE after every epoch and, started
+ * again with the same arguments, resumes from it: a long run can be split into
+ * several time-limited calls.
  * `--galaxies` and `--epochs` override the profile's counts (the rest of the
- * profile, e.g. its network, stays).
+ * profile, e.g. its network, stays). The folder defaults to `out/runs/<profile>`,
+ * where notebook 04 finds it. On the GPU machine (bundled with
+ * ../shared/tools/device-pack.sh; it imports no polars unless `--data` is given),
+ * `--out results/runs/full` makes the run that notebooks 03 and 04 present on
+ * machines without a GPU once it is committed.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  buildModel,
-  errorsByBin,
-  errorsByBinTable,
-  formatBackendReport,
-  metricsTable,
-  predict,
-  prepareData,
-  profileModel,
-  redshiftMetrics,
-  saveModel,
-  train,
-} from "../lib/mod.ts";
-import { loadToolData, profileFromArgs, selectToolBackend } from "./_cli.ts";
+import { formatBackendReport } from "../lib/backend.ts";
+import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
+import { buildModel } from "../lib/model.ts";
+import { saveModel } from "../lib/persistence.ts";
+import { prepareData } from "../lib/prepare.ts";
+import { profileModel } from "../lib/profiles.ts";
+import { saveRunArtifact } from "../lib/run_artifact.ts";
+import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
+import { predict, train } from "../lib/train.ts";
+import { gitCommit, loadToolData, profileFromArgs, selectToolBackend } from "./_cli.ts";
+
+const started = performance.now();
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -35,13 +42,14 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     galaxies: { type: "string" },
     epochs: { type: "string" },
+    checkpoint: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (args.help) {
   console.log(
     "usage: deno task main [--profile smoke|default|full] [--data FILE] [--backend webgpu|cpu]\n" +
-      "                      [--out DIR] [--galaxies N] [--epochs N]",
+      "                      [--out DIR] [--galaxies N] [--epochs N] [--checkpoint FILE]",
   );
   Deno.exit(0);
 }
@@ -68,6 +76,7 @@ const result = await train(model, prepared, {
   batchSize: profile.batchSize,
   seed: profile.seed,
   learningRate: modelConfig.learningRate,
+  checkpointPath: args.checkpoint,
   onProgress: (p) => {
     if (!isTerminal) return;
     const line =
@@ -92,18 +101,29 @@ console.log(metricsTable(redshiftMetrics(prepared.test.y, zPred)));
 console.log("\nErrors per redshift bin, beside the dissertation's Table 3\n");
 console.log(errorsByBinTable(errorsByBin(prepared.test.y, zPred)));
 
-const out = args.out ?? `out/models/${profile.name}`;
-await Deno.mkdir(out.replace(/\/[^/]*$/, ""), { recursive: true });
-await saveModel(out, model, {
+const out = args.out ?? `out/runs/${profile.name}`;
+const trainingSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
+const run = {
+  profile: profile.name,
+  command: ["deno task main", ...Deno.args].join(" "),
+  commit: await gitCommit(),
+  device: formatBackendReport(backend),
+  data: source,
+  galaxies: data.n,
+  evaluatedEpoch: result.history.length,
+  trainingSeconds,
+  wallSeconds: (performance.now() - started) / 1000,
+  finishedAt: new Date().toISOString(),
+};
+await saveModel(`${out}/model`, model, {
   modelConfig,
   scaler: prepared.scaler,
   history: result.history,
-  run: {
-    profile: profile.name,
-    data: source,
-    galaxies: data.n,
-    backend: formatBackendReport(backend),
-    trainingSeconds: result.history.reduce((s, h) => s + h.seconds, 0),
-  },
+  run,
 });
-console.log(`\nmodel saved to ${out}`);
+await saveRunArtifact(out, {
+  history: result.history,
+  run,
+  test: { ids: prepared.testIds, zTrue: prepared.test.y, zPred },
+});
+console.log(`\nrun folder written to ${out} (model, history, test predictions, run record)`);
