@@ -22,6 +22,24 @@ export interface XY {
   y: Float32Array;
 }
 
+/** The losses a network can be trained with. */
+export type LossName = "huber" | "mse" | "mae";
+
+/** Every {@link LossName}. */
+export const LOSSES: readonly LossName[] = ["huber", "mse", "mae"];
+
+/** Mean loss of a batch: Huber with threshold `delta`, or mean squared or absolute error. */
+function batchLoss(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor, delta: number): tf.Scalar {
+  switch (name) {
+    case "huber":
+      return tf.losses.huberLoss(yTrue, yPred, undefined, delta) as tf.Scalar;
+    case "mse":
+      return tf.losses.meanSquaredError(yTrue, yPred) as tf.Scalar;
+    case "mae":
+      return tf.losses.absoluteDifference(yTrue, yPred) as tf.Scalar;
+  }
+}
+
 /** What one epoch did. */
 export interface EpochLog {
   /** 1-based epoch number. */
@@ -64,6 +82,8 @@ export interface TrainOptions {
   seed: number;
   /** Constant rate (default 0.001) or a schedule of (epoch, step in epoch, steps per epoch). */
   learningRate?: number | ((epoch: number, step: number, steps: number) => number);
+  /** Loss to minimise: Huber (default, the dissertation's), mean squared or mean absolute error. */
+  loss?: LossName;
   /** Huber threshold δ; default 1. */
   huberDelta?: number;
   /** Stop when validation loss has not improved by `minDelta` for `patience` epochs. */
@@ -109,6 +129,10 @@ export async function train(
 ): Promise<TrainResult> {
   const { epochs, batchSize, seed } = options;
   const delta = options.huberDelta ?? 1;
+  const lossName = options.loss ?? "huber";
+  if (!LOSSES.includes(lossName)) {
+    throw new RangeError(`unknown loss "${lossName}": expected ${LOSSES.join(", ")}`);
+  }
   const progressEvery = options.progressEvery ?? 50;
   const schedule = typeof options.learningRate === "function"
     ? options.learningRate
@@ -171,7 +195,7 @@ export async function train(
           const { value, grads } = tf.variableGrads(() => {
             // kept: variableGrads frees its intermediates, and the MAE needs it
             prediction = tf.keep(model.apply(xb, { training: true }) as tf.Tensor);
-            return tf.losses.huberLoss(yb, prediction, undefined, delta) as tf.Scalar;
+            return batchLoss(lossName, yb, prediction, delta);
           }, variables);
           optimizer.apply(variables.map((v) => grads[v.name]), learningRate);
           lossSum.assign(tf.add(lossSum, tf.mul(value, size)));
@@ -200,6 +224,7 @@ export async function train(
         ? await evaluate(model, data.validation, {
           batchSize: options.evalBatchSize,
           huberDelta: delta,
+          loss: lossName,
         })
         : { loss: NaN, mae: NaN };
       const log: EpochLog = {
@@ -248,14 +273,15 @@ export async function train(
   }
 }
 
-/** Huber loss and MAE of `model` on `data`, computed in batches on the device. */
+/** Loss (Huber by default) and MAE of `model` on `data`, computed in batches on the device. */
 export async function evaluate(
   model: tfl.LayersModel,
   data: XY,
-  options: { batchSize?: number; huberDelta?: number } = {},
+  options: { batchSize?: number; huberDelta?: number; loss?: LossName } = {},
 ): Promise<{ loss: number; mae: number }> {
   const batchSize = options.batchSize ?? 1024;
   const delta = options.huberDelta ?? 1;
+  const lossName = options.loss ?? "huber";
   const length = inputLength(model);
   const n = checkXY(data, length, "evaluation");
   const sums = tf.variable(tf.zeros([2]), false);
@@ -269,9 +295,9 @@ export async function evaluate(
       ]);
       const yb = tf.tensor2d(data.y.subarray(begin, begin + size), [size, 1]);
       const prediction = model.apply(xb, { training: false }) as tf.Tensor;
-      const huber = tf.mul(tf.losses.huberLoss(yb, prediction, undefined, delta), size);
+      const loss = tf.mul(batchLoss(lossName, yb, prediction, delta), size);
       const abs = tf.sum(tf.abs(tf.sub(prediction, yb)));
-      sums.assign(tf.add(sums, tf.stack([huber, abs])));
+      sums.assign(tf.add(sums, tf.stack([loss, abs])));
     });
   }
   const [loss, abs] = await sums.data();
@@ -349,6 +375,7 @@ function runFingerprint(
       ? options.learningRate.toString()
       : options.learningRate ?? 0.001,
     huberDelta: options.huberDelta ?? 1,
+    loss: options.loss ?? "huber",
     earlyStopping: options.earlyStopping ?? null,
   });
 }

@@ -160,3 +160,23 @@ Deno.test("train() refuses inputs whose size does not match the targets", async 
   );
   model.dispose();
 });
+
+Deno.test("train() minimises the loss it is given: MSE and MAE as well as Huber", async () => {
+  const small = { train: bumpData(64, 5), validation: bumpData(32, 6) };
+  const logs = [];
+  for (const loss of ["huber", "mse", "mae"] as const) {
+    const model = buildModel({ ...NARROW, seed: 2 });
+    const { history } = await train(model, small, { epochs: 1, batchSize: 16, seed: 3, loss });
+    const check = await evaluate(model, small.validation, { loss });
+    assert.ok(Math.abs(check.loss - history[0].valLoss) < 1e-6, `${loss}: ${check.loss}`);
+    logs.push(history[0]);
+    model.dispose();
+  }
+  // MSE is twice Huber (δ = 1) for errors below 1, and MAE is the MAE.
+  assert.ok(Math.abs(logs[1].valLoss - 2 * logs[0].valLoss) / logs[1].valLoss < 0.5);
+  assert.ok(Math.abs(logs[2].valLoss - logs[2].valMae) < 1e-6);
+  await assert.rejects(
+    train(buildModel(NARROW), small, { epochs: 1, batchSize: 16, seed: 3, loss: "l3" as "mae" }),
+    /unknown loss "l3"/,
+  );
+});

@@ -47,6 +47,7 @@ export function cnnObjective(
         seed: context.seed,
         learningRate: config.model.learningRate,
         huberDelta: config.model.huberDelta,
+        loss: config.loss,
         evalBatchSize: options.evalBatchSize,
         onEpochEnd: (log) => context.report(log.valMae, { last: log.epoch === options.epochs }),
       });

@@ -17,6 +17,7 @@
  */
 import { DISSERTATION_MODEL, type ModelConfig, resolveModelConfig } from "../model.ts";
 import { N_FLUX } from "../spectra.ts";
+import { LOSSES, type LossName } from "../train.ts";
 import type { Params, SearchSpace } from "./space.ts";
 
 /** Activations the space offers (those of {@link ModelConfig}). */
@@ -46,6 +47,8 @@ export interface CnnSpaceOptions {
   batchSizes?: number[];
   /** Huber threshold δ, log scale; default [0.001, 1]. */
   huberDelta?: [number, number];
+  /** Losses; default Huber, MSE and MAE. */
+  losses?: readonly LossName[];
   /** Activations; default all five. */
   activations?: readonly ModelConfig["activation"][];
   /** Largest network (parameters) a point may build; default 2,000,000. */
@@ -58,6 +61,8 @@ export interface CnnSpaceOptions {
 export interface CnnTrialConfig {
   model: ModelConfig;
   batchSize: number;
+  /** The loss trained with (Huber uses `model.huberDelta`). */
+  loss: LossName;
 }
 
 /**
@@ -104,6 +109,7 @@ export function cnnSearchSpace(options: CnnSpaceOptions = {}): SearchSpace {
     activation: { kind: "categorical", choices: options.activations ?? ACTIVATIONS },
     learningRate: { kind: "float", low: lrLow, high: lrHigh, log: true },
     batchSize: { kind: "categorical", choices: options.batchSizes ?? [16, 32, 64, 128, 256] },
+    loss: { kind: "categorical", choices: options.losses ?? LOSSES },
     huberDelta: { kind: "float", low: dLow, high: dHigh, log: true },
   };
   return {
@@ -145,6 +151,8 @@ export function paramsToTrialConfig(
       huberDelta: Number(params.huberDelta),
     },
     batchSize: Number(params.batchSize),
+    // Logs written before the loss was a dimension trained with Huber.
+    loss: (params.loss ?? "huber") as LossName,
   };
 }
 
@@ -162,7 +170,7 @@ export function trialConfigToParams(
     "convFilters" | "kernelSizes" | "denseUnits" | "activation" | "learningRate" | "huberDelta"
   >,
   batchSize: number,
-  options: { maxConvLayers?: number; maxDenseLayers?: number } = {},
+  options: { maxConvLayers?: number; maxDenseLayers?: number; loss?: LossName } = {},
 ): Params {
   const maxConv = options.maxConvLayers ?? 5, maxDense = options.maxDenseLayers ?? 4;
   const params: Params = { convLayers: model.convFilters.length };
@@ -180,6 +188,7 @@ export function trialConfigToParams(
     activation: model.activation,
     learningRate: model.learningRate,
     batchSize,
+    loss: options.loss ?? "huber",
     huberDelta: model.huberDelta,
   };
 }

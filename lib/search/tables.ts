@@ -21,7 +21,7 @@ export function searchTrialsTable(
   options: { base?: Partial<ModelConfig> } = {},
 ): string {
   return markdownTable(
-    ["trial", "proposed by", "network", "lr", "batch", "δ", "epochs", "state", "val MAE", "s"],
+    ["trial", "proposed by", "network", "lr", "batch", "loss", "epochs", "state", "val MAE", "s"],
     trials.map((t) => {
       const c = paramsToTrialConfig(t.params, options.base);
       return [
@@ -30,7 +30,7 @@ export function searchTrialsTable(
         describeTrialConfig(c),
         c.model.learningRate.toExponential(1),
         c.batchSize,
-        c.model.huberDelta.toPrecision(2),
+        c.loss === "huber" ? `Huber δ ${c.model.huberDelta.toPrecision(2)}` : c.loss.toUpperCase(),
         t.curve.length,
         t.state,
         t.value === null ? "—" : t.value.toFixed(4),
@@ -67,7 +67,10 @@ export function compareTrialsTable(
     row("activation", (m) => m.activation),
     row("learning rate", (m) => m.learningRate.toPrecision(2)),
     row("batch size", (_, t) => String(t.params.batchSize)),
-    row("Huber δ", (m) => m.huberDelta.toPrecision(2)),
+    row("loss", (_, t) => {
+      const { loss, model } = paramsToTrialConfig(t.params);
+      return loss === "huber" ? `Huber, δ ${model.huberDelta.toPrecision(2)}` : loss.toUpperCase();
+    }),
     row("parameters", (_, t) => Number(t.info?.parameters ?? NaN).toLocaleString("en")),
     row("validation MAE", (_, t) => (t.value === null ? "—" : t.value.toFixed(4))),
   ]);
