@@ -63,3 +63,36 @@ export function prepareData(data: Spectra, options: PrepareOptions): PreparedDat
     testIds: test.ids,
   };
 }
+
+/** How fitting the scaler on all rows (the dissertation's way) changes the test inputs. */
+export interface ScalerLeak {
+  /** Flux columns whose range the rows outside the training set (validation, test) widen. */
+  widenedColumns: number;
+  /** Test values outside [0, 1] under the scaler fitted on training rows only. */
+  testValuesOutside: number;
+  /** All test values (rows × 186). */
+  testValues: number;
+  /** Largest difference of one scaled test value between the two fits. */
+  maxDifference: number;
+}
+
+/**
+ * Compares the leak-free scaler of `prepared` with one fitted on all rows of
+ * `data`, on the test rows.
+ */
+export function measureScalerLeak(data: Spectra, prepared: PreparedData): ScalerLeak {
+  const leaky = fitMinMax(data.flux, "all");
+  const testFlux = selectRows(data, prepared.split.test).flux;
+  const honest = prepared.scaler.transform(testFlux), leaked = leaky.transform(testFlux);
+  let testValuesOutside = 0, maxDifference = 0, widenedColumns = 0;
+  for (let k = 0; k < honest.length; k++) {
+    if (honest[k] < 0 || honest[k] > 1) testValuesOutside++;
+    maxDifference = Math.max(maxDifference, Math.abs(honest[k] - leaked[k]));
+  }
+  for (let j = 0; j < leaky.width; j++) {
+    if (leaky.min[j] < prepared.scaler.min[j] || leaky.max[j] > prepared.scaler.max[j]) {
+      widenedColumns++;
+    }
+  }
+  return { widenedColumns, testValuesOutside, testValues: honest.length, maxDifference };
+}

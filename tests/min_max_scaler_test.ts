@@ -55,3 +55,22 @@ Deno.test("MinMaxScaler refuses malformed JSON and mismatched widths", () => {
   assert.throws(() => scaler.transform(new Float32Array(4)), /not a whole number of rows of 3/);
   assert.throws(() => fitMinMax(values, [], { width: 3 }), /zero rows/);
 });
+
+Deno.test("measureScalerLeak() counts widened columns and test values outside [0, 1]", async () => {
+  const { measureScalerLeak, prepareData } = await import("../lib/prepare.ts");
+  const { simulateSpectra } = await import("../lib/simulate.ts");
+  const data = simulateSpectra({ n: 200, seed: 3 });
+  const prepared = prepareData(data, { seed: 3 });
+  const leak = measureScalerLeak(data, prepared);
+  assert.equal(leak.testValues, 20 * 186);
+  // A column with a test value outside [0, 1] on the honest fit is one the leaky fit widens.
+  const test = prepared.test.x;
+  const columnsOutside = new Set<number>();
+  test.forEach((v, k) => (v < 0 || v > 1) && columnsOutside.add(k % 186));
+  assert.ok(leak.widenedColumns >= columnsOutside.size && columnsOutside.size > 0);
+  assert.equal(leak.testValuesOutside, test.filter((v) => v < 0 || v > 1).length);
+  assert.ok(leak.widenedColumns > 0 && leak.maxDifference > 0 && leak.maxDifference < 1);
+  // Fitted on all rows, nothing can leak: the same data split with no test rows changes nothing.
+  const none = prepareData(data, { seed: 3, testFraction: 0 });
+  assert.deepEqual(measureScalerLeak(data, none).testValues, 0);
+});
