@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { binIndex } from "./_bins.ts";
 
 /** Summary metrics of predictions against true redshifts. */
 export interface RedshiftMetrics {
@@ -122,9 +123,8 @@ export function errorsByBin(
     sq = new Float64Array(nBins);
   for (let i = 0; i < n; i++) {
     const z = zTrue[i];
-    // The tolerance keeps a float32 z of 0.6 (0.6000000238) in the last bin.
-    if (!(z >= 0 && z <= zMax + 1e-6)) continue;
-    const b = Math.min(Math.floor(z / binWidth + 1e-9), nBins - 1);
+    const b = binIndex(z, binWidth, nBins);
+    if (b < 0) continue;
     const e = zPred[i] - z;
     count[b]++;
     sum[b] += e;

@@ -4,6 +4,7 @@
  * @module
  */
 import { median } from "./metrics.ts";
+import { binIndex } from "./_bins.ts";
 
 /** Summary statistics of a sample, as the dissertation reports for its redshifts. */
 export interface SampleDescription {
@@ -110,14 +111,9 @@ export function histogramCounts(
   const counts = new Array<number>(nBins).fill(0);
   let outside = 0;
   for (let i = 0; i < z.length; i++) {
-    const v = z[i];
-    // The tolerance keeps float32 values of the ends (0.6 is 0.6000000238) inside.
-    if (!(v >= zMin - 1e-6 && v <= zMax + 1e-6)) {
-      outside++;
-      continue;
-    }
-    // The small epsilon keeps values on an edge (0.1 in float32) in the bin above it.
-    counts[Math.max(0, Math.min(Math.floor((v - zMin) / binWidth + 1e-6), nBins - 1))]++;
+    const b = binIndex(z[i], binWidth, nBins, zMin);
+    if (b < 0) outside++;
+    else counts[b]++;
   }
   const edges = Array.from({ length: nBins + 1 }, (_, b) => roundEdge(zMin + b * binWidth));
   return { edges, counts, outside };

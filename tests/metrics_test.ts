@@ -57,8 +57,10 @@ Deno.test("errorsByBin() gives n, share, mean and std of the error per 0.05 bin"
   // z = 0.6 belongs to the last bin, with 0.58: errors −0.1, −0.08
   assert.equal(rows[11].n, 2);
   close(rows[11].meanError, -0.09, 1e-12);
-  // a float32 z of 0.6 (slightly above 0.6) still counts in the last bin
+  // a float32 z of 0.6 (slightly above 0.6) still counts in the last bin, and a float32 0.35
+  // (slightly below 0.35) in the bin that starts there, as in the redshift histogram
   assert.equal(errorsByBin(new Float32Array([0.6]), [0.5])[11].n, 1);
+  assert.equal(errorsByBin(new Float32Array([0.35]), [0.3])[7].n, 1);
   // an empty bin reports NaN, not zero
   assert.ok(Number.isNaN(rows[5].meanError) && rows[5].n === 0);
 });

@@ -13,6 +13,7 @@
  * @module
  */
 import { quantileSorted } from "../statistics.ts";
+import { binIndex } from "../_bins.ts";
 
 /** Predicted means and standard deviations of the redshift of each galaxy. */
 export interface GaussianPrediction {
@@ -204,9 +205,8 @@ export function coverageByBin(
   const inside = levels.map(() => new Float64Array(nBins));
   for (let i = 0; i < n; i++) {
     const z = zTrue[i];
-    // As in errorsByBin(): the tolerance keeps a float32 z of 0.6 (0.6000000238) in the last bin.
-    if (!(z >= 0 && z <= zMax + 1e-6)) continue;
-    const b = Math.min(Math.floor(z / binWidth + 1e-9), nBins - 1);
+    const b = binIndex(z, binWidth, nBins); // the same bins as errorsByBin()
+    if (b < 0) continue;
     const err = Math.abs(z - prediction.mean[i]);
     count[b]++;
     stdSum[b] += prediction.std[i];
