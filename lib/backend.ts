@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgpu";
 import { registerFastCpuKernels } from "./_cpu_kernels.ts";
+import { readEnv } from "./_env.ts";
 
 /** The backends this project uses. */
 export type BackendName = "webgpu" | "cpu";
@@ -53,7 +54,7 @@ export interface SelectBackendOptions {
  * ```
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
-  const fromEnv = readEnv();
+  const fromEnv = readEnv(BACKEND_ENV);
   const requested = options.backend ?? fromEnv ?? options.preferred;
   if (requested !== undefined && requested !== "webgpu" && requested !== "cpu") {
     throw new RangeError(`${BACKEND_ENV}=${requested}: expected "webgpu" or "cpu"`);
@@ -103,14 +104,6 @@ export function formatBackendReport(report: BackendReport): string {
     ? ` (${report.adapter}${report.isFallbackAdapter ? ", software adapter" : ""})`
     : "";
   return `${report.backend}${device}, ${report.reason}`;
-}
-
-function readEnv(): string | undefined {
-  try {
-    return Deno.env.get(BACKEND_ENV) || undefined;
-  } catch {
-    return undefined; // no --allow-env: treat as unset
-  }
 }
 
 async function requestAdapter(): Promise<GPUAdapter | null> {

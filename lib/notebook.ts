@@ -13,6 +13,7 @@ import { simulateSpectra } from "./simulate.ts";
 import { permutation } from "./random.ts";
 import type { TrainingProgress } from "./train.ts";
 import { committedRunDir, isRunFolder } from "./run_artifact.ts";
+import { readEnv } from "./_env.ts";
 import { type EpochPoint, historyFromKerasCsv } from "./plots/training_curves.ts";
 
 /** Environment variable naming a real data file (CSV or Parquet) to use instead of the mock. */
@@ -93,16 +94,19 @@ export async function show(text: string): Promise<void> {
 }
 
 async function publish(data: Record<string, string>): Promise<void> {
-  if (!inJupyter()) return;
-  const jupyter =
-    (Deno as unknown as { jupyter: { broadcast: (t: string, c: unknown) => Promise<void> } })
-      .jupyter;
-  await jupyter.broadcast("display_data", { data, metadata: {}, transient: {} });
+  if (inJupyter()) await broadcast("display_data", data, {});
 }
 
-/** An object a notebook cell displays as Markdown (tables, headings, notes). */
-export function markdown(text: string): { [key: symbol]: () => Record<string, string> } {
-  return { [Symbol.for("Jupyter.display")]: () => ({ "text/markdown": text, "text/plain": text }) };
+/** Sends a display message to the notebook (Deno's kernel API, typed here). */
+async function broadcast(
+  type: "display_data" | "update_display_data",
+  data: Record<string, string>,
+  transient: { display_id?: string },
+): Promise<void> {
+  const { jupyter } = Deno as unknown as {
+    jupyter: { broadcast: (type: string, content: unknown) => Promise<void> };
+  };
+  await jupyter.broadcast(type, { data, metadata: {}, transient });
 }
 
 /** True inside a Deno Jupyter kernel. */
@@ -138,14 +142,11 @@ export class ProgressDisplay {
 
   async #show(text: string): Promise<void> {
     if (inJupyter()) {
-      const jupyter =
-        (Deno as unknown as { jupyter: { broadcast: (t: string, c: unknown) => Promise<void> } })
-          .jupyter;
-      await jupyter.broadcast(this.#shown ? "update_display_data" : "display_data", {
-        data: { "text/plain": text, "text/html": `<pre>${escapeHtml(text)}</pre>` },
-        metadata: {},
-        transient: { display_id: this.#id },
-      });
+      await broadcast(
+        this.#shown ? "update_display_data" : "display_data",
+        { "text/plain": text, "text/html": `<pre>${escapeHtml(text)}</pre>` },
+        { display_id: this.#id },
+      );
     } else if (Deno.stderr.isTerminal()) {
       Deno.stderr.writeSync(new TextEncoder().encode(`\r${text}\x1b[K`));
     }
@@ -178,14 +179,6 @@ export function formatDuration(seconds: number): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { DISSERTATION_MODEL, type ModelConfig } from "./model.ts";
 import type { BackendName } from "./backend.ts";
+import { readEnv } from "./_env.ts";
 
 /** Seed of the mock data set (the committed sample and `deno task mock` use it too). */
 export const MOCK_SEED = 2023;
@@ -80,14 +81,7 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
 
 /** The profile named by `name`, else by `$REDSHIFT_PROFILE`, else `default`. */
 export function getProfile(name?: string): RunProfile {
-  let chosen = name;
-  if (chosen === undefined) {
-    try {
-      chosen = Deno.env.get(PROFILE_ENV) || "default";
-    } catch {
-      chosen = "default"; // no --allow-env
-    }
-  }
+  const chosen = name ?? readEnv(PROFILE_ENV) ?? "default";
   if (!(chosen in PROFILES)) {
     throw new RangeError(
       `unknown profile "${chosen}": expected ${Object.keys(PROFILES).join(", ")}`,
