@@ -75,9 +75,10 @@ export async function loadPreparedData(
  * Shows a figure (an SVG string from `lib/plots`) in the notebook now.
  *
  * Notebooks show everything through explicit displays rather than a cell's
- * last value: the Deno kernel sometimes reports a cell idle before its
- * result, and `jupyter nbconvert --execute` then drops that result from the
- * export. The SVG goes out as `text/html`, which nbconvert keeps as is (its
+ * last value, which the Deno kernel (2.9) can send after the cell has
+ * finished. Displays can be late too (see `tools/execute_notebook.py`, which
+ * the report uses to collect them), so each one waits a moment before the cell
+ * goes on. The SVG goes out as `text/html`, which nbconvert keeps as is (its
  * `image/svg+xml` path strips SVG elements). Outside Jupyter it does nothing.
  */
 export async function figure(svg: string): Promise<void> {
@@ -94,8 +95,18 @@ export async function show(text: string): Promise<void> {
 }
 
 async function publish(data: Record<string, string>): Promise<void> {
-  if (inJupyter()) await broadcast("display_data", data, {});
+  if (!inJupyter()) return;
+  await broadcast("display_data", data, {});
+  // The kernel queues broadcasts and stamps each with the request current when
+  // it leaves the queue, so a display at the end of a cell can land under the
+  // next cell in "Run All". A short wait lets the queue drain first: a cell
+  // ending in a display sent it late in 8 of 40 runs without it, 0 of 40 with
+  // 20 ms (busy 2-core machine; tools/execute_notebook.py has the details).
+  await new Promise((resolve) => setTimeout(resolve, PUBLISH_SETTLE_MS));
 }
+
+/** How long a display waits for the kernel's message queue to drain. */
+const PUBLISH_SETTLE_MS = 20;
 
 /** Sends a display message to the notebook (Deno's kernel API, typed here). */
 async function broadcast(

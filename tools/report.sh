@@ -8,6 +8,9 @@
 # hardware GPU adapter is available and `smoke` otherwise: the real network
 # would take days on a CPU.
 #
+# Executes with tools/execute_notebook.py (nbclient), not `nbconvert --execute`,
+# which loses displays the Deno kernel sends late (see that file).
+#
 # Installs what a fresh machine lacks: Jupyter's nbconvert (Debian packages when
 # apt-get is usable, else pip) and the Deno kernel. Deno itself comes from npm
 # when this runs as `npx -y deno@2.9.6 task report`.
@@ -39,9 +42,18 @@ if [ -z "$profile" ]; then
   fi
 fi
 
-have_nbconvert() { jupyter nbconvert --version >/dev/null 2>&1; }
-if ! have_nbconvert; then
-  echo "Jupyter's nbconvert is missing; installing it..." >&2
+# The executor (tools/execute_notebook.py) runs on nbclient; the HTML comes from nbconvert.
+python_with_nbclient() {
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null && "$py" -c 'import nbclient, nbformat' 2>/dev/null; then
+      echo "$py"; return 0
+    fi
+  done
+  return 1
+}
+have_jupyter() { jupyter nbconvert --version >/dev/null 2>&1 && python_with_nbclient >/dev/null; }
+if ! have_jupyter; then
+  echo "Jupyter's nbconvert and nbclient are missing; installing them..." >&2
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
@@ -50,15 +62,20 @@ if ! have_nbconvert; then
     python3 -m pip install --user -q nbconvert nbclient jupyter_client
     export PATH="$HOME/.local/bin:$PATH"
   fi
-  have_nbconvert || {
+  have_jupyter || {
     echo "could not install nbconvert: install Jupyter (e.g. 'apt-get install jupyter-nbconvert" \
       "python3-nbclient python3-notebook' or 'pip install nbconvert nbclient') and run again" >&2
     exit 1
   }
 fi
+python=$(python_with_nbclient)
 # (Re)register the Deno kernel so that it runs this deno.
 "$deno_bin" jupyter --install --force >/dev/null 2>&1 || {
   echo "could not register the Deno Jupyter kernel ('deno jupyter --install')" >&2; exit 1; }
+
+# Checks the executor keeps displays the kernel sends late (a few seconds).
+"$python" tools/execute_notebook.py --self-test 2>/dev/null || {
+  "$python" tools/execute_notebook.py --self-test; exit 1; }
 
 out="out/report/$profile"
 rm -rf "$out"
@@ -68,8 +85,7 @@ echo "profile: $profile; writing $out/" >&2
 for nb in notebooks/[0-9][0-9]*_*.ipynb; do
   name=$(basename "$nb" .ipynb)
   start=$(date +%s)
-  jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=deno \
-    --ExecutePreprocessor.timeout=-1 --output-dir "$out/executed" "$nb" 2>"$out/executed/$name.log" || {
+  "$python" tools/execute_notebook.py "$nb" "$out/executed/$name.ipynb" 2>"$out/executed/$name.log" || {
     cat "$out/executed/$name.log" >&2
     echo "notebook $nb failed (log: $out/executed/$name.log)" >&2
     exit 1
