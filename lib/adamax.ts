@@ -2,7 +2,8 @@
  * The Adamax optimiser with state that can be saved and restored.
  *
  * tfjs has Adamax, but its `getWeights`/`setWeights` are unimplemented, so a
- * run cannot be checkpointed and resumed exactly. This is the same update as
+ * run cannot be checkpointed and resumed exactly. This one keeps its state in
+ * slots that copy to the host (`lib/_optimizer_base.ts`); it is the same update as
  * Keras and tfjs (Kingma & Ba 2015, section 7.1):
  *
  *   m ← β₁ m + (1 − β₁) g,   u ← max(β₂ u, |g|),   w ← w − lr / (1 − β₁ᵗ) · m / (u + ε)
@@ -11,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { canFuseAdamax, fusedAdamaxUpdate } from "./_webgpu_adamax.ts";
+import { SlotOptimizer } from "./_optimizer_base.ts";
 
 /** Hyperparameters of {@link Adamax}. */
 export interface AdamaxConfig {
@@ -34,29 +36,18 @@ export const ADAMAX_DEFAULTS: Readonly<AdamaxConfig> = Object.freeze({
   fused: true,
 });
 
-/** Plain-array snapshot of an optimiser's state, for checkpoints. */
-export interface AdamaxState {
-  step: number;
-  firstMoments: Float32Array[];
-  infNorms: Float32Array[];
-}
-
-/** Adamax over a fixed list of variables, one moment pair per variable. */
-export class Adamax {
+/** Adamax over a fixed list of variables; slots: first moments m, infinity norms u. */
+export class Adamax extends SlotOptimizer {
+  readonly name = "adamax";
   readonly config: AdamaxConfig;
-  /** Number of updates applied so far (t). */
-  step = 0;
-  #m: tf.Variable[];
-  #u: tf.Variable[];
 
   /**
    * @param variables the weights to optimise, in a fixed order
    * @param config hyperparameters; missing ones take Keras's defaults
    */
-  constructor(readonly variables: tf.Variable[], config: Partial<AdamaxConfig> = {}) {
+  constructor(variables: tf.Variable[], config: Partial<AdamaxConfig> = {}) {
+    super(variables, 2);
     this.config = { ...ADAMAX_DEFAULTS, ...config };
-    this.#m = variables.map((v) => tf.variable(tf.zerosLike(v), false));
-    this.#u = variables.map((v) => tf.variable(tf.zerosLike(v), false));
   }
 
   /**
@@ -66,10 +57,11 @@ export class Adamax {
    */
   apply(gradients: tf.Tensor[], learningRate = this.config.learningRate): void {
     const { beta1, beta2, epsilon } = this.config;
+    const [firstMoments, infNorms] = this.slots;
     this.step++;
     const stepSize = learningRate / (1 - Math.pow(beta1, this.step));
     if (this.config.fused && canFuseAdamax()) {
-      fusedAdamaxUpdate(this.variables, this.#m, this.#u, gradients, {
+      fusedAdamaxUpdate(this.variables, firstMoments, infNorms, gradients, {
         stepSize,
         beta1,
         beta2,
@@ -79,7 +71,7 @@ export class Adamax {
     }
     tf.tidy(() => {
       gradients.forEach((g, i) => {
-        const m = this.#m[i], u = this.#u[i];
+        const m = firstMoments[i], u = infNorms[i];
         const newM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const newU = tf.maximum(tf.mul(u, beta2), tf.abs(g));
         m.assign(newM);
@@ -89,40 +81,5 @@ export class Adamax {
         );
       });
     });
-  }
-
-  /** Copies the state to the host. */
-  async getState(): Promise<AdamaxState> {
-    return {
-      step: this.step,
-      firstMoments: await Promise.all(this.#m.map((v) => v.data() as Promise<Float32Array>)),
-      infNorms: await Promise.all(this.#u.map((v) => v.data() as Promise<Float32Array>)),
-    };
-  }
-
-  /** Restores a state saved by {@link Adamax.getState}. */
-  setState(state: AdamaxState): void {
-    const check = (arrays: Float32Array[], what: string) => {
-      if (arrays.length !== this.variables.length) {
-        throw new RangeError(
-          `${what}: ${arrays.length} arrays for ${this.variables.length} weights`,
-        );
-      }
-      arrays.forEach((a, i) => {
-        if (a.length !== this.variables[i].size) {
-          throw new RangeError(`${what} ${i}: ${a.length} values for ${this.variables[i].size}`);
-        }
-      });
-    };
-    check(state.firstMoments, "first moments");
-    check(state.infNorms, "infinity norms");
-    this.step = state.step;
-    state.firstMoments.forEach((a, i) => this.#m[i].assign(tf.tensor(a, this.#m[i].shape)));
-    state.infNorms.forEach((a, i) => this.#u[i].assign(tf.tensor(a, this.#u[i].shape)));
-  }
-
-  /** Frees the moment tensors. */
-  dispose(): void {
-    tf.dispose([...this.#m, ...this.#u]);
   }
 }

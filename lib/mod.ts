@@ -24,6 +24,7 @@ export * from "./model.ts";
 export * from "./keras_import.ts";
 export * from "./backend.ts";
 export * from "./adamax.ts";
+export * from "./optimizers.ts";
 export * from "./train.ts";
 export * from "./metrics.ts";
 export * from "./tables.ts";

@@ -10,7 +10,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { Adamax } from "./adamax.ts";
+import {
+  createOptimizer,
+  type OptimizerName,
+  OPTIMIZERS,
+  type OptimizerState,
+} from "./optimizers.ts";
 import { permutation } from "./random.ts";
 import { decodeTensorFile, encodeTensorFile } from "./_tensor_file.ts";
 import { writeFileAtomic } from "./_atomic.ts";
@@ -82,6 +87,8 @@ export interface TrainOptions {
   seed: number;
   /** Constant rate (default 0.001) or a schedule of (epoch, step in epoch, steps per epoch). */
   learningRate?: number | ((epoch: number, step: number, steps: number) => number);
+  /** Update rule: Adamax (default, the dissertation's), Adam or SGD with momentum 0.9. */
+  optimizer?: OptimizerName;
   /** Loss to minimise: Huber (default, the dissertation's), mean squared or mean absolute error. */
   loss?: LossName;
   /** Huber threshold δ; default 1. */
@@ -93,7 +100,7 @@ export interface TrainOptions {
   /** Report progress every this many steps (each report reads the loss back); default 50. */
   progressEvery?: number;
   /**
-   * On WebGPU, update the weights with one fused Adamax kernel per weight tensor (default true);
+   * With Adamax on WebGPU, update the weights with one fused kernel per weight tensor (default true);
    * false runs tfjs's element-wise ops instead, for comparison. The arithmetic is the same.
    */
   fusedUpdate?: boolean;
@@ -113,7 +120,8 @@ export interface TrainResult {
   resumedEpochs: number;
 }
 
-const CHECKPOINT_VERSION = 1;
+// 2: any optimiser's slots (version 1 held Adamax's two).
+const CHECKPOINT_VERSION = 2;
 
 /**
  * Trains `model` on `data.train`, validating on `data.validation` after each epoch.
@@ -133,6 +141,12 @@ export async function train(
   if (!LOSSES.includes(lossName)) {
     throw new RangeError(`unknown loss "${lossName}": expected ${LOSSES.join(", ")}`);
   }
+  const optimizerName = options.optimizer ?? "adamax";
+  if (!OPTIMIZERS.includes(optimizerName)) {
+    throw new RangeError(
+      `unknown optimizer "${optimizerName}": expected ${OPTIMIZERS.join(", ")}`,
+    );
+  }
   const progressEvery = options.progressEvery ?? 50;
   const schedule = typeof options.learningRate === "function"
     ? options.learningRate
@@ -146,7 +160,9 @@ export async function train(
 
   if (tf.getBackend() === "webgpu") registerFastWebGPUKernels();
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = new Adamax(variables, { fused: options.fusedUpdate ?? true });
+  const optimizer = createOptimizer(optimizerName, variables, {
+    fused: options.fusedUpdate ?? true,
+  });
   const x = tf.tensor3d(data.train.x, [nTrain, length, 1]);
   const y = tf.tensor2d(data.train.y, [nTrain, 1]);
   const lossSum = tf.variable(tf.scalar(0), false);
@@ -376,6 +392,7 @@ function runFingerprint(
       : options.learningRate ?? 0.001,
     huberDelta: options.huberDelta ?? 1,
     loss: options.loss ?? "huber",
+    optimizer: options.optimizer ?? "adamax",
     earlyStopping: options.earlyStopping ?? null,
   });
 }
@@ -385,7 +402,7 @@ interface Checkpoint {
   history: EpochLog[];
   stopping: { best: number; bestEpoch: number; wait: number; bestWeights: Float32Array[] | null };
   weights: Float32Array[];
-  optimizer: { step: number; firstMoments: Float32Array[]; infNorms: Float32Array[] };
+  optimizer: OptimizerState;
 }
 
 async function writeCheckpoint(path: string, c: Checkpoint): Promise<void> {
@@ -396,14 +413,10 @@ async function writeCheckpoint(path: string, c: Checkpoint): Promise<void> {
     history: c.history,
     stopping: { best: c.stopping.best, bestEpoch: c.stopping.bestEpoch, wait: c.stopping.wait },
     optimizerStep: c.optimizer.step,
-    groups: [
-      c.weights.length,
-      c.optimizer.firstMoments.length,
-      c.optimizer.infNorms.length,
-      best.length,
-    ],
+    // array counts: weights, each optimiser slot, best weights
+    groups: [c.weights.length, ...c.optimizer.slots.map((s) => s.length), best.length],
   };
-  const arrays = [...c.weights, ...c.optimizer.firstMoments, ...c.optimizer.infNorms, ...best];
+  const arrays = [...c.weights, ...c.optimizer.slots.flat(), ...best];
   await writeFileAtomic(path, encodeTensorFile(header, arrays));
 }
 
@@ -435,11 +448,13 @@ async function readCheckpoint(
         "delete it or choose another checkpoint path",
     );
   }
-  const [nw, nm, nu] = h.groups;
-  if (nw !== nWeights || nm !== nWeights || nu !== nWeights) {
+  const [nw, ...rest] = h.groups;
+  const slotCounts = rest.slice(0, -1), nBest = rest[rest.length - 1];
+  if (nw !== nWeights || slotCounts.some((n) => n !== nWeights)) {
     throw new Error(`${path}: checkpoint holds ${nw} weights, the model has ${nWeights}`);
   }
   const a = decoded.arrays;
+  const slotsEnd = nw * (1 + slotCounts.length);
   const stopping = h.stopping as { best: number | null; bestEpoch: number; wait: number };
   return {
     fingerprint,
@@ -448,13 +463,12 @@ async function readCheckpoint(
       best: stopping.best ?? Infinity, // JSON turns Infinity into null
       bestEpoch: stopping.bestEpoch,
       wait: stopping.wait,
-      bestWeights: h.groups[3] ? a.slice(3 * nw) : null,
+      bestWeights: nBest ? a.slice(slotsEnd) : null,
     },
     weights: a.slice(0, nw),
     optimizer: {
       step: h.optimizerStep as number,
-      firstMoments: a.slice(nw, 2 * nw),
-      infNorms: a.slice(2 * nw, 3 * nw),
+      slots: slotCounts.map((_, s) => a.slice(nw * (1 + s), nw * (2 + s))),
     },
   };
 }

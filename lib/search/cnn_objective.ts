@@ -48,6 +48,7 @@ export function cnnObjective(
         learningRate: config.model.learningRate,
         huberDelta: config.model.huberDelta,
         loss: config.loss,
+        optimizer: config.optimizer,
         evalBatchSize: options.evalBatchSize,
         onEpochEnd: (log) => context.report(log.valMae, { last: log.epoch === options.epochs }),
       });

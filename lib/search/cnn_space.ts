@@ -1,13 +1,10 @@
 /**
  * The network's search space: the dissertation's dimensions (convolution
  * layers, filters and kernel of each, dense layers and units of each, the
- * activation) plus learning rate, batch size and the Huber threshold δ.
- *
- * Loss and optimiser, which the dissertation also searched, are not separate
- * dimensions yet: `train()` trains with the Huber loss and Adamax only. δ
- * stands in for the loss: the Huber loss is ½·error² below δ and δ·|error|
+ * activation, the loss and the optimiser) plus learning rate, batch size and
+ * the Huber threshold δ. The Huber loss is ½·error² below δ and δ·|error|
  * above, so with redshift errors of a few hundredths a small δ (0.001) makes
- * it an MAE and a large one (1) an MSE.
+ * it MAE-like and a large one (1) MSE-like.
  *
  * Layers are fixed slots (`filters1`…`filtersN`): a point with `convLayers = 2`
  * uses the first two and ignores the rest. TPE models every slot anyway, which
@@ -18,6 +15,7 @@
 import { DISSERTATION_MODEL, type ModelConfig, resolveModelConfig } from "../model.ts";
 import { N_FLUX } from "../spectra.ts";
 import { LOSSES, type LossName } from "../train.ts";
+import { type OptimizerName, OPTIMIZERS } from "../optimizers.ts";
 import type { Params, SearchSpace } from "./space.ts";
 
 /** Activations the space offers (those of {@link ModelConfig}). */
@@ -49,6 +47,8 @@ export interface CnnSpaceOptions {
   huberDelta?: [number, number];
   /** Losses; default Huber, MSE and MAE. */
   losses?: readonly LossName[];
+  /** Optimisers; default Adamax, Adam and SGD with momentum. */
+  optimizers?: readonly OptimizerName[];
   /** Activations; default all five. */
   activations?: readonly ModelConfig["activation"][];
   /** Largest network (parameters) a point may build; default 2,000,000. */
@@ -63,6 +63,8 @@ export interface CnnTrialConfig {
   batchSize: number;
   /** The loss trained with (Huber uses `model.huberDelta`). */
   loss: LossName;
+  /** The update rule trained with, at `model.learningRate`. */
+  optimizer: OptimizerName;
 }
 
 /**
@@ -110,6 +112,7 @@ export function cnnSearchSpace(options: CnnSpaceOptions = {}): SearchSpace {
     learningRate: { kind: "float", low: lrLow, high: lrHigh, log: true },
     batchSize: { kind: "categorical", choices: options.batchSizes ?? [16, 32, 64, 128, 256] },
     loss: { kind: "categorical", choices: options.losses ?? LOSSES },
+    optimizer: { kind: "categorical", choices: options.optimizers ?? OPTIMIZERS },
     huberDelta: { kind: "float", low: dLow, high: dHigh, log: true },
   };
   return {
@@ -151,8 +154,9 @@ export function paramsToTrialConfig(
       huberDelta: Number(params.huberDelta),
     },
     batchSize: Number(params.batchSize),
-    // Logs written before the loss was a dimension trained with Huber.
+    // Logs written before the loss and the optimiser were dimensions: Huber and Adamax.
     loss: (params.loss ?? "huber") as LossName,
+    optimizer: (params.optimizer ?? "adamax") as OptimizerName,
   };
 }
 
@@ -170,7 +174,12 @@ export function trialConfigToParams(
     "convFilters" | "kernelSizes" | "denseUnits" | "activation" | "learningRate" | "huberDelta"
   >,
   batchSize: number,
-  options: { maxConvLayers?: number; maxDenseLayers?: number; loss?: LossName } = {},
+  options: {
+    maxConvLayers?: number;
+    maxDenseLayers?: number;
+    loss?: LossName;
+    optimizer?: OptimizerName;
+  } = {},
 ): Params {
   const maxConv = options.maxConvLayers ?? 5, maxDense = options.maxDenseLayers ?? 4;
   const params: Params = { convLayers: model.convFilters.length };
@@ -189,6 +198,7 @@ export function trialConfigToParams(
     learningRate: model.learningRate,
     batchSize,
     loss: options.loss ?? "huber",
+    optimizer: options.optimizer ?? "adamax",
     huberDelta: model.huberDelta,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { markdownTable } from "../tables.ts";
 import type { ModelConfig } from "../model.ts";
+import { OPTIMIZER_LABELS } from "../optimizers.ts";
 import { describeTrialConfig, paramsToTrialConfig } from "./cnn_space.ts";
 import type { SearchLog, TrialRecord } from "./trial_log.ts";
 import type { SearchSpace } from "./space.ts";
@@ -21,13 +22,26 @@ export function searchTrialsTable(
   options: { base?: Partial<ModelConfig> } = {},
 ): string {
   return markdownTable(
-    ["trial", "proposed by", "network", "lr", "batch", "loss", "epochs", "state", "val MAE", "s"],
+    [
+      "trial",
+      "proposed by",
+      "network",
+      "optimiser",
+      "lr",
+      "batch",
+      "loss",
+      "epochs",
+      "state",
+      "val MAE",
+      "s",
+    ],
     trials.map((t) => {
       const c = paramsToTrialConfig(t.params, options.base);
       return [
         t.number,
         t.source,
         describeTrialConfig(c),
+        OPTIMIZER_LABELS[c.optimizer],
         c.model.learningRate.toExponential(1),
         c.batchSize,
         c.loss === "huber" ? `Huber δ ${c.model.huberDelta.toPrecision(2)}` : c.loss.toUpperCase(),
@@ -65,6 +79,7 @@ export function compareTrialsTable(
     row("dense layers", (m) => m.denseUnits.length),
     row("units", (m) => m.denseUnits.join(", ")),
     row("activation", (m) => m.activation),
+    row("optimiser", (_, t) => OPTIMIZER_LABELS[paramsToTrialConfig(t.params).optimizer]),
     row("learning rate", (m) => m.learningRate.toPrecision(2)),
     row("batch size", (_, t) => String(t.params.batchSize)),
     row("loss", (_, t) => {
