@@ -25,6 +25,7 @@ export * from "./keras_import.ts";
 export * from "./backend.ts";
 export * from "./adamax.ts";
 export * from "./optimizers.ts";
+export * from "./schedules.ts";
 export * from "./train.ts";
 export * from "./metrics.ts";
 export * from "./tables.ts";

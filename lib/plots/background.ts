@@ -215,6 +215,8 @@ export interface OptimizerSeries {
   label: string;
   /** Loss after each step (step 0 first). */
   loss: ArrayLike<number>;
+  /** Position of each point on the x axis (epochs, seconds); default the step index. */
+  x?: ArrayLike<number>;
 }
 
 /** Options of {@link optimizerComparisonPlot}. */
@@ -228,7 +230,7 @@ export interface OptimizerComparisonPlotOptions extends FigureOptions {
 }
 
 /**
- * Loss against step for several optimizers (data from the caller), one colour each.
+ * Loss against step (or any x: epoch, seconds) for several optimizers or recipes, one colour each.
  *
  * @example
  * ```ts
@@ -260,15 +262,15 @@ export function optimizerComparisonPlot(
   const marks: Plot.Markish[] = [];
   const allValues: number[] = [];
   series.forEach((s, k) => {
-    const points = Array.from(s.loss, (loss, step) => ({ step, loss }))
+    const points = Array.from(s.loss, (loss, i) => ({ step: s.x ? s.x[i] : i, loss }))
       .filter((p) => Number.isFinite(p.loss) && (!logY || p.loss > 0));
     for (const p of points) allValues.push(p.loss);
-    marks.push(Plot.lineY(points, {
-      x: "step",
-      y: "loss",
-      stroke: palette[k % palette.length],
-      strokeWidth: 2,
-    }));
+    const stroke = palette[k % palette.length];
+    marks.push(Plot.lineY(points, { x: "step", y: "loss", stroke, strokeWidth: 2 }));
+    // few points (epochs rather than steps): mark each one
+    if (points.length <= 40) {
+      marks.push(Plot.dot(points, { x: "step", y: "loss", fill: stroke, r: 3 }));
+    }
   });
   const yLabel = options.yLabel ?? (logY ? "Loss (log scale)" : "Loss");
   if (logY) marks.unshift(...logYAxisMarks(allValues, yLabel));

@@ -1,0 +1,99 @@
+/**
+ * Learning-rate schedules for training with large batches.
+ *
+ * A GPU does a batch of 256 in about the time it does a batch of 16, so larger
+ * batches train an epoch many times faster; but with the learning rate of the
+ * small batch they take 16× fewer steps and learn less per epoch. The usual
+ * remedy (Goyal et al. 2017, "Accurate, large minibatch SGD"; Hoffer et al.
+ * 2017 for the square-root rule used with adaptive optimisers):
+ *
+ * - **scale** the rate with the batch: × (batch / base batch) ("linear") or
+ *   × √(batch / base batch) ("sqrt", gentler, suited to Adam-type updates);
+ * - **warm up**: start near the base rate and ramp up to the scaled rate over
+ *   the first epochs, so the large steps do not throw the fresh weights about;
+ * - **decay** ("cosine"): fall from the scaled rate to a small fraction of it
+ *   by the last epoch, which lets the weights settle into a minimum.
+ *
+ * @module
+ */
+
+/** How {@link warmupSchedule} scales the rate with the batch size. */
+export type RateScaling = "none" | "linear" | "sqrt";
+
+/** Options of {@link warmupSchedule}. */
+export interface WarmupScheduleOptions {
+  /** Rate of the recipe at `baseBatchSize` (the dissertation's 0.001). */
+  baseRate: number;
+  /** Batch size the base rate belongs to (the dissertation's 16). */
+  baseBatchSize: number;
+  /** Batch size trained with. */
+  batchSize: number;
+  /** Epochs of the run (the cosine reaches its floor at the end of the last one). */
+  epochs: number;
+  /** Scaling rule; default "sqrt". */
+  scaling?: RateScaling;
+  /** Epochs of linear warm-up from `baseRate` to the scaled rate; default 1 (0: none). */
+  warmupEpochs?: number;
+  /** After warm-up: "cosine" (default) down to `floor` × peak, or "none" (constant). */
+  decay?: "cosine" | "none";
+  /** Final rate as a share of the peak under cosine decay; default 0.05. */
+  floor?: number;
+}
+
+/** A schedule for `train()`'s `learningRate`: rate at (epoch from 1, step in epoch, steps). */
+export type LearningRateSchedule = ((epoch: number, step: number, steps: number) => number) & {
+  /** The options, as JSON: what the checkpoint fingerprint and the run record keep. */
+  toString(): string;
+  /** The rate after warm-up. */
+  peakRate: number;
+};
+
+/**
+ * Warm-up, batch-size scaling and cosine decay in one schedule.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { warmupSchedule } from "./schedules.ts";
+ * const rate = warmupSchedule({ baseRate: 0.001, baseBatchSize: 16, batchSize: 256, epochs: 10 });
+ * assert.equal(rate.peakRate, 0.004); // √(256 / 16) = 4
+ * assert.ok(Math.abs(rate(1, 0, 100) - 0.001) < 1e-4); // warm-up starts near the base rate
+ * assert.ok(Math.abs(rate(2, 0, 100) - 0.004) < 1e-9); // and reaches the peak after one epoch
+ * assert.ok(rate(10, 99, 100) < 0.0003); // cosine decay ends near 5 % of it
+ * ```
+ */
+export function warmupSchedule(options: WarmupScheduleOptions): LearningRateSchedule {
+  const scaling = options.scaling ?? "sqrt";
+  const warmupEpochs = options.warmupEpochs ?? 1;
+  const decay = options.decay ?? "cosine";
+  const floor = options.floor ?? 0.05;
+  const { baseRate, baseBatchSize, batchSize, epochs } = options;
+  for (const [name, value] of Object.entries({ baseRate, baseBatchSize, batchSize, epochs })) {
+    if (!(value > 0)) throw new RangeError(`${name} must be positive, got ${value}`);
+  }
+  if (!(warmupEpochs >= 0 && warmupEpochs < epochs)) {
+    throw new RangeError(`warmupEpochs ${warmupEpochs} must be in [0, epochs = ${epochs})`);
+  }
+  const ratio = batchSize / baseBatchSize;
+  const peakRate = baseRate *
+    (scaling === "linear" ? ratio : scaling === "sqrt" ? Math.sqrt(ratio) : 1);
+  const schedule = (epoch: number, step: number, steps: number): number => {
+    const t = epoch - 1 + step / steps; // epochs done, fractional
+    if (t < warmupEpochs) return baseRate + (peakRate - baseRate) * (t / warmupEpochs);
+    if (decay === "none") return peakRate;
+    const progress = (t - warmupEpochs) / (epochs - warmupEpochs);
+    return peakRate * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+  };
+  const description = JSON.stringify({
+    schedule: "warmup",
+    baseRate,
+    baseBatchSize,
+    batchSize,
+    epochs,
+    scaling,
+    warmupEpochs,
+    decay,
+    floor,
+  });
+  return Object.assign(schedule, { toString: () => description, peakRate });
+}
