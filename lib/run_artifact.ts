@@ -26,6 +26,8 @@ export interface RunRecord {
   /** Where the galaxies came from. */
   data: string;
   galaxies: number;
+  /** Batch size and learning rate (a number, or a schedule's settings as JSON); absent in runs made before it was recorded. */
+  recipe?: { batchSize: number; learningRate: string };
   /** Epoch of the evaluated model (the dissertation's 20). */
   evaluatedEpoch: number;
   /** Seconds of training up to the evaluated epoch. */

@@ -5,13 +5,16 @@
  *
  *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
  *                  [--backend webgpu|cpu] [--out DIR] [--galaxies N] [--epochs N]
- *                  [--checkpoint FILE]
+ *                  [--checkpoint FILE] [--batch N [--scaling sqrt|linear|none]]
  *
  * With `--checkpoint`, training writes FILE after every epoch and, started
  * again with the same arguments, resumes from it: a long run can be split into
  * several time-limited calls.
  * `--galaxies` and `--epochs` override the profile's counts (the rest of the
- * profile, e.g. its network, stays). The folder defaults to `out/runs/<profile>`,
+ * profile, e.g. its network, stays). `--batch` trains with another batch size
+ * than the profile's, its learning rate scaled (`--scaling`, default sqrt) after
+ * a one-epoch warm-up and decayed by a cosine (lib/schedules.ts): the
+ * large-batch recipe that `deno task bench:recipes` compares with the base one. The folder defaults to `out/runs/<profile>`,
  * where notebook 04 finds it. On the GPU machine (bundled with
  * ../shared/tools/device-pack.sh; it imports no polars unless `--data` is given),
  * `--out results/runs/full` makes the run that notebooks 03 and 04 present on
@@ -29,7 +32,15 @@ import { profileModel } from "../lib/profiles.ts";
 import { saveRunArtifact } from "../lib/run_artifact.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
 import { predict, train } from "../lib/train.ts";
-import { gitCommit, loadToolData, profileFromArgs, selectToolBackend } from "./_cli.ts";
+import { type RateScaling, warmupSchedule } from "../lib/schedules.ts";
+import {
+  gitCommit,
+  loadToolData,
+  positiveInteger,
+  profileFromArgs,
+  selectToolBackend,
+  usage,
+} from "./_cli.ts";
 
 const started = performance.now();
 
@@ -43,13 +54,16 @@ const { values: args } = parseArgs({
     galaxies: { type: "string" },
     epochs: { type: "string" },
     checkpoint: { type: "string" },
+    batch: { type: "string" },
+    scaling: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (args.help) {
   console.log(
     "usage: deno task main [--profile smoke|default|full] [--data FILE] [--backend webgpu|cpu]\n" +
-      "                      [--out DIR] [--galaxies N] [--epochs N] [--checkpoint FILE]",
+      "                      [--out DIR] [--galaxies N] [--epochs N] [--checkpoint FILE]\n" +
+      "                      [--batch N [--scaling sqrt|linear|none]]",
   );
   Deno.exit(0);
 }
@@ -70,12 +84,26 @@ const modelConfig = profileModel(profile);
 const model = buildModel(modelConfig);
 console.log(`model: ${model.countParams().toLocaleString("en")} parameters`);
 
+const batchSize = args.batch ? positiveInteger("--batch", args.batch) : profile.batchSize;
+const scaling = args.scaling ?? "sqrt";
+if (!["sqrt", "linear", "none"].includes(scaling)) {
+  usage(`--scaling ${scaling}: expected sqrt, linear or none`);
+}
+const learningRate = batchSize === profile.batchSize ? modelConfig.learningRate : warmupSchedule({
+  baseRate: modelConfig.learningRate,
+  baseBatchSize: profile.batchSize,
+  batchSize,
+  epochs: profile.epochs,
+  scaling: scaling as RateScaling,
+});
+console.log(`recipe: batch ${batchSize}, learning rate ${learningRate}`);
+
 const isTerminal = Deno.stderr.isTerminal();
 const result = await train(model, prepared, {
   epochs: profile.epochs,
-  batchSize: profile.batchSize,
+  batchSize,
   seed: profile.seed,
-  learningRate: modelConfig.learningRate,
+  learningRate,
   checkpointPath: args.checkpoint,
   onProgress: (p) => {
     if (!isTerminal) return;
@@ -110,6 +138,7 @@ const run = {
   device: formatBackendReport(backend),
   data: source,
   galaxies: data.n,
+  recipe: { batchSize, learningRate: String(learningRate) },
   evaluatedEpoch: result.history.length,
   trainingSeconds,
   wallSeconds: (performance.now() - started) / 1000,
