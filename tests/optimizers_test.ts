@@ -86,55 +86,24 @@ Deno.test("an optimiser's state round-trips, and a state of the wrong shape is r
   assert.throws(() => createOptimizer("rmsprop" as "adam", []), /unknown optimizer "rmsprop"/);
 });
 
-const trainSet = bumpData(240, 1);
-const validation = bumpData(80, 2);
-
-// Keras's default rates: Adam 0.001, SGD 0.01
-for (const [optimizer, learningRate] of [["adam", 0.001], ["sgd", 0.01]] as const) {
-  Deno.test(`train() with ${optimizer} learns, and resumes from its checkpoint exactly`, async () => {
-    const dir = await Deno.makeTempDir();
-    const options = { epochs: 3, batchSize: 16, seed: 8, optimizer, learningRate };
-    const whole = buildModel({ ...NARROW, seed: 4 });
-    const before = await evaluate(whole, validation);
-    const { history } = await train(whole, { train: trainSet, validation }, options);
+Deno.test("train() learns with Adam and with SGD at Keras's default rates", async () => {
+  const data = { train: bumpData(240, 1), validation: bumpData(80, 2) };
+  for (const [optimizer, learningRate] of [["adam", 0.001], ["sgd", 0.01]] as const) {
+    const model = buildModel({ ...NARROW, seed: 4 });
+    const before = await evaluate(model, data.validation);
+    const { history } = await train(model, data, {
+      epochs: 3,
+      batchSize: 16,
+      seed: 8,
+      optimizer,
+      learningRate,
+    });
     assert.ok(
       history[2].valLoss < before.loss / 2,
-      `validation loss ${history[2].valLoss} is not well below its start ${before.loss}`,
+      `${optimizer}: validation loss ${
+        history[2].valLoss
+      } is not well below its start ${before.loss}`,
     );
-
-    const checkpointPath = `${dir}/run.ckpt`;
-    const interrupted = buildModel({ ...NARROW, seed: 4 });
-    await assert.rejects(
-      train(interrupted, { train: trainSet, validation }, {
-        ...options,
-        checkpointPath,
-        onEpochEnd: (log) => {
-          if (log.epoch === 2) throw new Error("power cut");
-        },
-      }),
-      /power cut/,
-    );
-    interrupted.dispose();
-    const resumed = buildModel({ ...NARROW, seed: 4 });
-    const result = await train(resumed, { train: trainSet, validation }, {
-      ...options,
-      checkpointPath,
-    });
-    assert.equal(result.resumedEpochs, 2);
-    assert.deepEqual(
-      resumed.getWeights().map((t) => [...t.dataSync()]),
-      whole.getWeights().map((t) => [...t.dataSync()]),
-    );
-    // the checkpoint belongs to this optimiser: another one refuses it
-    await assert.rejects(
-      train(resumed, { train: trainSet, validation }, {
-        ...options,
-        optimizer: optimizer === "adam" ? "sgd" : "adam",
-        checkpointPath,
-      }),
-      /written by a different run/,
-    );
-    whole.dispose();
-    resumed.dispose();
-  });
-}
+    model.dispose();
+  }
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../lib/backend.ts";
 import { buildModel } from "../lib/model.ts";
+import { type OptimizerName, OPTIMIZERS } from "../lib/optimizers.ts";
 import { evaluate, predict, train, type TrainingProgress } from "../lib/train.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 
@@ -37,40 +38,60 @@ Deno.test("train() lowers validation loss well below its start, identically for 
   assert.deepEqual(second.weights, first.weights);
 });
 
-Deno.test("train() resumed from its checkpoint ends exactly where an uninterrupted run ends", async () => {
-  const dir = await Deno.makeTempDir();
-  const options = { epochs: 3, batchSize: 32, seed: 8 };
-  const whole = buildModel({ ...NARROW, seed: 4 });
-  const wholeResult = await train(whole, { train: trainSet, validation }, options);
+// Each optimiser at Keras's default rate.
+const RATES: Record<OptimizerName, number> = { adamax: 0.001, adam: 0.001, sgd: 0.01 };
+for (const optimizer of OPTIMIZERS) {
+  Deno.test(`train() with ${optimizer}, resumed from its checkpoint, ends where an uninterrupted run ends`, async () => {
+    const dir = await Deno.makeTempDir();
+    const options = {
+      epochs: 3,
+      batchSize: 32,
+      seed: 8,
+      optimizer,
+      learningRate: RATES[optimizer],
+    };
+    const whole = buildModel({ ...NARROW, seed: 4 });
+    const wholeResult = await train(whole, { train: trainSet, validation }, options);
 
-  const checkpointPath = `${dir}/run.ckpt`;
-  const interrupted = buildModel({ ...NARROW, seed: 4 });
-  await assert.rejects(
-    train(interrupted, { train: trainSet, validation }, {
+    const checkpointPath = `${dir}/run.ckpt`;
+    const interrupted = buildModel({ ...NARROW, seed: 4 });
+    await assert.rejects(
+      train(interrupted, { train: trainSet, validation }, {
+        ...options,
+        checkpointPath,
+        onEpochEnd: (log) => {
+          if (log.epoch === 2) throw new Error("power cut");
+        },
+      }),
+      /power cut/,
+    );
+    interrupted.dispose();
+
+    const resumed = buildModel({ ...NARROW, seed: 4 }); // fresh weights, as after a restart
+    const resumedResult = await train(resumed, { train: trainSet, validation }, {
       ...options,
       checkpointPath,
-      onEpochEnd: (log) => {
-        if (log.epoch === 2) throw new Error("power cut");
-      },
-    }),
-    /power cut/,
-  );
-  interrupted.dispose();
-
-  const resumed = buildModel({ ...NARROW, seed: 4 }); // fresh weights, as after a restart
-  const resumedResult = await train(resumed, { train: trainSet, validation }, {
-    ...options,
-    checkpointPath,
+    });
+    assert.equal(resumedResult.resumedEpochs, 2);
+    assert.deepEqual(weightsOf(resumed), weightsOf(whole));
+    assert.deepEqual(
+      resumedResult.history.map((h) => h.valLoss),
+      wholeResult.history.map((h) => h.valLoss),
+    );
+    // the checkpoint belongs to this optimiser: another one refuses it
+    const another = OPTIMIZERS.find((o) => o !== optimizer)!;
+    await assert.rejects(
+      train(resumed, { train: trainSet, validation }, {
+        ...options,
+        optimizer: another,
+        checkpointPath,
+      }),
+      /written by a different run/,
+    );
+    whole.dispose();
+    resumed.dispose();
   });
-  assert.equal(resumedResult.resumedEpochs, 2);
-  assert.deepEqual(weightsOf(resumed), weightsOf(whole));
-  assert.deepEqual(
-    resumedResult.history.map((h) => h.valLoss),
-    wholeResult.history.map((h) => h.valLoss),
-  );
-  whole.dispose();
-  resumed.dispose();
-});
+}
 
 Deno.test("train() refuses a checkpoint from another run and a damaged one", async () => {
   const dir = await Deno.makeTempDir();
