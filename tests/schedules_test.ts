@@ -29,10 +29,11 @@ Deno.test("warmupSchedule() ramps up linearly, peaks at the scaled rate and deca
   assert.ok(Math.abs(rate(10, steps, steps) - 0.0016) < 1e-12);
 });
 
-Deno.test("warmupSchedule() scales by the square root by default, and can stay constant", () => {
-  assert.equal(warmupSchedule(base).peakRate, 0.004);
+Deno.test("warmupSchedule() scales linearly by default, by the square root on request, and can stay constant", () => {
+  assert.equal(warmupSchedule(base).peakRate, 0.016);
+  assert.equal(warmupSchedule({ ...base, scaling: "sqrt" }).peakRate, 0.004);
   assert.equal(warmupSchedule({ ...base, scaling: "none" }).peakRate, 0.001);
-  const flat = warmupSchedule({ ...base, warmupEpochs: 0, decay: "none" });
+  const flat = warmupSchedule({ ...base, scaling: "sqrt", warmupEpochs: 0, decay: "none" });
   assert.deepEqual([flat(1, 0, 10), flat(5, 3, 10), flat(10, 9, 10)], [0.004, 0.004, 0.004]);
   assert.throws(() => warmupSchedule({ ...base, warmupEpochs: 10 }), /warmupEpochs 10/);
   assert.throws(() => warmupSchedule({ ...base, batchSize: 0 }), /batchSize must be positive/);

@@ -5,14 +5,14 @@
  *
  *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
  *                  [--backend webgpu|cpu] [--out DIR] [--galaxies N] [--epochs N]
- *                  [--checkpoint FILE] [--batch N [--scaling sqrt|linear|none]]
+ *                  [--checkpoint FILE] [--batch N [--scaling linear|sqrt|none]]
  *
  * With `--checkpoint`, training writes FILE after every epoch and, started
  * again with the same arguments, resumes from it: a long run can be split into
  * several time-limited calls.
  * `--galaxies` and `--epochs` override the profile's counts (the rest of the
  * profile, e.g. its network, stays). `--batch` trains with another batch size
- * than the profile's, its learning rate scaled (`--scaling`, default sqrt) after
+ * than the profile's, its learning rate scaled (`--scaling`, default linear) after
  * a one-epoch warm-up and decayed by a cosine (lib/schedules.ts): the
  * large-batch recipe that `deno task bench:recipes` compares with the base one. The folder defaults to `out/runs/<profile>`,
  * where notebook 04 finds it. On the GPU machine (bundled with
@@ -63,7 +63,7 @@ if (args.help) {
   console.log(
     "usage: deno task main [--profile smoke|default|full] [--data FILE] [--backend webgpu|cpu]\n" +
       "                      [--out DIR] [--galaxies N] [--epochs N] [--checkpoint FILE]\n" +
-      "                      [--batch N [--scaling sqrt|linear|none]]",
+      "                      [--batch N [--scaling linear|sqrt|none]]",
   );
   Deno.exit(0);
 }
@@ -85,7 +85,7 @@ const model = buildModel(modelConfig);
 console.log(`model: ${model.countParams().toLocaleString("en")} parameters`);
 
 const batchSize = args.batch ? positiveInteger("--batch", args.batch) : profile.batchSize;
-const scaling = args.scaling ?? "sqrt";
+const scaling = args.scaling ?? "linear";
 if (!["sqrt", "linear", "none"].includes(scaling)) {
   usage(`--scaling ${scaling}: expected sqrt, linear or none`);
 }
