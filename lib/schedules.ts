@@ -20,8 +20,11 @@
  * @module
  */
 
-/** How {@link warmupSchedule} scales the rate with the batch size. */
-export type RateScaling = "none" | "linear" | "sqrt";
+/** The rules by which {@link warmupSchedule} can scale the rate with the batch size. */
+export const RATE_SCALINGS = ["linear", "sqrt", "none"] as const;
+
+/** One of {@link RATE_SCALINGS}. */
+export type RateScaling = typeof RATE_SCALINGS[number];
 
 /** Options of {@link warmupSchedule}. */
 export interface WarmupScheduleOptions {

@@ -58,7 +58,11 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    Deno.readTextFileSync(new URL(import.meta.url)).split("*/")[0].replace(/^\/\*\*|^ \* ?/gm, ""),
+    "usage: deno task bench:recipes [--profile smoke|default|full] [--galaxies N] [--epochs N]\n" +
+      "                               [--batch N] [--large-epochs N] [--seeds 1,2] [--recipes a,b]\n" +
+      "                               [--backend webgpu|cpu] [--out DIR]\n" +
+      "recipes: base (batch 16, lr 0.001), naive (batch N, lr 0.001), sqrt and linear (batch N,\n" +
+      "rate scaled after a one-epoch warm-up, cosine decay)",
   );
   Deno.exit(0);
 }

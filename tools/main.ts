@@ -32,7 +32,7 @@ import { profileModel } from "../lib/profiles.ts";
 import { saveRunArtifact } from "../lib/run_artifact.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
 import { predict, train } from "../lib/train.ts";
-import { type RateScaling, warmupSchedule } from "../lib/schedules.ts";
+import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/schedules.ts";
 import {
   gitCommit,
   loadToolData,
@@ -86,8 +86,8 @@ console.log(`model: ${model.countParams().toLocaleString("en")} parameters`);
 
 const batchSize = args.batch ? positiveInteger("--batch", args.batch) : profile.batchSize;
 const scaling = args.scaling ?? "linear";
-if (!["sqrt", "linear", "none"].includes(scaling)) {
-  usage(`--scaling ${scaling}: expected sqrt, linear or none`);
+if (!(RATE_SCALINGS as readonly string[]).includes(scaling)) {
+  usage(`--scaling ${scaling}: expected ${RATE_SCALINGS.join(", ")}`);
 }
 const learningRate = batchSize === profile.batchSize ? modelConfig.learningRate : warmupSchedule({
   baseRate: modelConfig.learningRate,

@@ -62,14 +62,7 @@ export function redshiftHistogram(
       labelAnchor: "center",
       labelArrow: "none",
     },
-    y: {
-      label: `Galaxies per ${binWidth} bin`,
-      grid: true,
-      ticks: countAxisTicks,
-      domain: [0, countAxisTicks[countAxisTicks.length - 1]],
-      tickFormat: formatCount,
-      labelArrow: "none",
-    },
+    y: countAxis(binWidth, countAxisTicks),
     marks: [
       Plot.rectY(bars, {
         x1: "x1",
@@ -150,14 +143,7 @@ export function predictedVsTrueHistogram(
     marginTop: 30,
     marginBottom: 44,
     x: { domain: [zMin, zMax], label: "Redshift z", labelAnchor: "center", labelArrow: "none" },
-    y: {
-      label: `Galaxies per ${binWidth} bin`,
-      grid: true,
-      ticks: countAxisTicks,
-      domain: [0, countAxisTicks[countAxisTicks.length - 1]],
-      tickFormat: formatCount,
-      labelArrow: "none",
-    },
+    y: countAxis(binWidth, countAxisTicks),
     marks: [
       Plot.rectY(bars, {
         x1: "x1",
@@ -190,4 +176,16 @@ function countTicks(max: number): number[] {
   // One more tick above the tallest bar, so that it never touches the top.
   if (ticks[ticks.length - 1] < max * 1.02) ticks.push(ticks[ticks.length - 1] + step);
   return ticks;
+}
+
+/** The y axis of a histogram: galaxies per bin, on round ticks from 0 to the top one. */
+function countAxis(binWidth: number, ticks: number[]): Plot.ScaleOptions {
+  return {
+    label: `Galaxies per ${binWidth} bin`,
+    grid: true,
+    ticks,
+    domain: [0, ticks[ticks.length - 1]],
+    tickFormat: formatCount,
+    labelArrow: "none",
+  };
 }
