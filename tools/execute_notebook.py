@@ -1,6 +1,7 @@
 """Executes a notebook with the Deno kernel and keeps every output it shows.
 
     python3 tools/execute_notebook.py NOTEBOOK.ipynb OUTPUT.ipynb [--kernel deno]
+                                      [--cell-timeout SECONDS]
     python3 tools/execute_notebook.py --self-test
 
 `--self-test` executes a notebook built to provoke late messages (30 cells,
@@ -31,7 +32,7 @@ import typing as t
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionComplete
+from nbclient.exceptions import CellExecutionComplete, CellTimeoutError
 
 FLUSH_MARK = "galaxy-redshift: flush"
 FLUSH_CODE = (
@@ -40,6 +41,8 @@ FLUSH_CODE = (
 )
 # Messages of the flush request that are not late output of the cell.
 LIFECYCLE = {"status", "execute_input", "execute_result"}
+# Exit status when a cell ran past --cell-timeout (the report runs such a notebook once more).
+EXIT_CELL_TIMEOUT = 3
 # How long to wait for the flush broadcast before giving up on late messages.
 FLUSH_TIMEOUT_S = 60
 
@@ -82,10 +85,10 @@ class FlushingNotebookClient(NotebookClient):
                 self.process_message(msg, cell, cell_index)
 
 
-def execute(nb: t.Any, kernel: str, cwd: str) -> None:
-    """Runs every cell of `nb` in place, outputs included."""
+def execute(nb: t.Any, kernel: str, cwd: str, cell_timeout: t.Optional[int] = None) -> None:
+    """Runs every cell of `nb` in place, outputs included; a cell over `cell_timeout` s raises."""
     FlushingNotebookClient(
-        nb, kernel_name=kernel, timeout=None, resources={"metadata": {"path": cwd}}
+        nb, kernel_name=kernel, timeout=cell_timeout, resources={"metadata": {"path": cwd}}
     ).execute()
 
 
@@ -121,13 +124,21 @@ def main() -> int:
     parser.add_argument("output", nargs="?")
     parser.add_argument("--kernel", default="deno")
     parser.add_argument("--self-test", action="store_true")
+    parser.add_argument(
+        "--cell-timeout", type=int, default=None,
+        help="fail (exit 3) when one cell runs longer than this many seconds; default: no limit",
+    )
     args = parser.parse_args()
     if args.self_test:
         return self_test(args.kernel)
     if not args.notebook or not args.output:
         parser.error("NOTEBOOK and OUTPUT are required")
     nb = nbformat.read(args.notebook, as_version=4)
-    execute(nb, args.kernel, os.path.dirname(os.path.abspath(args.notebook)))
+    try:
+        execute(nb, args.kernel, os.path.dirname(os.path.abspath(args.notebook)), args.cell_timeout)
+    except CellTimeoutError as e:
+        print(f"{args.notebook}: {e}", file=sys.stderr)
+        return EXIT_CELL_TIMEOUT
     tmp = args.output + ".tmp"  # written whole, then renamed: no half-written notebook
     nbformat.write(nb, tmp)
     os.replace(tmp, args.output)
