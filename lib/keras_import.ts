@@ -1,5 +1,5 @@
 /**
- * Imports a trained Keras model (such as the dissertation's `model.keras`)
+ * Imports a Keras model (such as the dissertation's published `model.keras`)
  * into this project's tfjs network.
  *
  * The file's stored configuration is mapped onto a {@link ModelConfig}, the

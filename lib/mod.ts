@@ -5,7 +5,7 @@
  * The modules, in the order a reader meets them:
  * - data: {@link loadSpectra} (CSV/Parquet with checks), {@link simulateSpectra} (the mock)
  * - preprocessing: {@link fitMinMax}, {@link splitIndices}, {@link prepareData}
- * - model: {@link buildModel}, {@link importKerasModel}
+ * - model: {@link buildModel}, {@link importKerasModel}, {@link weightStatistics}
  * - training: {@link selectBackend}, {@link train}, {@link evaluate}, {@link predict}
  * - results: {@link redshiftMetrics}, {@link errorsByBin}, tables and published numbers
  * - persistence: {@link saveModel}, {@link loadModel}
@@ -22,6 +22,7 @@ export * from "./split.ts";
 export * from "./prepare.ts";
 export * from "./model.ts";
 export * from "./keras_import.ts";
+export * from "./weight_statistics.ts";
 export * from "./backend.ts";
 export * from "./adamax.ts";
 export * from "./optimizers.ts";
