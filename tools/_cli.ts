@@ -19,6 +19,17 @@ export function positiveInteger(flag: string, text: string): number {
   return n;
 }
 
+/** `text` as a comma-separated list of positive integers (e.g. "64,64,32,16"), or a usage error. */
+export function positiveIntegers(flag: string, text: string): number[] {
+  return text.split(",").map((part) => {
+    const n = Number(part.trim());
+    if (part.trim() === "" || !Number.isInteger(n) || n < 1) {
+      usage(`${flag} expects comma-separated positive integers, got "${text}"`);
+    }
+    return n;
+  });
+}
+
 /** The named profile with `--galaxies` and `--epochs` overrides applied. */
 export function profileFromArgs(
   args: { profile?: string; galaxies?: string; epochs?: string },

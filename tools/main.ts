@@ -6,12 +6,16 @@
  *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
  *                  [--backend webgpu|cpu] [--out DIR] [--galaxies N] [--epochs N]
  *                  [--checkpoint FILE] [--batch N [--scaling linear|sqrt|none]]
+ *                  [--filters A,B,C,D] [--units A,B,C,D]
  *
  * With `--checkpoint`, training writes FILE after every epoch and, started
  * again with the same arguments, resumes from it: a long run can be split into
  * several time-limited calls.
  * `--galaxies` and `--epochs` override the profile's counts (the rest of the
- * profile, e.g. its network, stays). `--batch` trains with another batch size
+ * profile stays). `--filters` and `--units` change the network's width: the
+ * filters of its convolution layers and the units of its dense layers, one
+ * number per layer (the dissertation's are 256,256,128,64 and 256,256,128,64);
+ * a narrower network trains on a CPU in a fraction of the time. `--batch` trains with another batch size
  * than the profile's, its learning rate scaled (`--scaling`, default linear) after
  * a one-epoch warm-up and decayed by a cosine (lib/schedules.ts): the
  * large-batch recipe that `deno task bench:recipes` compares with the base one. The folder defaults to `out/runs/<profile>`,
@@ -37,6 +41,7 @@ import {
   gitCommit,
   loadToolData,
   positiveInteger,
+  positiveIntegers,
   profileFromArgs,
   selectToolBackend,
   usage,
@@ -56,6 +61,8 @@ const { values: args } = parseArgs({
     checkpoint: { type: "string" },
     batch: { type: "string" },
     scaling: { type: "string" },
+    filters: { type: "string" },
+    units: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -63,7 +70,8 @@ if (args.help) {
   console.log(
     "usage: deno task main [--profile smoke|default|full] [--data FILE] [--backend webgpu|cpu]\n" +
       "                      [--out DIR] [--galaxies N] [--epochs N] [--checkpoint FILE]\n" +
-      "                      [--batch N [--scaling linear|sqrt|none]]",
+      "                      [--batch N [--scaling linear|sqrt|none]] [--filters A,B,C,D]\n" +
+      "                      [--units A,B,C,D]",
   );
   Deno.exit(0);
 }
@@ -80,9 +88,20 @@ console.log(
   `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
     `${prepared.test.y.length} test`,
 );
-const modelConfig = profileModel(profile);
+const modelConfig = {
+  ...profileModel(profile),
+  ...(args.filters ? { convFilters: positiveIntegers("--filters", args.filters) } : {}),
+  ...(args.units ? { denseUnits: positiveIntegers("--units", args.units) } : {}),
+};
+if (modelConfig.convFilters.length !== modelConfig.kernelSizes.length) {
+  usage(`--filters needs ${modelConfig.kernelSizes.length} numbers, one per convolution layer`);
+}
 const model = buildModel(modelConfig);
-console.log(`model: ${model.countParams().toLocaleString("en")} parameters`);
+console.log(
+  `model: ${model.countParams().toLocaleString("en")} parameters (filters ${
+    modelConfig.convFilters.join(",")
+  }, dense units ${modelConfig.denseUnits.join(",")})`,
+);
 
 const batchSize = args.batch ? positiveInteger("--batch", args.batch) : profile.batchSize;
 const scaling = args.scaling ?? "linear";
