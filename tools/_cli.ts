@@ -1,6 +1,7 @@
 // What the command-line tools share: argument checks, profile overrides, provenance.
 // Kept free of polars so that every tool can be bundled for the GPU machine.
-import { type BackendReport, selectBackend } from "../lib/backend.ts";
+import { type BackendReport, formatBackendReport, selectBackend } from "../lib/backend.ts";
+import { prepareData, type PreparedData } from "../lib/prepare.ts";
 import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
 import { simulateSpectra } from "../lib/simulate.ts";
 export { gitCommit } from "../lib/provenance.ts";
@@ -78,4 +79,21 @@ export async function loadToolData(
   // The source is recorded in logs that a resumed run must match: no timing in it.
   const data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
   return { data, source: `${data.n} mock galaxies simulated (seed ${MOCK_SEED})` };
+}
+
+/**
+ * What every training tool does first: selects the backend, loads its galaxies
+ * ({@link loadToolData}), splits and scales them with the profile's seed, and prints the
+ * profile, the backend and where the galaxies came from.
+ */
+export async function prepareToolRun(
+  args: { backend?: string; data?: string; galaxies?: string },
+  profile: RunProfile,
+): Promise<{ backend: BackendReport; data: Spectra; source: string; prepared: PreparedData }> {
+  const backend = await selectToolBackend(args.backend, profile);
+  console.log(`profile: ${profile.name} (${profile.description})`);
+  console.log(`backend: ${formatBackendReport(backend)}`);
+  const { data, source } = await loadToolData(args, profile);
+  console.log(source);
+  return { backend, data, source, prepared: prepareData(data, { seed: profile.seed }) };
 }

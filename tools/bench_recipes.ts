@@ -26,20 +26,12 @@ import { formatBackendReport } from "../lib/backend.ts";
 import { redshiftMetrics } from "../lib/metrics.ts";
 import { buildModel } from "../lib/model.ts";
 import { optimizerComparisonPlot } from "../lib/plots/background.ts";
-import { prepareData } from "../lib/prepare.ts";
 import { profileModel } from "../lib/profiles.ts";
 import { type LearningRateSchedule, warmupSchedule } from "../lib/schedules.ts";
 import { markdownTable } from "../lib/tables.ts";
 import { type EpochLog, predict, train } from "../lib/train.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
-import {
-  gitCommit,
-  loadToolData,
-  positiveInteger,
-  profileFromArgs,
-  selectToolBackend,
-  usage,
-} from "./_cli.ts";
+import { gitCommit, positiveInteger, prepareToolRun, profileFromArgs, usage } from "./_cli.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -123,13 +115,10 @@ const recipes = args.recipes!.split(",").map((name) =>
     usage(`--recipes: unknown recipe "${name}" (${ALL.map((r) => r.name).join(", ")})`)
 );
 
-const backend = await selectToolBackend(args.backend, profile);
-const { data, source } = await loadToolData(args, profile);
-const prepared = prepareData(data, { seed: profile.seed });
+const { backend, source, prepared } = await prepareToolRun(args, profile);
 const modelConfig = profileModel(profile);
-console.log(`backend: ${formatBackendReport(backend)}`);
 console.log(
-  `${source}; ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
+  `${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
     `${prepared.test.y.length} test; profile ${profile.name}'s network`,
 );
 

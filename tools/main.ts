@@ -31,7 +31,6 @@ import { formatBackendReport } from "../lib/backend.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
 import { buildModel } from "../lib/model.ts";
 import { saveModel } from "../lib/persistence.ts";
-import { prepareData } from "../lib/prepare.ts";
 import { profileModel } from "../lib/profiles.ts";
 import { saveRunArtifact } from "../lib/run_artifact.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
@@ -39,11 +38,10 @@ import { predict, train } from "../lib/train.ts";
 import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/schedules.ts";
 import {
   gitCommit,
-  loadToolData,
   positiveInteger,
   positiveIntegers,
+  prepareToolRun,
   profileFromArgs,
-  selectToolBackend,
   usage,
 } from "./_cli.ts";
 
@@ -77,13 +75,7 @@ if (args.help) {
 }
 
 const profile = profileFromArgs(args);
-const backend = await selectToolBackend(args.backend, profile);
-console.log(`profile: ${profile.name} (${profile.description})`);
-console.log(`backend: ${formatBackendReport(backend)}`);
-const { data, source } = await loadToolData(args, profile);
-console.log(source);
-
-const prepared = prepareData(data, { seed: profile.seed });
+const { backend, data, source, prepared } = await prepareToolRun(args, profile);
 console.log(
   `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
     `${prepared.test.y.length} test`,

@@ -24,8 +24,7 @@
 import { parseArgs } from "node:util";
 import { formatBackendReport } from "../lib/backend.ts";
 import { getProfile } from "../lib/profiles.ts";
-import { gitCommit, loadToolData, positiveInteger, selectToolBackend, usage } from "./_cli.ts";
-import { prepareData } from "../lib/prepare.ts";
+import { gitCommit, positiveInteger, prepareToolRun, usage } from "./_cli.ts";
 import {
   compareTrialsTable,
   runCnnSearch,
@@ -73,12 +72,7 @@ const logPath = args.log ?? `out/search/${profile.name}_${strategy}.jsonl`;
 const timeLimit = args["time-limit"] ? Number(args["time-limit"]) * 60 : undefined;
 if (timeLimit !== undefined && !(timeLimit > 0)) usage("--time-limit: expected minutes > 0");
 
-const backend = await selectToolBackend(args.backend, profile);
-console.log(`profile: ${profile.name}; backend: ${formatBackendReport(backend)}`);
-
-const { data, source } = await loadToolData(args, { ...profile, galaxies });
-const prepared = prepareData(data, { seed: profile.seed });
-console.log(source);
+const { backend, source, prepared } = await prepareToolRun(args, { ...profile, galaxies });
 console.log(
   `${prepared.train.y.length} training, ${prepared.validation.y.length} validation galaxies; ` +
     `${strategy} search, ${trials} trials of up to ${epochs} epochs; log ${logPath}`,

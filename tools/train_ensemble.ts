@@ -19,16 +19,8 @@ import { parseArgs } from "node:util";
 //   ../shared/tools/device-pack.sh tools/train_ensemble.ts
 //   bash .device/run.sh train_ensemble.bundle.js --profile default --members 5 --out ...
 import { formatBackendReport } from "../lib/backend.ts";
-import { prepareData } from "../lib/prepare.ts";
 import { profileModel } from "../lib/profiles.ts";
-import {
-  gitCommit,
-  loadToolData,
-  positiveInteger,
-  profileFromArgs,
-  selectToolBackend,
-  usage,
-} from "./_cli.ts";
+import { gitCommit, positiveInteger, prepareToolRun, profileFromArgs, usage } from "./_cli.ts";
 import { saveEnsemble, trainEnsemble } from "../lib/uncertainty/ensemble.ts";
 import {
   calibrationTable,
@@ -67,12 +59,7 @@ const members = positiveInteger("--members", args.members!);
 if (members < 2) usage("--members must be at least 2");
 const out = args.out ?? `out/ensembles/${profile.name}`;
 
-const backend = await selectToolBackend(args.backend, profile);
-console.log(`profile: ${profile.name} (${profile.description})`);
-console.log(`backend: ${formatBackendReport(backend)}`);
-const { data, source } = await loadToolData(args, profile);
-console.log(source);
-const prepared = prepareData(data, { seed: profile.seed });
+const { backend, data, source, prepared } = await prepareToolRun(args, profile);
 const modelConfig = profileModel(profile);
 console.log(
   `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
