@@ -259,8 +259,9 @@ export async function predictCatalogue(
     rowIds: layout.id === null,
   });
   const rejects = await OutputFile.create(rejectsPath, "csv", { rejects: true });
-  const zTrue = new GrowableFloat32(), zPred = new GrowableFloat32();
-  const flagged = new GrowableUint8();
+  const zTrue = new GrowableArray((n) => new Float32Array(n));
+  const zPred = new GrowableArray((n) => new Float32Array(n));
+  const flagged = new GrowableArray((n) => new Uint8Array(n));
   const firstRejected: CatalogueReject[] = [];
   let rowsRead = 0, rowsPredicted = 0, rowsRejected = 0, rowsFlagged = 0;
   // While the device predicts chunk k, the next chunk is read and checked.
@@ -469,37 +470,24 @@ class ChunkClock {
   }
 }
 
-class GrowableFloat32 {
-  #data = new Float32Array(1024);
+/** An append-only typed array that doubles its capacity as it fills. */
+class GrowableArray<T extends Float32Array | Uint8Array> {
+  #data: T;
   #n = 0;
+  constructor(private readonly allocate: (length: number) => T) {
+    this.#data = allocate(1024);
+  }
   push(values: ArrayLike<number>): void {
     if (this.#n + values.length > this.#data.length) {
-      const next = new Float32Array(Math.max(2 * this.#data.length, this.#n + values.length));
+      const next = this.allocate(Math.max(2 * this.#data.length, this.#n + values.length));
       next.set(this.#data.subarray(0, this.#n));
       this.#data = next;
     }
     this.#data.set(values, this.#n);
     this.#n += values.length;
   }
-  view(): Float32Array {
-    return this.#data.subarray(0, this.#n);
-  }
-}
-
-class GrowableUint8 {
-  #data = new Uint8Array(1024);
-  #n = 0;
-  push(values: Uint8Array): void {
-    if (this.#n + values.length > this.#data.length) {
-      const next = new Uint8Array(Math.max(2 * this.#data.length, this.#n + values.length));
-      next.set(this.#data.subarray(0, this.#n));
-      this.#data = next;
-    }
-    this.#data.set(values, this.#n);
-    this.#n += values.length;
-  }
-  view(): Uint8Array {
-    return this.#data.subarray(0, this.#n);
+  view(): T {
+    return this.#data.subarray(0, this.#n) as T;
   }
 }
 
