@@ -85,7 +85,7 @@ export function resolveModelConfig(options: Partial<ModelConfig> = {}): ModelCon
  * ```ts
  * import assert from "node:assert/strict";
  * import { buildModel } from "./model.ts";
- * import { selectBackend } from "./backend.ts";
+ * import { selectBackend } from "./backend/select.ts";
  * await selectBackend({ backend: "cpu" });
  * const model = buildModel();
  * assert.ok(model.countParams() === 699_073);

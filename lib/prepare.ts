@@ -38,7 +38,7 @@ export interface PreparedData {
  * ```ts
  * import assert from "node:assert/strict";
  * import { prepareData } from "./prepare.ts";
- * import { simulateSpectra } from "./simulate.ts";
+ * import { simulateSpectra } from "./mock/simulate.ts";
  * const prepared = prepareData(simulateSpectra({ n: 100, seed: 1 }), { seed: 1 });
  * assert.ok(prepared.train.y.length === 63 && prepared.test.y.length === 10);
  * ```

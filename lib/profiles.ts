@@ -8,7 +8,7 @@
  * @module
  */
 import { DISSERTATION_MODEL, type ModelConfig } from "./model.ts";
-import type { BackendName } from "./backend.ts";
+import type { BackendName } from "./backend/select.ts";
 import { readEnv } from "./_env.ts";
 
 /** Seed of the mock data set (the committed sample and `deno task mock` use it too). */
@@ -52,7 +52,7 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
     extendedEpochs: 4,
     batchSize: 32,
     seed: 42,
-    // The narrow network trains 4.4x faster on the CPU backend (with lib/_cpu_kernels.ts) than
+    // The narrow network trains 4.4x faster on the CPU backend (with lib/backend/cpu_kernels.ts) than
     // on Mesa's software WebGPU adapter (docs/performance.md), and CI machines have no GPU.
     backend: "cpu",
   },

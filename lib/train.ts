@@ -10,11 +10,15 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { createOptimizer, type OptimizerName, type OptimizerState } from "./optimizers.ts";
+import {
+  createOptimizer,
+  type OptimizerName,
+  type OptimizerState,
+} from "./optimizers/optimizers.ts";
 import { permutation } from "./random.ts";
 import { decodeTensorFile, encodeTensorFile } from "./_tensor_file.ts";
 import { writeFileAtomic } from "./_atomic.ts";
-import { registerFastWebGPUKernels } from "./_webgpu_kernels.ts";
+import { registerFastWebGPUKernels } from "./backend/webgpu_kernels.ts";
 
 /** Inputs (already scaled, `n × length`, row-major) and target redshifts. */
 export interface XY {

@@ -13,7 +13,7 @@
  * @module
  */
 import { zipSync } from "fflate";
-import { writeHdf5 } from "../lib/_hdf5.ts";
+import { writeHdf5 } from "../lib/keras/_hdf5.ts";
 import { Random } from "../lib/random.ts";
 
 /** Architecture of a fixture model, in the terms of our builder. */

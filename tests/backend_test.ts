@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { BACKEND_ENV, formatBackendReport, selectBackend } from "../lib/backend.ts";
+import { BACKEND_ENV, formatBackendReport, selectBackend } from "../lib/backend/select.ts";
 
 Deno.test("selectBackend() uses the CPU when asked and says so", async () => {
   const report = await selectBackend({ backend: "cpu" });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { registerFastCpuKernels } from "../lib/_cpu_kernels.ts";
+import { registerFastCpuKernels } from "../lib/backend/cpu_kernels.ts";
 
 // The reference: tfjs-backend-cpu's own kernels, captured before replacement.
 const reference = {

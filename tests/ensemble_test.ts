@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../lib/backend.ts";
+import { selectBackend } from "../lib/backend/select.ts";
 import { resolveModelConfig } from "../lib/model.ts";
 import { fitMinMax } from "../lib/min_max_scaler.ts";
-import { ModelFolderError } from "../lib/persistence.ts";
+import { ModelFolderError } from "../lib/runs/model_folder.ts";
 import {
   disposeEnsemble,
   type Ensemble,

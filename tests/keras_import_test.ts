@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { selectBackend } from "../lib/backend.ts";
-import { importKerasModel, KerasImportError, readKerasArchitecture } from "../lib/keras_import.ts";
+import { selectBackend } from "../lib/backend/select.ts";
+import { importKerasModel, KerasImportError, readKerasArchitecture } from "../lib/keras/import.ts";
 import { DISSERTATION_LAYER_PARAMS } from "../lib/model.ts";
-import { isDataset, readFloatDataset, readHdf5 } from "../lib/_hdf5.ts";
+import { isDataset, readFloatDataset, readHdf5 } from "../lib/keras/_hdf5.ts";
 import { Random } from "../lib/random.ts";
 import {
   type FixtureModel,

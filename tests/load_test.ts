@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { LoadError, loadSpectra } from "../lib/load.ts";
+import { LoadError, loadSpectra } from "../lib/data/load.ts";
 import { N_FLUX } from "../lib/spectra.ts";
 import { csvRow, validLines, writeTempCsv } from "./_helpers.ts";
 

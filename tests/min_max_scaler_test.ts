@@ -58,7 +58,7 @@ Deno.test("MinMaxScaler refuses malformed JSON and mismatched widths", () => {
 
 Deno.test("measureScalerLeak() counts widened columns and test values outside [0, 1]", async () => {
   const { measureScalerLeak, prepareData } = await import("../lib/prepare.ts");
-  const { simulateSpectra } = await import("../lib/simulate.ts");
+  const { simulateSpectra } = await import("../lib/mock/simulate.ts");
   const data = simulateSpectra({ n: 200, seed: 3 });
   const prepared = prepareData(data, { seed: 3 });
   const leak = measureScalerLeak(data, prepared);

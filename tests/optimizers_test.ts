@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { selectBackend } from "../lib/backend.ts";
+import { selectBackend } from "../lib/backend/select.ts";
 import { buildModel } from "../lib/model.ts";
-import { createOptimizer, type OptimizerName, OPTIMIZERS } from "../lib/optimizers.ts";
+import { createOptimizer, type OptimizerName, OPTIMIZERS } from "../lib/optimizers/optimizers.ts";
 import { evaluate, train } from "../lib/train.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 

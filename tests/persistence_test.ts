@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../lib/backend.ts";
+import { selectBackend } from "../lib/backend/select.ts";
 import { buildModel, resolveModelConfig } from "../lib/model.ts";
 import { fitMinMax } from "../lib/min_max_scaler.ts";
-import { loadModel, saveModel } from "../lib/persistence.ts";
+import { loadModel, saveModel } from "../lib/runs/model_folder.ts";
 import { predict } from "../lib/train.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 

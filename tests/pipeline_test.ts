@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../lib/backend.ts";
+import { selectBackend } from "../lib/backend/select.ts";
 import { buildModel } from "../lib/model.ts";
 import { prepareData } from "../lib/prepare.ts";
-import { simulateSpectra } from "../lib/simulate.ts";
+import { simulateSpectra } from "../lib/mock/simulate.ts";
 import { evaluate, predict, train } from "../lib/train.ts";
 import { redshiftMetrics } from "../lib/metrics.ts";
 import { NARROW } from "./_toy_data.ts";

@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { selectBackend } from "../lib/backend.ts";
+import { selectBackend } from "../lib/backend/select.ts";
 import { buildModel, resolveModelConfig } from "../lib/model.ts";
 import { fitMinMax } from "../lib/min_max_scaler.ts";
-import { saveModel } from "../lib/persistence.ts";
+import { saveModel } from "../lib/runs/model_folder.ts";
 import { predict, train } from "../lib/train.ts";
 import { redshiftMetrics } from "../lib/metrics.ts";
-import { writeSpectra } from "../lib/write_spectra.ts";
+import { writeSpectra } from "../lib/data/write_spectra.ts";
 import { FLUX_COLUMNS, N_FLUX } from "../lib/spectra.ts";
 import {
   CatalogueInputError,
   CatalogueInterrupted,
   CatalogueOutputError,
   predictCatalogue,
-} from "../lib/predict_catalogue.ts";
+} from "../lib/catalogue/predict.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 
 await selectBackend({ backend: "cpu" });
@@ -421,7 +421,7 @@ Deno.test("the command's exit codes tell success, usage, model, input and output
 });
 
 Deno.test("numbers in any decimal form read exactly as Number() reads them", async () => {
-  const { openCatalogue } = await import("../lib/_chunked_reader.ts");
+  const { openCatalogue } = await import("../lib/data/_chunked_reader.ts");
   const forms = [
     "1e-30",
     " 2.5 ",

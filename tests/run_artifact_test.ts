@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isRunFolder, loadRunArtifact, saveRunArtifact } from "../lib/run_artifact.ts";
+import { isRunFolder, loadRunArtifact, saveRunArtifact } from "../lib/runs/run_folder.ts";
 
 const run = {
   profile: "smoke",

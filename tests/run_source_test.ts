@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chooseRunSource } from "../lib/notebook.ts";
+import { chooseRunSource } from "../lib/notebook/notebook.ts";
 import { PROFILES } from "../lib/profiles.ts";
 
 const cpu = { backend: "cpu", isFallbackAdapter: false };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../lib/backend.ts";
+import { selectBackend } from "../lib/backend/select.ts";
 import { buildModel } from "../lib/model.ts";
-import { warmupSchedule } from "../lib/schedules.ts";
+import { warmupSchedule } from "../lib/optimizers/schedules.ts";
 import { train } from "../lib/train.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 

@@ -5,8 +5,8 @@ import {
   simulateChunks,
   simulateSpectra,
   SIMULATOR_VERSION,
-} from "../lib/simulate.ts";
-import { nearestSample } from "../lib/gaia_xp.ts";
+} from "../lib/mock/simulate.ts";
+import { nearestSample } from "../lib/mock/gaia_xp.ts";
 import { N_BP, N_FLUX } from "../lib/spectra.ts";
 import {
   getBasis,
@@ -14,9 +14,9 @@ import {
   observeGroup,
   observeTemplate,
   Z_STEP,
-} from "../lib/simulator/_basis.ts";
-import { restAt, restContinua } from "../lib/simulator/_sed.ts";
-import { calzettiK, LINE_GROUPS } from "../lib/simulator/_sed_model.ts";
+} from "../lib/mock/_basis.ts";
+import { restAt, restContinua } from "../lib/mock/_sed.ts";
+import { calzettiK, LINE_GROUPS } from "../lib/mock/_sed_model.ts";
 
 Deno.test("simulateSpectra() gives identical galaxies for the same seed and different ones for another", () => {
   const a = simulateSpectra({ n: 200, seed: 11 });
@@ -202,7 +202,7 @@ Deno.test("mean spectra fall with z and show a BP hump, a larger RP hump and the
 });
 
 Deno.test("simulateGalaxyAtRedshifts() moves one galaxy: same spectrum at its own z, dimmer farther away", async () => {
-  const { simulateGalaxyAtRedshifts } = await import("../lib/simulate.ts");
+  const { simulateGalaxyAtRedshifts } = await import("../lib/mock/simulate.ts");
   const own = simulateSpectra({ n: 1, seed: 7, firstIndex: 3, noise: false });
   const moved = simulateGalaxyAtRedshifts({ seed: 7, index: 3, redshifts: [own.z[0], 0.2, 0.4] });
   // Equal up to the float32 rounding of the z that simulateSpectra reports.

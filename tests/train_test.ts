@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../lib/backend.ts";
+import { selectBackend } from "../lib/backend/select.ts";
 import { buildModel } from "../lib/model.ts";
-import { type OptimizerName, OPTIMIZERS } from "../lib/optimizers.ts";
+import { type OptimizerName, OPTIMIZERS } from "../lib/optimizers/optimizers.ts";
 import { evaluate, predict, train, type TrainingProgress } from "../lib/train.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { selectBackend } from "../lib/backend.ts";
-import { Adamax } from "../lib/adamax.ts";
+import { selectBackend } from "../lib/backend/select.ts";
+import { Adamax } from "../lib/optimizers/adamax.ts";
 import { buildModel } from "../lib/model.ts";
 import { train } from "../lib/train.ts";
 import { Random } from "../lib/random.ts";

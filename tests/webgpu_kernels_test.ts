@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { selectBackend } from "../lib/backend.ts";
-import { MATMUL_FILTER_GRAD_FLAG, registerFastWebGPUKernels } from "../lib/_webgpu_kernels.ts";
+import { selectBackend } from "../lib/backend/select.ts";
+import {
+  MATMUL_FILTER_GRAD_FLAG,
+  registerFastWebGPUKernels,
+} from "../lib/backend/webgpu_kernels.ts";
 
 // Only where a WebGPU adapter exists (llvmpipe counts); elsewhere these tests are skipped.
 const adapter = await navigator.gpu?.requestAdapter().catch(() => null);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { selectBackend } from "../lib/backend.ts";
-import { importKerasModel } from "../lib/keras_import.ts";
+import { selectBackend } from "../lib/backend/select.ts";
+import { importKerasModel } from "../lib/keras/import.ts";
 import { buildModel } from "../lib/model.ts";
 import { train } from "../lib/train.ts";
-import { looksUntrained, weightStatistics } from "../lib/weight_statistics.ts";
+import { looksUntrained, weightStatistics } from "../lib/keras/weight_statistics.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 
 await selectBackend({ backend: "cpu" });

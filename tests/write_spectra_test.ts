@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { simulateChunks, simulateSpectra } from "../lib/simulate.ts";
-import { writeSpectra, writeSpectraChunks } from "../lib/write_spectra.ts";
-import { loadSpectra } from "../lib/load.ts";
+import { simulateChunks, simulateSpectra } from "../lib/mock/simulate.ts";
+import { writeSpectra, writeSpectraChunks } from "../lib/data/write_spectra.ts";
+import { loadSpectra } from "../lib/data/load.ts";
 import { FLUX_COLUMNS } from "../lib/spectra.ts";
 
 Deno.test("a written CSV has the dissertation's header and loads back exactly with no rejected rows", async () => {

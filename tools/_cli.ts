@@ -1,10 +1,10 @@
 // What the command-line tools share: argument checks, profile overrides, provenance.
 // Kept free of polars so that every tool can be bundled for the GPU machine.
-import { type BackendReport, formatBackendReport, selectBackend } from "../lib/backend.ts";
+import { type BackendReport, formatBackendReport, selectBackend } from "../lib/backend/select.ts";
 import { prepareData, type PreparedData } from "../lib/prepare.ts";
 import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
-import { simulateSpectra } from "../lib/simulate.ts";
-export { gitCommit } from "../lib/provenance.ts";
+import { simulateSpectra } from "../lib/mock/simulate.ts";
+export { gitCommit } from "../lib/runs/provenance.ts";
 import type { Spectra } from "../lib/spectra.ts";
 
 /** Prints `message` and the pointer to --help on standard error, and exits with status 2. */
@@ -66,13 +66,13 @@ export async function loadToolData(
   profile: RunProfile,
 ): Promise<{ data: Spectra; source: string }> {
   if (args.data) {
-    const loader = "../lib/load.ts";
+    const loader = "../lib/data/load.ts";
     const { formatLoadReport, loadSpectra } = await import(loader);
     const { data, report } = await loadSpectra(args.data);
     return { data, source: formatLoadReport(report) };
   }
   if (profile.name === "smoke" && !args.galaxies) {
-    const notebook = "../lib/notebook.ts";
+    const notebook = "../lib/notebook/notebook.ts";
     const { loadNotebookData } = await import(notebook);
     return await loadNotebookData(profile);
   }

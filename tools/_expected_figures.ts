@@ -1,4 +1,4 @@
-// How many figures a notebook shows: its `figure(` calls (see lib/notebook.ts).
+// How many figures a notebook shows: its `figure(` calls (see lib/notebook/notebook.ts).
 // Both notebook checks compare what they find with this count.
 
 /** Number of `figure(` calls in the code cells of the notebook at `path`. */

@@ -1,7 +1,7 @@
 /**
  * The main job without notebooks: simulate (or load) galaxies, split, scale,
  * train, evaluate on the test set, print the metrics and write a run folder
- * (model, history, test predictions, run record; lib/run_artifact.ts).
+ * (model, history, test predictions, run record; lib/runs/run_folder.ts).
  *
  *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
  *                  [--backend webgpu|cpu] [--out DIR] [--galaxies N] [--epochs N]
@@ -17,7 +17,7 @@
  * number per layer (the dissertation's are 256,256,128,64 and 256,256,128,64);
  * a narrower network trains on a CPU in a fraction of the time. `--batch` trains with another batch size
  * than the profile's, its learning rate scaled (`--scaling`, default linear) after
- * a one-epoch warm-up and decayed by a cosine (lib/schedules.ts): the
+ * a one-epoch warm-up and decayed by a cosine (lib/optimizers/schedules.ts): the
  * large-batch recipe that `deno task bench:recipes` compares with the base one. The folder defaults to `out/runs/<profile>`,
  * where notebook 04 finds it. On the GPU machine (bundled with
  * ../shared/tools/device-pack.sh; it imports no polars unless `--data` is given),
@@ -27,15 +27,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatBackendReport } from "../lib/backend.ts";
+import { formatBackendReport } from "../lib/backend/select.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
 import { buildModel } from "../lib/model.ts";
-import { saveModel } from "../lib/persistence.ts";
+import { saveModel } from "../lib/runs/model_folder.ts";
 import { profileModel } from "../lib/profiles.ts";
-import { saveRunArtifact } from "../lib/run_artifact.ts";
+import { saveRunArtifact } from "../lib/runs/run_folder.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
 import { predict, train } from "../lib/train.ts";
-import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/schedules.ts";
+import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/optimizers/schedules.ts";
 import {
   gitCommit,
   positiveInteger,

@@ -12,8 +12,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { DISSERTATION_N, simulateChunks, SIMULATOR_VERSION } from "../lib/simulate.ts";
-import { writeSpectraChunks } from "../lib/write_spectra.ts";
+import { DISSERTATION_N, simulateChunks, SIMULATOR_VERSION } from "../lib/mock/simulate.ts";
+import { writeSpectraChunks } from "../lib/data/write_spectra.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -8,19 +8,17 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { formatBackendReport, selectBackend } from "../lib/backend/mod.ts";
 import {
   CatalogueInputError,
   CatalogueInterrupted,
   CatalogueOutputError,
   DEFAULT_OOD_RULE,
   describeReject,
-  formatBackendReport,
   formatCatalogueSummary,
-  loadModel,
-  ModelFolderError,
   predictCatalogue,
-  selectBackend,
-} from "../lib/mod.ts";
+} from "../lib/catalogue/mod.ts";
+import { loadModel, ModelFolderError } from "../lib/runs/mod.ts";
 
 /** Exit codes a shell script can rely on. */
 const EXIT = {

@@ -22,7 +22,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatBackendReport } from "../lib/backend.ts";
+import { formatBackendReport } from "../lib/backend/select.ts";
 import { getProfile } from "../lib/profiles.ts";
 import { gitCommit, positiveInteger, prepareToolRun, usage } from "./_cli.ts";
 import {

@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 // Module by module rather than lib/mod.ts, so that it bundles without polars for the GPU machine:
 //   ../shared/tools/device-pack.sh tools/train_ensemble.ts
 //   bash .device/run.sh train_ensemble.bundle.js --profile default --members 5 --out ...
-import { formatBackendReport } from "../lib/backend.ts";
+import { formatBackendReport } from "../lib/backend/select.ts";
 import { profileModel } from "../lib/profiles.ts";
 import { gitCommit, positiveInteger, prepareToolRun, profileFromArgs, usage } from "./_cli.ts";
 import { saveEnsemble, trainEnsemble } from "../lib/uncertainty/ensemble.ts";

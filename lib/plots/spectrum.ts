@@ -19,7 +19,7 @@ import {
 
 /** One spectrum to draw: fluxes at their wavelengths, BP samples first. */
 export interface SpectrumInput {
-  /** Wavelength of each sample in nm (e.g. `SAMPLE_WAVELENGTHS_NM` of lib/gaia_xp.ts). */
+  /** Wavelength of each sample in nm (e.g. `SAMPLE_WAVELENGTHS_NM` of lib/mock/gaia_xp.ts). */
   wavelengthsNm: ArrayLike<number>;
   /** Flux of each sample, same length. */
   flux: ArrayLike<number>;

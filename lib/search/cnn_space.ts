@@ -15,7 +15,7 @@
 import { DISSERTATION_MODEL, type ModelConfig, resolveModelConfig } from "../model.ts";
 import { N_FLUX } from "../spectra.ts";
 import { LOSSES, type LossName } from "../train.ts";
-import { type OptimizerName, OPTIMIZERS } from "../optimizers.ts";
+import { type OptimizerName, OPTIMIZERS } from "../optimizers/optimizers.ts";
 import type { Params, SearchSpace } from "./space.ts";
 
 /** Activations the space offers (those of {@link ModelConfig}). */

@@ -6,7 +6,7 @@
  */
 import { markdownTable } from "../tables.ts";
 import type { ModelConfig } from "../model.ts";
-import { OPTIMIZER_LABELS } from "../optimizers.ts";
+import { OPTIMIZER_LABELS } from "../optimizers/optimizers.ts";
 import { describeTrialConfig, paramsToTrialConfig } from "./cnn_space.ts";
 import type { SearchLog, TrialRecord } from "./trial_log.ts";
 import type { SearchSpace } from "./space.ts";

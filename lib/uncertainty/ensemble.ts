@@ -15,7 +15,7 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { buildModel, type ModelConfig } from "../model.ts";
 import type { MinMaxScaler } from "../min_max_scaler.ts";
-import { loadModel, ModelFolderError, saveModel } from "../persistence.ts";
+import { loadModel, ModelFolderError, saveModel } from "../runs/model_folder.ts";
 import { type EpochLog, predict, train, type TrainingProgress, type XY } from "../train.ts";
 import { writeDirAtomic } from "../_atomic.ts";
 import { fitStdScale } from "./calibration.ts";

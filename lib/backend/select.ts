@@ -1,0 +1,123 @@
+/**
+ * Chooses where tensors live: WebGPU when an adapter exists, else the CPU.
+ *
+ * WebGPU is the one tfjs backend that can train this network at useful speed
+ * in Deno: on an NVIDIA GPU through Vulkan, on a Mac through Metal, and on a
+ * machine without a GPU through a software adapter (Mesa's llvmpipe).
+ * `tfjs-node-gpu` is not an option here: its installer downloads
+ * libtensorflow from a host these machines cannot reach.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-webgpu";
+import { registerFastCpuKernels } from "./cpu_kernels.ts";
+import { readEnv } from "../_env.ts";
+
+/** The backends this project uses. */
+export type BackendName = "webgpu" | "cpu";
+
+/** Environment variable that overrides the automatic choice (`webgpu` or `cpu`). */
+export const BACKEND_ENV = "REDSHIFT_BACKEND";
+
+/** What {@link selectBackend} chose and why. */
+export interface BackendReport {
+  /** Backend in use. */
+  backend: BackendName;
+  /** The GPU adapter's description, or `null` on the CPU backend. */
+  adapter: string | null;
+  /** True when the adapter is a software rasteriser (e.g. llvmpipe). */
+  isFallbackAdapter: boolean;
+  /** How the choice was made: an option, the environment variable, or detection. */
+  reason: string;
+}
+
+/** Options of {@link selectBackend}. */
+export interface SelectBackendOptions {
+  /** Force a backend; wins over the environment variable. */
+  backend?: BackendName;
+  /** Backend to use when neither `backend` nor the environment variable says (e.g. a profile's). */
+  preferred?: BackendName;
+}
+
+/**
+ * Sets the tfjs backend: `options.backend`, else `$REDSHIFT_BACKEND`, else
+ * WebGPU when `navigator.gpu` yields an adapter, else CPU.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { selectBackend } from "./select.ts";
+ * const report = await selectBackend({ backend: "cpu" });
+ * assert.ok(report.backend === "cpu");
+ * ```
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
+  const fromEnv = readEnv(BACKEND_ENV);
+  const requested = options.backend ?? fromEnv ?? options.preferred;
+  if (requested !== undefined && requested !== "webgpu" && requested !== "cpu") {
+    throw new RangeError(`${BACKEND_ENV}=${requested}: expected "webgpu" or "cpu"`);
+  }
+  const reason = options.backend
+    ? "requested by option"
+    : fromEnv
+    ? `requested by ${BACKEND_ENV}`
+    : options.preferred
+    ? "preferred by the run profile"
+    : "detected";
+
+  if (requested !== "cpu") {
+    const adapter = await requestAdapter();
+    if (adapter) {
+      if (await tf.setBackend("webgpu")) {
+        await tf.ready();
+        return {
+          backend: "webgpu",
+          adapter: describeAdapter(adapter.info),
+          isFallbackAdapter: Boolean(
+            (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+          ),
+          reason,
+        };
+      }
+    }
+    if (requested === "webgpu") {
+      throw new Error(
+        "WebGPU was requested but no adapter is available (on Linux without a GPU, " +
+          "install Mesa's software Vulkan driver: apt-get install mesa-vulkan-drivers)",
+      );
+    }
+  }
+  registerFastCpuKernels();
+  await tf.setBackend("cpu");
+  await tf.ready();
+  // The CPU backend greets Node-like runtimes with a banner recommending
+  // tfjs-node, which cannot be installed here; it would clutter every notebook.
+  (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  return { backend: "cpu", adapter: null, isFallbackAdapter: false, reason };
+}
+
+/** One line for notebooks and logs, e.g. `webgpu (NVIDIA H100 80GB HBM3), detected`. */
+export function formatBackendReport(report: BackendReport): string {
+  const device = report.adapter
+    ? ` (${report.adapter}${report.isFallbackAdapter ? ", software adapter" : ""})`
+    : "";
+  return `${report.backend}${device}, ${report.reason}`;
+}
+
+async function requestAdapter(): Promise<GPUAdapter | null> {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  if (!gpu) return null;
+  try {
+    return await gpu.requestAdapter();
+  } catch {
+    return null;
+  }
+}
+
+function describeAdapter(info: GPUAdapterInfo): string {
+  return info.description ||
+    [info.vendor, info.architecture, info.device].filter(Boolean).join(" ") ||
+    "unknown adapter";
+}

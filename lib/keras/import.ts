@@ -1,0 +1,946 @@
+/**
+ * Imports a Keras model (such as the dissertation's published `model.keras`)
+ * into this project's tfjs network.
+ *
+ * The file's stored configuration is mapped onto a {@link ModelConfig}, the
+ * network is built by {@link buildModel}, and the file's weights are set in
+ * it. A file is accepted only when our builder can express its architecture
+ * exactly: Conv1D ('valid', stride 1) each followed by MaxPooling1D(2, 2),
+ * Flatten, Dense hidden layers with one shared activation, and a linear
+ * Dense(1). Anything else is refused with a {@link KerasImportError} that
+ * names the first layer that differs and how.
+ *
+ * Two formats are read:
+ * - Keras 2 HDF5 (`model.save("m.h5")`, and `.keras` files written by Keras
+ *   2.x, which are HDF5 despite the extension): root attributes
+ *   `model_config`, `keras_version`, `backend`, `training_config`; weights in
+ *   `model_weights/<layer>/<weight name>`.
+ * - Keras 3 `.keras`: a zip archive of `config.json`, `metadata.json` and
+ *   `model.weights.h5`, whose weights lie in `layers/<snake_case class>[_n]/vars/<i>`.
+ *
+ * HDF5 is read with h5wasm (the HDF5 C library compiled to WebAssembly), zip
+ * with fflate; both are plain JavaScript and WebAssembly, so the importer runs
+ * in notebooks, under `deno run` and in a `deno bundle` on the GPU machine.
+ *
+ * @module
+ */
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { unzipSync } from "fflate";
+import {
+  buildModel,
+  DISSERTATION_MODEL,
+  type ModelConfig,
+  setWeightsFromArrays,
+  summarizeModel,
+} from "../model.ts";
+import {
+  type H5Dataset,
+  type H5File,
+  type H5Group,
+  Hdf5Error,
+  isDataset,
+  isGroup,
+  isHdf5,
+  readFloatDataset,
+  readHdf5,
+  stringAttr,
+  stringListAttr,
+} from "./_hdf5.ts";
+
+/** How a Keras model file is laid out. */
+export type KerasFormat = "keras2-hdf5" | "keras3-zip";
+
+/** Where a Keras model comes from: a path, a file URL, or the file's bytes. */
+export type KerasSource = string | URL | Uint8Array;
+
+/** One weight array of a layer as stored in the file. */
+export interface KerasWeight {
+  /** Role in the layer. */
+  role: "kernel" | "bias";
+  /** Path of the dataset inside the HDF5 weights file. */
+  path: string;
+  /** Shape stored in the file. */
+  shape: number[];
+}
+
+/** One layer of a Keras model file, as its configuration and weights describe it. */
+export interface KerasLayer {
+  /** Position in the model's layer list, counting from 0 and leaving out the InputLayer. */
+  index: number;
+  /** The layer's name in the Keras file, e.g. `conv1d_1`. */
+  name: string;
+  /** The name of the matching layer in the model {@link buildModel} returns, e.g. `conv1d_2`. */
+  tfjsName: string;
+  /** Keras class name: `Conv1D`, `MaxPooling1D`, `Flatten` or `Dense`. */
+  className: string;
+  /** Output shape, batch dimension first (`null`). */
+  outputShape: (number | null)[];
+  /** Conv1D filters or Dense units; `null` for other layers. */
+  filtersOrUnits: number | null;
+  /** Conv1D kernel size or MaxPooling1D pool size; `null` for other layers. */
+  kernelSize: number | null;
+  /** Conv1D or MaxPooling1D stride; `null` for other layers. */
+  strides: number | null;
+  /** Conv1D or MaxPooling1D padding; `null` for other layers. */
+  padding: string | null;
+  /** Conv1D or Dense activation; `null` for other layers. */
+  activation: string | null;
+  /** Number of trainable parameters. */
+  params: number;
+  /** Weights stored in the file (kernel then bias), empty for layers without weights. */
+  weights: KerasWeight[];
+}
+
+/** What a Keras model file holds, mapped onto this project's model. */
+export interface KerasArchitecture {
+  /** File layout. */
+  format: KerasFormat;
+  /** Keras version that wrote the file, e.g. `2.10.0`. */
+  kerasVersion: string | null;
+  /** Keras backend that wrote the file (Keras 2 files), e.g. `tensorflow`. */
+  backend: string | null;
+  /** Keras model class, `Sequential` or `Functional`. */
+  modelClass: string;
+  /** The model's name in the file. */
+  modelName: string;
+  /** Input shape, batch dimension first (`null`). */
+  inputShape: (number | null)[];
+  /** Layers in order, InputLayer left out. */
+  layers: KerasLayer[];
+  /** Total number of parameters. */
+  params: number;
+  /** The {@link ModelConfig} that rebuilds this architecture with {@link buildModel}. */
+  config: ModelConfig;
+  /** The optimiser, learning rate and loss the file was compiled with, when it says. */
+  training: KerasTraining;
+}
+
+/** Compile settings stored in a Keras file (`null` where the file does not say). */
+export interface KerasTraining {
+  /** Optimiser class, e.g. `Adamax`. */
+  optimizer: string | null;
+  /** Optimiser learning rate, when a plain number. */
+  learningRate: number | null;
+  /** Loss name or class, e.g. `huber`. */
+  loss: string | null;
+  /** Huber δ, when the loss is Huber. */
+  huberDelta: number | null;
+}
+
+/** A Keras model imported into tfjs: the built model and what the file held. */
+export interface ImportedKerasModel extends KerasArchitecture {
+  /** The compiled tfjs model with the file's weights; dispose it when done. */
+  model: tfl.LayersModel;
+}
+
+/** Options of {@link importKerasModel}. */
+export interface ImportKerasOptions {
+  /** Learning rate to compile with; default: the file's, else the dissertation's. */
+  learningRate?: number;
+  /** Huber δ to compile with; default: the file's, else 1. */
+  huberDelta?: number;
+}
+
+/** A Keras file that cannot be read, or whose model our builder cannot express. */
+export class KerasImportError extends Error {
+  /** Index (as in {@link KerasLayer.index}) of the first mismatching layer, when one is to blame. */
+  readonly layerIndex: number | null;
+  /** Keras name of the first mismatching layer, when one is to blame. */
+  readonly layerName: string | null;
+  constructor(
+    message: string,
+    options: { layer?: { index: number; name: string }; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "KerasImportError";
+    this.layerIndex = options.layer?.index ?? null;
+    this.layerName = options.layer?.name ?? null;
+  }
+}
+
+/**
+ * Reads a Keras model file's architecture and weight shapes (not the weight
+ * values) and maps it onto a {@link ModelConfig}; throws a
+ * {@link KerasImportError} when our builder cannot express it.
+ *
+ * @param source path, file URL or bytes of a `.h5` or `.keras` file
+ *
+ * @example
+ * ```ts ignore
+ * import { readKerasArchitecture } from "./import.ts";
+ * const arch = await readKerasArchitecture("../shared/reference/dissertation/model.keras");
+ * console.table(arch.layers.map(({ name, className, outputShape, params }) => ({
+ *   name, className, outputShape: JSON.stringify(outputShape), params,
+ * })));
+ * console.assert(arch.params === 699_073);
+ * ```
+ */
+export async function readKerasArchitecture(source: KerasSource): Promise<KerasArchitecture> {
+  const { architecture } = await readKerasFile(source, false);
+  return architecture;
+}
+
+/**
+ * Imports a Keras model file: checks its architecture, builds the same network
+ * with {@link buildModel}, sets the file's weights, and checks the built model
+ * against the file layer by layer.
+ *
+ * @param source path, file URL or bytes of a `.h5` or `.keras` file
+ * @param options compile settings that override the file's
+ *
+ * @example
+ * ```ts ignore
+ * import { importKerasModel } from "./import.ts";
+ * import { selectBackend } from "../backend/select.ts";
+ * await selectBackend({ backend: "cpu" });
+ * const { model, params } = await importKerasModel("../shared/reference/dissertation/model.keras");
+ * console.assert(params === 699_073 && model.countParams() === 699_073);
+ * model.dispose();
+ * ```
+ */
+export async function importKerasModel(
+  source: KerasSource,
+  options: ImportKerasOptions = {},
+): Promise<ImportedKerasModel> {
+  const { architecture, values } = await readKerasFile(source, true);
+  const config: ModelConfig = {
+    ...architecture.config,
+    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
+    ...(options.huberDelta !== undefined ? { huberDelta: options.huberDelta } : {}),
+  };
+  const model = buildModel(config);
+  try {
+    verifyBuiltModel(model, architecture);
+    setWeights(model, values);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { ...architecture, config, model };
+}
+
+// ---------------------------------------------------------------------------
+// Reading files
+
+interface ParsedLayer {
+  index: number;
+  name: string;
+  className: string;
+  config: Record<string, unknown>;
+}
+
+interface ParsedModel {
+  modelClass: string;
+  modelName: string;
+  inputShape: (number | null)[];
+  layers: ParsedLayer[];
+}
+
+type WeightValues = { shape: number[]; values: Float32Array };
+
+interface StoredWeight extends KerasWeight {
+  values?: Float32Array;
+}
+
+async function readKerasFile(
+  source: KerasSource,
+  withValues: boolean,
+): Promise<{ architecture: KerasArchitecture; values: WeightValues[] }> {
+  const bytes = await loadBytes(source);
+  const label = typeof source === "string" || source instanceof URL ? String(source) : "the file";
+  if (isHdf5(bytes)) return await readKeras2(bytes, label, withValues);
+  if (isZip(bytes)) return await readKeras3(bytes, label, withValues);
+  throw new KerasImportError(
+    `${label} is not a Keras model file: it is neither HDF5 (Keras 2 .h5 or .keras) ` +
+      `nor a zip archive (Keras 3 .keras)`,
+  );
+}
+
+async function loadBytes(source: KerasSource): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  try {
+    return await Deno.readFile(source);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new KerasImportError(`cannot read Keras model file ${source}: ${reason}`, {
+      cause: error,
+    });
+  }
+}
+
+function isZip(bytes: Uint8Array): boolean {
+  // Local file header, or the end-of-central-directory record of an empty archive.
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b &&
+    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+}
+
+async function readKeras2(bytes: Uint8Array, label: string, withValues: boolean) {
+  const read = (file: H5File) => {
+    const modelJson = stringAttr(file, "model_config");
+    if (modelJson === undefined) {
+      throw new KerasImportError(
+        `${label} has no model_config attribute: it holds weights only (model.save_weights), ` +
+          `not a whole model`,
+      );
+    }
+    const parsed = parseModelConfig(parseJson(modelJson, `${label}: model_config`), label);
+    const mapped = mapArchitecture(parsed);
+    const root = file.get("model_weights");
+    if (!isGroup(root)) {
+      throw new KerasImportError(`${label} has a model_config but no model_weights group`);
+    }
+    const weights = parsed.layers.map((layer) => readKeras2Weights(root, layer, withValues));
+    return {
+      parsed,
+      mapped,
+      weights,
+      kerasVersion: stringAttr(file, "keras_version") ?? null,
+      backend: stringAttr(file, "backend") ?? null,
+      training: readTraining(stringAttr(file, "training_config"), label),
+    };
+  };
+  const result = await readDamageAware(bytes, label, read);
+  return assemble("keras2-hdf5", result);
+}
+
+function readKeras2Weights(root: H5Group, layer: ParsedLayer, withValues: boolean) {
+  const where = `model_weights/${layer.name}`;
+  const group = root.get(layer.name);
+  if (!isGroup(group)) return { where, stored: null };
+  const names = stringListAttr(group, "weight_names") ?? [];
+  const stored = names.map((name, i): StoredWeight => {
+    const path = `${where}/${name}`;
+    const ds = group.get(name);
+    if (!isDataset(ds)) {
+      throw new KerasImportError(`${layerLabel(layer)}: missing weight dataset ${path}`, {
+        layer,
+      });
+    }
+    const role = roleOf(name, i);
+    if (!withValues) return { role, path, shape: ds.shape ?? [] };
+    return { role, path, ...readWeight(ds, layer, path) };
+  });
+  return { where, stored };
+}
+
+async function readKeras3(bytes: Uint8Array, label: string, withValues: boolean) {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, {
+      filter: (f) => ["config.json", "metadata.json", "model.weights.h5"].includes(f.name),
+    });
+  } catch (error) {
+    throw new KerasImportError(
+      `${label} is a damaged or truncated zip archive (${errorText(error)})`,
+      { cause: error },
+    );
+  }
+  for (const name of ["config.json", "model.weights.h5"]) {
+    if (!(name in entries)) {
+      throw new KerasImportError(`${label} is a zip archive without ${name}: not a Keras 3 model`);
+    }
+  }
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  const config = parseJson(decode(entries["config.json"]), `${label}: config.json`) as Record<
+    string,
+    unknown
+  >;
+  const metadata = "metadata.json" in entries
+    ? parseJson(decode(entries["metadata.json"]), `${label}: metadata.json`) as Record<
+      string,
+      unknown
+    >
+    : {};
+  const parsed = parseModelConfig(config, label);
+  const mapped = mapArchitecture(parsed);
+  const paths = keras3LayerPaths(parsed.layers);
+  const weightsLabel = `${label}: model.weights.h5`;
+  if (!isHdf5(entries["model.weights.h5"])) {
+    throw new KerasImportError(`${weightsLabel} is not an HDF5 file`);
+  }
+  const read = (file: H5File) => ({
+    parsed,
+    mapped,
+    weights: parsed.layers.map((layer, i) =>
+      readKeras3Weights(file, layer, paths[i], mapped.layers[i].weights.length, withValues)
+    ),
+    kerasVersion: typeof metadata.keras_version === "string" ? metadata.keras_version : null,
+    backend: null,
+    training: readTraining(config.compile_config, label),
+  });
+  const result = await readDamageAware(entries["model.weights.h5"], weightsLabel, read);
+  return assemble("keras3-zip", result);
+}
+
+function readKeras3Weights(
+  file: H5File,
+  layer: ParsedLayer,
+  where: string,
+  expected: number,
+  withValues: boolean,
+) {
+  const group = file.get(`${where}/vars`);
+  if (!isGroup(group)) return { where, stored: expected === 0 ? [] : null };
+  const keys = group.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+  const stored = keys.map((key, i): StoredWeight => {
+    const path = `${where}/vars/${key}`;
+    const ds = group.get(key);
+    if (!isDataset(ds)) {
+      throw new KerasImportError(`${layerLabel(layer)}: ${path} is not a dataset`, { layer });
+    }
+    const role = i === 0 ? "kernel" : "bias";
+    if (!withValues) return { role, path, shape: ds.shape ?? [] };
+    return { role, path, ...readWeight(ds, layer, path) };
+  });
+  if (keys.length < expected) {
+    throw new KerasImportError(
+      `${layerLabel(layer)}: missing weight dataset ${where}/vars/${keys.length}`,
+      { layer },
+    );
+  }
+  return { where, stored };
+}
+
+/** Keras 3 stores a Sequential's layers under their snake-cased class name, numbered per class. */
+function keras3LayerPaths(layers: ParsedLayer[]): string[] {
+  const used = new Map<string, number>();
+  return layers.map((layer) => {
+    const base = snakeCase(layer.className);
+    const n = used.get(base);
+    used.set(base, n === undefined ? 0 : n + 1);
+    return `layers/${n === undefined ? base : `${base}_${n + 1}`}`;
+  });
+}
+
+function snakeCase(name: string): string {
+  return name.replace(/\W+/g, "").replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
+    .replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+async function readDamageAware<T>(
+  bytes: Uint8Array,
+  label: string,
+  read: (file: H5File) => T,
+): Promise<T> {
+  try {
+    return await readHdf5(bytes, read);
+  } catch (error) {
+    if (error instanceof KerasImportError) throw error;
+    throw new KerasImportError(
+      `${label} is damaged or truncated: the HDF5 reader failed (${errorText(error)})`,
+      { cause: error },
+    );
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Hdf5Error) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function readWeight(ds: H5Dataset, layer: ParsedLayer, path: string): WeightValues {
+  const read = readFloatDataset(ds);
+  if (read === null) {
+    throw new KerasImportError(
+      `${layerLabel(layer)}: ${path} holds ${
+        JSON.stringify(ds.dtype)
+      } values, not float32 or float64`,
+      { layer },
+    );
+  }
+  return read;
+}
+
+function roleOf(name: string, position: number): "kernel" | "bias" {
+  const last = name.split("/").at(-1) ?? name;
+  if (last.startsWith("kernel")) return "kernel";
+  if (last.startsWith("bias")) return "bias";
+  return position === 0 ? "kernel" : "bias";
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new KerasImportError(`${what} is not valid JSON (${errorText(error)})`, {
+      cause: error,
+    });
+  }
+}
+
+function readTraining(raw: unknown, label: string): KerasTraining {
+  const none: KerasTraining = { optimizer: null, learningRate: null, loss: null, huberDelta: null };
+  if (raw === undefined || raw === null) return none;
+  const cfg = (typeof raw === "string" ? parseJson(raw, `${label}: training_config`) : raw) as
+    | Record<string, unknown>
+    | null;
+  if (!isRecord(cfg)) return none;
+  // Keras 2: optimizer_config; Keras 3: optimizer.
+  const opt = (cfg.optimizer_config ?? cfg.optimizer) as unknown;
+  const optimizer = isRecord(opt) && typeof opt.class_name === "string"
+    ? opt.class_name
+    : typeof opt === "string"
+    ? opt
+    : null;
+  const optCfg = isRecord(opt) && isRecord(opt.config) ? opt.config : {};
+  const learningRate = typeof optCfg.learning_rate === "number"
+    ? optCfg.learning_rate
+    : typeof optCfg.lr === "number"
+    ? optCfg.lr
+    : null;
+  const lossRaw = cfg.loss;
+  const loss = typeof lossRaw === "string"
+    ? lossRaw
+    : isRecord(lossRaw) && typeof lossRaw.class_name === "string"
+    ? lossRaw.class_name
+    : null;
+  const lossCfg = isRecord(lossRaw) && isRecord(lossRaw.config) ? lossRaw.config : {};
+  const isHuber = loss !== null && /^huber/i.test(loss);
+  const huberDelta = isHuber ? (typeof lossCfg.delta === "number" ? lossCfg.delta : 1) : null;
+  return { optimizer, learningRate, loss, huberDelta };
+}
+
+// ---------------------------------------------------------------------------
+// Configuration → ModelConfig
+
+function parseModelConfig(raw: unknown, label: string): ParsedModel {
+  if (!isRecord(raw) || typeof raw.class_name !== "string") {
+    throw new KerasImportError(`${label}: the model configuration has no class_name`);
+  }
+  const modelClass = raw.class_name;
+  if (!["Sequential", "Functional", "Model"].includes(modelClass)) {
+    throw new KerasImportError(
+      `${label}: the model is a ${modelClass}; only Sequential and Functional models are read`,
+    );
+  }
+  const cfg = raw.config;
+  // Keras < 2.2 stored a Sequential's config as the bare layer list.
+  const list = Array.isArray(cfg) ? cfg : isRecord(cfg) ? cfg.layers : undefined;
+  if (!Array.isArray(list)) {
+    throw new KerasImportError(`${label}: the model configuration has no layer list`);
+  }
+  const all = list.map((entry, i) => {
+    if (!isRecord(entry) || typeof entry.class_name !== "string" || !isRecord(entry.config)) {
+      throw new KerasImportError(`${label}: layer entry ${i} of the configuration is malformed`);
+    }
+    const config = entry.config;
+    const name = typeof config.name === "string"
+      ? config.name
+      : typeof entry.name === "string"
+      ? entry.name
+      : `layer_${i}`;
+    return { entry, className: entry.class_name, name, config };
+  });
+  const first = all[0];
+  const hasInput = first?.className === "InputLayer";
+  const inputShape = shapeOf(hasInput ? first.config : first?.config) ??
+    (isRecord(cfg) ? shapeOf({ batch_input_shape: cfg.build_input_shape }) : undefined);
+  if (inputShape === undefined) {
+    throw new KerasImportError(`${label}: the model configuration has no input shape`);
+  }
+  const body = hasInput ? all.slice(1) : all;
+  if (modelClass !== "Sequential") checkChain(all, hasInput);
+  return {
+    modelClass,
+    modelName: isRecord(cfg) && typeof cfg.name === "string" ? cfg.name : "",
+    inputShape,
+    layers: body.map(({ className, name, config }, index) => ({
+      index,
+      name,
+      className,
+      config,
+    })),
+  };
+}
+
+function shapeOf(config: Record<string, unknown> | undefined): (number | null)[] | undefined {
+  if (!config) return undefined;
+  const shape = config.batch_input_shape ?? config.batch_shape;
+  if (!Array.isArray(shape)) return undefined;
+  return shape.map((d) => (typeof d === "number" ? d : null));
+}
+
+/** A Functional model is accepted when it is a plain chain: each layer fed by the one before. */
+function checkChain(
+  all: { entry: Record<string, unknown>; className: string; name: string }[],
+  hasInput: boolean,
+): void {
+  const offset = hasInput ? 1 : 0;
+  for (let i = 1; i < all.length; i++) {
+    const fed = inboundNames(all[i].entry.inbound_nodes);
+    const want = all[i - 1].name;
+    if (fed.length !== 1 || fed[0] !== want) {
+      const layer = { index: i - offset, name: all[i].name };
+      throw new KerasImportError(
+        `${layerLabel({ ...layer, className: all[i].className })}: fed by ` +
+          `[${fed.join(", ")}], but our builder is a plain chain (expected "${want}")`,
+        { layer },
+      );
+    }
+  }
+}
+
+function inboundNames(nodes: unknown): string[] {
+  const names = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      if (typeof v[0] === "string" && typeof v[1] === "number") names.add(v[0]);
+      else v.forEach(visit);
+    } else if (isRecord(v)) {
+      const history = v.keras_history;
+      if (Array.isArray(history) && typeof history[0] === "string") names.add(history[0]);
+      else Object.values(v).forEach(visit);
+    }
+  };
+  visit(nodes);
+  return [...names];
+}
+
+const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "selu"] as const;
+type Activation = (typeof ACTIVATIONS)[number];
+
+interface MappedArchitecture {
+  config: ModelConfig;
+  layers: (Omit<KerasLayer, "weights"> & { weights: { role: string; shape: number[] }[] })[];
+}
+
+/** Walks the layers through the sequence our builder makes and derives shapes and parameters. */
+function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
+  const [batch, length, channels, ...rest] = parsed.inputShape;
+  const inputLabel = `the input shape [${parsed.inputShape.map(String)}]`;
+  if (parsed.inputShape.length !== 3 || rest.length > 0 || typeof length !== "number") {
+    throw new KerasImportError(
+      `${inputLabel} is not (batch, length, 1) with a fixed length, as our builder needs`,
+    );
+  }
+  if (channels !== 1) {
+    throw new KerasImportError(`${inputLabel} has ${channels} channels; our builder takes 1`);
+  }
+  void batch;
+
+  const convFilters: number[] = [];
+  const kernelSizes: number[] = [];
+  const denseUnits: number[] = [];
+  let activation: Activation | null = null;
+  let steps = length;
+  let channelsNow = 1;
+  let features = 0;
+  let stage: "start" | "pool" | "afterPool" | "dense" = "start";
+  const layers: MappedArchitecture["layers"] = [];
+  const n = parsed.layers.length;
+
+  for (const layer of parsed.layers) {
+    const c = layer.config;
+    const fail = (what: string): never => {
+      throw new KerasImportError(`${layerLabel(layer)}: ${what}`, { layer });
+    };
+    const expect = (key: string, got: unknown, want: unknown, pretty = want) => {
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        fail(`${key} is ${JSON.stringify(got)} but our builder uses ${JSON.stringify(pretty)}`);
+      }
+    };
+    const sharedActivation = (value: unknown) => {
+      if (typeof value !== "string" || !ACTIVATIONS.includes(value as Activation)) {
+        fail(
+          `activation ${JSON.stringify(value)} is not one our builder offers ` +
+            `(${ACTIVATIONS.join(", ")})`,
+        );
+      }
+      if (activation === null) activation = value as Activation;
+      else if (value !== activation) {
+        fail(
+          `activation is "${value}" but earlier layers use "${activation}"; ` +
+            `our builder gives every hidden layer the same activation`,
+        );
+      }
+      return value as string;
+    };
+    const expectedNext = {
+      start: "Conv1D",
+      pool: "MaxPooling1D(2) after each Conv1D",
+      afterPool: "Conv1D or Flatten",
+      dense: "Dense",
+    }[stage];
+    const tfjsBase = {
+      index: layer.index,
+      name: layer.name,
+      className: layer.className,
+      filtersOrUnits: null,
+      kernelSize: null,
+      strides: null,
+      padding: null,
+      activation: null,
+    };
+
+    switch (layer.className) {
+      case "Conv1D": {
+        if (stage !== "start" && stage !== "afterPool") {
+          fail(`found Conv1D where our builder expects ${expectedNext}`);
+        }
+        const filters = c.filters;
+        if (typeof filters !== "number") fail("filters is missing");
+        const kernel = single(c.kernel_size);
+        if (kernel === null) fail(`kernel_size ${JSON.stringify(c.kernel_size)} is not one number`);
+        expect("strides", single(c.strides), 1);
+        expect("padding", c.padding, "valid");
+        expect("dilation_rate", single(c.dilation_rate ?? 1), 1);
+        expect("groups", c.groups ?? 1, 1);
+        expect("data_format", c.data_format ?? "channels_last", "channels_last");
+        expect("use_bias", c.use_bias ?? true, true);
+        const act = sharedActivation(c.activation);
+        const k = kernel as number;
+        const f = filters as number;
+        steps = steps - k + 1;
+        if (steps < 1) fail(`kernel ${k} is longer than its input`);
+        const params = k * channelsNow * f + f;
+        layers.push({
+          ...tfjsBase,
+          tfjsName: `conv1d_${convFilters.length + 1}`,
+          outputShape: [null, steps, f],
+          filtersOrUnits: f,
+          kernelSize: k,
+          strides: 1,
+          padding: "valid",
+          activation: act,
+          params,
+          weights: [{ role: "kernel", shape: [k, channelsNow, f] }, { role: "bias", shape: [f] }],
+        });
+        channelsNow = f;
+        convFilters.push(f);
+        kernelSizes.push(k);
+        stage = "pool";
+        break;
+      }
+      case "MaxPooling1D": {
+        if (stage !== "pool") fail(`found MaxPooling1D where our builder expects ${expectedNext}`);
+        expect("pool_size", single(c.pool_size), 2);
+        expect("strides", single(c.strides ?? c.pool_size), 2);
+        expect("padding", c.padding ?? "valid", "valid");
+        expect("data_format", c.data_format ?? "channels_last", "channels_last");
+        steps = Math.floor(steps / 2);
+        if (steps < 1) fail("pooling leaves no samples");
+        layers.push({
+          ...tfjsBase,
+          tfjsName: `max_pooling1d_${convFilters.length}`,
+          outputShape: [null, steps, channelsNow],
+          kernelSize: 2,
+          strides: 2,
+          padding: "valid",
+          params: 0,
+          weights: [],
+        });
+        stage = "afterPool";
+        break;
+      }
+      case "Flatten": {
+        if (stage !== "afterPool") fail(`found Flatten where our builder expects ${expectedNext}`);
+        expect("data_format", c.data_format ?? "channels_last", "channels_last");
+        features = steps * channelsNow;
+        layers.push({
+          ...tfjsBase,
+          tfjsName: "flatten",
+          outputShape: [null, features],
+          params: 0,
+          weights: [],
+        });
+        stage = "dense";
+        break;
+      }
+      case "Dense": {
+        if (stage !== "dense") fail(`found Dense where our builder expects ${expectedNext}`);
+        const units = c.units;
+        if (typeof units !== "number") fail("units is missing");
+        expect("use_bias", c.use_bias ?? true, true);
+        const isLast = layer.index === n - 1;
+        let act: string;
+        if (isLast) {
+          expect("units of the output layer", units, 1);
+          expect("activation of the output layer", c.activation ?? "linear", "linear");
+          act = "linear";
+        } else {
+          act = sharedActivation(c.activation);
+          denseUnits.push(units as number);
+        }
+        const inputs = features;
+        const u = units as number;
+        features = u;
+        layers.push({
+          ...tfjsBase,
+          tfjsName: `dense_${isLast ? denseUnits.length + 1 : denseUnits.length}`,
+          outputShape: [null, u],
+          filtersOrUnits: u,
+          activation: act,
+          params: inputs * u + u,
+          weights: [{ role: "kernel", shape: [inputs, u] }, { role: "bias", shape: [u] }],
+        });
+        break;
+      }
+      default:
+        fail(
+          `found ${layer.className} where our builder expects ${expectedNext}; ` +
+            `it has no ${layer.className} layers`,
+        );
+    }
+  }
+
+  const last = parsed.layers.at(-1);
+  if (last === undefined || last.className !== "Dense") {
+    const after = last ? `after ${layerLabel(last)}` : "with no layers";
+    throw new KerasImportError(
+      `the model ends ${after}; our builder ends with Flatten, Dense layers and a linear Dense(1)`,
+      last ? { layer: last } : {},
+    );
+  }
+  return {
+    config: {
+      ...DISSERTATION_MODEL,
+      inputLength: length,
+      convFilters,
+      kernelSizes,
+      denseUnits,
+      activation: activation ?? "relu",
+    },
+    layers,
+  };
+}
+
+function single(value: unknown): number | null {
+  if (typeof value === "number") return value;
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === "number") return value[0];
+  return null;
+}
+
+function layerLabel(layer: { index: number; name: string; className: string }): string {
+  return `layer ${layer.index} "${layer.name}" (${layer.className})`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// ---------------------------------------------------------------------------
+// Putting it together
+
+interface ReadResult {
+  parsed: ParsedModel;
+  mapped: MappedArchitecture;
+  weights: { where: string; stored: StoredWeight[] | null }[];
+  kerasVersion: string | null;
+  backend: string | null;
+  training: KerasTraining;
+}
+
+/** Checks stored weights against the shapes the configuration implies, and assembles the result. */
+function assemble(
+  format: KerasFormat,
+  result: ReadResult,
+): { architecture: KerasArchitecture; values: WeightValues[] } {
+  const { parsed, mapped, weights, training } = result;
+  const values: WeightValues[] = [];
+  const layers = mapped.layers.map((layer, i): KerasLayer => {
+    const { where, stored } = weights[i];
+    const wanted = layer.weights;
+    if (stored === null) {
+      if (wanted.length === 0) return { ...layer, weights: [] };
+      throw new KerasImportError(
+        `${layerLabel(layer)}: missing weight group ${where} (needs a kernel and a bias)`,
+        { layer },
+      );
+    }
+    if (stored.length !== wanted.length) {
+      throw new KerasImportError(
+        `${layerLabel(layer)}: the file stores ${stored.length} weight arrays under ${where}; ` +
+          `our builder needs ${wanted.length}${wanted.length ? " (kernel, bias)" : ""}`,
+        { layer },
+      );
+    }
+    const byRole = wanted.map((w) => {
+      const found = stored.find((s) => s.role === w.role);
+      if (!found) {
+        throw new KerasImportError(`${layerLabel(layer)}: missing ${w.role} under ${where}`, {
+          layer,
+        });
+      }
+      if (found.shape.join() !== w.shape.join()) {
+        throw new KerasImportError(
+          `${layerLabel(layer)}: ${w.role} ${found.path} has shape [${found.shape}] but the ` +
+            `configuration implies [${w.shape}]`,
+          { layer },
+        );
+      }
+      return found;
+    });
+    for (const w of byRole) {
+      if (w.values) values.push({ shape: w.shape, values: w.values });
+    }
+    return { ...layer, weights: byRole.map(({ role, path, shape }) => ({ role, path, shape })) };
+  });
+  const config: ModelConfig = {
+    ...mapped.config,
+    learningRate: training.learningRate ?? DISSERTATION_MODEL.learningRate,
+    huberDelta: training.huberDelta ?? DISSERTATION_MODEL.huberDelta,
+  };
+  return {
+    architecture: {
+      format,
+      kerasVersion: result.kerasVersion,
+      backend: result.backend,
+      modelClass: parsed.modelClass,
+      modelName: parsed.modelName,
+      inputShape: parsed.inputShape,
+      layers,
+      params: layers.reduce((sum, l) => sum + l.params, 0),
+      config,
+      training,
+    },
+    values,
+  };
+}
+
+const TFJS_CLASS: Record<string, string> = {
+  Conv1D: "Conv1D",
+  MaxPooling1D: "MaxPooling1D",
+  Flatten: "Flatten",
+  Dense: "Dense",
+};
+
+/** Compares the built tfjs model with the file's layers: types, sizes, shapes, parameters. */
+function verifyBuiltModel(model: tfl.LayersModel, architecture: KerasArchitecture): void {
+  const built = summarizeModel(model);
+  if (built.length !== architecture.layers.length) {
+    throw new KerasImportError(
+      `the built model has ${built.length} layers but the file has ${architecture.layers.length}`,
+    );
+  }
+  architecture.layers.forEach((layer, i) => {
+    const b = built[i];
+    const same = b.type === TFJS_CLASS[layer.className] &&
+      b.params === layer.params &&
+      b.outputShape.join() === layer.outputShape.join() &&
+      (layer.className === "MaxPooling1D" || b.kernelSize === layer.kernelSize) &&
+      b.filtersOrUnits === layer.filtersOrUnits;
+    if (!same) {
+      throw new KerasImportError(
+        `${layerLabel(layer)}: the built layer ${b.name} (${b.type}, output ` +
+          `[${b.outputShape}], ${b.params} parameters) does not match the file's ` +
+          `(output [${layer.outputShape}], ${layer.params} parameters)`,
+        { layer },
+      );
+    }
+  });
+}
+
+/** Sets the model's weights from arrays in Keras order, as a {@link KerasImportError} if they misfit. */
+function setWeights(model: tfl.LayersModel, arrays: WeightValues[]): void {
+  try {
+    setWeightsFromArrays(model, arrays);
+  } catch (e) {
+    throw new KerasImportError(
+      `the file's weights do not fit the built model: ${(e as Error).message}`,
+    );
+  }
+}

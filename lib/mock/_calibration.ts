@@ -1,0 +1,13 @@
+// The simulator's calibration: instrument tables derived from GaiaXPy and galaxy-model
+// parameters fitted to the kcorrect templates. The numbers are data, in calibration.json, written
+// by tools/calibrate_simulator.ts from ../shared/reference/; its `provenance` field says from what.
+import calibration from "./calibration.json" with { type: "json" };
+
+/** Instrument tables derived from GaiaXPy. */
+export const INSTRUMENT = calibration.instrument;
+
+/** Galaxy-model parameters fitted to the kcorrect templates. */
+export const TEMPLATES = calibration.templates;
+
+/** Names of the absorption features, in the order of the continuum parameters after the six stellar ones. */
+export const FEATURE_NAMES: readonly string[] = calibration.featureNames;

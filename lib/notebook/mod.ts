@@ -1,0 +1,9 @@
+/**
+ * What the notebooks share and nothing else uses: the data of each profile, displays of figures
+ * and tables in Jupyter, a live progress line, the choice between training and presenting a
+ * committed run, and the small experiments of chapter 2.
+ *
+ * @module
+ */
+export * from "./notebook.ts";
+export * from "./experiments.ts";

@@ -1,0 +1,85 @@
+/**
+ * The Adamax optimiser with state that can be saved and restored.
+ *
+ * tfjs has Adamax, but its `getWeights`/`setWeights` are unimplemented, so a
+ * run cannot be checkpointed and resumed exactly. This one keeps its state in
+ * slots that copy to the host (`lib/optimizers/_optimizer_base.ts`); it is the same update as
+ * Keras and tfjs (Kingma & Ba 2015, section 7.1):
+ *
+ *   m ← β₁ m + (1 − β₁) g,   u ← max(β₂ u, |g|),   w ← w − lr / (1 − β₁ᵗ) · m / (u + ε)
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { canFuseAdamax, fusedAdamaxUpdate } from "./webgpu_adamax.ts";
+import { SlotOptimizer } from "./_optimizer_base.ts";
+
+/** Hyperparameters of {@link Adamax}. */
+export interface AdamaxConfig {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /**
+   * On the WebGPU backend, update each weight tensor with one fused kernel (the default) rather
+   * than ten element-wise ones; the same arithmetic. Other backends ignore it.
+   */
+  fused: boolean;
+}
+
+/** Keras's defaults, with the dissertation's learning rate. */
+export const ADAMAX_DEFAULTS: Readonly<AdamaxConfig> = Object.freeze({
+  learningRate: 0.001,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+  fused: true,
+});
+
+/** Adamax over a fixed list of variables; slots: first moments m, infinity norms u. */
+export class Adamax extends SlotOptimizer {
+  readonly name = "adamax";
+  readonly config: AdamaxConfig;
+
+  /**
+   * @param variables the weights to optimise, in a fixed order
+   * @param config hyperparameters; missing ones take Keras's defaults
+   */
+  constructor(variables: tf.Variable[], config: Partial<AdamaxConfig> = {}) {
+    super(variables, 2);
+    this.config = { ...ADAMAX_DEFAULTS, ...config };
+  }
+
+  /**
+   * Applies one update from `gradients` (same order as the variables).
+   *
+   * @param learningRate overrides the configured rate for this step (schedules)
+   */
+  apply(gradients: tf.Tensor[], learningRate = this.config.learningRate): void {
+    const { beta1, beta2, epsilon } = this.config;
+    const [firstMoments, infNorms] = this.slots;
+    this.step++;
+    const stepSize = learningRate / (1 - Math.pow(beta1, this.step));
+    if (this.config.fused && canFuseAdamax()) {
+      fusedAdamaxUpdate(this.variables, firstMoments, infNorms, gradients, {
+        stepSize,
+        beta1,
+        beta2,
+        epsilon,
+      });
+      return;
+    }
+    tf.tidy(() => {
+      gradients.forEach((g, i) => {
+        const m = firstMoments[i], u = infNorms[i];
+        const newM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+        const newU = tf.maximum(tf.mul(u, beta2), tf.abs(g));
+        m.assign(newM);
+        u.assign(newU);
+        this.variables[i].assign(
+          tf.sub(this.variables[i], tf.mul(tf.div(newM, tf.add(newU, epsilon)), stepSize)),
+        );
+      });
+    });
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Saving and loading a trained model as a folder.
+ *
+ * A model folder holds everything needed to predict and to know what was
+ * trained: `model.json` and `weights.bin` (the tfjs layers format, so other
+ * tfjs tools can read them), `scaler.json`, `config.json` (architecture,
+ * training options, data provenance) and `history.json`. The folder is
+ * written beside its destination and renamed into place, so a crash leaves
+ * either the old folder or the new one, never a mixture.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { compileModel, type ModelConfig } from "../model.ts";
+import { MinMaxScaler } from "../min_max_scaler.ts";
+import type { EpochLog } from "../train.ts";
+import { writeDirAtomic } from "../_atomic.ts";
+
+/** Version of the folder layout; bumped when it changes incompatibly. */
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Everything a saved model folder holds besides the network itself. */
+export interface ModelRecord {
+  /** Architecture and optimiser settings the model was built with. */
+  modelConfig: ModelConfig;
+  /** Scaler fitted on the training rows; apply it before predicting. */
+  scaler: MinMaxScaler;
+  /** Per-epoch training history. */
+  history: EpochLog[];
+  /** Free-form facts about the run: data, split, seed, backend, timings. */
+  run: Record<string, unknown>;
+}
+
+/** A problem with a model folder, naming the folder. */
+export class ModelFolderError extends Error {
+  constructor(readonly dir: string, message: string) {
+    super(`${dir}: ${message}`);
+    this.name = "ModelFolderError";
+  }
+}
+
+/**
+ * Writes `model` and its record to the folder `dir`, replacing it atomically.
+ */
+export async function saveModel(
+  dir: string,
+  model: tfl.LayersModel,
+  record: ModelRecord,
+): Promise<void> {
+  await writeDirAtomic(dir, async (tmp) => {
+    await model.save(folderWriter(tmp));
+    await Deno.writeTextFile(`${tmp}/scaler.json`, JSON.stringify(record.scaler.toJSON()));
+    await Deno.writeTextFile(`${tmp}/history.json`, JSON.stringify(record.history, null, 1));
+    await Deno.writeTextFile(
+      `${tmp}/config.json`,
+      JSON.stringify(
+        {
+          formatVersion: MODEL_FORMAT_VERSION,
+          savedAt: new Date().toISOString(),
+          modelConfig: record.modelConfig,
+          run: record.run,
+        },
+        null,
+        2,
+      ),
+    );
+  });
+}
+
+/**
+ * Reads a folder written by {@link saveModel}; the model comes back compiled.
+ *
+ * A folder from another format version, or with a missing or damaged file,
+ * gives a {@link ModelFolderError} that says which file and what is wrong.
+ */
+export async function loadModel(dir: string): Promise<{ model: tfl.LayersModel } & ModelRecord> {
+  const config = await readJson(dir, "config.json") as {
+    formatVersion?: number;
+    modelConfig?: ModelConfig;
+    run?: Record<string, unknown>;
+  };
+  if (config.formatVersion !== MODEL_FORMAT_VERSION) {
+    throw new ModelFolderError(
+      dir,
+      `config.json has format version ${config.formatVersion ?? "(none)"}; this library reads ` +
+        `version ${MODEL_FORMAT_VERSION}. Re-save the model with a matching version of the library.`,
+    );
+  }
+  if (!config.modelConfig) throw new ModelFolderError(dir, "config.json has no modelConfig");
+  let scaler: MinMaxScaler;
+  try {
+    scaler = MinMaxScaler.fromJSON(await readJson(dir, "scaler.json"));
+  } catch (e) {
+    if (e instanceof ModelFolderError) throw e;
+    throw new ModelFolderError(dir, `scaler.json: ${(e as Error).message}`);
+  }
+  const history = await readJson(dir, "history.json") as EpochLog[];
+  const artifacts = await readArtifacts(dir);
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    throw new ModelFolderError(
+      dir,
+      `model.json does not describe a loadable model: ${(e as Error).message}`,
+    );
+  }
+  compileModel(model, config.modelConfig);
+  return { model, modelConfig: config.modelConfig, scaler, history, run: config.run ?? {} };
+}
+
+function folderWriter(dir: string): tf.io.IOHandler {
+  return {
+    save: async (artifacts) => {
+      const weightData = artifacts.weightData;
+      if (!weightData || !artifacts.weightSpecs) throw new Error("model has no weights to save");
+      const bytes = new Uint8Array(
+        weightData instanceof ArrayBuffer ? weightData : tf.io.concatenateArrayBuffers(weightData),
+      );
+      await Deno.writeFile(`${dir}/weights.bin`, bytes);
+      const modelJson = {
+        format: "layers-model",
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs }],
+      };
+      await Deno.writeTextFile(`${dir}/model.json`, JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+  };
+}
+
+async function readArtifacts(dir: string): Promise<tf.io.ModelArtifacts> {
+  const modelJson = await readJson(dir, "model.json") as {
+    modelTopology?: object;
+    weightsManifest?: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  const manifest = modelJson.weightsManifest?.[0];
+  if (!modelJson.modelTopology || !manifest) {
+    throw new ModelFolderError(dir, "model.json lacks modelTopology or weightsManifest");
+  }
+  const weights = await Deno.readFile(`${dir}/weights.bin`).catch(() => {
+    throw new ModelFolderError(dir, "weights.bin is missing or unreadable");
+  });
+  const expected = manifest.weights.reduce(
+    (sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * 4,
+    0,
+  );
+  if (weights.byteLength !== expected) {
+    throw new ModelFolderError(
+      dir,
+      `weights.bin has ${weights.byteLength} bytes but model.json describes ${expected}: the save is damaged`,
+    );
+  }
+  return {
+    modelTopology: modelJson.modelTopology,
+    weightSpecs: manifest.weights,
+    weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+  };
+}
+
+async function readJson(dir: string, name: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${dir}/${name}`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      const isDir = await Deno.stat(dir).then((s) => s.isDirectory, () => false);
+      throw new ModelFolderError(
+        dir,
+        isDir ? `${name} is missing: not a complete model folder` : "no such model folder",
+      );
+    }
+    throw new ModelFolderError(dir, `${name}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ModelFolderError(dir, `${name} is not valid JSON (damaged or truncated)`);
+  }
+}

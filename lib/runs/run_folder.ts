@@ -1,0 +1,112 @@
+/**
+ * A trained run as a folder: what notebooks 03 and 04 need to present it
+ * without training again.
+ *
+ * `model/` (a model folder, see persistence.ts), `history.json` (every epoch
+ * trained, also past the evaluated one), `predictions.csv` (`id,z_true,z_pred`
+ * for the test galaxies) and `run.json` (command, commit, device, wall time).
+ * A run trained on the GPU machine is committed under `results/runs/<profile>/`
+ * so that machines without a GPU can show full-scale results, labelled as loaded.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import type { EpochLog } from "../train.ts";
+import { writeFileAtomic } from "../_atomic.ts";
+
+/** Where and how a run was made. */
+export interface RunRecord {
+  profile: string;
+  /** The command that made it, to repeat it. */
+  command: string;
+  /** Git commit of the code that trained it. */
+  commit: string;
+  /** Backend and adapter, e.g. `webgpu (NVIDIA H100 80GB HBM3), detected`. */
+  device: string;
+  /** Where the galaxies came from. */
+  data: string;
+  galaxies: number;
+  /** Batch size and learning rate (a number, or a schedule's settings as JSON); absent in runs made before it was recorded. */
+  recipe?: { batchSize: number; learningRate: string };
+  /** Epoch of the evaluated model (the dissertation's 20). */
+  evaluatedEpoch: number;
+  /** Seconds of training up to the evaluated epoch. */
+  trainingSeconds: number;
+  /** Seconds of the whole run: data, training, evaluation. */
+  wallSeconds: number;
+  /** ISO time the run finished. */
+  finishedAt: string;
+}
+
+/** A run read back: its history, record and test predictions. */
+export interface RunArtifact {
+  dir: string;
+  history: EpochLog[];
+  run: RunRecord;
+  test: { ids: Float64Array; zTrue: Float32Array; zPred: Float32Array };
+}
+
+/** Folder of a profile's committed run: `results/runs/<profile>` in the project. */
+export function committedRunDir(profile: string): string {
+  return fileURLToPath(new URL(`../../results/runs/${profile}`, import.meta.url));
+}
+
+/**
+ * Writes `history.json`, `predictions.csv` and `run.json` into `dir` (each
+ * file atomically); the model itself goes to `dir/model` through saveModel.
+ */
+export async function saveRunArtifact(
+  dir: string,
+  artifact: Omit<RunArtifact, "dir">,
+): Promise<void> {
+  const { ids, zTrue, zPred } = artifact.test;
+  if (zTrue.length !== zPred.length || ids.length !== zTrue.length) {
+    throw new RangeError("test ids, true and predicted redshifts differ in length");
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  const lines = ["id,z_true,z_pred"];
+  for (let i = 0; i < zTrue.length; i++) lines.push(`${ids[i]},${zTrue[i]},${zPred[i]}`);
+  await writeFileAtomic(`${dir}/predictions.csv`, lines.join("\n") + "\n");
+  await writeFileAtomic(`${dir}/history.json`, JSON.stringify(artifact.history, null, 1) + "\n");
+  await writeFileAtomic(`${dir}/run.json`, JSON.stringify(artifact.run, null, 2) + "\n");
+}
+
+/** Reads a run folder; a missing or damaged file is an error that names it. */
+export async function loadRunArtifact(dir: string): Promise<RunArtifact> {
+  const read = async (name: string) => {
+    try {
+      return await Deno.readTextFile(`${dir}/${name}`);
+    } catch {
+      throw new Error(`${dir}/${name} is missing: not a complete run folder`);
+    }
+  };
+  const json = async (name: string) => {
+    const text = await read(name);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new Error(`${dir}/${name} is not valid JSON`);
+    }
+  };
+  const run = await json("run.json") as RunRecord;
+  const history = await json("history.json") as EpochLog[];
+  const rows = (await read("predictions.csv")).trimEnd().split("\n");
+  if (rows[0] !== "id,z_true,z_pred") {
+    throw new Error(`${dir}/predictions.csv: expected the header id,z_true,z_pred`);
+  }
+  const n = rows.length - 1;
+  const test = { ids: new Float64Array(n), zTrue: new Float32Array(n), zPred: new Float32Array(n) };
+  for (let i = 0; i < n; i++) {
+    const fields = rows[i + 1].split(",").map(Number);
+    if (fields.length !== 3 || !fields.every(Number.isFinite)) {
+      throw new Error(`${dir}/predictions.csv, row ${i + 1}: expected three numbers`);
+    }
+    [test.ids[i], test.zTrue[i], test.zPred[i]] = fields;
+  }
+  return { dir, history, run, test };
+}
+
+/** True when `dir` holds a run folder (its run.json). */
+export async function isRunFolder(dir: string): Promise<boolean> {
+  return await Deno.stat(`${dir}/run.json`).then((s) => s.isFile, () => false);
+}

@@ -1,0 +1,246 @@
+/**
+ * Large batches against the dissertation's batch-16 recipe: same data, same
+ * split, same initial weights; learning curves, test metrics and wall time
+ * side by side, over one or more seeds.
+ *
+ *   deno task bench:recipes [--profile smoke|default|full] [--galaxies N] [--epochs N]
+ *                           [--batch N] [--large-epochs N] [--seeds 1,2] [--recipes a,b]
+ *                           [--backend webgpu|cpu] [--out DIR]
+ *
+ * Recipes (base: the dissertation's Adamax at 0.001 with batch 16):
+ *
+ *   base       batch 16, constant rate 0.001
+ *   naive      batch N, constant rate 0.001 (fewer steps, same rate)
+ *   sqrt       batch N, rate × √(N/16) after one warm-up epoch, cosine decay
+ *   linear     batch N, rate × N/16 after one warm-up epoch, cosine decay
+ *
+ * Prints one table per seed and their mean; writes `recipes.json` (every
+ * history and metric) and two SVG figures (validation MAE against epoch and
+ * against wall time) into `--out` (default `out/recipes/<profile>`).
+ * Bundles without polars for the GPU machine.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { formatBackendReport } from "../../lib/backend/select.ts";
+import { redshiftMetrics } from "../../lib/metrics.ts";
+import { buildModel } from "../../lib/model.ts";
+import { optimizerComparisonPlot } from "../../lib/plots/background.ts";
+import { profileModel } from "../../lib/profiles.ts";
+import { type LearningRateSchedule, warmupSchedule } from "../../lib/optimizers/schedules.ts";
+import { markdownTable } from "../../lib/tables.ts";
+import { type EpochLog, predict, train } from "../../lib/train.ts";
+import { writeFileAtomic } from "../../lib/_atomic.ts";
+import { gitCommit, positiveInteger, prepareToolRun, profileFromArgs, usage } from "../_cli.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    profile: { type: "string" },
+    galaxies: { type: "string" },
+    epochs: { type: "string" },
+    "large-epochs": { type: "string" },
+    batch: { type: "string", default: "256" },
+    seeds: { type: "string", default: "1" },
+    recipes: { type: "string", default: "base,naive,sqrt,linear" },
+    backend: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (args.help) {
+  console.log(
+    "usage: deno task bench:recipes [--profile smoke|default|full] [--galaxies N] [--epochs N]\n" +
+      "                               [--batch N] [--large-epochs N] [--seeds 1,2] [--recipes a,b]\n" +
+      "                               [--backend webgpu|cpu] [--out DIR]\n" +
+      "recipes: base (batch 16, lr 0.001), naive (batch N, lr 0.001), sqrt and linear (batch N,\n" +
+      "rate scaled after a one-epoch warm-up, cosine decay)",
+  );
+  Deno.exit(0);
+}
+
+const BASE = { batchSize: 16, learningRate: 0.001 };
+const profile = profileFromArgs(args);
+const epochs = profile.epochs;
+const largeEpochs = args["large-epochs"]
+  ? positiveInteger("--large-epochs", args["large-epochs"])
+  : epochs;
+const largeBatch = positiveInteger("--batch", args.batch!);
+const seeds = args.seeds!.split(",").map((s) => positiveInteger("--seeds", s));
+
+interface Recipe {
+  name: string;
+  label: string;
+  batchSize: number;
+  epochs: number;
+  learningRate: number | LearningRateSchedule;
+}
+const schedule = (scaling: "sqrt" | "linear") =>
+  warmupSchedule({
+    baseRate: BASE.learningRate,
+    baseBatchSize: BASE.batchSize,
+    batchSize: largeBatch,
+    epochs: largeEpochs,
+    scaling,
+    warmupEpochs: 1,
+  });
+const ALL: Recipe[] = [
+  {
+    name: "base",
+    label: `batch ${BASE.batchSize}, lr ${BASE.learningRate}`,
+    batchSize: BASE.batchSize,
+    epochs,
+    learningRate: BASE.learningRate,
+  },
+  {
+    name: "naive",
+    label: `batch ${largeBatch}, lr ${BASE.learningRate}`,
+    batchSize: largeBatch,
+    epochs: largeEpochs,
+    learningRate: BASE.learningRate,
+  },
+  ...(["sqrt", "linear"] as const).map((scaling) => {
+    const rate = schedule(scaling);
+    return {
+      name: scaling,
+      label: `batch ${largeBatch}, warm-up to ${rate.peakRate.toPrecision(2)} (${scaling}), cosine`,
+      batchSize: largeBatch,
+      epochs: largeEpochs,
+      learningRate: rate,
+    };
+  }),
+];
+const recipes = args.recipes!.split(",").map((name) =>
+  ALL.find((r) => r.name === name) ??
+    usage(`--recipes: unknown recipe "${name}" (${ALL.map((r) => r.name).join(", ")})`)
+);
+
+const { backend, source, prepared } = await prepareToolRun(args, profile);
+const modelConfig = profileModel(profile);
+console.log(
+  `${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
+    `${prepared.test.y.length} test; profile ${profile.name}'s network`,
+);
+
+interface Outcome {
+  recipe: string;
+  seed: number;
+  history: EpochLog[];
+  trainSeconds: number;
+  samplesPerSecond: number;
+  test: ReturnType<typeof redshiftMetrics>;
+}
+const outcomes: Outcome[] = [];
+for (const seed of seeds) {
+  for (const recipe of recipes) {
+    // the same initial weights for every recipe of a seed
+    const model = buildModel({ ...modelConfig, seed });
+    const started = performance.now();
+    const { history } = await train(model, prepared, {
+      epochs: recipe.epochs,
+      batchSize: recipe.batchSize,
+      seed,
+      learningRate: recipe.learningRate,
+    });
+    const trainSeconds = (performance.now() - started) / 1000;
+    const test = redshiftMetrics(prepared.test.y, await predict(model, prepared.test.x));
+    model.dispose();
+    const epochSeconds = history.reduce((s, h) => s + h.seconds, 0);
+    outcomes.push({
+      recipe: recipe.name,
+      seed,
+      history,
+      trainSeconds,
+      samplesPerSecond: (prepared.train.y.length * recipe.epochs) / epochSeconds,
+      test,
+    });
+    console.log(
+      `seed ${seed} ${recipe.name}: test MAE ${test.mae.toFixed(4)}, ${trainSeconds.toFixed(0)} s`,
+    );
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const spread = (xs: number[]) => {
+  if (xs.length < 2) return "";
+  const m = mean(xs);
+  return ` ± ${Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1)).toFixed(4)}`;
+};
+const rows = recipes.map((r) => {
+  const mine = outcomes.filter((o) => o.recipe === r.name);
+  const of = (f: (o: Outcome) => number) => mine.map(f);
+  return [
+    r.name,
+    r.label,
+    r.epochs,
+    mean(of((o) => o.trainSeconds)).toFixed(0),
+    mean(of((o) => o.samplesPerSecond)).toFixed(0),
+    mean(of((o) => o.history.at(-1)!.valMae)).toFixed(4),
+    mean(of((o) => o.test.mae)).toFixed(4) + spread(of((o) => o.test.mae)),
+    mean(of((o) => o.test.bias)).toFixed(4),
+    mean(of((o) => o.test.sigmaNmad)).toFixed(4),
+    (100 * mean(of((o) => o.test.outlierFraction))).toFixed(2),
+  ];
+});
+const table = markdownTable(
+  [
+    "recipe",
+    "",
+    "epochs",
+    "train s",
+    "samples/s",
+    "last val MAE",
+    `test MAE${seeds.length > 1 ? ` (mean ± sd, ${seeds.length} seeds)` : ""}`,
+    "bias",
+    "σ_NMAD",
+    "outliers %",
+  ],
+  rows,
+);
+console.log(`\n${table}`);
+
+const out = args.out ?? `out/recipes/${profile.name}`;
+await Deno.mkdir(out, { recursive: true });
+const firstSeed = outcomes.filter((o) => o.seed === seeds[0]);
+const labelOf = (name: string) => recipes.find((r) => r.name === name)!.label;
+const subtitle = `${prepared.train.y.length.toLocaleString("en")} training galaxies, seed ${
+  seeds[0]
+}, ${backend.backend}`;
+const byEpoch = optimizerComparisonPlot(
+  firstSeed.map((o) => ({
+    label: labelOf(o.recipe),
+    x: o.history.map((h) => h.epoch),
+    loss: o.history.map((h) => h.valMae),
+  })),
+  { title: "Validation MAE by epoch", subtitle, xLabel: "Epoch", yLabel: "Validation MAE" },
+);
+const byTime = optimizerComparisonPlot(
+  firstSeed.map((o) => {
+    let t = 0;
+    return {
+      label: labelOf(o.recipe),
+      x: o.history.map((h) => (t += h.seconds)),
+      loss: o.history.map((h) => h.valMae),
+    };
+  }),
+  {
+    title: "Validation MAE against training time",
+    subtitle,
+    xLabel: "Seconds of training",
+    yLabel: "Validation MAE",
+  },
+);
+await writeFileAtomic(`${out}/val_mae_by_epoch.svg`, byEpoch);
+await writeFileAtomic(`${out}/val_mae_by_time.svg`, byTime);
+const record = {
+  command: ["deno task bench:recipes", ...Deno.args].join(" "),
+  commit: await gitCommit(),
+  device: formatBackendReport(backend),
+  data: source,
+  modelConfig,
+  recipes: recipes.map((r) => ({ ...r, learningRate: String(r.learningRate) })),
+  outcomes,
+  finishedAt: new Date().toISOString(),
+};
+await writeFileAtomic(`${out}/recipes.json`, JSON.stringify(record, null, 1));
+console.log(`\nwritten: ${out}/recipes.json, val_mae_by_epoch.svg, val_mae_by_time.svg`);

@@ -1,0 +1,188 @@
+/**
+ * Training and prediction throughput of the library's own `train()` and `predict()`, with the
+ * number of GPU dispatches per training step.
+ *
+ *   deno task bench:train [--narrow] [--quick] [--backend webgpu|cpu] [--batches 16,64,256,1024]
+ *                         [--samples N] [--min-steps N] [--predict N] [--fused true|false]
+ *                         [--flag TFJS_FLAG=VALUE ...] [--compare [--rounds 2]] [--json]
+ *
+ * Each batch size trains one epoch of `steps × batch` random rows through `train()` (after a
+ * two-step warm-up that compiles the kernels) and reports samples/s and ms/step. Dispatches per
+ * step are the extra `dispatchWorkgroups` calls of the timed epoch over the warm-up, divided by
+ * the extra steps, so per-epoch work (shuffle, upload, read-back) is not counted. It imports the
+ * library's modules one by one, not `lib/mod.ts`, so that it bundles without polars for the GPU
+ * machine:
+ *
+ *   ../shared/tools/device-pack.sh tools/bench/train.ts
+ *   bash .device/run.sh train.bundle.js
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import process from "node:process";
+import * as tf from "@tensorflow/tfjs-core";
+import { selectBackend } from "../../lib/backend/select.ts";
+import { buildModel } from "../../lib/model.ts";
+import { PROFILES } from "../../lib/profiles.ts";
+import { predict, train } from "../../lib/train.ts";
+import { N_FLUX } from "../../lib/spectra.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    narrow: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    backend: { type: "string" },
+    batches: { type: "string", default: "16,64,256,1024" },
+    samples: { type: "string" },
+    "min-steps": { type: "string" },
+    predict: { type: "string" },
+    fused: { type: "string" },
+    json: { type: "boolean", default: false },
+    flag: { type: "string", multiple: true, default: [] },
+    compare: { type: "boolean", default: false },
+    rounds: { type: "string", default: "2" },
+  },
+});
+
+// Training samples per batch size (steps = samples / batch, at least min-steps): about 20 s
+// per batch size at the H100's baseline; --quick is for llvmpipe and the CPU backend.
+const samples = Number(args.samples ?? (args.quick ? 64 : 8192));
+const minSteps = Number(args["min-steps"] ?? (args.quick ? 3 : 8));
+const nPredict = Number(args.predict ?? (args.quick ? 1024 : 65_536));
+const batches = args.batches.split(",").map(Number);
+const fusedUpdate = args.fused === undefined ? undefined : args.fused !== "false";
+
+const report = await selectBackend(
+  args.backend ? { backend: args.backend as "webgpu" | "cpu" } : {},
+);
+for (const setting of args.flag) {
+  const [name, value] = setting.split("=");
+  tf.env().set(name, value === "true" ? true : value === "false" ? false : Number(value));
+}
+const counter = countDispatches();
+const network = args.narrow ? PROFILES.smoke.model : {};
+const model = buildModel({ ...network, seed: 1 });
+
+function rows(n: number, salt: number) {
+  const x = Float32Array.from({ length: n * N_FLUX }, (_, i) => ((i * 7919 + salt) % 1000) / 1000);
+  const y = Float32Array.from({ length: n }, (_, i) => ((i * 104729 + salt) % 1000) / 2000);
+  return { x, y };
+}
+
+const device = report.adapter ? `${report.backend} (${report.adapter})` : report.backend;
+// --compare: the element-wise and the fused update alternate in this one process, so that load
+// from other processes on the machine falls on both alike; the faster of `rounds` epochs counts.
+const variants = args.compare ? [false, true] : [fusedUpdate];
+const rounds = args.compare ? Number(args.rounds) : 1;
+const results = [];
+for (const batchSize of batches) {
+  const steps = Math.max(minSteps, Math.ceil(samples / batchSize));
+  const warmSteps = 2;
+  const warm = rows(warmSteps * batchSize, 1);
+  const timed = rows(steps * batchSize, 2);
+  type Run = { seconds: number; cpuSeconds: number; dispatches: number; submits: number };
+  const best = new Map<boolean | undefined, Run>();
+  for (let round = 0; round < rounds; round++) {
+    for (const fused of variants) {
+      const opts = { epochs: 1, batchSize, seed: 1, fusedUpdate: fused };
+      let before = counter.dispatches;
+      await train(model, { train: warm }, opts); // compiles the kernels of this batch size
+      const warmDispatches = counter.dispatches - before;
+      before = counter.dispatches;
+      const submitsBefore = counter.submits;
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      await train(model, { train: timed }, opts);
+      const seconds = (performance.now() - t) / 1000;
+      const used = process.cpuUsage(cpu);
+      const cpuSeconds = (used.user + used.system) / 1e6;
+      const dispatches = (counter.dispatches - before - warmDispatches) / (steps - warmSteps);
+      const submits = (counter.submits - submitsBefore) / steps;
+      if (!(best.get(fused)?.seconds! <= seconds)) {
+        best.set(fused, { seconds, cpuSeconds, dispatches, submits });
+      }
+      if (!args.json) {
+        console.error(
+          `batch ${batchSize}, fused ${fused ?? "default"}: ${steps} steps in ${
+            seconds.toFixed(1)
+          } s (CPU ${cpuSeconds.toFixed(1)} s), ${dispatches} dispatches/step`,
+        );
+      }
+    }
+  }
+  for (const [fused, r] of best) {
+    results.push({
+      batchSize,
+      steps,
+      fused: fused ?? "default",
+      samplesPerSecond: steps * batchSize / r.seconds,
+      msPerStep: 1000 * r.seconds / steps,
+      cpuMsPerStep: 1000 * r.cpuSeconds / steps,
+      dispatchesPerStep: r.dispatches,
+      submitsPerStep: r.submits,
+    });
+  }
+}
+
+const xp = rows(nPredict, 3).x;
+await predict(model, xp.subarray(0, Math.min(nPredict, 1024) * N_FLUX)); // warm-up
+const tp = performance.now();
+await predict(model, xp, { batchSize: 1024 });
+const predictRate = nPredict / ((performance.now() - tp) / 1000);
+
+const summary = {
+  device,
+  network: args.narrow ? "narrow" : "full",
+  parameters: model.countParams(),
+  fusedUpdate: fusedUpdate ?? "default",
+  flags: args.flag,
+  results,
+  predict: { rows: nPredict, batchSize: 1024, samplesPerSecond: predictRate },
+};
+if (args.json) {
+  console.log(JSON.stringify(summary));
+} else {
+  console.log(
+    `device: ${device}; network: ${summary.network} (${summary.parameters} parameters); ` +
+      `fused update: ${summary.fusedUpdate}; flags: ${
+        args.flag.join(" ") || "none"
+      }; tfjs ${tf.version_core}`,
+  );
+  console.log(
+    "| batch | fused update | steps | training samples/s | ms/step | CPU ms/step | dispatches/step |" +
+      " submits/step |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of results) {
+    console.log(
+      `| ${r.batchSize} | ${r.fused} | ${r.steps} | ${r.samplesPerSecond.toFixed(1)} | ${
+        r.msPerStep.toFixed(1)
+      } | ${r.cpuMsPerStep.toFixed(0)} | ${r.dispatchesPerStep.toFixed(1)} | ${
+        r.submitsPerStep.toFixed(2)
+      } |`,
+    );
+  }
+  console.log(`prediction: ${predictRate.toFixed(0)} samples/s (${nPredict} rows, batch 1024)`);
+}
+model.dispose();
+
+/** Counts compute dispatches and queue submissions from now on (zero on the CPU backend). */
+function countDispatches(): { dispatches: number; submits: number } {
+  const counts = { dispatches: 0, submits: 0 };
+  if (typeof GPUComputePassEncoder === "undefined") return counts;
+  const dispatch = GPUComputePassEncoder.prototype.dispatchWorkgroups;
+  GPUComputePassEncoder.prototype.dispatchWorkgroups = function (
+    this: GPUComputePassEncoder,
+    ...a: Parameters<typeof dispatch>
+  ) {
+    counts.dispatches++;
+    return dispatch.apply(this, a);
+  };
+  const submit = GPUQueue.prototype.submit;
+  GPUQueue.prototype.submit = function (this: GPUQueue, ...a: Parameters<typeof submit>) {
+    counts.submits++;
+    return submit.apply(this, a);
+  };
+  return counts;
+}
