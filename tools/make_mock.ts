@@ -38,7 +38,7 @@ const files = sample
 for (const file of files) {
   const t0 = performance.now();
   const rows = await writeSpectraChunks(
-    simulateChunks({ n, seed, chunkSize: 16_384 }),
+    simulateChunks({ n, seed, chunkSize: 4096 }),
     file.path,
     { decimals: file.decimals },
   );

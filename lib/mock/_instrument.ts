@@ -5,12 +5,11 @@
  * al. 2023): the internally calibrated mean spectrum, in e⁻/s, is
  * n(u) = P ∫ n_p(λ) L(u − u_d(λ)) R(λ) dλ, with P the telescope pupil area,
  * n_p the photon flux, L the line spread function in pseudo-wavelength u,
- * u_d the dispersion and R the response. A sample is n(u) at the sample's u
- * times the sample step is e⁻/s per sample; divided by the sample's width in
- * nm it becomes e⁻ s⁻¹ nm⁻¹, the unit used here for the dissertation's
- * "instrument units" (see data/README.md: it reproduces the published shape,
- * a BP hump, a larger RP hump and a dip where they join, where e⁻/s per
- * sample would make the wide red BP samples tower over RP).
+ * u_d the dispersion and R the response. The operator here gives n(u) in
+ * e⁻ s⁻¹ nm⁻¹ (a sample's count rate over its width); the simulator turns it
+ * into the dissertation's "instrument units", SMSgen's integrated flux per
+ * sample expressed per unit pseudo-wavelength ({@link VALUE_PER_COUNT_RATE};
+ * chosen by evidence in data/README.md, issue 17).
  *
  * @module
  */
@@ -151,5 +150,14 @@ export function observeLine(
 /** Wavelength (nm) of each of the 186 kept samples. */
 export const SAMPLE_WAVELENGTHS: readonly number[] = INSTRUMENT.sampleWavelengthNm;
 
-/** Width (nm) of each of the 186 kept samples: multiplies a sample's value into e⁻/s. */
+/** Width (nm) of each of the 186 kept samples: multiplies e⁻ s⁻¹ nm⁻¹ into e⁻/s per sample. */
 export const SAMPLE_WIDTHS: readonly number[] = INSTRUMENT.sampleWidthNm;
+
+/**
+ * A sample's value per e⁻/s of its count rate: 1 / (the band's sample step in pseudo-wavelength),
+ * about 3.0 (BP) and 2.9 (RP), i.e. e⁻ s⁻¹ per pixel (one unit of u), GaiaXPy's internal unit.
+ */
+export const VALUE_PER_COUNT_RATE: readonly number[] = Array.from(
+  { length: N_FLUX },
+  (_, j) => 1 / (isBp(j) ? INSTRUMENT.sampleStepBp : INSTRUMENT.sampleStepRp),
+);

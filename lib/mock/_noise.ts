@@ -6,14 +6,14 @@
  * what makes faint spectra noisy and lets fluxes go negative), and the smooth
  * correlated ripples of real XP spectra, which are reconstructed from ~55
  * basis functions per band, so errors spread over neighbouring samples and
- * into slow waves. Values are e⁻ s⁻¹ nm⁻¹: a sample's count rate is its value
- * times its width, so narrow samples (blue end of BP) are the noisiest.
+ * into slow waves. Noise is drawn on each sample's count rate (e⁻/s), then
+ * carried into the values' units ({@link VALUE_PER_COUNT_RATE}).
  *
  * @module
  */
 import type { Random } from "../random.ts";
 import { N_BP, N_FLUX } from "../spectra.ts";
-import { SAMPLE_WIDTHS } from "./_instrument.ts";
+import { VALUE_PER_COUNT_RATE } from "./_instrument.ts";
 
 /** Noise parameters (calibrated in data/README.md). */
 export const NOISE = {
@@ -43,7 +43,31 @@ const RIPPLE_TABLES: Float64Array[] = BANDS.map(([a, b]) => {
   return t;
 });
 
-/** Adds noise to `flux[offset .. offset + 186)` in place, drawing from `rng`. */
+/** Variance (e⁻/s)² of a sample's count rate `c` from photons, background and calibration. */
+function countVariance(c: number, background: number): number {
+  return (Math.max(c, 0) + background) / NOISE.exposureS + (NOISE.calibrationFraction * c) ** 2;
+}
+
+/**
+ * Expected standard deviation, in the values' units, of the noise {@link addNoise} adds to
+ * sample `j` of noiseless value `s`: photon, background and calibration noise plus the ripples'
+ * share of that sample.
+ */
+export function noiseSigma(s: number, j: number): number {
+  const band = j < N_BP ? 0 : 1;
+  const [a, b] = BANDS[band];
+  const background = band === 0 ? NOISE.backgroundBp : NOISE.backgroundRp;
+  const bgSigma = Math.sqrt(background / NOISE.exposureS);
+  const unit = VALUE_PER_COUNT_RATE[j];
+  let variance = countVariance(s / unit, background);
+  const table = RIPPLE_TABLES[band];
+  for (let m = 0; m < NOISE.rippleModes; m++) {
+    variance += (NOISE.ripple * bgSigma * table[m * (b - a) + j - a]) ** 2;
+  }
+  return unit * Math.sqrt(variance);
+}
+
+/** Adds noise to the values `flux[offset .. offset + 186)` in place, drawing from `rng`. */
 export function addNoise(flux: Float32Array, offset: number, rng: Random): void {
   const white = new Float64Array(N_FLUX + 2);
   for (let band = 0; band < 2; band++) {
@@ -57,14 +81,13 @@ export function addNoise(flux: Float32Array, offset: number, rng: Random): void 
     for (let m = 0; m < NOISE.rippleModes; m++) amp[m] = NOISE.ripple * bgSigma * rng.normal();
     for (let i = 0; i < n; i++) {
       const k = offset + a + i;
-      const s = flux[k], w = SAMPLE_WIDTHS[a + i];
-      const variance = (Math.max(s, 0) * w + background) / (NOISE.exposureS * w * w) +
-        (NOISE.calibrationFraction * s) ** 2;
+      const unit = VALUE_PER_COUNT_RATE[a + i], c = flux[k] / unit;
+      const variance = countVariance(c, background);
       // A [1, 2, 1] smoothing of white noise (unit variance): neighbouring samples correlate.
       const correlated = (white[i] + 2 * white[i + 1] + white[i + 2]) * 0.408248290463863;
       let ripple = 0;
       for (let m = 0; m < NOISE.rippleModes; m++) ripple += amp[m] * table[m * n + i];
-      flux[k] = s + Math.sqrt(variance) * correlated + ripple;
+      flux[k] = (c + Math.sqrt(variance) * correlated + ripple) * unit;
     }
   }
 }

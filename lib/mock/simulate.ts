@@ -16,18 +16,28 @@ import { drawGalaxy, type Galaxy, luminosityDistance } from "./_population.ts";
 import { GROUP_STRENGTH, N_TEMPLATES } from "./_sed.ts";
 import { LINE_GROUPS } from "./_sed_model.ts";
 import { addNoise } from "./_noise.ts";
-import { SAMPLE_WIDTHS } from "./_instrument.ts";
+import { SAMPLE_WIDTHS, VALUE_PER_COUNT_RATE } from "./_instrument.ts";
 
 export { SAMPLE_WAVELENGTHS_NM } from "./gaia_xp.ts";
 
 /** Version of the simulator: a change in it may change every generated value. */
-export const SIMULATOR_VERSION = "1.0.0";
+export const SIMULATOR_VERSION = "2.0.0";
 
 /** Number of galaxies in the dissertation's data set, the default mock size. */
 export const DISSERTATION_N = 520_393;
 
 /** Gaia DR3 G-band zero point (mag for 1 e⁻/s), used for the brightness of the 186 samples. */
 export const G_ZERO_POINT = 25.6874;
+
+/**
+ * Light in the BP/RP window (3.5″ × 2.1″) over the light a point source of the same G gives.
+ *
+ * A galaxy is extended: the XP windows take in more of its light than its G magnitude (a narrow
+ * window's flux) implies, which is why Gaia's BP/RP flux excess of galaxies is well above the
+ * 1.2 of stars. 2.5 (1 mag) with {@link VALUE_PER_COUNT_RATE} puts Table 1's quoted rows in the
+ * middle of the mock's range (data/README.md, issue 17).
+ */
+export const XP_LIGHT_EXCESS = 2.5;
 
 /** Options of {@link simulateSpectra}. */
 export interface SimulateOptions {
@@ -147,8 +157,9 @@ function renderGalaxy(g: Galaxy, flux: Float32Array, offset: number, rng: Random
     for (let j = 0; j < N_FLUX; j++) spec[j] += c0 * values[o0 + j] + c1 * values[o1 + j];
   }
 
-  // Dust (smooth on the scale of the line spread function, so applied after it),
-  // then brightness: the 186 samples (× their widths, e⁻/s) add up to the G-band count rate.
+  // Dust (smooth on the scale of the line spread function, so applied after it), then
+  // brightness: the 186 samples' count rates (e⁻ s⁻¹ nm⁻¹ × width) add up to the G-band count
+  // rate times the XP light excess; values are count rates per unit pseudo-wavelength.
   const a = -0.4 * Math.LN10 * g.ebv;
   let total = 0;
   for (let j = 0; j < N_FLUX; j++) {
@@ -156,8 +167,10 @@ function renderGalaxy(g: Galaxy, flux: Float32Array, offset: number, rng: Random
     spec[j] *= Math.exp(a * k);
     total += spec[j] * SAMPLE_WIDTHS[j];
   }
-  const scale = Math.pow(10, 0.4 * (G_ZERO_POINT - g.gMag)) / total;
-  for (let j = 0; j < N_FLUX; j++) flux[offset + j] = spec[j] * scale;
+  const scale = XP_LIGHT_EXCESS * Math.pow(10, 0.4 * (G_ZERO_POINT - g.gMag)) / total;
+  for (let j = 0; j < N_FLUX; j++) {
+    flux[offset + j] = spec[j] * SAMPLE_WIDTHS[j] * scale * VALUE_PER_COUNT_RATE[j];
+  }
   if (rng) addNoise(flux, offset, rng);
 }
 

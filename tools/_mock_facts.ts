@@ -1,0 +1,222 @@
+/**
+ * The mock held against every published fact about the real fluxes (issue 17).
+ *
+ * Table 1's three quoted rows (first and last three fluxes), the mean spectra per redshift range
+ * of Figure 11 (falling with z, z < 0.1 peak about 3 × the 0.2–0.3 peak, a BP hump, a larger RP
+ * hump, the dip where BP and RP join), and the noise at both ends. Used by `tools/mock_facts.ts`
+ * (prints them) and `tests/mock_flux_scale_test.ts` (asserts them).
+ *
+ * @module
+ */
+import { PUBLISHED_EXAMPLE_ROWS } from "../lib/published.ts";
+import { N_BP, N_FLUX } from "../lib/spectra.ts";
+import { SAMPLE_WAVELENGTHS_NM } from "../lib/mock/mod.ts";
+
+/** Galaxies to measure: noisy fluxes, the same galaxies without noise, and the noise's σ. */
+export interface FactsInput {
+  n: number;
+  z: Float32Array;
+  gMag: Float32Array;
+  /** Fluxes as written to the data files (with noise). */
+  flux: Float32Array;
+  /** The same galaxies' noiseless fluxes. */
+  clean: Float32Array;
+  /** Expected noise σ of sample j at noiseless signal s. */
+  sigma: (s: number, j: number) => number;
+}
+
+/** The columns Table 1 quotes: flux_0..2 and flux_183..185. */
+export const QUOTED_COLUMNS = [0, 1, 2, 183, 184, 185] as const;
+
+/** Half-width of the redshift window around a quoted row's z. */
+export const ROW_WINDOW = 0.01;
+
+/** One quoted row against the mock's galaxies near its z. */
+export interface RowFact {
+  z: number;
+  /** Galaxies within ±{@link ROW_WINDOW}. */
+  count: number;
+  /** The six quoted values, in QUOTED_COLUMNS order. */
+  quoted: number[];
+  /** The mock's 5 % and 95 % quantiles of each of those columns. */
+  p5: number[];
+  p95: number[];
+  /** Whether each quoted value lies in [p5, p95]. */
+  inside: boolean[];
+  /** Share of the mock's galaxies below each quoted value (0.5: the value is the median). */
+  rank: number[];
+}
+
+/** The mean spectrum of one redshift range (Figure 11). */
+export interface RangeFact {
+  range: [number, number];
+  count: number;
+  peak: number;
+  bpPeak: number;
+  rpPeak: number;
+  /** Mean flux of samples 79 (last BP), 80 (first RP) and 84. */
+  at79: number;
+  at80: number;
+  at84: number;
+  /** Samples 79 and 84 both above 80: the dip where the bands join. */
+  dip: boolean;
+}
+
+/** Every measured fact. */
+export interface FluxFacts {
+  rows: RowFact[];
+  ranges: RangeFact[];
+  /** Peak of the z < 0.1 mean over the peak of the 0.2–0.3 mean (published: about 3). */
+  peakRatio: number;
+  /** 5/50/95 % of flux_0 and flux_185 over all galaxies. */
+  flux0: [number, number, number];
+  flux185: [number, number, number];
+  /** Median S/N per sample for 18.6 ≤ G < 19.0 at 366, 797 and 997 nm (samples 0, nearest, 185). */
+  snr: { nm: number; sample: number; median: number }[];
+  /** Share of flux_0..2 values below zero, all galaxies. */
+  negativeBlue: number;
+}
+
+/** The q-quantile of `values` (sorted copy, nearest rank). */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  const s = Float64Array.from(values).sort();
+  return s[Math.min(s.length - 1, Math.max(0, Math.floor(q * s.length)))];
+}
+
+function nearest(nm: number): number {
+  let best = N_BP;
+  for (let j = N_BP; j < N_FLUX; j++) {
+    if (Math.abs(SAMPLE_WAVELENGTHS_NM[j] - nm) < Math.abs(SAMPLE_WAVELENGTHS_NM[best] - nm)) {
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** Measures every fact on `d`. */
+export function measureFluxFacts(d: FactsInput): FluxFacts {
+  const rows = PUBLISHED_EXAMPLE_ROWS.map((row) => {
+    const near: number[] = [];
+    for (let i = 0; i < d.n; i++) if (Math.abs(d.z[i] - row.z) <= ROW_WINDOW) near.push(i);
+    const quoted = [...row.first, ...row.last];
+    const p5: number[] = [], p95: number[] = [], rank: number[] = [];
+    QUOTED_COLUMNS.forEach((j, k) => {
+      const v = near.map((i) => d.flux[i * N_FLUX + j]);
+      p5.push(quantile(v, 0.05)), p95.push(quantile(v, 0.95));
+      rank.push(v.filter((x) => x < quoted[k]).length / Math.max(v.length, 1));
+    });
+    const inside = quoted.map((q, k) => q >= p5[k] && q <= p95[k]);
+    return { z: row.z, count: near.length, quoted, p5, p95, inside, rank };
+  });
+
+  const bounds: [number, number][] = [[0, 0.1], [0.1, 0.2], [0.2, 0.3], [0.3, 0.4], [0.4, 0.5], [
+    0.5,
+    0.6,
+  ]];
+  const ranges = bounds.map(([a, b]): RangeFact => {
+    const m = new Float64Array(N_FLUX);
+    let count = 0;
+    for (let i = 0; i < d.n; i++) {
+      if (d.z[i] < a || (b < 0.6 ? d.z[i] >= b : d.z[i] > b)) continue;
+      count++;
+      for (let j = 0; j < N_FLUX; j++) m[j] += d.flux[i * N_FLUX + j];
+    }
+    for (let j = 0; j < N_FLUX; j++) m[j] /= Math.max(count, 1);
+    const bpPeak = Math.max(...m.subarray(0, N_BP)), rpPeak = Math.max(...m.subarray(N_BP));
+    return {
+      range: [a, b],
+      count,
+      peak: Math.max(bpPeak, rpPeak),
+      bpPeak,
+      rpPeak,
+      at79: m[79],
+      at80: m[80],
+      at84: m[84],
+      dip: m[79] > m[80] && m[84] > m[80],
+    };
+  });
+
+  const column = (j: number) => Array.from({ length: d.n }, (_, i) => d.flux[i * N_FLUX + j]);
+  const three = (j: number): [number, number, number] => {
+    const v = column(j);
+    return [quantile(v, 0.05), quantile(v, 0.5), quantile(v, 0.95)];
+  };
+
+  const snr = [[366, 0], [797, nearest(797)], [997, 185]].map(([nm, j]) => {
+    const r: number[] = [];
+    for (let i = 0; i < d.n; i++) {
+      if (d.gMag[i] < 18.6 || d.gMag[i] >= 19.0) continue;
+      const s = d.clean[i * N_FLUX + j];
+      r.push(s / d.sigma(s, j));
+    }
+    return { nm, sample: j, median: quantile(r, 0.5) };
+  });
+
+  let negative = 0;
+  for (let i = 0; i < d.n; i++) {
+    for (let j = 0; j < 3; j++) negative += d.flux[i * N_FLUX + j] < 0 ? 1 : 0;
+  }
+
+  return {
+    rows,
+    ranges,
+    peakRatio: ranges[0].peak / ranges[2].peak,
+    flux0: three(0),
+    flux185: three(185),
+    snr,
+    negativeBlue: negative / (3 * d.n),
+  };
+}
+
+/** The facts as text, one block per kind, with the published value beside each. */
+export function formatFluxFacts(f: FluxFacts): string {
+  const n2 = (v: number) => v.toFixed(2).padStart(6);
+  const out: string[] = [];
+  out.push("Table 1 rows: quoted value, then the mock's 5–95 % for galaxies within ±0.01 in z");
+  for (const r of f.rows) {
+    out.push(`  z = ${r.z.toFixed(3)} (${r.count} galaxies)`);
+    QUOTED_COLUMNS.forEach((j, k) => {
+      out.push(
+        `    flux_${String(j).padEnd(3)} ${n2(r.quoted[k])}  in [${n2(r.p5[k])}, ${
+          n2(r.p95[k])
+        }]  ${r.inside[k] ? "yes" : "NO "}  rank ${r.rank[k].toFixed(2)}`,
+      );
+    });
+  }
+  const inside = f.rows.flatMap((r) => r.inside).filter((x) => x).length;
+  const ranks = f.rows.flatMap((r) => r.rank);
+  const blue = f.rows.flatMap((r) => r.rank.slice(0, 3)),
+    red = f.rows.flatMap((r) => r.rank.slice(3));
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  out.push(
+    `  inside: ${inside} of 18; mean rank ${mean(ranks).toFixed(2)} (blue ${
+      mean(blue).toFixed(2)
+    }, red ${mean(red).toFixed(2)}; 0.5 is central)`,
+  );
+  out.push("Figure 11: mean spectrum per z range");
+  out.push("  range       count   peak  BP peak  RP peak  RP>BP  s79    s80    s84   dip");
+  for (const r of f.ranges) {
+    out.push(
+      `  ${r.range[0].toFixed(1)}–${r.range[1].toFixed(1)}  ${String(r.count).padStart(7)} ${
+        n2(r.peak)
+      } ${n2(r.bpPeak)}   ${n2(r.rpPeak)}   ${r.rpPeak > r.bpPeak ? "yes" : "NO "}  ${n2(r.at79)} ${
+        n2(r.at80)
+      } ${n2(r.at84)}  ${r.dip ? "yes" : "NO"}`,
+    );
+  }
+  const falls = f.ranges.every((r, k) => k === 0 || r.peak < f.ranges[k - 1].peak);
+  out.push(
+    `  peaks fall with z: ${falls ? "yes" : "NO"}; peak z<0.1 / peak 0.2–0.3 = ${
+      f.peakRatio.toFixed(2)
+    } (published: about 3)`,
+  );
+  out.push("Ends (all galaxies): 5 / 50 / 95 %");
+  out.push(`  flux_0   ${f.flux0.map(n2).join(" ")}   (quoted rows: −0.21 … 0.54)`);
+  out.push(`  flux_185 ${f.flux185.map(n2).join(" ")}   (quoted rows: 2.39 … 12.43)`);
+  out.push(`  flux_0..2 below zero: ${(100 * f.negativeBlue).toFixed(1)} % (quoted rows: 2 of 9)`);
+  out.push("Median S/N per sample, 18.6 ≤ G < 19.0");
+  for (const s of f.snr) {
+    out.push(`  ${s.nm} nm (flux_${s.sample}): ${s.median.toFixed(2)}`);
+  }
+  return out.join("\n");
+}
