@@ -383,36 +383,30 @@ function splitRecord(
         k = close + 1;
         break;
       }
-      // Text between the closing quote and the next comma is kept (blanks are trimmed later).
+      // Text between the closing quote and the next comma is kept, blanks (and a CR) dropped.
       let m = k;
       while (m < limit && data[m] !== COMMA && data[m] !== NEWLINE) m++;
-      if (m > k) parts.push(data.subarray(k, m));
-      fields.push(decodeParts(parts));
+      const after = decoder.decode(data.subarray(k, m)).trim();
+      fields.push(decodeParts(parts) + after);
       i = m;
     } else {
       let m = i;
       while (m < limit && data[m] !== COMMA && data[m] !== NEWLINE) m++;
-      fields.push(decoder.decode(data.subarray(i, m)));
+      // Blanks around a plain field are no part of it (a CR before the newline included).
+      fields.push(decoder.decode(data.subarray(i, m)).trim());
       i = m;
     }
     if (i >= limit) {
       if (!eof) return null;
-      return { fields: trimReturn(fields), end: limit, unclosed: false };
+      return { fields, end: limit, unclosed: false };
     }
-    if (data[i] === NEWLINE) return { fields: trimReturn(fields), end: i, unclosed: false };
+    if (data[i] === NEWLINE) return { fields, end: i, unclosed: false };
     i++; // the comma
   }
 }
 
 function decodeParts(parts: Uint8Array[]): string {
   return parts.map((p) => decoder.decode(p)).join("");
-}
-
-/** Drops the carriage return of a CRLF line end from the last field. */
-function trimReturn(fields: string[]): string[] {
-  const last = fields.length - 1;
-  if (fields[last].endsWith("\r")) fields[last] = fields[last].slice(0, -1);
-  return fields;
 }
 
 /** A chunk being filled: preallocated arrays and a count of good rows. */
@@ -598,7 +592,7 @@ function parseFields(
 ): void {
   const width = columns.length;
   const idAt = dest.indexOf(TO_ID);
-  const id = idAt >= 0 && idAt < fields.length ? fields[idAt].trim() : null;
+  const id = idAt >= 0 && idAt < fields.length ? fields[idAt] : null;
   if (fields.length !== width) {
     chunk.rejected.push({
       row,
