@@ -65,8 +65,9 @@ export async function commitTogether(files: readonly PendingFile[]): Promise<voi
       try {
         await Deno.link(path, backup);
       } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
-        backup = null;
+        if (e instanceof Deno.errors.NotFound) backup = null;
+        // A file system without hard links: keep a copy instead.
+        else await Deno.copyFile(path, backup);
       }
       saved.push({ path, backup });
       await Deno.rename(temp, path);
