@@ -122,6 +122,53 @@ export interface TrainResult {
 // 2: any optimiser's slots (version 1 held Adamax's two).
 const CHECKPOINT_VERSION = 2;
 
+/** A checkpoint file that cannot be resumed from: damaged, of another version, or of another run. */
+export class CheckpointError extends Error {
+  /**
+   * @param file the checkpoint's path
+   * @param message what is wrong
+   */
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = "CheckpointError";
+  }
+}
+
+/**
+ * Checks, without a model, that the checkpoint at `path` (if there is one) is
+ * intact: readable, of this version, its checksum right. Tools call it before
+ * loading data, so a damaged file is reported at once.
+ */
+export async function verifyCheckpoint(path: string): Promise<boolean> {
+  const decoded = await readCheckpointFile(path);
+  return decoded !== null;
+}
+
+async function readCheckpointFile(
+  path: string,
+): Promise<ReturnType<typeof decodeTensorFile> | null> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw new CheckpointError(path, `cannot read: ${(e as Error).message}`);
+  }
+  let decoded;
+  try {
+    decoded = decodeTensorFile(bytes);
+  } catch (e) {
+    throw new CheckpointError(path, `${(e as Error).message}; delete it to start afresh`);
+  }
+  if (decoded.header.version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(
+      path,
+      `checkpoint version ${decoded.header.version}, expected ${CHECKPOINT_VERSION}`,
+    );
+  }
+  return decoded;
+}
+
 /**
  * Trains `model` on `data.train`, validating on `data.validation` after each epoch.
  *
@@ -418,33 +465,20 @@ async function readCheckpoint(
   fingerprint: string,
   nWeights: number,
 ): Promise<Checkpoint | null> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-  let decoded;
-  try {
-    decoded = decodeTensorFile(bytes);
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}; delete it to start afresh`);
-  }
+  const decoded = await readCheckpointFile(path);
+  if (decoded === null) return null;
   const h = decoded.header as Record<string, unknown> & { groups: number[] };
-  if (h.version !== CHECKPOINT_VERSION) {
-    throw new Error(`${path}: checkpoint version ${h.version}, expected ${CHECKPOINT_VERSION}`);
-  }
   if (h.fingerprint !== fingerprint) {
-    throw new Error(
-      `${path} was written by a different run (model, data sizes or options differ); ` +
+    throw new CheckpointError(
+      path,
+      "written by a different run (model, data sizes or options differ); " +
         "delete it or choose another checkpoint path",
     );
   }
   const [nw, ...rest] = h.groups;
   const slotCounts = rest.slice(0, -1), nBest = rest[rest.length - 1];
   if (nw !== nWeights || slotCounts.some((n) => n !== nWeights)) {
-    throw new Error(`${path}: checkpoint holds ${nw} weights, the model has ${nWeights}`);
+    throw new CheckpointError(path, `checkpoint holds ${nw} weights, the model has ${nWeights}`);
   }
   const a = decoded.arrays;
   const slotsEnd = nw * (1 + slotCounts.length);

@@ -66,7 +66,7 @@ Deno.test("loadModel() names what is wrong with an old, incomplete or damaged fo
     `${old.dir}/config.json`,
     JSON.stringify({ ...config, formatVersion: 0 }),
   );
-  await assert.rejects(loadModel(old.dir), /format version 0; this library reads version 1/);
+  await assert.rejects(loadModel(old.dir), /format version 0; this library reads version 2/);
 
   const missing = await savedModel();
   await Deno.remove(`${missing.dir}/scaler.json`);
@@ -82,5 +82,5 @@ Deno.test("loadModel() names what is wrong with an old, incomplete or damaged fo
 
   const garbled = await savedModel();
   await Deno.writeTextFile(`${garbled.dir}/model.json`, '{"modelTopology": {');
-  await assert.rejects(loadModel(garbled.dir), /model\.json is not valid JSON/);
+  await assert.rejects(loadModel(garbled.dir), /model\.json does not match its checksum/);
 });

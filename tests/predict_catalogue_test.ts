@@ -177,7 +177,7 @@ Deno.test("bad rows are listed with row, id, column and reason, counted, and nev
       "5,g4,flux_0,missing value",
       "6,g5,flux_48,NaN is not a finite number",
       "7,g6,flux_58,inf is not a finite number",
-      "8,g7,z,-Infinity is not a finite number",
+      "8,g7,z,'-Infinity is not a finite number", // a leading - is neutralised
       "9,,,empty line instead of 188 columns",
       "",
     ].join("\n"),

@@ -8,6 +8,9 @@
  *                  [--checkpoint FILE] [--batch N [--scaling linear|sqrt|none]]
  *                  [--filters A,B,C,D] [--units A,B,C,D]
  *
+ * `--help` explains every flag with its default. Every flag and path is checked
+ * before data is loaded; errors print one line and exit with the README's codes.
+ *
  * With `--checkpoint`, training writes FILE after every epoch and, started
  * again with the same arguments, resumes from it: a long run can be split into
  * several time-limited calls.
@@ -26,144 +29,266 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { formatBackendReport } from "../lib/backend/select.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
 import { buildModel } from "../lib/model.ts";
 import { saveModel } from "../lib/runs/model_folder.ts";
-import { profileModel } from "../lib/profiles.ts";
+import { profileModel, PROFILES } from "../lib/profiles.ts";
 import { saveRunArtifact } from "../lib/runs/run_folder.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
-import { predict, train } from "../lib/train.ts";
+import { predict, train, verifyCheckpoint } from "../lib/train.ts";
 import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/optimizers/schedules.ts";
+import { checkToolPaths, PathCollisionError, whyNotWritable } from "../lib/_atomic.ts";
 import {
   gitCommit,
+  OutputError,
+  parseToolArgs,
   positiveInteger,
   positiveIntegers,
   prepareToolRun,
   profileFromArgs,
+  runTool,
   usage,
 } from "./_cli.ts";
 
 const started = performance.now();
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    profile: { type: "string" },
-    data: { type: "string" },
-    backend: { type: "string" },
-    out: { type: "string" },
-    galaxies: { type: "string" },
-    epochs: { type: "string" },
-    checkpoint: { type: "string" },
-    batch: { type: "string" },
-    scaling: { type: "string" },
-    filters: { type: "string" },
-    units: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
+const HELP = `usage: deno task main [options]
+
+Simulates (or loads) galaxies, splits and scales them, trains the network,
+evaluates it on the test set and writes a run folder: OUT/model (the model
+folder that deno task predict reads), OUT/history.json, OUT/predictions.csv
+(test galaxies) and OUT/run.json.
+
+Options:
+  --profile P        smoke, default or full (default: $REDSHIFT_PROFILE, else default)
+                       smoke:   ${PROFILES.smoke.description}
+                       default: ${PROFILES.default.description}
+                       full:    ${PROFILES.full.description}
+  --data FILE        galaxies from a .csv or .parquet file (columns z, flux_0..flux_185
+                     by name; see README) instead of the mock (default: the profile's
+                     mock galaxies; in smoke, the committed 3,000-galaxy sample)
+  --galaxies N       number of mock galaxies (default: the profile's, e.g. 50,000 in default)
+  --epochs N         epochs (default: the profile's: smoke 3, default 10, full 20)
+  --batch N          batch size (default: the profile's: smoke 32, default 64, full 16); another
+                     size scales the learning rate (--scaling) after a one-epoch warm-up
+  --scaling S        linear, sqrt or none: how --batch scales the rate (default linear)
+  --filters A,B,C,D  filters of the 4 convolution layers (default: the profile's;
+                     the dissertation's 256,256,128,64; smoke 16,16,16,16)
+  --units A,B,C,D    units of the 4 dense layers (default: the profile's;
+                     the dissertation's 256,256,128,64; smoke 32,32,16,16)
+  --backend B        webgpu or cpu (default: $REDSHIFT_BACKEND, else the profile's
+                     preference, else webgpu when an adapter exists, else cpu)
+  --out DIR          run folder (default out/runs/<profile>)
+  --checkpoint FILE  write FILE after every epoch and resume from it when it exists
+                     (default: none); must not lie inside OUT/model
+  -h, --help         this text
+
+Numbers are plain decimal integers (1e8 and 0x10 are refused). Without a GPU the
+default profile trains the dissertation's 699,073-parameter network on the CPU,
+which takes hours; the time is printed after the first training steps.
+--profile smoke runs in about a minute on a CPU.
+
+Exit codes: 0 done, 1 internal error, 2 usage, 3 damaged checkpoint or model,
+4 unreadable or invalid --data, 5 output cannot be written, 130 interrupted.`;
+
+const args = parseToolArgs("main", {
+  profile: { type: "string" },
+  data: { type: "string" },
+  backend: { type: "string" },
+  out: { type: "string" },
+  galaxies: { type: "string" },
+  epochs: { type: "string" },
+  checkpoint: { type: "string" },
+  batch: { type: "string" },
+  scaling: { type: "string" },
+  filters: { type: "string" },
+  units: { type: "string" },
+  help: { type: "boolean", short: "h" },
 });
 if (args.help) {
-  console.log(
-    "usage: deno task main [--profile smoke|default|full] [--data FILE] [--backend webgpu|cpu]\n" +
-      "                      [--out DIR] [--galaxies N] [--epochs N] [--checkpoint FILE]\n" +
-      "                      [--batch N [--scaling linear|sqrt|none]] [--filters A,B,C,D]\n" +
-      "                      [--units A,B,C,D]",
-  );
+  console.log(HELP);
   Deno.exit(0);
 }
 
-const profile = profileFromArgs(args);
-const { backend, data, source, prepared } = await prepareToolRun(args, profile);
-console.log(
-  `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
-    `${prepared.test.y.length} test`,
-);
-const modelConfig = {
-  ...profileModel(profile),
-  ...(args.filters ? { convFilters: positiveIntegers("--filters", args.filters) } : {}),
-  ...(args.units ? { denseUnits: positiveIntegers("--units", args.units) } : {}),
-};
-if (modelConfig.convFilters.length !== modelConfig.kernelSizes.length) {
-  usage(`--filters needs ${modelConfig.kernelSizes.length} numbers, one per convolution layer`);
-}
-const model = buildModel(modelConfig);
-console.log(
-  `model: ${model.countParams().toLocaleString("en")} parameters (filters ${
-    modelConfig.convFilters.join(",")
-  }, dense units ${modelConfig.denseUnits.join(",")})`,
-);
+await runTool("main", async () => {
+  // Every flag is checked before any data is loaded or simulated.
+  const profile = profileFromArgs(args);
+  const modelConfig = {
+    ...profileModel(profile),
+    ...(args.filters ? { convFilters: positiveIntegers("--filters", args.filters) } : {}),
+    ...(args.units ? { denseUnits: positiveIntegers("--units", args.units) } : {}),
+  };
+  if (modelConfig.convFilters.length !== modelConfig.kernelSizes.length) {
+    usage(`--filters needs ${modelConfig.kernelSizes.length} numbers, one per convolution layer`);
+  }
+  if (modelConfig.denseUnits.length < 1) usage("--units needs at least one number");
+  const batchSize = args.batch !== undefined
+    ? positiveInteger("--batch", args.batch, 65_536)
+    : profile.batchSize;
+  const scaling = args.scaling ?? "linear";
+  if (!(RATE_SCALINGS as readonly string[]).includes(scaling)) {
+    usage(`--scaling ${scaling}: expected ${RATE_SCALINGS.join(", ")}`);
+  }
+  if (args.data !== undefined && !/\.(csv|parquet|pq)$/i.test(args.data)) {
+    usage(`--data ${args.data}: expected a .csv or .parquet file`);
+  }
+  const out = args.out ?? `out/runs/${profile.name}`;
+  await checkRunPaths(out, args.data, args.checkpoint);
+  if (args.checkpoint) await verifyCheckpoint(args.checkpoint);
 
-const batchSize = args.batch ? positiveInteger("--batch", args.batch) : profile.batchSize;
-const scaling = args.scaling ?? "linear";
-if (!(RATE_SCALINGS as readonly string[]).includes(scaling)) {
-  usage(`--scaling ${scaling}: expected ${RATE_SCALINGS.join(", ")}`);
-}
-const learningRate = batchSize === profile.batchSize ? modelConfig.learningRate : warmupSchedule({
-  baseRate: modelConfig.learningRate,
-  baseBatchSize: profile.batchSize,
-  batchSize,
-  epochs: profile.epochs,
-  scaling: scaling as RateScaling,
-});
-console.log(`recipe: batch ${batchSize}, learning rate ${learningRate}`);
+  const { backend, data, source, prepared } = await prepareToolRun(args, profile);
+  console.log(
+    `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
+      `${prepared.test.y.length} test`,
+  );
+  const model = buildModel(modelConfig);
+  const parameters = model.countParams();
+  console.log(
+    `model: ${parameters.toLocaleString("en")} parameters (filters ${
+      modelConfig.convFilters.join(",")
+    }, dense units ${modelConfig.denseUnits.join(",")})`,
+  );
 
-const isTerminal = Deno.stderr.isTerminal();
-const result = await train(model, prepared, {
-  epochs: profile.epochs,
-  batchSize,
-  seed: profile.seed,
-  learningRate,
-  checkpointPath: args.checkpoint,
-  onProgress: (p) => {
-    if (!isTerminal) return;
-    const line =
-      `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(5)} ` +
-      `${p.samplesPerSecond.toFixed(0)} samples/s, ${Math.round(p.secondsLeft)} s left`;
-    Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
-  },
-  onEpochEnd: (log) => {
-    if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+  const learningRate = batchSize === profile.batchSize ? modelConfig.learningRate : warmupSchedule({
+    baseRate: modelConfig.learningRate,
+    baseBatchSize: profile.batchSize,
+    batchSize,
+    epochs: profile.epochs,
+    scaling: scaling as RateScaling,
+  });
+  console.log(`recipe: batch ${batchSize}, learning rate ${learningRate}`);
+  const samples = prepared.train.y.length * profile.epochs;
+  console.log(
+    `training: ${profile.epochs} epochs × ${prepared.train.y.length.toLocaleString("en")} ` +
+      `galaxies = ${samples.toLocaleString("en")} samples on ${backend.backend}; ` +
+      "the time it will take is printed after the first steps",
+  );
+  if ((backend.backend === "cpu" || backend.isFallbackAdapter) && parameters > 200_000) {
     console.log(
-      `epoch ${log.epoch}: loss ${log.loss.toFixed(5)} mae ${log.mae.toFixed(4)} ` +
-        `val_loss ${log.valLoss.toFixed(5)} val_mae ${log.valMae.toFixed(4)} (${
-          log.seconds.toFixed(1)
-        } s)`,
+      `note: no hardware GPU in use, and this network has ${parameters.toLocaleString("en")} ` +
+        "parameters: expect hours; --profile smoke (or --filters/--units) trains in minutes",
     );
-  },
+  }
+
+  const isTerminal = Deno.stderr.isTerminal();
+  let estimated = false;
+  const result = await train(model, prepared, {
+    epochs: profile.epochs,
+    batchSize,
+    seed: profile.seed,
+    learningRate,
+    checkpointPath: args.checkpoint,
+    progressEvery: 10,
+    onProgress: (p) => {
+      if (!estimated) {
+        // Once, from the rate of the first steps: an honest answer to "how long?".
+        estimated = true;
+        if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+        console.log(
+          `measured ${p.samplesPerSecond.toFixed(0)} samples/s over the first ${p.step} steps: ` +
+            `about ${duration(p.secondsLeft)} to train (${p.epochs - p.epoch + 1} epochs left)`,
+        );
+      }
+      if (!isTerminal) return;
+      const line =
+        `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(5)} ` +
+        `${p.samplesPerSecond.toFixed(0)} samples/s, ${Math.round(p.secondsLeft)} s left`;
+      Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
+    },
+    onEpochEnd: (log) => {
+      if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+      console.log(
+        `epoch ${log.epoch}: loss ${log.loss.toFixed(5)} mae ${log.mae.toFixed(4)} ` +
+          `val_loss ${log.valLoss.toFixed(5)} val_mae ${log.valMae.toFixed(4)} (${
+            log.seconds.toFixed(1)
+          } s)`,
+      );
+    },
+  });
+
+  const zPred = await predict(model, prepared.test.x);
+  console.log("\nTest set\n");
+  console.log(metricsTable(redshiftMetrics(prepared.test.y, zPred)));
+  console.log("\nErrors per redshift bin, beside the dissertation's Table 3\n");
+  console.log(errorsByBinTable(errorsByBin(prepared.test.y, zPred)));
+
+  const trainingSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
+  const run = {
+    profile: profile.name,
+    command: ["deno task main", ...Deno.args].join(" "),
+    commit: await gitCommit(),
+    device: formatBackendReport(backend),
+    data: source,
+    galaxies: data.n,
+    recipe: { batchSize, learningRate: String(learningRate) },
+    evaluatedEpoch: result.history.length,
+    trainingSeconds,
+    wallSeconds: (performance.now() - started) / 1000,
+    finishedAt: new Date().toISOString(),
+  };
+  try {
+    await saveModel(`${out}/model`, model, {
+      modelConfig,
+      scaler: prepared.scaler,
+      history: result.history,
+      run,
+    });
+    await saveRunArtifact(out, {
+      history: result.history,
+      run,
+      test: { ids: prepared.testIds, zTrue: prepared.test.y, zPred },
+    });
+  } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotFound) {
+      throw new OutputError(out, `cannot write the run folder: ${e.message}`);
+    }
+    throw e;
+  }
+  console.log(`\nrun folder written to ${out} (model, history, test predictions, run record)`);
 });
 
-const zPred = await predict(model, prepared.test.x);
-console.log("\nTest set\n");
-console.log(metricsTable(redshiftMetrics(prepared.test.y, zPred)));
-console.log("\nErrors per redshift bin, beside the dissertation's Table 3\n");
-console.log(errorsByBinTable(errorsByBin(prepared.test.y, zPred)));
+/**
+ * Refuses, before any work, a run folder that cannot be written or whose
+ * files would replace the data or the checkpoint, and a checkpoint that would
+ * replace the data or cannot be written.
+ */
+async function checkRunPaths(out: string, data?: string, checkpoint?: string): Promise<void> {
+  const stat = await Deno.stat(out).catch(() => null);
+  if (stat && !stat.isDirectory) throw new OutputError(out, "--out names a file, not a folder");
+  const paths = [
+    { role: "--out's model folder", path: `${out}/model`, use: "write" as const, folder: true },
+    ...["history.json", "predictions.csv", "run.json"].map((name) => ({
+      role: `--out's ${name}`,
+      path: `${out}/${name}`,
+      use: "write" as const,
+    })),
+    ...(data ? [{ role: "--data", path: data, use: "read" as const }] : []),
+    ...(checkpoint ? [{ role: "--checkpoint", path: checkpoint, use: "write" as const }] : []),
+  ];
+  try {
+    await checkToolPaths(paths);
+  } catch (e) {
+    if (e instanceof PathCollisionError) {
+      throw new OutputError(e.written.path, `refused: ${e.message}; nothing was done`);
+    }
+    throw e;
+  }
+  try {
+    await Deno.mkdir(out, { recursive: true });
+  } catch (e) {
+    throw new OutputError(out, `cannot create the run folder: ${(e as Error).message}`);
+  }
+  for (const path of [`${out}/run.json`, ...(checkpoint ? [checkpoint] : [])]) {
+    const why = await whyNotWritable(path);
+    if (why) throw new OutputError(path, `cannot be written: ${why}`);
+  }
+}
 
-const out = args.out ?? `out/runs/${profile.name}`;
-const trainingSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
-const run = {
-  profile: profile.name,
-  command: ["deno task main", ...Deno.args].join(" "),
-  commit: await gitCommit(),
-  device: formatBackendReport(backend),
-  data: source,
-  galaxies: data.n,
-  recipe: { batchSize, learningRate: String(learningRate) },
-  evaluatedEpoch: result.history.length,
-  trainingSeconds,
-  wallSeconds: (performance.now() - started) / 1000,
-  finishedAt: new Date().toISOString(),
-};
-await saveModel(`${out}/model`, model, {
-  modelConfig,
-  scaler: prepared.scaler,
-  history: result.history,
-  run,
-});
-await saveRunArtifact(out, {
-  history: result.history,
-  run,
-  test: { ids: prepared.testIds, zTrue: prepared.test.y, zPred },
-});
-console.log(`\nrun folder written to ${out} (model, history, test predictions, run record)`);
+/** Seconds as "about 3 min" / "2.5 h". */
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "an unknown time";
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}

@@ -7,29 +7,20 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { formatBackendReport, selectBackend } from "../lib/backend/mod.ts";
 import {
-  CatalogueInputError,
-  CatalogueInterrupted,
-  CatalogueOutputError,
+  checkCataloguePaths,
   DEFAULT_OOD_RULE,
   describeReject,
   formatCatalogueSummary,
   predictCatalogue,
 } from "../lib/catalogue/mod.ts";
-import { loadModel, ModelFolderError } from "../lib/runs/mod.ts";
+import { EXIT, exitCodeOf, fail, parseToolArgs, plainInteger, usage } from "./_cli.ts";
 
-/** Exit codes a shell script can rely on. */
-const EXIT = {
-  ok: 0,
-  internal: 1,
-  usage: 2,
-  model: 3,
-  input: 4,
-  output: 5,
-  interrupted: 130,
-} as const;
+/** Most rows per read chunk: memory grows with it (about 750 bytes a row, and more in flight). */
+const MAX_CHUNK = 1_048_576;
+/** Most rows per prediction batch: the network's activations grow with it. */
+const MAX_BATCH = 65_536;
 
 const HELP = `usage: deno task predict --model DIR --in FILE --out FILE [options]
 
@@ -49,23 +40,39 @@ Output (--out): CSV or Parquet, by extension, with the columns
   n_outside  fluxes outside their column's training range widened by --ood-margin
 It is written under a temporary name beside FILE and renamed at the end: an
 interrupted or failed run leaves no file at FILE (an existing FILE stays as it was).
-Bad rows (wrong column count, missing or non-numeric value, NaN, Inf) are not
-predicted: each is reported on standard error (the first 10), listed in
-FILE.rejects.csv (row, id, column, reason; always written, header only when none)
-and counted in the summary.
+Bad rows (wrong column count, missing or non-numeric value, NaN, Inf, a value
+beyond the float32 range, z outside (-1, 3), or a prediction that is not a
+finite number) are not predicted: each is reported on standard error (the first
+10), listed in FILE.rejects.csv (row, id, column, reason; always written, header
+only when none) and counted in the summary. Output and rejects file are put in
+place together at the end, or neither is.
+
+Before any work, --out and --rejects are checked: they must differ from --in,
+from each other and from every file in the model folder (compared by real path,
+links included), and both must be writable; otherwise nothing is done (exit 5).
+
+A CSV header is recognised by its names (z, id, flux_0, ... or the names given
+with --id-column/--z-column; or a first line made of names only), never by
+whether a value is a number: a first line of data is always read as data.
+Quoted fields follow RFC 4180 (commas, quotes and line breaks inside quotes).
+In CSV outputs, an id (or other text) that begins with =, +, -, @, a tab or a
+carriage return and is not a plain number gets a leading ' so that spreadsheets
+do not run it as a formula; Parquet outputs keep ids exactly.
 
 Options:
   --model DIR          model folder (deno task main) or ensemble folder (deno task ensemble;
                        adds z_err, the calibrated 1-sigma spread of its members) [required]
   --in FILE            input catalogue                                       [required]
   --out FILE           output file; must differ from --in                     [required]
-  --batch N            rows per prediction batch (default 1024)
-  --chunk N            rows read and written at a time (default 16384); memory grows with it
+  --batch N            rows per prediction batch (default 1024, at most ${MAX_BATCH})
+  --chunk N            rows read and written at a time (default 16384, at most ${MAX_CHUNK});
+                       memory grows with it
   --backend B          webgpu or cpu (default: webgpu when an adapter exists, else cpu;
                        or $REDSHIFT_BACKEND)
   --strict             stop at the first bad row (exit 4, no output written)
   --id-column NAME     name of the id column in the header (default id)
-  --z-column NAME      name of the true-redshift column in the header (default z)
+  --z-column NAME      name of the true-redshift column in the header (default z);
+                       it must not be one of the flux columns
   --rejects FILE       where to list bad rows (default OUT.rejects.csv)
   --ood-margin X       widening of each flux column's training range, as a share
                        of the range (default ${DEFAULT_OOD_RULE.margin})
@@ -81,77 +88,64 @@ Progress (rows done, rows/s, time left) goes to standard error when it is a
 terminal. The summary goes to standard output; when the input has z it includes
 MAE, bias, sigma_NMAD, the outlier fraction and the errors per redshift bin.
 
-Exit codes:
+Numbers of rows are plain decimal integers (1e8 and 0x10 are refused).
+
+Exit codes (the same for every tool):
   0    output written (bad rows, if any, are listed in the rejects file)
   1    unexpected internal error
   2    usage error (unknown or missing flag, bad value, unknown extension)
-  3    the model folder is missing or damaged
+  3    the model folder is missing, damaged (checksum, non-finite weights) or inconsistent
   4    the input cannot be read or has no usable layout; or, with --strict, a bad row
-  5    the output or rejects file cannot be written
+  5    the output or rejects file cannot be written, or would collide with another path
   130  interrupted (SIGINT or SIGTERM); temporary files removed, no output written
 `;
 
-function fail(code: number, message: string): never {
-  console.error(`predict: ${message}`);
-  Deno.exit(code);
-}
-
-let args;
-try {
-  args = parseArgs({
-    args: Deno.args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      model: { type: "string" },
-      in: { type: "string" },
-      out: { type: "string" },
-      batch: { type: "string" },
-      chunk: { type: "string" },
-      backend: { type: "string" },
-      strict: { type: "boolean" },
-      "id-column": { type: "string" },
-      "z-column": { type: "string" },
-      rejects: { type: "string" },
-      "ood-margin": { type: "string" },
-      "ood-max-outside": { type: "string" },
-      "ood-far": { type: "string" },
-      quiet: { type: "boolean" },
-      progress: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  }).values;
-} catch (e) {
-  fail(EXIT.usage, `${(e as Error).message}\n${HELP.split("\n")[0]} (see --help)`);
-}
+const args = parseToolArgs("predict", {
+  model: { type: "string" },
+  in: { type: "string" },
+  out: { type: "string" },
+  batch: { type: "string" },
+  chunk: { type: "string" },
+  backend: { type: "string" },
+  strict: { type: "boolean" },
+  "id-column": { type: "string" },
+  "z-column": { type: "string" },
+  rejects: { type: "string" },
+  "ood-margin": { type: "string" },
+  "ood-max-outside": { type: "string" },
+  "ood-far": { type: "string" },
+  quiet: { type: "boolean" },
+  progress: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+});
 if (args.help) {
   console.log(HELP);
   Deno.exit(EXIT.ok);
 }
 for (const flag of ["model", "in", "out"] as const) {
-  if (!args[flag]) fail(EXIT.usage, `--${flag} is required (see --help)`);
+  if (!args[flag]) usage(`--${flag} is required`);
 }
-const number = (flag: string, text: string | undefined, integer: boolean, min: number) => {
+const integer = (flag: string, text: string | undefined, min: number, max: number) =>
+  text === undefined ? undefined : plainInteger(`--${flag}`, text, min, max);
+const decimal = (flag: string, text: string | undefined) => {
   if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-    fail(EXIT.usage, `--${flag} ${text}: expected ${integer ? "an integer" : "a number"} ≥ ${min}`);
-  }
+  const v = /^[0-9]*\.?[0-9]+$|^[0-9]+\.$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(v)) usage(`--${flag} ${text}: expected a number ≥ 0, e.g. 0.1`);
   return v;
 };
-const batchSize = number("batch", args.batch, true, 1);
-const chunkRows = number("chunk", args.chunk, true, 1);
+const batchSize = integer("batch", args.batch, 1, MAX_BATCH);
+const chunkRows = integer("chunk", args.chunk, 1, MAX_CHUNK);
 const ood = {
-  margin: number("ood-margin", args["ood-margin"], false, 0),
-  maxOutside: number("ood-max-outside", args["ood-max-outside"], true, 0),
-  far: number("ood-far", args["ood-far"], false, 0),
+  margin: decimal("ood-margin", args["ood-margin"]),
+  maxOutside: integer("ood-max-outside", args["ood-max-outside"], 0, 186),
+  far: decimal("ood-far", args["ood-far"]),
 };
 if (args.backend !== undefined && args.backend !== "webgpu" && args.backend !== "cpu") {
-  fail(EXIT.usage, `--backend ${args.backend}: expected webgpu or cpu`);
+  usage(`--backend ${args.backend}: expected webgpu or cpu`);
 }
 for (const flag of ["in", "out"] as const) {
   if (!/\.(csv|parquet|pq)$/i.test(args[flag]!)) {
-    fail(EXIT.usage, `--${flag} ${args[flag]}: expected a .csv or .parquet file`);
+    usage(`--${flag} ${args[flag]}: expected a .csv or .parquet file`);
   }
 }
 
@@ -169,11 +163,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 try {
+  // The paths first: nothing is loaded, selected or written before they are known to be safe.
+  await checkCataloguePaths({
+    model: args.model!,
+    inPath: args.in!,
+    outPath: args.out!,
+    rejectsPath: args.rejects,
+  });
   const backend = await selectBackend({ backend: args.backend as "webgpu" | "cpu" | undefined });
   info(`backend: ${formatBackendReport(backend)}`);
-  const model = await loadModel(args.model!);
   let shown = 0;
-  const summary = await predictCatalogue(model, args.in!, args.out!, {
+  const summary = await predictCatalogue(args.model!, args.in!, args.out!, {
     batchSize,
     chunkRows,
     strict: args.strict,
@@ -202,11 +202,10 @@ try {
   Deno.exit(EXIT.ok);
 } catch (e) {
   if (showProgress) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+  const code = exitCodeOf(e);
   const message = (e as Error).message;
-  if (e instanceof CatalogueInterrupted) fail(EXIT.interrupted, message);
-  if (e instanceof ModelFolderError) fail(EXIT.model, `model: ${message}`);
-  if (e instanceof CatalogueInputError) fail(EXIT.input, message);
-  if (e instanceof CatalogueOutputError) fail(EXIT.output, message);
+  if (code === EXIT.model) fail(code, `model: ${message}`);
+  if (code !== EXIT.internal) fail(code, message);
   if (e instanceof RangeError) fail(EXIT.usage, message);
   console.error(e);
   fail(EXIT.internal, `unexpected error: ${message}`);

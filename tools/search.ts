@@ -21,10 +21,16 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { formatBackendReport } from "../lib/backend/select.ts";
-import { getProfile } from "../lib/profiles.ts";
-import { gitCommit, positiveInteger, prepareToolRun, usage } from "./_cli.ts";
+import {
+  gitCommit,
+  parseToolArgs,
+  positiveInteger,
+  prepareToolRun,
+  profileFromArgs,
+  runTool,
+  usage,
+} from "./_cli.ts";
 import {
   compareTrialsTable,
   runCnnSearch,
@@ -33,22 +39,19 @@ import {
   summarizeSearch,
 } from "../lib/search/mod.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    profile: { type: "string" },
-    strategy: { type: "string", default: "tpe" },
-    trials: { type: "string" },
-    epochs: { type: "string" },
-    seed: { type: "string" },
-    log: { type: "string" },
-    resume: { type: "boolean", default: false },
-    "time-limit": { type: "string" },
-    backend: { type: "string" },
-    galaxies: { type: "string" },
-    "no-baseline": { type: "boolean", default: false },
-    help: { type: "boolean", short: "h" },
-  },
+const args = parseToolArgs("search", {
+  profile: { type: "string" },
+  strategy: { type: "string", default: "tpe" },
+  trials: { type: "string" },
+  epochs: { type: "string" },
+  seed: { type: "string" },
+  log: { type: "string" },
+  resume: { type: "boolean", default: false },
+  "time-limit": { type: "string" },
+  backend: { type: "string" },
+  galaxies: { type: "string" },
+  "no-baseline": { type: "boolean", default: false },
+  help: { type: "boolean", short: "h" },
 });
 if (args.help) {
   console.log(
@@ -62,62 +65,71 @@ if (args.strategy !== "tpe" && args.strategy !== "random") {
   usage(`--strategy ${args.strategy}: expected tpe or random`);
 }
 const strategy = args.strategy as "tpe" | "random";
-const profile = getProfile(args.profile);
+const profile = profileFromArgs({ profile: args.profile }); // a bad name is a usage error
 const plan = SEARCH_PLANS[profile.name];
 const trials = args.trials ? positiveInteger("--trials", args.trials) : plan.trials;
 const epochs = args.epochs ? positiveInteger("--epochs", args.epochs) : plan.epochs;
 const seed = args.seed ? positiveInteger("--seed", args.seed) : plan.seed;
 const galaxies = args.galaxies ? positiveInteger("--galaxies", args.galaxies) : profile.galaxies;
 const logPath = args.log ?? `out/search/${profile.name}_${strategy}.jsonl`;
-const timeLimit = args["time-limit"] ? Number(args["time-limit"]) * 60 : undefined;
-if (timeLimit !== undefined && !(timeLimit > 0)) usage("--time-limit: expected minutes > 0");
+const timeText = args["time-limit"];
+const timeLimit = timeText !== undefined && /^[0-9]*\.?[0-9]+$/.test(timeText)
+  ? Number(timeText) * 60
+  : timeText === undefined
+  ? undefined
+  : NaN;
+if (timeLimit !== undefined && !(timeLimit > 0)) {
+  usage(`--time-limit ${timeText}: expected minutes > 0, e.g. 30 or 2.5`);
+}
 
-const { backend, source, prepared } = await prepareToolRun(args, { ...profile, galaxies });
-console.log(
-  `${prepared.train.y.length} training, ${prepared.validation.y.length} validation galaxies; ` +
-    `${strategy} search, ${trials} trials of up to ${epochs} epochs; log ${logPath}`,
-);
+await runTool("search", async () => {
+  const { backend, source, prepared } = await prepareToolRun(args, { ...profile, galaxies });
+  console.log(
+    `${prepared.train.y.length} training, ${prepared.validation.y.length} validation galaxies; ` +
+      `${strategy} search, ${trials} trials of up to ${epochs} epochs; log ${logPath}`,
+  );
 
-await Deno.mkdir(logPath.replace(/[^/]*$/, "") || ".", { recursive: true });
-const started = performance.now();
-const result = await runCnnSearch(profile, prepared, {
-  strategy,
-  trials,
-  epochs,
-  seed,
-  baseline: !args["no-baseline"],
-  logPath,
-  resume: args.resume,
-  timeLimitSeconds: timeLimit,
-  settings: { data: source },
-  session: {
-    command: `deno task search ${Deno.args.join(" ")}`,
-    device: backend.adapter ?? "CPU",
-    backend: formatBackendReport(backend),
-    commit: await gitCommit(),
-    deno: Deno.version.deno,
-  },
-  onTrialEnd: (t) => {
-    const value = t.value === null ? "—" : t.value.toFixed(4);
-    console.log(
-      `trial ${t.number} (${t.source}): ${t.state}, val MAE ${value}, ${t.curve.length} epochs, ` +
-        `${t.seconds.toFixed(1)} s`,
-    );
-  },
+  await Deno.mkdir(logPath.replace(/[^/]*$/, "") || ".", { recursive: true });
+  const started = performance.now();
+  const result = await runCnnSearch(profile, prepared, {
+    strategy,
+    trials,
+    epochs,
+    seed,
+    baseline: !args["no-baseline"],
+    logPath,
+    resume: args.resume,
+    timeLimitSeconds: timeLimit,
+    settings: { data: source },
+    session: {
+      command: `deno task search ${Deno.args.join(" ")}`,
+      device: backend.adapter ?? "CPU",
+      backend: formatBackendReport(backend),
+      commit: await gitCommit(),
+      deno: Deno.version.deno,
+    },
+    onTrialEnd: (t) => {
+      const value = t.value === null ? "—" : t.value.toFixed(4);
+      console.log(
+        `trial ${t.number} (${t.source}): ${t.state}, val MAE ${value}, ${t.curve.length} epochs, ` +
+          `${t.seconds.toFixed(1)} s`,
+      );
+    },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  console.log("\n" + searchTrialsTable(result.trials));
+  const summary = summarizeSearch(result.trials);
+  console.log(
+    `\n${result.trials.length} trials (${result.resumedTrials} resumed): ${summary.complete} complete, ` +
+      `${summary.pruned} stopped early, ${summary.failed} failed; this session ${
+        seconds.toFixed(0)
+      } s, all trials ${summary.seconds.toFixed(0)} s`,
+  );
+  const baseline = result.trials.find((t) => t.source === "baseline");
+  if (result.best && baseline) {
+    console.log("\n" + compareTrialsTable(result.best, baseline, ["best found", "baseline"]));
+  }
+  if (result.stoppedForTime) {
+    console.log(`\nstopped by --time-limit; continue with the same command and --resume`);
+  }
 });
-const seconds = (performance.now() - started) / 1000;
-console.log("\n" + searchTrialsTable(result.trials));
-const summary = summarizeSearch(result.trials);
-console.log(
-  `\n${result.trials.length} trials (${result.resumedTrials} resumed): ${summary.complete} complete, ` +
-    `${summary.pruned} stopped early, ${summary.failed} failed; this session ${
-      seconds.toFixed(0)
-    } s, all trials ${summary.seconds.toFixed(0)} s`,
-);
-const baseline = result.trials.find((t) => t.source === "baseline");
-if (result.best && baseline) {
-  console.log("\n" + compareTrialsTable(result.best, baseline, ["best found", "baseline"]));
-}
-if (result.stoppedForTime) {
-  console.log(`\nstopped by --time-limit; continue with the same command and --resume`);
-}

@@ -14,13 +14,21 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 // Module by module rather than lib/mod.ts, so that it bundles without polars for the GPU machine:
 //   ../shared/tools/device-pack.sh tools/train_ensemble.ts
 //   bash .device/run.sh train_ensemble.bundle.js --profile default --members 5 --out ...
 import { formatBackendReport } from "../lib/backend/select.ts";
 import { profileModel } from "../lib/profiles.ts";
-import { gitCommit, positiveInteger, prepareToolRun, profileFromArgs, usage } from "./_cli.ts";
+import {
+  gitCommit,
+  OutputError,
+  parseToolArgs,
+  positiveInteger,
+  prepareToolRun,
+  profileFromArgs,
+  runTool,
+  usage,
+} from "./_cli.ts";
 import { saveEnsemble, trainEnsemble } from "../lib/uncertainty/ensemble.ts";
 import {
   calibrationTable,
@@ -28,23 +36,25 @@ import {
   UNCERTAINTY_RESULTS_VERSION,
   type UncertaintyResults,
 } from "../lib/uncertainty/results.ts";
-import { writeFileAtomic } from "../lib/_atomic.ts";
+import {
+  checkToolPaths,
+  PathCollisionError,
+  whyNotWritable,
+  writeFileAtomic,
+} from "../lib/_atomic.ts";
 
 const started = performance.now();
 const startedAt = new Date().toISOString();
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    profile: { type: "string" },
-    members: { type: "string", default: "5" },
-    out: { type: "string" },
-    epochs: { type: "string" },
-    galaxies: { type: "string" },
-    data: { type: "string" },
-    backend: { type: "string" },
-    results: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
+const args = parseToolArgs("ensemble", {
+  profile: { type: "string" },
+  members: { type: "string", default: "5" },
+  out: { type: "string" },
+  epochs: { type: "string" },
+  galaxies: { type: "string" },
+  data: { type: "string" },
+  backend: { type: "string" },
+  results: { type: "string" },
+  help: { type: "boolean", short: "h" },
 });
 if (args.help) {
   console.log(
@@ -54,85 +64,119 @@ if (args.help) {
   );
   Deno.exit(0);
 }
-const profile = profileFromArgs(args);
-const members = positiveInteger("--members", args.members!);
-if (members < 2) usage("--members must be at least 2");
-const out = args.out ?? `out/ensembles/${profile.name}`;
+await runTool("ensemble", async () => {
+  const profile = profileFromArgs(args);
+  const members = positiveInteger("--members", args.members!, 100);
+  if (members < 2) usage("--members must be at least 2");
+  const out = args.out ?? `out/ensembles/${profile.name}`;
+  if (args.data !== undefined && !/\.(csv|parquet|pq)$/i.test(args.data)) {
+    usage(`--data ${args.data}: expected a .csv or .parquet file`);
+  }
+  await checkEnsemblePaths();
 
-const { backend, data, source, prepared } = await prepareToolRun(args, profile);
-const modelConfig = profileModel(profile);
-console.log(
-  `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
-    `${prepared.test.y.length} test; ${members} members × ${profile.epochs} epochs`,
-);
+  const { backend, data, source, prepared } = await prepareToolRun(args, profile);
+  const modelConfig = profileModel(profile);
+  console.log(
+    `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
+      `${prepared.test.y.length} test; ${members} members × ${profile.epochs} epochs`,
+  );
 
-const isTerminal = Deno.stderr.isTerminal();
-const ensemble = await trainEnsemble(prepared, {
-  members,
-  modelConfig,
-  epochs: profile.epochs,
-  batchSize: profile.batchSize,
-  seed: profile.seed,
-  scaler: prepared.scaler,
-  checkpointPrefix: `${out}.member`,
-  onProgress: (k, p) => {
-    if (!isTerminal) return;
-    const line = `member ${k}/${members} epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ` +
-      `loss ${p.loss.toFixed(5)} ${p.samplesPerSecond.toFixed(0)} samples/s`;
-    Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
-  },
-  onMemberEnd: (k, history, seconds) => {
-    if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
-    const last = history[history.length - 1];
-    console.log(
-      `member ${k}: ${history.length} epochs in ${seconds.toFixed(1)} s, ` +
-        `val_mae ${last.valMae.toFixed(4)}`,
-    );
-  },
+  const isTerminal = Deno.stderr.isTerminal();
+  const ensemble = await trainEnsemble(prepared, {
+    members,
+    modelConfig,
+    epochs: profile.epochs,
+    batchSize: profile.batchSize,
+    seed: profile.seed,
+    scaler: prepared.scaler,
+    checkpointPrefix: `${out}.member`,
+    onProgress: (k, p) => {
+      if (!isTerminal) return;
+      const line =
+        `member ${k}/${members} epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ` +
+        `loss ${p.loss.toFixed(5)} ${p.samplesPerSecond.toFixed(0)} samples/s`;
+      Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
+    },
+    onMemberEnd: (k, history, seconds) => {
+      if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+      const last = history[history.length - 1];
+      console.log(
+        `member ${k}: ${history.length} epochs in ${seconds.toFixed(1)} s, ` +
+          `val_mae ${last.valMae.toFixed(4)}`,
+      );
+    },
+  });
+  const evaluationStarted = performance.now();
+  const { evaluation } = await evaluateEnsemble(ensemble, prepared);
+  const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
+
+  const results: UncertaintyResults = {
+    formatVersion: UNCERTAINTY_RESULTS_VERSION,
+    profile: profile.name,
+    command: `deno task ensemble ${Deno.args.join(" ")}`.trim(),
+    commit: await gitCommit(),
+    device: formatBackendReport(backend),
+    startedAt,
+    galaxies: {
+      train: prepared.train.y.length,
+      validation: prepared.validation.y.length,
+      test: prepared.test.y.length,
+    },
+    epochs: profile.epochs,
+    batchSize: profile.batchSize,
+    parameters: ensemble.models[0].countParams(),
+    wallSeconds: {
+      total: (performance.now() - started) / 1000,
+      members: ensemble.memberSeconds,
+      evaluation: evaluationSeconds,
+    },
+    ...evaluation,
+  };
+  ensemble.run = {
+    profile: profile.name,
+    data: source,
+    galaxies: data.n,
+    backend: results.device,
+    command: results.command,
+  };
+  await Deno.mkdir(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
+  await saveEnsemble(out, ensemble);
+  const json = JSON.stringify(results, null, 1);
+  await writeFileAtomic(`${out}/results.json`, json);
+  if (args.results) await writeFileAtomic(args.results, json);
+
+  console.log(`\nTest set (${results.galaxies.test} galaxies)\n`);
+  console.log(calibrationTable([{ label: profile.name, evaluation }]));
+  console.log(
+    `\nempirical CRPS of the members: ${evaluation.empiricalCrps.toFixed(5)}; ` +
+      `wall time ${results.wallSeconds.total.toFixed(1)} s`,
+  );
+  console.log(`ensemble saved to ${out}${args.results ? `; results to ${args.results}` : ""}`);
 });
-const evaluationStarted = performance.now();
-const { evaluation } = await evaluateEnsemble(ensemble, prepared);
-const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
 
-const results: UncertaintyResults = {
-  formatVersion: UNCERTAINTY_RESULTS_VERSION,
-  profile: profile.name,
-  command: `deno task ensemble ${Deno.args.join(" ")}`.trim(),
-  commit: await gitCommit(),
-  device: formatBackendReport(backend),
-  startedAt,
-  galaxies: {
-    train: prepared.train.y.length,
-    validation: prepared.validation.y.length,
-    test: prepared.test.y.length,
-  },
-  epochs: profile.epochs,
-  batchSize: profile.batchSize,
-  parameters: ensemble.models[0].countParams(),
-  wallSeconds: {
-    total: (performance.now() - started) / 1000,
-    members: ensemble.memberSeconds,
-    evaluation: evaluationSeconds,
-  },
-  ...evaluation,
-};
-ensemble.run = {
-  profile: profile.name,
-  data: source,
-  galaxies: data.n,
-  backend: results.device,
-  command: results.command,
-};
-await Deno.mkdir(out.replace(/\/[^/]*$/, "") || ".", { recursive: true });
-await saveEnsemble(out, ensemble);
-const json = JSON.stringify(results, null, 1);
-await writeFileAtomic(`${out}/results.json`, json);
-if (args.results) await writeFileAtomic(args.results, json);
-
-console.log(`\nTest set (${results.galaxies.test} galaxies)\n`);
-console.log(calibrationTable([{ label: profile.name, evaluation }]));
-console.log(
-  `\nempirical CRPS of the members: ${evaluation.empiricalCrps.toFixed(5)}; ` +
-    `wall time ${results.wallSeconds.total.toFixed(1)} s`,
-);
-console.log(`ensemble saved to ${out}${args.results ? `; results to ${args.results}` : ""}`);
+/** Refuses, before any work, outputs that would replace the data or each other, or cannot be written. */
+async function checkEnsemblePaths(): Promise<void> {
+  const out = args.out ?? `out/ensembles/${profileFromArgs(args).name}`;
+  try {
+    await checkToolPaths([
+      { role: "--out", path: out, use: "write", folder: true },
+      ...(args.results ? [{ role: "--results", path: args.results, use: "write" as const }] : []),
+      ...(args.data ? [{ role: "--data", path: args.data, use: "read" as const }] : []),
+    ]);
+  } catch (e) {
+    if (e instanceof PathCollisionError) {
+      throw new OutputError(e.written.path, `refused: ${e.message}; nothing was done`);
+    }
+    throw e;
+  }
+  const existing = await Deno.stat(out).catch(() => null);
+  if (existing && !existing.isDirectory) {
+    throw new OutputError(out, "--out names a file, not a folder");
+  }
+  for (const path of [out, ...(args.results ? [args.results] : [])]) {
+    const parent = path.replace(/\/[^/]*$/, "") || ".";
+    if (path === out) await Deno.mkdir(parent, { recursive: true }).catch(() => {});
+    const why = await whyNotWritable(path === out ? `${parent}/.probe` : path);
+    if (why) throw new OutputError(path, `cannot be written: ${why}`);
+  }
+}

@@ -5,15 +5,18 @@
  * (memory stays bounded whatever the file's size), applies the model's own
  * scaler, predicts in batches on the current tfjs backend and writes one row
  * per galaxy: `id, z_pred`, then `z_true, error, dz_norm` when the input has
- * a z column, then `ood, n_outside`. Output and rejects file are written under
- * temporary names beside their targets and renamed only at the end, so a run
- * that fails or is interrupted never leaves a complete-looking output.
+ * a z column, then `ood, n_outside`. Before any work, the output and rejects
+ * paths are checked against the input, the model folder and each other (by
+ * real path) and for writability. Both files are written under temporary
+ * names beside their targets and put in place together at the end (both or
+ * neither), so a run that fails or is interrupted changes nothing. Ids that a
+ * spreadsheet would read as formulas are neutralised in CSV outputs.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { loadModel } from "../runs/model_folder.ts";
+import { loadModel, ModelFolderError } from "../runs/model_folder.ts";
 import {
   disposeEnsemble,
   type Ensemble,
@@ -33,6 +36,15 @@ import {
   type CatalogueReject,
   openCatalogue,
 } from "../data/_chunked_reader.ts";
+import {
+  checkToolPaths,
+  commitTogether,
+  PathCollisionError,
+  type PendingFile,
+  tempPathBeside,
+  type ToolPath,
+  whyNotWritable,
+} from "../_atomic.ts";
 
 export { CatalogueInputError, type CatalogueLayout, type CatalogueReject };
 
@@ -57,6 +69,17 @@ interface Predictor {
 }
 
 async function openPredictor(model: string | CatalogueModel | Ensemble): Promise<Predictor> {
+  const predictor = await predictorOf(model);
+  if (predictor.scaler.width !== N_FLUX) {
+    predictor.dispose();
+    const message = `the model's scaler has ${predictor.scaler.width} columns, not ${N_FLUX}`;
+    if (typeof model === "string") throw new ModelFolderError(model, `scaler.json: ${message}`);
+    throw new RangeError(message);
+  }
+  return predictor;
+}
+
+async function predictorOf(model: string | CatalogueModel | Ensemble): Promise<Predictor> {
   // What is loaded here is ours to free; what the caller passed in stays the caller's.
   const owned = typeof model === "string";
   if (typeof model === "string" && await isEnsembleFolder(model)) model = await loadEnsemble(model);
@@ -236,31 +259,21 @@ export async function predictCatalogue(
   if (!outFormat) {
     throw new CatalogueOutputError(outPath, "unknown format: expected a .csv or .parquet path");
   }
-  if (await sameFile(inPath, outPath)) {
-    throw new CatalogueOutputError(outPath, "the output would overwrite the input");
-  }
-  const rejectsPath = options.rejectsPath ?? `${outPath}.rejects.csv`;
-  const predictor = await openPredictor(model);
-  const { scaler } = predictor;
-  if (scaler.width !== N_FLUX) {
-    throw new RangeError(`the model's scaler has ${scaler.width} columns, not ${N_FLUX}`);
-  }
-  const rule: OodRule = { ...DEFAULT_OOD_RULE, ...options.ood };
-  const reader = await openCatalogue(inPath, options);
-  const { layout } = reader;
-  const hasZ = layout.z !== null;
+  const rejectsPath = options.rejectsPath ?? defaultRejectsPath(outPath);
+  // Every check on the paths comes before any work, and before anything is written.
+  await checkCataloguePaths({
+    model: typeof model === "string" ? model : null,
+    inPath,
+    outPath,
+    rejectsPath,
+  });
   const batchSize = options.batchSize ?? 1024;
   const chunkRows = options.chunkRows ?? 16_384;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, not ${batchSize}`);
   }
-
-  const out = await OutputFile.create(outPath, outFormat, {
-    hasZ,
-    hasError: predictor.hasError,
-    rowIds: layout.id === null,
-  });
-  const rejects = await OutputFile.create(rejectsPath, "csv", { rejects: true });
+  const predictor = await openPredictor(model);
+  let out: OutputFile | null = null, rejects: OutputFile | null = null;
   const zTrue = new GrowableArray((n) => new Float32Array(n));
   const zPred = new GrowableArray((n) => new Float32Array(n));
   const flagged = new GrowableArray((n) => new Uint8Array(n));
@@ -273,39 +286,56 @@ export async function predictCatalogue(
     isOod: Uint8Array;
     result: Promise<ChunkPredictions>;
   } | null = null;
+  const { scaler } = predictor;
+  const rule: OodRule = { ...DEFAULT_OOD_RULE, ...options.ood };
+  let layout: CatalogueLayout;
   try {
+    const reader = await openCatalogue(inPath, options);
+    layout = reader.layout;
+    const hasZ = layout.z !== null;
+    out = await OutputFile.create(outPath, outFormat, {
+      hasZ,
+      hasError: predictor.hasError,
+      rowIds: layout.id === null,
+    });
+    rejects = await OutputFile.create(rejectsPath, "csv", { rejects: true });
+    const setAside = async (bad: CatalogueReject[]) => {
+      for (const b of bad) {
+        if (options.strict) {
+          const where = [b.id ? `id ${b.id}` : "", b.column ? `column ${b.column}` : ""];
+          const prefix = where.filter(Boolean).join(", ");
+          throw new CatalogueInputError(inPath, `${prefix ? prefix + ": " : ""}${b.reason}`, b.row);
+        }
+        rowsRejected++;
+        if (firstRejected.length < 100) firstRejected.push(b);
+        options.onReject?.(b);
+      }
+      if (bad.length) await rejects!.writeRejects(bad);
+    };
     const finish = async () => {
       if (!pending) return;
       const { chunk, outside, isOod, result } = pending;
       pending = null;
-      const { mean: predictions, std } = await result;
-      for (let i = 0; i < chunk.n; i++) rowsFlagged += isOod[i];
-      await out.writePredictions(chunk, predictions, std, outside, isOod);
-      rowsPredicted += chunk.n;
-      if (chunk.z) {
-        zTrue.push(chunk.z);
+      const { mean, std } = await result;
+      // A prediction that is not a finite number is no result: the row is set aside.
+      const unusable = notFinite(chunk, mean, std);
+      if (unusable.length) await setAside(unusable);
+      const kept = unusable.length ? keepFinite(chunk, mean, std, outside, isOod) : null;
+      const c = kept?.chunk ?? chunk, predictions = kept?.mean ?? mean;
+      const ood = kept?.isOod ?? isOod;
+      for (let i = 0; i < c.n; i++) rowsFlagged += ood[i];
+      await out!.writePredictions(c, predictions, kept?.std ?? std, kept?.outside ?? outside, ood);
+      rowsPredicted += c.n;
+      if (c.z) {
+        zTrue.push(c.z);
         zPred.push(predictions);
-        flagged.push(isOod);
+        flagged.push(ood);
       }
     };
     const stats = new ChunkClock(started, reader.totalRows);
     for await (const chunk of reader.chunks(chunkRows)) {
       if (options.signal?.aborted) throw new CatalogueInterrupted();
-      for (const bad of chunk.rejected) {
-        if (options.strict) {
-          const where = [bad.id ? `id ${bad.id}` : "", bad.column ? `column ${bad.column}` : ""];
-          const prefix = where.filter(Boolean).join(", ");
-          throw new CatalogueInputError(
-            inPath,
-            `${prefix ? prefix + ": " : ""}${bad.reason}`,
-            bad.row,
-          );
-        }
-        rowsRejected++;
-        if (firstRejected.length < 100) firstRejected.push(bad);
-        options.onReject?.(bad);
-      }
-      if (chunk.rejected.length) await rejects.writeRejects(chunk.rejected);
+      await setAside(chunk.rejected);
       const { outside, flagged: isOod } = outOfDistribution(chunk.flux, chunk.n, scaler, rule);
       const x = scaler.transform(chunk.flux);
       const result = predictor.predict(x, chunk.n, batchSize);
@@ -316,20 +346,28 @@ export async function predictCatalogue(
     }
     await finish();
     if (options.signal?.aborted) throw new CatalogueInterrupted();
-    // The rejects file first: once the output appears, everything is in place.
-    await rejects.commit();
-    await out.commit();
+    const finished = [await rejects.finish(), await out.finish()];
+    // A signal during the last step (the Parquet conversion can take a while) still counts.
+    if (options.signal?.aborted) throw new CatalogueInterrupted();
+    try {
+      await commitTogether(finished);
+    } catch (e) {
+      throw new CatalogueOutputError(
+        outPath,
+        `could not put the output in place: ${(e as Error).message}`,
+      );
+    }
   } catch (e) {
     await (pending as { result: Promise<unknown> } | null)?.result.catch(() => {});
-    await out.discard();
-    await rejects.discard();
+    await out?.discard();
+    await rejects?.discard();
     throw e;
   } finally {
     predictor.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   let metrics = null, metricsUnflagged = null, bins = null;
-  if (hasZ && rowsPredicted > 0) {
+  if (layout.z !== null && rowsPredicted > 0) {
     const t = zTrue.view(), p = zPred.view();
     metrics = redshiftMetrics(t, p);
     bins = errorsByBin(t, p);
@@ -360,6 +398,98 @@ export async function predictCatalogue(
   };
 }
 
+/** Where bad rows go when no rejects path is given: beside the output, `OUT.rejects.csv`. */
+export function defaultRejectsPath(outPath: string): string {
+  return `${outPath}.rejects.csv`;
+}
+
+/**
+ * Checks, before any work, that the output and the rejects file differ from
+ * the input, from each other and from everything in the model folder (by real
+ * path, links resolved), and that both can be written: their folders exist
+ * and take new files, and neither names a folder. Throws a
+ * {@link CatalogueOutputError} naming the path at fault.
+ */
+export async function checkCataloguePaths(
+  paths: { model: string | null; inPath: string; outPath: string; rejectsPath?: string },
+): Promise<void> {
+  const rejectsPath = paths.rejectsPath ?? defaultRejectsPath(paths.outPath);
+  const all: ToolPath[] = [
+    { role: "--out", path: paths.outPath, use: "write" },
+    { role: "--rejects", path: rejectsPath, use: "write" },
+    { role: "--in", path: paths.inPath, use: "read" },
+  ];
+  if (paths.model !== null) {
+    all.push({ role: "the model folder", path: paths.model, use: "read", folder: true });
+  }
+  try {
+    await checkToolPaths(all);
+  } catch (e) {
+    if (e instanceof PathCollisionError) {
+      throw new CatalogueOutputError(e.written.path, `refused: ${e.message}; nothing was written`);
+    }
+    throw e;
+  }
+  for (const path of [paths.outPath, rejectsPath]) {
+    const why = await whyNotWritable(path);
+    if (why) throw new CatalogueOutputError(path, `cannot be written: ${why}`);
+  }
+}
+
+/** Rows of `chunk` whose prediction (or error bar) is not a finite number, as rejects. */
+function notFinite(
+  chunk: CatalogueChunk,
+  mean: Float32Array,
+  std: Float32Array | null,
+): CatalogueReject[] {
+  const bad: CatalogueReject[] = [];
+  for (let i = 0; i < chunk.n; i++) {
+    const m = mean[i], s = std ? std[i] : 0;
+    if (Number.isFinite(m) && Number.isFinite(s)) continue;
+    bad.push({
+      row: chunk.rows[i],
+      id: chunk.ids?.[i] ?? null,
+      column: null,
+      reason: `the model's prediction is ${Number.isFinite(m) ? `z_err ${s}` : m}, ` +
+        "not a finite number (a spectrum far outside the training range, or a broken model)",
+    });
+  }
+  return bad;
+}
+
+/** The rows of a chunk (and their predictions) whose predictions are finite. */
+function keepFinite(
+  chunk: CatalogueChunk,
+  mean: Float32Array,
+  std: Float32Array | null,
+  outside: Int32Array,
+  isOod: Uint8Array,
+) {
+  const keep: number[] = [];
+  for (let i = 0; i < chunk.n; i++) {
+    if (Number.isFinite(mean[i]) && (!std || Number.isFinite(std[i]))) keep.push(i);
+  }
+  const n = keep.length;
+  const flux = new Float32Array(n * N_FLUX);
+  keep.forEach((i, k) => flux.set(chunk.flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), k * N_FLUX));
+  const pick = <T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T) =>
+    keep.map((i) => a[i]);
+  return {
+    chunk: {
+      ...chunk,
+      n,
+      rows: Float64Array.from(pick(chunk.rows)),
+      ids: chunk.ids ? keep.map((i) => chunk.ids![i]) : null,
+      z: chunk.z ? Float32Array.from(pick(chunk.z)) : null,
+      flux,
+    },
+    mean: Float32Array.from(pick(mean)),
+    std: std ? Float32Array.from(pick(std)) : null,
+    outside: Int32Array.from(pick(outside)),
+    isOod: Uint8Array.from(pick(isOod)),
+  };
+}
+
 /** One line for a bad row, e.g. `row 17, column flux_3: "abc" is not a number`. */
 export function describeReject(rejected: CatalogueReject): string {
   const where = [`row ${rejected.row}`];
@@ -377,6 +507,7 @@ export function formatCatalogueSummary(summary: CatalogueSummary): string {
     `written: ${s.output} (${s.rowsPredicted} rows), ${s.rejectsPath} (${s.rowsRejected} rows)`,
     `${s.seconds.toFixed(1)} s, ${Math.round(s.rowsPerSecond)} rows/s`,
   ];
+  lines.push(s.layout.note);
   if (s.layout.ignored.length) lines.push(`columns not used: ${s.layout.ignored.join(", ")}`);
   if (s.metrics) {
     lines.push("", "All predicted rows", "", metricsTable(s.metrics));
@@ -493,15 +624,6 @@ class GrowableArray<T extends Float32Array | Uint8Array> {
   }
 }
 
-async function sameFile(a: string, b: string): Promise<boolean> {
-  try {
-    const [sa, sb] = await Promise.all([Deno.stat(a), Deno.stat(b)]);
-    return sa.dev === sb.dev && sa.ino !== null && sa.ino === sb.ino;
-  } catch {
-    return false;
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Output: CSV text written under a temporary name; Parquet converted from it at the end.
 
@@ -529,14 +651,24 @@ function trimZeros(text: string): string {
   return trimmed + exponent;
 }
 
-/** A CSV field: quoted when it holds a comma, a quote or a line break. */
-function csvField(text: string): string {
+/**
+ * A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180).
+ *
+ * With `neutralise`, text that a spreadsheet would run as a formula (it
+ * begins with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading
+ * single quote, the usual defence against CSV injection; plain numbers such as
+ * `-12` or `+3.5` are left as they are, since they cannot be formulas.
+ */
+export function csvField(text: string, neutralise = true): string {
+  if (neutralise && /^[=+\-@\t\r]/.test(text) && !PLAIN_NUMBER.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 class OutputFile {
   #file: Deno.FsFile | null;
-  #committed = false;
+  #parquet: string | null = null;
   private constructor(
     readonly path: string,
     readonly format: "csv" | "parquet",
@@ -554,7 +686,7 @@ class OutputFile {
     format: "csv" | "parquet",
     what: { hasZ?: boolean; hasError?: boolean; rowIds?: boolean; rejects?: boolean },
   ): Promise<OutputFile> {
-    const temp = tempBeside(path, format === "csv" ? "part" : "part.csv");
+    const temp = tempPathBeside(path, format === "csv" ? "part" : "part.csv");
     let file: Deno.FsFile;
     try {
       file = await Deno.open(temp, { write: true, createNew: true });
@@ -589,9 +721,11 @@ class OutputFile {
     outside: Int32Array,
     ood: Uint8Array,
   ): Promise<void> {
+    // A Parquet output is converted from this text, and keeps ids exactly as read.
+    const neutralise = this.format === "csv";
     let text = "";
     for (let i = 0; i < chunk.n; i++) {
-      const id = chunk.ids ? csvField(chunk.ids[i]) : String(chunk.rows[i]);
+      const id = chunk.ids ? csvField(chunk.ids[i], neutralise) : String(chunk.rows[i]);
       let line = `${id},${float32Text(zPred[i])}`;
       if (zErr) line += `,${float32Text(zErr[i])}`;
       if (chunk.z) {
@@ -624,54 +758,43 @@ class OutputFile {
     }
   }
 
-  /** Finishes the file and renames it into place. */
-  async commit(): Promise<void> {
+  /**
+   * Finishes the temporary file (a Parquet output is converted from it) and
+   * returns it with its target, ready for {@link commitTogether}.
+   */
+  async finish(): Promise<PendingFile> {
     try {
       await this.#file!.sync();
       this.#file!.close();
       this.#file = null;
-      if (this.format === "csv") await Deno.rename(this.temp, this.path);
-      else {
-        const pl = (await import("nodejs-polars")).default;
-        const parquet = tempBeside(this.path, "part");
-        const schema: Record<string, unknown> = {
-          id: this.rowIds ? pl.Int64 : pl.Utf8,
-          z_pred: pl.Float32,
-          ...(this.hasError ? { z_err: pl.Float32 } : {}),
-          ...(this.hasZ ? { z_true: pl.Float32, error: pl.Float32, dz_norm: pl.Float32 } : {}),
-          ood: pl.Bool,
-          n_outside: pl.Int32,
-        };
-        try {
-          await pl.scanCSV(this.temp, { schema } as Parameters<typeof pl.scanCSV>[1])
-            .sinkParquet(parquet, { compression: "zstd" }).collect();
-          await Deno.rename(parquet, this.path);
-        } finally {
-          await Deno.remove(parquet).catch(() => {});
-          await Deno.remove(this.temp).catch(() => {});
-        }
-      }
-      this.#committed = true;
+      if (this.format === "csv") return { temp: this.temp, path: this.path };
+      const pl = (await import("nodejs-polars")).default;
+      this.#parquet = tempPathBeside(this.path, "part");
+      const schema: Record<string, unknown> = {
+        id: this.rowIds ? pl.Int64 : pl.Utf8,
+        z_pred: pl.Float32,
+        ...(this.hasError ? { z_err: pl.Float32 } : {}),
+        ...(this.hasZ ? { z_true: pl.Float32, error: pl.Float32, dz_norm: pl.Float32 } : {}),
+        ood: pl.Bool,
+        n_outside: pl.Int32,
+      };
+      await pl.scanCSV(this.temp, { schema } as Parameters<typeof pl.scanCSV>[1])
+        .sinkParquet(this.#parquet, { compression: "zstd" }).collect();
+      await Deno.remove(this.temp).catch(() => {});
+      return { temp: this.#parquet, path: this.path };
     } catch (e) {
       if (e instanceof CatalogueOutputError) throw e;
       throw new CatalogueOutputError(this.path, `could not finish: ${(e as Error).message}`);
     }
   }
 
-  /** Closes and removes the temporary file, unless committed. */
+  /** Closes and removes the temporary files. */
   async discard(): Promise<void> {
-    if (this.#committed) return;
     try {
       this.#file?.close();
     } catch { /* already closed */ }
     this.#file = null;
     await Deno.remove(this.temp).catch(() => {});
+    if (this.#parquet) await Deno.remove(this.#parquet).catch(() => {});
   }
-}
-
-function tempBeside(path: string, tag: string): string {
-  const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash + 1) : "";
-  const stamp = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  return `${dir}.${path.slice(slash + 1)}.${tag}-${stamp}.tmp`;
 }

@@ -1,21 +1,34 @@
-// Reads a catalogue of spectra (CSV or Parquet) a bounded number of rows at a time.
+// The one reader of spectra files: CSV or Parquet, a bounded number of rows at
+// a time, columns found by name. `loadSpectra` (training) and
+// `predictCatalogue` (predict) both read through it, so a file means the same
+// to both.
 //
 // CSV is parsed here, in TypeScript, from 4 MiB blocks: polars cannot chunk a
 // CSV in bounded time and memory (`scanCSV().slice()` re-reads the file up to
 // the offset, so a pass is O(n²); `readCSV({ skipRows, nRows })` took 2 GB for
 // 16k rows of the mock), and it pads short lines and truncates long ones
-// silently. Parsing ourselves checks the field count of every line in the same
-// pass and names the row, column and text of every bad value. Parquet is read
-// through polars' `scanParquet(...).slice(...)`, which skips row groups, so
-// each chunk costs the same wherever it lies in the file. polars is imported
-// only when a Parquet file is read.
+// silently. Parsing ourselves checks the field count of every record in the
+// same pass and names the row, column and text of every bad value. Lines
+// without a quote take a fast path; a record with a quote is split by RFC 4180
+// (quoted fields may hold commas, doubled quotes and line breaks). Parquet is
+// read through polars' `scanParquet(...).slice(...)`, which skips row groups,
+// so each chunk costs the same wherever it lies in the file. polars is
+// imported only when a Parquet file is read.
 import { N_FLUX } from "../spectra.ts";
+
+/** Redshifts outside this open interval are no redshifts: z ≤ −1 makes 1 + z ≤ 0. */
+export const Z_LIMITS: readonly [number, number] = [-1, 3];
+
+/** Largest finite float32; values beyond it would become ±Infinity in the arrays. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Where the id, z and flux values sit in a catalogue's columns. */
 export interface CatalogueLayout {
   format: "csv" | "parquet";
   /** True when the first CSV line names the columns (always true for Parquet). */
   hasHeader: boolean;
+  /** Why the first line was, or was not, taken for a header; and how the columns were assigned. */
+  note: string;
   /** Column names (for a CSV without a header, named after what they hold: `id`, `z`, `flux_0`…). */
   columns: string[];
   /** Name of the id column, or `null` when rows are identified by their row number. */
@@ -113,56 +126,74 @@ export async function openCatalogue(
   });
   if (!stat.isFile) throw new CatalogueInputError(path, "not a regular file");
   if (stat.size === 0) throw new CatalogueInputError(path, "the file is empty");
-  return format === "csv"
-    ? await openCsv(path, stat.size, options)
-    : await openParquet(path, options);
+  try {
+    return format === "csv"
+      ? await openCsv(path, stat.size, options)
+      : await openParquet(path, options);
+  } catch (e) {
+    throw asInputError(path, e);
+  }
 }
+
+/** Any failure while reading (permissions, I/O, a native reader's error) as an input error. */
+function asInputError(path: string, e: unknown): CatalogueInputError {
+  if (e instanceof CatalogueInputError) return e;
+  return new CatalogueInputError(path, `cannot read: ${(e as Error).message}`);
+}
+
+const FLUX_NAMES = Array.from({ length: N_FLUX }, (_, j) => `flux_${j}`);
 
 /** Decides the layout from column names, or from the column count when there is no header. */
 function layoutOf(
   path: string,
   format: "csv" | "parquet",
   hasHeader: boolean,
+  note: string,
   columns: string[],
   options: OpenCatalogueOptions,
 ): CatalogueLayout {
   const w = columns.length;
-  if (!hasHeader) {
-    // Without names the count decides: fluxes; z and fluxes (the dissertation's
-    // layout); id, z and fluxes.
-    const layouts: Record<number, [string | null, string | null]> = {
-      [N_FLUX]: [null, null],
-      [N_FLUX + 1]: [null, columns[0]],
-      [N_FLUX + 2]: [columns[0], columns[1]],
-    };
-    const found = layouts[w];
-    if (!found) {
-      throw new CatalogueInputError(
-        path,
-        `the first line has ${w} columns; without a header a catalogue has ${N_FLUX} (fluxes), ` +
-          `${N_FLUX + 1} (z, fluxes) or ${N_FLUX + 2} (id, z, fluxes)`,
-      );
-    }
-    const [id, z] = found;
-    return { format, hasHeader, columns, id, z, flux: columns.slice(w - N_FLUX), ignored: [] };
+  if (!hasHeader && (w < N_FLUX || w > N_FLUX + 2)) {
+    throw new CatalogueInputError(
+      path,
+      `the first line has ${w} columns; without a header a catalogue has ${N_FLUX} (fluxes), ` +
+        `${N_FLUX + 1} (z, fluxes) or ${N_FLUX + 2} (id, z, fluxes)`,
+    );
   }
   const duplicate = columns.find((c, j) => columns.indexOf(c) !== j);
   if (duplicate !== undefined) {
     throw new CatalogueInputError(path, `column "${duplicate}" appears twice in the header`);
   }
-  const pick = (wanted: string | undefined, fallback: string): string | null => {
+  const pick = (flag: string, wanted: string | undefined, fallback: string): string | null => {
     if (wanted !== undefined && !columns.includes(wanted)) {
-      throw new CatalogueInputError(path, `no column named "${wanted}"`);
+      throw new CatalogueInputError(
+        path,
+        `${flag} ${wanted}: no column of that name` +
+          (hasHeader
+            ? ""
+            : ` (without a header the columns are ${columns.slice(0, 2).join(", ")}…)`),
+      );
     }
     const name = wanted ?? fallback;
     return columns.includes(name) ? name : null;
   };
-  const id = pick(options.idColumn, "id");
-  const z = pick(options.zColumn, "z");
-  const named = Array.from({ length: N_FLUX }, (_, j) => `flux_${j}`);
+  const id = pick("--id-column", options.idColumn, "id");
+  const z = pick("--z-column", options.zColumn, "z");
+  if (id !== null && id === z) {
+    throw new CatalogueInputError(path, `column "${id}" cannot be both the id and z`);
+  }
   let flux: string[];
-  if (named.every((c) => columns.includes(c))) flux = named;
-  else {
+  if (FLUX_NAMES.every((c) => columns.includes(c))) {
+    flux = FLUX_NAMES;
+    for (const [flag, name] of [["--id-column", id], ["--z-column", z]] as const) {
+      if (name !== null && flux.includes(name)) {
+        throw new CatalogueInputError(
+          path,
+          `${flag} ${name}: that column is one of the ${N_FLUX} fluxes`,
+        );
+      }
+    }
+  } else {
     // Other names: every column that is neither id nor z is a flux, in file order.
     flux = columns.filter((c) => c !== id && c !== z);
     if (flux.length !== N_FLUX) {
@@ -174,15 +205,68 @@ function layoutOf(
     }
   }
   const used = new Set([id, z, ...flux]);
-  return { format, hasHeader, columns, id, z, flux, ignored: columns.filter((c) => !used.has(c)) };
+  const ignored = columns.filter((c) => !used.has(c));
+  const parts = [
+    note,
+    `z: ${z === null ? "none" : `"${z}" (column ${columns.indexOf(z) + 1})`}`,
+    `id: ${id === null ? "row numbers" : `"${id}" (column ${columns.indexOf(id) + 1})`}`,
+  ];
+  return { format, hasHeader, note: parts.join("; "), columns, id, z, flux, ignored };
+}
+
+/**
+ * Whether a CSV's first record is a header, decided by the names in it, never
+ * by whether its last value happens to be a number: a header names at least
+ * one column the format knows (`z`, `id`, `flux_0`…, or the names given for id
+ * and z), or consists of names only (no field empty or numeric). Anything else
+ * is a data row, whose bad values are then reported like any other row's.
+ */
+function headerDecision(
+  fields: string[],
+  options: OpenCatalogueOptions,
+): { hasHeader: boolean; note: string } {
+  const known = new Set(["z", "id", ...FLUX_NAMES]);
+  if (options.idColumn) known.add(options.idColumn);
+  if (options.zColumn) known.add(options.zColumn);
+  const names = fields.filter((f) => known.has(f));
+  if (names.length > 0) {
+    return {
+      hasHeader: true,
+      note: `header: the first line names the columns (${names.slice(0, 3).join(", ")}` +
+        `${names.length > 3 ? ", …" : ""})`,
+    };
+  }
+  if (fields.every((f) => f !== "" && !isNumberText(f))) {
+    return { hasHeader: true, note: "header: every field of the first line is a name" };
+  }
+  const count = fields.length;
+  const what = count === N_FLUX
+    ? "fluxes"
+    : count === N_FLUX + 1
+    ? "z, fluxes"
+    : count === N_FLUX + 2
+    ? "id, z, fluxes"
+    : "unknown";
+  return {
+    hasHeader: false,
+    note: `no header: the first line names no column, so it is data, ` +
+      `read by its column count (${count}: ${what})`,
+  };
+}
+
+function isNumberText(text: string): boolean {
+  return DECIMAL.test(text) || /^[-+]?(nan|inf|infinity)$/i.test(text);
 }
 
 // ---------------------------------------------------------------------------
 // CSV
 
-const COMMA = 44, NEWLINE = 10, RETURN = 13, MINUS = 45, PLUS = 43, DOT = 46;
+const COMMA = 44, NEWLINE = 10, RETURN = 13, MINUS = 45, PLUS = 43, DOT = 46, QUOTE = 34;
+const SPACE = 32, TAB = 9;
 const ZERO = 48, NINE = 57, LOWER_E = 101, UPPER_E = 69;
 const BLOCK = 4 << 20;
+/** Longest record accepted: far beyond any spectrum, short of exhausting memory on a broken file. */
+const MAX_RECORD = 64 << 20;
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const decoder = new TextDecoder();
 
@@ -194,14 +278,11 @@ async function openCsv(
   size: number,
   options: OpenCatalogueOptions,
 ): Promise<CatalogueReader> {
-  const first = await readFirstLine(path);
-  const fields = first.split(",").map((f) => f.trim());
-  // The last column is always a flux: a header is a first line whose last field is no number.
-  const hasHeader = !/^[-+]?(\d|\.\d|nan$|inf)/i.test(fields.at(-1) ?? "");
-  const columns = hasHeader
-    ? fields.map((f) => f.replace(/^"(.*)"$/, "$1"))
-    : unnamed(fields.length);
-  const layout = layoutOf(path, "csv", hasHeader, columns, options);
+  const first = await readFirstRecord(path);
+  const fields = first.map((f) => f.trim());
+  const { hasHeader, note } = headerDecision(fields, options);
+  const columns = hasHeader ? fields : unnamed(fields.length);
+  const layout = layoutOf(path, "csv", hasHeader, note, columns, options);
   const dest = new Int32Array(columns.length).fill(TO_NOWHERE);
   layout.flux.forEach((c, j) => dest[columns.indexOf(c)] = j);
   if (layout.id) dest[columns.indexOf(layout.id)] = TO_ID;
@@ -215,36 +296,117 @@ async function openCsv(
 
 /** Names for the columns of a CSV without a header: what its column count says they hold. */
 function unnamed(width: number): string[] {
-  const flux = Array.from({ length: N_FLUX }, (_, j) => `flux_${j}`);
-  if (width === N_FLUX) return flux;
-  if (width === N_FLUX + 1) return ["z", ...flux];
-  if (width === N_FLUX + 2) return ["id", "z", ...flux];
+  if (width === N_FLUX) return FLUX_NAMES;
+  if (width === N_FLUX + 1) return ["z", ...FLUX_NAMES];
+  if (width === N_FLUX + 2) return ["id", "z", ...FLUX_NAMES];
   return Array.from({ length: width }, (_, j) => `column_${j + 1}`);
 }
 
+/** Most rows a chunk may hold: its flux buffer alone is then 1.5 GB. */
+export const MAX_CHUNK_ROWS = 1 << 21;
+
 function checkChunkRows(chunkRows: number): number {
-  if (!Number.isInteger(chunkRows) || chunkRows < 1) {
-    throw new RangeError(`chunkRows must be a positive integer, not ${chunkRows}`);
+  if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > MAX_CHUNK_ROWS) {
+    throw new RangeError(
+      `chunkRows must be an integer from 1 to ${MAX_CHUNK_ROWS}, not ${chunkRows}`,
+    );
   }
   return chunkRows;
 }
 
-async function readFirstLine(path: string): Promise<string> {
+/** Bytes a UTF-8 byte-order mark takes at the start of `data`, 0 or 3. */
+function bomLength(data: Uint8Array): number {
+  return data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
+}
+
+/** The fields of the file's first record (a quoted field may span lines). */
+async function readFirstRecord(path: string): Promise<string[]> {
   using file = await Deno.open(path);
-  const bytes: Uint8Array[] = [];
+  let data = new Uint8Array(0);
   const buffer = new Uint8Array(1 << 16);
-  for (let total = 0; total < 1 << 24;) {
+  for (;;) {
     const read = await file.read(buffer);
-    if (read === null) break;
-    const end = buffer.subarray(0, read).indexOf(NEWLINE);
-    bytes.push(buffer.slice(0, end < 0 ? read : end));
-    if (end >= 0) break;
-    total += read;
+    const eof = read === null;
+    if (!eof) {
+      const next = new Uint8Array(data.length + read);
+      next.set(data);
+      next.set(buffer.subarray(0, read), data.length);
+      data = next;
+    }
+    const start = bomLength(data);
+    const record = splitRecord(data, start, data.length, eof);
+    if (record) return record.fields;
+    if (data.length > MAX_RECORD) {
+      throw new CatalogueInputError(path, `the first line is longer than ${MAX_RECORD >> 20} MiB`);
+    }
   }
-  const all = new Uint8Array(bytes.reduce((s, b) => s + b.length, 0));
-  let at = 0;
-  for (const b of bytes) all.set(b, (at += b.length) - b.length);
-  return decoder.decode(all).replace(/\r$/, "");
+}
+
+/**
+ * Splits the record that starts at `start` by RFC 4180: fields separated by
+ * commas, a field that starts with a quote runs to its closing quote (commas,
+ * line breaks and doubled quotes `""` inside are text). Returns the fields and
+ * the index of the newline that ends the record (or `limit`), or `null` when
+ * the record does not end before `limit` and more data may follow. A quote
+ * that is never closed is reported as `unclosed`.
+ */
+function splitRecord(
+  data: Uint8Array,
+  start: number,
+  limit: number,
+  eof: boolean,
+): { fields: string[]; end: number; unclosed: boolean } | null {
+  const fields: string[] = [];
+  let i = start;
+  for (;;) {
+    // One field: skip blanks before an opening quote, then quoted or plain text.
+    let j = i;
+    while (j < limit && (data[j] === SPACE || data[j] === TAB)) j++;
+    if (j < limit && data[j] === QUOTE) {
+      const parts: Uint8Array[] = [];
+      let k = j + 1;
+      for (;;) {
+        const close = data.indexOf(QUOTE, k);
+        if (close < 0 || close >= limit) {
+          if (!eof) return null;
+          parts.push(data.subarray(k, limit));
+          fields.push(decodeParts(parts));
+          return { fields, end: limit, unclosed: true };
+        }
+        parts.push(data.subarray(k, close));
+        if (close + 1 < limit && data[close + 1] === QUOTE) {
+          parts.push(data.subarray(close, close + 1)); // "" is one quote
+          k = close + 2;
+          continue;
+        }
+        if (close + 1 >= limit && !eof) return null; // a quote may follow in the next block
+        k = close + 1;
+        break;
+      }
+      // Text between the closing quote and the next comma is kept, blanks (and a CR) dropped.
+      let m = k;
+      while (m < limit && data[m] !== COMMA && data[m] !== NEWLINE) m++;
+      const after = decoder.decode(data.subarray(k, m)).trim();
+      fields.push(decodeParts(parts) + after);
+      i = m;
+    } else {
+      let m = i;
+      while (m < limit && data[m] !== COMMA && data[m] !== NEWLINE) m++;
+      // Blanks around a plain field are no part of it (a CR before the newline included).
+      fields.push(decoder.decode(data.subarray(i, m)).trim());
+      i = m;
+    }
+    if (i >= limit) {
+      if (!eof) return null;
+      return { fields, end: limit, unclosed: false };
+    }
+    if (data[i] === NEWLINE) return { fields, end: i, unclosed: false };
+    i++; // the comma
+  }
+}
+
+function decodeParts(parts: Uint8Array[]): string {
+  return parts.map((p) => decoder.decode(p)).join("");
 }
 
 /** A chunk being filled: preallocated arrays and a count of good rows. */
@@ -283,7 +445,13 @@ async function* csvChunks(
   dest: Int32Array,
   chunkRows: number,
 ): AsyncGenerator<CatalogueChunk> {
-  using file = await Deno.open(path);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path);
+  } catch (e) {
+    throw asInputError(path, e);
+  }
+  using _file = file;
   const width = dest.length;
   const block = new Uint8Array(BLOCK);
   let carry = new Uint8Array(0);
@@ -291,9 +459,15 @@ async function* csvChunks(
   let row = layout.hasHeader ? -1 : 0; // data rows seen; the header is row 0
   let chunk = new ChunkBuilder(chunkRows, layout);
   let rowsInChunk = 0;
+  let first = true;
   const values = new Float64Array(width);
   for (let eof = false; !eof;) {
-    const read = await file.read(block);
+    let read: number | null;
+    try {
+      read = await file.read(block);
+    } catch (e) {
+      throw asInputError(path, e);
+    }
     let data: Uint8Array;
     if (read === null) {
       eof = true;
@@ -304,31 +478,60 @@ async function* csvChunks(
       data.set(block.subarray(0, read), carry.length);
     }
     let start = 0;
+    if (first) {
+      start = bomLength(data);
+      first = false;
+    }
+    let nextQuote = -1; // position of the next quote at or after `start`, cached
     for (;;) {
+      if (start >= data.length) break;
       let end = data.indexOf(NEWLINE, start);
       if (end < 0) {
-        if (!eof || start >= data.length) break;
+        if (!eof) break;
         end = data.length; // a last line without a final newline
       }
-      row++;
-      if (row > 0) {
-        parseLine(data, start, end, row, layout.columns, dest, values, chunk);
-        if (++rowsInChunk === chunkRows) {
-          yield chunk.finish(row, Math.min(1, (consumed + end + 1) / size));
-          chunk = new ChunkBuilder(chunkRows, layout);
-          rowsInChunk = 0;
+      if (nextQuote !== Infinity && nextQuote < start) {
+        nextQuote = data.indexOf(QUOTE, start);
+        if (nextQuote < 0) nextQuote = Infinity;
+      }
+      if (nextQuote < end) {
+        const record = splitRecord(data, start, data.length, eof);
+        if (record === null) break; // the record goes on in the next block
+        end = record.end;
+        if (++row > 0) {
+          if (record.unclosed) {
+            chunk.rejected.push({
+              row,
+              id: null,
+              column: null,
+              reason: "a quoted field is never closed (it runs to the end of the file)",
+            });
+          } else parseFields(record.fields, row, layout.columns, dest, values, chunk);
         }
+      } else if (++row > 0) {
+        parseLine(data, start, end, row, layout.columns, dest, values, chunk);
+      }
+      if (row > 0 && ++rowsInChunk === chunkRows) {
+        yield chunk.finish(row, Math.min(1, (consumed + end + 1) / size));
+        chunk = new ChunkBuilder(chunkRows, layout);
+        rowsInChunk = 0;
       }
       start = end + 1;
     }
     consumed += Math.min(start, data.length);
     carry = start < data.length ? data.slice(start) : new Uint8Array(0);
+    if (carry.length > MAX_RECORD) {
+      throw new CatalogueInputError(
+        path,
+        `row ${row + 1} is longer than ${MAX_RECORD >> 20} MiB (an unclosed quote?)`,
+      );
+    }
   }
   if (row < 1) throw new CatalogueInputError(path, "no data rows (the file holds only a header)");
   if (rowsInChunk > 0) yield chunk.finish(row, 1);
 }
 
-/** Parses one line into `chunk` (as a good row, or as a rejected one). */
+/** Parses one line without quotes into `chunk` (as a good row, or as a rejected one). */
 function parseLine(
   data: Uint8Array,
   start: number,
@@ -358,10 +561,13 @@ function parseLine(
     if (to === TO_ID) id = idText(data, i, fieldEnd);
     else if (to !== TO_NOWHERE && problem === null) {
       const v = parseNumber(data, i, fieldEnd);
-      if (Number.isFinite(v)) {
+      if (plausible(v, to)) {
         if (to === TO_Z) values[0] = v;
         else chunk.flux[base + to] = v;
-      } else problem = { column: f, reason: describeBad(data, i, fieldEnd, v) };
+      } else {
+        const text = decoder.decode(data.subarray(i, fieldEnd)).trim();
+        problem = { column: f, reason: describeBad(text, v, to) };
+      }
     }
     i = fieldEnd + 1;
   }
@@ -373,6 +579,70 @@ function parseLine(
   if (chunk.z) chunk.z[k] = values[0];
   if (chunk.ids) chunk.ids.push(id ?? "");
   chunk.n = k + 1;
+}
+
+/** Parses the fields of a record split by {@link splitRecord} into `chunk`. */
+function parseFields(
+  fields: string[],
+  row: number,
+  columns: readonly string[],
+  dest: Int32Array,
+  values: Float64Array,
+  chunk: ChunkBuilder,
+): void {
+  const width = columns.length;
+  const idAt = dest.indexOf(TO_ID);
+  const id = idAt >= 0 && idAt < fields.length ? fields[idAt] : null;
+  if (fields.length !== width) {
+    chunk.rejected.push({
+      row,
+      id,
+      column: null,
+      reason: `${fields.length} columns instead of ${width}`,
+    });
+    return;
+  }
+  const k = chunk.n;
+  const base = k * N_FLUX;
+  for (let f = 0; f < width; f++) {
+    const to = dest[f];
+    if (to === TO_ID || to === TO_NOWHERE) continue;
+    const text = fields[f].trim();
+    const v = numberFromText(text);
+    if (!plausible(v, to)) {
+      chunk.rejected.push({ row, id, column: columns[f], reason: describeBad(text, v, to) });
+      return;
+    }
+    if (to === TO_Z) values[0] = v;
+    else chunk.flux[base + to] = v;
+  }
+  chunk.rows[k] = row;
+  if (chunk.z) chunk.z[k] = values[0];
+  if (chunk.ids) chunk.ids.push(id ?? "");
+  chunk.n = k + 1;
+}
+
+/** True for a value that fits a float32 and, for z, is a redshift (see {@link Z_LIMITS}). */
+function plausible(v: number, to: number): boolean {
+  if (!(v >= -FLOAT32_MAX && v <= FLOAT32_MAX)) return false; // NaN fails too
+  return to !== TO_Z || (v > Z_LIMITS[0] && v < Z_LIMITS[1]);
+}
+
+/** Why `text` (read as `v`) was refused for the column `to`. */
+function describeBad(text: string, v: number, to: number): string {
+  if (text === "") return "missing value";
+  const shown = text.length > 40 ? text.slice(0, 40) + "…" : text;
+  if (Number.isNaN(v) && !/^[-+]?nan$/i.test(text)) return `"${shown}" is not a number`;
+  if (!Number.isFinite(v)) return `${shown} is not a finite number`;
+  if (Math.abs(v) > FLOAT32_MAX) {
+    return `${shown} is beyond the float32 range (±3.4e38) and would become ${
+      v > 0 ? "" : "-"
+    }Infinity`;
+  }
+  if (to === TO_Z) {
+    return `z = ${shown} is outside (${Z_LIMITS[0]}, ${Z_LIMITS[1]}): not a redshift`;
+  }
+  return `${shown} cannot be used`;
 }
 
 /** Sets aside a line whose field count is not `width` (values are checked only on full rows). */
@@ -393,13 +663,6 @@ function rejectWidth(
 }
 
 function idText(data: Uint8Array, start: number, end: number): string {
-  const text = rawIdText(data, start, end);
-  return text.startsWith('"') && text.endsWith('"') && text.length >= 2
-    ? text.slice(1, -1).replace(/""/g, '"')
-    : text;
-}
-
-function rawIdText(data: Uint8Array, start: number, end: number): string {
   let text = "";
   if (end - start < 64) {
     for (let i = start; i < end; i++) {
@@ -469,19 +732,14 @@ function parseNumber(data: Uint8Array, start: number, end: number): number {
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 function slowNumber(data: Uint8Array, start: number, end: number): number {
-  const text = decoder.decode(data.subarray(start, end)).trim().replace(/^"(.*)"$/, "$1").trim();
+  return numberFromText(decoder.decode(data.subarray(start, end)).trim());
+}
+
+/** A field's text as a number: decimals as `Number()` reads them, `inf`/`nan` in any case; else NaN. */
+function numberFromText(text: string): number {
   if (DECIMAL.test(text)) return Number(text);
   if (/^[-+]?(inf|infinity)$/i.test(text)) return text.startsWith("-") ? -Infinity : Infinity;
   return NaN;
-}
-
-function describeBad(data: Uint8Array, start: number, end: number, v: number): string {
-  const text = decoder.decode(data.subarray(start, end)).trim();
-  if (text === "") return "missing value";
-  if (v === Infinity || v === -Infinity || /^[-+]?nan$/i.test(text)) {
-    return `${text} is not a finite number`;
-  }
-  return `"${text.length > 40 ? text.slice(0, 40) + "…" : text}" is not a number`;
 }
 
 // ---------------------------------------------------------------------------
@@ -491,24 +749,33 @@ async function polars() {
   return (await import("nodejs-polars")).default;
 }
 
+/** Types an id column may have: text or whole numbers (not lists, structs or binary). */
+const ID_TYPES = /^(Utf8|String|Categorical|Enum|Int\d+|UInt\d+)$/;
+
 async function openParquet(path: string, options: OpenCatalogueOptions): Promise<CatalogueReader> {
   const pl = await polars();
   let columns: string[], totalRows: number, dtypes: Record<string, string>;
   try {
     const empty = await pl.scanParquet(path).slice(0, 0).collect();
     columns = empty.columns;
-    dtypes = Object.fromEntries(columns.map((c, j) => [c, empty.dtypes[j].variant]));
+    dtypes = Object.fromEntries(columns.map((c, j) => [c, String(empty.dtypes[j].variant)]));
     const count = await pl.scanParquet(path).select(pl.len().alias("n")).collect();
     totalRows = Number(count.getColumn("n").get(0));
   } catch (e) {
     throw new CatalogueInputError(path, `not a readable Parquet file (${(e as Error).message})`);
   }
   if (totalRows === 0) throw new CatalogueInputError(path, "no data rows");
-  const layout = layoutOf(path, "parquet", true, columns, options);
+  const layout = layoutOf(path, "parquet", true, "Parquet: columns by name", columns, options);
   for (const c of [...layout.flux, ...(layout.z ? [layout.z] : [])]) {
     if (!/^(Float|Int|UInt)\d+$/.test(dtypes[c])) {
       throw new CatalogueInputError(path, `column "${c}" has type ${dtypes[c]}, not numeric`);
     }
+  }
+  if (layout.id && !ID_TYPES.test(dtypes[layout.id])) {
+    throw new CatalogueInputError(
+      path,
+      `id column "${layout.id}" has type ${dtypes[layout.id]}; ids must be text or integers`,
+    );
   }
   return {
     layout,
@@ -530,48 +797,67 @@ async function* parquetChunks(
     ...layout.flux,
   ];
   for (let offset = 0; offset < totalRows; offset += chunkRows) {
-    const frame = await pl.scanParquet(path).select(...wanted).slice(offset, chunkRows).collect();
-    const n = frame.height;
-    const chunk = new ChunkBuilder(n, layout);
-    const bad = new Map<number, CatalogueReject>();
-    const ids = layout.id
-      ? (frame.getColumn(layout.id).cast(pl.Utf8).toArray() as (string | null)[])
-      : null;
-    const numeric = (name: string): Float64Array => {
-      const series = frame.getColumn(name).cast(pl.Float64);
-      const values = series.nullCount() > 0
-        ? Float64Array.from(series.toArray() as (number | null)[], (v) => v ?? NaN)
-        : series.toTypedArray() as Float64Array;
-      const nulls = series.nullCount() > 0 ? series.isNull().toArray() as boolean[] : null;
-      for (let i = 0; i < n; i++) {
-        if (!Number.isFinite(values[i]) && !bad.has(i)) {
-          bad.set(i, {
-            row: offset + i + 1,
-            id: ids?.[i] ?? null,
-            column: name,
-            reason: nulls?.[i] ? "missing value" : `${values[i]} is not a finite number`,
-          });
-        }
-      }
-      return values;
-    };
-    const z = layout.z ? numeric(layout.z) : null;
-    const flux = new Float32Array(n * N_FLUX);
-    layout.flux.forEach((name, j) => {
-      const values = numeric(name);
-      for (let i = 0; i < n; i++) flux[i * N_FLUX + j] = values[i];
-    });
-    for (let i = 0; i < n; i++) {
-      if (bad.has(i)) continue;
-      const k = chunk.n++;
-      chunk.rows[k] = offset + i + 1;
-      if (chunk.z) chunk.z[k] = z![i];
-      if (chunk.ids) chunk.ids.push(ids![i] ?? "");
-      if (bad.size > 0) chunk.flux.set(flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), k * N_FLUX);
+    let chunk: ChunkBuilder, n: number;
+    try {
+      const frame = await pl.scanParquet(path).select(...wanted).slice(offset, chunkRows)
+        .collect();
+      n = frame.height;
+      chunk = parquetChunk(pl, frame, layout, offset);
+    } catch (e) {
+      const rows = `rows ${offset + 1}…${Math.min(totalRows, offset + chunkRows)}`;
+      throw new CatalogueInputError(path, `cannot read ${rows}: ${(e as Error).message}`);
     }
-    if (bad.size === 0) chunk.flux = flux;
-    chunk.rejected = [...bad.values()].sort((a, b) => a.row - b.row);
     const done = offset + n;
     yield chunk.finish(done, done / totalRows);
   }
+}
+
+function parquetChunk(
+  pl: Awaited<ReturnType<typeof polars>>,
+  frame: import("nodejs-polars").DataFrame,
+  layout: CatalogueLayout,
+  offset: number,
+): ChunkBuilder {
+  const n = frame.height;
+  const chunk = new ChunkBuilder(n, layout);
+  const bad = new Map<number, CatalogueReject>();
+  const ids = layout.id
+    ? (frame.getColumn(layout.id).cast(pl.Utf8).toArray() as (string | null)[])
+    : null;
+  const numeric = (name: string, to: number): Float64Array => {
+    const series = frame.getColumn(name).cast(pl.Float64);
+    const nullCount = series.nullCount();
+    const values = nullCount > 0
+      ? Float64Array.from(series.toArray() as (number | null)[], (v) => v ?? NaN)
+      : series.toTypedArray() as Float64Array;
+    const nulls = nullCount > 0 ? series.isNull().toArray() as boolean[] : null;
+    for (let i = 0; i < n; i++) {
+      if (!plausible(values[i], to) && !bad.has(i)) {
+        bad.set(i, {
+          row: offset + i + 1,
+          id: ids?.[i] ?? null,
+          column: name,
+          reason: nulls?.[i] ? "missing value" : describeBad(String(values[i]), values[i], to),
+        });
+      }
+    }
+    return values;
+  };
+  const z = layout.z ? numeric(layout.z, TO_Z) : null;
+  const flux = new Float32Array(n * N_FLUX);
+  layout.flux.forEach((name, j) => {
+    const values = numeric(name, j);
+    for (let i = 0; i < n; i++) flux[i * N_FLUX + j] = values[i];
+  });
+  for (let i = 0; i < n; i++) {
+    if (bad.has(i)) continue;
+    const k = chunk.n++;
+    chunk.rows[k] = offset + i + 1;
+    if (chunk.z) chunk.z[k] = z![i];
+    if (chunk.ids) chunk.ids.push(ids![i] ?? "");
+    if (bad.size > 0) chunk.flux.set(flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), k * N_FLUX);
+  }
+  if (bad.size === 0) chunk.flux = flux;
+  chunk.rejected = [...bad.values()].sort((a, b) => a.row - b.row);
+  return chunk;
 }

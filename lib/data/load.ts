@@ -1,17 +1,25 @@
 /**
  * Loads galaxies in the dissertation's format and checks every value.
  *
- * The format is a table whose column 0 is the redshift z and whose columns
- * 1..186 are the fluxes `flux_0` … `flux_185`: CSV (header row optional) or
- * Parquet. Problems are reported with the file, the data row and the column;
- * by default the first one is an error, and on request bad rows are set
- * aside and listed, never dropped silently.
+ * The format is a table of the redshift `z` and the 186 fluxes `flux_0` …
+ * `flux_185`: CSV or Parquet. Columns are found by their names in the header,
+ * in any order (other columns, such as an `id`, are left aside); a CSV without
+ * a header is read by its column count (187: z then the fluxes, the
+ * dissertation's layout; 188: an id, z, the fluxes). It is read by the same
+ * reader as `predict` (`_chunked_reader.ts`), so a file means the same to
+ * both. Problems are reported with the file, the data row and the column; by
+ * default the first one is an error, and on request bad rows are set aside
+ * and listed, never dropped silently.
  *
  * @module
  */
-import pl from "nodejs-polars";
 import { N_FLUX, type Spectra, Z_MAX } from "../spectra.ts";
-import { scanCsvShape } from "./_csv_scan.ts";
+import {
+  CatalogueInputError,
+  type CatalogueLayout,
+  type CatalogueReject,
+  openCatalogue,
+} from "./_chunked_reader.ts";
 
 /** Number of columns of the format: z and 186 fluxes. */
 export const N_COLUMNS = N_FLUX + 1;
@@ -21,20 +29,28 @@ export type RowPolicy = "error" | "reject";
 
 /** Options of {@link loadSpectra}. */
 export interface LoadOptions {
-  /** Rows with a wrong column count, a missing or non-numeric value, NaN or ±Inf: `error` (default) stops at the first; `reject` sets them aside and lists them. */
+  /**
+   * Rows with a wrong column count, a missing or non-numeric value, NaN, ±Inf, a value beyond
+   * the float32 range, or z outside (−1, 3): `error` (default) stops at the first; `reject` sets
+   * them aside and lists them.
+   */
   invalidRows?: RowPolicy;
   /** Rows with z outside `zRange`: `error` (default), `reject`, or `keep` (kept, counted in the report). */
   outOfRange?: RowPolicy | "keep";
   /** Accepted redshifts, inclusive; default [0, 0.6] as in the dissertation. */
   zRange?: readonly [number, number];
+  /** Name of the redshift column in the header (default `z`). */
+  zColumn?: string;
 }
 
 /** One row set aside, with the first problem found in it. */
 export interface RejectedRow {
   /** 1-based data row (the header is not counted). */
   row: number;
-  /** 1-based column, or `null` when the problem is the whole row. */
+  /** 1-based column in the file, or `null` when the problem is the whole row. */
   column: number | null;
+  /** Name of that column (`z`, `flux_9`, …), or `null`. */
+  columnName: string | null;
   /** What is wrong, in words. */
   reason: string;
 }
@@ -44,6 +60,10 @@ export interface LoadReport {
   file: string;
   format: "csv" | "parquet";
   hasHeader: boolean;
+  /** How the columns were found: header or not (and why), which column is z. */
+  layout: string;
+  /** Columns present in the file but not used (e.g. an id). */
+  ignoredColumns: string[];
   /** Data rows found in the file. */
   rowsRead: number;
   /** Rows returned. */
@@ -61,14 +81,16 @@ export class LoadError extends Error {
    * @param message what is wrong
    * @param row 1-based data row, when one row is at fault
    * @param column 1-based column, when one column is at fault
+   * @param columnName that column's name
    */
   constructor(
     readonly file: string,
     message: string,
     readonly row: number | null = null,
     readonly column: number | null = null,
+    readonly columnName: string | null = null,
   ) {
-    super(`${file}: ${location(row, column)}${message}`);
+    super(`${file}: ${location(row, column, columnName)}${message}`);
     this.name = "LoadError";
   }
 }
@@ -93,212 +115,158 @@ export async function loadSpectra(
   path: string,
   options: LoadOptions = {},
 ): Promise<{ data: Spectra; report: LoadReport }> {
-  const format = detectFormat(path);
-  const stat = await Deno.stat(path).catch((e) => {
-    if (e instanceof Deno.errors.NotFound) throw new LoadError(path, "file not found");
-    throw new LoadError(path, `cannot read: ${e.message}`);
-  });
-  if (!stat.isFile) throw new LoadError(path, "not a regular file");
-  if (stat.size === 0) throw new LoadError(path, "the file is empty");
-  return format === "csv" ? await loadCsv(path, options) : loadParquet(path, options);
-}
-
-async function loadCsv(path: string, options: LoadOptions) {
-  const shape = await scanCsvShape(path, N_COLUMNS);
-  const rowsRead = shape.lineCount - (shape.hasHeader ? 1 : 0);
-  if (rowsRead === 0) throw new LoadError(path, "no data rows (the file holds only a header)");
-  const rejected = new Map<number, RejectedRow>();
-  for (const bad of shape.badLines) {
-    const row = bad.line - (shape.hasHeader ? 1 : 0);
-    const problem = {
-      row,
-      column: null,
-      reason: `${bad.fields} columns instead of ${N_COLUMNS}`,
-    };
-    if ((options.invalidRows ?? "error") === "error") {
-      throw new LoadError(path, problem.reason, row);
-    }
-    rejected.set(row, problem);
-  }
-  // Every column as Float64; text that does not parse becomes null and is
-  // reported below with its row and column. Line lengths were checked above
-  // because polars pads short lines and truncates long ones without a word.
-  const names = Array.from({ length: N_COLUMNS }, (_, j) => `column_${j + 1}`);
-  let frame: pl.DataFrame;
-  try {
-    frame = pl.readCSV(path, {
-      hasHeader: false, // the header is skipped, so columns get positional names
-      skipRows: shape.hasHeader ? 1 : 0,
-      dtypes: Object.fromEntries(names.map((name) => [name, pl.Float64])),
-      ignoreErrors: true,
-      quoteChar: undefined,
-    } as Partial<pl.ReadCsvOptions>);
-  } catch (e) {
-    throw new LoadError(path, `polars could not read the CSV: ${(e as Error).message}`);
-  }
-  if (frame.height !== rowsRead) {
-    throw new LoadError(path, `polars read ${frame.height} rows where ${rowsRead} were counted`);
-  }
-  return await validate(
-    path,
-    "csv",
-    shape.hasHeader,
-    frame,
-    rejected,
-    options,
-    async (row, col) => {
-      const text = await shape.field(row + (shape.hasHeader ? 1 : 0), col - 1);
-      return text === "" ? "missing value" : `"${text}" is not a number`;
-    },
-  );
-}
-
-function loadParquet(path: string, options: LoadOptions) {
-  let frame: pl.DataFrame;
-  try {
-    frame = pl.readParquet(path);
-  } catch (e) {
-    throw new LoadError(path, `not a readable Parquet file (${(e as Error).message})`);
-  }
-  if (frame.width !== N_COLUMNS) {
-    throw new LoadError(path, `${frame.width} columns instead of ${N_COLUMNS} (z and 186 fluxes)`);
-  }
-  if (frame.height === 0) throw new LoadError(path, "no data rows");
-  frame.dtypes.forEach((dtype, j) => {
-    if (!/^(Float|Int|UInt)\d+$/.test(dtype.variant)) {
-      throw new LoadError(
-        path,
-        `column "${frame.columns[j]}" has type ${dtype}, not numeric`,
-        null,
-        j + 1,
-      );
-    }
-  });
-  return validate(
-    path,
-    "parquet",
-    true,
-    frame.select(pl.all().cast(pl.Float64)),
-    new Map(),
-    options,
-    () => Promise.resolve("missing value"),
-  );
-}
-
-async function validate(
-  file: string,
-  format: "csv" | "parquet",
-  hasHeader: boolean,
-  frame: pl.DataFrame,
-  rejected: Map<number, RejectedRow>,
-  options: LoadOptions,
-  describeNull: (row: number, column: number) => Promise<string>,
-): Promise<{ data: Spectra; report: LoadReport }> {
   const invalidRows = options.invalidRows ?? "error";
   const outOfRange = options.outOfRange ?? "error";
   const [zMin, zMax] = options.zRange ?? [0, Z_MAX];
-  const n = frame.height;
-  const reject = async (
-    row: number,
-    column: number | null,
-    reason: string | (() => Promise<string>),
-    policy: RowPolicy,
-  ) => {
-    if (rejected.has(row)) return;
-    const text = typeof reason === "string" ? reason : await reason();
-    if (policy === "error") throw new LoadError(file, text, row, column);
-    rejected.set(row, { row, column, reason: text });
-  };
-
-  const columns: Float64Array[] = [];
-  for (let j = 0; j < N_COLUMNS; j++) {
-    const series = frame.getColumn(frame.columns[j]);
-    let values: Float64Array;
-    if (series.nullCount() > 0) {
-      const raw = series.toArray() as (number | null)[];
-      values = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = raw[i];
-        if (v === null) {
-          values[i] = NaN;
-          await reject(i + 1, j + 1, () => describeNull(i + 1, j + 1), invalidRows);
-        } else values[i] = v;
-      }
-    } else {
-      values = series.toTypedArray() as Float64Array;
+  try {
+    const reader = await openCatalogue(path, { zColumn: options.zColumn });
+    const { layout } = reader;
+    if (layout.z === null) {
+      throw new LoadError(
+        path,
+        `no z column: training needs the true redshift (a column named ${
+          options.zColumn ?? "z"
+        } in the header, or ${N_COLUMNS} columns, z first, without one)`,
+      );
     }
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(values[i]) && !rejected.has(i + 1)) {
-        await reject(i + 1, j + 1, `${values[i]} is not a finite number`, invalidRows);
+    const columnOf = (name: string | null) =>
+      name === null ? null : layout.columns.indexOf(name) + 1;
+    const toRejected = (bad: CatalogueReject): RejectedRow => ({
+      row: bad.row,
+      column: columnOf(bad.column),
+      columnName: bad.column,
+      reason: bad.reason,
+    });
+    const z = new Growable(Float32Array, 1), flux = new Growable(Float32Array, N_FLUX);
+    const ids = new Growable(Float64Array, 1);
+    const rejected: RejectedRow[] = [];
+    let rowsRead = 0, outOfRangeKept = 0;
+    for await (const chunk of reader.chunks(16_384)) {
+      // Problems of this chunk in row order: bad values, then z outside the accepted range.
+      const problems: { row: RejectedRow; policy: RowPolicy }[] = chunk.rejected.map((bad) => ({
+        row: toRejected(bad),
+        policy: invalidRows,
+      }));
+      const keep = new Uint8Array(chunk.n).fill(1);
+      for (let i = 0; i < chunk.n; i++) {
+        const zi = chunk.z![i];
+        if (zi >= zMin && zi <= zMax) continue;
+        if (outOfRange === "keep") {
+          outOfRangeKept++;
+          continue;
+        }
+        keep[i] = 0;
+        problems.push({
+          row: {
+            row: chunk.rows[i],
+            column: columnOf(layout.z),
+            columnName: layout.z,
+            reason: `z = ${zi} is outside [${zMin}, ${zMax}]`,
+          },
+          policy: outOfRange,
+        });
       }
+      problems.sort((a, b) => a.row.row - b.row.row);
+      const fatal = problems.find((p) => p.policy === "error");
+      if (fatal) {
+        const { row, column, columnName, reason } = fatal.row;
+        throw new LoadError(path, reason, row, column, columnName);
+      }
+      rejected.push(...problems.map((p) => p.row));
+      const estimate = chunk.fraction > 0 ? Math.ceil(chunk.rowsSoFar / chunk.fraction) : 0;
+      if (keep.every((k) => k === 1)) {
+        z.push(chunk.z!, estimate);
+        ids.push(chunk.rows, estimate);
+        flux.push(chunk.flux, estimate);
+      } else {
+        for (let i = 0; i < chunk.n; i++) {
+          if (!keep[i]) continue;
+          z.push(chunk.z!.subarray(i, i + 1), estimate);
+          ids.push([chunk.rows[i]], estimate);
+          flux.push(chunk.flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), estimate);
+        }
+      }
+      rowsRead = chunk.rowsSoFar;
     }
-    columns.push(values);
+    const n = z.length;
+    const report: LoadReport = {
+      file: path,
+      format: layout.format,
+      hasHeader: layout.hasHeader,
+      layout: describeLayout(layout),
+      ignoredColumns: layout.ignored,
+      rowsRead,
+      rowsKept: n,
+      rejected,
+      outOfRangeKept,
+    };
+    return { data: { n, z: z.take(), flux: flux.take(), ids: ids.take() }, report };
+  } catch (e) {
+    if (e instanceof CatalogueInputError) {
+      const inner = e.message.slice(`${e.file}: `.length).replace(/^row \d+: /, "");
+      throw new LoadError(path, inner, e.row);
+    }
+    throw e;
   }
+}
 
-  let outOfRangeKept = 0;
-  const z = columns[0];
-  for (let i = 0; i < n; i++) {
-    if (rejected.has(i + 1) || (z[i] >= zMin && z[i] <= zMax)) continue;
-    if (outOfRange === "keep") outOfRangeKept++;
-    else await reject(i + 1, 1, `z = ${z[i]} is outside [${zMin}, ${zMax}]`, outOfRange);
-  }
+/** Where the layout found z and the fluxes, in words. */
+function describeLayout(layout: CatalogueLayout): string {
+  const fluxAt = layout.columns.indexOf(layout.flux[0]) + 1;
+  return `${layout.note}; fluxes from column ${fluxAt}` +
+    (layout.ignored.length ? `; not used: ${layout.ignored.join(", ")}` : "");
+}
 
-  const kept: number[] = [];
-  for (let i = 0; i < n; i++) if (!rejected.has(i + 1)) kept.push(i);
-  const data: Spectra = {
-    n: kept.length,
-    z: new Float32Array(kept.length),
-    flux: new Float32Array(kept.length * N_FLUX),
-    ids: new Float64Array(kept.length),
-  };
-  kept.forEach((i, k) => {
-    data.z[k] = z[i];
-    data.ids[k] = i + 1;
-  });
-  for (let j = 0; j < N_FLUX; j++) {
-    const column = columns[j + 1];
-    for (let k = 0; k < kept.length; k++) data.flux[k * N_FLUX + j] = column[kept[k]];
+/** An append-only typed array that grows towards the expected size (rows × width). */
+class Growable<T extends Float32Array | Float64Array> {
+  #data: T;
+  #n = 0;
+  constructor(readonly type: { new (n: number): T }, readonly width: number) {
+    this.#data = new type(1024 * width);
   }
-  const report: LoadReport = {
-    file,
-    format,
-    hasHeader,
-    rowsRead: n,
-    rowsKept: kept.length,
-    rejected: [...rejected.values()].sort((a, b) => a.row - b.row),
-    outOfRangeKept,
-  };
-  return { data, report };
+  get length(): number {
+    return this.#n / this.width;
+  }
+  push(values: ArrayLike<number>, expectedRows: number): void {
+    if (this.#n + values.length > this.#data.length) {
+      const wanted = Math.max(2 * this.#data.length, this.#n + values.length);
+      // Near the estimated size, grow to it (plus a little) rather than doubling.
+      const estimate = Math.ceil(expectedRows * 1.02) * this.width;
+      const next = new this.type(estimate > this.#n + values.length ? estimate : wanted);
+      next.set(this.#data.subarray(0, this.#n));
+      this.#data = next;
+    }
+    this.#data.set(values, this.#n);
+    this.#n += values.length;
+  }
+  /** The values, in an array of exactly their length. */
+  take(): T {
+    return this.#n === this.#data.length ? this.#data : this.#data.slice(0, this.#n) as T;
+  }
 }
 
 /** A few lines that say what a load did, for notebooks and command-line tools. */
 export function formatLoadReport(report: LoadReport): string {
   const lines = [
     `${report.file}: ${report.rowsRead} rows read, ${report.rowsKept} kept, ${report.rejected.length} rejected`,
+    `  ${report.layout}`,
   ];
   if (report.outOfRangeKept) lines.push(`  ${report.outOfRangeKept} rows kept with z out of range`);
   const reasons = new Map<string, number>();
   for (const r of report.rejected) {
-    const kind = r.reason.replace(/^z = .*is outside/, "z outside").replace(/^"[^"]*"/, "text")
-      .replace(/^\S+ is not a finite/, "non-finite");
+    const kind = r.reason.replace(/^z = .*is outside.*/, "z outside its range")
+      .replace(/^"[^"]*"/, "text")
+      .replace(/^\S+ is not a finite/, "non-finite")
+      .replace(/^\S+ is beyond the float32 range.*/, "beyond the float32 range");
     reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
   }
   for (const [reason, count] of reasons) lines.push(`  ${count} × ${reason}`);
   return lines.join("\n");
 }
 
-function detectFormat(path: string): "csv" | "parquet" {
-  const lower = path.toLowerCase();
-  if (lower.endsWith(".csv")) return "csv";
-  if (lower.endsWith(".parquet") || lower.endsWith(".pq")) return "parquet";
-  throw new LoadError(path, "unknown format: expected a .csv or .parquet file");
-}
-
-function location(row: number | null, column: number | null): string {
+function location(row: number | null, column: number | null, name: string | null): string {
   const parts = [];
   if (row !== null) parts.push(`row ${row}`);
-  if (column !== null) {
-    parts.push(`column ${column} (${column === 1 ? "z" : `flux_${column - 2}`})`);
-  }
+  if (column !== null) parts.push(`column ${column}${name ? ` (${name})` : ""}`);
   return parts.length ? parts.join(", ") + ": " : "";
 }

@@ -9,6 +9,7 @@
  */
 import pl from "nodejs-polars";
 import { FLUX_COLUMNS, N_FLUX, type Spectra } from "../spectra.ts";
+import { tempPathBeside, writeFileAtomicWith } from "../_atomic.ts";
 
 /** Options of {@link writeSpectra} and {@link writeSpectraChunks}. */
 export interface WriteOptions {
@@ -38,14 +39,8 @@ function toFrame(data: Spectra, decimals?: number): pl.DataFrame {
 function formatOf(path: string): "csv" | "parquet" {
   const lower = path.toLowerCase();
   if (lower.endsWith(".csv")) return "csv";
-  if (lower.endsWith(".parquet")) return "parquet";
+  if (lower.endsWith(".parquet") || lower.endsWith(".pq")) return "parquet";
   throw new Error(`${path}: unknown format (use .csv or .parquet)`);
-}
-
-function tempBeside(path: string, tag: string): string {
-  const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash + 1) : "";
-  return `${dir}.${path.slice(slash + 1)}.${tag}-${Deno.pid}.tmp`;
 }
 
 async function writeCsvChunks(
@@ -88,26 +83,20 @@ export async function writeSpectraChunks(
   options: WriteOptions = {},
 ): Promise<number> {
   const format = formatOf(path);
-  const temp = tempBeside(path, "part");
-  try {
-    if (format === "csv") {
-      const rows = await writeCsvChunks(chunks, temp, options);
-      await Deno.rename(temp, path);
-      return rows;
-    }
-    const csv = tempBeside(path, "csv");
+  if (format === "csv") {
+    return await writeFileAtomicWith(path, (tmp) => writeCsvChunks(chunks, tmp, options));
+  }
+  return await writeFileAtomicWith(path, async (tmp) => {
+    const csv = tempPathBeside(path, "csv");
     try {
       const rows = await writeCsvChunks(chunks, csv, {});
       const schema = Object.fromEntries(["z", ...FLUX_COLUMNS].map((c) => [c, pl.Float32]));
-      await pl.scanCSV(csv, { schema }).sinkParquet(temp, { compression: "zstd" }).collect();
-      await Deno.rename(temp, path);
+      await pl.scanCSV(csv, { schema }).sinkParquet(tmp, { compression: "zstd" }).collect();
       return rows;
     } finally {
       await Deno.remove(csv).catch(() => {});
     }
-  } finally {
-    await Deno.remove(temp).catch(() => {});
-  }
+  });
 }
 
 /**
