@@ -100,8 +100,8 @@ const scaling = args.scaling ?? "linear";
 if (!(RATE_SCALINGS as readonly string[]).includes(scaling)) {
   usage(`--scaling ${scaling}: expected ${RATE_SCALINGS.join(", ")}`);
 }
-const learningRate = batchSize === profile.batchSize ? modelConfig.learningRate : warmupSchedule({
-  baseRate: modelConfig.learningRate,
+const learningRate = batchSize === profile.batchSize ? profile.learningRate : warmupSchedule({
+  baseRate: profile.learningRate,
   baseBatchSize: profile.batchSize,
   batchSize,
   epochs: profile.epochs,
@@ -115,6 +115,7 @@ const result = await train(model, prepared, {
   batchSize,
   seed: profile.seed,
   learningRate,
+  huberDelta: profile.huberDelta,
   checkpointPath: args.checkpoint,
   onProgress: (p) => {
     if (!isTerminal) return;

@@ -70,6 +70,8 @@ const isTerminal = Deno.stderr.isTerminal();
 const ensemble = await trainEnsemble(prepared, {
   members,
   modelConfig,
+  learningRate: profile.learningRate,
+  huberDelta: profile.huberDelta,
   epochs: profile.epochs,
   batchSize: profile.batchSize,
   seed: profile.seed,

@@ -7,3 +7,4 @@
  */
 export * from "./notebook.ts";
 export * from "./experiments.ts";
+export * from "./dissertation.ts";

@@ -14,7 +14,6 @@ import { permutation } from "../random.ts";
 import type { TrainingProgress } from "../train.ts";
 import { committedRunDir, isRunFolder } from "../runs/run_folder.ts";
 import { readEnv } from "../_env.ts";
-import { type EpochPoint, historyFromKerasCsv } from "../plots/training_curves.ts";
 
 /** Environment variable naming a real data file (CSV or Parquet) to use instead of the mock. */
 export const DATA_ENV = "REDSHIFT_DATA";
@@ -190,42 +189,6 @@ export function formatDuration(seconds: number): string {
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-/**
- * The dissertation's own Keras training history (40 epochs), when the
- * reference folder `shared/` sits beside the project as on a developer's
- * machine; `undefined` elsewhere. It is read, never copied into the project.
- */
-export async function readDissertationHistory(): Promise<EpochPoint[] | undefined> {
-  const path = new URL("../../../shared/reference/dissertation/history.csv", import.meta.url);
-  try {
-    return historyFromKerasCsv(await Deno.readTextFile(path));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Path of the dissertation's trained Keras model: `$REDSHIFT_KERAS_MODEL` if
- * set, else the reference copy beside a developer's checkout; `undefined`
- * when neither exists. (The file is public, in the dissertation's code
- * repository; it is not shipped with this project.)
- */
-export function findDissertationKerasModel(): string | undefined {
-  const candidates = [
-    readEnv("REDSHIFT_KERAS_MODEL"),
-    fromFileUrl(new URL("../../../shared/reference/dissertation/model.keras", import.meta.url)),
-  ];
-  return candidates.find((path) => path !== undefined && existsFile(path));
-}
-
-function existsFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /** Whether notebooks 03–04 train a run here or present a committed one, and why. */
