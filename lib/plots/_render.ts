@@ -222,7 +222,8 @@ export function checkSameLength(
 
 /**
  * Axis and grid marks for a logarithmic y axis over `values`: ticks at powers
- * of ten (with 2× and 5× between them when the data spans few decades), or
+ * of ten (with 2× and 5× between them when the data spans few decades) and one
+ * tick below the data, or
  * evenly spaced when it spans less than one decade, where powers of ten would
  * leave the axis bare. Labels are plain decimals (0.0005), never SI prefixes:
  * Plot's own log axis hides some labels and writes "300m".
@@ -244,13 +245,15 @@ export function logYAxisMarks(values: number[], label: string): Plot.Markish[] {
     if (decimals <= 10) text = (d: number) => d.toFixed(decimals);
   } else {
     const multipliers = decades <= 3 ? [1, 2, 5] : [1];
-    ticks = [];
-    for (let p = Math.floor(Math.log10(lo)); p <= Math.ceil(Math.log10(hi)); p++) {
-      for (const m of multipliers) {
-        const t = Number((m * Math.pow(10, p)).toPrecision(12));
-        if (t >= lo * 0.999 && t <= hi * 1.001) ticks.push(t);
-      }
+    const candidates: number[] = [];
+    for (let p = Math.floor(Math.log10(lo)) - 1; p <= Math.ceil(Math.log10(hi)); p++) {
+      for (const m of multipliers) candidates.push(Number((m * Math.pow(10, p)).toPrecision(12)));
     }
+    ticks = candidates.filter((t) => t >= lo * 0.999 && t <= hi * 1.001);
+    // One tick below the lowest value (its grid line extends the domain down to it), so that
+    // a curve's floor, e.g. a loss plateau at 5e-4, is read against a labelled line under it.
+    const below = candidates.filter((t) => t < lo * 0.999).at(-1);
+    if (below !== undefined) ticks.unshift(below);
   }
   return [
     Plot.gridY(ticks),
