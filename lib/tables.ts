@@ -4,6 +4,7 @@
  * @module
  */
 import type { BinRow, RedshiftMetrics } from "./metrics.ts";
+import type { EpochLog } from "./train.ts";
 import { PUBLISHED_ERRORS_BY_BIN } from "./published.ts";
 
 /**
@@ -49,6 +50,16 @@ export function fixed(x: number, digits = 4): string {
 /** A small difference in scientific notation, or "0 (identical)" when it is exactly zero. */
 export function difference(x: number): string {
   return x === 0 ? "0 (identical)" : Number.isFinite(x) ? x.toExponential(1) : "–";
+}
+
+/** Seconds as `1 h 02 min`, `3 min 05 s` or `42 s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) {
+    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+  }
+  if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${s} s`;
 }
 
 /** An English ordinal: 1st, 2nd, 3rd, 4th, 11th, 21st … */
@@ -110,5 +121,20 @@ export function errorsByBinTable(rows: BinRow[], options: { published?: boolean 
       }
       return cells;
     }),
+  );
+}
+
+/** One row per epoch: training and validation loss and MAE, and the epoch's seconds. */
+export function historyTable(history: readonly EpochLog[]): string {
+  return markdownTable(
+    ["epoch", "loss", "val loss", "MAE", "val MAE", "seconds"],
+    history.map((h) => [
+      h.epoch,
+      h.loss.toFixed(5),
+      fixed(h.valLoss, 5),
+      h.mae.toFixed(4),
+      fixed(h.valMae),
+      h.seconds.toFixed(1),
+    ]),
   );
 }

@@ -14,6 +14,9 @@ import { permutation } from "../random.ts";
 import type { TrainingProgress } from "../train.ts";
 import { committedRunDir, isRunFolder } from "../runs/run_folder.ts";
 import { readEnv } from "../_env.ts";
+import { formatDuration } from "../tables.ts";
+
+export { formatDuration };
 
 /** Environment variable naming a real data file (CSV or Parquet) to use instead of the mock. */
 export const DATA_ENV = "REDSHIFT_DATA";
@@ -175,16 +178,6 @@ export function formatProgress(p: TrainingProgress): string {
     `${Math.round(p.samplesPerSecond).toLocaleString("en")} samples/s  ${
       formatDuration(p.secondsLeft)
     } left`;
-}
-
-/** Seconds as `1 h 02 min`, `3 min 05 s` or `42 s`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s >= 3600) {
-    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
-  }
-  if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
-  return `${s} s`;
 }
 
 function escapeHtml(text: string): string {
