@@ -8,3 +8,4 @@
 export * from "./notebook.ts";
 export * from "./experiments.ts";
 export * from "./dissertation.ts";
+export * from "./reports.ts";

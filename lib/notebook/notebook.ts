@@ -26,8 +26,17 @@ export const SAMPLE_PATH: string = fromFileUrl(
   new URL("../../data/sample/mock_sample.csv", import.meta.url),
 );
 
-/** Folder of a profile's results (trained models, predictions), ignored by git. */
+/** Environment variable naming the folder under which notebooks write their runs (the report sets it). */
+export const RUNS_ENV = "REDSHIFT_RUNS";
+
+/**
+ * Folder of a profile's results (trained models, predictions), ignored by git:
+ * `$REDSHIFT_RUNS/<profile>` when set (the report points it into its own, fresh
+ * folder, so that a report never reads back an earlier run), else `out/runs/<profile>`.
+ */
 export function runDir(profile: RunProfile): string {
+  const root = readEnv(RUNS_ENV);
+  if (root) return `${root.replace(/\/+$/, "")}/${profile.name}`;
   return fromFileUrl(new URL(`../../out/runs/${profile.name}`, import.meta.url));
 }
 
