@@ -31,3 +31,21 @@ Deno.test("markdownTable() keeps a cell's | inside its cell and refuses a row of
   assert.doesNotMatch(table, /\\\\/);
   assert.throws(() => markdownTable(["a", "b"], [[1, 2, 3]]), /row 1 has 3 cells/);
 });
+
+Deno.test("renderMathInHtml() renders TeX in Markdown only and drops scripts loaded from elsewhere", async () => {
+  const { renderMathInHtml } = await import("../tools/_math.ts");
+  const html = page(`<script src="file:///usr/share/javascript/mathjax/MathJax.js"></script>
+    <script>MathJax.Hub.Config({})</script><script>const kept = 1;</script>
+    <div class="jp-RenderedMarkdown"><p>Inline $a &lt; b$ and $$x^2$$, not $5 or $6; <code>$HOME$</code></p></div>
+    <pre>$not math$</pre>`);
+  const out = renderMathInHtml(html, (tex, display) => `<math data-display="${display}">${tex}</math>`);
+  assert.equal(out.formulas, 2);
+  assert.equal(out.scriptsRemoved, 2);
+  assert.match(out.html, /<math data-display="false">a &lt; b<\/math>/);
+  assert.match(out.html, /<math data-display="true">x\^2<\/math>/);
+  assert.match(out.html, /not \$5 or \$6/);
+  assert.match(out.html, /<code>\$HOME\$<\/code>/);
+  assert.match(out.html, /<pre>\$not math\$<\/pre>/);
+  assert.match(out.html, /const kept = 1/);
+  assert.doesNotMatch(out.html, /mathjax/i);
+});

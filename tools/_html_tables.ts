@@ -19,7 +19,9 @@ export function malformedTables(html: string): string[] {
     );
     if (new Set(counts).size > 1) {
       const head = (table.textContent ?? "").trim().replace(/\s+/g, " ").slice(0, 60);
-      problems.push(`table ${t + 1} ("${head}…"): rows of ${[...new Set(counts)].join(", ")} cells`);
+      problems.push(
+        `table ${t + 1} ("${head}…"): rows of ${[...new Set(counts)].join(", ")} cells`,
+      );
     }
   });
   return problems;
