@@ -38,7 +38,10 @@ Deno.test("renderMathInHtml() renders TeX in Markdown only and drops scripts loa
     <script>MathJax.Hub.Config({})</script><script>const kept = 1;</script>
     <div class="jp-RenderedMarkdown"><p>Inline $a &lt; b$ and $$x^2$$, not $5 or $6; <code>$HOME$</code></p></div>
     <pre>$not math$</pre>`);
-  const out = renderMathInHtml(html, (tex, display) => `<math data-display="${display}">${tex}</math>`);
+  const out = renderMathInHtml(
+    html,
+    (tex, display) => `<math data-display="${display}">${tex}</math>`,
+  );
   assert.equal(out.formulas, 2);
   assert.equal(out.scriptsRemoved, 2);
   assert.match(out.html, /<math data-display="false">a &lt; b<\/math>/);

@@ -16,6 +16,7 @@
 import { parseArgs } from "node:util";
 import { expectedFigures } from "./_expected_figures.ts";
 import { malformedTables } from "./_html_tables.ts";
+import { count } from "../lib/tables.ts";
 
 const { values: args, positionals } = parseArgs({
   args: Deno.args,
@@ -50,8 +51,10 @@ try {
     if (flat) problems.push(`${page}: ${flat} of ${formulas.length} formulas not laid out`);
     const bad = figures.filter((f) => f.width < 300 || f.height < 150 || f.marks < 3);
     console.log(
-      `${page}: ${figures.length} figures rendered${bad.length ? `, ${bad.length} not` : ""}, ` +
-        `${formulas.length} formulas`,
+      `${page}: ${count(figures.length, "figure")} rendered${
+        bad.length ? `, ${bad.length} not` : ""
+      }, ` +
+        count(formulas.length, "formula"),
     );
     const expected = expectedFigures(`notebooks/${page.replace(/\.html$/, ".ipynb")}`);
     if (figures.length < expected) {

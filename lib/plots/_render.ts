@@ -240,6 +240,16 @@ export function logYAxisMarks(values: number[], label: string): Plot.Markish[] {
   let text = formatTickNumber;
   if (decades < 1) {
     ticks = linearNiceTicks(lo, hi, 5).filter((t) => t > 0);
+    // As on a wide axis, one tick below the data: the next step down, or, where that would be
+    // zero, the data's floor rounded down to one significant digit (4e-4 under a 5e-4 plateau).
+    if (ticks.length && lo < ticks[0] * 0.999) {
+      const step = ticks.length > 1 ? ticks[1] - ticks[0] : ticks[0];
+      const p = Math.pow(10, Math.floor(Math.log10(lo)));
+      const next = Number((ticks[0] - step).toPrecision(12));
+      ticks.unshift(
+        next > 0 && next <= lo ? next : Number((Math.floor(lo / p) * p).toPrecision(12)),
+      );
+    }
     // Evenly spaced ticks read best with equal decimals (0.00050, 0.00055).
     const decimals = Math.max(...ticks.map((t) => (String(t).split(".")[1] ?? "").length));
     if (decimals <= 10) text = (d: number) => d.toFixed(decimals);
