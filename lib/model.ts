@@ -12,7 +12,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { N_FLUX } from "./spectra.ts";
 
-/** Architecture and optimiser settings of the network. */
+/**
+ * Architecture of the network. The recipe (learning rate, loss, Huber δ) is not part of it: it
+ * lives in the training options (`TrainOptions` in `train.ts`), so that it is set in one place.
+ */
 export interface ModelConfig {
   /** Length of the input spectrum. */
   inputLength: number;
@@ -24,23 +27,17 @@ export interface ModelConfig {
   denseUnits: number[];
   /** Activation of every hidden layer. */
   activation: "relu" | "tanh" | "sigmoid" | "elu" | "selu";
-  /** Learning rate of the Adamax optimiser. */
-  learningRate: number;
-  /** Huber loss threshold δ. */
-  huberDelta: number;
   /** Seed of the weight initialisers; equal seeds give equal initial weights. */
   seed: number;
 }
 
-/** The dissertation's architecture and recipe (mission.md, "Model"). */
+/** The dissertation's architecture (mission.md, "Model"). */
 export const DISSERTATION_MODEL: Readonly<ModelConfig> = Object.freeze({
   inputLength: N_FLUX,
   convFilters: [256, 256, 128, 64],
   kernelSizes: [5, 5, 3, 2],
   denseUnits: [256, 256, 128, 64],
   activation: "relu",
-  learningRate: 0.001,
-  huberDelta: 1,
   seed: 42,
 });
 
@@ -57,9 +54,21 @@ export const DISSERTATION_LAYER_PARAMS: readonly number[] = [
   65,
 ];
 
-/** Completes a partial config with the dissertation's values. */
+/**
+ * Completes a partial config with the dissertation's values. Fields that are not part of the
+ * architecture (the `learningRate` and `huberDelta` of configs saved before the recipe moved to
+ * the training options) are dropped.
+ */
 export function resolveModelConfig(options: Partial<ModelConfig> = {}): ModelConfig {
-  const config = { ...DISSERTATION_MODEL, ...options };
+  const merged = { ...DISSERTATION_MODEL, ...options };
+  const config: ModelConfig = {
+    inputLength: merged.inputLength,
+    convFilters: merged.convFilters,
+    kernelSizes: merged.kernelSizes,
+    denseUnits: merged.denseUnits,
+    activation: merged.activation,
+    seed: merged.seed,
+  };
   if (config.convFilters.length !== config.kernelSizes.length) {
     throw new RangeError(
       `convFilters has ${config.convFilters.length} entries but kernelSizes has ${config.kernelSizes.length}`,
@@ -78,8 +87,9 @@ export function resolveModelConfig(options: Partial<ModelConfig> = {}): ModelCon
 }
 
 /**
- * Builds and compiles the network: Conv1D → MaxPool1D(2) blocks, Flatten,
- * Dense ReLU layers, Dense(1) linear; Huber loss, Adamax optimiser, MAE metric.
+ * Builds the network, uncompiled: Conv1D → MaxPool1D(2) blocks, Flatten,
+ * Dense ReLU layers, Dense(1) linear. The loss and the optimiser are the
+ * training loop's (`train()` in `train.ts`), so the model carries none.
  *
  * @example
  * ```ts
@@ -123,22 +133,7 @@ export function buildModel(options: Partial<ModelConfig> = {}): tfl.LayersModel 
   model.add(
     tfl.layers.dense({ name: `dense_${config.denseUnits.length + 1}`, units: 1, ...init() }),
   );
-  compileModel(model, config);
   return model;
-}
-
-/** Compiles `model` with the Huber loss, Adamax and MAE, as the dissertation did. */
-export function compileModel(
-  model: tfl.LayersModel,
-  config: Pick<ModelConfig, "learningRate" | "huberDelta">,
-): void {
-  const delta = config.huberDelta;
-  model.compile({
-    optimizer: tf.train.adamax(config.learningRate),
-    loss: (yTrue: tf.Tensor, yPred: tf.Tensor) =>
-      tf.losses.huberLoss(yTrue, yPred, undefined, delta),
-    metrics: ["mae"],
-  });
 }
 
 /**

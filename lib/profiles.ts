@@ -20,6 +20,10 @@ export type ProfileName = "smoke" | "default" | "full";
 /** Environment variable that selects the profile. */
 export const PROFILE_ENV = "REDSHIFT_PROFILE";
 
+/** The dissertation's recipe: Adamax at learning rate 0.001 on the Huber loss with δ = 1. */
+export const DISSERTATION_RECIPE: Readonly<{ learningRate: number; huberDelta: number }> = Object
+  .freeze({ learningRate: 0.001, huberDelta: 1 });
+
 /** Everything a profile fixes. */
 export interface RunProfile {
   name: ProfileName;
@@ -34,6 +38,10 @@ export interface RunProfile {
   /** Epochs trained in all, to show where validation stops improving (the dissertation's 30). */
   extendedEpochs: number;
   batchSize: number;
+  /** Adamax learning rate of the training options (the dissertation's 0.001). */
+  learningRate: number;
+  /** Huber δ of the training options (the dissertation's 1). */
+  huberDelta: number;
   /** Seed of data, split, weights and batch order. */
   seed: number;
   /** Backend to use unless `REDSHIFT_BACKEND` says otherwise; unset: WebGPU when an adapter exists. */
@@ -51,9 +59,11 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
     epochs: 3,
     extendedEpochs: 4,
     batchSize: 32,
+    ...DISSERTATION_RECIPE,
     seed: 42,
-    // The narrow network trains 4.4x faster on the CPU backend (with lib/backend/cpu_kernels.ts) than
-    // on Mesa's software WebGPU adapter (docs/performance.md), and CI machines have no GPU.
+    // The narrow network trains several times faster on the CPU backend (with
+    // lib/backend/cpu_kernels.ts) than on Mesa's software WebGPU adapter, and CI machines have no
+    // GPU; the figures are in docs/performance.md.
     backend: "cpu",
   },
   default: {
@@ -64,6 +74,7 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
     epochs: 10,
     extendedEpochs: 15,
     batchSize: 64,
+    ...DISSERTATION_RECIPE,
     seed: 42,
   },
   full: {
@@ -75,6 +86,7 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
     epochs: 20,
     extendedEpochs: 30,
     batchSize: 16,
+    ...DISSERTATION_RECIPE,
     seed: 42,
   },
 });

@@ -4,14 +4,34 @@
  * @module
  */
 import type { BinRow, RedshiftMetrics } from "./metrics.ts";
+import type { EpochLog } from "./train.ts";
 import { PUBLISHED_ERRORS_BY_BIN } from "./published.ts";
 
-/** A Markdown table from a header row and data rows (numbers are printed as given). */
+/**
+ * A Markdown table from a header row and data rows (numbers are printed as given).
+ *
+ * A "|" inside a cell (as in `max |w| / L`) is written as "∣" (U+2223): an escaped `\|` is not
+ * honoured in the header by every renderer (nbconvert's splits the header at it, shifting every
+ * column), and a terminal would print the backslash.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { markdownTable } from "./tables.ts";
+ * const table = markdownTable(["x", "|x|"], [[-1, 1]]);
+ * assert.equal(table.split("\n")[0], "| x  | ∣x∣ |");
+ * ```
+ */
 export function markdownTable(header: string[], rows: (string | number)[][]): string {
-  // A literal "|" would end a Markdown cell early.
   const cells = [header, ...rows.map((r) => r.map(String))].map((r) =>
-    r.map((c) => c.replace(/\|/g, "\\|"))
+    r.map((c) => c.replace(/\|/g, "∣"))
   );
+  const width = header.length;
+  rows.forEach((r, i) => {
+    if (r.length !== width) {
+      throw new RangeError(`row ${i + 1} has ${r.length} cells but the header has ${width}`);
+    }
+  });
   const widths = header.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? "").length)));
   const line = (r: string[]) => `| ${r.map((c, j) => c.padEnd(widths[j])).join(" | ")} |`;
   return [
@@ -25,6 +45,38 @@ export function markdownTable(header: string[], rows: (string | number)[][]): st
 /** `x` with `digits` decimals, or "–" when it is not a number. */
 export function fixed(x: number, digits = 4): string {
   return Number.isFinite(x) ? x.toFixed(digits) : "–";
+}
+
+/** A small difference in scientific notation, or "0 (identical)" when it is exactly zero. */
+export function difference(x: number): string {
+  return x === 0 ? "0 (identical)" : Number.isFinite(x) ? x.toExponential(1) : "–";
+}
+
+/** Seconds as `1 h 02 min`, `3 min 05 s` or `42 s`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s >= 3600) {
+    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+  }
+  if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${s} s`;
+}
+
+/** An English ordinal: 1st, 2nd, 3rd, 4th, 11th, 21st … */
+export function ordinal(n: number): string {
+  const teen = Math.floor(n / 10) % 10 === 1;
+  const suffix = teen ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10];
+  return `${n}${suffix ?? "th"}`;
+}
+
+/** `n` and a noun in the singular or plural: "1 figure", "3 figures". */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString("en")} ${n === 1 ? singular : plural}`;
+}
+
+/** A two-column table of labelled values: the shape of most of the notebooks' small tables. */
+export function valuesTable(rows: [string, string | number][], header = ["", "value"]): string {
+  return markdownTable(header, rows);
 }
 
 /** The summary metrics as a two-column table. */
@@ -56,7 +108,8 @@ export function errorsByBinTable(rows: BinRow[], options: { published?: boolean 
         r.n,
         r.percent.toFixed(2),
         fixed(r.meanError),
-        fixed(r.stdError),
+        // One galaxy has no spread to speak of: its "std" of 0 would read as a perfect bin.
+        r.n > 1 ? fixed(r.stdError) : "–",
       ];
       const p = PUBLISHED_ERRORS_BY_BIN[b];
       if (published) {
@@ -68,5 +121,20 @@ export function errorsByBinTable(rows: BinRow[], options: { published?: boolean 
       }
       return cells;
     }),
+  );
+}
+
+/** One row per epoch: training and validation loss and MAE, and the epoch's seconds. */
+export function historyTable(history: readonly EpochLog[]): string {
+  return markdownTable(
+    ["epoch", "loss", "val loss", "MAE", "val MAE", "seconds"],
+    history.map((h) => [
+      h.epoch,
+      h.loss.toFixed(5),
+      fixed(h.valLoss, 5),
+      h.mae.toFixed(4),
+      fixed(h.valMae),
+      h.seconds.toFixed(1),
+    ]),
   );
 }

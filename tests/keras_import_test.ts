@@ -132,9 +132,9 @@ Deno.test("importKerasModel() loads a Keras 3 .keras zip, stored or deflated", a
         "layers/conv1d_1/vars/0",
         "layers/conv1d_1/vars/1",
       ]);
-      // The file's compile settings carry over: Adamax(0.002), Huber(δ = 0.5).
-      assert.equal(imported.config.learningRate, 0.002);
-      assert.equal(imported.config.huberDelta, 0.5);
+      // The file's compile settings are read (the recipe is the training options', not the model's).
+      assert.equal(imported.training.learningRate, 0.002);
+      assert.equal(imported.training.huberDelta, 0.5);
       assertSameModel(imported.model, SMALL_SPEC, fixtureArrays(fixture));
     } finally {
       imported.model.dispose();
@@ -151,11 +151,10 @@ Deno.test("importKerasModel() accepts bytes and a tanh network with one conv blo
     activation: "tanh",
   };
   const fixture = makeFixture(spec, 9);
-  const imported = await importKerasModel(await keras2Bytes(fixture), { learningRate: 0.01 });
+  const imported = await importKerasModel(await keras2Bytes(fixture));
   try {
     assert.equal(imported.config.activation, "tanh");
     assert.deepEqual(imported.config.denseUnits, []);
-    assert.equal(imported.config.learningRate, 0.01);
     assertSameModel(imported.model, spec, fixtureArrays(fixture));
   } finally {
     imported.model.dispose();

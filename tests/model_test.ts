@@ -5,9 +5,11 @@ import {
   buildModel,
   DISSERTATION_LAYER_PARAMS,
   receptiveField,
+  resolveModelConfig,
   setWeightsFromArrays,
   summarizeModel,
 } from "../lib/model.ts";
+import { NARROW } from "./_toy_data.ts";
 
 await selectBackend({ backend: "cpu" });
 
@@ -84,6 +86,16 @@ Deno.test("buildModel() gives equal initial weights for equal seeds and differen
 Deno.test("buildModel() refuses kernels that leave no samples and mismatched option lengths", () => {
   assert.throws(() => buildModel({ inputLength: 20 }), /leaves no samples/);
   assert.throws(() => buildModel({ convFilters: [8, 8], kernelSizes: [3] }), /kernelSizes/);
+});
+
+Deno.test("buildModel() returns an uncompiled model and a config without the recipe", () => {
+  const model = buildModel(NARROW);
+  // The recipe is train()'s: a compiled optimiser or loss here would be one nobody uses.
+  assert.equal(model.optimizer, undefined);
+  assert.equal(model.loss, undefined);
+  model.dispose();
+  const config = resolveModelConfig({ ...NARROW, learningRate: 0.5 } as never);
+  assert.equal("learningRate" in config, false);
 });
 
 Deno.test("setWeightsFromArrays() loads Keras-ordered arrays and checks their shapes", () => {

@@ -46,6 +46,17 @@ Deno.test("saveModel() and loadModel() round-trip weights, scaler, config and hi
   ]);
 });
 
+Deno.test("loadModel() reads a folder saved when ModelConfig still held the recipe", async () => {
+  const saved = await savedModel();
+  const path = `${saved.dir}/config.json`;
+  const config = JSON.parse(await Deno.readTextFile(path));
+  config.modelConfig = { ...config.modelConfig, learningRate: 0.002, huberDelta: 0.5 };
+  await Deno.writeTextFile(path, JSON.stringify(config));
+  const loaded = await loadModel(saved.dir);
+  assert.deepEqual(loaded.modelConfig, saved.modelConfig);
+  assert.deepEqual(await predict(loaded.model, saved.x), await predict(saved.model, saved.x));
+});
+
 Deno.test("saveModel() replaces an existing folder and leaves no temporary files", async () => {
   const saved = await savedModel();
   const other = buildModel({ ...NARROW, seed: 99 });

@@ -316,3 +316,12 @@ Deno.test("dataSplitPlot() labels each part with its count and percentage", () =
     assert.ok(svg.includes(label), label);
   }
 });
+
+Deno.test("logYAxisMarks() puts a labelled tick below the data, e.g. under a 5e-4 loss plateau", async () => {
+  const { logYAxisMarks } = await import("../lib/plots/_render.ts");
+  for (const values of [[0.00049, 0.0045], [0.00049, 0.05], [0.0052, 0.3]]) {
+    const [grid] = logYAxisMarks(values, "loss") as unknown as { data: number[] }[];
+    assert.ok(grid.data[0] < Math.min(...values), `${grid.data} for ${values}`);
+    assert.ok(grid.data[0] > 0);
+  }
+});

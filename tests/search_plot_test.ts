@@ -23,7 +23,7 @@ Deno.test("searchTrialsPlot() draws each trial by proposer, pruned ones hollow, 
     subtitle: "24 trials, 2 epochs each (seeded mock values)",
   });
   assert.ok(svg.includes("Best so far") && svg.includes("TPE (model-based)"));
-  assert.ok(svg.includes("1 failed trials not shown"));
+  assert.ok(svg.includes("1 failed trial not shown"));
   await assertSnapshot("search_trials", svg);
 });
 

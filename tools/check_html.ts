@@ -1,7 +1,10 @@
 /**
- * Opens each exported notebook page in headless Chromium and checks that its
- * figures render: every inline SVG figure is laid out at a readable size and
- * has drawn marks. With `--screenshots DIR`, saves a full-page PNG of each.
+ * Opens each exported notebook page in headless Chromium, offline, and checks
+ * that its figures render (every inline SVG figure is laid out at a readable
+ * size and has drawn marks) and its formulas render (MathML, laid out), that
+ * it loads no script from elsewhere, and that every table has rows of equal
+ * cell counts. With `--screenshots DIR`, saves a full-page PNG of each.
+ * Installs Chromium with apt when it is missing and this runs as root.
  *
  *   deno run -A tools/check_html.ts out/report/smoke [--screenshots DIR]
  *
@@ -12,6 +15,8 @@
  */
 import { parseArgs } from "node:util";
 import { expectedFigures } from "./_expected_figures.ts";
+import { malformedTables } from "./_html_tables.ts";
+import { count } from "../lib/tables.ts";
 
 const { values: args, positionals } = parseArgs({
   args: Deno.args,
@@ -30,14 +35,26 @@ const problems: string[] = [];
 try {
   for (const page of pages) {
     const url = new URL(`${Deno.realPathSync(dir)}/${page}`, "file://").href;
-    const figures = await inspectPage(
+    const html = Deno.readTextFileSync(`${dir}/${page}`);
+    for (const table of malformedTables(html)) problems.push(`${page}: ${table}`);
+    for (const src of html.match(/<script[^>]*\bsrc=["'][^"']*/g) ?? []) {
+      problems.push(`${page}: loads a script from elsewhere (${src.replace(/.*src=["']/, "")})`);
+    }
+    const { figures, formulas } = await inspectPage(
       browser.port,
       url,
       args.screenshots && `${args.screenshots}/${page.replace(/\.html$/, ".png")}`,
     );
+    const texLeft = (html.match(/\$\$[^$<]+\$\$/g) ?? []).length;
+    if (texLeft) problems.push(`${page}: ${texLeft} display formulas left as TeX`);
+    const flat = formulas.filter((f) => f.width === 0 || f.height === 0).length;
+    if (flat) problems.push(`${page}: ${flat} of ${formulas.length} formulas not laid out`);
     const bad = figures.filter((f) => f.width < 300 || f.height < 150 || f.marks < 3);
     console.log(
-      `${page}: ${figures.length} figures rendered${bad.length ? `, ${bad.length} not` : ""}`,
+      `${page}: ${count(figures.length, "figure")} rendered${
+        bad.length ? `, ${bad.length} not` : ""
+      }, ` +
+        count(formulas.length, "formula"),
     );
     const expected = expectedFigures(`notebooks/${page.replace(/\.html$/, ".ipynb")}`);
     if (figures.length < expected) {
@@ -54,7 +71,9 @@ try {
   await browser.process.status;
 }
 if (problems.length) fail(problems.join("\n"));
-console.log(`✓ ${pages.length} pages: every figure renders in Chromium`);
+console.log(
+  `✓ ${pages.length} pages: every figure and formula renders in Chromium offline; tables well formed`,
+);
 
 interface FigureBox {
   index: number;
@@ -63,7 +82,11 @@ interface FigureBox {
   marks: number;
 }
 
-async function inspectPage(port: number, url: string, screenshot?: string): Promise<FigureBox[]> {
+async function inspectPage(
+  port: number,
+  url: string,
+  screenshot?: string,
+): Promise<{ figures: FigureBox[]; formulas: { width: number; height: number }[] }> {
   const target =
     await (await fetch(`http://127.0.0.1:${port}/json/new?about:blank`, { method: "PUT" })).json();
   const cdp = await connect(target.webSocketDebuggerUrl);
@@ -80,6 +103,11 @@ async function inspectPage(port: number, url: string, screenshot?: string): Prom
         .map((svg, index) => { const r = svg.getBoundingClientRect();
           return { index, width: Math.round(r.width), height: Math.round(r.height),
             marks: svg.querySelectorAll("path, rect, circle, line, polyline").length }; })`,
+    });
+    const { result: math } = await cdp.send("Runtime.evaluate", {
+      returnByValue: true,
+      expression: `[...document.querySelectorAll("math")].map((m) => {
+        const r = m.getBoundingClientRect(); return { width: r.width, height: r.height }; })`,
     });
     if (screenshot) {
       const { result: size } = await cdp.send("Runtime.evaluate", {
@@ -100,7 +128,10 @@ async function inspectPage(port: number, url: string, screenshot?: string): Prom
         Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0)),
       );
     }
-    return result.value as FigureBox[];
+    return {
+      figures: result.value as FigureBox[],
+      formulas: math.value as { width: number; height: number }[],
+    };
   } finally {
     cdp.close();
     await fetch(`http://127.0.0.1:${port}/json/close/${target.id}`).then((r) => r.body?.cancel());
@@ -108,17 +139,38 @@ async function inspectPage(port: number, url: string, screenshot?: string): Prom
 }
 
 async function launchChromium(): Promise<{ process: Deno.ChildProcess; port: number }> {
-  const binary = ["chromium", "chromium-browser", "google-chrome"].find((name) =>
-    new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" }).outputSync()
-      .success
-  );
-  if (!binary) fail("Chromium is not installed (Debian: apt-get install chromium)");
+  const find = () =>
+    ["chromium", "chromium-browser", "google-chrome"].find((name) =>
+      new Deno.Command("sh", { args: ["-c", `command -v ${name}`], stdout: "null" }).outputSync()
+        .success
+    );
+  let binary = find();
+  if (!binary && Deno.uid() === 0) {
+    // A fresh machine: install it, as tools/report.sh installs nbconvert.
+    console.error("Chromium is missing; installing it with apt-get...");
+    const sh = (cmd: string) =>
+      new Deno.Command("sh", {
+        args: ["-c", cmd],
+        env: { DEBIAN_FRONTEND: "noninteractive" },
+        stdout: "null",
+      }).outputSync().success;
+    if (sh("command -v apt-get")) {
+      sh("apt-get update -qq && apt-get install -y -qq chromium");
+      binary = find();
+    }
+  }
+  if (!binary) {
+    fail("Chromium is not installed and could not be installed (Debian: apt-get install chromium)");
+  }
   const process = new Deno.Command(binary!, {
     args: [
       "--headless",
       "--no-sandbox",
       "--disable-gpu",
       "--disable-background-networking",
+      // Offline: a page must show everything from its own file.
+      "--proxy-server=127.0.0.1:9",
+      "--host-resolver-rules=MAP * ~NOTFOUND",
       "--remote-debugging-port=0",
       "--window-size=1200,900",
       "about:blank",

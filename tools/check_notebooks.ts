@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { expectedFigures } from "./_expected_figures.ts";
+import { writeIndexPage } from "./_index_page.ts";
 
 interface Cell {
   cell_type: string;
@@ -49,7 +50,7 @@ if (!args.executed) {
   }
   report(`${sources.length} notebooks committed without outputs`);
 } else {
-  const rows: string[] = [];
+  const pages: { name: string; title: string; figures: number }[] = [];
   for (const name of sources) {
     const expected = expectedFigures(`notebooks/${name}`);
     const executedPath = `${args.executed}/executed/${name}`;
@@ -72,21 +73,9 @@ if (!args.executed) {
     }
     const title = text(executed.cells.find((c) => c.cell_type === "markdown")?.source ?? name)
       .split("\n")[0].replace(/^#\s*/, "");
-    const html = name.replace(/\.ipynb$/, ".html");
-    rows.push(
-      `<li><a href="${html}">${escape(title)}</a> <small>(${figures} figures)</small></li>`,
-    );
+    pages.push({ name: name.replace(/\.ipynb$/, ""), title, figures });
   }
-  const profile = Deno.env.get("REDSHIFT_PROFILE") ?? "default";
-  Deno.writeTextFileSync(
-    `${args.executed}/index.html`,
-    `<!doctype html><meta charset="utf-8"><title>galaxy-redshift report (${profile})</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:3em auto;padding:0 1em}</style>
-<h1>galaxy-redshift: the notebooks, executed</h1>
-<p>Profile <b>${profile}</b>, generated ${new Date().toISOString()}.</p>
-<ol>${rows.join("\n")}</ol>
-`,
-  );
+  await writeIndexPage(args.executed, pages);
   report(
     `${sources.length} notebooks executed without errors, every figure shown; index at ${args.executed}/index.html`,
   );
@@ -98,8 +87,4 @@ function report(ok: string): void {
     Deno.exit(1);
   }
   console.log(`✓ ${ok}`);
-}
-
-function escape(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }

@@ -150,8 +150,8 @@ await runTool("main", async () => {
     }, dense units ${modelConfig.denseUnits.join(",")})`,
   );
 
-  const learningRate = batchSize === profile.batchSize ? modelConfig.learningRate : warmupSchedule({
-    baseRate: modelConfig.learningRate,
+  const learningRate = batchSize === profile.batchSize ? profile.learningRate : warmupSchedule({
+    baseRate: profile.learningRate,
     baseBatchSize: profile.batchSize,
     batchSize,
     epochs: profile.epochs,
@@ -178,6 +178,7 @@ await runTool("main", async () => {
     batchSize,
     seed: profile.seed,
     learningRate,
+    huberDelta: profile.huberDelta,
     checkpointPath: args.checkpoint,
     progressEvery: 10,
     onProgress: (p) => {

@@ -81,7 +81,11 @@ out="out/report/$profile"
 rm -rf "$out"
 mkdir -p "$out/executed"
 export REDSHIFT_PROFILE=$profile
+# The notebooks' runs go inside the report's own folder, emptied above: a report run is fresh
+# (notebook 05 never reads back an earlier search) and leaves out/runs/ (task main's) alone.
+export REDSHIFT_RUNS="$PWD/$out/runs"
 echo "profile: $profile; writing $out/" >&2
+: >"$out/executed/timings.tsv"
 for nb in notebooks/[0-9][0-9]*_*.ipynb; do
   name=$(basename "$nb" .ipynb)
   start=$(date +%s)
@@ -102,6 +106,10 @@ for nb in notebooks/[0-9][0-9]*_*.ipynb; do
     exit 1
   fi
   jupyter nbconvert --to html --output-dir "$out" "$out/executed/$name.ipynb" 2>>"$out/executed/$name.log"
-  echo "  $name: $(($(date +%s) - start)) s" >&2
+  # Formulas rendered now, to MathML: the page needs no MathJax (nbconvert links a local copy).
+  "$deno_bin" run -A tools/render_math.ts "$out/$name.html" >>"$out/executed/$name.log"
+  seconds=$(($(date +%s) - start))
+  printf '%s\t%s\n' "$name" "$seconds" >>"$out/executed/timings.tsv"
+  echo "  $name: $seconds s" >&2
 done
 "$deno_bin" run -A tools/check_notebooks.ts --executed "$out"

@@ -85,6 +85,8 @@ await runTool("ensemble", async () => {
   const ensemble = await trainEnsemble(prepared, {
     members,
     modelConfig,
+    learningRate: profile.learningRate,
+    huberDelta: profile.huberDelta,
     epochs: profile.epochs,
     batchSize: profile.batchSize,
     seed: profile.seed,

@@ -129,16 +129,8 @@ export interface KerasTraining {
 
 /** A Keras model imported into tfjs: the built model and what the file held. */
 export interface ImportedKerasModel extends KerasArchitecture {
-  /** The compiled tfjs model with the file's weights; dispose it when done. */
+  /** The tfjs model (uncompiled) with the file's weights; dispose it when done. */
   model: tfl.LayersModel;
-}
-
-/** Options of {@link importKerasModel}. */
-export interface ImportKerasOptions {
-  /** Learning rate to compile with; default: the file's, else the dissertation's. */
-  learningRate?: number;
-  /** Huber δ to compile with; default: the file's, else 1. */
-  huberDelta?: number;
 }
 
 /** A Keras file that cannot be read, or whose model our builder cannot express. */
@@ -186,7 +178,6 @@ export async function readKerasArchitecture(source: KerasSource): Promise<KerasA
  * against the file layer by layer.
  *
  * @param source path, file URL or bytes of a `.h5` or `.keras` file
- * @param options compile settings that override the file's
  *
  * @example
  * ```ts ignore
@@ -198,17 +189,9 @@ export async function readKerasArchitecture(source: KerasSource): Promise<KerasA
  * model.dispose();
  * ```
  */
-export async function importKerasModel(
-  source: KerasSource,
-  options: ImportKerasOptions = {},
-): Promise<ImportedKerasModel> {
+export async function importKerasModel(source: KerasSource): Promise<ImportedKerasModel> {
   const { architecture, values } = await readKerasFile(source, true);
-  const config: ModelConfig = {
-    ...architecture.config,
-    ...(options.learningRate !== undefined ? { learningRate: options.learningRate } : {}),
-    ...(options.huberDelta !== undefined ? { huberDelta: options.huberDelta } : {}),
-  };
-  const model = buildModel(config);
+  const model = buildModel(architecture.config);
   try {
     verifyBuiltModel(model, architecture);
     setWeights(model, values);
@@ -216,7 +199,7 @@ export async function importKerasModel(
     model.dispose();
     throw error;
   }
-  return { ...architecture, config, model };
+  return { ...architecture, model };
 }
 
 // ---------------------------------------------------------------------------
@@ -879,11 +862,7 @@ function assemble(
     }
     return { ...layer, weights: byRole.map(({ role, path, shape }) => ({ role, path, shape })) };
   });
-  const config: ModelConfig = {
-    ...mapped.config,
-    learningRate: training.learningRate ?? DISSERTATION_MODEL.learningRate,
-    huberDelta: training.huberDelta ?? DISSERTATION_MODEL.huberDelta,
-  };
+  const config: ModelConfig = mapped.config;
   return {
     architecture: {
       format,

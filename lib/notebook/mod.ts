@@ -7,3 +7,5 @@
  */
 export * from "./notebook.ts";
 export * from "./experiments.ts";
+export * from "./dissertation.ts";
+export * from "./reports.ts";

@@ -14,7 +14,9 @@ import { permutation } from "../random.ts";
 import type { TrainingProgress } from "../train.ts";
 import { committedRunDir, isRunFolder } from "../runs/run_folder.ts";
 import { readEnv } from "../_env.ts";
-import { type EpochPoint, historyFromKerasCsv } from "../plots/training_curves.ts";
+import { formatDuration } from "../tables.ts";
+
+export { formatDuration };
 
 /** Environment variable naming a real data file (CSV or Parquet) to use instead of the mock. */
 export const DATA_ENV = "REDSHIFT_DATA";
@@ -24,8 +26,17 @@ export const SAMPLE_PATH: string = fromFileUrl(
   new URL("../../data/sample/mock_sample.csv", import.meta.url),
 );
 
-/** Folder of a profile's results (trained models, predictions), ignored by git. */
+/** Environment variable naming the folder under which notebooks write their runs (the report sets it). */
+export const RUNS_ENV = "REDSHIFT_RUNS";
+
+/**
+ * Folder of a profile's results (trained models, predictions), ignored by git:
+ * `$REDSHIFT_RUNS/<profile>` when set (the report points it into its own, fresh
+ * folder, so that a report never reads back an earlier run), else `out/runs/<profile>`.
+ */
 export function runDir(profile: RunProfile): string {
+  const root = readEnv(RUNS_ENV);
+  if (root) return `${root.replace(/\/+$/, "")}/${profile.name}`;
   return fromFileUrl(new URL(`../../out/runs/${profile.name}`, import.meta.url));
 }
 
@@ -178,54 +189,8 @@ export function formatProgress(p: TrainingProgress): string {
     } left`;
 }
 
-/** Seconds as `1 h 02 min`, `3 min 05 s` or `42 s`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s >= 3600) {
-    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
-  }
-  if (s >= 60) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
-  return `${s} s`;
-}
-
 function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-/**
- * The dissertation's own Keras training history (40 epochs), when the
- * reference folder `shared/` sits beside the project as on a developer's
- * machine; `undefined` elsewhere. It is read, never copied into the project.
- */
-export async function readDissertationHistory(): Promise<EpochPoint[] | undefined> {
-  const path = new URL("../../../shared/reference/dissertation/history.csv", import.meta.url);
-  try {
-    return historyFromKerasCsv(await Deno.readTextFile(path));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Path of the dissertation's trained Keras model: `$REDSHIFT_KERAS_MODEL` if
- * set, else the reference copy beside a developer's checkout; `undefined`
- * when neither exists. (The file is public, in the dissertation's code
- * repository; it is not shipped with this project.)
- */
-export function findDissertationKerasModel(): string | undefined {
-  const candidates = [
-    readEnv("REDSHIFT_KERAS_MODEL"),
-    fromFileUrl(new URL("../../../shared/reference/dissertation/model.keras", import.meta.url)),
-  ];
-  return candidates.find((path) => path !== undefined && existsFile(path));
-}
-
-function existsFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
 
 /** Whether notebooks 03–04 train a run here or present a committed one, and why. */

@@ -222,7 +222,8 @@ export function checkSameLength(
 
 /**
  * Axis and grid marks for a logarithmic y axis over `values`: ticks at powers
- * of ten (with 2× and 5× between them when the data spans few decades), or
+ * of ten (with 2× and 5× between them when the data spans few decades) and one
+ * tick below the data, or
  * evenly spaced when it spans less than one decade, where powers of ten would
  * leave the axis bare. Labels are plain decimals (0.0005), never SI prefixes:
  * Plot's own log axis hides some labels and writes "300m".
@@ -239,18 +240,30 @@ export function logYAxisMarks(values: number[], label: string): Plot.Markish[] {
   let text = formatTickNumber;
   if (decades < 1) {
     ticks = linearNiceTicks(lo, hi, 5).filter((t) => t > 0);
+    // As on a wide axis, one tick below the data: the next step down, or, where that would be
+    // zero, the data's floor rounded down to one significant digit (4e-4 under a 5e-4 plateau).
+    if (ticks.length && lo < ticks[0] * 0.999) {
+      const step = ticks.length > 1 ? ticks[1] - ticks[0] : ticks[0];
+      const p = Math.pow(10, Math.floor(Math.log10(lo)));
+      const next = Number((ticks[0] - step).toPrecision(12));
+      ticks.unshift(
+        next > 0 && next <= lo ? next : Number((Math.floor(lo / p) * p).toPrecision(12)),
+      );
+    }
     // Evenly spaced ticks read best with equal decimals (0.00050, 0.00055).
     const decimals = Math.max(...ticks.map((t) => (String(t).split(".")[1] ?? "").length));
     if (decimals <= 10) text = (d: number) => d.toFixed(decimals);
   } else {
     const multipliers = decades <= 3 ? [1, 2, 5] : [1];
-    ticks = [];
-    for (let p = Math.floor(Math.log10(lo)); p <= Math.ceil(Math.log10(hi)); p++) {
-      for (const m of multipliers) {
-        const t = Number((m * Math.pow(10, p)).toPrecision(12));
-        if (t >= lo * 0.999 && t <= hi * 1.001) ticks.push(t);
-      }
+    const candidates: number[] = [];
+    for (let p = Math.floor(Math.log10(lo)) - 1; p <= Math.ceil(Math.log10(hi)); p++) {
+      for (const m of multipliers) candidates.push(Number((m * Math.pow(10, p)).toPrecision(12)));
     }
+    ticks = candidates.filter((t) => t >= lo * 0.999 && t <= hi * 1.001);
+    // One tick below the lowest value (its grid line extends the domain down to it), so that
+    // a curve's floor, e.g. a loss plateau at 5e-4, is read against a labelled line under it.
+    const below = candidates.filter((t) => t < lo * 0.999).at(-1);
+    if (below !== undefined) ticks.unshift(below);
   }
   return [
     Plot.gridY(ticks),

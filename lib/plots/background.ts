@@ -17,9 +17,12 @@ import {
 /** The activation functions {@link activationFunctionsPlot} knows. */
 export type ActivationName = "sigmoid" | "tanh" | "relu";
 
-const ACTIVATIONS: Record<
-  ActivationName,
-  { title: string; f: (x: number) => number; df: (x: number) => number }
+/** The activation functions the figure draws, each with its derivative (plain numbers). */
+export const ACTIVATION_FUNCTIONS: Readonly<
+  Record<
+    ActivationName,
+    { title: string; f: (x: number) => number; df: (x: number) => number }
+  >
 > = {
   sigmoid: {
     title: "Sigmoid σ(x) = 1 / (1 + e⁻ˣ)",
@@ -62,7 +65,7 @@ export function activationFunctionsPlot(options: ActivationFunctionsPlotOptions 
   const derivatives = options.derivatives ?? true;
   const steps = 160;
   const points = names.flatMap((name) => {
-    const a = ACTIVATIONS[name];
+    const a = ACTIVATION_FUNCTIONS[name];
     return Array.from({ length: steps + 1 }, (_, i) => {
       const x = x0 + ((x1 - x0) * i) / steps;
       return { panel: a.title, x, y: a.f(x), dy: a.df(x) };
@@ -76,7 +79,7 @@ export function activationFunctionsPlot(options: ActivationFunctionsPlotOptions 
     marginRight: 16,
     marginTop: 28,
     marginBottom: 40,
-    fx: { domain: names.map((n) => ACTIVATIONS[n].title), label: null, padding: 0.12 },
+    fx: { domain: names.map((n) => ACTIVATION_FUNCTIONS[n].title), label: null, padding: 0.12 },
     x: { domain: [x0, x1], label: "Input x", labelAnchor: "center", labelArrow: "none", ticks: 5 },
     y: {
       domain: [-1.2, yMax],

@@ -13,6 +13,7 @@ import {
   type PlotOutput,
   renderFigure,
 } from "./_render.ts";
+import { count } from "../tables.ts";
 
 /** One trial as the plot needs it (lib/search's `TrialRecord` fits). */
 export interface TrialPoint {
@@ -106,8 +107,10 @@ export function searchTrialsPlot(
   const nPruned = shown.filter((t) => t.state === "pruned").length;
   const nFailed = trials.length - shown.length;
   const notes = [
-    nPruned ? `hollow: ${nPruned} trials stopped early (median rule), at their best score` : "",
-    nFailed ? `${nFailed} failed trials not shown` : "",
+    nPruned
+      ? `hollow: ${count(nPruned, "trial")} stopped early (median rule), at their best score`
+      : "",
+    nFailed ? `${count(nFailed, "failed trial")} not shown` : "",
   ].filter(Boolean);
   const last = Math.max(1, ...trials.map((t) => t.number));
   return renderFigure({

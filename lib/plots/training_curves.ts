@@ -14,26 +14,17 @@ import {
   renderFigure,
 } from "./_render.ts";
 
-/** One epoch of a history (lib/train.ts's `EpochLog` fits). */
-export interface EpochPoint {
-  /** 1-based epoch number. */
-  epoch: number;
-  /** Training loss. */
-  loss: number;
-  /** Training mean absolute error. */
-  mae: number;
-  /** Validation loss (NaN without validation). */
-  valLoss: number;
-  /** Validation mean absolute error (NaN without validation). */
-  valMae: number;
-}
+import type { EpochLog } from "../train.ts";
+
+/** The fields of a training epoch the curves draw; a Keras history read from CSV has these. */
+export type CurveEpoch = Pick<EpochLog, "epoch" | "loss" | "mae" | "valLoss" | "valMae">;
 
 /** Options of {@link trainingCurvesPlot}. */
 export interface TrainingCurvesPlotOptions extends FigureOptions {
   /** Which metric to draw; default "loss". */
   metric?: "loss" | "mae";
   /** A second history drawn dashed, e.g. the dissertation's. */
-  reference?: EpochPoint[];
+  reference?: CurveEpoch[];
   /** Legend suffix of the reference; default "dissertation". */
   referenceLabel?: string;
   /** Legend suffix of `history`; default "this run". */
@@ -66,7 +57,7 @@ export interface TrainingCurvesPlotOptions extends FigureOptions {
  * @param options metric, reference history, marked epoch, y scale, titles and size
  */
 export function trainingCurvesPlot(
-  history: EpochPoint[],
+  history: CurveEpoch[],
   options: TrainingCurvesPlotOptions = {},
 ): PlotOutput {
   const metric = options.metric ?? "loss";
@@ -194,7 +185,7 @@ function niceDomain(values: number[]): [number, number] | undefined {
  *
  * @param text the CSV file's text (e.g. the dissertation's history.csv)
  */
-export function historyFromKerasCsv(text: string): EpochPoint[] {
+export function historyFromKerasCsv(text: string): CurveEpoch[] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
   if (lines.length === 0) return [];
   const header = lines[0].split(",").map((name) => name.trim());

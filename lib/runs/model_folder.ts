@@ -14,7 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { compileModel, type ModelConfig } from "../model.ts";
+import { type ModelConfig, resolveModelConfig } from "../model.ts";
 import { MinMaxScaler } from "../min_max_scaler.ts";
 import type { EpochLog } from "../train.ts";
 import { writeDirAtomic } from "../_atomic.ts";
@@ -134,8 +134,9 @@ export async function loadModel(dir: string): Promise<{ model: tfl.LayersModel }
       `scaler.json scales ${scaler.width} columns but the network takes ${inputLength} fluxes`,
     );
   }
-  compileModel(model, config.modelConfig);
-  return { model, modelConfig: config.modelConfig, scaler, history, run: config.run ?? {} };
+  // Folders saved before the recipe left ModelConfig carry learningRate and huberDelta: dropped.
+  const modelConfig = resolveModelConfig(config.modelConfig);
+  return { model, modelConfig, scaler, history, run: config.run ?? {} };
 }
 
 function folderWriter(dir: string): tf.io.IOHandler {

@@ -11,8 +11,14 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import type { EpochLog } from "../train.ts";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { type EpochLog, predict, train, type TrainingProgress } from "../train.ts";
+import type { ModelConfig } from "../model.ts";
+import type { PreparedData } from "../prepare.ts";
+import { formatDuration, markdownTable } from "../tables.ts";
 import { writeFileAtomic } from "../_atomic.ts";
+import { saveModel } from "./model_folder.ts";
+import { gitCommit } from "./provenance.ts";
 
 /** Where and how a run was made. */
 export interface RunRecord {
@@ -109,4 +115,106 @@ export async function loadRunArtifact(dir: string): Promise<RunArtifact> {
 /** True when `dir` holds a run folder (its run.json). */
 export async function isRunFolder(dir: string): Promise<boolean> {
   return await Deno.stat(`${dir}/run.json`).then((s) => s.isFile, () => false);
+}
+
+/** Options of {@link trainRunFolder}. */
+export interface TrainRunFolderOptions {
+  /** Profile name, for the record. */
+  profile: string;
+  /** Epoch whose weights are evaluated and saved (the dissertation's 20). */
+  evaluatedEpoch: number;
+  /** Epochs trained in all (past the evaluated one, to show where validation stops improving). */
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  learningRate: number;
+  huberDelta: number;
+  /** The network's configuration, saved with the model. */
+  modelConfig: ModelConfig;
+  /** Where the galaxies came from. */
+  data: string;
+  /** Backend and adapter. */
+  device: string;
+  /** The command that made the run, to repeat it. */
+  command: string;
+  onProgress?: (progress: TrainingProgress) => void | Promise<void>;
+}
+
+/**
+ * Trains `model` into a run folder: checkpoints every epoch (an interrupted run resumes), saves
+ * the model and the test predictions at the evaluated epoch, writes the history and the run
+ * record, and removes the checkpoint. Returns the run as {@link loadRunArtifact} would read it.
+ *
+ * @param dir the run folder, created if missing
+ * @param model the network, at its initial weights (or any weights to continue from)
+ * @param prepared the split and scaled galaxies
+ * @param options the recipe, the epochs and what the record says
+ */
+export async function trainRunFolder(
+  dir: string,
+  model: tfl.LayersModel,
+  prepared: PreparedData,
+  options: TrainRunFolderOptions,
+): Promise<RunArtifact & { resumedEpochs: number }> {
+  await Deno.mkdir(dir, { recursive: true });
+  const started = performance.now();
+  const checkpointPath = `${dir}/training.ckpt`;
+  let zPred: Float32Array = new Float32Array(0);
+  const result = await train(model, prepared, {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    seed: options.seed,
+    learningRate: options.learningRate,
+    huberDelta: options.huberDelta,
+    checkpointPath,
+    onProgress: options.onProgress,
+    onEpochEnd: async (log, sofar) => {
+      if (log.epoch !== options.evaluatedEpoch) return;
+      zPred = await predict(model, prepared.test.x);
+      await saveModel(`${dir}/model`, model, {
+        modelConfig: options.modelConfig,
+        scaler: prepared.scaler,
+        history: [...sofar],
+        run: {
+          profile: options.profile,
+          source: options.data,
+          backend: options.device,
+          epochs: log.epoch,
+        },
+      });
+    },
+  });
+  await Deno.remove(checkpointPath).catch(() => {});
+  const { history } = result;
+  const run: RunRecord = {
+    profile: options.profile,
+    command: options.command,
+    commit: await gitCommit(),
+    device: options.device,
+    data: options.data,
+    galaxies: prepared.train.y.length + prepared.validation.y.length + prepared.test.y.length,
+    recipe: { batchSize: options.batchSize, learningRate: String(options.learningRate) },
+    evaluatedEpoch: options.evaluatedEpoch,
+    trainingSeconds: history.slice(0, options.evaluatedEpoch).reduce((s, h) => s + h.seconds, 0),
+    wallSeconds: (performance.now() - started) / 1000,
+    finishedAt: new Date().toISOString(),
+  };
+  const test = { ids: prepared.testIds, zTrue: prepared.test.y, zPred };
+  await saveRunArtifact(dir, { history, run, test });
+  return { dir, history, run, test, resumedEpochs: result.resumedEpochs };
+}
+
+/** A run's record as a two-column table: command, commit, device, data, epochs and times. */
+export function runRecordTable(run: RunRecord): string {
+  return markdownTable(["", "the run"], [
+    ["command", `\`${run.command}\``],
+    ["commit", run.commit],
+    ["device", run.device],
+    ["data", run.data.split("\n")[0]],
+    ["galaxies", run.galaxies.toLocaleString("en")],
+    ["evaluated epoch", run.evaluatedEpoch],
+    ["training time to it", formatDuration(run.trainingSeconds)],
+    ["wall time of the run", formatDuration(run.wallSeconds)],
+    ["finished", run.finishedAt],
+  ]);
 }

@@ -13,6 +13,7 @@
  * @module
  */
 import { DISSERTATION_MODEL, type ModelConfig, resolveModelConfig } from "../model.ts";
+import { DISSERTATION_RECIPE } from "../profiles.ts";
 import { N_FLUX } from "../spectra.ts";
 import { LOSSES, type LossName } from "../train.ts";
 import { type OptimizerName, OPTIMIZERS } from "../optimizers/optimizers.ts";
@@ -61,9 +62,13 @@ export interface CnnSpaceOptions {
 export interface CnnTrialConfig {
   model: ModelConfig;
   batchSize: number;
-  /** The loss trained with (Huber uses `model.huberDelta`). */
+  /** The rate the optimiser trains with. */
+  learningRate: number;
+  /** The loss trained with (Huber uses `huberDelta`). */
   loss: LossName;
-  /** The update rule trained with, at `model.learningRate`. */
+  /** Huber δ. */
+  huberDelta: number;
+  /** The update rule trained with, at `learningRate`. */
   optimizer: OptimizerName;
 }
 
@@ -150,10 +155,10 @@ export function paramsToTrialConfig(
       kernelSizes: slots("kernel", conv),
       denseUnits: slots("units", dense),
       activation: params.activation as ModelConfig["activation"],
-      learningRate: Number(params.learningRate),
-      huberDelta: Number(params.huberDelta),
     },
     batchSize: Number(params.batchSize),
+    learningRate: Number(params.learningRate),
+    huberDelta: Number(params.huberDelta),
     // Logs written before the loss and the optimiser were dimensions: Huber and Adamax.
     loss: (params.loss ?? "huber") as LossName,
     optimizer: (params.optimizer ?? "adamax") as OptimizerName,
@@ -171,10 +176,12 @@ export function paramsToTrialConfig(
 export function trialConfigToParams(
   model: Pick<
     ModelConfig,
-    "convFilters" | "kernelSizes" | "denseUnits" | "activation" | "learningRate" | "huberDelta"
+    "convFilters" | "kernelSizes" | "denseUnits" | "activation"
   >,
   batchSize: number,
   options: {
+    learningRate?: number;
+    huberDelta?: number;
     maxConvLayers?: number;
     maxDenseLayers?: number;
     loss?: LossName;
@@ -195,11 +202,11 @@ export function trialConfigToParams(
   return {
     ...params,
     activation: model.activation,
-    learningRate: model.learningRate,
+    learningRate: options.learningRate ?? DISSERTATION_RECIPE.learningRate,
     batchSize,
     loss: options.loss ?? "huber",
     optimizer: options.optimizer ?? "adamax",
-    huberDelta: model.huberDelta,
+    huberDelta: options.huberDelta ?? DISSERTATION_RECIPE.huberDelta,
   };
 }
 

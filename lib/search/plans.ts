@@ -71,7 +71,12 @@ export const SEARCH_PLANS: Readonly<Record<ProfileName, SearchPlan>> = Object.fr
 /** The baseline trial of a profile: its own network and recipe (the dissertation's outside `smoke`). */
 export function searchBaseline(profile: RunProfile): Params {
   const plan = SEARCH_PLANS[profile.name];
-  return trialConfigToParams(profileModel(profile), profile.batchSize, plan.space);
+  return trialConfigToParams(profileModel(profile), profile.batchSize, {
+    maxConvLayers: plan.space.maxConvLayers,
+    maxDenseLayers: plan.space.maxDenseLayers,
+    learningRate: profile.learningRate,
+    huberDelta: profile.huberDelta,
+  });
 }
 
 /** Where the log of a profile's larger search is committed: `results/search/<profile>_<strategy>.jsonl`. */

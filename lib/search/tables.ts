@@ -42,9 +42,9 @@ export function searchTrialsTable(
         t.source,
         describeTrialConfig(c),
         OPTIMIZER_LABELS[c.optimizer],
-        c.model.learningRate.toExponential(1),
+        c.learningRate.toExponential(1),
         c.batchSize,
-        c.loss === "huber" ? `Huber δ ${c.model.huberDelta.toPrecision(2)}` : c.loss.toUpperCase(),
+        c.loss === "huber" ? `Huber δ ${c.huberDelta.toPrecision(2)}` : c.loss.toUpperCase(),
         t.curve.length,
         t.state,
         t.value === null ? "—" : t.value.toFixed(4),
@@ -80,11 +80,11 @@ export function compareTrialsTable(
     row("units", (m) => m.denseUnits.join(", ")),
     row("activation", (m) => m.activation),
     row("optimiser", (_, t) => OPTIMIZER_LABELS[paramsToTrialConfig(t.params).optimizer]),
-    row("learning rate", (m) => m.learningRate.toPrecision(2)),
+    row("learning rate", (_, t) => paramsToTrialConfig(t.params).learningRate.toPrecision(2)),
     row("batch size", (_, t) => String(t.params.batchSize)),
     row("loss", (_, t) => {
-      const { loss, model } = paramsToTrialConfig(t.params);
-      return loss === "huber" ? `Huber, δ ${model.huberDelta.toPrecision(2)}` : loss.toUpperCase();
+      const { loss, huberDelta } = paramsToTrialConfig(t.params);
+      return loss === "huber" ? `Huber, δ ${huberDelta.toPrecision(2)}` : loss.toUpperCase();
     }),
     row("parameters", (_, t) => Number(t.info?.parameters ?? NaN).toLocaleString("en")),
     row("validation MAE", (_, t) => (t.value === null ? "—" : t.value.toFixed(4))),

@@ -57,6 +57,10 @@ export interface TrainEnsembleOptions {
   modelConfig: ModelConfig;
   epochs: number;
   batchSize: number;
+  /** Learning rate of the members' training; default: `train()`'s (the dissertation's 0.001). */
+  learningRate?: number;
+  /** Huber δ of the members' training; default: `train()`'s (1). */
+  huberDelta?: number;
   /** Base seed of the members' initial weights and batch orders. */
   seed: number;
   /** Scaler fitted on the training rows, stored with the ensemble. */
@@ -90,8 +94,8 @@ export async function trainEnsemble(
         epochs: options.epochs,
         batchSize: options.batchSize,
         seed,
-        learningRate: options.modelConfig.learningRate,
-        huberDelta: options.modelConfig.huberDelta,
+        learningRate: options.learningRate,
+        huberDelta: options.huberDelta,
         checkpointPath: options.checkpointPrefix && `${options.checkpointPrefix}_${k + 1}.ckpt`,
         onProgress: options.onProgress && ((p) => options.onProgress!(k + 1, p)),
       });

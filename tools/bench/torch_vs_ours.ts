@@ -78,7 +78,10 @@ const ours = [
 ];
 const torch = ["/usr/bin/python3", `${tools}torch_reference.py`, ...common];
 
-const best: Record<"ours" | "torch", BenchSummary | undefined> = { ours: undefined, torch: undefined };
+const best: Record<"ours" | "torch", BenchSummary | undefined> = {
+  ours: undefined,
+  torch: undefined,
+};
 for (let round = 1; round <= Number(args.rounds); round++) {
   for (const [side, command] of [["ours", ours], ["torch", torch]] as const) {
     console.error(`round ${round}: ${side}...`);
@@ -108,7 +111,9 @@ if (args.json) {
   console.log("| --- | ---: | ---: | ---: |");
   for (const r of rows) {
     console.log(
-      `| ${r.what} | ${r.ours.toFixed(1)} | ${r.torch.toFixed(1)} | ${(r.ours / r.torch).toFixed(2)} |`,
+      `| ${r.what} | ${r.ours.toFixed(1)} | ${r.torch.toFixed(1)} | ${
+        (r.ours / r.torch).toFixed(2)
+      } |`,
     );
   }
 }

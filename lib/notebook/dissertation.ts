@@ -1,0 +1,106 @@
+/**
+ * The dissertation's own artefacts, as the notebooks use them: its Keras training history and
+ * the facts of its published `model.keras` (architecture, compile settings, weight statistics).
+ *
+ * Both ship with the project in `data/dissertation/` (see its README for provenance). The model
+ * file itself is optional: it is read only when `$REDSHIFT_KERAS_MODEL` or the caller names it.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { historyFromKerasCsv } from "../plots/training_curves.ts";
+import type { CurveEpoch } from "../plots/training_curves.ts";
+import {
+  importKerasModel,
+  type KerasLayer,
+  type KerasTraining,
+  type LayerWeightStatistics,
+  readKerasArchitecture,
+  weightStatistics,
+} from "../keras/mod.ts";
+import { readEnv } from "../_env.ts";
+
+/** Environment variable naming a copy of the dissertation's `model.keras`. */
+export const KERAS_MODEL_ENV = "REDSHIFT_KERAS_MODEL";
+
+/** Folder of the dissertation's shipped, derived facts. */
+export const DISSERTATION_DATA_DIR: string = fileURLToPath(
+  new URL("../../data/dissertation", import.meta.url),
+);
+
+/** The dissertation's Keras training history (40 epochs), from `data/dissertation/history.csv`. */
+export async function readDissertationHistory(): Promise<CurveEpoch[]> {
+  return historyFromKerasCsv(await Deno.readTextFile(`${DISSERTATION_DATA_DIR}/history.csv`));
+}
+
+/** What a Keras model file says about itself: enough for notebook 03b without the file. */
+export interface KerasModelFacts {
+  /** File name, size and SHA-256 of the file the facts were read from. */
+  file: { name: string; bytes: number; sha256: string };
+  kerasVersion: string | null;
+  backend: string | null;
+  modelClass: string;
+  modelName: string;
+  inputShape: (number | null)[];
+  /** Layers in order, without their weight paths. */
+  layers: Omit<KerasLayer, "weights" | "index" | "tfjsName">[];
+  params: number;
+  training: KerasTraining;
+  /** {@link weightStatistics} of its layers with weights. */
+  weights: LayerWeightStatistics[];
+}
+
+/**
+ * Reads the facts of a Keras model file (architecture, compile settings, weight statistics).
+ *
+ * @param path a `.keras` or `.h5` file our builder can express
+ */
+export async function kerasModelFacts(path: string): Promise<KerasModelFacts> {
+  const bytes = await Deno.readFile(path);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  const arch = await readKerasArchitecture(bytes);
+  const { model } = await importKerasModel(bytes);
+  try {
+    return {
+      file: {
+        name: path.replace(/.*\//, ""),
+        bytes: bytes.length,
+        sha256: [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      },
+      kerasVersion: arch.kerasVersion,
+      backend: arch.backend,
+      modelClass: arch.modelClass,
+      modelName: arch.modelName,
+      inputShape: arch.inputShape,
+      layers: arch.layers.map(({ weights: _w, index: _i, tfjsName: _t, ...rest }) => rest),
+      params: arch.params,
+      training: arch.training,
+      weights: weightStatistics(model),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Path of the shipped facts of the dissertation's `model.keras`. */
+export const KERAS_FACTS_PATH: string = `${DISSERTATION_DATA_DIR}/model_keras.json`;
+
+/** The shipped facts of the dissertation's `model.keras` (written by `tools/dissertation_facts.ts`). */
+export async function readShippedKerasFacts(): Promise<KerasModelFacts> {
+  return JSON.parse(await Deno.readTextFile(KERAS_FACTS_PATH)) as KerasModelFacts;
+}
+
+/**
+ * Path of a copy of the dissertation's `model.keras`: `path` if given, else
+ * `$REDSHIFT_KERAS_MODEL`; `undefined` when neither names an existing file.
+ * (The file is public, in the dissertation's code repository; it is not shipped.)
+ */
+export function findDissertationKerasModel(path?: string): string | undefined {
+  const candidate = path ?? readEnv(KERAS_MODEL_ENV);
+  if (candidate === undefined) return undefined;
+  try {
+    return Deno.statSync(candidate).isFile ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,127 @@
+// The report's index page (written by tools/check_notebooks.ts --executed DIR).
+import { getProfile, profileModel } from "../lib/profiles.ts";
+import { redshiftMetrics } from "../lib/metrics.ts";
+import { PUBLISHED_RESULTS } from "../lib/published.ts";
+import { count, formatDuration } from "../lib/tables.ts";
+import {
+  committedRunDir,
+  isRunFolder,
+  loadRunArtifact,
+  type RunArtifact,
+} from "../lib/runs/mod.ts";
+
+/** One executed notebook page. */
+export interface IndexEntry {
+  name: string;
+  title: string;
+  figures: number;
+}
+
+/** What each page is for, in a reader's order. */
+const PURPOSE: Record<string, string> = {
+  "00_background":
+    "start here: redshift, neurons, losses, optimisers and convolutions, each written out in tf",
+  "01_data_analysis": "the data: Table 1, the redshift distribution, the spectra",
+  "02_preprocessing_and_split": "the split and min-max scaling, by hand and with the library",
+  "03_model_and_training": "the network layer by layer, one training step by hand, then training",
+  "03b_the_original_keras_model": "the dissertation's published model file, read and checked",
+  "04_results_and_discussion": "the metrics by hand, Table 3, Figures 16–18, the high-z bias",
+  "05_hyperparameter_search": "random search and TPE with early stopping",
+  "06_uncertainty": "per-galaxy error bars from a deep ensemble, and whether they hold",
+};
+
+/**
+ * Writes `DIR/index.html`: what the profile means, which network and data produced the results,
+ * how they compare with the dissertation's, where to start and how long each page took.
+ */
+export async function writeIndexPage(dir: string, pages: IndexEntry[]): Promise<void> {
+  const profile = getProfile(Deno.env.get("REDSHIFT_PROFILE") ?? "default");
+  const config = profileModel(profile);
+  const seconds = await readTimings(`${dir}/executed/timings.tsv`);
+  const run = await findRun(dir, profile.name);
+  const rows = pages.map((p) =>
+    `<tr><td><a href="${p.name}.html">${escape(p.title)}</a></td><td>${
+      escape(PURPOSE[p.name] ?? "")
+    }</td><td>${count(p.figures, "figure")}</td><td>${
+      seconds.has(p.name) ? formatDuration(seconds.get(p.name)!) : "–"
+    }</td></tr>`
+  );
+  const total = [...seconds.values()].reduce((a, b) => a + b, 0);
+  await Deno.writeTextFile(
+    `${dir}/index.html`,
+    `<!doctype html><meta charset="utf-8"><title>galaxy-redshift report (${profile.name})</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:52em;margin:3em auto;padding:0 1em}
+table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}</style>
+<h1>galaxy-redshift: the notebooks, executed</h1>
+<p>These pages rebuild, in TypeScript, the method of A. Kiraleos's MSc dissertation (2023): a 1D
+convolutional network that predicts a galaxy's redshift from its Gaia BP/RP spectrum. Each page
+writes its method out in code, checks it against the project's library, then uses the library.
+<b>Where to start:</b> <a href="${pages[0]?.name ?? ""}.html">${escape(pages[0]?.title ?? "")}</a>,
+then in order.</p>
+<h2>What produced these results</h2>
+<table>
+<tr><th>profile</th><td><b>${profile.name}</b>: ${escape(profile.description)}</td></tr>
+<tr><th>network</th><td>filters ${config.convFilters.join("/")}, kernels ${
+      config.kernelSizes.join("/")
+    }, dense ${
+      config.denseUnits.join("/")
+    } (the dissertation's: 256/256/128/64, 5/5/3/2, 256/256/128/64; 699,073 parameters)</td></tr>
+<tr><th>recipe</th><td>Adamax at ${profile.learningRate}, Huber δ = ${profile.huberDelta}, batch ${profile.batchSize}, ${profile.epochs} epochs evaluated (${profile.extendedEpochs} trained)</td></tr>
+${run ? runRows(run) : "<tr><th>run</th><td>no run folder was found for this report</td></tr>"}
+</table>
+<h2>The pages</h2>
+<table><tr><th>page</th><th>what it teaches</th><th>figures</th><th>time to execute</th></tr>
+${rows.join("\n")}
+</table>
+<p>${count(pages.length, "page")} in ${formatDuration(total)}, generated ${
+      new Date().toISOString()
+    }.</p>
+`,
+  );
+}
+
+function runRows(artifact: RunArtifact & { label: string }): string {
+  const { run, test } = artifact;
+  const m = redshiftMetrics(test.zTrue, test.zPred);
+  return `<tr><th>data</th><td>${escape(run.data.split("\n")[0])} (${
+    run.galaxies.toLocaleString("en")
+  } galaxies)</td></tr>
+<tr><th>run</th><td>${escape(artifact.label)}; ${
+    escape(run.device)
+  }; ${run.evaluatedEpoch} epochs in ${formatDuration(run.trainingSeconds)}</td></tr>
+<tr><th>compared with the dissertation</th><td>test MAE <b>${m.mae.toFixed(4)}</b> on ${
+    test.zTrue.length.toLocaleString("en")
+  } test galaxies; the dissertation: ${PUBLISHED_RESULTS.testMae} on about ${
+    PUBLISHED_RESULTS.testGalaxies.toLocaleString("en")
+  }${
+    run.profile === "smoke"
+      ? ". The smoke profile checks that the pipeline runs; its numbers are not comparable"
+      : ""
+  }</td></tr>`;
+}
+
+async function findRun(dir: string, profile: string) {
+  const trained = `${dir}/runs/${profile}`;
+  if (await isRunFolder(trained)) {
+    return { ...(await loadRunArtifact(trained)), label: "trained in this report (notebook 03)" };
+  }
+  const committed = committedRunDir(profile);
+  if (await isRunFolder(committed)) {
+    return { ...(await loadRunArtifact(committed)), label: "the committed run, loaded" };
+  }
+  return undefined;
+}
+
+async function readTimings(path: string): Promise<Map<string, number>> {
+  const text = await Deno.readTextFile(path).catch(() => "");
+  return new Map(
+    text.trim().split("\n").filter(Boolean).map((line) => {
+      const [name, s] = line.split("\t");
+      return [name, Number(s)] as [string, number];
+    }),
+  );
+}
+
+function escape(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+}
