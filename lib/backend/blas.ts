@@ -193,7 +193,7 @@ function openOne(deno: typeof Deno, path: string): Blas | BlasUnavailable {
     const config = s.openblas_get_config();
     const text = config ? Deno.UnsafePointerView.getCString(config) : "OpenBLAS";
     const version = /^OpenBLAS\s+[\d.]+/.exec(text)?.[0] ?? "OpenBLAS";
-    return makeBlas(version, path, s.cblas_sgemm, {
+    return makeBlas(version, path, s.cblas_sgemm as unknown as RawSgemm, {
       get: () => s.openblas_get_num_threads(),
       set: (n) => s.openblas_set_num_threads(n),
     });
@@ -203,7 +203,7 @@ function openOne(deno: typeof Deno, path: string): Blas | BlasUnavailable {
   try {
     const lib = deno.dlopen(path, { cblas_sgemm: SGEMM });
     const name = path === ACCELERATE ? "Accelerate" : path.replace(/^.*\//, "");
-    return makeBlas(name, path, lib.symbols.cblas_sgemm, null);
+    return makeBlas(name, path, lib.symbols.cblas_sgemm as unknown as RawSgemm, null);
   } catch (error) {
     return unavailable(`${path}: ${(error as Error).message.split("\n")[0]}`);
   }
@@ -217,12 +217,12 @@ type RawSgemm = (
   n: number,
   k: number,
   alpha: number,
-  a: BufferSource,
+  a: Float32Array,
   lda: number,
-  b: BufferSource,
+  b: Float32Array,
   ldb: number,
   beta: number,
-  c: BufferSource,
+  c: Float32Array,
   ldc: number,
 ) => void;
 
