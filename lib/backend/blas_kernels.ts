@@ -518,13 +518,73 @@ function poolInfo(xShape: number[], attrs: tf.MaxPoolAttrs | tf.MaxPoolGradAttrs
   );
 }
 
-/** For each output element, the flat input index of its window's maximum (-1 if none). */
-function maxPositions(xs: Float32Array, info: tf.backend_util.Conv2DInfo): Int32Array {
+/** Windows along W only (height 1, rows = batch × height), the layout of a 1-D max pool. */
+function isRowPool(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === 1 && info.strideHeight === 1 && info.padInfo.top === 0 &&
+    info.outHeight === info.inHeight;
+}
+
+/** Max pooling along W of rows (batch × height folded): y = the windows' maxima. */
+function rowPoolForward(xs: Float32Array, info: tf.backend_util.Conv2DInfo, y: Float32Array) {
+  const rows = info.batchSize * info.inHeight;
+  const { inWidth, inChannels: c, outWidth, filterWidth, strideWidth } = info;
+  const left = info.padInfo.left;
+  for (let r = 0; r < rows; r++) {
+    for (let ow = 0; ow < outWidth; ow++) {
+      const w0 = Math.max(0, ow * strideWidth - left);
+      const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
+      const o = (r * outWidth + ow) * c;
+      const i0 = (r * inWidth + w0) * c, i1 = (r * inWidth + w1) * c;
+      for (let ch = 0; ch < c; ch++) {
+        let best = -Infinity;
+        for (let i = i0 + ch; i < i1; i += c) if (xs[i] > best) best = xs[i];
+        y[o + ch] = best;
+      }
+    }
+  }
+}
+
+/** The gradient of {@link rowPoolForward} for windows that do not overlap. */
+function rowPoolGradient(
+  xs: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  dy: Float32Array,
+  dx: Float32Array,
+) {
+  const rows = info.batchSize * info.inHeight;
+  const { inWidth, inChannels: c, outWidth, filterWidth, strideWidth } = info;
+  const left = info.padInfo.left;
+  for (let r = 0; r < rows; r++) {
+    for (let ow = 0; ow < outWidth; ow++) {
+      const w0 = Math.max(0, ow * strideWidth - left);
+      const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
+      const o = (r * outWidth + ow) * c;
+      const i0 = (r * inWidth + w0) * c, i1 = (r * inWidth + w1) * c;
+      for (let ch = 0; ch < c; ch++) {
+        let best = -Infinity, at = -1;
+        for (let i = i0 + ch; i < i1; i += c) {
+          if (xs[i] > best) {
+            best = xs[i];
+            at = i;
+          }
+        }
+        if (at >= 0) dx[at] = dy[o + ch];
+      }
+    }
+  }
+}
+
+/** General NHWC windows: the same contract as {@link rowPool}. */
+function windowPool(
+  xs: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  y: Float32Array | null,
+  dy: Float32Array | null,
+  dx: Float64Array | null,
+): void {
   const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const top = info.padInfo.top, left = info.padInfo.left;
-  const at = new Int32Array(batchSize * outHeight * outWidth * c).fill(-1);
-  const best = new Float32Array(c);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {
       const h0 = Math.max(0, oh * strideHeight - top);
@@ -533,23 +593,24 @@ function maxPositions(xs: Float32Array, info: tf.backend_util.Conv2DInfo): Int32
         const w0 = Math.max(0, ow * strideWidth - left);
         const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
         const o = ((b * outHeight + oh) * outWidth + ow) * c;
-        best.fill(-Infinity);
-        for (let h = h0; h < h1; h++) {
-          for (let w = w0; w < w1; w++) {
-            const i = ((b * inHeight + h) * inWidth + w) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = xs[i + ch];
-              if (v > best[ch]) {
-                best[ch] = v;
-                at[o + ch] = i + ch;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity, at = -1;
+          for (let h = h0; h < h1; h++) {
+            for (let w = w0; w < w1; w++) {
+              const i = ((b * inHeight + h) * inWidth + w) * c + ch;
+              if (xs[i] > best) {
+                best = xs[i];
+                at = i;
               }
             }
           }
+          if (dy) {
+            if (at >= 0) dx![at] += dy[o + ch];
+          } else y![o + ch] = best;
         }
       }
     }
   }
-  return at;
 }
 
 function maxPoolKernel(args: KernelArgs, original: tf.KernelFunc): Result {
@@ -559,31 +620,9 @@ function maxPoolKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const info = poolInfo(x.shape, attrs);
   if (info.filterWidth === 1 && info.filterHeight === 1) return original(args);
   const backend = args.backend as unknown as CpuBackend;
-  const xs = f32(backend, x);
-  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const top = info.padInfo.top, left = info.padInfo.left;
-  const y = new Float32Array(batchSize * outHeight * outWidth * c).fill(-Infinity);
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      const h0 = Math.max(0, oh * strideHeight - top);
-      const h1 = Math.min(inHeight, oh * strideHeight - top + filterHeight);
-      for (let ow = 0; ow < outWidth; ow++) {
-        const w0 = Math.max(0, ow * strideWidth - left);
-        const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
-        const o = ((b * outHeight + oh) * outWidth + ow) * c;
-        for (let h = h0; h < h1; h++) {
-          for (let w = w0; w < w1; w++) {
-            const i = ((b * inHeight + h) * inWidth + w) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = xs[i + ch];
-              if (v > y[o + ch]) y[o + ch] = v;
-            }
-          }
-        }
-      }
-    }
-  }
+  const y = new Float32Array(tf.util.sizeFromShape(info.outShape));
+  if (isRowPool(info)) rowPoolForward(f32(backend, x), info, y);
+  else windowPool(f32(backend, x), info, y, null, null);
   return backend.makeTensorInfo(info.outShape, "float32", y);
 }
 
@@ -595,18 +634,16 @@ function maxPoolGradKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   }
   const backend = args.backend as unknown as CpuBackend;
   const info = poolInfo(input.shape, attrs);
-  const at = maxPositions(f32(backend, input), info);
-  const dys = f32(backend, dy);
   const size = tf.util.sizeFromShape(input.shape);
-  if (info.strideHeight >= info.filterHeight && info.strideWidth >= info.filterWidth) {
+  if (isRowPool(info) && info.strideWidth >= info.filterWidth) {
     // Windows do not overlap: each input gets at most one gradient, no sum to round.
     const dx = new Float32Array(size);
-    for (let o = 0; o < at.length; o++) if (at[o] >= 0) dx[at[o]] = dys[o];
+    rowPoolGradient(f32(backend, input), info, f32(backend, dy), dx);
     return backend.makeTensorInfo(input.shape, "float32", dx);
   }
   // Overlapping windows: sum in float64 in window order, then round, as the cpu kernel does.
   const dx = new Float64Array(size);
-  for (let o = 0; o < at.length; o++) if (at[o] >= 0) dx[at[o]] += dys[o];
+  windowPool(f32(backend, input), info, null, f32(backend, dy), dx);
   return backend.makeTensorInfo(input.shape, "float32", Float32Array.from(dx));
 }
 
