@@ -5,7 +5,8 @@
  * Replaced: Conv2D and FusedConv2D (the 1-D convolution arrives as a conv2d of height 1, NHWC),
  * Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul, _FusedMatMul, MaxPool, MaxPoolGrad,
  * and the element-wise and reduction kernels that dominate a training step once the products are
- * fast: Add (the bias's broadcast), Sum over leading axes (bias gradients), Relu, Step and Multiply.
+ * fast: Add (the bias's broadcast), Sub, Multiply, RealDiv, Maximum (with scalars: the optimizer),
+ * Sum over leading axes (bias gradients), Relu and Step.
  * Anything a replacement does not handle (another layout, dtype, a 2-D window, a broadcast it does
  * not know) goes to the original cpu kernel.
  *
@@ -87,6 +88,9 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
     MaxPoolGrad: maxPoolGradKernel,
     Add: addKernel,
     Multiply: multiplyKernel,
+    Sub: subKernel,
+    RealDiv: realDivKernel,
+    Maximum: maximumKernel,
     Sum: sumKernel,
     Relu: reluKernel,
     Step: stepKernel,
@@ -663,21 +667,24 @@ function trailingBroadcast(a: number[], b: number[]): number {
   return size;
 }
 
-function binary(
-  args: KernelArgs,
-  original: tf.KernelFunc,
-  op: "add" | "mul",
-): Result {
+type BinaryOp = "add" | "sub" | "mul" | "div" | "max";
+
+/**
+ * a op b for float32 tensors of equal shapes, or where one broadcasts as a trailing block (a
+ * bias) or a scalar; anything else goes to the cpu kernel. The arithmetic is the cpu kernel's.
+ */
+function binary(args: KernelArgs, original: tf.KernelFunc, op: BinaryOp): Result {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   if (a.dtype !== "float32" || b.dtype !== "float32") return original(args);
   const backend = args.backend as unknown as CpuBackend;
-  let big = a, small = b;
+  let big = a, small = b, swapped = false;
   let n = trailingBroadcast(a.shape, b.shape);
   if (n === 0 || (n === 1 && tf.util.sizeFromShape(a.shape) === 1)) {
     const m = trailingBroadcast(b.shape, a.shape);
     if (m === 0) return original(args);
     big = b;
     small = a;
+    swapped = true;
     n = m;
   }
   let shape: number[];
@@ -689,30 +696,115 @@ function binary(
   if (!tf.util.arraysEqual(shape, big.shape)) return original(args);
   const xs = f32(backend, big), ys = f32(backend, small);
   const out = new Float32Array(xs.length);
-  if (op === "add") {
-    if (n === xs.length) { for (let i = 0; i < out.length; i++) out[i] = xs[i] + ys[i]; }
-    else {
-      for (let i = 0; i < out.length; i += n) {
-        for (let j = 0; j < n; j++) out[i + j] = xs[i + j] + ys[j];
-      }
-    }
-  } else {
-    if (n === xs.length) { for (let i = 0; i < out.length; i++) out[i] = xs[i] * ys[i]; }
-    else {
-      for (let i = 0; i < out.length; i += n) {
-        for (let j = 0; j < n; j++) out[i + j] = xs[i + j] * ys[j];
-      }
-    }
-  }
+  binaryLoop(swapped ? `${op}/swapped` : op, xs, ys, n, out);
   return backend.makeTensorInfo(big.shape, "float32", out);
+}
+
+/** out = xs op ys (ys repeating every n), or ys op xs when swapped; k is ys[0] for n = 1. */
+function binaryLoop(op: string, xs: Float32Array, ys: Float32Array, n: number, out: Float32Array) {
+  const k = ys[0];
+  switch (op) {
+    case "add":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] + k; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = xs[i + j] + ys[j];
+        }
+      }
+      break;
+    case "add/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k + xs[i]; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = ys[j] + xs[i + j];
+        }
+      }
+      break;
+    case "sub":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] - k; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = xs[i + j] - ys[j];
+        }
+      }
+      break;
+    case "sub/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k - xs[i]; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = ys[j] - xs[i + j];
+        }
+      }
+      break;
+    case "mul":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] * k; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = xs[i + j] * ys[j];
+        }
+      }
+      break;
+    case "mul/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k * xs[i]; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = ys[j] * xs[i + j];
+        }
+      }
+      break;
+    case "div":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] / k; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = xs[i + j] / ys[j];
+        }
+      }
+      break;
+    case "div/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k / xs[i]; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = ys[j] / xs[i + j];
+        }
+      }
+      break;
+    case "max":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = Math.max(xs[i], k); }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = Math.max(xs[i + j], ys[j]);
+        }
+      }
+      break;
+    case "max/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = Math.max(k, xs[i]); }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = Math.max(ys[j], xs[i + j]);
+        }
+      }
+      break;
+  }
 }
 
 function addKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   return binary(args, original, "add");
 }
 
+function subKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  return binary(args, original, "sub");
+}
+
 function multiplyKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   return binary(args, original, "mul");
+}
+
+function realDivKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  return binary(args, original, "div");
+}
+
+function maximumKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  return binary(args, original, "max");
 }
 
 function reluKernel(args: KernelArgs, original: tf.KernelFunc): Result {
