@@ -1,7 +1,13 @@
 // What the command-line tools share: exit codes, argument checks, profile overrides, provenance.
 // Kept free of polars so that every tool can be bundled for the GPU machine.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { type BackendReport, formatBackendReport, selectBackend } from "../lib/backend/select.ts";
+import {
+  BACKEND_NAMES,
+  type BackendReport,
+  formatBackendReport,
+  isBackendName,
+  selectBackend,
+} from "../lib/backend/select.ts";
 import { prepareData, type PreparedData } from "../lib/prepare.ts";
 import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
 import { simulateSpectra } from "../lib/mock/simulate.ts";
@@ -169,8 +175,8 @@ export async function selectToolBackend(
   backend: string | undefined,
   profile: RunProfile,
 ): Promise<BackendReport> {
-  if (backend !== undefined && backend !== "webgpu" && backend !== "cpu") {
-    usage(`--backend ${backend}: expected webgpu or cpu`);
+  if (backend !== undefined && !isBackendName(backend)) {
+    usage(`--backend ${backend}: expected ${BACKEND_NAMES.join(", ")}`);
   }
   try {
     return await selectBackend({ backend, preferred: profile.backend });

@@ -4,7 +4,7 @@
  * (model, history, test predictions, run record; lib/runs/run_folder.ts).
  *
  *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
- *                  [--backend webgpu|cpu] [--out DIR] [--galaxies N] [--epochs N]
+ *                  [--backend webgpu|cpu-blas|cpu] [--out DIR] [--galaxies N] [--epochs N]
  *                  [--checkpoint FILE] [--batch N [--scaling linear|sqrt|none]]
  *                  [--filters A,B,C,D] [--units A,B,C,D]
  *
@@ -77,8 +77,9 @@ Options:
                      the dissertation's 256,256,128,64; smoke 16,16,16,16)
   --units A,B,C,D    units of the 4 dense layers (default: the profile's;
                      the dissertation's 256,256,128,64; smoke 32,32,16,16)
-  --backend B        webgpu or cpu (default: $REDSHIFT_BACKEND, else the profile's
-                     preference, else webgpu when an adapter exists, else cpu)
+  --backend B        webgpu, cpu-blas or cpu (default: $REDSHIFT_BACKEND, else the
+                     profile's preference, else the ladder: webgpu on a hardware GPU,
+                     else cpu-blas where BLAS opens, else cpu)
   --out DIR          run folder (default out/runs/<profile>)
   --checkpoint FILE  write FILE after every epoch and resume from it when it exists
                      (default: none); must not lie inside OUT/model

@@ -1,13 +1,19 @@
 /**
  * Predicts redshifts for a catalogue of spectra with a saved model.
  *
- *   deno task predict --model DIR --in FILE --out FILE [--batch N] [--backend webgpu|cpu] ...
+ *   deno task predict --model DIR --in FILE --out FILE [--batch N] [--backend webgpu|cpu-blas|cpu] ...
  *
  * See `--help` for every flag and the exit codes.
  *
  * @module
  */
-import { formatBackendReport, selectBackend } from "../lib/backend/mod.ts";
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  formatBackendReport,
+  isBackendName,
+  selectBackend,
+} from "../lib/backend/mod.ts";
 import {
   checkCataloguePaths,
   DEFAULT_OOD_RULE,
@@ -67,8 +73,8 @@ Options:
   --batch N            rows per prediction batch (default 1024, at most ${MAX_BATCH})
   --chunk N            rows read and written at a time (default 16384, at most ${MAX_CHUNK});
                        memory grows with it
-  --backend B          webgpu or cpu (default: webgpu when an adapter exists, else cpu;
-                       or $REDSHIFT_BACKEND)
+  --backend B          webgpu, cpu-blas or cpu (default: $REDSHIFT_BACKEND, else the
+                       ladder: webgpu on a hardware GPU, else cpu-blas where BLAS opens, else cpu)
   --strict             stop at the first bad row (exit 4, no output written)
   --id-column NAME     name of the id column in the header (default id)
   --z-column NAME      name of the true-redshift column in the header (default z);
@@ -140,8 +146,8 @@ const ood = {
   maxOutside: integer("ood-max-outside", args["ood-max-outside"], 0, 186),
   far: decimal("ood-far", args["ood-far"]),
 };
-if (args.backend !== undefined && args.backend !== "webgpu" && args.backend !== "cpu") {
-  usage(`--backend ${args.backend}: expected webgpu or cpu`);
+if (args.backend !== undefined && !isBackendName(args.backend)) {
+  usage(`--backend ${args.backend}: expected ${BACKEND_NAMES.join(", ")}`);
 }
 for (const flag of ["in", "out"] as const) {
   if (!/\.(csv|parquet|pq)$/i.test(args[flag]!)) {
@@ -170,7 +176,7 @@ try {
     outPath: args.out!,
     rejectsPath: args.rejects,
   });
-  const backend = await selectBackend({ backend: args.backend as "webgpu" | "cpu" | undefined });
+  const backend = await selectBackend({ backend: args.backend as BackendName | undefined });
   info(`backend: ${formatBackendReport(backend)}`);
   let shown = 0;
   const summary = await predictCatalogue(args.model!, args.in!, args.out!, {

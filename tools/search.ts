@@ -3,7 +3,7 @@
  *
  *   deno task search [--profile smoke|default|full] [--strategy tpe|random] [--trials N]
  *                    [--epochs N] [--seed N] [--log FILE] [--resume] [--time-limit MINUTES]
- *                    [--backend webgpu|cpu] [--galaxies N] [--no-baseline]
+ *                    [--backend webgpu|cpu-blas|cpu] [--galaxies N] [--no-baseline]
  *
  * Each finished trial is appended to the log (default `out/search/<profile>_<strategy>.jsonl`);
  * with `--resume` an interrupted search continues where it stopped and ends with the same trials.
@@ -57,7 +57,7 @@ if (args.help) {
   console.log(
     "usage: deno task search [--profile smoke|default|full] [--strategy tpe|random] [--trials N]\n" +
       "         [--epochs N] [--seed N] [--log FILE] [--resume] [--time-limit MINUTES]\n" +
-      "         [--backend webgpu|cpu] [--galaxies N] [--no-baseline]",
+      "         [--backend webgpu|cpu-blas|cpu] [--galaxies N] [--no-baseline]",
   );
   Deno.exit(0);
 }

@@ -2,7 +2,7 @@
  * Trains a deep ensemble, measures its error bars on the test galaxies and saves it.
  *
  *   deno task ensemble [--profile smoke|default|full] [--members K] [--out DIR]
- *                      [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu]
+ *                      [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu-blas|cpu]
  *                      [--results FILE]
  *
  * `--data` reads a CSV/Parquet file (not in the GPU bundle, which leaves polars out); otherwise
@@ -59,7 +59,7 @@ const args = parseToolArgs("ensemble", {
 if (args.help) {
   console.log(
     "usage: deno task ensemble [--profile smoke|default|full] [--members K (5)] [--out DIR]\n" +
-      "                          [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu]\n" +
+      "                          [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu-blas|cpu]\n" +
       "                          [--results FILE]",
   );
   Deno.exit(0);

@@ -13,12 +13,22 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgpu";
 import { registerFastCpuKernels } from "./cpu_kernels.ts";
+import { BLAS_BACKEND, registerBlasBackend } from "./blas_kernels.ts";
+import { describeBlas } from "./blas.ts";
 import { readEnv } from "../_env.ts";
 
-/** The backends this project uses. */
-export type BackendName = "webgpu" | "cpu";
+/** The backends this project uses, fastest first. */
+export const BACKEND_NAMES = ["webgpu", "cpu-blas", "cpu"] as const;
 
-/** Environment variable that overrides the automatic choice (`webgpu` or `cpu`). */
+/** A rung of the ladder: WebGPU, the CPU with BLAS kernels, or the plain CPU backend. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** True when `name` is one of {@link BACKEND_NAMES}. */
+export function isBackendName(name: string): name is BackendName {
+  return (BACKEND_NAMES as readonly string[]).includes(name);
+}
+
+/** Environment variable that overrides the automatic choice (`webgpu`, `cpu-blas` or `cpu`). */
 export const BACKEND_ENV = "REDSHIFT_BACKEND";
 
 /** What {@link selectBackend} chose and why. */
@@ -31,6 +41,8 @@ export interface BackendReport {
   isFallbackAdapter: boolean;
   /** How the choice was made: an option, the environment variable, or detection. */
   reason: string;
+  /** On `cpu-blas`, the BLAS library and its threads, e.g. `OpenBLAS 0.3.21, 2 threads`. */
+  library?: string;
 }
 
 /** Options of {@link selectBackend}. */
@@ -42,8 +54,10 @@ export interface SelectBackendOptions {
 }
 
 /**
- * Sets the tfjs backend: `options.backend`, else `$REDSHIFT_BACKEND`, else
- * WebGPU when `navigator.gpu` yields an adapter, else CPU.
+ * Sets the tfjs backend: `options.backend`, else `$REDSHIFT_BACKEND`, else the ladder: WebGPU
+ * on a hardware adapter (a software one such as llvmpipe only when asked for), else `cpu-blas`
+ * when a native BLAS opens, else `cpu`. A profile's preferred `cpu` takes the best CPU rung;
+ * an explicit `cpu` (option or environment) is tfjs's pure-JS backend.
  *
  * @example
  * ```ts
@@ -56,8 +70,11 @@ export interface SelectBackendOptions {
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
   const fromEnv = readEnv(BACKEND_ENV);
   const requested = options.backend ?? fromEnv ?? options.preferred;
-  if (requested !== undefined && requested !== "webgpu" && requested !== "cpu") {
-    throw new RangeError(`${BACKEND_ENV}=${requested}: expected "webgpu" or "cpu"`);
+  if (
+    requested !== undefined && requested !== "webgpu" && requested !== "cpu-blas" &&
+    requested !== "cpu"
+  ) {
+    throw new RangeError(`${BACKEND_ENV}=${requested}: expected "webgpu", "cpu-blas" or "cpu"`);
   }
   const reason = options.backend
     ? "requested by option"
@@ -67,17 +84,24 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     ? "preferred by the run profile"
     : "detected";
 
-  if (requested !== "cpu") {
+  // The ladder: WebGPU on a hardware adapter (a software one only when asked for), else
+  // cpu-blas when a BLAS opens, else cpu. A profile's preferred "cpu" means the CPU path.
+  let skipped = "";
+  if (requested === undefined || requested === "webgpu") {
     const adapter = await requestAdapter();
-    if (adapter) {
+    const software = Boolean(
+      (adapter?.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter,
+    );
+    skipped = !adapter
+      ? "no GPU adapter"
+      : `software GPU adapter (${describeAdapter(adapter.info)}) not used by default`;
+    if (adapter && (requested === "webgpu" || !software)) {
       if (await tf.setBackend("webgpu")) {
         await tf.ready();
         return {
           backend: "webgpu",
           adapter: describeAdapter(adapter.info),
-          isFallbackAdapter: Boolean(
-            (adapter.info as { isFallbackAdapter?: boolean }).isFallbackAdapter,
-          ),
+          isFallbackAdapter: software,
           reason,
         };
       }
@@ -89,19 +113,47 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
       );
     }
   }
+  const plainCpu = (options.backend ?? fromEnv) === "cpu";
+  if (!plainCpu) {
+    const blas = registerBlasBackend();
+    if (blas.available && await tf.setBackend(BLAS_BACKEND)) {
+      await tf.ready();
+      const why = skipped ? `${reason}: ${skipped}` : reason;
+      return {
+        backend: BLAS_BACKEND,
+        adapter: null,
+        isFallbackAdapter: false,
+        reason: why,
+        library: describeBlas(blas),
+      };
+    }
+    if (requested === "cpu-blas") {
+      throw new Error(
+        `cpu-blas was requested but BLAS is ${blas.available ? "unusable" : blas.reason}`,
+      );
+    }
+    skipped = [skipped, blas.available ? "" : `BLAS ${blas.reason}`].filter(Boolean).join("; ");
+  }
   registerFastCpuKernels();
   await tf.setBackend("cpu");
   await tf.ready();
   // The CPU backend greets Node-like runtimes with a banner recommending
   // tfjs-node, which cannot be installed here; it would clutter every notebook.
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  return { backend: "cpu", adapter: null, isFallbackAdapter: false, reason };
+  return {
+    backend: "cpu",
+    adapter: null,
+    isFallbackAdapter: false,
+    reason: skipped ? `${reason}: ${skipped}` : reason,
+  };
 }
 
 /** One line for notebooks and logs, e.g. `webgpu (NVIDIA H100 80GB HBM3), detected`. */
 export function formatBackendReport(report: BackendReport): string {
   const device = report.adapter
     ? ` (${report.adapter}${report.isFallbackAdapter ? ", software adapter" : ""})`
+    : report.library
+    ? ` (${report.library})`
     : "";
   return `${report.backend}${device}, ${report.reason}`;
 }

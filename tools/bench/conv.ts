@@ -2,7 +2,7 @@
  * Per-layer timing of the full network's convolution kernels and their gradients, for each way
  * tfjs's WebGPU backend (or a formulation with public ops) can compute them.
  *
- *   deno run -A tools/bench/conv.ts [--batch 64] [--repeats 5] [--backend webgpu|cpu]
+ *   deno run -A tools/bench/conv.ts [--batch 64] [--repeats 5] [--backend webgpu|cpu-blas|cpu]
  *
  * Conv1D runs as a 2-D convolution over [batch, 1, width, channels]. For each layer it times the
  * forward convolution, the input gradient with tfjs's naive kernel and with its matmul kernel

@@ -5,7 +5,7 @@
  *
  *   deno task bench:recipes [--profile smoke|default|full] [--galaxies N] [--epochs N]
  *                           [--batch N] [--large-epochs N] [--seeds 1,2] [--recipes a,b]
- *                           [--backend webgpu|cpu] [--out DIR]
+ *                           [--backend webgpu|cpu-blas|cpu] [--out DIR]
  *
  * Recipes (base: the dissertation's Adamax at 0.001 with batch 16):
  *
@@ -52,7 +52,7 @@ if (args.help) {
   console.log(
     "usage: deno task bench:recipes [--profile smoke|default|full] [--galaxies N] [--epochs N]\n" +
       "                               [--batch N] [--large-epochs N] [--seeds 1,2] [--recipes a,b]\n" +
-      "                               [--backend webgpu|cpu] [--out DIR]\n" +
+      "                               [--backend webgpu|cpu-blas|cpu] [--out DIR]\n" +
       "recipes: base (batch 16, lr 0.001), naive (batch N, lr 0.001), sqrt and linear (batch N,\n" +
       "rate scaled after a one-epoch warm-up, cosine decay)",
   );

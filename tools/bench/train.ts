@@ -2,8 +2,8 @@
  * Training and prediction throughput of the library's own `train()` and `predict()`, with the
  * number of GPU dispatches per training step.
  *
- *   deno task bench:train [--narrow] [--quick] [--backend webgpu|cpu] [--batches 16,64,256,1024]
- *                         [--samples N] [--min-steps N] [--predict N] [--fused true|false]
+ *   deno task bench:train [--narrow] [--quick] [--backend webgpu|cpu-blas|cpu]
+ *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N] [--fused true|false]
  *                         [--flag TFJS_FLAG=VALUE ...] [--compare [--rounds 2]] [--json]
  *
  * Each batch size trains one epoch of `steps × batch` random rows through `train()` (after a
@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import process from "node:process";
 import * as tf from "@tensorflow/tfjs-core";
-import { selectBackend } from "../../lib/backend/select.ts";
+import { type BackendName, selectBackend } from "../../lib/backend/select.ts";
 import { buildModel } from "../../lib/model.ts";
 import { PROFILES } from "../../lib/profiles.ts";
 import { predict, train } from "../../lib/train.ts";
@@ -54,7 +54,7 @@ const batches = args.batches.split(",").map(Number);
 const fusedUpdate = args.fused === undefined ? undefined : args.fused !== "false";
 
 const report = await selectBackend(
-  args.backend ? { backend: args.backend as "webgpu" | "cpu" } : {},
+  args.backend ? { backend: args.backend as BackendName } : {},
 );
 for (const setting of args.flag) {
   const [name, value] = setting.split("=");
@@ -70,7 +70,11 @@ function rows(n: number, salt: number) {
   return { x, y };
 }
 
-const device = report.adapter ? `${report.backend} (${report.adapter})` : report.backend;
+const device = report.adapter
+  ? `${report.backend} (${report.adapter})`
+  : report.library
+  ? `${report.backend} (${report.library})`
+  : report.backend;
 // --compare: the element-wise and the fused update alternate in this one process, so that load
 // from other processes on the machine falls on both alike; the faster of `rounds` epochs counts.
 const variants = args.compare ? [false, true] : [fusedUpdate];

@@ -1,0 +1,294 @@
+/**
+ * A native BLAS through Deno's FFI: OpenBLAS on Linux, Accelerate on macOS.
+ *
+ * {@link openBlas} finds and opens the library once and returns either a
+ * {@link Blas} (a typed `sgemm` on Float32Arrays plus thread control) or a
+ * {@link BlasUnavailable} whose `reason` says why not (no library found, no
+ * FFI permission, an unsupported platform). It never throws.
+ *
+ * On Debian and Ubuntu the library is `apt-get install libopenblas0-pthread`;
+ * on Fedora `dnf install openblas-threads`; on macOS Accelerate is always
+ * there. `$REDSHIFT_BLAS=/path/to/lib` names another library that exports
+ * `cblas_sgemm`.
+ *
+ * @module
+ */
+
+/** Row-major storage, transposition flags of CBLAS. */
+const ROW_MAJOR = 101;
+const NO_TRANS = 111;
+const TRANS = 112;
+
+/** Environment variable naming a BLAS library to open instead of the usual ones. */
+export const BLAS_ENV = "REDSHIFT_BLAS";
+
+/** An open BLAS library. */
+export interface Blas {
+  readonly available: true;
+  /** Which library, e.g. `OpenBLAS 0.3.21` or `Accelerate`. */
+  readonly name: string;
+  /** The file that was opened. */
+  readonly path: string;
+  /**
+   * Row-major C = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n, C m×n, where op
+   * transposes when the flag is true. `lda`, `ldb`, `ldc` are the row strides of the arrays as
+   * stored. Views (`subarray`) are honoured: element 0 of each view is the matrix's origin.
+   */
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+  /** Threads BLAS uses for one call (1 where the library offers no control). */
+  getThreads(): number;
+  /** Sets the threads of later calls; a no-op where the library offers no control. */
+  setThreads(threads: number): void;
+  /** True when {@link Blas.setThreads} has an effect. */
+  readonly threadControl: boolean;
+}
+
+/** Why no BLAS could be opened. */
+export interface BlasUnavailable {
+  readonly available: false;
+  /** `not available: <reason>`. */
+  readonly reason: string;
+}
+
+const SGEMM = {
+  parameters: [
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "i32",
+    "f32",
+    "buffer",
+    "i32",
+    "buffer",
+    "i32",
+    "f32",
+    "buffer",
+    "i32",
+  ],
+  result: "void",
+} as const;
+
+const OPENBLAS_SYMBOLS = {
+  cblas_sgemm: SGEMM,
+  openblas_set_num_threads: { parameters: ["i32"], result: "void" },
+  openblas_get_num_threads: { parameters: [], result: "i32" },
+  openblas_get_config: { parameters: [], result: "pointer" },
+} as const;
+
+/** Where OpenBLAS lives on common Linux distributions, most specific first. */
+export const OPENBLAS_CANDIDATES: readonly string[] = [
+  "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",
+  "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
+  "/usr/lib64/libopenblasp.so.0", // Fedora's pthread build
+  "/usr/lib64/libopenblas.so.0",
+  "/usr/lib/libopenblas.so.0",
+  "/usr/local/lib/libopenblas.so.0",
+  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+  "/usr/local/opt/openblas/lib/libopenblas.dylib",
+  "libopenblas.so.0", // by soname, through the loader's search path
+];
+
+const ACCELERATE = "/System/Library/Frameworks/Accelerate.framework/Accelerate";
+
+let cached: Blas | BlasUnavailable | undefined;
+
+/**
+ * Opens the native BLAS once (later calls return the same object). Never throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openBlas } from "./blas.ts";
+ * const blas = openBlas();
+ * if (blas.available) {
+ *   const c = new Float32Array(1);
+ *   blas.sgemm(false, false, 1, 1, 2, 1, Float32Array.of(1, 2), 2, Float32Array.of(3, 4), 1, 0, c, 1);
+ *   assert.equal(c[0], 11);
+ * } else {
+ *   assert.match(blas.reason, /^not available: /);
+ * }
+ * ```
+ */
+export function openBlas(): Blas | BlasUnavailable {
+  cached ??= tryOpen();
+  return cached;
+}
+
+function unavailable(reason: string): BlasUnavailable {
+  return { available: false, reason: `not available: ${reason}` };
+}
+
+function tryOpen(): Blas | BlasUnavailable {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (!deno?.dlopen) return unavailable("no Deno FFI in this runtime");
+  try {
+    const state = deno.permissions.querySync({ name: "ffi" }).state;
+    if (state !== "granted") {
+      return unavailable("FFI permission missing (run with --allow-ffi or -A)");
+    }
+  } catch (error) {
+    return unavailable(`FFI permission could not be queried (${(error as Error).message})`);
+  }
+  let override: string | undefined;
+  try {
+    override = deno.env.get(BLAS_ENV) || undefined;
+  } catch {
+    override = undefined;
+  }
+  const candidates = override
+    ? [override]
+    : deno.build.os === "darwin"
+    ? [ACCELERATE, ...OPENBLAS_CANDIDATES.filter((p) => p.endsWith(".dylib"))]
+    : deno.build.os === "linux"
+    ? [...OPENBLAS_CANDIDATES.filter((p) => !p.endsWith(".dylib"))]
+    : [];
+  if (candidates.length === 0) return unavailable(`no known BLAS on ${deno.build.os}`);
+  const failures: string[] = [];
+  for (const path of candidates) {
+    if (path.startsWith("/") && !exists(deno, path)) continue;
+    const opened = openOne(deno, path);
+    if (opened.available) return opened;
+    failures.push(opened.reason);
+  }
+  const hint = deno.build.os === "linux"
+    ? "install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread; " +
+      "Fedora: dnf install openblas-threads)"
+    : `set ${BLAS_ENV} to a library exporting cblas_sgemm`;
+  return unavailable(
+    failures.length > 0 ? failures.join("; ") : `no BLAS library found; ${hint}`,
+  );
+}
+
+function exists(deno: typeof Deno, path: string): boolean {
+  try {
+    return deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function openOne(deno: typeof Deno, path: string): Blas | BlasUnavailable {
+  // OpenBLAS first (thread control and a version string); else any library with cblas_sgemm.
+  try {
+    const lib = deno.dlopen(path, OPENBLAS_SYMBOLS);
+    const s = lib.symbols;
+    const config = s.openblas_get_config();
+    const text = config ? Deno.UnsafePointerView.getCString(config) : "OpenBLAS";
+    const version = /^OpenBLAS\s+[\d.]+/.exec(text)?.[0] ?? "OpenBLAS";
+    return makeBlas(version, path, s.cblas_sgemm as unknown as RawSgemm, {
+      get: () => s.openblas_get_num_threads(),
+      set: (n) => s.openblas_set_num_threads(n),
+    });
+  } catch {
+    // not OpenBLAS, or not loadable; try the plain CBLAS symbol below
+  }
+  try {
+    const lib = deno.dlopen(path, { cblas_sgemm: SGEMM });
+    const name = path === ACCELERATE ? "Accelerate" : path.replace(/^.*\//, "");
+    return makeBlas(name, path, lib.symbols.cblas_sgemm as unknown as RawSgemm, null);
+  } catch (error) {
+    return unavailable(`${path}: ${(error as Error).message.split("\n")[0]}`);
+  }
+}
+
+type RawSgemm = (
+  order: number,
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float32Array,
+  lda: number,
+  b: Float32Array,
+  ldb: number,
+  beta: number,
+  c: Float32Array,
+  ldc: number,
+) => void;
+
+function makeBlas(
+  name: string,
+  path: string,
+  raw: RawSgemm,
+  threads: { get(): number; set(n: number): void } | null,
+): Blas {
+  return {
+    available: true,
+    name,
+    path,
+    threadControl: threads !== null,
+    getThreads: () => threads?.get() ?? 1,
+    setThreads: (n: number) => {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`threads must be >= 1, got ${n}`);
+      threads?.set(n);
+    },
+    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      if (m === 0 || n === 0) return;
+      const rowsA = transA ? k : m, colsA = transA ? m : k;
+      const rowsB = transB ? n : k, colsB = transB ? k : n;
+      checkMatrix("A", a, rowsA, colsA, lda);
+      checkMatrix("B", b, rowsB, colsB, ldb);
+      checkMatrix("C", c, m, n, ldc);
+      if (k === 0) {
+        // BLAS would only scale C by beta; keep the same semantics without a call.
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) c[i * ldc + j] = beta === 0 ? 0 : beta * c[i * ldc + j];
+        }
+        return;
+      }
+      raw(
+        ROW_MAJOR,
+        transA ? TRANS : NO_TRANS,
+        transB ? TRANS : NO_TRANS,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        lda,
+        b,
+        ldb,
+        beta,
+        c,
+        ldc,
+      );
+    },
+  };
+}
+
+function checkMatrix(label: string, x: Float32Array, rows: number, cols: number, ld: number) {
+  if (ld < Math.max(1, cols)) {
+    throw new RangeError(`sgemm: ld${label.toLowerCase()} ${ld} < ${cols} columns`);
+  }
+  const needed = rows === 0 ? 0 : (rows - 1) * ld + cols;
+  if (x.length < needed) {
+    throw new RangeError(`sgemm: ${label} holds ${x.length} floats, needs ${needed}`);
+  }
+}
+
+/** One line for logs, e.g. `OpenBLAS 0.3.21, 2 threads`. */
+export function describeBlas(blas: Blas | BlasUnavailable): string {
+  if (!blas.available) return blas.reason;
+  const t = blas.getThreads();
+  return blas.threadControl ? `${blas.name}, ${t} thread${t === 1 ? "" : "s"}` : blas.name;
+}
