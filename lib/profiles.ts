@@ -68,12 +68,13 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
   },
   default: {
     name: "default",
-    description: "a laptop with a GPU: 50,000 galaxies, the dissertation's network, 10 (+5) epochs",
+    description:
+      "a laptop: 50,000 galaxies, the dissertation's network and recipe (batch 16), 20 (+10) epochs",
     galaxies: 50_000,
     model: {},
-    epochs: 10,
-    extendedEpochs: 15,
-    batchSize: 64,
+    epochs: 20,
+    extendedEpochs: 30,
+    batchSize: 16,
     ...DISSERTATION_RECIPE,
     seed: 42,
   },

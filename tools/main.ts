@@ -69,7 +69,7 @@ Options:
                      by name; see README) instead of the mock (default: the profile's
                      mock galaxies; in smoke, the committed 3,000-galaxy sample)
   --galaxies N       number of mock galaxies (default: the profile's, e.g. 50,000 in default)
-  --epochs N         epochs (default: the profile's: smoke 3, default 10, full 20)
+  --epochs N         epochs (default: the profile's: smoke 3, default 20, full 20)
   --batch N          batch size (default: the profile's: smoke 32, default 64, full 16); another
                      size scales the learning rate (--scaling) after a one-epoch warm-up
   --scaling S        linear, sqrt or none: how --batch scales the rate (default linear)
