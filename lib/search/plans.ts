@@ -5,7 +5,8 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { profileModel, type ProfileName, type RunProfile } from "../profiles.ts";
+import type { ModelConfig } from "../model.ts";
+import { NARROW_MODEL, profileModel, type ProfileName, type RunProfile } from "../profiles.ts";
 import type { Params } from "./space.ts";
 import { type CnnSpaceOptions, trialConfigToParams } from "./cnn_space.ts";
 import type { MedianPrunerOptions } from "./pruner.ts";
@@ -24,6 +25,8 @@ export interface SearchPlan {
   pruner: MedianPrunerOptions;
   /** Seed of the proposals and of each trial. */
   seed: number;
+  /** The baseline trial's network and batch when the profile's own lie outside `space`. */
+  baseline?: { model: Partial<ModelConfig>; batchSize: number };
 }
 
 /** Strategies of the command line and the notebook. */
@@ -48,6 +51,8 @@ export const SEARCH_PLANS: Readonly<Record<ProfileName, SearchPlan>> = Object.fr
     },
     pruner: { startupTrials: 2, warmupSteps: 0 },
     seed: 7,
+    // The profile's own network (699,073 parameters) is far outside these ranges.
+    baseline: { model: NARROW_MODEL, batchSize: 32 },
   },
   // A GPU: the dissertation's ranges on 50,000 galaxies, 5 epochs per trial.
   default: {
@@ -68,10 +73,13 @@ export const SEARCH_PLANS: Readonly<Record<ProfileName, SearchPlan>> = Object.fr
   },
 });
 
-/** The baseline trial of a profile: its own network and recipe (the dissertation's outside `smoke`). */
+/** The baseline trial of a profile: its own network and recipe, or its plan's `baseline`. */
 export function searchBaseline(profile: RunProfile): Params {
   const plan = SEARCH_PLANS[profile.name];
-  return trialConfigToParams(profileModel(profile), profile.batchSize, {
+  const model = plan.baseline
+    ? { ...profileModel(profile), ...plan.baseline.model }
+    : profileModel(profile);
+  return trialConfigToParams(model, plan.baseline?.batchSize ?? profile.batchSize, {
     maxConvLayers: plan.space.maxConvLayers,
     maxDenseLayers: plan.space.maxDenseLayers,
     learningRate: profile.learningRate,

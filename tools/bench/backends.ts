@@ -9,7 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { buildModel, predict, PROFILES, train } from "../../lib/mod.ts";
+import { buildModel, NARROW_MODEL, predict, PROFILES, train } from "../../lib/mod.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 
 const { values: args } = parseArgs({
@@ -21,8 +21,8 @@ const steps = Number(args.steps);
 if (args.worker) {
   const [backend, size] = args.worker.split(":") as ["cpu" | "webgpu", "narrow" | "full"];
   const report = await selectBackend({ backend });
-  const batchSize = size === "narrow" ? PROFILES.smoke.batchSize : PROFILES.full.batchSize;
-  const model = buildModel(size === "narrow" ? PROFILES.smoke.model : {});
+  const batchSize = size === "narrow" ? 32 : PROFILES.full.batchSize;
+  const model = buildModel(size === "narrow" ? NARROW_MODEL : {});
   const n = steps * batchSize;
   const x = Float32Array.from({ length: n * 186 }, (_, i) => ((i * 7919) % 1000) / 1000);
   const y = new Float32Array(n).fill(0.1);

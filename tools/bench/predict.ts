@@ -33,7 +33,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { buildModel, fitMinMax, predict, PROFILES, resolveModelConfig } from "../../lib/mod.ts";
+import { buildModel, fitMinMax, NARROW_MODEL, predict, resolveModelConfig } from "../../lib/mod.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 import { predictCatalogue } from "../../lib/catalogue/mod.ts";
 import { writeSpectraChunks } from "../../lib/data/mod.ts";
@@ -129,7 +129,7 @@ console.log();
 const fitRows = simulateSpectra({ n: 5_000, seed: 8 });
 const scaler = fitMinMax(fitRows.flux, "all", { fittedOn: "5,000 mock rows" });
 await selectBackend({ backend: "cpu" });
-for (const [name, config] of [["narrow", PROFILES.smoke.model], ["full", {}]] as const) {
+for (const [name, config] of [["narrow", NARROW_MODEL], ["full", {}]] as const) {
   const modelConfig = resolveModelConfig({ ...config, seed: 1 });
   await saveModel(`${dir}/${name}`, buildModel(modelConfig), {
     modelConfig,
@@ -201,7 +201,7 @@ async function large(n: number): Promise<number> {
 
   const fitRows = simulateSpectra({ n: 5_000, seed: 8 });
   const scaler = fitMinMax(fitRows.flux, "all", { fittedOn: "5,000 mock rows" });
-  const networks = { tiny: TINY, narrow: PROFILES.smoke.model, full: {} };
+  const networks = { tiny: TINY, narrow: NARROW_MODEL, full: {} };
   const network = args.network as keyof typeof networks;
   if (!(network in networks)) throw new RangeError(`--network ${network}: tiny, narrow or full`);
   const modelConfig = resolveModelConfig({ ...networks[network], seed: 1 });

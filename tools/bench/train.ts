@@ -23,7 +23,7 @@ import process from "node:process";
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendName, selectBackend } from "../../lib/backend/select.ts";
 import { buildModel } from "../../lib/model.ts";
-import { PROFILES } from "../../lib/profiles.ts";
+import { NARROW_MODEL } from "../../lib/profiles.ts";
 import { predict, train } from "../../lib/train.ts";
 import { N_FLUX } from "../../lib/spectra.ts";
 
@@ -61,7 +61,7 @@ for (const setting of args.flag) {
   tf.env().set(name, value === "true" ? true : value === "false" ? false : Number(value));
 }
 const counter = countDispatches();
-const network = args.narrow ? PROFILES.smoke.model : {};
+const network = args.narrow ? NARROW_MODEL : {};
 const model = buildModel({ ...network, seed: 1 });
 
 function rows(n: number, salt: number) {
