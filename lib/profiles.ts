@@ -57,6 +57,16 @@ export interface RunProfile {
   backend?: BackendName;
 }
 
+/** The dissertation's run: its network and recipe, batch 16, 20 epochs evaluated of 30 trained. */
+const DISSERTATION_RUN = {
+  model: {},
+  epochs: 20,
+  extendedEpochs: 30,
+  batchSize: 16,
+  ...DISSERTATION_RECIPE,
+  seed: 42,
+} as const;
+
 /** The three profiles. */
 export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze({
   smoke: {
@@ -79,24 +89,14 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
     description:
       "a laptop: 50,000 galaxies, the dissertation's network and recipe (batch 16), 20 (+10) epochs",
     galaxies: 50_000,
-    model: {},
-    epochs: 20,
-    extendedEpochs: 30,
-    batchSize: 16,
-    ...DISSERTATION_RECIPE,
-    seed: 42,
+    ...DISSERTATION_RUN,
   },
   full: {
     name: "full",
     description:
       "the dissertation's recipe on a GPU: 520,393 galaxies, its network, batch 16, 20 (+10) epochs",
     galaxies: 520_393,
-    model: {},
-    epochs: 20,
-    extendedEpochs: 30,
-    batchSize: 16,
-    ...DISSERTATION_RECIPE,
-    seed: 42,
+    ...DISSERTATION_RUN,
   },
 });
 
