@@ -83,7 +83,10 @@ ${rows.join("\n")}
 function runRows(artifact: RunArtifact & { label: string }): string {
   const { run, test } = artifact;
   const m = redshiftMetrics(test.zTrue, test.zPred);
-  return `<tr><th>data</th><td>${escape(run.data.split("\n")[0])} (${
+  // Paths inside the project are shown from its root, so the page reads the same on any machine.
+  const root = new URL("../", import.meta.url).pathname;
+  const data = run.data.split("\n")[0].replaceAll(root, "");
+  return `<tr><th>data</th><td>${escape(data)} (${
     run.galaxies.toLocaleString("en")
   } galaxies)</td></tr>
 <tr><th>run</th><td>${escape(artifact.label)}; ${

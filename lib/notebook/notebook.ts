@@ -222,12 +222,18 @@ export async function chooseRunSource(
     }
     return { ...load, reason: "REDSHIFT_RUN=load" };
   }
-  if (profile.name === "smoke") return { ...train, reason: "the smoke profile trains in seconds" };
+  if (profile.name === "smoke") {
+    return { ...train, reason: "the smoke profile trains in about a minute" };
+  }
   if (backend.backend === "webgpu" && !backend.isFallbackAdapter) {
     return { ...train, reason: "a GPU is available" };
   }
   if (await isRunFolder(committed)) {
-    return { ...load, reason: "no GPU here: presenting the committed run instead of training" };
+    return {
+      ...load,
+      reason:
+        "no GPU here: presenting the committed run (REDSHIFT_RUN=train trains it on this machine)",
+    };
   }
   return { ...train, reason: "no GPU and no committed run: training on this machine (slow)" };
 }
