@@ -36,6 +36,11 @@ function ties(n: number, seed: number): Float32Array {
   return random(n, seed, 0, 3).map(Math.floor);
 }
 
+/** Ties with NaN and -Infinity among them: NaN never wins a window, -Infinity only ties. */
+function specials(n: number, seed: number): Float32Array {
+  return ties(n, seed).map((v, i) => (i % 7 === 3 ? NaN : i % 11 === 5 ? -Infinity : v));
+}
+
 function sized(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(random(shape.reduce((a, b) => a * b, 1), seed), shape);
 }
@@ -266,7 +271,7 @@ Deno.test({
       { shape: [2, 5, 7, 3], size: 2, stride: 2, pad: "same" },
     ];
     for (const [i, c] of cases.entries()) {
-      for (const values of [ties, random]) {
+      for (const values of [ties, random, specials]) {
         await compareExact(
           `maxPool ${c.shape} ${c.size}/${c.stride} ${c.pad} ${values.name}`,
           () => {

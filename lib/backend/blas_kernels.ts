@@ -528,21 +528,40 @@ function isRowPool(info: tf.backend_util.Conv2DInfo): boolean {
     info.outHeight === info.inHeight;
 }
 
-/** Max pooling along W of rows (batch × height folded): y = the windows' maxima. */
+/**
+ * Max pooling along W of rows (batch × height folded): y = the windows' maxima. The window's taps
+ * are the outer loop and the channels the inner one, so every pass reads contiguous memory.
+ */
 function rowPoolForward(xs: Float32Array, info: tf.backend_util.Conv2DInfo, y: Float32Array) {
   const rows = info.batchSize * info.inHeight;
   const { inWidth, inChannels: c, outWidth, filterWidth, strideWidth } = info;
   const left = info.padInfo.left;
+  if (filterWidth === 2 && strideWidth === 2 && left === 0) {
+    // The network's pool: two taps, no padding (each window inside its row).
+    for (let r = 0; r < rows; r++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const o = (r * outWidth + ow) * c, i = (r * inWidth + 2 * ow) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const a = xs[i + ch], b = xs[i + c + ch];
+          const best = a > -Infinity ? a : -Infinity;
+          y[o + ch] = b > best ? b : best;
+        }
+      }
+    }
+    return;
+  }
+  y.fill(-Infinity);
   for (let r = 0; r < rows; r++) {
     for (let ow = 0; ow < outWidth; ow++) {
       const w0 = Math.max(0, ow * strideWidth - left);
       const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
       const o = (r * outWidth + ow) * c;
-      const i0 = (r * inWidth + w0) * c, i1 = (r * inWidth + w1) * c;
-      for (let ch = 0; ch < c; ch++) {
-        let best = -Infinity;
-        for (let i = i0 + ch; i < i1; i += c) if (xs[i] > best) best = xs[i];
-        y[o + ch] = best;
+      for (let w = w0; w < w1; w++) {
+        const i = (r * inWidth + w) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const v = xs[i + ch];
+          if (v > y[o + ch]) y[o + ch] = v;
+        }
       }
     }
   }
@@ -558,22 +577,39 @@ function rowPoolGradient(
   const rows = info.batchSize * info.inHeight;
   const { inWidth, inChannels: c, outWidth, filterWidth, strideWidth } = info;
   const left = info.padInfo.left;
+  if (filterWidth === 2 && strideWidth === 2 && left === 0) {
+    // dx is zero: each window's gradient goes to its first maximum, if any (NaN never wins).
+    for (let r = 0; r < rows; r++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const o = (r * outWidth + ow) * c, i = (r * inWidth + 2 * ow) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const a = xs[i + ch], b = xs[i + c + ch];
+          if (b > a || (a !== a && b > -Infinity)) dx[i + c + ch] = dy[o + ch];
+          else if (a > -Infinity) dx[i + ch] = dy[o + ch];
+        }
+      }
+    }
+    return;
+  }
+  const best = new Float32Array(c), at = new Int32Array(c);
   for (let r = 0; r < rows; r++) {
     for (let ow = 0; ow < outWidth; ow++) {
       const w0 = Math.max(0, ow * strideWidth - left);
       const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
       const o = (r * outWidth + ow) * c;
-      const i0 = (r * inWidth + w0) * c, i1 = (r * inWidth + w1) * c;
-      for (let ch = 0; ch < c; ch++) {
-        let best = -Infinity, at = -1;
-        for (let i = i0 + ch; i < i1; i += c) {
-          if (xs[i] > best) {
-            best = xs[i];
-            at = i;
+      best.fill(-Infinity);
+      at.fill(-1);
+      for (let w = w0; w < w1; w++) {
+        const i = (r * inWidth + w) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const v = xs[i + ch];
+          if (v > best[ch]) {
+            best[ch] = v;
+            at[ch] = i + ch;
           }
         }
-        if (at >= 0) dx[at] = dy[o + ch];
       }
+      for (let ch = 0; ch < c; ch++) if (at[ch] >= 0) dx[at[ch]] = dy[o + ch];
     }
   }
 }
