@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
+import { BLAS_BACKEND, inPlaceValues, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
+import { Adamax } from "../lib/optimizers/adamax.ts";
 import { openBlas } from "../lib/backend/blas.ts";
 // The reference backend for the full network: cpu with the project's faster JS gradients
 // (pure tfjs takes minutes for three steps). After the move: ../lib/backend/cpu_kernels.ts.
@@ -414,6 +415,90 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name: "cpu-blas: Adamax's one-loop update gives the element-wise update's weights bit for bit",
+  ignore,
+  async fn() {
+    await tf.setBackend(BLAS_BACKEND);
+    const shapes = [[3, 50, 70], [640], [1]];
+    /** Weights, moments and norms after `steps` updates; reads one weight out after step 2. */
+    async function run(fused: boolean, steps = 6) {
+      const variables = shapes.map((shape, i) => tf.variable(sized(shape, 200 + i)));
+      const adamax = new Adamax(variables, { fused, learningRate: 0.01 });
+      let early: Float32Array | null = null, copy: Float32Array | null = null;
+      for (let step = 0; step < steps; step++) {
+        tf.tidy(() => {
+          const grads = shapes.map((shape, i) => {
+            const g = random(shape.reduce((a, b) => a * b, 1), 300 + 10 * step + i, -3, 3);
+            // zeros, negative zeros, tiny and huge gradients
+            g.forEach((v, j) => {
+              if (j % 5 === 1) g[j] = step % 2 ? -0 : 0;
+              if (j % 7 === 2) g[j] = v * 1e-30;
+              if (j % 11 === 3) g[j] = v * 1e30;
+            });
+            return tf.tensor(g, shape);
+          });
+          adamax.apply(grads, 0.01 / (step + 1));
+        });
+        if (step === 1) {
+          early = (await variables[0].data()) as Float32Array;
+          copy = early.slice();
+        }
+        if (fused && step >= 3) {
+          assert.ok(variables.every((v) => inPlaceValues(v)), "updated in place from step 3");
+        }
+      }
+      // what was read out is not rewritten by later updates
+      assert.deepEqual(early, copy);
+      const state = await adamax.getState();
+      const weights = await Promise.all(variables.map((v) => v.data() as Promise<Float32Array>));
+      adamax.dispose();
+      tf.dispose(variables);
+      return [...weights, ...state.slots.flat()].map((a) => a.slice());
+    }
+    const fused = await run(true), elementWise = await run(false);
+    fused.forEach((a, i) => {
+      const same = a.every((v, j) => Object.is(v, elementWise[i][j]));
+      assert.ok(same, `array ${i}: the one-loop update differs`);
+    });
+  },
+});
+
+Deno.test({
+  name: "cpu-blas: a disposed tensor's array is reused only where nothing else can see it",
+  ignore,
+  async fn() {
+    await tf.setBackend(BLAS_BACKEND);
+    const n = 4099;
+    /** A kernel output of length n (a private array of the backend's pool). */
+    const fresh = (seed: number) => tf.relu(tf.tensor(random(n, seed)));
+    const churn = () => tf.dispose(Array.from({ length: 4 }, (_, i) => fresh(500 + i)));
+    // a view (tfjs's Slice returns a subarray) outlives the tensor it was cut from
+    const parent = fresh(1);
+    const view = tf.slice(parent, [10], [100]);
+    const expected = random(n, 1).slice(10, 110).map((v) => (v < 0 ? 0 : v));
+    parent.dispose();
+    churn();
+    assert.deepEqual(await view.data(), expected);
+    view.dispose();
+    // values read out stay as they were after the tensor is disposed
+    const read = fresh(2);
+    const values = (await read.data()) as Float32Array;
+    const copy = values.slice();
+    read.dispose();
+    churn();
+    assert.deepEqual(values, copy);
+    // a reused array gives the same results as a new one
+    const first = fresh(3),
+      again = tf.tidy(() => {
+        churn();
+        return fresh(3);
+      });
+    assert.deepEqual(await again.data(), await first.data());
+    tf.dispose([first, again]);
   },
 });
 

@@ -72,7 +72,7 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
   blas.setThreads(options.threads ?? defaultThreads());
   if (registered) return opened;
   tf.registerBackend(BLAS_BACKEND, () => {
-    const backend = new MathBackendCPU();
+    const backend = new BlasBackendCPU();
     // The CPU backend's banner recommends tfjs-node, which is not what runs here.
     (backend as unknown as { firstUse: boolean }).firstUse = false;
     return backend;
@@ -97,19 +97,153 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
   };
   for (const config of tf.getKernelsForBackend("cpu")) {
     const replace = replacements[config.kernelName];
-    if (replace) {
-      const original = config.kernelFunc;
-      tf.registerKernel({
-        kernelName: config.kernelName,
-        backendName: BLAS_BACKEND,
-        kernelFunc: (args) => replace(args, original),
-      });
-    } else {
-      tf.registerKernel({ ...config, backendName: BLAS_BACKEND });
-    }
+    const original = config.kernelFunc;
+    const run: tf.KernelFunc = replace ? (args) => replace(args, original) : original;
+    tf.registerKernel({
+      ...config,
+      backendName: BLAS_BACKEND,
+      kernelFunc: (args) => {
+        const result = run(args);
+        unshareOutputs(args, result as Result);
+        return result;
+      },
+    });
   }
   registered = true;
   return opened;
+}
+
+/**
+ * Float32 arrays handed out by {@link privateFloat32} that no one has read out since: the backend
+ * alone holds them, so {@link inPlaceValues} may let an update rewrite them where they are.
+ */
+const privateArrays = new WeakSet<Values>();
+
+/** The cpu backend, except that a read of a tensor's values makes them no longer private. */
+class BlasBackendCPU extends MathBackendCPU {
+  override readSync(dataId: object) {
+    this.expose(dataId);
+    return super.readSync(dataId);
+  }
+
+  override read(dataId: object) {
+    this.expose(dataId);
+    return super.read(dataId);
+  }
+
+  override disposeData(dataId: object, force = false): boolean {
+    const entry = (this as unknown as CpuBackend).data.get(dataId);
+    const disposed = super.disposeData(dataId, force);
+    if (disposed && entry) recycle(entry.values);
+    return disposed;
+  }
+
+  private expose(dataId: object) {
+    const entry = (this as unknown as CpuBackend).data.get(dataId);
+    if (entry) privateArrays.delete(entry.values);
+  }
+}
+
+/**
+ * Arrays of disposed tensors (and the kernels' scratch), by length, for the next kernel that
+ * needs one of that length: a training step then reuses the same few dozen arrays instead of
+ * allocating tens of megabytes, with the page faults and garbage collections that cost. Only
+ * private arrays (see {@link privateArrays}) come here, at most {@link POOL_MAX_BYTES} in all.
+ */
+const pool = new Map<number, Float32Array[]>();
+const pooled = new WeakSet<Float32Array>();
+let pooledBytes = 0;
+
+/** At most this many bytes wait in the pool; arrays beyond it are left to the garbage collector. */
+const POOL_MAX_BYTES = 256 * 2 ** 20;
+
+/** A private float32 array of `length` from the pool, or a new one; its contents are arbitrary. */
+function take(length: number): Float32Array {
+  const values = pool.get(length)?.pop();
+  if (!values) return privateFloat32(length);
+  pooled.delete(values);
+  pooledBytes -= values.byteLength;
+  return values;
+}
+
+/** {@link take}, filled with zeros. */
+function takeZeroed(length: number): Float32Array {
+  const values = pool.get(length)?.pop();
+  if (!values) return privateFloat32(length);
+  pooled.delete(values);
+  pooledBytes -= values.byteLength;
+  return values.fill(0);
+}
+
+/** Returns a private array no tensor holds any more (a disposed one's, or scratch) to the pool. */
+function recycle(values: Values) {
+  if (!(values instanceof Float32Array) || !privateArrays.has(values) || pooled.has(values)) {
+    return;
+  }
+  if (values.length === 0 || pooledBytes + values.byteLength > POOL_MAX_BYTES) {
+    privateArrays.delete(values);
+    return;
+  }
+  let list = pool.get(values.length);
+  if (!list) pool.set(values.length, list = []);
+  list.push(values);
+  pooled.add(values);
+  pooledBytes += values.byteLength;
+}
+
+/**
+ * After any kernel: an output that is a view of a private input's array (tfjs's cpu Slice returns
+ * `subarray`s) makes that array no longer private, so it is never rewritten or pooled under the
+ * view. Outputs that share an input's data id are counted by the backend's reference counts.
+ */
+function unshareOutputs(args: KernelArgs, result: Result) {
+  const backend = args.backend as unknown as CpuBackend;
+  const outputs = Array.isArray(result) ? result : [result];
+  for (const input of Object.values(args.inputs)) {
+    if (!input) continue;
+    const inValues = backend.data.get(input.dataId)?.values;
+    if (!inValues || !privateArrays.has(inValues)) continue;
+    for (const output of outputs) {
+      if (output.dataId === input.dataId) continue;
+      if (backend.data.get(output.dataId)?.values?.buffer === inValues.buffer) {
+        privateArrays.delete(inValues);
+      }
+    }
+  }
+}
+
+/**
+ * A new float32 array that {@link inPlaceValues} will hand back, once a tensor holds it, for as
+ * long as nothing reads the tensor's values out (`data()`, `dataSync()`, ...).
+ */
+export function privateFloat32(length: number): Float32Array {
+  const values = new Float32Array(length);
+  privateArrays.add(values);
+  return values;
+}
+
+/**
+ * On `cpu-blas`, the values of a float32 tensor whose array came from {@link privateFloat32} and
+ * has not been read out since, to be rewritten in place; null otherwise (then write a new array).
+ * Tensors that share the tensor's data (reshapes, clones) see the new values, as with WebGPU's
+ * in-place Adamax update.
+ */
+export function inPlaceValues(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== "float32" || tf.getBackend() !== BLAS_BACKEND) return null;
+  const entry = (tf.backend() as unknown as CpuBackend).data.get(t.dataId);
+  return entry && privateArrays.has(entry.values) ? entry.values as Float32Array : null;
+}
+
+/** On `cpu-blas`, a float32 tensor over `values` (not copied). */
+export function tensorOver(values: Float32Array, shape: number[]): tf.Tensor {
+  const backend = tf.backend() as unknown as CpuBackend;
+  const info = backend.makeTensorInfo(shape, "float32", values);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** On `cpu-blas`, the values of a float32 tensor (not copied; read only). */
+export function valuesOf(t: tf.Tensor): Float32Array {
+  return (tf.backend() as unknown as CpuBackend).data.get(t.dataId).values as Float32Array;
 }
 
 function defaultThreads(): number {
@@ -170,7 +304,7 @@ function padInput(x: Float32Array, plan: Conv1DPlan): Float32Array {
   const { info, rows, paddedWidth } = plan;
   const c = info.inChannels, w = info.inWidth, left = info.padInfo.left;
   if (left === 0 && paddedWidth === w) return x;
-  const out = new Float32Array(rows * paddedWidth * c);
+  const out = takeZeroed(rows * paddedWidth * c);
   for (let r = 0; r < rows; r++) {
     out.set(x.subarray(r * w * c, (r + 1) * w * c), (r * paddedWidth + left) * c);
   }
@@ -182,7 +316,10 @@ function spreadRows(dy: Float32Array, plan: Conv1DPlan, channels: number): Float
   const { rows, slots, m } = plan;
   const ow = plan.info.outWidth;
   if (slots === ow) return dy;
-  const out = new Float32Array(m * channels);
+  const out = take(m * channels);
+  for (let r = 0; r < rows - 1; r++) {
+    out.fill(0, (r * slots + ow) * channels, (r + 1) * slots * channels);
+  }
   for (let r = 0; r < rows; r++) {
     out.set(dy.subarray(r * ow * channels, (r + 1) * ow * channels), r * slots * channels);
   }
@@ -195,7 +332,7 @@ function im2col(xp: Float32Array, plan: Conv1DPlan): Float32Array {
   const c = info.inChannels, fw = info.filterWidth;
   const s = info.strideWidth, d = info.dilationWidth;
   const width = fw * c;
-  const cols = new Float32Array(m * width);
+  const cols = take(m * width);
   for (let p = 0; p < m; p++) {
     const at = p * width, from = p * s * c;
     if (d === 1) {
@@ -224,11 +361,12 @@ function convForward(
   const s = info.strideWidth, d = info.dilationWidth, ow = info.outWidth;
   const xp = padInput(xs, plan);
   const direct = slots === ow;
-  const y = direct ? new Float32Array(rows * ow * co) : new Float32Array(m * co);
+  const y = take(direct ? rows * ow * co : m * co);
   const b = gemm();
   if (ci <= IM2COL_MAX_CHANNELS) {
     const cols = im2col(xp, plan);
     b.sgemm(false, false, m, co, fw * ci, 1, cols, fw * ci, ws, co, 0, y, co);
+    recycle(cols);
   } else {
     for (let t = 0; t < fw; t++) {
       const a = xp.subarray(t * d * ci);
@@ -249,11 +387,13 @@ function convForward(
       );
     }
   }
+  if (xp !== xs) recycle(xp);
   if (direct) return y;
-  const out = new Float32Array(rows * ow * co);
+  const out = take(rows * ow * co);
   for (let r = 0; r < rows; r++) {
     out.set(y.subarray(r * slots * co, (r * slots + ow) * co), r * ow * co);
   }
+  recycle(y);
   return out;
 }
 
@@ -324,22 +464,25 @@ function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelFunc): R
   const ci = info.inChannels, co = info.outChannels, fw = info.filterWidth, w = info.inWidth;
   const s = info.strideWidth, d = info.dilationWidth, left = info.padInfo.left;
   const ws = f32(backend, filter);
-  const dys = spreadRows(f32(backend, dy), plan, co);
-  const dxp = new Float32Array(rows * paddedWidth * ci);
+  const dyValues = f32(backend, dy);
+  const dys = spreadRows(dyValues, plan, co);
+  const dxp = takeZeroed(rows * paddedWidth * ci);
   const b = gemm();
   // dx_padded[p·s + t·d] += dy[p] · W_t^T for each tap t.
   for (let t = 0; t < fw; t++) {
     const c = dxp.subarray(t * d * ci);
     b.sgemm(false, true, m, ci, co, 1, dys, co, ws.subarray(t * ci * co), co, 1, c, s * ci);
   }
+  if (dys !== dyValues) recycle(dys);
   if (left === 0 && paddedWidth === w) {
     return backend.makeTensorInfo(attrs.inputShape, "float32", dxp);
   }
-  const dx = new Float32Array(rows * w * ci);
+  const dx = take(rows * w * ci);
   for (let r = 0; r < rows; r++) {
     const from = (r * paddedWidth + left) * ci;
     dx.set(dxp.subarray(from, from + w * ci), r * w * ci);
   }
+  recycle(dxp);
   return backend.makeTensorInfo(attrs.inputShape, "float32", dx);
 }
 
@@ -356,13 +499,15 @@ function conv2dBackpropFilterKernel(args: KernelArgs, original: tf.KernelFunc): 
   const { m } = plan;
   const ci = info.inChannels, co = info.outChannels, fw = info.filterWidth;
   const s = info.strideWidth, d = info.dilationWidth;
-  const xp = padInput(f32(backend, x), plan);
-  const dys = spreadRows(f32(backend, dy), plan, co);
-  const dw = new Float32Array(fw * ci * co);
+  const xValues = f32(backend, x), dyValues = f32(backend, dy);
+  const xp = padInput(xValues, plan);
+  const dys = spreadRows(dyValues, plan, co);
+  const dw = take(fw * ci * co);
   const b = gemm();
   if (ci <= IM2COL_MAX_CHANNELS) {
     const cols = im2col(xp, plan);
     b.sgemm(true, false, fw * ci, co, m, 1, cols, fw * ci, dys, co, 0, dw, co);
+    recycle(cols);
   } else {
     // dW_t = X_t^T · dy, X_t the input's rows p·s + t·d.
     for (let t = 0; t < fw; t++) {
@@ -370,6 +515,8 @@ function conv2dBackpropFilterKernel(args: KernelArgs, original: tf.KernelFunc): 
       b.sgemm(true, false, ci, co, m, 1, a, s * ci, dys, co, 0, dw.subarray(t * ci * co), co);
     }
   }
+  if (xp !== xValues) recycle(xp);
+  if (dys !== dyValues) recycle(dys);
   return backend.makeTensorInfo(attrs.filterShape, "float32", dw);
 }
 
@@ -420,7 +567,7 @@ function matMul(
   transposeB: boolean,
 ): Float32Array {
   const { batch, batchA, batchB, m, n, k } = p;
-  const out = new Float32Array(batch * m * n);
+  const out = take(batch * m * n);
   const lda = transposeA ? m : k, ldb = transposeB ? k : n;
   const b = gemm();
   if (batchB === 1 && !transposeA) {
@@ -660,7 +807,7 @@ function maxPoolKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const info = poolInfo(x.shape, attrs);
   if (info.filterWidth === 1 && info.filterHeight === 1) return original(args);
   const backend = args.backend as unknown as CpuBackend;
-  const y = new Float32Array(tf.util.sizeFromShape(info.outShape));
+  const y = take(tf.util.sizeFromShape(info.outShape));
   if (isRowPool(info)) rowPoolForward(f32(backend, x), info, y);
   else windowPool(f32(backend, x), info, y, null, null);
   return backend.makeTensorInfo(info.outShape, "float32", y);
@@ -677,7 +824,7 @@ function maxPoolGradKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const size = tf.util.sizeFromShape(input.shape);
   if (isRowPool(info) && info.strideWidth >= info.filterWidth) {
     // Windows do not overlap: each input gets at most one gradient, no sum to round.
-    const dx = new Float32Array(size);
+    const dx = takeZeroed(size);
     rowPoolGradient(f32(backend, input), info, f32(backend, dy), dx);
     return backend.makeTensorInfo(input.shape, "float32", dx);
   }
@@ -731,7 +878,7 @@ function binary(args: KernelArgs, original: tf.KernelFunc, op: BinaryOp): Result
   }
   if (!tf.util.arraysEqual(shape, big.shape)) return original(args);
   const xs = f32(backend, big), ys = f32(backend, small);
-  const out = new Float32Array(xs.length);
+  const out = take(xs.length);
   binaryLoop(swapped ? `${op}/swapped` : op, xs, ys, n, out);
   return backend.makeTensorInfo(big.shape, "float32", out);
 }
@@ -848,7 +995,7 @@ function reluKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   if (x.dtype !== "float32") return original(args);
   const backend = args.backend as unknown as CpuBackend;
   const xs = f32(backend, x);
-  const out = new Float32Array(xs.length);
+  const out = take(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = xs[i] < 0 ? 0 : xs[i];
   return backend.makeTensorInfo(x.shape, "float32", out);
 }
@@ -859,7 +1006,7 @@ function stepKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const alpha = (args.attrs as unknown as tf.StepAttrs).alpha ?? 0;
   const backend = args.backend as unknown as CpuBackend;
   const xs = f32(backend, x);
-  const out = new Float32Array(xs.length);
+  const out = take(xs.length);
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];
     out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
@@ -887,5 +1034,7 @@ function sumKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const shape = keepDims
     ? x.shape.map((d, i) => (i < axes.length ? 1 : d))
     : x.shape.slice(axes.length);
-  return backend.makeTensorInfo(shape, "float32", Float32Array.from(acc));
+  const out = take(n);
+  out.set(acc);
+  return backend.makeTensorInfo(shape, "float32", out);
 }
