@@ -270,6 +270,10 @@ Deno.test({
       { shape: [3, 1, 19, 4], size: 3, stride: 2, pad: "same" },
       { shape: [2, 1, 10, 3], size: 3, stride: 1, pad: "valid" },
       { shape: [2, 5, 7, 3], size: 2, stride: 2, pad: "same" },
+      // tf.layers' maxPooling1d: windows along H of a width-1 input
+      { shape: [2, 182, 1, 8], size: 2, stride: 2, pad: "valid" },
+      { shape: [3, 19, 1, 4], size: 3, stride: 2, pad: "same" },
+      { shape: [2, 10, 1, 3], size: 3, stride: 1, pad: "valid" },
     ];
     for (const [i, c] of cases.entries()) {
       for (const values of [ties, random, specials]) {
@@ -278,9 +282,9 @@ Deno.test({
           () => {
             const n = c.shape.reduce((a, b) => a * b, 1);
             const x = tf.tensor4d(values(n, 70 + i), c.shape as [number, number, number, number]);
-            const oneD = c.shape[1] === 1;
-            const size: [number, number] = [oneD ? 1 : c.size, c.size];
-            const stride: [number, number] = [oneD ? 1 : c.stride, c.stride];
+            const alongW = c.shape[1] === 1, alongH = c.shape[2] === 1;
+            const size: [number, number] = [alongW ? 1 : c.size, alongH ? 1 : c.size];
+            const stride: [number, number] = [alongW ? 1 : c.stride, alongH ? 1 : c.stride];
             const pool = (t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, stride, c.pad);
             const y = pool(x);
             const r = sized(y.shape, 80 + i);
@@ -293,7 +297,7 @@ Deno.test({
     await compareExact("maxPool1d through tf.layers' path", () => {
       const x = tf.tensor(ties(4 * 13 * 6, 90), [4, 13, 6]);
       const pool = (t: tf.Tensor) =>
-        tf.squeeze(tf.maxPool(tf.expandDims(t, 1) as tf.Tensor4D, [1, 2], [1, 2], "valid"), [1]);
+        tf.squeeze(tf.maxPool(tf.expandDims(t, 2) as tf.Tensor4D, [2, 1], [2, 1], "valid"), [2]);
       return [
         pool(x),
         tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pool(t), tf.reshape(tf.range(1, 145), [4, 6, 6]))))(

@@ -669,20 +669,54 @@ function poolInfo(xShape: number[], attrs: tf.MaxPoolAttrs | tf.MaxPoolGradAttrs
   );
 }
 
-/** Windows along W only (height 1, rows = batch × height), the layout of a 1-D max pool. */
-function isRowPool(info: tf.backend_util.Conv2DInfo): boolean {
-  return info.filterHeight === 1 && info.strideHeight === 1 && info.padInfo.top === 0 &&
-    info.outHeight === info.inHeight;
+/** A max pool along one axis of rows: windows of `filterWidth`, `strideWidth` apart. */
+interface RowPool {
+  rows: number;
+  inWidth: number;
+  outWidth: number;
+  inChannels: number;
+  filterWidth: number;
+  strideWidth: number;
+  left: number;
+}
+
+/**
+ * The pool as windows along one axis of rows, or null: windows along W (height 1; rows = batch ×
+ * height), or along H of a width-1 input (rows = batch), the layout tf.layers' maxPooling1d uses.
+ */
+function rowPool(info: tf.backend_util.Conv2DInfo): RowPool | null {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, padInfo } = info;
+  if (
+    info.filterHeight === 1 && info.strideHeight === 1 && padInfo.top === 0 &&
+    outHeight === inHeight
+  ) {
+    const { filterWidth, strideWidth } = info;
+    const rows = batchSize * inHeight;
+    return { rows, inWidth, outWidth, inChannels, filterWidth, strideWidth, left: padInfo.left };
+  }
+  if (
+    inWidth === 1 && outWidth === 1 && info.filterWidth === 1 && info.strideWidth === 1 &&
+    padInfo.left === 0
+  ) {
+    return {
+      rows: batchSize,
+      inWidth: inHeight,
+      outWidth: outHeight,
+      inChannels,
+      filterWidth: info.filterHeight,
+      strideWidth: info.strideHeight,
+      left: padInfo.top,
+    };
+  }
+  return null;
 }
 
 /**
  * Max pooling along W of rows (batch × height folded): y = the windows' maxima. The window's taps
  * are the outer loop and the channels the inner one, so every pass reads contiguous memory.
  */
-function rowPoolForward(xs: Float32Array, info: tf.backend_util.Conv2DInfo, y: Float32Array) {
-  const rows = info.batchSize * info.inHeight;
-  const { inWidth, inChannels: c, outWidth, filterWidth, strideWidth } = info;
-  const left = info.padInfo.left;
+function rowPoolForward(xs: Float32Array, info: RowPool, y: Float32Array) {
+  const { rows, inWidth, inChannels: c, outWidth, filterWidth, strideWidth, left } = info;
   if (filterWidth === 2 && strideWidth === 2 && left === 0) {
     // The network's pool: two taps, no padding (each window inside its row).
     for (let r = 0; r < rows; r++) {
@@ -715,15 +749,8 @@ function rowPoolForward(xs: Float32Array, info: tf.backend_util.Conv2DInfo, y: F
 }
 
 /** The gradient of {@link rowPoolForward} for windows that do not overlap. */
-function rowPoolGradient(
-  xs: Float32Array,
-  info: tf.backend_util.Conv2DInfo,
-  dy: Float32Array,
-  dx: Float32Array,
-) {
-  const rows = info.batchSize * info.inHeight;
-  const { inWidth, inChannels: c, outWidth, filterWidth, strideWidth } = info;
-  const left = info.padInfo.left;
+function rowPoolGradient(xs: Float32Array, info: RowPool, dy: Float32Array, dx: Float32Array) {
+  const { rows, inWidth, inChannels: c, outWidth, filterWidth, strideWidth, left } = info;
   if (filterWidth === 2 && strideWidth === 2 && left === 0) {
     // dx is zero: each window's gradient goes to its first maximum, if any (NaN never wins).
     for (let r = 0; r < rows; r++) {
@@ -808,7 +835,8 @@ function maxPoolKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   if (info.filterWidth === 1 && info.filterHeight === 1) return original(args);
   const backend = args.backend as unknown as CpuBackend;
   const y = take(tf.util.sizeFromShape(info.outShape));
-  if (isRowPool(info)) rowPoolForward(f32(backend, x), info, y);
+  const row = rowPool(info);
+  if (row) rowPoolForward(f32(backend, x), row, y);
   else windowPool(f32(backend, x), info, y, null, null);
   return backend.makeTensorInfo(info.outShape, "float32", y);
 }
@@ -822,10 +850,11 @@ function maxPoolGradKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const backend = args.backend as unknown as CpuBackend;
   const info = poolInfo(input.shape, attrs);
   const size = tf.util.sizeFromShape(input.shape);
-  if (isRowPool(info) && info.strideWidth >= info.filterWidth) {
+  const row = rowPool(info);
+  if (row && row.strideWidth >= row.filterWidth) {
     // Windows do not overlap: each input gets at most one gradient, no sum to round.
     const dx = takeZeroed(size);
-    rowPoolGradient(f32(backend, input), info, f32(backend, dy), dx);
+    rowPoolGradient(f32(backend, input), row, f32(backend, dy), dx);
     return backend.makeTensorInfo(input.shape, "float32", dx);
   }
   // Overlapping windows: sum in float64 in window order, then round, as the cpu kernel does.
