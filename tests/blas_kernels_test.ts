@@ -352,6 +352,16 @@ Deno.test({
         tf.sum(a),
       ];
     });
+    await compareExact("relu's gradient (one kernel on cpu-blas), and its own gradient", () => {
+      const x = tf.tensor([-1, 0, -0, 2, NaN, 3, -Infinity, Infinity, 1e-40, -1e-40]);
+      const dy = tf.tensor([1, -2, 3, -4, 5, NaN, -Infinity, Infinity, -1, -1]);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), dy)));
+      const a = sized([4, 9, 6], 105), r = sized([4, 9, 6], 106);
+      const second = tf.grad((t: tf.Tensor) =>
+        tf.sum(tf.mul(tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.relu(u), t)))(a), r))
+      );
+      return [grad(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), r)))(a), second(r)];
+    });
     await tf.setBackend(BLAS_BACKEND);
     const y = tf.add(tf.tensor([1, 2], [2], "int32"), tf.tensor([3, 4], [2], "int32"));
     assert.equal(y.dtype, "int32");

@@ -6,7 +6,8 @@
  * Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul, _FusedMatMul, MaxPool, MaxPoolGrad,
  * and the element-wise and reduction kernels that dominate a training step once the products are
  * fast: Add (the bias's broadcast), Sub, Multiply, RealDiv, Maximum (with scalars: the optimizer),
- * Sum over leading axes (bias gradients), Relu and Step.
+ * Sum over leading axes (bias gradients), Relu and Step; Relu's gradient runs as one kernel
+ * (`fuseReluGradient`).
  * Anything a replacement does not handle (another layout, dtype, a 2-D window, a broadcast it does
  * not know) goes to the original cpu kernel.
  *
@@ -109,6 +110,19 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
       },
     });
   }
+  tf.registerKernel({
+    kernelName: RELU_GRAD,
+    backendName: BLAS_BACKEND,
+    kernelFunc: reluGradKernel,
+  });
+  tf.registerGradient({
+    kernelName: RELU_GRAD,
+    inputsToSave: ["x"],
+    gradFunc: (ddx, saved) => {
+      const [x] = saved;
+      return { dy: () => tf.mul(ddx as tf.Tensor, tf.step(x)), x: () => tf.zerosLike(x) };
+    },
+  });
   registered = true;
   return opened;
 }
@@ -1019,8 +1033,55 @@ function maximumKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   return binary(args, original, "max");
 }
 
+/** The kernel of Relu's gradient on `cpu-blas`: dy · step(x) in one pass. */
+const RELU_GRAD = "BlasReluGrad";
+
+/** The Relu gradient this module registered, wrapping tfjs's (see {@link fuseReluGradient}). */
+let fusedReluGradient: tf.GradConfig | null = null;
+
+/**
+ * Makes Relu's gradient one {@link RELU_GRAD} kernel on `cpu-blas` instead of tfjs's
+ * `mul(dy, step(x))` (two passes and an array the size of x); on other backends, and for inputs
+ * it does not handle, tfjs's own gradient runs. Called from the Relu kernel, so that it wraps the
+ * gradient tfjs registers when tf.layers is imported, whenever that is.
+ */
+function fuseReluGradient() {
+  const current = tf.getGradient("Relu");
+  if (!current || current === fusedReluGradient) return;
+  const original = current;
+  fusedReluGradient = {
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      if (
+        tf.getBackend() !== BLAS_BACKEND || Array.isArray(dy) || dy.dtype !== "float32" ||
+        x?.dtype !== "float32" || !tf.util.arraysEqual(dy.shape, x.shape)
+      ) {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor };
+    },
+  };
+  tf.registerGradient(fusedReluGradient);
+}
+
+/** dy · step(x) in one pass: tfjs's mul(dy, step(x)) bit for bit. */
+function reluGradKernel(args: KernelArgs): Result {
+  const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  const backend = args.backend as unknown as CpuBackend;
+  const dys = f32(backend, dy), xs = f32(backend, x);
+  const out = take(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    // step(x) as a factor: no branch on the sign, which is a coin toss here
+    out[i] = dys[i] * (v > 0 ? 1 : v !== v ? NaN : 0);
+  }
+  return backend.makeTensorInfo(x.shape, "float32", out);
+}
+
 function reluKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const { x } = args.inputs as { x: tf.TensorInfo };
+  fuseReluGradient();
   if (x.dtype !== "float32") return original(args);
   const backend = args.backend as unknown as CpuBackend;
   const xs = f32(backend, x);
