@@ -766,16 +766,19 @@ function rowPoolForward(xs: Float32Array, info: RowPool, y: Float32Array) {
 function rowPoolGradient(xs: Float32Array, info: RowPool, dy: Float32Array, dx: Float32Array) {
   const { rows, inWidth, inChannels: c, outWidth, filterWidth, strideWidth, left } = info;
   if (filterWidth === 2 && strideWidth === 2 && left === 0) {
-    // dx is zero: each window's gradient goes to its first maximum, if any (NaN never wins).
+    // Each window's gradient goes to its first maximum, if any (NaN never wins); every element
+    // of dx is written (no branch on which tap wins: a coin toss), the ones no window covers 0.
     for (let r = 0; r < rows; r++) {
       for (let ow = 0; ow < outWidth; ow++) {
         const o = (r * outWidth + ow) * c, i = (r * inWidth + 2 * ow) * c;
         for (let ch = 0; ch < c; ch++) {
-          const a = xs[i + ch], b = xs[i + c + ch];
-          if (b > a || (a !== a && b > -Infinity)) dx[i + c + ch] = dy[o + ch];
-          else if (a > -Infinity) dx[i + ch] = dy[o + ch];
+          const a = xs[i + ch], b = xs[i + c + ch], d = dy[o + ch];
+          const second = b > a || (a !== a && b > -Infinity);
+          dx[i + c + ch] = second ? d : 0;
+          dx[i + ch] = !second && a > -Infinity ? d : 0;
         }
       }
+      dx.fill(0, (r * inWidth + 2 * outWidth) * c, (r + 1) * inWidth * c);
     }
     return;
   }
@@ -867,7 +870,8 @@ function maxPoolGradKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const row = rowPool(info);
   if (row && row.strideWidth >= row.filterWidth) {
     // Windows do not overlap: each input gets at most one gradient, no sum to round.
-    const dx = takeZeroed(size);
+    const fast = row.filterWidth === 2 && row.strideWidth === 2 && row.left === 0;
+    const dx = fast ? take(size) : takeZeroed(size);
     rowPoolGradient(f32(backend, input), row, f32(backend, dy), dx);
     return backend.makeTensorInfo(input.shape, "float32", dx);
   }
