@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
+import { BLAS_BACKEND, inPlaceValues, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
+import { Adamax } from "../lib/optimizers/adamax.ts";
 import { openBlas } from "../lib/backend/blas.ts";
 // The reference backend for the full network: cpu with the project's faster JS gradients
 // (pure tfjs takes minutes for three steps). After the move: ../lib/backend/cpu_kernels.ts.
@@ -34,6 +35,11 @@ function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
 /** Small integers: many ties for max pooling. */
 function ties(n: number, seed: number): Float32Array {
   return random(n, seed, 0, 3).map(Math.floor);
+}
+
+/** Ties with NaN and -Infinity among them: NaN never wins a window, -Infinity only ties. */
+function specials(n: number, seed: number): Float32Array {
+  return ties(n, seed).map((v, i) => (i % 7 === 3 ? NaN : i % 11 === 5 ? -Infinity : v));
 }
 
 function sized(shape: number[], seed: number): tf.Tensor {
@@ -83,12 +89,12 @@ async function compareExact(label: string, f: () => tf.Tensor | tf.Tensor[]) {
 }
 
 Deno.test({
-  name: "cpu-blas: the backend has every cpu kernel",
+  name: "cpu-blas: the backend has every cpu kernel, and Relu's one-pass gradient",
   ignore,
   fn() {
-    const cpu = tf.getKernelsForBackend("cpu").map((k) => k.kernelName).sort();
+    const cpu = tf.getKernelsForBackend("cpu").map((k) => k.kernelName);
     const ours = tf.getKernelsForBackend(BLAS_BACKEND).map((k) => k.kernelName).sort();
-    assert.deepEqual(ours, cpu);
+    assert.deepEqual(ours, [...cpu, "BlasReluGrad"].sort());
   },
 });
 
@@ -264,17 +270,24 @@ Deno.test({
       { shape: [3, 1, 19, 4], size: 3, stride: 2, pad: "same" },
       { shape: [2, 1, 10, 3], size: 3, stride: 1, pad: "valid" },
       { shape: [2, 5, 7, 3], size: 2, stride: 2, pad: "same" },
+      // tf.layers' maxPooling1d: windows along H of a width-1 input
+      { shape: [2, 182, 1, 8], size: 2, stride: 2, pad: "valid" },
+      { shape: [3, 19, 1, 4], size: 3, stride: 2, pad: "same" },
+      { shape: [2, 10, 1, 3], size: 3, stride: 1, pad: "valid" },
     ];
     for (const [i, c] of cases.entries()) {
-      for (const values of [ties, random]) {
+      for (const values of [ties, random, specials]) {
+        // leaves an array of the input's size, full of 7s, in cpu-blas's pool for the gradient
+        await tf.setBackend(BLAS_BACKEND);
+        tf.dispose(tf.relu(tf.fill([c.shape.reduce((a, b) => a * b, 1)], 7)));
         await compareExact(
           `maxPool ${c.shape} ${c.size}/${c.stride} ${c.pad} ${values.name}`,
           () => {
             const n = c.shape.reduce((a, b) => a * b, 1);
             const x = tf.tensor4d(values(n, 70 + i), c.shape as [number, number, number, number]);
-            const oneD = c.shape[1] === 1;
-            const size: [number, number] = [oneD ? 1 : c.size, c.size];
-            const stride: [number, number] = [oneD ? 1 : c.stride, c.stride];
+            const alongW = c.shape[1] === 1, alongH = c.shape[2] === 1;
+            const size: [number, number] = [alongW ? 1 : c.size, alongH ? 1 : c.size];
+            const stride: [number, number] = [alongW ? 1 : c.stride, alongH ? 1 : c.stride];
             const pool = (t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, stride, c.pad);
             const y = pool(x);
             const r = sized(y.shape, 80 + i);
@@ -287,7 +300,7 @@ Deno.test({
     await compareExact("maxPool1d through tf.layers' path", () => {
       const x = tf.tensor(ties(4 * 13 * 6, 90), [4, 13, 6]);
       const pool = (t: tf.Tensor) =>
-        tf.squeeze(tf.maxPool(tf.expandDims(t, 1) as tf.Tensor4D, [1, 2], [1, 2], "valid"), [1]);
+        tf.squeeze(tf.maxPool(tf.expandDims(t, 2) as tf.Tensor4D, [2, 1], [2, 1], "valid"), [2]);
       return [
         pool(x),
         tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pool(t), tf.reshape(tf.range(1, 145), [4, 6, 6]))))(
@@ -341,6 +354,16 @@ Deno.test({
         tf.sum(a, -1),
         tf.sum(a),
       ];
+    });
+    await compareExact("relu's gradient (one kernel on cpu-blas), and its own gradient", () => {
+      const x = tf.tensor([-1, 0, -0, 2, NaN, 3, -Infinity, Infinity, 1e-40, -1e-40]);
+      const dy = tf.tensor([1, -2, 3, -4, 5, NaN, -Infinity, Infinity, -1, -1]);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), dy)));
+      const a = sized([4, 9, 6], 105), r = sized([4, 9, 6], 106);
+      const second = tf.grad((t: tf.Tensor) =>
+        tf.sum(tf.mul(tf.grad((u: tf.Tensor) => tf.sum(tf.mul(tf.relu(u), t)))(a), r))
+      );
+      return [grad(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), r)))(a), second(r)];
     });
     await tf.setBackend(BLAS_BACKEND);
     const y = tf.add(tf.tensor([1, 2], [2], "int32"), tf.tensor([3, 4], [2], "int32"));
@@ -409,6 +432,90 @@ Deno.test({
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name: "cpu-blas: Adamax's one-loop update gives the element-wise update's weights bit for bit",
+  ignore,
+  async fn() {
+    await tf.setBackend(BLAS_BACKEND);
+    const shapes = [[3, 50, 70], [640], [1]];
+    /** Weights, moments and norms after `steps` updates; reads one weight out after step 2. */
+    async function run(fused: boolean, steps = 6) {
+      const variables = shapes.map((shape, i) => tf.variable(sized(shape, 200 + i)));
+      const adamax = new Adamax(variables, { fused, learningRate: 0.01 });
+      let early: Float32Array | null = null, copy: Float32Array | null = null;
+      for (let step = 0; step < steps; step++) {
+        tf.tidy(() => {
+          const grads = shapes.map((shape, i) => {
+            const g = random(shape.reduce((a, b) => a * b, 1), 300 + 10 * step + i, -3, 3);
+            // zeros, negative zeros, tiny and huge gradients
+            g.forEach((v, j) => {
+              if (j % 5 === 1) g[j] = step % 2 ? -0 : 0;
+              if (j % 7 === 2) g[j] = v * 1e-30;
+              if (j % 11 === 3) g[j] = v * 1e30;
+            });
+            return tf.tensor(g, shape);
+          });
+          adamax.apply(grads, 0.01 / (step + 1));
+        });
+        if (step === 1) {
+          early = (await variables[0].data()) as Float32Array;
+          copy = early.slice();
+        }
+        if (fused && step >= 3) {
+          assert.ok(variables.every((v) => inPlaceValues(v)), "updated in place from step 3");
+        }
+      }
+      // what was read out is not rewritten by later updates
+      assert.deepEqual(early, copy);
+      const state = await adamax.getState();
+      const weights = await Promise.all(variables.map((v) => v.data() as Promise<Float32Array>));
+      adamax.dispose();
+      tf.dispose(variables);
+      return [...weights, ...state.slots.flat()].map((a) => a.slice());
+    }
+    const fused = await run(true), elementWise = await run(false);
+    fused.forEach((a, i) => {
+      const same = a.every((v, j) => Object.is(v, elementWise[i][j]));
+      assert.ok(same, `array ${i}: the one-loop update differs`);
+    });
+  },
+});
+
+Deno.test({
+  name: "cpu-blas: a disposed tensor's array is reused only where nothing else can see it",
+  ignore,
+  async fn() {
+    await tf.setBackend(BLAS_BACKEND);
+    const n = 4099;
+    /** A kernel output of length n (a private array of the backend's pool). */
+    const fresh = (seed: number) => tf.relu(tf.tensor(random(n, seed)));
+    const churn = () => tf.dispose(Array.from({ length: 4 }, (_, i) => fresh(500 + i)));
+    // a view (tfjs's Slice returns a subarray) outlives the tensor it was cut from
+    const parent = fresh(1);
+    const view = tf.slice(parent, [10], [100]);
+    const expected = random(n, 1).slice(10, 110).map((v) => (v < 0 ? 0 : v));
+    parent.dispose();
+    churn();
+    assert.deepEqual(await view.data(), expected);
+    view.dispose();
+    // values read out stay as they were after the tensor is disposed
+    const read = fresh(2);
+    const values = (await read.data()) as Float32Array;
+    const copy = values.slice();
+    read.dispose();
+    churn();
+    assert.deepEqual(values, copy);
+    // a reused array gives the same results as a new one
+    const first = fresh(3),
+      again = tf.tidy(() => {
+        churn();
+        return fresh(3);
+      });
+    assert.deepEqual(await again.data(), await first.data());
+    tf.dispose([first, again]);
   },
 });
 

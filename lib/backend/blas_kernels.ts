@@ -6,7 +6,8 @@
  * Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul, _FusedMatMul, MaxPool, MaxPoolGrad,
  * and the element-wise and reduction kernels that dominate a training step once the products are
  * fast: Add (the bias's broadcast), Sub, Multiply, RealDiv, Maximum (with scalars: the optimizer),
- * Sum over leading axes (bias gradients), Relu and Step.
+ * Sum over leading axes (bias gradients), Relu and Step; Relu's gradient runs as one kernel
+ * (`fuseReluGradient`).
  * Anything a replacement does not handle (another layout, dtype, a 2-D window, a broadcast it does
  * not know) goes to the original cpu kernel.
  *
@@ -72,7 +73,7 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
   blas.setThreads(options.threads ?? defaultThreads());
   if (registered) return opened;
   tf.registerBackend(BLAS_BACKEND, () => {
-    const backend = new MathBackendCPU();
+    const backend = new BlasBackendCPU();
     // The CPU backend's banner recommends tfjs-node, which is not what runs here.
     (backend as unknown as { firstUse: boolean }).firstUse = false;
     return backend;
@@ -97,19 +98,166 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
   };
   for (const config of tf.getKernelsForBackend("cpu")) {
     const replace = replacements[config.kernelName];
-    if (replace) {
-      const original = config.kernelFunc;
-      tf.registerKernel({
-        kernelName: config.kernelName,
-        backendName: BLAS_BACKEND,
-        kernelFunc: (args) => replace(args, original),
-      });
-    } else {
-      tf.registerKernel({ ...config, backendName: BLAS_BACKEND });
-    }
+    const original = config.kernelFunc;
+    const run: tf.KernelFunc = replace ? (args) => replace(args, original) : original;
+    tf.registerKernel({
+      ...config,
+      backendName: BLAS_BACKEND,
+      kernelFunc: (args) => {
+        const result = run(args);
+        unshareOutputs(args, result as Result);
+        return result;
+      },
+    });
   }
+  tf.registerKernel({
+    kernelName: RELU_GRAD,
+    backendName: BLAS_BACKEND,
+    kernelFunc: reluGradKernel,
+  });
+  tf.registerGradient({
+    kernelName: RELU_GRAD,
+    inputsToSave: ["x"],
+    gradFunc: (ddx, saved) => {
+      const [x] = saved;
+      return { dy: () => tf.mul(ddx as tf.Tensor, tf.step(x)), x: () => tf.zerosLike(x) };
+    },
+  });
   registered = true;
   return opened;
+}
+
+/**
+ * Float32 arrays handed out by {@link privateFloat32} that no one has read out since: the backend
+ * alone holds them, so {@link inPlaceValues} may let an update rewrite them where they are.
+ */
+const privateArrays = new WeakSet<Values>();
+
+/** The cpu backend, except that a read of a tensor's values makes them no longer private. */
+class BlasBackendCPU extends MathBackendCPU {
+  override readSync(dataId: object) {
+    this.expose(dataId);
+    return super.readSync(dataId);
+  }
+
+  override read(dataId: object) {
+    this.expose(dataId);
+    return super.read(dataId);
+  }
+
+  override disposeData(dataId: object, force = false): boolean {
+    const entry = (this as unknown as CpuBackend).data.get(dataId);
+    const disposed = super.disposeData(dataId, force);
+    if (disposed && entry) recycle(entry.values);
+    return disposed;
+  }
+
+  private expose(dataId: object) {
+    const entry = (this as unknown as CpuBackend).data.get(dataId);
+    if (entry) privateArrays.delete(entry.values);
+  }
+}
+
+/**
+ * Arrays of disposed tensors (and the kernels' scratch), by length, for the next kernel that
+ * needs one of that length: a training step then reuses the same few dozen arrays instead of
+ * allocating tens of megabytes, with the page faults and garbage collections that cost. Only
+ * private arrays (see {@link privateArrays}) come here, at most {@link POOL_MAX_BYTES} in all.
+ */
+const pool = new Map<number, Float32Array[]>();
+const pooled = new WeakSet<Float32Array>();
+let pooledBytes = 0;
+
+/** At most this many bytes wait in the pool; arrays beyond it are left to the garbage collector. */
+const POOL_MAX_BYTES = 256 * 2 ** 20;
+
+/** A private float32 array of `length` from the pool, or a new one; its contents are arbitrary. */
+function take(length: number): Float32Array {
+  const values = pool.get(length)?.pop();
+  if (!values) return privateFloat32(length);
+  pooled.delete(values);
+  pooledBytes -= values.byteLength;
+  return values;
+}
+
+/** {@link take}, filled with zeros. */
+function takeZeroed(length: number): Float32Array {
+  const values = pool.get(length)?.pop();
+  if (!values) return privateFloat32(length);
+  pooled.delete(values);
+  pooledBytes -= values.byteLength;
+  return values.fill(0);
+}
+
+/** Returns a private array no tensor holds any more (a disposed one's, or scratch) to the pool. */
+function recycle(values: Values) {
+  if (!(values instanceof Float32Array) || !privateArrays.has(values) || pooled.has(values)) {
+    return;
+  }
+  if (values.length === 0 || pooledBytes + values.byteLength > POOL_MAX_BYTES) {
+    privateArrays.delete(values);
+    return;
+  }
+  let list = pool.get(values.length);
+  if (!list) pool.set(values.length, list = []);
+  list.push(values);
+  pooled.add(values);
+  pooledBytes += values.byteLength;
+}
+
+/**
+ * After any kernel: an output that is a view of a private input's array (tfjs's cpu Slice returns
+ * `subarray`s) makes that array no longer private, so it is never rewritten or pooled under the
+ * view. Outputs that share an input's data id are counted by the backend's reference counts.
+ */
+function unshareOutputs(args: KernelArgs, result: Result) {
+  const backend = args.backend as unknown as CpuBackend;
+  const outputs = Array.isArray(result) ? result : [result];
+  for (const input of Object.values(args.inputs)) {
+    if (!input) continue;
+    const inValues = backend.data.get(input.dataId)?.values;
+    if (!inValues || !privateArrays.has(inValues)) continue;
+    for (const output of outputs) {
+      if (output.dataId === input.dataId) continue;
+      if (backend.data.get(output.dataId)?.values?.buffer === inValues.buffer) {
+        privateArrays.delete(inValues);
+      }
+    }
+  }
+}
+
+/**
+ * A new float32 array that {@link inPlaceValues} will hand back, once a tensor holds it, for as
+ * long as nothing reads the tensor's values out (`data()`, `dataSync()`, ...).
+ */
+export function privateFloat32(length: number): Float32Array {
+  const values = new Float32Array(length);
+  privateArrays.add(values);
+  return values;
+}
+
+/**
+ * On `cpu-blas`, the values of a float32 tensor whose array came from {@link privateFloat32} and
+ * has not been read out since, to be rewritten in place; null otherwise (then write a new array).
+ * Tensors that share the tensor's data (reshapes, clones) see the new values, as with WebGPU's
+ * in-place Adamax update.
+ */
+export function inPlaceValues(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== "float32" || tf.getBackend() !== BLAS_BACKEND) return null;
+  const entry = (tf.backend() as unknown as CpuBackend).data.get(t.dataId);
+  return entry && privateArrays.has(entry.values) ? entry.values as Float32Array : null;
+}
+
+/** On `cpu-blas`, a float32 tensor over `values` (not copied). */
+export function tensorOver(values: Float32Array, shape: number[]): tf.Tensor {
+  const backend = tf.backend() as unknown as CpuBackend;
+  const info = backend.makeTensorInfo(shape, "float32", values);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** On `cpu-blas`, the values of a float32 tensor (not copied; read only). */
+export function valuesOf(t: tf.Tensor): Float32Array {
+  return (tf.backend() as unknown as CpuBackend).data.get(t.dataId).values as Float32Array;
 }
 
 function defaultThreads(): number {
@@ -170,7 +318,7 @@ function padInput(x: Float32Array, plan: Conv1DPlan): Float32Array {
   const { info, rows, paddedWidth } = plan;
   const c = info.inChannels, w = info.inWidth, left = info.padInfo.left;
   if (left === 0 && paddedWidth === w) return x;
-  const out = new Float32Array(rows * paddedWidth * c);
+  const out = takeZeroed(rows * paddedWidth * c);
   for (let r = 0; r < rows; r++) {
     out.set(x.subarray(r * w * c, (r + 1) * w * c), (r * paddedWidth + left) * c);
   }
@@ -182,7 +330,10 @@ function spreadRows(dy: Float32Array, plan: Conv1DPlan, channels: number): Float
   const { rows, slots, m } = plan;
   const ow = plan.info.outWidth;
   if (slots === ow) return dy;
-  const out = new Float32Array(m * channels);
+  const out = take(m * channels);
+  for (let r = 0; r < rows - 1; r++) {
+    out.fill(0, (r * slots + ow) * channels, (r + 1) * slots * channels);
+  }
   for (let r = 0; r < rows; r++) {
     out.set(dy.subarray(r * ow * channels, (r + 1) * ow * channels), r * slots * channels);
   }
@@ -195,7 +346,7 @@ function im2col(xp: Float32Array, plan: Conv1DPlan): Float32Array {
   const c = info.inChannels, fw = info.filterWidth;
   const s = info.strideWidth, d = info.dilationWidth;
   const width = fw * c;
-  const cols = new Float32Array(m * width);
+  const cols = take(m * width);
   for (let p = 0; p < m; p++) {
     const at = p * width, from = p * s * c;
     if (d === 1) {
@@ -224,11 +375,12 @@ function convForward(
   const s = info.strideWidth, d = info.dilationWidth, ow = info.outWidth;
   const xp = padInput(xs, plan);
   const direct = slots === ow;
-  const y = direct ? new Float32Array(rows * ow * co) : new Float32Array(m * co);
+  const y = take(direct ? rows * ow * co : m * co);
   const b = gemm();
   if (ci <= IM2COL_MAX_CHANNELS) {
     const cols = im2col(xp, plan);
     b.sgemm(false, false, m, co, fw * ci, 1, cols, fw * ci, ws, co, 0, y, co);
+    recycle(cols);
   } else {
     for (let t = 0; t < fw; t++) {
       const a = xp.subarray(t * d * ci);
@@ -249,11 +401,13 @@ function convForward(
       );
     }
   }
+  if (xp !== xs) recycle(xp);
   if (direct) return y;
-  const out = new Float32Array(rows * ow * co);
+  const out = take(rows * ow * co);
   for (let r = 0; r < rows; r++) {
     out.set(y.subarray(r * slots * co, (r * slots + ow) * co), r * ow * co);
   }
+  recycle(y);
   return out;
 }
 
@@ -324,22 +478,25 @@ function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelFunc): R
   const ci = info.inChannels, co = info.outChannels, fw = info.filterWidth, w = info.inWidth;
   const s = info.strideWidth, d = info.dilationWidth, left = info.padInfo.left;
   const ws = f32(backend, filter);
-  const dys = spreadRows(f32(backend, dy), plan, co);
-  const dxp = new Float32Array(rows * paddedWidth * ci);
+  const dyValues = f32(backend, dy);
+  const dys = spreadRows(dyValues, plan, co);
+  const dxp = takeZeroed(rows * paddedWidth * ci);
   const b = gemm();
   // dx_padded[p·s + t·d] += dy[p] · W_t^T for each tap t.
   for (let t = 0; t < fw; t++) {
     const c = dxp.subarray(t * d * ci);
     b.sgemm(false, true, m, ci, co, 1, dys, co, ws.subarray(t * ci * co), co, 1, c, s * ci);
   }
+  if (dys !== dyValues) recycle(dys);
   if (left === 0 && paddedWidth === w) {
     return backend.makeTensorInfo(attrs.inputShape, "float32", dxp);
   }
-  const dx = new Float32Array(rows * w * ci);
+  const dx = take(rows * w * ci);
   for (let r = 0; r < rows; r++) {
     const from = (r * paddedWidth + left) * ci;
     dx.set(dxp.subarray(from, from + w * ci), r * w * ci);
   }
+  recycle(dxp);
   return backend.makeTensorInfo(attrs.inputShape, "float32", dx);
 }
 
@@ -356,13 +513,15 @@ function conv2dBackpropFilterKernel(args: KernelArgs, original: tf.KernelFunc): 
   const { m } = plan;
   const ci = info.inChannels, co = info.outChannels, fw = info.filterWidth;
   const s = info.strideWidth, d = info.dilationWidth;
-  const xp = padInput(f32(backend, x), plan);
-  const dys = spreadRows(f32(backend, dy), plan, co);
-  const dw = new Float32Array(fw * ci * co);
+  const xValues = f32(backend, x), dyValues = f32(backend, dy);
+  const xp = padInput(xValues, plan);
+  const dys = spreadRows(dyValues, plan, co);
+  const dw = take(fw * ci * co);
   const b = gemm();
   if (ci <= IM2COL_MAX_CHANNELS) {
     const cols = im2col(xp, plan);
     b.sgemm(true, false, fw * ci, co, m, 1, cols, fw * ci, dys, co, 0, dw, co);
+    recycle(cols);
   } else {
     // dW_t = X_t^T · dy, X_t the input's rows p·s + t·d.
     for (let t = 0; t < fw; t++) {
@@ -370,6 +529,8 @@ function conv2dBackpropFilterKernel(args: KernelArgs, original: tf.KernelFunc): 
       b.sgemm(true, false, ci, co, m, 1, a, s * ci, dys, co, 0, dw.subarray(t * ci * co), co);
     }
   }
+  if (xp !== xValues) recycle(xp);
+  if (dys !== dyValues) recycle(dys);
   return backend.makeTensorInfo(attrs.filterShape, "float32", dw);
 }
 
@@ -420,7 +581,7 @@ function matMul(
   transposeB: boolean,
 ): Float32Array {
   const { batch, batchA, batchB, m, n, k } = p;
-  const out = new Float32Array(batch * m * n);
+  const out = take(batch * m * n);
   const lda = transposeA ? m : k, ldb = transposeB ? k : n;
   const b = gemm();
   if (batchB === 1 && !transposeA) {
@@ -522,58 +683,124 @@ function poolInfo(xShape: number[], attrs: tf.MaxPoolAttrs | tf.MaxPoolGradAttrs
   );
 }
 
-/** Windows along W only (height 1, rows = batch × height), the layout of a 1-D max pool. */
-function isRowPool(info: tf.backend_util.Conv2DInfo): boolean {
-  return info.filterHeight === 1 && info.strideHeight === 1 && info.padInfo.top === 0 &&
-    info.outHeight === info.inHeight;
+/** A max pool along one axis of rows: windows of `filterWidth`, `strideWidth` apart. */
+interface RowPool {
+  rows: number;
+  inWidth: number;
+  outWidth: number;
+  inChannels: number;
+  filterWidth: number;
+  strideWidth: number;
+  left: number;
 }
 
-/** Max pooling along W of rows (batch × height folded): y = the windows' maxima. */
-function rowPoolForward(xs: Float32Array, info: tf.backend_util.Conv2DInfo, y: Float32Array) {
-  const rows = info.batchSize * info.inHeight;
-  const { inWidth, inChannels: c, outWidth, filterWidth, strideWidth } = info;
-  const left = info.padInfo.left;
+/**
+ * The pool as windows along one axis of rows, or null: windows along W (height 1; rows = batch ×
+ * height), or along H of a width-1 input (rows = batch), the layout tf.layers' maxPooling1d uses.
+ */
+function rowPool(info: tf.backend_util.Conv2DInfo): RowPool | null {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, padInfo } = info;
+  if (
+    info.filterHeight === 1 && info.strideHeight === 1 && padInfo.top === 0 &&
+    outHeight === inHeight
+  ) {
+    const { filterWidth, strideWidth } = info;
+    const rows = batchSize * inHeight;
+    return { rows, inWidth, outWidth, inChannels, filterWidth, strideWidth, left: padInfo.left };
+  }
+  if (
+    inWidth === 1 && outWidth === 1 && info.filterWidth === 1 && info.strideWidth === 1 &&
+    padInfo.left === 0
+  ) {
+    return {
+      rows: batchSize,
+      inWidth: inHeight,
+      outWidth: outHeight,
+      inChannels,
+      filterWidth: info.filterHeight,
+      strideWidth: info.strideHeight,
+      left: padInfo.top,
+    };
+  }
+  return null;
+}
+
+/**
+ * Max pooling along W of rows (batch × height folded): y = the windows' maxima. The window's taps
+ * are the outer loop and the channels the inner one, so every pass reads contiguous memory.
+ */
+function rowPoolForward(xs: Float32Array, info: RowPool, y: Float32Array) {
+  const { rows, inWidth, inChannels: c, outWidth, filterWidth, strideWidth, left } = info;
+  if (filterWidth === 2 && strideWidth === 2 && left === 0) {
+    // The network's pool: two taps, no padding (each window inside its row).
+    for (let r = 0; r < rows; r++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const o = (r * outWidth + ow) * c, i = (r * inWidth + 2 * ow) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const a = xs[i + ch], b = xs[i + c + ch];
+          const best = a > -Infinity ? a : -Infinity;
+          y[o + ch] = b > best ? b : best;
+        }
+      }
+    }
+    return;
+  }
+  y.fill(-Infinity);
   for (let r = 0; r < rows; r++) {
     for (let ow = 0; ow < outWidth; ow++) {
       const w0 = Math.max(0, ow * strideWidth - left);
       const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
       const o = (r * outWidth + ow) * c;
-      const i0 = (r * inWidth + w0) * c, i1 = (r * inWidth + w1) * c;
-      for (let ch = 0; ch < c; ch++) {
-        let best = -Infinity;
-        for (let i = i0 + ch; i < i1; i += c) if (xs[i] > best) best = xs[i];
-        y[o + ch] = best;
+      for (let w = w0; w < w1; w++) {
+        const i = (r * inWidth + w) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const v = xs[i + ch];
+          if (v > y[o + ch]) y[o + ch] = v;
+        }
       }
     }
   }
 }
 
 /** The gradient of {@link rowPoolForward} for windows that do not overlap. */
-function rowPoolGradient(
-  xs: Float32Array,
-  info: tf.backend_util.Conv2DInfo,
-  dy: Float32Array,
-  dx: Float32Array,
-) {
-  const rows = info.batchSize * info.inHeight;
-  const { inWidth, inChannels: c, outWidth, filterWidth, strideWidth } = info;
-  const left = info.padInfo.left;
+function rowPoolGradient(xs: Float32Array, info: RowPool, dy: Float32Array, dx: Float32Array) {
+  const { rows, inWidth, inChannels: c, outWidth, filterWidth, strideWidth, left } = info;
+  if (filterWidth === 2 && strideWidth === 2 && left === 0) {
+    // Each window's gradient goes to its first maximum, if any (NaN never wins); every element
+    // of dx is written (no branch on which tap wins: a coin toss), the ones no window covers 0.
+    for (let r = 0; r < rows; r++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const o = (r * outWidth + ow) * c, i = (r * inWidth + 2 * ow) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const a = xs[i + ch], b = xs[i + c + ch], d = dy[o + ch];
+          const second = b > a || (a !== a && b > -Infinity);
+          dx[i + c + ch] = second ? d : 0;
+          dx[i + ch] = !second && a > -Infinity ? d : 0;
+        }
+      }
+      dx.fill(0, (r * inWidth + 2 * outWidth) * c, (r + 1) * inWidth * c);
+    }
+    return;
+  }
+  const best = new Float32Array(c), at = new Int32Array(c);
   for (let r = 0; r < rows; r++) {
     for (let ow = 0; ow < outWidth; ow++) {
       const w0 = Math.max(0, ow * strideWidth - left);
       const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
       const o = (r * outWidth + ow) * c;
-      const i0 = (r * inWidth + w0) * c, i1 = (r * inWidth + w1) * c;
-      for (let ch = 0; ch < c; ch++) {
-        let best = -Infinity, at = -1;
-        for (let i = i0 + ch; i < i1; i += c) {
-          if (xs[i] > best) {
-            best = xs[i];
-            at = i;
+      best.fill(-Infinity);
+      at.fill(-1);
+      for (let w = w0; w < w1; w++) {
+        const i = (r * inWidth + w) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const v = xs[i + ch];
+          if (v > best[ch]) {
+            best[ch] = v;
+            at[ch] = i + ch;
           }
         }
-        if (at >= 0) dx[at] = dy[o + ch];
       }
+      for (let ch = 0; ch < c; ch++) if (at[ch] >= 0) dx[at[ch]] = dy[o + ch];
     }
   }
 }
@@ -624,8 +851,9 @@ function maxPoolKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const info = poolInfo(x.shape, attrs);
   if (info.filterWidth === 1 && info.filterHeight === 1) return original(args);
   const backend = args.backend as unknown as CpuBackend;
-  const y = new Float32Array(tf.util.sizeFromShape(info.outShape));
-  if (isRowPool(info)) rowPoolForward(f32(backend, x), info, y);
+  const y = take(tf.util.sizeFromShape(info.outShape));
+  const row = rowPool(info);
+  if (row) rowPoolForward(f32(backend, x), row, y);
   else windowPool(f32(backend, x), info, y, null, null);
   return backend.makeTensorInfo(info.outShape, "float32", y);
 }
@@ -639,10 +867,12 @@ function maxPoolGradKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const backend = args.backend as unknown as CpuBackend;
   const info = poolInfo(input.shape, attrs);
   const size = tf.util.sizeFromShape(input.shape);
-  if (isRowPool(info) && info.strideWidth >= info.filterWidth) {
+  const row = rowPool(info);
+  if (row && row.strideWidth >= row.filterWidth) {
     // Windows do not overlap: each input gets at most one gradient, no sum to round.
-    const dx = new Float32Array(size);
-    rowPoolGradient(f32(backend, input), info, f32(backend, dy), dx);
+    const fast = row.filterWidth === 2 && row.strideWidth === 2 && row.left === 0;
+    const dx = fast ? take(size) : takeZeroed(size);
+    rowPoolGradient(f32(backend, input), row, f32(backend, dy), dx);
     return backend.makeTensorInfo(input.shape, "float32", dx);
   }
   // Overlapping windows: sum in float64 in window order, then round, as the cpu kernel does.
@@ -695,7 +925,7 @@ function binary(args: KernelArgs, original: tf.KernelFunc, op: BinaryOp): Result
   }
   if (!tf.util.arraysEqual(shape, big.shape)) return original(args);
   const xs = f32(backend, big), ys = f32(backend, small);
-  const out = new Float32Array(xs.length);
+  const out = take(xs.length);
   binaryLoop(swapped ? `${op}/swapped` : op, xs, ys, n, out);
   return backend.makeTensorInfo(big.shape, "float32", out);
 }
@@ -807,12 +1037,59 @@ function maximumKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   return binary(args, original, "max");
 }
 
+/** The kernel of Relu's gradient on `cpu-blas`: dy · step(x) in one pass. */
+const RELU_GRAD = "BlasReluGrad";
+
+/** The Relu gradient this module registered, wrapping tfjs's (see {@link fuseReluGradient}). */
+let fusedReluGradient: tf.GradConfig | null = null;
+
+/**
+ * Makes Relu's gradient one {@link RELU_GRAD} kernel on `cpu-blas` instead of tfjs's
+ * `mul(dy, step(x))` (two passes and an array the size of x); on other backends, and for inputs
+ * it does not handle, tfjs's own gradient runs. Called from the Relu kernel, so that it wraps the
+ * gradient tfjs registers when tf.layers is imported, whenever that is.
+ */
+function fuseReluGradient() {
+  const current = tf.getGradient("Relu");
+  if (!current || current === fusedReluGradient) return;
+  const original = current;
+  fusedReluGradient = {
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      if (
+        tf.getBackend() !== BLAS_BACKEND || Array.isArray(dy) || dy.dtype !== "float32" ||
+        x?.dtype !== "float32" || !tf.util.arraysEqual(dy.shape, x.shape)
+      ) {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor };
+    },
+  };
+  tf.registerGradient(fusedReluGradient);
+}
+
+/** dy · step(x) in one pass: tfjs's mul(dy, step(x)) bit for bit. */
+function reluGradKernel(args: KernelArgs): Result {
+  const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  const backend = args.backend as unknown as CpuBackend;
+  const dys = f32(backend, dy), xs = f32(backend, x);
+  const out = take(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    // step(x) as a factor: no branch on the sign, which is a coin toss here
+    out[i] = dys[i] * (v > 0 ? 1 : v !== v ? NaN : 0);
+  }
+  return backend.makeTensorInfo(x.shape, "float32", out);
+}
+
 function reluKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const { x } = args.inputs as { x: tf.TensorInfo };
+  fuseReluGradient();
   if (x.dtype !== "float32") return original(args);
   const backend = args.backend as unknown as CpuBackend;
   const xs = f32(backend, x);
-  const out = new Float32Array(xs.length);
+  const out = take(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = xs[i] < 0 ? 0 : xs[i];
   return backend.makeTensorInfo(x.shape, "float32", out);
 }
@@ -823,7 +1100,7 @@ function stepKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const alpha = (args.attrs as unknown as tf.StepAttrs).alpha ?? 0;
   const backend = args.backend as unknown as CpuBackend;
   const xs = f32(backend, x);
-  const out = new Float32Array(xs.length);
+  const out = take(xs.length);
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];
     out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
@@ -851,5 +1128,7 @@ function sumKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const shape = keepDims
     ? x.shape.map((d, i) => (i < axes.length ? 1 : d))
     : x.shape.slice(axes.length);
-  return backend.makeTensorInfo(shape, "float32", Float32Array.from(acc));
+  const out = take(n);
+  out.set(acc);
+  return backend.makeTensorInfo(shape, "float32", out);
 }

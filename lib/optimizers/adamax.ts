@@ -12,6 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { canFuseAdamax, fusedAdamaxUpdate } from "./webgpu_adamax.ts";
+import { canFuseCpuAdamax, cpuAdamaxUpdate } from "./cpu_adamax.ts";
 import { SlotOptimizer } from "./_optimizer_base.ts";
 
 /** Hyperparameters of {@link Adamax}. */
@@ -22,7 +23,8 @@ export interface AdamaxConfig {
   epsilon: number;
   /**
    * On the WebGPU backend, update each weight tensor with one fused kernel (the default) rather
-   * than ten element-wise ones; the same arithmetic. Other backends ignore it.
+   * than ten element-wise ones; the same arithmetic. On `cpu-blas`, with one loop (the same
+   * weights bit for bit). Other backends ignore it.
    */
   fused: boolean;
 }
@@ -67,6 +69,11 @@ export class Adamax extends SlotOptimizer {
         beta2,
         epsilon,
       });
+      return;
+    }
+    if (this.config.fused && canFuseCpuAdamax()) {
+      const step = { stepSize, beta1, beta2, epsilon };
+      cpuAdamaxUpdate(this.variables, firstMoments, infNorms, gradients, step);
       return;
     }
     tf.tidy(() => {

@@ -1,0 +1,70 @@
+/**
+ * One loop per weight tensor for the Adamax update on the `cpu-blas` backend, in place.
+ *
+ * Written with tfjs's public ops, Adamax costs ten element-wise kernels per weight tensor each
+ * step, each allocating a new array the size of the weights (page faults, garbage). This loop
+ * reads each weight, moment and gradient once and rewrites the weight, first moment and infinity
+ * norm where they are. It rounds to float32 after every operation, as the element-wise kernels
+ * do, so the two give the same weights bit for bit.
+ *
+ * Arrays are rewritten in place only while the backend alone holds them
+ * (`inPlaceValues` of `lib/backend/blas_kernels.ts`): the first update, and the first after
+ * anything read a weight or a slot out (a checkpoint, early stopping's best weights), writes new
+ * arrays instead.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  BLAS_BACKEND,
+  inPlaceValues,
+  privateFloat32,
+  tensorOver,
+  valuesOf,
+} from "../backend/blas_kernels.ts";
+import type { FusedAdamaxStep } from "./webgpu_adamax.ts";
+
+/** True when the active backend is `cpu-blas`. */
+export function canFuseCpuAdamax(): boolean {
+  return tf.getBackend() === BLAS_BACKEND;
+}
+
+/** Applies one Adamax update to each `(weight, m, u)` from its gradient, one loop per tensor. */
+export function cpuAdamaxUpdate(
+  weights: tf.Variable[],
+  firstMoments: tf.Variable[],
+  infNorms: tf.Variable[],
+  gradients: tf.Tensor[],
+  step: FusedAdamaxStep,
+): void {
+  // The constants as tf.scalar holds them.
+  const beta1 = Math.fround(step.beta1), oneMinusBeta1 = Math.fround(1 - step.beta1);
+  const beta2 = Math.fround(step.beta2), epsilon = Math.fround(step.epsilon);
+  const stepSize = Math.fround(step.stepSize);
+  const f = Math.fround;
+  gradients.forEach((gradient, i) => {
+    const targets = [weights[i], firstMoments[i], infNorms[i]];
+    const n = gradient.size;
+    if ([...targets, gradient].some((t) => t.size !== n || t.dtype !== "float32")) {
+      throw new RangeError(`Adamax tensor ${i}: sizes or dtypes differ`);
+    }
+    const g = valuesOf(gradient);
+    const from = targets.map(valuesOf);
+    const to = targets.map((t) => inPlaceValues(t) ?? privateFloat32(n));
+    const [w0, m0, u0] = from, [w, m, u] = to;
+    for (let j = 0; j < n; j++) {
+      const gj = g[j];
+      const newM = f(f(m0[j] * beta1) + f(gj * oneMinusBeta1));
+      const newU = Math.max(f(u0[j] * beta2), Math.abs(gj));
+      m[j] = newM;
+      u[j] = newU;
+      w[j] = w0[j] - f(f(newM / f(newU + epsilon)) * stepSize);
+    }
+    targets.forEach((t, k) => {
+      if (to[k] === from[k]) return;
+      const fresh = tensorOver(to[k], t.shape);
+      t.assign(fresh);
+      fresh.dispose();
+    });
+  });
+}
