@@ -17,6 +17,12 @@
  * Results are deterministic for a fixed BLAS thread count: OpenBLAS splits a GEMM's rows and
  * columns between threads, never its inner dimension.
  *
+ * Kernel outputs and scratch come from a pool of disposed tensors' arrays (`take`, `recycle`),
+ * which saves a training step the page faults and garbage collections of tens of megabytes of new
+ * arrays. Only arrays the backend alone holds go there: reading a tensor's values out, or a view
+ * of them in another tensor, makes its array public for good (`privateArrays`). The same rule lets
+ * the `cpu-blas` Adamax update (`lib/optimizers/cpu_adamax.ts`) rewrite weights in place.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
