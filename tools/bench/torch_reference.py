@@ -90,7 +90,7 @@ def main() -> None:
     torch.backends.cudnn.allow_tf32 = args.tf32
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     name = (torch.cuda.get_device_name(0) if device.type == "cuda"
-            else f"cpu, {torch.get_num_threads()} threads, PyTorch {torch.__version__}")
+            else f"cpu, {torch.get_num_threads()} threads")
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     torch.manual_seed(1)
     generator = torch.Generator(device=device)
