@@ -107,7 +107,7 @@ for nb in notebooks/[0-9][0-9]*_*.ipynb; do
   fi
   jupyter nbconvert --to html --output-dir "$out" "$out/executed/$name.ipynb" 2>>"$out/executed/$name.log"
   # Formulas rendered now, to MathML: the page needs no MathJax (nbconvert links a local copy).
-  "$deno_bin" run -A tools/render_math.ts "$out/$name.html" >>"$out/executed/$name.log"
+  "$deno_bin" run -q -A tools/render_math.ts "$out/$name.html" >>"$out/executed/$name.log"
   seconds=$(($(date +%s) - start))
   printf '%s\t%s\n' "$name" "$seconds" >>"$out/executed/timings.tsv"
   echo "  $name: $seconds s" >&2
