@@ -209,22 +209,15 @@ function openOne(deno: typeof Deno, path: string): Blas | BlasUnavailable {
   }
 }
 
+// cblas_sgemm as FFI calls it: the storage order, then Blas.sgemm's arguments with the two
+// transposes as CBLAS enums (one signature, so it is written once).
 type RawSgemm = (
   order: number,
   transA: number,
   transB: number,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: Float32Array,
-  lda: number,
-  b: Float32Array,
-  ldb: number,
-  beta: number,
-  c: Float32Array,
-  ldc: number,
+  ...rest: DropFirst<DropFirst<Parameters<Blas["sgemm"]>>>
 ) => void;
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
 
 function makeBlas(
   name: string,

@@ -28,6 +28,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { type Blas, type BlasUnavailable, openBlas } from "./blas.ts";
+import { windowPool } from "./cpu_kernels.ts";
 
 /** The backend's name in tfjs. */
 export const BLAS_BACKEND = "cpu-blas";
@@ -807,45 +808,6 @@ function rowPoolGradient(xs: Float32Array, info: RowPool, dy: Float32Array, dx: 
         }
       }
       for (let ch = 0; ch < c; ch++) if (at[ch] >= 0) dx[at[ch]] = dy[o + ch];
-    }
-  }
-}
-
-/** General NHWC windows: the same contract as {@link rowPool}. */
-function windowPool(
-  xs: Float32Array,
-  info: tf.backend_util.Conv2DInfo,
-  y: Float32Array | null,
-  dy: Float32Array | null,
-  dx: Float64Array | null,
-): void {
-  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const top = info.padInfo.top, left = info.padInfo.left;
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      const h0 = Math.max(0, oh * strideHeight - top);
-      const h1 = Math.min(inHeight, oh * strideHeight - top + filterHeight);
-      for (let ow = 0; ow < outWidth; ow++) {
-        const w0 = Math.max(0, ow * strideWidth - left);
-        const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
-        const o = ((b * outHeight + oh) * outWidth + ow) * c;
-        for (let ch = 0; ch < c; ch++) {
-          let best = -Infinity, at = -1;
-          for (let h = h0; h < h1; h++) {
-            for (let w = w0; w < w1; w++) {
-              const i = ((b * inHeight + h) * inWidth + w) * c + ch;
-              if (xs[i] > best) {
-                best = xs[i];
-                at = i;
-              }
-            }
-          }
-          if (dy) {
-            if (at >= 0) dx![at] += dy[o + ch];
-          } else y![o + ch] = best;
-        }
-      }
     }
   }
 }

@@ -62,36 +62,10 @@ function maxPoolGradient(
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const top = info.padInfo.top, left = info.padInfo.left;
   const xs = backend.data.get(x.dataId).values;
   const dys = backend.data.get(dy.dataId).values;
   const dx = new Float32Array(xs.length);
-  for (let b = 0; b < batchSize; b++) {
-    for (let oh = 0; oh < outHeight; oh++) {
-      const h0 = Math.max(0, oh * strideHeight - top);
-      const h1 = Math.min(inHeight, oh * strideHeight - top + filterHeight);
-      for (let ow = 0; ow < outWidth; ow++) {
-        const w0 = Math.max(0, ow * strideWidth - left);
-        const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
-        const dyOffset = ((b * outHeight + oh) * outWidth + ow) * channels;
-        for (let c = 0; c < channels; c++) {
-          let best = -Infinity, at = -1;
-          for (let h = h0; h < h1; h++) {
-            for (let w = w0; w < w1; w++) {
-              const i = ((b * inHeight + h) * inWidth + w) * channels + c;
-              if (xs[i] > best) {
-                best = xs[i];
-                at = i;
-              }
-            }
-          }
-          if (at >= 0) dx[at] += dys[dyOffset + c];
-        }
-      }
-    }
-  }
+  windowPool(xs, info, null, dys, dx);
   return backend.makeTensorInfo(x.shape, "float32", dx);
 }
 
@@ -141,4 +115,47 @@ function conv2dFilterGradient(
     }
   }
   return backend.makeTensorInfo(attrs.filterShape, "float32", Float32Array.from(dw));
+}
+
+/**
+ * Max pooling over general NHWC windows, for the CPU rungs: with `dy` null it writes each window's
+ * maximum to `y`; otherwise it adds `dy` of each window to `dx` at that window's first maximum
+ * (tfjs's rule for ties). `dx` may be float64, to sum overlapping windows without rounding.
+ */
+export function windowPool(
+  xs: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  y: Float32Array | null,
+  dy: Float32Array | null,
+  dx: Float32Array | Float64Array | null,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top, left = info.padInfo.left;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      const h0 = Math.max(0, oh * strideHeight - top);
+      const h1 = Math.min(inHeight, oh * strideHeight - top + filterHeight);
+      for (let ow = 0; ow < outWidth; ow++) {
+        const w0 = Math.max(0, ow * strideWidth - left);
+        const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
+        const o = ((b * outHeight + oh) * outWidth + ow) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity, at = -1;
+          for (let h = h0; h < h1; h++) {
+            for (let w = w0; w < w1; w++) {
+              const i = ((b * inHeight + h) * inWidth + w) * c + ch;
+              if (xs[i] > best) {
+                best = xs[i];
+                at = i;
+              }
+            }
+          }
+          if (dy) {
+            if (at >= 0) dx![at] += dy[o + ch];
+          } else y![o + ch] = best;
+        }
+      }
+    }
+  }
 }
