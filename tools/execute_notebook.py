@@ -43,12 +43,40 @@ FLUSH_CODE = (
 LIFECYCLE = {"status", "execute_input", "execute_result"}
 # Exit status when a cell ran past --cell-timeout (the report runs such a notebook once more).
 EXIT_CELL_TIMEOUT = 3
+# kernel_info requests, a second apart, to see the IOPub socket connected before the first cell.
+IOPUB_TRIES = 20
 # How long to wait for the flush broadcast before giving up on late messages.
 FLUSH_TIMEOUT_S = 60
 
 
 class FlushingNotebookClient(NotebookClient):
     """An nbclient that waits for a cell's late broadcasts before moving on."""
+
+    async def async_start_new_kernel_client(self) -> t.Any:
+        kc = await super().async_start_new_kernel_client()
+        await self._wait_for_iopub()
+        return kc
+
+    async def _wait_for_iopub(self) -> None:
+        """Returns once the IOPub socket carries this client's messages.
+
+        Debian's jupyter_client 7 returns from wait_for_ready before the IOPub subscription is
+        connected (ZeroMQ's slow joiner): the first cell's status messages could be lost, and the
+        executor would then wait for its idle status for ever (seen on CI-sized runs).
+        """
+        assert self.kc is not None
+        loop = asyncio.get_running_loop()
+        for _ in range(IOPUB_TRIES):
+            msg_id = self.kc.kernel_info()
+            deadline = loop.time() + 1.0
+            while (remaining := deadline - loop.time()) > 0:
+                try:
+                    msg = await self.kc.iopub_channel.get_msg(timeout=remaining)
+                except Exception:  # queue.Empty: nothing within the second
+                    break
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return
+        self.log.warning("no IOPub message after %s kernel_info requests", IOPUB_TRIES)
 
     async def _async_poll_output_msg(
         self, parent_msg_id: str, cell: t.Any, cell_index: int
