@@ -471,16 +471,33 @@ function fusedConv2dKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   return backend.makeTensorInfo(info.outShape, "float32", y);
 }
 
+/**
+ * What both convolution gradients start with: the geometry and the GEMM plan, or null where
+ * tfjs's own kernel should run (channels-first data, another dtype, a shape the plan cannot take).
+ */
+function gradientSetup(
+  args: KernelArgs,
+  attrs: { dataFormat: "NHWC" | "NCHW" } & Parameters<typeof convInfo>[2],
+  inputShape: number[],
+  filterShape: number[],
+  dy: tf.TensorInfo,
+  other: tf.TensorInfo,
+): { backend: CpuBackend; info: tf.backend_util.Conv2DInfo; plan: Conv1DPlan } | null {
+  if (attrs.dataFormat === "NCHW" || dy.dtype !== "float32" || other.dtype !== "float32") {
+    return null;
+  }
+  const info = convInfo(inputShape, filterShape, attrs, 1);
+  const plan = planConv(info);
+  if (!plan || !tf.util.arraysEqual(info.outShape, dy.shape)) return null;
+  return { backend: args.backend as unknown as CpuBackend, info, plan };
+}
+
 function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  if (attrs.dataFormat === "NCHW" || dy.dtype !== "float32" || filter.dtype !== "float32") {
-    return original(args);
-  }
-  const backend = args.backend as unknown as CpuBackend;
-  const info = convInfo(attrs.inputShape, filter.shape, attrs, 1);
-  const plan = planConv(info);
-  if (!plan || !tf.util.arraysEqual(info.outShape, dy.shape)) return original(args);
+  const setup = gradientSetup(args, attrs, attrs.inputShape, filter.shape, dy, filter);
+  if (!setup) return original(args);
+  const { backend, info, plan } = setup;
   const { rows, paddedWidth, m } = plan;
   const ci = info.inChannels, co = info.outChannels, fw = info.filterWidth, w = info.inWidth;
   const s = info.strideWidth, d = info.dilationWidth, left = info.padInfo.left;
@@ -510,13 +527,9 @@ function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelFunc): R
 function conv2dBackpropFilterKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  if (attrs.dataFormat === "NCHW" || x.dtype !== "float32" || dy.dtype !== "float32") {
-    return original(args);
-  }
-  const backend = args.backend as unknown as CpuBackend;
-  const info = convInfo(x.shape, attrs.filterShape, attrs, 1);
-  const plan = planConv(info);
-  if (!plan || !tf.util.arraysEqual(info.outShape, dy.shape)) return original(args);
+  const setup = gradientSetup(args, attrs, x.shape, attrs.filterShape, dy, x);
+  if (!setup) return original(args);
+  const { backend, info, plan } = setup;
   const { m } = plan;
   const ci = info.inChannels, co = info.outChannels, fw = info.filterWidth;
   const s = info.strideWidth, d = info.dilationWidth;
