@@ -1,5 +1,5 @@
 /**
- * Training and prediction throughput of each available backend, side by side,
+ * Training and prediction throughput of each rung of the backend ladder (webgpu, cpu-blas, cpu), side by side,
  * for the narrow (smoke) and the full network on random inputs.
  *
  *   deno task bench:backends [--steps N]
@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { buildModel, NARROW_MODEL, predict, PROFILES, train } from "../../lib/mod.ts";
-import { selectBackend } from "../../lib/backend/mod.ts";
+import { BACKEND_NAMES, type BackendName, selectBackend } from "../../lib/backend/mod.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -19,7 +19,7 @@ const { values: args } = parseArgs({
 const steps = Number(args.steps);
 
 if (args.worker) {
-  const [backend, size] = args.worker.split(":") as ["cpu" | "webgpu", "narrow" | "full"];
+  const [backend, size] = args.worker.split(":") as [BackendName, "narrow" | "full"];
   const report = await selectBackend({ backend });
   const batchSize = size === "narrow" ? 32 : PROFILES.full.batchSize;
   const model = buildModel(size === "narrow" ? NARROW_MODEL : {});
@@ -46,7 +46,7 @@ if (args.worker) {
 console.log(`| backend | network | batch | training samples/s | prediction samples/s |`);
 console.log(`| --- | --- | --- | --- | --- |`);
 for (const size of ["narrow", "full"]) {
-  for (const backend of ["cpu", "webgpu"]) {
+  for (const backend of BACKEND_NAMES) {
     const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
         "run",
