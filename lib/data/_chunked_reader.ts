@@ -417,11 +417,24 @@ class ChunkBuilder {
   z: Float32Array | null;
   flux: Float32Array;
   rejected: CatalogueReject[] = [];
-  constructor(capacity: number, layout: CatalogueLayout) {
+  /** The file's column names, and where each column's values go (`TO_*` or a flux index; CSV). */
+  readonly columns: readonly string[];
+  readonly dest: Int32Array;
+  constructor(capacity: number, layout: CatalogueLayout, dest: Int32Array = new Int32Array(0)) {
+    this.columns = layout.columns;
+    this.dest = dest;
     this.rows = new Float64Array(capacity);
     this.ids = layout.id ? [] : null;
     this.z = layout.z ? new Float32Array(capacity) : null;
     this.flux = new Float32Array(capacity * N_FLUX);
+  }
+  /** Keeps the row whose fluxes were just written into slot `n`. */
+  keep(row: number, id: string | null, z: number): void {
+    const k = this.n;
+    this.rows[k] = row;
+    if (this.z) this.z[k] = z;
+    if (this.ids) this.ids.push(id ?? "");
+    this.n = k + 1;
   }
   finish(rowsSoFar: number, fraction: number): CatalogueChunk {
     const n = this.n;
@@ -452,15 +465,13 @@ async function* csvChunks(
     throw asInputError(path, e);
   }
   using _file = file;
-  const width = dest.length;
   const block = new Uint8Array(BLOCK);
   let carry = new Uint8Array(0);
   let consumed = 0; // bytes of the file handed to the parser
   let row = layout.hasHeader ? -1 : 0; // data rows seen; the header is row 0
-  let chunk = new ChunkBuilder(chunkRows, layout);
+  let chunk = new ChunkBuilder(chunkRows, layout, dest);
   let rowsInChunk = 0;
   let first = true;
-  const values = new Float64Array(width);
   for (let eof = false; !eof;) {
     let read: number | null;
     try {
@@ -506,14 +517,14 @@ async function* csvChunks(
               column: null,
               reason: "a quoted field is never closed (it runs to the end of the file)",
             });
-          } else parseFields(record.fields, row, layout.columns, dest, values, chunk);
+          } else parseFields(record.fields, row, chunk);
         }
       } else if (++row > 0) {
-        parseLine(data, start, end, row, layout.columns, dest, values, chunk);
+        parseLine(data, start, end, row, chunk);
       }
       if (row > 0 && ++rowsInChunk === chunkRows) {
         yield chunk.finish(row, Math.min(1, (consumed + end + 1) / size));
-        chunk = new ChunkBuilder(chunkRows, layout);
+        chunk = new ChunkBuilder(chunkRows, layout, dest);
         rowsInChunk = 0;
       }
       start = end + 1;
@@ -537,16 +548,13 @@ function parseLine(
   start: number,
   end: number,
   row: number,
-  columns: readonly string[],
-  dest: Int32Array,
-  values: Float64Array,
   chunk: ChunkBuilder,
 ): void {
+  const { columns, dest } = chunk;
   const width = columns.length;
   if (end > start && data[end - 1] === RETURN) end--;
-  const k = chunk.n;
-  const base = k * N_FLUX;
-  let id: string | null = null;
+  const base = chunk.n * N_FLUX;
+  let id: string | null = null, z = NaN;
   let problem: { column: number; reason: string } | null = null;
   let i = start;
   for (let f = 0; f < width; f++) {
@@ -562,7 +570,7 @@ function parseLine(
     else if (to !== TO_NOWHERE && problem === null) {
       const v = parseNumber(data, i, fieldEnd);
       if (plausible(v, to)) {
-        if (to === TO_Z) values[0] = v;
+        if (to === TO_Z) z = v;
         else chunk.flux[base + to] = v;
       } else {
         const text = decoder.decode(data.subarray(i, fieldEnd)).trim();
@@ -573,23 +581,16 @@ function parseLine(
   }
   if (problem !== null) {
     chunk.rejected.push({ row, id, column: columns[problem.column], reason: problem.reason });
-    return;
-  }
-  chunk.rows[k] = row;
-  if (chunk.z) chunk.z[k] = values[0];
-  if (chunk.ids) chunk.ids.push(id ?? "");
-  chunk.n = k + 1;
+  } else chunk.keep(row, id, z);
 }
 
 /** Parses the fields of a record split by {@link splitRecord} into `chunk`. */
 function parseFields(
   fields: string[],
   row: number,
-  columns: readonly string[],
-  dest: Int32Array,
-  values: Float64Array,
   chunk: ChunkBuilder,
 ): void {
+  const { columns, dest } = chunk;
   const width = columns.length;
   const idAt = dest.indexOf(TO_ID);
   const id = idAt >= 0 && idAt < fields.length ? fields[idAt] : null;
@@ -602,8 +603,8 @@ function parseFields(
     });
     return;
   }
-  const k = chunk.n;
-  const base = k * N_FLUX;
+  const base = chunk.n * N_FLUX;
+  let z = NaN;
   for (let f = 0; f < width; f++) {
     const to = dest[f];
     if (to === TO_ID || to === TO_NOWHERE) continue;
@@ -613,13 +614,10 @@ function parseFields(
       chunk.rejected.push({ row, id, column: columns[f], reason: describeBad(text, v, to) });
       return;
     }
-    if (to === TO_Z) values[0] = v;
+    if (to === TO_Z) z = v;
     else chunk.flux[base + to] = v;
   }
-  chunk.rows[k] = row;
-  if (chunk.z) chunk.z[k] = values[0];
-  if (chunk.ids) chunk.ids.push(id ?? "");
-  chunk.n = k + 1;
+  chunk.keep(row, id, z);
 }
 
 /** True for a value that fits a float32 and, for z, is a redshift (see {@link Z_LIMITS}). */
@@ -851,11 +849,10 @@ function parquetChunk(
   });
   for (let i = 0; i < n; i++) {
     if (bad.has(i)) continue;
-    const k = chunk.n++;
-    chunk.rows[k] = offset + i + 1;
-    if (chunk.z) chunk.z[k] = z![i];
-    if (chunk.ids) chunk.ids.push(ids![i] ?? "");
-    if (bad.size > 0) chunk.flux.set(flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), k * N_FLUX);
+    if (bad.size > 0) {
+      chunk.flux.set(flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), chunk.n * N_FLUX);
+    }
+    chunk.keep(offset + i + 1, ids?.[i] ?? null, z ? z[i] : NaN);
   }
   if (bad.size === 0) chunk.flux = flux;
   chunk.rejected = [...bad.values()].sort((a, b) => a.row - b.row);
