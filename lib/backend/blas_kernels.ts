@@ -746,83 +746,97 @@ function rowPool(info: tf.backend_util.Conv2DInfo): RowPool | null {
 }
 
 /**
- * Max pooling along W of rows (batch × height folded): y = the windows' maxima. The window's taps
- * are the outer loop and the channels the inner one, so every pass reads contiguous memory.
+ * Calls `visit` for each pooling window of `info`: `o` is the window's output offset, and its taps
+ * are the inputs at (`rowStart` + w) × channels for w in [`w0`, `w1`).
  */
-function rowPoolForward(xs: Float32Array, info: RowPool, y: Float32Array) {
+function eachWindow(
+  info: RowPool,
+  visit: (o: number, rowStart: number, w0: number, w1: number) => void,
+) {
   const { rows, inWidth, inChannels: c, outWidth, filterWidth, strideWidth, left } = info;
-  if (filterWidth === 2 && strideWidth === 2 && left === 0) {
-    // The network's pool: two taps, no padding (each window inside its row).
-    for (let r = 0; r < rows; r++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const o = (r * outWidth + ow) * c, i = (r * inWidth + 2 * ow) * c;
-        for (let ch = 0; ch < c; ch++) {
-          const a = xs[i + ch], b = xs[i + c + ch];
-          const best = a > -Infinity ? a : -Infinity;
-          y[o + ch] = b > best ? b : best;
-        }
-      }
-    }
-    return;
-  }
-  y.fill(-Infinity);
   for (let r = 0; r < rows; r++) {
     for (let ow = 0; ow < outWidth; ow++) {
-      const w0 = Math.max(0, ow * strideWidth - left);
-      const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
-      const o = (r * outWidth + ow) * c;
-      for (let w = w0; w < w1; w++) {
-        const i = (r * inWidth + w) * c;
-        for (let ch = 0; ch < c; ch++) {
-          const v = xs[i + ch];
-          if (v > y[o + ch]) y[o + ch] = v;
-        }
-      }
+      const start = ow * strideWidth - left;
+      visit(
+        (r * outWidth + ow) * c,
+        r * inWidth,
+        Math.max(0, start),
+        Math.min(inWidth, start + filterWidth),
+      );
     }
   }
 }
 
+/** True for the network's pool: two taps, stride two, no padding (each window inside its row). */
+function isPairPool({ filterWidth, strideWidth, left }: RowPool): boolean {
+  return filterWidth === 2 && strideWidth === 2 && left === 0;
+}
+
+/**
+ * Max pooling along W of rows (batch × height folded): y = the windows' maxima. The window's taps
+ * are the outer loop and the channels the inner one, so every pass reads contiguous memory.
+ */
+function rowPoolForward(xs: Float32Array, info: RowPool, y: Float32Array) {
+  const c = info.inChannels;
+  if (isPairPool(info)) {
+    eachWindow(info, (o, rowStart, w0) => {
+      const i = (rowStart + w0) * c;
+      for (let ch = 0; ch < c; ch++) {
+        const a = xs[i + ch], b = xs[i + c + ch];
+        const best = a > -Infinity ? a : -Infinity;
+        y[o + ch] = b > best ? b : best;
+      }
+    });
+    return;
+  }
+  y.fill(-Infinity);
+  eachWindow(info, (o, rowStart, w0, w1) => {
+    for (let w = w0; w < w1; w++) {
+      const i = (rowStart + w) * c;
+      for (let ch = 0; ch < c; ch++) {
+        const v = xs[i + ch];
+        if (v > y[o + ch]) y[o + ch] = v;
+      }
+    }
+  });
+}
+
 /** The gradient of {@link rowPoolForward} for windows that do not overlap. */
 function rowPoolGradient(xs: Float32Array, info: RowPool, dy: Float32Array, dx: Float32Array) {
-  const { rows, inWidth, inChannels: c, outWidth, filterWidth, strideWidth, left } = info;
-  if (filterWidth === 2 && strideWidth === 2 && left === 0) {
+  const { rows, inWidth, inChannels: c, outWidth } = info;
+  if (isPairPool(info)) {
     // Each window's gradient goes to its first maximum, if any (NaN never wins); every element
     // of dx is written (no branch on which tap wins: a coin toss), the ones no window covers 0.
-    for (let r = 0; r < rows; r++) {
-      for (let ow = 0; ow < outWidth; ow++) {
-        const o = (r * outWidth + ow) * c, i = (r * inWidth + 2 * ow) * c;
-        for (let ch = 0; ch < c; ch++) {
-          const a = xs[i + ch], b = xs[i + c + ch], d = dy[o + ch];
-          const second = b > a || (a !== a && b > -Infinity);
-          dx[i + c + ch] = second ? d : 0;
-          dx[i + ch] = !second && a > -Infinity ? d : 0;
-        }
+    eachWindow(info, (o, rowStart, w0) => {
+      const i = (rowStart + w0) * c;
+      for (let ch = 0; ch < c; ch++) {
+        const a = xs[i + ch], b = xs[i + c + ch], d = dy[o + ch];
+        const second = b > a || (a !== a && b > -Infinity);
+        dx[i + c + ch] = second ? d : 0;
+        dx[i + ch] = !second && a > -Infinity ? d : 0;
       }
+    });
+    for (let r = 0; r < rows; r++) {
       dx.fill(0, (r * inWidth + 2 * outWidth) * c, (r + 1) * inWidth * c);
     }
     return;
   }
   const best = new Float32Array(c), at = new Int32Array(c);
-  for (let r = 0; r < rows; r++) {
-    for (let ow = 0; ow < outWidth; ow++) {
-      const w0 = Math.max(0, ow * strideWidth - left);
-      const w1 = Math.min(inWidth, ow * strideWidth - left + filterWidth);
-      const o = (r * outWidth + ow) * c;
-      best.fill(-Infinity);
-      at.fill(-1);
-      for (let w = w0; w < w1; w++) {
-        const i = (r * inWidth + w) * c;
-        for (let ch = 0; ch < c; ch++) {
-          const v = xs[i + ch];
-          if (v > best[ch]) {
-            best[ch] = v;
-            at[ch] = i + ch;
-          }
+  eachWindow(info, (o, rowStart, w0, w1) => {
+    best.fill(-Infinity);
+    at.fill(-1);
+    for (let w = w0; w < w1; w++) {
+      const i = (rowStart + w) * c;
+      for (let ch = 0; ch < c; ch++) {
+        const v = xs[i + ch];
+        if (v > best[ch]) {
+          best[ch] = v;
+          at[ch] = i + ch;
         }
       }
-      for (let ch = 0; ch < c; ch++) if (at[ch] >= 0) dx[at[ch]] = dy[o + ch];
     }
-  }
+    for (let ch = 0; ch < c; ch++) if (at[ch] >= 0) dx[at[ch]] = dy[o + ch];
+  });
 }
 
 function maxPoolKernel(args: KernelArgs, original: tf.KernelFunc): Result {

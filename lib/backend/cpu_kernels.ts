@@ -7,6 +7,9 @@
 // max-pool ties go to the first maximum, as in the original).
 import * as tf from "@tensorflow/tfjs-core";
 
+const { backend_util } = tf;
+type Shape4 = [number, number, number, number];
+
 type CpuBackend = {
   data: { get(id: object): { values: Float32Array } };
   makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
@@ -54,14 +57,9 @@ function maxPoolGradient(
   x: tf.TensorInfo,
   attrs: tf.MaxPoolGradAttrs,
 ): tf.TensorInfo {
-  const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const { filterSize, strides, pad, dimRoundingMode } = attrs;
+  const shape = x.shape as Shape4;
+  const info = backend_util.computePool2DInfo(shape, filterSize, strides, 1, pad, dimRoundingMode);
   const xs = backend.data.get(x.dataId).values;
   const dys = backend.data.get(dy.dataId).values;
   const dx = new Float32Array(xs.length);
@@ -75,8 +73,8 @@ function conv2dFilterGradient(
   dy: tf.TensorInfo,
   attrs: tf.Conv2DBackpropFilterAttrs,
 ): tf.TensorInfo {
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
+  const info = backend_util.computeConv2DInfo(
+    x.shape as Shape4,
     attrs.filterShape,
     attrs.strides,
     1,
