@@ -11,6 +11,7 @@
  *
  * @module
  */
+import features from "./spectral_features.json" with { type: "json" };
 
 /** An absorption feature: a smooth step (`step`) or a Gaussian line (`line`), rest Å. */
 export interface Feature {
@@ -20,23 +21,11 @@ export interface Feature {
   widthA: number;
 }
 
-/** Absorption features in the order of their depth parameters. */
-export const ABSORPTION_FEATURES: readonly Feature[] = [
-  // Broad UV blanketing by metal lines in old, cool stars.
-  { name: "uv_blanketing", kind: "step", centreA: 3000, widthA: 150 },
-  { name: "balmer_break", kind: "step", centreA: 3646, widthA: 25 },
-  { name: "break_4000", kind: "step", centreA: 4000, widthA: 25 },
-  { name: "ca_k", kind: "line", centreA: 3933.7, widthA: 8 },
-  { name: "ca_h", kind: "line", centreA: 3968.5, widthA: 8 },
-  { name: "h_delta", kind: "line", centreA: 4101.7, widthA: 12 },
-  { name: "g_band", kind: "line", centreA: 4304.4, widthA: 15 },
-  { name: "h_gamma", kind: "line", centreA: 4340.5, widthA: 12 },
-  { name: "h_beta", kind: "line", centreA: 4861.3, widthA: 12 },
-  { name: "mg_b", kind: "line", centreA: 5175.4, widthA: 20 },
-  { name: "fe_5270", kind: "line", centreA: 5269.0, widthA: 15 },
-  { name: "na_d", kind: "line", centreA: 5892.5, widthA: 10 },
-  { name: "h_alpha", kind: "line", centreA: 6562.8, widthA: 12 },
-];
+/** Absorption features in the order of their depth parameters (`spectral_features.json`). */
+export const ABSORPTION_FEATURES: readonly Feature[] = features.absorption.map((f, i) => ({
+  ...f,
+  kind: oneOf(f.kind, ["step", "line"] as const, `absorption[${i}].kind`),
+}));
 
 /** Number of continuum parameters: 3 log amplitudes, 3 temperature parameters, one depth per feature. */
 export const N_CONTINUUM_PARAMS = 6 + ABSORPTION_FEATURES.length;
@@ -54,20 +43,21 @@ export type LineGroup = "oii" | "balmer" | "oiii" | "nii" | "sii";
 /** The emission-line groups, in the simulator's component order. */
 export const LINE_GROUPS: readonly LineGroup[] = ["oii", "balmer", "oiii", "nii", "sii"];
 
-/** Emission lines measured in the templates and simulated. */
-export const EMISSION_LINES: readonly EmissionLine[] = [
-  { name: "oii_3727", restA: 3727.4, group: "oii" }, // 3726 + 3729 doublet, unresolved
-  { name: "h_delta", restA: 4101.7, group: "balmer" },
-  { name: "h_gamma", restA: 4340.5, group: "balmer" },
-  { name: "h_beta", restA: 4861.3, group: "balmer" },
-  { name: "oiii_4959", restA: 4958.9, group: "oiii" },
-  { name: "oiii_5007", restA: 5006.8, group: "oiii" },
-  { name: "nii_6548", restA: 6548.1, group: "nii" },
-  { name: "h_alpha", restA: 6562.8, group: "balmer" },
-  { name: "nii_6584", restA: 6583.5, group: "nii" },
-  { name: "sii_6717", restA: 6716.4, group: "sii" },
-  { name: "sii_6731", restA: 6730.8, group: "sii" },
-];
+/** Emission lines measured in the templates and simulated (`spectral_features.json`). */
+export const EMISSION_LINES: readonly EmissionLine[] = features.emission.map((line, i) => ({
+  ...line,
+  group: oneOf(line.group, LINE_GROUPS, `emission[${i}].group`),
+}));
+
+/** `value` as one of `allowed`; a data file naming anything else is a programming error. */
+function oneOf<T extends string>(value: string, allowed: readonly T[], where: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new Error(
+      `spectral_features.json ${where}: "${value}" is not one of ${allowed.join(", ")}`,
+    );
+  }
+  return value as T;
+}
 
 /** hc/k in Å·K, for the Planck function. */
 const HC_OVER_K = 1.438777e8;
