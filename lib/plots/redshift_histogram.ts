@@ -14,7 +14,7 @@ import {
   type PlotOutput,
   renderFigure,
 } from "./_render.ts";
-import { type BinningOptions, histogramCounts } from "../statistics.ts";
+import { type BinningOptions, type HistogramCounts, histogramCounts } from "../statistics.ts";
 
 export { type BinningOptions, type HistogramCounts, histogramCounts } from "../statistics.ts";
 
@@ -46,41 +46,23 @@ export function redshiftHistogram(
 ): PlotOutput {
   const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
   const h = histogramCounts(z, { binWidth, zMin, zMax });
-  const bars = h.counts.map((count, b) => ({ x1: h.edges[b], x2: h.edges[b + 1], count }));
-  const countAxisTicks = countTicks(Math.max(...h.counts));
   const notes = [];
   if (h.outside > 0) notes.push(`${formatCount(h.outside)} values outside [${zMin}, ${zMax}]`);
   if (options.caption) notes.push(options.caption);
-  return renderFigure({
-    height: 360,
-    marginLeft: 64,
-    marginTop: 30,
-    marginBottom: 44,
-    x: {
-      domain: [zMin, zMax],
-      label: options.xLabel ?? "Spectroscopic redshift z",
-      labelAnchor: "center",
-      labelArrow: "none",
+  const xLabel = options.xLabel ?? "Spectroscopic redshift z";
+  return renderFigure(
+    histogramFrame({ binWidth, zMin, zMax }, xLabel, h.counts, [
+      countBars(h, { fill: options.color ?? COLORS.blue }),
+    ]),
+    {
+      title: options.title ?? "Redshift distribution",
+      subtitle: options.subtitle ??
+        `${formatCount(z.length)} galaxies, bins of width ${binWidth} in z`,
+      caption: notes.join(". ") || undefined,
+      width: options.width,
+      height: options.height,
     },
-    y: countAxis(binWidth, countAxisTicks),
-    marks: [
-      Plot.rectY(bars, {
-        x1: "x1",
-        x2: "x2",
-        y: "count",
-        fill: options.color ?? COLORS.blue,
-        inset: 0.5,
-      }),
-      Plot.ruleY([0]),
-    ],
-  }, {
-    title: options.title ?? "Redshift distribution",
-    subtitle: options.subtitle ??
-      `${formatCount(z.length)} galaxies, bins of width ${binWidth} in z`,
-    caption: notes.join(". ") || undefined,
-    width: options.width,
-    height: options.height,
-  });
+  );
 }
 
 /** Options of {@link predictedVsTrueHistogram}. */
@@ -118,17 +100,11 @@ export function predictedVsTrueHistogram(
   const predH = histogramCounts(zPred, { binWidth, zMin, zMax });
   const trueLabel = options.trueLabel ?? "True z (spectroscopic)";
   const predictedLabel = options.predictedLabel ?? "Predicted z (CNN)";
-  const bars = trueH.counts.map((count, b) => ({
-    x1: trueH.edges[b],
-    x2: trueH.edges[b + 1],
-    count,
-  }));
   // A staircase along the bin tops: two points per bin.
   const steps = predH.counts.flatMap((count, b) => [
     { x: predH.edges[b], count },
     { x: predH.edges[b + 1], count },
   ]);
-  const countAxisTicks = countTicks(Math.max(...trueH.counts, ...predH.counts));
   const notes = [];
   if (predH.outside > 0) {
     notes.push(`${formatCount(predH.outside)} predictions outside [${zMin}, ${zMax}] not shown`);
@@ -137,36 +113,59 @@ export function predictedVsTrueHistogram(
     notes.push(`${formatCount(trueH.outside)} true values outside [${zMin}, ${zMax}] not shown`);
   }
   if (options.caption) notes.push(options.caption);
-  return renderFigure({
+  const counts = [...trueH.counts, ...predH.counts];
+  return renderFigure(
+    histogramFrame({ binWidth, zMin, zMax }, "Redshift z", counts, [
+      countBars(trueH, { fill: COLORS.blue, fillOpacity: 0.45 }),
+      Plot.lineY(steps, { x: "x", y: "count", stroke: COLORS.orange, strokeWidth: 2 }),
+    ]),
+    {
+      title: options.title ?? "Predicted and true redshift distributions",
+      subtitle: options.subtitle ?? `${formatCount(n)} galaxies, bins of width ${binWidth} in z`,
+      caption: notes.join(". ") || undefined,
+      legend: [
+        { label: trueLabel, color: COLORS.blue, marker: "square", opacity: 0.45 },
+        { label: predictedLabel, color: COLORS.orange, line: "solid" },
+      ],
+      width: options.width,
+      height: options.height,
+    },
+  );
+}
+
+/**
+ * The frame both histograms share: z along x, galaxies per bin along y on round ticks from 0 to
+ * one step above the tallest of `counts`, and `marks` over a rule at 0.
+ */
+function histogramFrame(
+  { binWidth, zMin, zMax }: Required<BinningOptions>,
+  xLabel: string,
+  counts: readonly number[],
+  marks: Plot.Markish[],
+): Plot.PlotOptions {
+  const ticks = countTicks(Math.max(...counts));
+  return {
     height: 360,
     marginLeft: 64,
     marginTop: 30,
     marginBottom: 44,
-    x: { domain: [zMin, zMax], label: "Redshift z", labelAnchor: "center", labelArrow: "none" },
-    y: countAxis(binWidth, countAxisTicks),
-    marks: [
-      Plot.rectY(bars, {
-        x1: "x1",
-        x2: "x2",
-        y: "count",
-        fill: COLORS.blue,
-        fillOpacity: 0.45,
-        inset: 0.5,
-      }),
-      Plot.lineY(steps, { x: "x", y: "count", stroke: COLORS.orange, strokeWidth: 2 }),
-      Plot.ruleY([0]),
-    ],
-  }, {
-    title: options.title ?? "Predicted and true redshift distributions",
-    subtitle: options.subtitle ?? `${formatCount(n)} galaxies, bins of width ${binWidth} in z`,
-    caption: notes.join(". ") || undefined,
-    legend: [
-      { label: trueLabel, color: COLORS.blue, marker: "square", opacity: 0.45 },
-      { label: predictedLabel, color: COLORS.orange, line: "solid" },
-    ],
-    width: options.width,
-    height: options.height,
-  });
+    x: { domain: [zMin, zMax], label: xLabel, labelAnchor: "center", labelArrow: "none" },
+    y: {
+      label: `Galaxies per ${binWidth} bin`,
+      grid: true,
+      ticks,
+      domain: [0, ticks[ticks.length - 1]],
+      tickFormat: formatCount,
+      labelArrow: "none",
+    },
+    marks: [...marks, Plot.ruleY([0])],
+  };
+}
+
+/** A histogram's counts as bars, one per bin. */
+function countBars(h: HistogramCounts, style: Plot.RectYOptions): Plot.Markish {
+  const bars = h.counts.map((count, b) => ({ x1: h.edges[b], x2: h.edges[b + 1], count }));
+  return Plot.rectY(bars, { x1: "x1", x2: "x2", y: "count", inset: 0.5, ...style });
 }
 
 /** Whole-number ticks from 0 past `max` (a histogram of 3 galaxies needs no tick at 0.5). */
@@ -176,16 +175,4 @@ function countTicks(max: number): number[] {
   // One more tick above the tallest bar, so that it never touches the top.
   if (ticks[ticks.length - 1] < max * 1.02) ticks.push(ticks[ticks.length - 1] + step);
   return ticks;
-}
-
-/** The y axis of a histogram: galaxies per bin, on round ticks from 0 to the top one. */
-function countAxis(binWidth: number, ticks: number[]): Plot.ScaleOptions {
-  return {
-    label: `Galaxies per ${binWidth} bin`,
-    grid: true,
-    ticks,
-    domain: [0, ticks[ticks.length - 1]],
-    tickFormat: formatCount,
-    labelArrow: "none",
-  };
 }
