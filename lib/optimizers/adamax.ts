@@ -62,18 +62,11 @@ export class Adamax extends SlotOptimizer {
     const [firstMoments, infNorms] = this.slots;
     this.step++;
     const stepSize = learningRate / (1 - Math.pow(beta1, this.step));
-    if (this.config.fused && canFuseAdamax()) {
-      fusedAdamaxUpdate(this.variables, firstMoments, infNorms, gradients, {
-        stepSize,
-        beta1,
-        beta2,
-        epsilon,
-      });
-      return;
-    }
-    if (this.config.fused && canFuseCpuAdamax()) {
+    const fused = this.config.fused &&
+      (canFuseAdamax() ? fusedAdamaxUpdate : canFuseCpuAdamax() ? cpuAdamaxUpdate : null);
+    if (fused) {
       const step = { stepSize, beta1, beta2, epsilon };
-      cpuAdamaxUpdate(this.variables, firstMoments, infNorms, gradients, step);
+      fused({ weights: this.variables, firstMoments, infNorms, gradients, step });
       return;
     }
     tf.tidy(() => {

@@ -22,7 +22,7 @@ import {
   tensorOver,
   valuesOf,
 } from "../backend/blas_kernels.ts";
-import type { FusedAdamaxStep } from "./webgpu_adamax.ts";
+import { adamaxTensors, type AdamaxUpdate } from "./_adamax_update.ts";
 
 /** True when the active backend is `cpu-blas`. */
 export function canFuseCpuAdamax(): boolean {
@@ -30,24 +30,17 @@ export function canFuseCpuAdamax(): boolean {
 }
 
 /** Applies one Adamax update to each `(weight, m, u)` from its gradient, one loop per tensor. */
-export function cpuAdamaxUpdate(
-  weights: tf.Variable[],
-  firstMoments: tf.Variable[],
-  infNorms: tf.Variable[],
-  gradients: tf.Tensor[],
-  step: FusedAdamaxStep,
-): void {
+export function cpuAdamaxUpdate(update: AdamaxUpdate): void {
+  const { step } = update;
   // The constants as tf.scalar holds them.
   const beta1 = Math.fround(step.beta1), oneMinusBeta1 = Math.fround(1 - step.beta1);
   const beta2 = Math.fround(step.beta2), epsilon = Math.fround(step.epsilon);
   const stepSize = Math.fround(step.stepSize);
   const f = Math.fround;
-  gradients.forEach((gradient, i) => {
-    const targets = [weights[i], firstMoments[i], infNorms[i]];
+  update.gradients.forEach((gradient, i) => {
+    const [weight, firstMoment, infNorm] = adamaxTensors(update, i);
+    const targets = [weight, firstMoment, infNorm];
     const n = gradient.size;
-    if ([...targets, gradient].some((t) => t.size !== n || t.dtype !== "float32")) {
-      throw new RangeError(`Adamax tensor ${i}: sizes or dtypes differ`);
-    }
     const g = valuesOf(gradient);
     const from = targets.map(valuesOf);
     const to = targets.map((t) => inPlaceValues(t) ?? privateFloat32(n));

@@ -15,6 +15,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { adamaxTensors, type AdamaxUpdate } from "./_adamax_update.ts";
 
 /** What this module needs of tfjs-backend-webgpu's `WebGPUBackend`. */
 interface WebGPUBackendInternals {
@@ -30,14 +31,6 @@ interface WebGPUBackendInternals {
   commandQueueOwnedIds: WeakSet<object>;
   dispatchCountInPass: number;
   activeTimers?: unknown[] | null;
-}
-
-/** Hyperparameters of one update; `stepSize` is lr / (1 − β₁ᵗ). */
-export interface FusedAdamaxStep {
-  stepSize: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
 }
 
 const WORKGROUP = 64;
@@ -87,13 +80,8 @@ export function canFuseAdamax(): boolean {
  * Applies one Adamax update to each `(weight, m, u)` from its gradient, one dispatch per tensor,
  * rewriting the three buffers in place.
  */
-export function fusedAdamaxUpdate(
-  weights: tf.Tensor[],
-  firstMoments: tf.Tensor[],
-  infNorms: tf.Tensor[],
-  gradients: tf.Tensor[],
-  step: FusedAdamaxStep,
-): void {
+export function fusedAdamaxUpdate(update: AdamaxUpdate): void {
+  const { step } = update;
   const b = tf.backend() as unknown as WebGPUBackendInternals;
   const pipeline = pipelineFor(b.device);
   const params = [
@@ -101,12 +89,9 @@ export function fusedAdamaxUpdate(
     { type: "float32", data: [step.epsilon] },
   ];
   const submitEvery = tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
-  gradients.forEach((g, i) => {
-    const tensors = [weights[i], firstMoments[i], infNorms[i], g];
+  update.gradients.forEach((g, i) => {
+    const tensors = adamaxTensors(update, i);
     const n = g.size;
-    if (tensors.some((t) => t.size !== n || t.dtype !== "float32")) {
-      throw new RangeError(`Adamax tensor ${i}: sizes or dtypes differ`);
-    }
     if (n === 0) return;
     const buffers = tensors.map((t) => {
       b.uploadToGPU(t.dataId);
