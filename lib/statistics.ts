@@ -90,6 +90,23 @@ export interface BinningOptions {
   zMax?: number;
 }
 
+/** The dissertation's binning of redshift (Figs. 9 and 17): bins of 0.01 over [0, 0.6]. */
+export const DEFAULT_BINNING: Readonly<Required<BinningOptions>> = {
+  binWidth: 0.01,
+  zMin: 0,
+  zMax: 0.6,
+};
+
+/** `options` with every field that is missing taken from {@link DEFAULT_BINNING}. */
+export function binning(options: BinningOptions = {}): Required<BinningOptions> {
+  const { binWidth, zMin, zMax } = DEFAULT_BINNING;
+  return {
+    binWidth: options.binWidth ?? binWidth,
+    zMin: options.zMin ?? zMin,
+    zMax: options.zMax ?? zMax,
+  };
+}
+
 /**
  * Counts `z` in bins of `binWidth` over [zMin, zMax].
  *
@@ -105,7 +122,7 @@ export function histogramCounts(
   z: ArrayLike<number>,
   options: BinningOptions = {},
 ): HistogramCounts {
-  const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
+  const { binWidth, zMin, zMax } = binning(options);
   const nBins = Math.round((zMax - zMin) / binWidth);
   if (!(nBins >= 1)) throw new RangeError(`no bins of width ${binWidth} fit in [${zMin}, ${zMax}]`);
   const counts = new Array<number>(nBins).fill(0);

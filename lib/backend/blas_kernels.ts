@@ -471,6 +471,19 @@ function fusedConv2dKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   return backend.makeTensorInfo(info.outShape, "float32", y);
 }
 
+/** A convolution gradient's backend, geometry and GEMM plan, with the sizes its loops use. */
+interface GradientSetup {
+  backend: CpuBackend;
+  info: tf.backend_util.Conv2DInfo;
+  plan: Conv1DPlan;
+  /** In and out channels, filter width, stride and dilation along W. */
+  ci: number;
+  co: number;
+  fw: number;
+  s: number;
+  d: number;
+}
+
 /**
  * What both convolution gradients start with: the geometry and the GEMM plan, or null where
  * tfjs's own kernel should run (channels-first data, another dtype, a shape the plan cannot take).
@@ -482,14 +495,23 @@ function gradientSetup(
   filterShape: number[],
   dy: tf.TensorInfo,
   other: tf.TensorInfo,
-): { backend: CpuBackend; info: tf.backend_util.Conv2DInfo; plan: Conv1DPlan } | null {
+): GradientSetup | null {
   if (attrs.dataFormat === "NCHW" || dy.dtype !== "float32" || other.dtype !== "float32") {
     return null;
   }
   const info = convInfo(inputShape, filterShape, attrs, 1);
   const plan = planConv(info);
   if (!plan || !tf.util.arraysEqual(info.outShape, dy.shape)) return null;
-  return { backend: args.backend as unknown as CpuBackend, info, plan };
+  return {
+    backend: args.backend as unknown as CpuBackend,
+    info,
+    plan,
+    ci: info.inChannels,
+    co: info.outChannels,
+    fw: info.filterWidth,
+    s: info.strideWidth,
+    d: info.dilationWidth,
+  };
 }
 
 function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelFunc): Result {
@@ -497,10 +519,9 @@ function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelFunc): R
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const setup = gradientSetup(args, attrs, attrs.inputShape, filter.shape, dy, filter);
   if (!setup) return original(args);
-  const { backend, info, plan } = setup;
+  const { backend, info, plan, ci, co, fw, s, d } = setup;
   const { rows, paddedWidth, m } = plan;
-  const ci = info.inChannels, co = info.outChannels, fw = info.filterWidth, w = info.inWidth;
-  const s = info.strideWidth, d = info.dilationWidth, left = info.padInfo.left;
+  const w = info.inWidth, left = info.padInfo.left;
   const ws = f32(backend, filter);
   const dyValues = f32(backend, dy);
   const dys = spreadRows(dyValues, plan, co);
@@ -529,10 +550,8 @@ function conv2dBackpropFilterKernel(args: KernelArgs, original: tf.KernelFunc): 
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const setup = gradientSetup(args, attrs, x.shape, attrs.filterShape, dy, x);
   if (!setup) return original(args);
-  const { backend, info, plan } = setup;
+  const { backend, plan, ci, co, fw, s, d } = setup;
   const { m } = plan;
-  const ci = info.inChannels, co = info.outChannels, fw = info.filterWidth;
-  const s = info.strideWidth, d = info.dilationWidth;
   const xValues = f32(backend, x), dyValues = f32(backend, dy);
   const xp = padInput(xValues, plan);
   const dys = spreadRows(dyValues, plan, co);

@@ -8,6 +8,7 @@
  * @module
  */
 import * as Plot from "@observablehq/plot";
+import { binning } from "../statistics.ts";
 import {
   checkSameLength,
   type FigureOptions,
@@ -69,7 +70,7 @@ export function histogram2d(
   options: Histogram2dOptions = {},
 ): Histogram2d {
   const n = checkSameLength(zTrue, zPred, ["zTrue", "zPred"]);
-  const { cellSize = 0.01, zMin = 0, zMax = 0.6 } = options;
+  const { binWidth: cellSize, zMin, zMax } = binning({ ...options, binWidth: options.cellSize });
   const side = Math.round((zMax - zMin) / cellSize);
   if (!(side >= 1)) throw new RangeError(`no cells of size ${cellSize} fit in [${zMin}, ${zMax}]`);
   const counts = new Uint32Array(side * side);
@@ -126,7 +127,7 @@ export function predictionDensityPlot(
   zPred: ArrayLike<number>,
   options: PredictionDensityPlotOptions = {},
 ): PlotOutput {
-  const { cellSize = 0.01, zMin = 0, zMax = 0.6 } = options;
+  const { binWidth: cellSize, zMin, zMax } = binning({ ...options, binWidth: options.cellSize });
   const { cells, outside } = histogram2d(zTrue, zPred, { cellSize, zMin, zMax });
   const maxCount = Math.max(1, ...cells.map((c) => c.count));
   const width = options.width ?? 620;

@@ -14,7 +14,12 @@ import {
   type PlotOutput,
   renderFigure,
 } from "./_render.ts";
-import { type BinningOptions, type HistogramCounts, histogramCounts } from "../statistics.ts";
+import {
+  binning,
+  type BinningOptions,
+  type HistogramCounts,
+  histogramCounts,
+} from "../statistics.ts";
 
 export { type BinningOptions, type HistogramCounts, histogramCounts } from "../statistics.ts";
 
@@ -44,14 +49,14 @@ export function redshiftHistogram(
   z: ArrayLike<number>,
   options: RedshiftHistogramOptions = {},
 ): PlotOutput {
-  const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
-  const h = histogramCounts(z, { binWidth, zMin, zMax });
+  const bins = binning(options), { binWidth, zMin, zMax } = bins;
+  const h = histogramCounts(z, bins);
   const notes = [];
   if (h.outside > 0) notes.push(`${formatCount(h.outside)} values outside [${zMin}, ${zMax}]`);
   if (options.caption) notes.push(options.caption);
   const xLabel = options.xLabel ?? "Spectroscopic redshift z";
   return renderFigure(
-    histogramFrame({ binWidth, zMin, zMax }, xLabel, h.counts, [
+    histogramFrame(bins, xLabel, h.counts, [
       countBars(h, { fill: options.color ?? COLORS.blue }),
     ]),
     {
@@ -95,9 +100,9 @@ export function predictedVsTrueHistogram(
   options: PredictedVsTrueHistogramOptions = {},
 ): PlotOutput {
   const n = checkSameLength(zTrue, zPred, ["zTrue", "zPred"]);
-  const { binWidth = 0.01, zMin = 0, zMax = 0.6 } = options;
-  const trueH = histogramCounts(zTrue, { binWidth, zMin, zMax });
-  const predH = histogramCounts(zPred, { binWidth, zMin, zMax });
+  const bins = binning(options), { binWidth, zMin, zMax } = bins;
+  const trueH = histogramCounts(zTrue, bins);
+  const predH = histogramCounts(zPred, bins);
   const trueLabel = options.trueLabel ?? "True z (spectroscopic)";
   const predictedLabel = options.predictedLabel ?? "Predicted z (CNN)";
   // A staircase along the bin tops: two points per bin.
@@ -115,7 +120,7 @@ export function predictedVsTrueHistogram(
   if (options.caption) notes.push(options.caption);
   const counts = [...trueH.counts, ...predH.counts];
   return renderFigure(
-    histogramFrame({ binWidth, zMin, zMax }, "Redshift z", counts, [
+    histogramFrame(bins, "Redshift z", counts, [
       countBars(trueH, { fill: COLORS.blue, fillOpacity: 0.45 }),
       Plot.lineY(steps, { x: "x", y: "count", stroke: COLORS.orange, strokeWidth: 2 }),
     ]),
