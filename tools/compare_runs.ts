@@ -1,0 +1,95 @@
+/**
+ * Compares run folders (`deno task main`'s OUT) with each other and with the dissertation: the
+ * test metrics, then the mean error per 0.05 bin of true z beside Table 3 (issue 17's per-bin
+ * table in data/README.md is printed by this).
+ *
+ * `deno run -A tools/compare_runs.ts --run LABEL=DIR [--run LABEL=DIR …]`
+ *
+ * @module
+ */
+import { EXIT, fail, parseToolArgs, runTool, usage } from "./_cli.ts";
+import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
+import { PUBLISHED_ERRORS_BY_BIN, PUBLISHED_RESULTS } from "../lib/published.ts";
+import { loadRunArtifact, type RunArtifact } from "../lib/runs/run_folder.ts";
+import { fixed, markdownTable } from "../lib/tables.ts";
+
+const HELP = `usage: deno run -A tools/compare_runs.ts --run LABEL=DIR [--run LABEL=DIR …]
+
+Prints, for each run folder (deno task main's --out), its galaxies, epochs and test metrics,
+then the mean error (z_pred − z_true) per 0.05 bin of true z beside the dissertation's Table 3.
+
+Exit codes: 0 done, 2 usage, 4 a run folder is missing or damaged.`;
+
+await runTool("compare_runs", async () => {
+  const args = parseToolArgs("compare_runs", {
+    run: { type: "string", multiple: true },
+    help: { type: "boolean", short: "h" },
+  });
+  if (args.help) {
+    console.log(HELP);
+    return;
+  }
+  if (!args.run?.length) usage("name at least one --run LABEL=DIR");
+  const runs: { label: string; artifact: RunArtifact }[] = [];
+  for (const spec of args.run) {
+    const at = spec.indexOf("=");
+    if (at < 1) usage(`--run ${spec}: expected LABEL=DIR`);
+    const dir = spec.slice(at + 1);
+    try {
+      runs.push({ label: spec.slice(0, at), artifact: await loadRunArtifact(dir) });
+    } catch (e) {
+      fail(EXIT.input, (e as Error).message);
+    }
+  }
+  console.log(metricsTable(runs));
+  console.log();
+  console.log(binsTable(runs));
+});
+
+function metricsTable(runs: { label: string; artifact: RunArtifact }[]): string {
+  const rows = runs.map(({ label, artifact: { run, history, test } }) => {
+    const m = redshiftMetrics(test.zTrue, test.zPred);
+    return [
+      label,
+      run.galaxies.toLocaleString("en"),
+      `${run.evaluatedEpoch} of ${history.length}`,
+      test.zTrue.length.toLocaleString("en"),
+      fixed(m.mae),
+      (m.rmse / m.mae).toFixed(2),
+      fixed(m.sigmaNmad),
+      `${(100 * m.outlierFraction).toFixed(2)} %`,
+    ];
+  });
+  const p = PUBLISHED_RESULTS;
+  rows.push([
+    "dissertation",
+    "520,393",
+    `${p.epochs}`,
+    p.testGalaxies.toLocaleString("en"),
+    fixed(p.testMae, 3),
+    "–",
+    "–",
+    "–",
+  ]);
+  return markdownTable(
+    ["run", "galaxies", "epochs", "test galaxies", "MAE", "RMSE/MAE", "σ_NMAD", "|Δz| > 0.15"],
+    rows,
+  );
+}
+
+function binsTable(runs: { label: string; artifact: RunArtifact }[]): string {
+  const perRun = runs.map(({ artifact: { test } }) => errorsByBin(test.zTrue, test.zPred));
+  const rows = PUBLISHED_ERRORS_BY_BIN.map((published, b) => [
+    `${published.zLow.toFixed(2)}–${published.zHigh.toFixed(2)}`,
+    ...perRun.map((bins) => bins[b].n >= 10 ? signed(bins[b].meanError) : "–"),
+    signed(published.meanError),
+  ]);
+  return markdownTable(
+    ["true z", ...runs.map((r) => `${r.label}: mean error`), "Table 3: mean error"],
+    rows,
+  );
+}
+
+function signed(x: number): string {
+  return (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(3);
+}
