@@ -33,7 +33,7 @@ import { formatBackendReport } from "../lib/backend/select.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
 import { buildModel } from "../lib/model.ts";
 import { saveModel } from "../lib/runs/model_folder.ts";
-import { profileModel, PROFILES } from "../lib/profiles.ts";
+import { profileModel, PROFILES, type RunProfile } from "../lib/profiles.ts";
 import { saveRunArtifact } from "../lib/runs/run_folder.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
 import { predict, train, verifyCheckpoint } from "../lib/train.ts";
@@ -53,6 +53,13 @@ import {
 
 const started = performance.now();
 
+/** `f` of each profile, as "smoke X, default Y, full Z", or "X in every profile". */
+function byProfile(f: (profile: RunProfile) => string): string {
+  const values = Object.values(PROFILES).map(f);
+  if (values.every((v) => v === values[0])) return `${values[0]} in every profile`;
+  return Object.keys(PROFILES).map((name, i) => `${name} ${values[i]}`).join(", ");
+}
+
 const HELP = `usage: deno task main [options]
 
 Simulates (or loads) galaxies, splits and scales them, trains the network,
@@ -68,15 +75,18 @@ Options:
   --data FILE        galaxies from a .csv or .parquet file (columns z, flux_0..flux_185
                      by name; see README) instead of the mock (default: the profile's
                      mock galaxies; in smoke, the committed 3,000-galaxy sample)
-  --galaxies N       number of mock galaxies (default: the profile's, e.g. 50,000 in default)
-  --epochs N         epochs (default: the profile's: smoke 3, default 20, full 20)
-  --batch N          batch size (default: the profile's: smoke 32, default 64, full 16); another
+  --galaxies N       number of mock galaxies (default: the profile's:
+                     ${byProfile((p) => p.galaxies.toLocaleString("en"))})
+  --epochs N         epochs (default: the profile's: ${byProfile((p) => `${p.epochs}`)})
+  --batch N          batch size (default: the profile's: ${
+  byProfile((p) => `${p.batchSize}`)
+}); another
                      size scales the learning rate (--scaling) after a one-epoch warm-up
   --scaling S        linear, sqrt or none: how --batch scales the rate (default linear)
-  --filters A,B,C,D  filters of the 4 convolution layers (default: the profile's;
-                     the dissertation's 256,256,128,64; smoke 16,16,16,16)
-  --units A,B,C,D    units of the 4 dense layers (default: the profile's;
-                     the dissertation's 256,256,128,64; smoke 32,32,16,16)
+  --filters A,B,C,D  filters of the 4 convolution layers (default: the profile's:
+                     ${byProfile((p) => profileModel(p).convFilters.join())})
+  --units A,B,C,D    units of the 4 dense layers (default: the profile's:
+                     ${byProfile((p) => profileModel(p).denseUnits.join())})
   --backend B        webgpu, cpu-blas or cpu (default: $REDSHIFT_BACKEND, else the
                      profile's preference, else the ladder: webgpu on a hardware GPU,
                      else cpu-blas where BLAS opens, else cpu)
@@ -86,9 +96,9 @@ Options:
   -h, --help         this text
 
 Numbers are plain decimal integers (1e8 and 0x10 are refused). Without a GPU the
-default profile trains the dissertation's 699,073-parameter network on the CPU,
-which takes hours; the time is printed after the first training steps.
---profile smoke runs in about a minute on a CPU.
+default profile trains the dissertation's 699,073-parameter network on the CPU path
+(cpu-blas): tens of minutes on two cores (docs/performance.md); the time it will take
+is printed after the first training steps. --profile smoke runs in about a minute.
 
 Exit codes: 0 done, 1 internal error, 2 usage, 3 damaged checkpoint or model,
 4 unreadable or invalid --data, 5 output cannot be written, 130 interrupted.`;
