@@ -90,6 +90,8 @@ function binsTable(runs: { label: string; artifact: RunArtifact }[]): string {
   );
 }
 
+/** `x` to 3 decimals with its sign (+0.012, −0.046); one that rounds to zero is 0.000. */
 function signed(x: number): string {
-  return (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(3);
+  const text = Math.abs(x).toFixed(3);
+  return text === "0.000" ? text : (x > 0 ? "+" : "−") + text;
 }
