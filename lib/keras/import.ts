@@ -658,6 +658,12 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
       padding: null,
       activation: null,
     };
+    /** Records a layer without weights (pooling, flatten). */
+    const pushUnweighted = (
+      tfjsName: string,
+      outputShape: (number | null)[],
+      geometry: Partial<Pick<KerasLayer, "kernelSize" | "strides" | "padding">> = {},
+    ) => layers.push({ ...tfjsBase, ...geometry, tfjsName, outputShape, params: 0, weights: [] });
 
     switch (layer.className) {
       case "Conv1D": {
@@ -706,15 +712,10 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
         expect("data_format", c.data_format ?? "channels_last", "channels_last");
         steps = Math.floor(steps / 2);
         if (steps < 1) fail("pooling leaves no samples");
-        layers.push({
-          ...tfjsBase,
-          tfjsName: `max_pooling1d_${convFilters.length}`,
-          outputShape: [null, steps, channelsNow],
+        pushUnweighted(`max_pooling1d_${convFilters.length}`, [null, steps, channelsNow], {
           kernelSize: 2,
           strides: 2,
           padding: "valid",
-          params: 0,
-          weights: [],
         });
         stage = "afterPool";
         break;
@@ -723,13 +724,7 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
         if (stage !== "afterPool") fail(`found Flatten where our builder expects ${expectedNext}`);
         expect("data_format", c.data_format ?? "channels_last", "channels_last");
         features = steps * channelsNow;
-        layers.push({
-          ...tfjsBase,
-          tfjsName: "flatten",
-          outputShape: [null, features],
-          params: 0,
-          weights: [],
-        });
+        pushUnweighted("flatten", [null, features]);
         stage = "dense";
         break;
       }
