@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { selectBackend } from "../lib/backend/select.ts";
-import { buildModel, resolveModelConfig } from "../lib/model.ts";
+import { buildModel } from "../lib/model.ts";
 import { fitMinMax } from "../lib/min_max_scaler.ts";
-import { loadModel, saveModel } from "../lib/runs/model_folder.ts";
+import { loadModel } from "../lib/runs/model_folder.ts";
 import { CheckpointError, train } from "../lib/train.ts";
 import { LoadError, loadSpectra } from "../lib/data/load.ts";
 import { writeSpectra } from "../lib/data/write_spectra.ts";
@@ -17,20 +17,15 @@ import {
   predictCatalogue,
 } from "../lib/catalogue/predict.ts";
 import { checkToolPaths, commitTogether, PathCollisionError } from "../lib/_atomic.ts";
-import { bumpData, NARROW } from "./_toy_data.ts";
+import { bumpData, NARROW, savedToyModel } from "./_toy_data.ts";
 
 await selectBackend({ backend: "cpu" });
 
 /** A folder with a model folder (untrained: its predictions are finite, which is all we need). */
 async function fixture() {
-  const dir = await Deno.makeTempDir();
-  const modelConfig = resolveModelConfig({ ...NARROW, seed: 3 });
-  const model = buildModel(modelConfig);
-  const { x } = bumpData(64, 1);
-  const scaler = fitMinMax(x, "all");
-  await saveModel(`${dir}/model`, model, { modelConfig, scaler, history: [], run: {} });
+  const { model, ...saved } = await savedToyModel({ seed: 3, rows: 64, epochs: 0 });
   model.dispose();
-  return { dir, modelDir: `${dir}/model`, scaler };
+  return saved;
 }
 
 const shared = await fixture();

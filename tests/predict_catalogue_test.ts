@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { selectBackend } from "../lib/backend/select.ts";
-import { buildModel, resolveModelConfig } from "../lib/model.ts";
+import { resolveModelConfig } from "../lib/model.ts";
 import { fitMinMax } from "../lib/min_max_scaler.ts";
-import { saveModel } from "../lib/runs/model_folder.ts";
-import { predict, train } from "../lib/train.ts";
+import { predict } from "../lib/train.ts";
 import { redshiftMetrics } from "../lib/metrics.ts";
 import { writeSpectra } from "../lib/data/write_spectra.ts";
 import { FLUX_COLUMNS, N_FLUX } from "../lib/spectra.ts";
@@ -14,27 +13,12 @@ import {
   CatalogueOutputError,
   predictCatalogue,
 } from "../lib/catalogue/predict.ts";
-import { bumpData, NARROW } from "./_toy_data.ts";
+import { bumpData, NARROW, savedToyModel } from "./_toy_data.ts";
 
 await selectBackend({ backend: "cpu" });
 
-/** A narrow model trained for one epoch on bump spectra, saved to a folder. */
-async function trainedModel() {
-  const dir = await Deno.makeTempDir();
-  const modelConfig = resolveModelConfig({ ...NARROW, seed: 4 });
-  const model = buildModel(modelConfig);
-  const data = bumpData(256, 1);
-  const scaler = fitMinMax(data.x, "all", { fittedOn: "test rows" });
-  const result = await train(model, { train: { x: scaler.transform(data.x), y: data.y } }, {
-    epochs: 1,
-    batchSize: 32,
-    seed: 1,
-  });
-  await saveModel(`${dir}/model`, model, { modelConfig, scaler, history: result.history, run: {} });
-  return { dir, modelDir: `${dir}/model`, model, scaler };
-}
-
-const saved = await trainedModel();
+// A narrow model trained for one epoch on bump spectra, saved to a folder.
+const saved = await savedToyModel({ seed: 4, rows: 256, epochs: 1 });
 
 /** Bump spectra as the library's Spectra, rows numbered from 1. */
 function spectra(n: number, seed: number) {
