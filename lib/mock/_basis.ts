@@ -1,5 +1,6 @@
 /**
- * Every component's observed 186-sample spectrum, precomputed on a fine redshift grid.
+ * Every component's observed spectrum on Gaia's full grid (120 samples per band), precomputed on a
+ * fine redshift grid.
  *
  * The instrument is linear, so a galaxy made of components observes as the
  * same combination of the components' observed spectra. Redshifting then
@@ -10,11 +11,18 @@
  *
  * @module
  */
-import { N_FLUX, Z_MAX } from "../spectra.ts";
-import { N_OBS, OBS_MIN_NM, OBS_STEP_NM, observe, observeLine } from "./_instrument.ts";
+import { Z_MAX } from "../spectra.ts";
+import {
+  GRID_WAVELENGTHS,
+  N_GRID,
+  N_OBS,
+  OBS_MIN_NM,
+  OBS_STEP_NM,
+  observe,
+  observeLine,
+} from "./_instrument.ts";
 import { GROUP_LINES, N_TEMPLATES, restAt, restContinua } from "./_sed.ts";
 import { calzettiK, LINE_GROUPS } from "./_sed_model.ts";
-import { SAMPLE_WAVELENGTHS } from "./_instrument.ts";
 
 /** Redshift step of the grid. */
 export const Z_STEP = 0.001;
@@ -32,14 +40,15 @@ const SCALE = 5e-19;
 
 /** The precomputed tables. */
 export interface Basis {
-  /** `values[(zi * N_COMPONENTS + k) * 186 + j]`: component k at grid z_i, sample j. */
+  /** `values[(zi * N_COMPONENTS + k) * N_GRID + g]`: component k at grid z_i, sample g (e⁻/s). */
   values: Float32Array;
-  /** `dustK[zi * 186 + j]`: Calzetti k(λ) at sample j's rest wavelength for grid z_i. */
+  /** `dustK[zi * N_GRID + g]`: Calzetti k(λ) at sample g's rest wavelength for grid z_i. */
   dustK: Float32Array;
 }
 
 /**
- * Observed spectrum (186 samples) of template `t` at redshift `z`, computed directly.
+ * Observed spectrum (the full grid's 240 samples, e⁻/s) of template `t` at redshift `z`, computed
+ * directly.
  *
  * F_λ,obs(λ) = F_λ,rest(λ / (1 + z)) / (1 + z): wavelengths stretch, so flux per unit
  * wavelength thins by 1 + z. The common 1 / (4π d_L²) is left to the brightness.
@@ -59,9 +68,9 @@ export function observeTemplate(
   observe(f, out, offset);
 }
 
-/** Observed spectrum (186 samples) of line group `g` (total flux 1 in Å × F_λ(5500)) at `z`. */
+/** Observed spectrum (240 samples) of line group `g` (total flux 1 in Å × F_λ(5500)) at `z`. */
 export function observeGroup(g: number, z: number, out: Float64Array | Float32Array, offset = 0) {
-  out.fill(0, offset, offset + N_FLUX);
+  out.fill(0, offset, offset + N_GRID);
   for (const line of GROUP_LINES[LINE_GROUPS[g]]) {
     observeLine(line.restA * (1 + z) / 10, line.share * SCALE, out, offset);
   }
@@ -72,17 +81,17 @@ let basis: Basis | null = null;
 /** The tables, built on first use. */
 export function getBasis(): Basis {
   if (basis) return basis;
-  const values = new Float32Array(N_Z * N_COMPONENTS * N_FLUX);
-  const dustK = new Float32Array(N_Z * N_FLUX);
+  const values = new Float32Array(N_Z * N_COMPONENTS * N_GRID);
+  const dustK = new Float32Array(N_Z * N_GRID);
   for (let zi = 0; zi < N_Z; zi++) {
     const z = zi * Z_STEP;
     for (let k = 0; k < N_COMPONENTS; k++) {
-      const offset = (zi * N_COMPONENTS + k) * N_FLUX;
+      const offset = (zi * N_COMPONENTS + k) * N_GRID;
       if (k < N_TEMPLATES) observeTemplate(k, z, values, offset);
       else observeGroup(k - N_TEMPLATES, z, values, offset);
     }
-    for (let j = 0; j < N_FLUX; j++) {
-      dustK[zi * N_FLUX + j] = calzettiK(SAMPLE_WAVELENGTHS[j] * 10 / (1 + z));
+    for (let g = 0; g < N_GRID; g++) {
+      dustK[zi * N_GRID + g] = calzettiK(GRID_WAVELENGTHS[g] * 10 / (1 + z));
     }
   }
   basis = { values, dustK };

@@ -5,11 +5,13 @@
  * al. 2023): the internally calibrated mean spectrum, in e⁻/s, is
  * n(u) = P ∫ n_p(λ) L(u − u_d(λ)) R(λ) dλ, with P the telescope pupil area,
  * n_p the photon flux, L the line spread function in pseudo-wavelength u,
- * u_d the dispersion and R the response. The operator here gives n(u) in
- * e⁻ s⁻¹ nm⁻¹ (a sample's count rate over its width); the simulator turns it
- * into the dissertation's "instrument units", SMSgen's integrated flux per
- * sample expressed per unit pseudo-wavelength ({@link VALUE_PER_COUNT_RATE};
- * chosen by evidence in data/README.md, issue 17).
+ * u_d the dispersion and R the response. The operator here gives each
+ * sample's count rate (e⁻/s integrated over the sample) on Gaia's full grid of
+ * 120 samples per band, so that an extended galaxy's smear can bring in light
+ * from samples the dissertation did not keep; the simulator turns it into the
+ * dissertation's "instrument units", SMSgen's integrated flux per sample
+ * expressed per unit pseudo-wavelength ({@link VALUE_PER_COUNT_RATE}; chosen by
+ * evidence in data/README.md, issue 17).
  *
  * @module
  */
@@ -49,40 +51,76 @@ function tableAt(values: readonly (number | null)[], lambdaNm: number): number {
   return a + (b - a) * t;
 }
 
+/** Gaia's samples per band, numbered 0..119; the dissertation kept BP 34..113 and RP 4..109. */
+export const SAMPLES_PER_BAND = 120;
+/** Samples of both bands' full grids: BP 0..119, then RP 0..119. */
+export const N_GRID = 2 * SAMPLES_PER_BAND;
+
 /** Band of each kept sample: true for BP (samples 0..79). */
 function isBp(j: number): boolean {
   return j < N_BP;
 }
 
-/** Response R(λ) of the band of sample `j` at `lambdaNm`. */
-function response(j: number, lambdaNm: number): number {
-  return tableAt(isBp(j) ? INSTRUMENT.responseBp : INSTRUMENT.responseRp, lambdaNm);
-}
+/** Position in the full grid of kept sample `j`: band × 120 + Gaia's sample number. */
+export const KEPT_IN_GRID: Int32Array = Int32Array.from(
+  { length: N_FLUX },
+  (_, j) => (isBp(j) ? 0 : SAMPLES_PER_BAND) + INSTRUMENT.sampleIndex[j],
+);
 
-/** Pseudo-wavelength u_d(λ) in the band of sample `j`. */
-function dispersion(j: number, lambdaNm: number): number {
-  return tableAt(isBp(j) ? INSTRUMENT.pseudoWavelengthBp : INSTRUMENT.pseudoWavelengthRp, lambdaNm);
+/** Pseudo-wavelength u_d(λ) of `band` (0 BP, 1 RP). */
+function dispersion(band: number, lambdaNm: number): number {
+  return tableAt(
+    band === 0 ? INSTRUMENT.pseudoWavelengthBp : INSTRUMENT.pseudoWavelengthRp,
+    lambdaNm,
+  );
 }
 
 /**
- * e⁻ s⁻¹ nm⁻¹ in sample `j` per photon/s/m² arriving at `lambdaNm`.
- *
- * P × R(λ) × L(u_j − u_d(λ)) × Δu / w_j, with L a unit-area Gaussian in u and
- * w_j the sample's width in nm.
+ * The full grid's pseudo-wavelengths and wavelengths. Samples are evenly spaced in u, so the
+ * kept samples fix every other one; a sample the dissertation did not keep takes the wavelength
+ * where the band's dispersion reaches its u (the nearest table end beyond the table).
  */
-export function sampleKernel(j: number, lambdaNm: number): number {
-  const r = response(j, lambdaNm);
+const GRID: { u: Float64Array; wavelengthNm: Float64Array } = (() => {
+  const u = new Float64Array(N_GRID), wavelengthNm = new Float64Array(N_GRID).fill(NaN);
+  for (const [band, first] of [[0, 0], [1, N_BP]]) {
+    const u0 = INSTRUMENT.samplePseudoWavelength[first];
+    const du = INSTRUMENT.samplePseudoWavelength[first + 1] - u0;
+    const s0 = INSTRUMENT.sampleIndex[first];
+    for (let s = 0; s < SAMPLES_PER_BAND; s++) u[band * SAMPLES_PER_BAND + s] = u0 + (s - s0) * du;
+  }
+  KEPT_IN_GRID.forEach((g, j) => wavelengthNm[g] = INSTRUMENT.sampleWavelengthNm[j]);
+  for (let g = 0; g < N_GRID; g++) {
+    if (!Number.isNaN(wavelengthNm[g])) continue;
+    const band = g < SAMPLES_PER_BAND ? 0 : 1;
+    let best = OBS_MIN_NM, bestDistance = Infinity;
+    for (let lam = OBS_MIN_NM; lam <= OBS_MAX_NM; lam += 0.05) {
+      const distance = Math.abs(dispersion(band, lam) - u[g]);
+      if (distance < bestDistance) bestDistance = distance, best = lam;
+    }
+    wavelengthNm[g] = best;
+  }
+  return { u, wavelengthNm };
+})();
+
+/** Wavelength (nm) of each sample of the full grid (BP 0..119, RP 0..119). */
+export const GRID_WAVELENGTHS: Float64Array = GRID.wavelengthNm;
+
+/**
+ * e⁻/s in sample `g` of the full grid per photon/s/m² arriving at `lambdaNm`.
+ *
+ * P × R(λ) × L(u_g − u_d(λ)) × Δu, with L a unit-area Gaussian in u and Δu the sample step.
+ */
+export function sampleKernel(g: number, lambdaNm: number): number {
+  const band = g < SAMPLES_PER_BAND ? 0 : 1;
+  const r = tableAt(band === 0 ? INSTRUMENT.responseBp : INSTRUMENT.responseRp, lambdaNm);
   if (!(r > 0)) return 0;
-  const u = dispersion(j, lambdaNm);
+  const u = dispersion(band, lambdaNm);
   if (Number.isNaN(u)) return 0;
-  const bp = isBp(j);
-  const sigma = (bp ? LSF_FWHM_PIXELS.bp : LSF_FWHM_PIXELS.rp) / 2.3548;
-  const step = bp ? INSTRUMENT.sampleStepBp : INSTRUMENT.sampleStepRp;
-  const d = (INSTRUMENT.samplePseudoWavelength[j] - u) / sigma;
+  const sigma = (band === 0 ? LSF_FWHM_PIXELS.bp : LSF_FWHM_PIXELS.rp) / 2.3548;
+  const step = band === 0 ? INSTRUMENT.sampleStepBp : INSTRUMENT.sampleStepRp;
+  const d = (GRID.u[g] - u) / sigma;
   if (Math.abs(d) > 6) return 0;
-  const width = INSTRUMENT.sampleWidthNm[j];
-  return PUPIL_AREA_M2 * r * step * Math.exp(-0.5 * d * d) /
-    (sigma * Math.sqrt(2 * Math.PI) * width);
+  return PUPIL_AREA_M2 * r * step * Math.exp(-0.5 * d * d) / (sigma * Math.sqrt(2 * Math.PI));
 }
 
 /** Photons per joule at `lambdaNm`: converts energy flux to photon flux. */
@@ -90,7 +128,7 @@ export function photonsPerJoule(lambdaNm: number): number {
   return lambdaNm * 10 / HC_J_A;
 }
 
-/** The operator as sparse rows: for sample j, weights over the observed grid from `first[j]`. */
+/** The operator as sparse rows: for sample g, weights over the observed grid from `first[g]`. */
 export interface ObservationOperator {
   first: Int32Array;
   weights: Float64Array[];
@@ -99,44 +137,44 @@ export interface ObservationOperator {
 let operator: ObservationOperator | null = null;
 
 /**
- * Weights turning F_λ (W m⁻² Å⁻¹) on the observed grid into e⁻/s per sample.
+ * Weights turning F_λ (W m⁻² Å⁻¹) on the observed grid into e⁻/s in each sample of the full grid.
  *
- * Built once: 186 rows, each nonzero only within ±6σ of the sample's u.
+ * Built once: 240 rows, each nonzero only within ±6σ of the sample's u.
  */
 export function observationOperator(): ObservationOperator {
   if (operator) return operator;
-  const first = new Int32Array(N_FLUX);
+  const first = new Int32Array(N_GRID);
   const weights: Float64Array[] = [];
   const dLambdaA = OBS_STEP_NM * 10;
-  for (let j = 0; j < N_FLUX; j++) {
+  for (let g = 0; g < N_GRID; g++) {
     const row: number[] = [];
     let start = -1;
     for (let i = 0; i < N_OBS; i++) {
       const lam = OBS_MIN_NM + i * OBS_STEP_NM;
-      const w = sampleKernel(j, lam) * photonsPerJoule(lam) * dLambdaA;
+      const w = sampleKernel(g, lam) * photonsPerJoule(lam) * dLambdaA;
       if (w > 0 && start < 0) start = i;
       if (start >= 0) row.push(w);
     }
     while (row.length > 0 && row[row.length - 1] === 0) row.pop();
-    first[j] = start;
+    first[g] = Math.max(start, 0);
     weights.push(Float64Array.from(row));
   }
   operator = { first, weights };
   return operator;
 }
 
-/** Applies the operator to F_λ sampled on the observed grid; writes 186 values into `out`. */
+/** Applies the operator to F_λ on the observed grid; writes the 240 samples' e⁻/s into `out`. */
 export function observe(fluxObs: Float64Array, out: Float64Array | Float32Array, offset = 0): void {
   const { first, weights } = observationOperator();
-  for (let j = 0; j < N_FLUX; j++) {
-    const w = weights[j], s = first[j];
+  for (let g = 0; g < N_GRID; g++) {
+    const w = weights[g], s = first[g];
     let acc = 0;
     for (let i = 0; i < w.length; i++) acc += w[i] * fluxObs[s + i];
-    out[offset + j] = acc;
+    out[offset + g] = acc;
   }
 }
 
-/** Adds the samples of an unresolved emission line of `fluxW` (W m⁻²) at `lambdaNm`. */
+/** Adds the 240 samples of an unresolved emission line of `fluxW` (W m⁻²) at `lambdaNm`. */
 export function observeLine(
   lambdaNm: number,
   fluxW: number,
@@ -144,14 +182,17 @@ export function observeLine(
   offset = 0,
 ): void {
   const photons = fluxW * photonsPerJoule(lambdaNm);
-  for (let j = 0; j < N_FLUX; j++) out[offset + j] += photons * sampleKernel(j, lambdaNm);
+  for (let g = 0; g < N_GRID; g++) out[offset + g] += photons * sampleKernel(g, lambdaNm);
 }
 
 /** Wavelength (nm) of each of the 186 kept samples. */
 export const SAMPLE_WAVELENGTHS: readonly number[] = INSTRUMENT.sampleWavelengthNm;
 
-/** Width (nm) of each of the 186 kept samples: multiplies e⁻ s⁻¹ nm⁻¹ into e⁻/s per sample. */
-export const SAMPLE_WIDTHS: readonly number[] = INSTRUMENT.sampleWidthNm;
+/** A sample's value per e⁻/s of its count rate, in BP and in RP. */
+export const VALUE_PER_COUNT_RATE_BY_BAND: readonly [number, number] = [
+  1 / INSTRUMENT.sampleStepBp,
+  1 / INSTRUMENT.sampleStepRp,
+];
 
 /**
  * A sample's value per e⁻/s of its count rate: 1 / (the band's sample step in pseudo-wavelength),
@@ -159,5 +200,5 @@ export const SAMPLE_WIDTHS: readonly number[] = INSTRUMENT.sampleWidthNm;
  */
 export const VALUE_PER_COUNT_RATE: readonly number[] = Array.from(
   { length: N_FLUX },
-  (_, j) => 1 / (isBp(j) ? INSTRUMENT.sampleStepBp : INSTRUMENT.sampleStepRp),
+  (_, j) => VALUE_PER_COUNT_RATE_BY_BAND[isBp(j) ? 0 : 1],
 );

@@ -12,6 +12,7 @@
 import type { Random } from "../random.ts";
 import { redshiftQuantile } from "./_redshift_distribution.ts";
 import { N_TEMPLATES } from "./_sed.ts";
+import { GALAXY_SIZE, type Profile } from "./_extent.ts";
 
 /** A galaxy's drawn properties. */
 export interface Galaxy {
@@ -26,6 +27,10 @@ export interface Galaxy {
   ebv: number;
   /** Apparent Gaia-like G magnitude of the 186 kept samples. */
   gMag: number;
+  /** Half-light radius in kpc. */
+  radiusKpc: number;
+  /** Light profile: star-forming galaxies are discs, quiescent ones spheroids. */
+  profile: Profile;
 }
 
 /**
@@ -100,5 +105,8 @@ export function drawGalaxy(rng: Random): Galaxy {
   do gMag = mean + BRIGHTNESS.sigma * rng.normal(); while (
     gMag > G_LIMITS.faint || gMag < G_LIMITS.bright
   );
-  return { z, activity, weights, lineScatter, ebv, gMag };
+  const profile: Profile = quiescent ? "spheroid" : "disc";
+  const median = quiescent ? GALAXY_SIZE.spheroidKpc : GALAXY_SIZE.discKpc;
+  const radiusKpc = median * Math.exp(GALAXY_SIZE.sigmaLn * rng.normal());
+  return { z, activity, weights, lineScatter, ebv, gMag, radiusKpc, profile };
 }

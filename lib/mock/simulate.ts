@@ -3,8 +3,9 @@
  *
  * Each galaxy is a mix of five stellar-population continua (fitted to SDSS
  * galaxy templates) plus emission lines, reddened by dust, redshifted, seen
- * through Gaia's BP/RP photometers and sampled like the dissertation's 186
- * fluxes, with photon, background and correlated noise. Galaxy `i` of seed `s`
+ * through Gaia's BP/RP photometers, smeared along the scan by its own extent,
+ * and sampled like the dissertation's 186 fluxes, with photon, background and
+ * correlated noise. Galaxy `i` of seed `s`
  * depends only on (s, i), so chunks of any size give the same rows.
  *
  * @module
@@ -16,12 +17,19 @@ import { drawGalaxy, type Galaxy, luminosityDistance } from "./_population.ts";
 import { GROUP_STRENGTH, N_TEMPLATES } from "./_sed.ts";
 import { LINE_GROUPS } from "./_sed_model.ts";
 import { addNoise } from "./_noise.ts";
-import { SAMPLE_WIDTHS, VALUE_PER_COUNT_RATE } from "./_instrument.ts";
+import {
+  KEPT_IN_GRID,
+  N_GRID,
+  SAMPLES_PER_BAND,
+  VALUE_PER_COUNT_RATE,
+  VALUE_PER_COUNT_RATE_BY_BAND,
+} from "./_instrument.ts";
+import { angularSize, smear } from "./_extent.ts";
 
 export { SAMPLE_WAVELENGTHS_NM } from "./gaia_xp.ts";
 
 /** Version of the simulator: a change in it may change every generated value. */
-export const SIMULATOR_VERSION = "2.0.0";
+export const SIMULATOR_VERSION = "3.0.0";
 
 /** Number of galaxies in the dissertation's data set, the default mock size. */
 export const DISSERTATION_N = 520_393;
@@ -34,10 +42,10 @@ export const G_ZERO_POINT = 25.6874;
  *
  * A galaxy is extended: the XP windows take in more of its light than its G magnitude (a narrow
  * window's flux) implies, which is why Gaia's BP/RP flux excess of galaxies is well above the
- * 1.2 of stars. 2.5 (1 mag) with {@link VALUE_PER_COUNT_RATE} puts Table 1's quoted rows in the
- * middle of the mock's range (data/README.md, issue 17).
+ * 1.2 of stars. 2.0 with {@link VALUE_PER_COUNT_RATE} and the along-scan smear puts Table 1's
+ * quoted rows inside the mock's range (data/README.md, issue 17).
  */
-export const XP_LIGHT_EXCESS = 2.5;
+export const XP_LIGHT_EXCESS = 2.0;
 
 /** Options of {@link simulateSpectra}. */
 export interface SimulateOptions {
@@ -59,6 +67,8 @@ export interface SimulatedSpectra extends Spectra {
   activity: Float32Array;
   /** Extra dust reddening E(B−V) in magnitudes. */
   ebv: Float32Array;
+  /** Half-light radius on the sky, arcseconds: how much the spectrum is smeared. */
+  sizeArcsec: Float32Array;
 }
 
 /** The seed of galaxy `index`'s own generator: a bijective 32-bit hash of (seed, index). */
@@ -84,15 +94,16 @@ export function simulateSpectra(options: SimulateOptions): SimulatedSpectra {
   const { n, seed, firstIndex = 0, noise = true } = options;
   const z = new Float32Array(n), ids = new Float64Array(n);
   const gMag = new Float32Array(n), activity = new Float32Array(n), ebv = new Float32Array(n);
+  const sizeArcsec = new Float32Array(n);
   const flux = new Float32Array(n * N_FLUX);
   for (let r = 0; r < n; r++) {
     const index = firstIndex + r;
     const rng = new Random(galaxySeed(seed, index));
     const g = drawGalaxy(rng);
     z[r] = g.z, ids[r] = index, gMag[r] = g.gMag, activity[r] = g.activity, ebv[r] = g.ebv;
-    renderGalaxy(g, flux, r * N_FLUX, noise ? rng : null);
+    sizeArcsec[r] = renderGalaxy(g, flux, r * N_FLUX, noise ? rng : null);
   }
-  return { n, z, flux, ids, gMag, activity, ebv };
+  return { n, z, flux, ids, gMag, activity, ebv, sizeArcsec };
 }
 
 /**
@@ -116,6 +127,7 @@ export function simulateGalaxyAtRedshifts(
     gMag: new Float32Array(n),
     activity: new Float32Array(n).fill(own.activity),
     ebv: new Float32Array(n).fill(own.ebv),
+    sizeArcsec: new Float32Array(n),
   };
   redshifts.forEach((zNew, r) => {
     if (!(zNew >= 0 && zNew <= MAX_SIMULATED_Z)) {
@@ -128,7 +140,7 @@ export function simulateGalaxyAtRedshifts(
     );
     const moved = { ...own, z: zNew, gMag: own.gMag + dm };
     out.gMag[r] = moved.gMag;
-    renderGalaxy(moved, out.flux, r * N_FLUX, noise ? rng : null);
+    out.sizeArcsec[r] = renderGalaxy(moved, out.flux, r * N_FLUX, noise ? rng : null);
   });
   return out;
 }
@@ -136,11 +148,14 @@ export function simulateGalaxyAtRedshifts(
 /** Highest redshift the precomputed tables cover. */
 const MAX_SIMULATED_Z = (N_Z - 1) * Z_STEP;
 
-/** Writes galaxy `g`'s observed 186 fluxes at `flux[offset…]`, with noise from `rng` if given. */
-function renderGalaxy(g: Galaxy, flux: Float32Array, offset: number, rng: Random | null): void {
+/**
+ * Writes galaxy `g`'s observed 186 fluxes at `flux[offset…]`, with noise from `rng` if given;
+ * returns its angular half-light radius (″).
+ */
+function renderGalaxy(g: Galaxy, flux: Float32Array, offset: number, rng: Random | null): number {
   const { values, dustK } = getBasis();
   const coef = new Float64Array(N_COMPONENTS);
-  const spec = new Float64Array(N_FLUX);
+  const spec = new Float64Array(N_GRID);
   for (let t = 0; t < N_TEMPLATES; t++) coef[t] = g.weights[t];
   for (let l = 0; l < LINE_GROUPS.length; l++) {
     let s = 0;
@@ -153,25 +168,29 @@ function renderGalaxy(g: Galaxy, flux: Float32Array, offset: number, rng: Random
   const zi = Math.min(Math.floor(x), N_Z - 2), f = x - zi;
   for (let k = 0; k < N_COMPONENTS; k++) {
     const c0 = coef[k] * (1 - f), c1 = coef[k] * f;
-    const o0 = (zi * N_COMPONENTS + k) * N_FLUX, o1 = o0 + N_COMPONENTS * N_FLUX;
-    for (let j = 0; j < N_FLUX; j++) spec[j] += c0 * values[o0 + j] + c1 * values[o1 + j];
+    const o0 = (zi * N_COMPONENTS + k) * N_GRID, o1 = o0 + N_COMPONENTS * N_GRID;
+    for (let s = 0; s < N_GRID; s++) spec[s] += c0 * values[o0 + s] + c1 * values[o1 + s];
   }
 
-  // Dust (smooth on the scale of the line spread function, so applied after it), then
-  // brightness: the 186 samples' count rates (e⁻ s⁻¹ nm⁻¹ × width) add up to the G-band count
-  // rate times the XP light excess; values are count rates per unit pseudo-wavelength.
+  // Dust (smooth on the scale of the line spread function, so applied after it).
   const a = -0.4 * Math.LN10 * g.ebv;
+  for (let s = 0; s < N_GRID; s++) {
+    spec[s] *= Math.exp(a * ((1 - f) * dustK[zi * N_GRID + s] + f * dustK[(zi + 1) * N_GRID + s]));
+  }
+  // The galaxy's extent smears each band along the scan; values are per unit pseudo-wavelength.
+  for (let s = 0; s < N_GRID; s++) {
+    spec[s] *= VALUE_PER_COUNT_RATE_BY_BAND[s < SAMPLES_PER_BAND ? 0 : 1];
+  }
+  const sizeArcsec = angularSize(g.radiusKpc, g.z, luminosityDistance(Math.max(g.z, 0.005)));
+  smear(spec, g.profile, sizeArcsec);
+  // Brightness: the 186 kept samples' count rates add up to the G-band count rate times the XP
+  // light excess.
   let total = 0;
-  for (let j = 0; j < N_FLUX; j++) {
-    const k = (1 - f) * dustK[zi * N_FLUX + j] + f * dustK[(zi + 1) * N_FLUX + j];
-    spec[j] *= Math.exp(a * k);
-    total += spec[j] * SAMPLE_WIDTHS[j];
-  }
+  for (let j = 0; j < N_FLUX; j++) total += spec[KEPT_IN_GRID[j]] / VALUE_PER_COUNT_RATE[j];
   const scale = XP_LIGHT_EXCESS * Math.pow(10, 0.4 * (G_ZERO_POINT - g.gMag)) / total;
-  for (let j = 0; j < N_FLUX; j++) {
-    flux[offset + j] = spec[j] * SAMPLE_WIDTHS[j] * scale * VALUE_PER_COUNT_RATE[j];
-  }
+  for (let j = 0; j < N_FLUX; j++) flux[offset + j] = spec[KEPT_IN_GRID[j]] * scale;
   if (rng) addNoise(flux, offset, rng);
+  return sizeArcsec;
 }
 
 /** Options of {@link simulateChunks}. */
