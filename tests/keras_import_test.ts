@@ -274,105 +274,115 @@ Deno.test("importKerasModel() refuses a weights-only HDF5 file", async () => {
 // ---------------------------------------------------------------------------
 // Architectures our builder cannot express
 
-Deno.test("importKerasModel() names a Dropout layer as the first mismatch", async () => {
-  const fixture = makeFixture();
-  fixture.layers.splice(7, 0, {
-    class_name: "Dropout",
-    config: { name: "dropout", rate: 0.2 },
+/** A change to the small fixture that our builder cannot express, and the error it must give. */
+interface ArchitectureCase {
+  what: string;
+  edit: (fixture: FixtureModel) => void;
+  error: RegExp;
+  layer?: { index: number; name: string };
+}
+
+const ARCHITECTURE_CASES: ArchitectureCase[] = [
+  {
+    what: "a Dropout layer, named as the first mismatch",
+    edit: (f) => {
+      f.layers.splice(7, 0, { class_name: "Dropout", config: { name: "dropout", rate: 0.2 } });
+      f.weights.set("dropout", []);
+    },
+    error: /layer 6 "dropout" \(Dropout\): found Dropout where our builder expects Dense/,
+    layer: { index: 6, name: "dropout" },
+  },
+  {
+    what: "a Conv1D with 'same' padding",
+    edit: (f) => void (layerNamed(f, "conv1d_1").config.padding = "same"),
+    error: /layer 2 "conv1d_1" \(Conv1D\): padding is "same" but our builder uses "valid"/,
+    layer: { index: 2, name: "conv1d_1" },
+  },
+  {
+    what: "a pooling layer with another pool size",
+    edit: (f) => void (layerNamed(f, "max_pooling1d").config.pool_size = [3]),
+    error: /layer 1 "max_pooling1d" \(MaxPooling1D\): pool_size is 3 but our builder uses 2/,
+    layer: { index: 1, name: "max_pooling1d" },
+  },
+  {
+    what: "a pooling layer with another stride",
+    edit: (f) => void (layerNamed(f, "max_pooling1d_1").config.strides = [1]),
+    error: /layer 3 "max_pooling1d_1" \(MaxPooling1D\): strides is 1 but our builder uses 2/,
+    layer: { index: 3, name: "max_pooling1d_1" },
+  },
+  {
+    what: "a Conv1D with a stride",
+    edit: (f) => void (layerNamed(f, "conv1d").config.strides = [2]),
+    error: /layer 0 "conv1d" \(Conv1D\): strides is 2 but our builder uses 1/,
+    layer: { index: 0, name: "conv1d" },
+  },
+  {
+    what: "a Conv1D with a dilation",
+    edit: (f) => void (layerNamed(f, "conv1d").config.dilation_rate = [2]),
+    error: /layer 0 "conv1d" \(Conv1D\): dilation_rate is 2 but our builder uses 1/,
+    layer: { index: 0, name: "conv1d" },
+  },
+  {
+    what: "a Conv1D whose kernel is longer than its input",
+    edit: (f) => void (layerNamed(f, "conv1d_1").config.kernel_size = [40]),
+    error: /layer 2 "conv1d_1" \(Conv1D\): its output would have no samples/,
+    layer: { index: 2, name: "conv1d_1" },
+  },
+  {
+    what: "a Conv1D that is not followed by pooling",
+    edit: (f) => {
+      f.layers.splice(2, 1); // drop max_pooling1d
+      f.weights.delete("max_pooling1d");
+    },
+    error: /layer 1 "conv1d_1" \(Conv1D\): found Conv1D where our builder expects MaxPooling1D/,
+    layer: { index: 1, name: "conv1d_1" },
+  },
+  {
+    what: "a non-linear output layer",
+    edit: (f) => void (layerNamed(f, "dense_2").config.activation = "relu"),
+    error: /layer 7 "dense_2" \(Dense\): activation of the output layer is "relu" .* "linear"/,
+    layer: { index: 7, name: "dense_2" },
+  },
+  {
+    what: "a wide output layer",
+    edit: (f) => void (layerNamed(f, "dense_2").config.units = 3),
+    error: /layer 7 "dense_2" \(Dense\): units of the output layer is 3 but our builder uses 1/,
+    layer: { index: 7, name: "dense_2" },
+  },
+  {
+    what: "a hidden layer whose activation differs from the others",
+    edit: (f) => void (layerNamed(f, "dense").config.activation = "tanh"),
+    error: /layer 5 "dense" \(Dense\): activation is "tanh" but earlier layers use "relu"/,
+    layer: { index: 5, name: "dense" },
+  },
+  {
+    what: "an activation our builder does not offer",
+    edit: (f) => void (layerNamed(f, "conv1d").config.activation = "softmax"),
+    error: /layer 0 "conv1d" \(Conv1D\): activation "softmax" is not one our builder offers/,
+    layer: { index: 0, name: "conv1d" },
+  },
+  {
+    what: "a model that does not end in Dense layers",
+    edit: (f) => void f.layers.splice(5), // up to the last pooling layer
+    error: /the model ends after layer 3 "max_pooling1d_1" \(MaxPooling1D\)/,
+    layer: { index: 3, name: "max_pooling1d_1" },
+  },
+  {
+    what: "an input with several channels",
+    edit: (f) => void (f.layers[0].config.batch_input_shape = [null, 24, 2]),
+    error: /has 2 channels; our builder takes 1/,
+  },
+];
+
+for (const c of ARCHITECTURE_CASES) {
+  Deno.test(`importKerasModel() refuses ${c.what}, in Keras 2 and Keras 3 files`, async () => {
+    for (const write of [keras2Bytes, keras3Bytes]) {
+      const fixture = makeFixture();
+      c.edit(fixture);
+      await assertImportError(await write(fixture), c.error, c.layer);
+    }
   });
-  fixture.weights.set("dropout", []);
-  await assertImportError(
-    await keras2Bytes(fixture),
-    /layer 6 "dropout" \(Dropout\): found Dropout where our builder expects Dense/,
-    { index: 6, name: "dropout" },
-  );
-});
-
-Deno.test("importKerasModel() names a Conv1D with 'same' padding", async () => {
-  const fixture = makeFixture();
-  layerNamed(fixture, "conv1d_1").config.padding = "same";
-  await assertImportError(
-    await keras2Bytes(fixture),
-    /layer 2 "conv1d_1" \(Conv1D\): padding is "same" but our builder uses "valid"/,
-    { index: 2, name: "conv1d_1" },
-  );
-});
-
-Deno.test("importKerasModel() names a pooling layer with another pool size or stride", async () => {
-  const fixture = makeFixture();
-  layerNamed(fixture, "max_pooling1d").config.pool_size = [3];
-  await assertImportError(
-    await keras2Bytes(fixture),
-    /layer 1 "max_pooling1d" \(MaxPooling1D\): pool_size is 3 but our builder uses 2/,
-    { index: 1, name: "max_pooling1d" },
-  );
-  const strided = makeFixture();
-  layerNamed(strided, "max_pooling1d_1").config.strides = [1];
-  await assertImportError(
-    await keras3Bytes(strided),
-    /layer 3 "max_pooling1d_1" \(MaxPooling1D\): strides is 1 but our builder uses 2/,
-  );
-});
-
-Deno.test("importKerasModel() names a Conv1D with a stride or dilation", async () => {
-  const fixture = makeFixture();
-  layerNamed(fixture, "conv1d").config.strides = [2];
-  await assertImportError(
-    await keras2Bytes(fixture),
-    /layer 0 "conv1d" \(Conv1D\): strides is 2 but our builder uses 1/,
-  );
-});
-
-Deno.test("importKerasModel() names a Conv1D that is not followed by pooling", async () => {
-  const fixture = makeFixture();
-  fixture.layers.splice(2, 1); // drop max_pooling1d
-  fixture.weights.delete("max_pooling1d");
-  await assertImportError(
-    await keras2Bytes(fixture),
-    /layer 1 "conv1d_1" \(Conv1D\): found Conv1D where our builder expects MaxPooling1D/,
-    { index: 1, name: "conv1d_1" },
-  );
-});
-
-Deno.test("importKerasModel() names a non-linear or wide output layer", async () => {
-  const fixture = makeFixture();
-  layerNamed(fixture, "dense_2").config.activation = "relu";
-  await assertImportError(
-    await keras2Bytes(fixture),
-    /layer 7 "dense_2" \(Dense\): activation of the output layer is "relu" .* "linear"/,
-    { index: 7, name: "dense_2" },
-  );
-});
-
-Deno.test("importKerasModel() names a layer whose activation differs from the others", async () => {
-  const fixture = makeFixture();
-  layerNamed(fixture, "dense").config.activation = "tanh";
-  await assertImportError(
-    await keras2Bytes(fixture),
-    /layer 5 "dense" \(Dense\): activation is "tanh" but earlier layers use "relu"/,
-  );
-  const softmax = makeFixture();
-  layerNamed(softmax, "conv1d").config.activation = "softmax";
-  await assertImportError(
-    await keras2Bytes(softmax),
-    /layer 0 "conv1d" \(Conv1D\): activation "softmax" is not one our builder offers/,
-  );
-});
-
-Deno.test("importKerasModel() refuses a model that does not end in Dense layers", async () => {
-  const fixture = makeFixture();
-  fixture.layers.splice(5); // up to the last pooling layer
-  await assertImportError(
-    await keras2Bytes(fixture),
-    /the model ends after layer 3 "max_pooling1d_1" \(MaxPooling1D\)/,
-  );
-});
-
-Deno.test("importKerasModel() refuses an input with several channels", async () => {
-  const fixture = makeFixture();
-  fixture.layers[0].config.batch_input_shape = [null, 24, 2];
-  await assertImportError(await keras2Bytes(fixture), /has 2 channels; our builder takes 1/);
-});
+}
 
 // ---------------------------------------------------------------------------
 // Weights that disagree with the configuration

@@ -2,9 +2,12 @@
  * Imports a Keras model (such as the dissertation's published `model.keras`)
  * into this project's tfjs network.
  *
- * The file's stored configuration is mapped onto a {@link ModelConfig}, the
- * network is built by {@link buildModel}, and the file's weights are set in
- * it. A file is accepted only when our builder can express its architecture
+ * The file's stored configuration is checked layer by layer and mapped onto a
+ * {@link ModelConfig}; tfjs-layers' own Keras deserialiser reads the same
+ * configuration, and the output shapes, parameter counts and weight shapes
+ * come from the network it builds, compared layer by layer with the one
+ * {@link buildModel} builds; the file's weights are then set in ours. A file
+ * is accepted only when our builder can express its architecture
  * exactly: Conv1D ('valid', stride 1) each followed by MaxPooling1D(2, 2),
  * Flatten, Dense hidden layers with one shared activation, and a linear
  * Dense(1). Anything else is refused with a {@link KerasImportError} that
@@ -25,6 +28,7 @@
  * @module
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { models } from "@tensorflow/tfjs-layers";
 import { unzipSync } from "fflate";
 import {
   buildModel,
@@ -190,16 +194,8 @@ export async function readKerasArchitecture(source: KerasSource): Promise<KerasA
  * ```
  */
 export async function importKerasModel(source: KerasSource): Promise<ImportedKerasModel> {
-  const { architecture, values } = await readKerasFile(source, true);
-  const model = buildModel(architecture.config);
-  try {
-    verifyBuiltModel(model, architecture);
-    setWeights(model, values);
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  return { ...architecture, model };
+  const { architecture, model } = await readKerasFile(source, true);
+  return { ...architecture, model: model! };
 }
 
 // ---------------------------------------------------------------------------
@@ -228,7 +224,7 @@ interface StoredWeight extends KerasWeight {
 async function readKerasFile(
   source: KerasSource,
   withValues: boolean,
-): Promise<{ architecture: KerasArchitecture; values: WeightValues[] }> {
+): Promise<{ architecture: KerasArchitecture; model?: tfl.LayersModel }> {
   const bytes = await loadBytes(source);
   const label = typeof source === "string" || source instanceof URL ? String(source) : "the file";
   if (isHdf5(bytes)) return await readKeras2(bytes, label, withValues);
@@ -271,7 +267,7 @@ async function readKeras2(bytes: Uint8Array, label: string, withValues: boolean)
       );
     }
     const parsed = parseModelConfig(parseJson(modelJson, `${label}: model_config`), label);
-    const mapped = mapArchitecture(parsed);
+    const config = mapArchitecture(parsed);
     const root = file.get("model_weights");
     if (!isGroup(root)) {
       throw new KerasImportError(`${label} has a model_config but no model_weights group`);
@@ -279,7 +275,7 @@ async function readKeras2(bytes: Uint8Array, label: string, withValues: boolean)
     const weights = parsed.layers.map((layer) => readKeras2Weights(root, layer, withValues));
     return {
       parsed,
-      mapped,
+      config,
       weights,
       kerasVersion: stringAttr(file, "keras_version") ?? null,
       backend: stringAttr(file, "backend") ?? null,
@@ -287,7 +283,7 @@ async function readKeras2(bytes: Uint8Array, label: string, withValues: boolean)
     };
   };
   const result = await readDamageAware(bytes, label, read);
-  return assemble("keras2-hdf5", result);
+  return await assemble("keras2-hdf5", result, withValues);
 }
 
 function readKeras2Weights(root: H5Group, layer: ParsedLayer, withValues: boolean) {
@@ -339,7 +335,7 @@ async function readKeras3(bytes: Uint8Array, label: string, withValues: boolean)
     >
     : {};
   const parsed = parseModelConfig(config, label);
-  const mapped = mapArchitecture(parsed);
+  const modelConfig = mapArchitecture(parsed);
   const paths = keras3LayerPaths(parsed.layers);
   const weightsLabel = `${label}: model.weights.h5`;
   if (!isHdf5(entries["model.weights.h5"])) {
@@ -347,16 +343,16 @@ async function readKeras3(bytes: Uint8Array, label: string, withValues: boolean)
   }
   const read = (file: H5File) => ({
     parsed,
-    mapped,
+    config: modelConfig,
     weights: parsed.layers.map((layer, i) =>
-      readKeras3Weights(file, layer, paths[i], mapped.layers[i].weights.length, withValues)
+      readKeras3Weights(file, layer, paths[i], weightCount(layer.className), withValues)
     ),
     kerasVersion: typeof metadata.keras_version === "string" ? metadata.keras_version : null,
     backend: null,
     training: readTraining(config.compile_config, label),
   });
   const result = await readDamageAware(entries["model.weights.h5"], weightsLabel, read);
-  return assemble("keras3-zip", result);
+  return await assemble("keras3-zip", result, withValues);
 }
 
 function readKeras3Weights(
@@ -586,14 +582,18 @@ function inboundNames(nodes: unknown): string[] {
 const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "selu"] as const;
 type Activation = (typeof ACTIVATIONS)[number];
 
-interface MappedArchitecture {
-  config: ModelConfig;
-  layers: (Omit<KerasLayer, "weights"> & { weights: { role: string; shape: number[] }[] })[];
+/** Weight arrays (kernel, bias) of a layer of each class our builder uses. */
+function weightCount(className: string): number {
+  return className === "Conv1D" || className === "Dense" ? 2 : 0;
 }
 
-/** Walks the layers through the sequence our builder makes and derives shapes and parameters. */
-function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
-  const [batch, length, channels, ...rest] = parsed.inputShape;
+/**
+ * Walks the layers through the sequence our builder makes, checking each layer's settings, and
+ * returns the {@link ModelConfig} that rebuilds them. Shapes and parameter counts are not derived
+ * here: tfjs-layers reads the file's configuration itself ({@link readWithTfjs}).
+ */
+function mapArchitecture(parsed: ParsedModel): ModelConfig {
+  const [, length, channels, ...rest] = parsed.inputShape;
   const inputLabel = `the input shape [${parsed.inputShape.map(String)}]`;
   if (parsed.inputShape.length !== 3 || rest.length > 0 || typeof length !== "number") {
     throw new KerasImportError(
@@ -603,17 +603,12 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
   if (channels !== 1) {
     throw new KerasImportError(`${inputLabel} has ${channels} channels; our builder takes 1`);
   }
-  void batch;
 
   const convFilters: number[] = [];
   const kernelSizes: number[] = [];
   const denseUnits: number[] = [];
   let activation: Activation | null = null;
-  let steps = length;
-  let channelsNow = 1;
-  let features = 0;
   let stage: "start" | "pool" | "afterPool" | "dense" = "start";
-  const layers: MappedArchitecture["layers"] = [];
   const n = parsed.layers.length;
 
   for (const layer of parsed.layers) {
@@ -621,9 +616,9 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
     const fail = (what: string): never => {
       throw new KerasImportError(`${layerLabel(layer)}: ${what}`, { layer });
     };
-    const expect = (key: string, got: unknown, want: unknown, pretty = want) => {
+    const expect = (key: string, got: unknown, want: unknown) => {
       if (JSON.stringify(got) !== JSON.stringify(want)) {
-        fail(`${key} is ${JSON.stringify(got)} but our builder uses ${JSON.stringify(pretty)}`);
+        fail(`${key} is ${JSON.stringify(got)} but our builder uses ${JSON.stringify(want)}`);
       }
     };
     const sharedActivation = (value: unknown) => {
@@ -640,7 +635,6 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
             `our builder gives every hidden layer the same activation`,
         );
       }
-      return value as string;
     };
     const expectedNext = {
       start: "Conv1D",
@@ -648,30 +642,13 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
       afterPool: "Conv1D or Flatten",
       dense: "Dense",
     }[stage];
-    const tfjsBase = {
-      index: layer.index,
-      name: layer.name,
-      className: layer.className,
-      filtersOrUnits: null,
-      kernelSize: null,
-      strides: null,
-      padding: null,
-      activation: null,
-    };
-    /** Records a layer without weights (pooling, flatten). */
-    const pushUnweighted = (
-      tfjsName: string,
-      outputShape: (number | null)[],
-      geometry: Partial<Pick<KerasLayer, "kernelSize" | "strides" | "padding">> = {},
-    ) => layers.push({ ...tfjsBase, ...geometry, tfjsName, outputShape, params: 0, weights: [] });
 
     switch (layer.className) {
       case "Conv1D": {
         if (stage !== "start" && stage !== "afterPool") {
           fail(`found Conv1D where our builder expects ${expectedNext}`);
         }
-        const filters = c.filters;
-        if (typeof filters !== "number") fail("filters is missing");
+        if (typeof c.filters !== "number") fail("filters is missing");
         const kernel = single(c.kernel_size);
         if (kernel === null) fail(`kernel_size ${JSON.stringify(c.kernel_size)} is not one number`);
         expect("strides", single(c.strides), 1);
@@ -680,27 +657,9 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
         expect("groups", c.groups ?? 1, 1);
         expect("data_format", c.data_format ?? "channels_last", "channels_last");
         expect("use_bias", c.use_bias ?? true, true);
-        const act = sharedActivation(c.activation);
-        const k = kernel as number;
-        const f = filters as number;
-        steps = steps - k + 1;
-        if (steps < 1) fail(`kernel ${k} is longer than its input`);
-        const params = k * channelsNow * f + f;
-        layers.push({
-          ...tfjsBase,
-          tfjsName: `conv1d_${convFilters.length + 1}`,
-          outputShape: [null, steps, f],
-          filtersOrUnits: f,
-          kernelSize: k,
-          strides: 1,
-          padding: "valid",
-          activation: act,
-          params,
-          weights: [{ role: "kernel", shape: [k, channelsNow, f] }, { role: "bias", shape: [f] }],
-        });
-        channelsNow = f;
-        convFilters.push(f);
-        kernelSizes.push(k);
+        sharedActivation(c.activation);
+        convFilters.push(c.filters as number);
+        kernelSizes.push(kernel as number);
         stage = "pool";
         break;
       }
@@ -710,51 +669,26 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
         expect("strides", single(c.strides ?? c.pool_size), 2);
         expect("padding", c.padding ?? "valid", "valid");
         expect("data_format", c.data_format ?? "channels_last", "channels_last");
-        steps = Math.floor(steps / 2);
-        if (steps < 1) fail("pooling leaves no samples");
-        pushUnweighted(`max_pooling1d_${convFilters.length}`, [null, steps, channelsNow], {
-          kernelSize: 2,
-          strides: 2,
-          padding: "valid",
-        });
         stage = "afterPool";
         break;
       }
       case "Flatten": {
         if (stage !== "afterPool") fail(`found Flatten where our builder expects ${expectedNext}`);
         expect("data_format", c.data_format ?? "channels_last", "channels_last");
-        features = steps * channelsNow;
-        pushUnweighted("flatten", [null, features]);
         stage = "dense";
         break;
       }
       case "Dense": {
         if (stage !== "dense") fail(`found Dense where our builder expects ${expectedNext}`);
-        const units = c.units;
-        if (typeof units !== "number") fail("units is missing");
+        if (typeof c.units !== "number") fail("units is missing");
         expect("use_bias", c.use_bias ?? true, true);
-        const isLast = layer.index === n - 1;
-        let act: string;
-        if (isLast) {
-          expect("units of the output layer", units, 1);
+        if (layer.index === n - 1) {
+          expect("units of the output layer", c.units, 1);
           expect("activation of the output layer", c.activation ?? "linear", "linear");
-          act = "linear";
         } else {
-          act = sharedActivation(c.activation);
-          denseUnits.push(units as number);
+          sharedActivation(c.activation);
+          denseUnits.push(c.units as number);
         }
-        const inputs = features;
-        const u = units as number;
-        features = u;
-        layers.push({
-          ...tfjsBase,
-          tfjsName: `dense_${isLast ? denseUnits.length + 1 : denseUnits.length}`,
-          outputShape: [null, u],
-          filtersOrUnits: u,
-          activation: act,
-          params: inputs * u + u,
-          weights: [{ role: "kernel", shape: [inputs, u] }, { role: "bias", shape: [u] }],
-        });
         break;
       }
       default:
@@ -774,16 +708,95 @@ function mapArchitecture(parsed: ParsedModel): MappedArchitecture {
     );
   }
   return {
-    config: {
-      ...DISSERTATION_MODEL,
-      inputLength: length,
-      convFilters,
-      kernelSizes,
-      denseUnits,
-      activation: activation ?? "relu",
-    },
-    layers,
+    ...DISSERTATION_MODEL,
+    inputLength: length,
+    convFilters,
+    kernelSizes,
+    denseUnits,
+    activation: activation ?? "relu",
   };
+}
+
+/**
+ * The file's network as tfjs-layers' own Keras deserialiser reads it: the checked chain of layer
+ * configurations as a Sequential (Keras 3's extra keys, such as dtype policies, are ignored by
+ * it). A layer whose output would be empty is named, as tfjs names it.
+ */
+async function readWithTfjs(parsed: ParsedModel): Promise<tfl.LayersModel> {
+  const layers = parsed.layers.map((layer, i) => ({
+    class_name: layer.className,
+    config: i === 0 ? { ...layer.config, batch_input_shape: parsed.inputShape } : layer.config,
+  }));
+  const modelTopology = { class_name: "Sequential", config: { name: "keras_file", layers } };
+  try {
+    return await models.modelFromJSON(
+      { modelTopology } as Parameters<typeof models.modelFromJSON>[0],
+    );
+  } catch (error) {
+    const message = errorText(error);
+    const named = /adding layer (\S+) with input shape/.exec(message)?.[1];
+    const layer = parsed.layers.find((l) => l.name === named);
+    if (layer && /Negative dimension/.test(message)) {
+      throw new KerasImportError(
+        `${layerLabel(layer)}: its output would have no samples (its kernel or pool is ` +
+          `longer than its input; tfjs-layers: ${message})`,
+        { layer, cause: error },
+      );
+    }
+    throw new KerasImportError(`tfjs-layers cannot read the model configuration: ${message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The file's layers as tfjs-layers built them (output shapes, parameters, weight shapes), each
+ * checked against the same layer of our builder's model.
+ */
+function describeLayers(
+  parsed: ParsedModel,
+  fromFile: tfl.LayersModel,
+  ours: tfl.LayersModel,
+): MappedLayer[] {
+  const file = summarizeModel(fromFile), built = summarizeModel(ours);
+  if (built.length !== file.length) {
+    throw new KerasImportError(
+      `the built model has ${built.length} layers but the file has ${file.length}`,
+    );
+  }
+  return parsed.layers.map((layer, i) => {
+    const f = file[i], b = built[i];
+    const config = fromFile.layers[i].getConfig();
+    if (
+      b.type !== f.type || b.params !== f.params || b.outputShape.join() !== f.outputShape.join() ||
+      b.kernelSize !== f.kernelSize || b.filtersOrUnits !== f.filtersOrUnits
+    ) {
+      throw new KerasImportError(
+        `${layerLabel(layer)}: the built layer ${b.name} (${b.type}, output ` +
+          `[${b.outputShape}], ${b.params} parameters) does not match the file's ` +
+          `(output [${f.outputShape}], ${f.params} parameters)`,
+        { layer },
+      );
+    }
+    const strides = single(config.strides);
+    return {
+      index: layer.index,
+      name: layer.name,
+      tfjsName: b.name,
+      className: layer.className,
+      outputShape: f.outputShape,
+      filtersOrUnits: f.filtersOrUnits,
+      kernelSize: f.kernelSize ?? single(config.poolSize),
+      strides,
+      padding: typeof config.padding === "string" ? config.padding : null,
+      activation: typeof config.activation === "string" ? config.activation : null,
+      params: f.params,
+      weights: fromFile.layers[i].weights.map((w) => ({
+        role: /bias$/.test(w.originalName) ? "bias" : "kernel",
+        shape: w.shape as number[],
+      })),
+    };
+  });
 }
 
 function single(value: unknown): number | null {
@@ -805,61 +818,71 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 interface ReadResult {
   parsed: ParsedModel;
-  mapped: MappedArchitecture;
+  config: ModelConfig;
   weights: { where: string; stored: StoredWeight[] | null }[];
   kerasVersion: string | null;
   backend: string | null;
   training: KerasTraining;
 }
 
-/** Checks stored weights against the shapes the configuration implies, and assembles the result. */
-function assemble(
+/** A layer as tfjs-layers read it from the file, before its stored weights are matched. */
+type MappedLayer = Omit<KerasLayer, "weights"> & { weights: { role: string; shape: number[] }[] };
+
+/**
+ * Builds the file's network with tfjs-layers and ours with {@link buildModel}, compares them layer
+ * by layer, checks the stored weights against the shapes tfjs gives, and assembles the result.
+ * Our model is returned when `keepModel`, else disposed.
+ */
+async function assemble(
   format: KerasFormat,
   result: ReadResult,
-): { architecture: KerasArchitecture; values: WeightValues[] } {
-  const { parsed, mapped, weights, training } = result;
-  const values: WeightValues[] = [];
-  const layers = mapped.layers.map((layer, i): KerasLayer => {
-    const { where, stored } = weights[i];
-    const wanted = layer.weights;
-    if (stored === null) {
-      if (wanted.length === 0) return { ...layer, weights: [] };
-      throw new KerasImportError(
-        `${layerLabel(layer)}: missing weight group ${where} (needs a kernel and a bias)`,
-        { layer },
-      );
-    }
-    if (stored.length !== wanted.length) {
-      throw new KerasImportError(
-        `${layerLabel(layer)}: the file stores ${stored.length} weight arrays under ${where}; ` +
-          `our builder needs ${wanted.length}${wanted.length ? " (kernel, bias)" : ""}`,
-        { layer },
-      );
-    }
-    const byRole = wanted.map((w) => {
-      const found = stored.find((s) => s.role === w.role);
-      if (!found) {
-        throw new KerasImportError(`${layerLabel(layer)}: missing ${w.role} under ${where}`, {
-          layer,
-        });
-      }
-      if (found.shape.join() !== w.shape.join()) {
+  keepModel: boolean,
+): Promise<{ architecture: KerasArchitecture; values: WeightValues[]; model?: tfl.LayersModel }> {
+  const { parsed, weights, training, config } = result;
+  const fromFile = await readWithTfjs(parsed);
+  const ours = buildModel(config);
+  try {
+    const values: WeightValues[] = [];
+    const mapped = describeLayers(parsed, fromFile, ours);
+    const layers = mapped.map((layer, i): KerasLayer => {
+      const { where, stored } = weights[i];
+      const wanted = layer.weights;
+      if (stored === null) {
+        if (wanted.length === 0) return { ...layer, weights: [] };
         throw new KerasImportError(
-          `${layerLabel(layer)}: ${w.role} ${found.path} has shape [${found.shape}] but the ` +
-            `configuration implies [${w.shape}]`,
+          `${layerLabel(layer)}: missing weight group ${where} (needs a kernel and a bias)`,
           { layer },
         );
       }
-      return found;
+      if (stored.length !== wanted.length) {
+        throw new KerasImportError(
+          `${layerLabel(layer)}: the file stores ${stored.length} weight arrays under ${where}; ` +
+            `our builder needs ${wanted.length}${wanted.length ? " (kernel, bias)" : ""}`,
+          { layer },
+        );
+      }
+      const byRole = wanted.map((w) => {
+        const found = stored.find((s) => s.role === w.role);
+        if (!found) {
+          throw new KerasImportError(`${layerLabel(layer)}: missing ${w.role} under ${where}`, {
+            layer,
+          });
+        }
+        if (found.shape.join() !== w.shape.join()) {
+          throw new KerasImportError(
+            `${layerLabel(layer)}: ${w.role} ${found.path} has shape [${found.shape}] but the ` +
+              `configuration implies [${w.shape}]`,
+            { layer },
+          );
+        }
+        return found;
+      });
+      for (const w of byRole) {
+        if (w.values) values.push({ shape: w.shape, values: w.values });
+      }
+      return { ...layer, weights: byRole.map(({ role, path, shape }) => ({ role, path, shape })) };
     });
-    for (const w of byRole) {
-      if (w.values) values.push({ shape: w.shape, values: w.values });
-    }
-    return { ...layer, weights: byRole.map(({ role, path, shape }) => ({ role, path, shape })) };
-  });
-  const config: ModelConfig = mapped.config;
-  return {
-    architecture: {
+    const architecture: KerasArchitecture = {
       format,
       kerasVersion: result.kerasVersion,
       backend: result.backend,
@@ -870,42 +893,16 @@ function assemble(
       params: layers.reduce((sum, l) => sum + l.params, 0),
       config,
       training,
-    },
-    values,
-  };
-}
-
-const TFJS_CLASS: Record<string, string> = {
-  Conv1D: "Conv1D",
-  MaxPooling1D: "MaxPooling1D",
-  Flatten: "Flatten",
-  Dense: "Dense",
-};
-
-/** Compares the built tfjs model with the file's layers: types, sizes, shapes, parameters. */
-function verifyBuiltModel(model: tfl.LayersModel, architecture: KerasArchitecture): void {
-  const built = summarizeModel(model);
-  if (built.length !== architecture.layers.length) {
-    throw new KerasImportError(
-      `the built model has ${built.length} layers but the file has ${architecture.layers.length}`,
-    );
+    };
+    if (keepModel) setWeights(ours, values);
+    return { architecture, values, model: keepModel ? ours : undefined };
+  } catch (error) {
+    ours.dispose();
+    throw error;
+  } finally {
+    fromFile.dispose();
+    if (!keepModel) ours.dispose();
   }
-  architecture.layers.forEach((layer, i) => {
-    const b = built[i];
-    const same = b.type === TFJS_CLASS[layer.className] &&
-      b.params === layer.params &&
-      b.outputShape.join() === layer.outputShape.join() &&
-      (layer.className === "MaxPooling1D" || b.kernelSize === layer.kernelSize) &&
-      b.filtersOrUnits === layer.filtersOrUnits;
-    if (!same) {
-      throw new KerasImportError(
-        `${layerLabel(layer)}: the built layer ${b.name} (${b.type}, output ` +
-          `[${b.outputShape}], ${b.params} parameters) does not match the file's ` +
-          `(output [${layer.outputShape}], ${layer.params} parameters)`,
-        { layer },
-      );
-    }
-  });
 }
 
 /** Sets the model's weights from arrays in Keras order, as a {@link KerasImportError} if they misfit. */
