@@ -27,6 +27,8 @@ Deno.test("mean spectra per z range keep Figure 11's shape: falling with z, the 
   for (let r = 1; r < ranges.length; r++) assert.ok(ranges[r].peak < ranges[r - 1].peak);
   assert.ok(facts.peakRatio > 2.2 && facts.peakRatio < 4, `peak ratio ${facts.peakRatio}`);
   for (const r of ranges) assert.ok(r.dip, `dip where BP and RP join, z ${r.range}`);
+  // "A BP hump and a larger RP hump": RP's peak tops BP's (2.0.0, unsmeared, failed this).
+  for (const r of ranges) assert.ok(r.rpPeak > r.bpPeak, `z ${r.range}: RP peak under BP's`);
   // The RP hump carries more light than the BP one (its integral; see data/README.md on heights).
   for (const [a, b] of [[0, 0.1], [0.1, 0.2], [0.2, 0.3], [0.3, 0.4]]) {
     let bp = 0, rp = 0;
