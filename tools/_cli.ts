@@ -10,7 +10,7 @@ import {
 } from "../lib/backend/select.ts";
 import { prepareData, type PreparedData } from "../lib/prepare.ts";
 import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
-import { simulateSpectra } from "../lib/mock/simulate.ts";
+import { simulateSpectra, SIMULATOR_VERSION } from "../lib/mock/simulate.ts";
 export { gitCommit } from "../lib/runs/provenance.ts";
 import type { Spectra } from "../lib/spectra.ts";
 
@@ -209,9 +209,13 @@ export async function loadToolData(
     const { loadNotebookData } = await import(notebook);
     return await loadNotebookData(profile);
   }
-  // The source is recorded in logs that a resumed run must match: no timing in it.
+  // The source is recorded in logs that a resumed run must match: no timing in it, and the
+  // simulator's version, since another version's galaxies differ.
   const data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
-  return { data, source: `${data.n} mock galaxies simulated (seed ${MOCK_SEED})` };
+  return {
+    data,
+    source: `${data.n} mock galaxies simulated (seed ${MOCK_SEED}, simulator ${SIMULATOR_VERSION})`,
+  };
 }
 
 /**

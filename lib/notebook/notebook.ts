@@ -9,7 +9,7 @@ import { formatLoadReport, loadSpectra } from "../data/load.ts";
 import { prepareData, type PreparedData } from "../prepare.ts";
 import { getProfile, MOCK_SEED, type RunProfile } from "../profiles.ts";
 import { selectRows, type Spectra } from "../spectra.ts";
-import { simulateSpectra } from "../mock/simulate.ts";
+import { simulateSpectra, SIMULATOR_VERSION } from "../mock/simulate.ts";
 import { permutation } from "../random.ts";
 import type { TrainingProgress } from "../train.ts";
 import { committedRunDir, isRunFolder } from "../runs/run_folder.ts";
@@ -70,7 +70,7 @@ export async function loadNotebookData(profile: RunProfile = getProfile()): Prom
     data,
     source: `${
       data.n.toLocaleString("en")
-    } mock galaxies simulated (seed ${MOCK_SEED}) in ${seconds} s`,
+    } mock galaxies simulated (seed ${MOCK_SEED}, simulator ${SIMULATOR_VERSION}) in ${seconds} s`,
   };
 }
 
