@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { BACKEND_ENV, formatBackendReport, selectBackend } from "../lib/backend/select.ts";
-import { openBlas } from "../lib/backend/blas.ts";
 
 Deno.test("selectBackend() uses the CPU when asked and says so", async () => {
   const report = await selectBackend({ backend: "cpu" });
@@ -35,29 +34,4 @@ Deno.test("selectBackend() follows the environment variable, and an option overr
   } finally {
     Deno.env.delete(BACKEND_ENV);
   }
-});
-
-Deno.test("selectBackend() climbs the ladder: hardware WebGPU, else cpu-blas, else cpu", async () => {
-  const adapter = await navigator.gpu?.requestAdapter().catch(() => null);
-  const software = Boolean(
-    (adapter?.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter,
-  );
-  const report = await selectBackend();
-  if (adapter && !software) {
-    assert.equal(report.backend, "webgpu");
-    assert.ok(report.adapter && report.adapter.length > 0);
-  } else {
-    const blas = openBlas();
-    assert.equal(report.backend, blas.available ? "cpu-blas" : "cpu");
-    assert.match(report.reason, adapter ? /software GPU adapter/ : /no GPU adapter/);
-    if (blas.available) assert.match(formatBackendReport(report), /^cpu-blas \(.+\), detected: /);
-    else assert.match(report.reason, /BLAS not available: /);
-    if (adapter) {
-      // A software adapter only when asked for.
-      assert.equal((await selectBackend({ backend: "webgpu" })).backend, "webgpu");
-    } else {
-      await assert.rejects(selectBackend({ backend: "webgpu" }), /no adapter is available/);
-    }
-  }
-  await selectBackend({ backend: "cpu" });
 });
