@@ -4,7 +4,7 @@
  * size and has drawn marks) and its formulas render (MathML, laid out), that
  * it loads no script from elsewhere, and that every table has rows of equal
  * cell counts. With `--screenshots DIR`, saves a full-page PNG of each.
- * Installs Chromium with apt when it is missing and this runs as root.
+ * Installs Chromium when it is missing (`tools/install_system.sh chromium`: Debian, as root).
  *
  *   deno run -A tools/check_html.ts out/report/smoke [--screenshots DIR]
  *
@@ -145,19 +145,12 @@ async function launchChromium(): Promise<{ process: Deno.ChildProcess; port: num
         .success
     );
   let binary = find();
-  if (!binary && Deno.uid() === 0) {
-    // A fresh machine: install it, as tools/report.sh installs nbconvert.
-    console.error("Chromium is missing; installing it with apt-get...");
-    const sh = (cmd: string) =>
-      new Deno.Command("sh", {
-        args: ["-c", cmd],
-        env: { DEBIAN_FRONTEND: "noninteractive" },
-        stdout: "null",
-      }).outputSync().success;
-    if (sh("command -v apt-get")) {
-      sh("apt-get update -qq && apt-get install -y -qq chromium");
-      binary = find();
-    }
+  if (!binary) {
+    // A fresh machine: the one installer of system packages installs it (Debian, as root).
+    const installer = new URL("./install_system.sh", import.meta.url).pathname;
+    new Deno.Command("bash", { args: [installer, "chromium"], stdout: "null", stderr: "inherit" })
+      .outputSync();
+    binary = find();
   }
   if (!binary) {
     fail("Chromium is not installed and could not be installed (Debian: apt-get install chromium)");

@@ -3,11 +3,16 @@
 #
 #   tools/install_system.sh blas      OpenBLAS, the fast CPU path's numerical library
 #   tools/install_system.sh torch     PyTorch on the CPU, the reference of tools/bench/torch_vs_ours.ts
+#   tools/install_system.sh jupyter   nbconvert and nbclient, which tools/report.sh executes and exports with
+#   tools/install_system.sh chromium  headless Chromium, which tools/check_html.ts opens the pages in
 #
 # The tasks call it (`deno task ok`, `report`, `main`, `bench:torch`), so a fresh machine needs
-# nothing by hand. It uses Debian's packages when it runs as root with apt-get; otherwise it
-# prints the command to run and exits 0: the project still works, on a slower rung of the backend
-# ladder, and the backend report says so. On macOS the BLAS is Accelerate, always present.
+# nothing by hand; it is the one place that installs system packages. It uses Debian's packages
+# when it runs as root with apt-get (Jupyter falls back to `pip install --user`). Without them,
+# a missing OpenBLAS is not fatal: it prints the command to run and exits 0, and the project runs
+# on a slower rung of the backend ladder, which the backend report names. The other parts are
+# needed by the command that asks for them, so it exits 1 when one cannot be installed. On macOS
+# the BLAS is Accelerate, always present.
 set -euo pipefail
 
 have_blas() {
@@ -26,16 +31,34 @@ have_torch() {
   return 1
 }
 
+have_jupyter() {
+  jupyter nbconvert --version >/dev/null 2>&1 || return 1
+  for py in python3 /usr/bin/python3; do
+    command -v "$py" >/dev/null && "$py" -c 'import nbclient, nbformat' 2>/dev/null && return 0
+  done
+  return 1
+}
+have_chromium() {
+  for name in chromium chromium-browser google-chrome; do
+    command -v "$name" >/dev/null && return 0
+  done
+  return 1
+}
+
 apt_updated=
+# apt_install [--no-install-recommends] PACKAGE...: the option keeps the numerical libraries lean;
+# Jupyter keeps its recommends (pandoc), as on the machines the report was checked on.
 apt_install() {
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     if [ -z "$apt_updated" ]; then
       apt-get update -qq >/dev/null
       apt_updated=1
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
   else
-    echo "  to install it: sudo apt-get install $* (or your system's equivalent)" >&2
+    local packages=("$@")
+    [ "$1" = --no-install-recommends ] && packages=("${@:2}")
+    echo "  to install it: sudo apt-get install ${packages[*]} (or your system's equivalent)" >&2
     return 1
   fi
 }
@@ -45,16 +68,30 @@ for part in "$@"; do
     blas)
       have_blas && continue
       echo "OpenBLAS is missing; installing it for the fast CPU path..." >&2
-      apt_install libopenblas0-pthread ||
+      apt_install --no-install-recommends libopenblas0-pthread ||
         echo "  without it, training runs on the plain CPU backend (much slower)" >&2
       ;;
     torch)
       have_torch && continue
       echo "PyTorch is missing; installing Debian's python3-torch for the reference benchmark..." >&2
-      apt_install python3-torch || { echo "  the benchmark needs it" >&2; exit 1; }
+      apt_install --no-install-recommends python3-torch || { echo "  the benchmark needs it" >&2; exit 1; }
+      ;;
+    jupyter)
+      have_jupyter && continue
+      echo "Jupyter's nbconvert and nbclient are missing; installing them..." >&2
+      apt_install jupyter-nbconvert jupyter-client python3-nbclient python3-notebook 2>/dev/null ||
+        { command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 &&
+          python3 -m pip install --user -q nbconvert nbclient jupyter_client; } ||
+        { echo "  could not install them: apt-get install jupyter-nbconvert python3-nbclient" \
+          "python3-notebook, or pip install nbconvert nbclient" >&2; exit 1; }
+      ;;
+    chromium)
+      have_chromium && continue
+      echo "Chromium is missing; installing it to check the pages..." >&2
+      apt_install chromium || { echo "  the page check needs it" >&2; exit 1; }
       ;;
     *)
-      echo "unknown part: $part (blas or torch)" >&2
+      echo "unknown part: $part (blas, torch, jupyter or chromium)" >&2
       exit 2
       ;;
   esac

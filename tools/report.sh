@@ -11,8 +11,8 @@
 # Executes with tools/execute_notebook.py (nbclient), not `nbconvert --execute`,
 # which loses displays the Deno kernel sends late (see that file).
 #
-# Installs what a fresh machine lacks: Jupyter's nbconvert (Debian packages when
-# apt-get is usable, else pip) and the Deno kernel. Deno itself comes from npm
+# Installs what a fresh machine lacks: Jupyter's nbconvert (tools/install_system.sh)
+# and the Deno kernel. Deno itself comes from npm
 # when this runs as `npx -y deno@2.9.6 task report`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,24 +51,11 @@ python_with_nbclient() {
   done
   return 1
 }
-have_jupyter() { jupyter nbconvert --version >/dev/null 2>&1 && python_with_nbclient >/dev/null; }
-if ! have_jupyter; then
-  echo "Jupyter's nbconvert and nbclient are missing; installing them..." >&2
-  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      jupyter-nbconvert jupyter-client python3-nbclient python3-notebook >/dev/null
-  elif command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
-    python3 -m pip install --user -q nbconvert nbclient jupyter_client
-    export PATH="$HOME/.local/bin:$PATH"
-  fi
-  have_jupyter || {
-    echo "could not install nbconvert: install Jupyter (e.g. 'apt-get install jupyter-nbconvert" \
-      "python3-nbclient python3-notebook' or 'pip install nbconvert nbclient') and run again" >&2
-    exit 1
-  }
-fi
-python=$(python_with_nbclient)
+# nbconvert is installed where pip --user puts it when Debian's packages cannot be used.
+export PATH="$PATH:$HOME/.local/bin"
+bash tools/install_system.sh jupyter
+python=$(python_with_nbclient) || {
+  echo "nbclient is installed but no python3 on PATH imports it" >&2; exit 1; }
 # (Re)register the Deno kernel so that it runs this deno.
 "$deno_bin" jupyter --install --force >/dev/null 2>&1 || {
   echo "could not register the Deno Jupyter kernel ('deno jupyter --install')" >&2; exit 1; }
