@@ -78,22 +78,27 @@ for nb in notebooks/[0-9][0-9]*_*.ipynb; do
   start=$(date +%s)
   # A smoke-profile notebook takes at most 61 s (06_uncertainty, clean-clone CI, 2026-11-24). Now
   # and then one hangs with its kernel idle and nothing arriving (00_background in that same run),
-  # so the smoke report also bounds the whole notebook (coreutils timeout;
-  # REDSHIFT_NOTEBOOK_TIMEOUT seconds, default 180, 3 x the slowest) and runs a notebook that hangs
-  # again, up to 3 times in all, rather than holding CI to its limit.
+  # so the smoke report bounds the whole notebook (REDSHIFT_NOTEBOOK_TIMEOUT seconds, default 180,
+  # 3 x the slowest) and runs a notebook that hangs again, up to 3 times in all, rather than
+  # holding CI to its limit. The executor's own --timeout reports what it was waiting for; that
+  # report is kept (NAME.hungN.log) and shown, so that a rare hang leaves its evidence behind.
+  # coreutils' timeout, 30 s later, is the backstop should the executor itself be stuck.
   timeout_args=()
   watchdog=()
   if [ "$profile" = smoke ]; then
-    timeout_args=(--cell-timeout 600)
-    watchdog=(timeout --kill-after=15 "${REDSHIFT_NOTEBOOK_TIMEOUT:-180}")
+    limit=${REDSHIFT_NOTEBOOK_TIMEOUT:-180}
+    timeout_args=(--cell-timeout 600 --timeout "$limit")
+    watchdog=(timeout --kill-after=15 "$((limit + 30))")
   fi
   for attempt in 1 2 3; do
     rc=0
     "${watchdog[@]}" "$python" tools/execute_notebook.py "${timeout_args[@]}" "$nb" \
       "$out/executed/$name.ipynb" 2>"$out/executed/$name.log" || rc=$?
     case "$rc" in 3 | 124 | 137) ;; *) break ;; esac
+    cp "$out/executed/$name.log" "$out/executed/$name.hung$attempt.log"
+    sed -n '/^=== the notebook ran past/,/^executor.s Python stacks/p' "$out/executed/$name.log" >&2
     [ "$attempt" -lt 3 ] || break
-    echo "  $name: it hung (exit $rc); running the notebook again" >&2
+    echo "  $name: it hung (exit $rc; log: $out/executed/$name.hung$attempt.log); running the notebook again" >&2
   done
   if [ "$rc" != 0 ]; then
     cat "$out/executed/$name.log" >&2
