@@ -7,6 +7,7 @@
 `--self-test` executes a notebook built to provoke late messages (30 cells,
 each sending 200 progress updates and then one figure) and fails unless every
 cell ends up with its own figure; `nbconvert --execute` keeps 0 to 14 of the 30.
+It then checks `--timeout` (below) on a cell that never ends.
 
 Why not `jupyter nbconvert --execute`: nbclient takes a cell as finished when
 the kernel reports it idle, but the Deno kernel (2.9) queues the messages of
@@ -35,7 +36,9 @@ import asyncio
 import collections
 import faulthandler
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import typing as t
@@ -280,6 +283,31 @@ def self_test(kernel: str) -> int:
         print("✗ late displays lost or misplaced:\n  " + "\n  ".join(wrong), file=sys.stderr)
         return 1
     print(f"✓ executor self-test: each of {cells} cells kept its late figure")
+    return _self_test_hang_report(kernel)
+
+
+def _self_test_hang_report(kernel: str) -> int:
+    """Checks that --timeout stops a notebook that waits for ever, with a report that says where."""
+    waits = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("const started = Date.now();"),
+        nbformat.v4.new_code_cell("await new Promise(() => {}); // never settles"),
+    ])
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "waits.ipynb")
+        nbformat.write(waits, path)
+        run = subprocess.run(
+            [sys.executable, __file__, "--kernel", kernel, "--timeout", "5", path,
+             os.path.join(folder, "out.ipynb")],
+            capture_output=True, text=True, timeout=60,
+        )
+    expected = ["ran past --timeout 5 s", "phase: executing cell 1 (await new Promise",
+                "sent execute_request", "kernel process: ", "waiting in", "executor's Python stacks"]
+    missing = [e for e in expected if e not in run.stderr]
+    if run.returncode != EXIT_NOTEBOOK_TIMEOUT or missing:
+        print(f"✗ --timeout: exit {run.returncode} (expected {EXIT_NOTEBOOK_TIMEOUT}); the report "
+              f"lacks {missing}:\n{run.stderr}", file=sys.stderr)
+        return 1
+    print("✓ executor self-test: --timeout stopped a cell that never ends and said where it waited")
     return 0
 
 
