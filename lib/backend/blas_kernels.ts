@@ -77,7 +77,7 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
   const opened = openBlas();
   if (!opened.available) return opened;
   blas = opened;
-  blas.setThreads(options.threads ?? defaultThreads());
+  blas.setThreads(options.threads ?? blasThreads());
   if (registered) return opened;
   tf.registerBackend(BLAS_BACKEND, () => {
     const backend = new BlasBackendCPU();
@@ -267,7 +267,8 @@ export function valuesOf(t: tf.Tensor): Float32Array {
   return (tf.backend() as unknown as CpuBackend).data.get(t.dataId).values as Float32Array;
 }
 
-function defaultThreads(): number {
+/** BLAS threads of `cpu-blas`: `$REDSHIFT_BLAS_THREADS`, else {@link DEFAULT_BLAS_THREADS} or fewer cores. */
+export function blasThreads(): number {
   let fromEnv: string | undefined;
   try {
     fromEnv = Deno.env.get(BLAS_THREADS_ENV);

@@ -23,10 +23,17 @@ from torch import nn
 N_FLUX = 186
 
 
+# The dissertation's network and the smoke profile's narrow one: filters, kernel sizes, units.
+FULL = ([256, 256, 128, 64], [5, 5, 3, 2], [256, 256, 128, 64])
+NARROW = ([16, 16, 16, 16], [5, 5, 3, 2], [32, 32, 16, 16])
+
+
 def build_model(narrow: bool) -> nn.Module:
-    filters = [16, 16, 16, 16] if narrow else [256, 256, 128, 64]
-    kernels = [5, 5, 3, 2]
-    units = [32, 32, 16, 16] if narrow else [256, 256, 128, 64]
+    return build_network(*(NARROW if narrow else FULL))
+
+
+def build_network(filters: list[int], kernels: list[int], units: list[int]) -> nn.Module:
+    """Conv1D(f, k) + ReLU + MaxPool1D(2) per filter, Flatten, Dense(u) + ReLU per unit, Dense(1)."""
     layers: list[nn.Module] = []
     channels, length = 1, N_FLUX
     for f, k in zip(filters, kernels):
@@ -54,10 +61,14 @@ def rows(n: int, salt: int, device: torch.device) -> tuple[torch.Tensor, torch.T
     return x.to(device), y.to(device)
 
 
-def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator):
-    """One epoch, the library's way: device-side shuffle, gather, sums read back at the end."""
+def train_epoch(model, optimizer, loss_fn, x, y, batch_size, generator, order=None):
+    """One epoch, the library's way: device-side shuffle, gather, sums read back at the end.
+
+    `order` (row indices on the device) replaces the shuffle, to replay another trainer's batches.
+    """
     n = x.shape[0]
-    order = torch.randperm(n, device=x.device, generator=generator)
+    if order is None:
+        order = torch.randperm(n, device=x.device, generator=generator)
     loss_sum = torch.zeros((), device=x.device)
     mae_sum = torch.zeros((), device=x.device)
     model.train()

@@ -1,0 +1,273 @@
+/**
+ * Time to accuracy, ours against PyTorch, in one run: the same galaxies, split, scaling, initial
+ * weights and batch order, trained with the dissertation's recipe by the library's `train()` and
+ * then by PyTorch eager (`tools/bench/torch_train.py`) on the same machine and threads.
+ *
+ *   deno task bench:torch-accuracy [--profile smoke|default|full] [--galaxies N] [--data CSV]
+ *                                  [--epochs N] [--batch N] [--backend cpu-blas|cpu|webgpu]
+ *                                  [--out DIR]
+ *
+ * Defaults: the default profile's network and recipe (the dissertation's, batch 16) on 20,000
+ * mock galaxies for 3 epochs (about 5 minutes on 2 cores). It first checks that both sides compute
+ * the same function (the initial network's validation predictions, ours against PyTorch's, exit 1
+ * if they differ), then prints per epoch each side's validation MAE and elapsed seconds, the test
+ * MAE, and how long each took to reach the validation MAE both reached. What is left to differ
+ * is the arithmetic (kernels, summation order) and PyTorch's Adamax, which adds ε inside the
+ * maximum where Keras adds it to the denominator. Writes `torch_accuracy.json` into `--out`
+ * (default `out/bench/torch_accuracy/<profile>`). Installs Debian's `python3-torch` if missing.
+ *
+ * @module
+ */
+import { blasThreads } from "../../lib/backend/blas_kernels.ts";
+import { redshiftMetrics } from "../../lib/metrics.ts";
+import { buildModel } from "../../lib/model.ts";
+import { profileModel } from "../../lib/profiles.ts";
+import { permutation } from "../../lib/random.ts";
+import { N_FLUX } from "../../lib/spectra.ts";
+import { markdownTable } from "../../lib/tables.ts";
+import { type EpochLog, epochSeed, predict, train } from "../../lib/train.ts";
+import { writeFileAtomic } from "../../lib/_atomic.ts";
+import {
+  EXIT,
+  fail,
+  gitCommit,
+  parseToolArgs,
+  positiveInteger,
+  prepareToolRun,
+  profileFromArgs,
+} from "../_cli.ts";
+
+const USAGE = `usage: deno task bench:torch-accuracy [--profile smoke|default|full] [--galaxies N]
+         [--data CSV] [--epochs N] [--batch N] [--backend cpu-blas|cpu|webgpu] [--out DIR]`;
+
+const args = parseToolArgs("bench:torch-accuracy", {
+  profile: { type: "string", default: "default" },
+  galaxies: { type: "string" },
+  data: { type: "string" },
+  epochs: { type: "string", default: "3" },
+  batch: { type: "string" },
+  backend: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+});
+if (args.help) {
+  console.log(USAGE);
+  Deno.exit(EXIT.ok);
+}
+// 20,000 galaxies unless a file or the smoke profile's committed sample says otherwise.
+const galaxies = args.galaxies ?? (args.data || args.profile === "smoke" ? undefined : "20000");
+const profile = profileFromArgs({ profile: args.profile, galaxies, epochs: args.epochs });
+const batchSize = args.batch ? positiveInteger("--batch", args.batch, 1 << 20) : profile.batchSize;
+const out = args.out ?? `out/bench/torch_accuracy/${profile.name}`;
+const tools = new URL("./", import.meta.url).pathname;
+
+const install = await new Deno.Command("bash", {
+  args: [`${tools}../install_system.sh`, "torch"],
+  stdout: "inherit",
+  stderr: "inherit",
+}).output();
+if (!install.success) {
+  fail(EXIT.internal, "PyTorch is needed for the reference and could not be installed");
+}
+
+const { backend, source, prepared } = await prepareToolRun(args, profile);
+const config = profileModel(profile);
+const nTrain = prepared.train.y.length;
+console.log(
+  `${nTrain} train, ${prepared.validation.y.length} validation, ${prepared.test.y.length} test; ` +
+    `batch ${batchSize}, ${profile.epochs} epochs, Adamax ${profile.learningRate}, Huber δ ${profile.huberDelta}`,
+);
+
+// What PyTorch needs, written before ours trains: data, initial weights, batch orders, and our
+// initial network's validation predictions (to check that both compute the same function).
+const folder = await Deno.makeTempDir({ prefix: "torch_accuracy_" });
+const model = buildModel({ ...config, seed: profile.seed });
+const weights = model.getWeights(); // live variables: read, never disposed
+const weightFiles = await Promise.all(weights.map(async (w, i) => {
+  const file = `weight_${i}.f32`;
+  await writeFloats(file, (await w.data()) as Float32Array);
+  return { file, shape: w.shape };
+}));
+for (const part of ["train", "validation", "test"] as const) {
+  await writeFloats(`${part}_x.f32`, prepared[part].x);
+  await writeFloats(`${part}_y.f32`, prepared[part].y);
+}
+const orders = new Uint32Array(profile.epochs * nTrain);
+for (let epoch = 1; epoch <= profile.epochs; epoch++) {
+  orders.set(permutation(nTrain, epochSeed(profile.seed, epoch)), (epoch - 1) * nTrain);
+}
+await Deno.writeFile(`${folder}/orders.u32`, littleEndian(orders));
+await writeFloats(
+  "initial_validation_predictions.f32",
+  await predict(model, prepared.validation.x),
+);
+await Deno.writeTextFile(
+  `${folder}/meta.json`,
+  JSON.stringify({
+    nFlux: N_FLUX,
+    rows: Object.fromEntries(
+      (["train", "validation", "test"] as const).map((p) => [p, prepared[p].y.length]),
+    ),
+    network: { filters: config.convFilters, kernels: config.kernelSizes, units: config.denseUnits },
+    weights: weightFiles,
+    epochs: profile.epochs,
+    batchSize,
+    learningRate: profile.learningRate,
+    huberDelta: profile.huberDelta,
+  }),
+);
+
+console.error("ours: training...");
+const ourStart = performance.now();
+const { history } = await train(model, prepared, {
+  epochs: profile.epochs,
+  batchSize,
+  seed: profile.seed,
+  learningRate: profile.learningRate,
+  huberDelta: profile.huberDelta,
+  onEpochEnd: (log) =>
+    console.error(
+      `  epoch ${log.epoch}: val MAE ${log.valMae.toFixed(4)}, ${log.seconds.toFixed(0)} s`,
+    ),
+});
+const ourSeconds = (performance.now() - ourStart) / 1000;
+const ourTest = redshiftMetrics(prepared.test.y, await predict(model, prepared.test.x));
+model.dispose();
+
+const threads = backend.backend === "cpu-blas" ? blasThreads() : 1;
+console.error(`PyTorch: training (${threads} thread${threads > 1 ? "s" : ""})...`);
+const reference = await runTorch(threads);
+await Deno.remove(folder, { recursive: true });
+
+const tolerance = 1e-4 * Math.max(1, reference.initialScale);
+if (!(reference.initialDifference <= tolerance)) {
+  fail(
+    EXIT.internal,
+    `the two initial networks differ: max |ours − PyTorch| = ${reference.initialDifference} ` +
+      `over the validation rows (tolerance ${tolerance}); the comparison would mean nothing`,
+  );
+}
+
+const cumulative = (h: { seconds: number }[]) => {
+  let total = 0;
+  return h.map((e) => (total += e.seconds));
+};
+const ourTimes = cumulative(history);
+const torchTimes = cumulative(reference.history);
+// The accuracy both reached: the worse of the two best validation MAEs.
+const target = Math.max(
+  Math.min(...history.map((e) => e.valMae)),
+  Math.min(...reference.history.map((e) => e.valMae)),
+);
+const timeTo = (h: { valMae: number }[], times: number[]) =>
+  times[h.findIndex((e) => e.valMae <= target)];
+const ourTime = timeTo(history, ourTimes), torchTime = timeTo(reference.history, torchTimes);
+
+const rows: (string | number)[][] = history.map((e: EpochLog, i) => {
+  const t = reference.history[i];
+  return [
+    e.epoch,
+    e.loss.toFixed(5),
+    t.loss.toFixed(5),
+    e.valMae.toFixed(4),
+    t.valMae.toFixed(4),
+    ourTimes[i].toFixed(0),
+    torchTimes[i].toFixed(0),
+  ];
+});
+rows.push(["test MAE", "", "", ourTest.mae.toFixed(4), reference.testMae.toFixed(4), "", ""]);
+const table = markdownTable(
+  [
+    "epoch",
+    "ours: loss",
+    "PyTorch: loss",
+    "ours: val MAE",
+    "PyTorch: val MAE",
+    "ours: s",
+    "PyTorch: s",
+  ],
+  rows,
+);
+const summary = [
+  `ours: ${backend.backend}${
+    backend.library ? ` (${backend.library})` : ""
+  }; PyTorch: ${reference.device}`,
+  `data: ${source}`,
+  `same initial network: max |ours − PyTorch| = ${reference.initialDifference.toExponential(1)} ` +
+  `over the validation predictions (largest ${reference.initialScale.toFixed(3)})`,
+  "",
+  table,
+  "",
+  `time to validation MAE ≤ ${target.toFixed(4)} (the worse of the two bests): ours ` +
+  `${ourTime.toFixed(0)} s, PyTorch ${torchTime.toFixed(0)} s (ours / PyTorch ${
+    (ourTime / torchTime).toFixed(2)
+  })`,
+];
+console.log(summary.join("\n"));
+
+await Deno.mkdir(out, { recursive: true });
+await writeFileAtomic(
+  `${out}/torch_accuracy.json`,
+  JSON.stringify(
+    {
+      commit: await gitCommit(),
+      profile: profile.name,
+      data: source,
+      batchSize,
+      epochs: profile.epochs,
+      ours: { backend, history, seconds: ourSeconds, test: ourTest },
+      torch: reference,
+      target,
+      secondsToTarget: { ours: ourTime, torch: torchTime },
+    },
+    null,
+    2,
+  ) + "\n",
+);
+console.log(`written: ${out}/torch_accuracy.json`);
+
+async function writeFloats(name: string, values: Float32Array): Promise<void> {
+  await Deno.writeFile(`${folder}/${name}`, littleEndian(values));
+}
+
+/** The bytes of `values`, little-endian (what numpy's "<f4"/"<u4" read on any machine). */
+function littleEndian(values: Float32Array | Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  const float = values instanceof Float32Array;
+  for (let i = 0; i < values.length; i++) {
+    if (float) view.setFloat32(4 * i, values[i], true);
+    else view.setUint32(4 * i, values[i], true);
+  }
+  return bytes;
+}
+
+interface TorchResult {
+  device: string;
+  initialDifference: number;
+  initialScale: number;
+  history: { epoch: number; loss: number; mae: number; valMae: number; seconds: number }[];
+  testMae: number;
+}
+
+async function runTorch(threads: number): Promise<TorchResult> {
+  const command = [
+    "/usr/bin/python3",
+    `${tools}torch_train.py`,
+    folder,
+    "--threads",
+    String(threads),
+  ];
+  const result = await new Deno.Command(command[0], {
+    args: command.slice(1),
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const text = new TextDecoder().decode(result.stdout).trim().split("\n").at(-1) ?? "";
+  if (!result.success) fail(EXIT.internal, `${command.join(" ")} failed (exit ${result.code})`);
+  try {
+    return JSON.parse(text) as TorchResult;
+  } catch {
+    fail(EXIT.internal, `${command.join(" ")} printed no JSON: ${text.slice(0, 200)}`);
+  }
+}
