@@ -20,8 +20,23 @@ import {
   temperature,
 } from "../lib/mock/_sed_model.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
+import { EXIT, exitWithModuleHelp, fail, parseToolCommandLine, usage } from "./_args.ts";
 
-const REF = Deno.args[0] ?? new URL("../../shared/reference/", import.meta.url).pathname;
+const { values: args, positionals } = parseToolCommandLine("calibrate_simulator", {
+  help: { type: "boolean", short: "h" },
+}, true);
+exitWithModuleHelp(args.help, import.meta.url);
+if (positionals.length > 1) {
+  usage(`one REFERENCE_DIR expected, got ${positionals.length} arguments`);
+}
+const REF = positionals[0] ?? new URL("../../shared/reference/", import.meta.url).pathname;
+for (const part of ["gaiaxpy", "kcorrect"]) {
+  try {
+    if (!Deno.statSync(`${REF}/${part}`).isDirectory) throw new Error();
+  } catch {
+    fail(EXIT.input, `${REF}: no ${part}/ folder (expected the team's shared/reference/)`);
+  }
+}
 const OUT = new URL("../lib/mock/calibration.json", import.meta.url).pathname;
 
 /** Rest-frame range fitted: what 366–996 nm covers for 0 ≤ z ≤ 0.6, with margins. */

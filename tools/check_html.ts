@@ -13,17 +13,25 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolCommandLine } from "./_args.ts";
 import { expectedFigures } from "./_expected_figures.ts";
 import { malformedTables } from "./_html_tables.ts";
 import { count } from "../lib/tables.ts";
 
-const { values: args, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: { screenshots: { type: "string" } },
-});
+const { values: args, positionals } = parseToolCommandLine("check_html", {
+  screenshots: { type: "string" },
+  help: { type: "boolean", short: "h" },
+}, true);
+exitWithModuleHelp(args.help, import.meta.url);
 const dir = positionals[0] ?? "out/report/default";
+const isFolder = (path: string) => {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+};
+if (!isFolder(dir)) fail(`${dir}: no such folder of exported pages (run the report first)`);
 const pages = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
   /^\d\d[a-z]?_.*\.html$/.test(n)
 )

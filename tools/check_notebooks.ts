@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolArgs } from "./_args.ts";
 import { expectedFigures } from "./_expected_figures.ts";
 import { writeIndexPage } from "./_index_page.ts";
 
@@ -28,7 +28,11 @@ interface Notebook {
   cells: Cell[];
 }
 
-const { values: args } = parseArgs({ args: Deno.args, options: { executed: { type: "string" } } });
+const args = parseToolArgs("check_notebooks", {
+  executed: { type: "string" },
+  help: { type: "boolean", short: "h" },
+});
+exitWithModuleHelp(args.help, import.meta.url);
 const sources = [...Deno.readDirSync("notebooks")]
   .filter((e) => /^\d\d[a-z]?_.*\.ipynb$/.test(e.name))
   .map((e) => e.name)

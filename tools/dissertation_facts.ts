@@ -7,21 +7,34 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import {
+  EXIT,
+  exitWithError,
+  exitWithModuleHelp,
+  fail,
+  parseToolCommandLine,
+  usage,
+} from "./_args.ts";
+import { writeFileAtomic } from "../lib/_atomic.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
 import { KERAS_FACTS_PATH, kerasModelFacts } from "../lib/notebook/mod.ts";
 
-const { values: args, positionals } = parseArgs({
-  args: Deno.args,
-  allowPositionals: true,
-  options: { out: { type: "string" }, help: { type: "boolean", short: "h" } },
-});
-if (args.help || positionals.length !== 1) {
-  console.error("usage: deno run -A tools/dissertation_facts.ts PATH/TO/model.keras [--out FILE]");
-  Deno.exit(args.help ? 0 : 2);
-}
+const { values: args, positionals } = parseToolCommandLine("dissertation_facts", {
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+}, true);
+exitWithModuleHelp(args.help, import.meta.url);
+if (positionals.length !== 1) usage("expected one PATH/TO/model.keras");
+const isFile = (path: string) => {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+};
+if (!isFile(positionals[0])) fail(EXIT.model, `${positionals[0]}: no such file`);
 await selectBackend({ backend: "cpu" });
-const facts = await kerasModelFacts(positionals[0]);
+const facts = await kerasModelFacts(positionals[0]).catch(exitWithError);
 const out = args.out ?? KERAS_FACTS_PATH;
-await Deno.writeTextFile(out, JSON.stringify(facts, null, 2) + "\n");
+await writeFileAtomic(out, JSON.stringify(facts, null, 2) + "\n");
 console.log(`wrote ${out}: ${facts.layers.length} layers, ${facts.params} parameters`);

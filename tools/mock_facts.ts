@@ -7,16 +7,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolArgs, plainInteger, positiveInteger } from "./_args.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../lib/mock/mod.ts";
 import { noiseSigma } from "../lib/mock/_noise.ts";
 import { formatFluxFacts, measureFluxFacts } from "./_mock_facts.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { n: { type: "string", default: "20000" }, seed: { type: "string", default: "17" } },
+const values = parseToolArgs("mock_facts", {
+  n: { type: "string", default: "20000" },
+  seed: { type: "string", default: "17" },
+  help: { type: "boolean", short: "h" },
 });
-const n = Number(values.n), seed = Number(values.seed);
+exitWithModuleHelp(values.help, import.meta.url);
+const n = positiveInteger("--n", values.n), seed = plainInteger("--seed", values.seed, 0);
 const noisy = simulateSpectra({ n, seed });
 const clean = simulateSpectra({ n, seed, noise: false });
 console.log(`simulator ${SIMULATOR_VERSION}, ${n} galaxies, seed ${seed}`);

@@ -10,13 +10,35 @@
  */
 import katex from "katex";
 import { renderMathInHtml } from "./_math.ts";
+import { writeFileAtomic } from "../lib/_atomic.ts";
+import { EXIT, exitWithModuleHelp, fail, parseToolCommandLine, usage } from "./_args.ts";
 
-for (const path of Deno.args) {
-  const { html, formulas, scriptsRemoved } = renderMathInHtml(
-    await Deno.readTextFile(path),
-    (tex, display) =>
-      katex.renderToString(tex, { output: "mathml", displayMode: display, throwOnError: true }),
+const { values: args, positionals: paths } = parseToolCommandLine("render_math", {
+  help: { type: "boolean", short: "h" },
+}, true);
+exitWithModuleHelp(args.help, import.meta.url);
+if (paths.length === 0) usage("no page given");
+
+for (const path of paths) {
+  let page: string;
+  try {
+    page = await Deno.readTextFile(path);
+  } catch (e) {
+    fail(EXIT.input, `${path}: ${(e as Error).message}`);
+  }
+  let rendered: ReturnType<typeof renderMathInHtml>;
+  try {
+    rendered = renderMathInHtml(
+      page,
+      (tex, display) =>
+        katex.renderToString(tex, { output: "mathml", displayMode: display, throwOnError: true }),
+    );
+  } catch (e) {
+    fail(EXIT.input, `${path}: a formula KaTeX cannot render: ${(e as Error).message}`);
+  }
+  // In place, but atomically: a page is never left half-written.
+  await writeFileAtomic(path, rendered.html);
+  console.log(
+    `${path}: ${rendered.formulas} formulas rendered, ${rendered.scriptsRemoved} external scripts removed`,
   );
-  await Deno.writeTextFile(path, html);
-  console.log(`${path}: ${formulas} formulas rendered, ${scriptsRemoved} external scripts removed`);
 }

@@ -8,15 +8,17 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
 import { buildModel, NARROW_MODEL, predict, PROFILES, train } from "../../lib/mod.ts";
 import { BACKEND_NAMES, type BackendName, selectBackend } from "../../lib/backend/mod.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: { worker: { type: "string" }, steps: { type: "string", default: "8" } },
+const args = parseToolArgs("bench:backends", {
+  worker: { type: "string" },
+  steps: { type: "string", default: "8" },
+  help: { type: "boolean", short: "h" },
 });
-const steps = Number(args.steps);
+exitWithModuleHelp(args.help, import.meta.url);
+const steps = positiveInteger("--steps", args.steps);
 
 if (args.worker) {
   const [backend, size] = args.worker.split(":") as [BackendName, "narrow" | "full"];

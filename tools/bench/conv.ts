@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { selectBackend } from "../../lib/backend/select.ts";
 import {
@@ -21,16 +21,15 @@ import {
   registerFastWebGPUKernels,
 } from "../../lib/backend/webgpu_kernels.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    batch: { type: "string", default: "64" },
-    repeats: { type: "string", default: "5" },
-    backend: { type: "string" },
-  },
+const args = parseToolArgs("bench:conv", {
+  batch: { type: "string", default: "64" },
+  repeats: { type: "string", default: "5" },
+  backend: { type: "string" },
+  help: { type: "boolean", short: "h" },
 });
-const batch = Number(args.batch);
-const repeats = Number(args.repeats);
+exitWithModuleHelp(args.help, import.meta.url);
+const batch = positiveInteger("--batch", args.batch);
+const repeats = positiveInteger("--repeats", args.repeats);
 const report = await selectBackend(
   args.backend ? { backend: args.backend as "webgpu" | "cpu" } : {},
 );

@@ -9,21 +9,20 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { describeBlas, openBlas } from "../../lib/backend/blas.ts";
 import { BLAS_BACKEND, registerBlasBackend } from "../../lib/backend/blas_kernels.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    repeats: { type: "string", default: "7" },
-    "skip-tfjs": { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-  },
+const args = parseToolArgs("bench:gemm", {
+  repeats: { type: "string", default: "7" },
+  "skip-tfjs": { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h" },
 });
-const repeats = Number(args.repeats);
+exitWithModuleHelp(args.help, import.meta.url);
+const repeats = positiveInteger("--repeats", args.repeats);
 const [M, K, N] = [1488, 1280, 256];
 const flops = 2 * M * K * N;
 

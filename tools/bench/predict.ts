@@ -32,7 +32,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolArgs } from "../_args.ts";
 import { buildModel, fitMinMax, NARROW_MODEL, predict, resolveModelConfig } from "../../lib/mod.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 import { predictCatalogue } from "../../lib/catalogue/mod.ts";
@@ -41,24 +41,23 @@ import { simulateChunks, simulateSpectra } from "../../lib/mock/mod.ts";
 import { loadModel, saveModel } from "../../lib/runs/mod.ts";
 import { openCatalogue } from "../../lib/data/_chunked_reader.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    rows: { type: "string", default: "200000" },
-    "cpu-rows": { type: "string" },
-    "webgpu-rows": { type: "string", default: "5000" },
-    "full-rows": { type: "string", default: "200" },
-    backend: { type: "string", default: "both" },
-    chunk: { type: "string", default: "16384" },
-    keep: { type: "string" },
-    worker: { type: "string" },
-    dir: { type: "string" },
-    large: { type: "string" },
-    format: { type: "string", default: "csv" },
-    every: { type: "string", default: "60" },
-    network: { type: "string", default: "tiny" },
-  },
+const args = parseToolArgs("bench:predict", {
+  rows: { type: "string", default: "200000" },
+  "cpu-rows": { type: "string" },
+  "webgpu-rows": { type: "string", default: "5000" },
+  "full-rows": { type: "string", default: "200" },
+  backend: { type: "string", default: "both" },
+  chunk: { type: "string", default: "16384" },
+  keep: { type: "string" },
+  worker: { type: "string" },
+  dir: { type: "string" },
+  large: { type: "string" },
+  format: { type: "string", default: "csv" },
+  every: { type: "string", default: "60" },
+  network: { type: "string", default: "tiny" },
+  help: { type: "boolean", short: "h" },
 });
+exitWithModuleHelp(args.help, import.meta.url);
 const chunkRows = Number(args.chunk);
 /** Architecture of the tiny network of `--large`: the pipeline's memory does not depend on it. */
 const TINY = { convFilters: [2, 2, 2, 2], denseUnits: [4, 4, 4, 4] };

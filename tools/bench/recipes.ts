@@ -21,7 +21,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { formatBackendReport } from "../../lib/backend/select.ts";
 import { redshiftMetrics } from "../../lib/metrics.ts";
 import { buildModel } from "../../lib/model.ts";
@@ -31,22 +30,27 @@ import { type LearningRateSchedule, warmupSchedule } from "../../lib/optimizers/
 import { markdownTable } from "../../lib/tables.ts";
 import { type EpochLog, predict, train } from "../../lib/train.ts";
 import { writeFileAtomic } from "../../lib/_atomic.ts";
-import { gitCommit, positiveInteger, prepareToolRun, profileFromArgs, usage } from "../_cli.ts";
+import {
+  exitWithError,
+  gitCommit,
+  parseToolArgs,
+  positiveInteger,
+  prepareToolRun,
+  profileFromArgs,
+  usage,
+} from "../_cli.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    profile: { type: "string" },
-    galaxies: { type: "string" },
-    epochs: { type: "string" },
-    "large-epochs": { type: "string" },
-    batch: { type: "string", default: "256" },
-    seeds: { type: "string", default: "1" },
-    recipes: { type: "string", default: "base,naive,sqrt,linear" },
-    backend: { type: "string" },
-    out: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
+const args = parseToolArgs("bench:recipes", {
+  profile: { type: "string" },
+  galaxies: { type: "string" },
+  epochs: { type: "string" },
+  "large-epochs": { type: "string" },
+  batch: { type: "string", default: "256" },
+  seeds: { type: "string", default: "1" },
+  recipes: { type: "string", default: "base,naive,sqrt,linear" },
+  backend: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
 });
 if (args.help) {
   console.log(
@@ -115,7 +119,7 @@ const recipes = args.recipes!.split(",").map((name) =>
     usage(`--recipes: unknown recipe "${name}" (${ALL.map((r) => r.name).join(", ")})`)
 );
 
-const { backend, source, prepared } = await prepareToolRun(args, profile);
+const { backend, source, prepared } = await prepareToolRun(args, profile).catch(exitWithError);
 const modelConfig = profileModel(profile);
 console.log(
   `${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +

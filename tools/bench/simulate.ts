@@ -6,11 +6,15 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
 import { DISSERTATION_N, simulateChunks, simulateSpectra } from "../../lib/mock/simulate.ts";
 
-const { values } = parseArgs({ args: Deno.args, options: { n: { type: "string" } } });
-const n = Number(values.n ?? DISSERTATION_N);
+const values = parseToolArgs("bench:simulate", {
+  n: { type: "string" },
+  help: { type: "boolean", short: "h" },
+});
+exitWithModuleHelp(values.help, import.meta.url);
+const n = values.n === undefined ? DISSERTATION_N : positiveInteger("--n", values.n);
 
 let t0 = performance.now();
 simulateSpectra({ n: 1, seed: 1 }); // builds the precomputed component tables

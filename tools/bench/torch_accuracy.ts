@@ -29,6 +29,7 @@ import { type EpochLog, epochSeed, predict, train } from "../../lib/train.ts";
 import { writeFileAtomic } from "../../lib/_atomic.ts";
 import {
   EXIT,
+  exitWithError,
   fail,
   gitCommit,
   parseToolArgs,
@@ -70,7 +71,7 @@ if (!install.success) {
   fail(EXIT.internal, "PyTorch is needed for the reference and could not be installed");
 }
 
-const { backend, source, prepared } = await prepareToolRun(args, profile);
+const { backend, source, prepared } = await prepareToolRun(args, profile).catch(exitWithError);
 const config = profileModel(profile);
 const nTrain = prepared.train.y.length;
 console.log(

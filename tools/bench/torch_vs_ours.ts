@@ -13,23 +13,20 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseToolArgs } from "../_args.ts";
 
 const USAGE = `usage: deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096]
                             [--rounds 2] [--backend auto|cpu-blas|cpu|webgpu] [--narrow] [--json]`;
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    batches: { type: "string", default: "16,256" },
-    samples: { type: "string", default: "1024" },
-    predict: { type: "string", default: "4096" },
-    rounds: { type: "string", default: "2" },
-    backend: { type: "string", default: "auto" },
-    narrow: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const args = parseToolArgs("bench:torch", {
+  batches: { type: "string", default: "16,256" },
+  samples: { type: "string", default: "1024" },
+  predict: { type: "string", default: "4096" },
+  rounds: { type: "string", default: "2" },
+  backend: { type: "string", default: "auto" },
+  narrow: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
 });
 if (args.help) {
   console.log(USAGE);

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { exitWithModuleHelp, parseToolArgs, positiveInteger, positiveIntegers } from "../_args.ts";
 import process from "node:process";
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendName, selectBackend } from "../../lib/backend/select.ts";
@@ -27,30 +27,29 @@ import { NARROW_MODEL } from "../../lib/profiles.ts";
 import { predict, train } from "../../lib/train.ts";
 import { N_FLUX } from "../../lib/spectra.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
-  options: {
-    narrow: { type: "boolean", default: false },
-    quick: { type: "boolean", default: false },
-    backend: { type: "string" },
-    batches: { type: "string", default: "16,64,256,1024" },
-    samples: { type: "string" },
-    "min-steps": { type: "string" },
-    predict: { type: "string" },
-    fused: { type: "string" },
-    json: { type: "boolean", default: false },
-    flag: { type: "string", multiple: true, default: [] },
-    compare: { type: "boolean", default: false },
-    rounds: { type: "string", default: "2" },
-  },
+const args = parseToolArgs("bench:train", {
+  narrow: { type: "boolean", default: false },
+  quick: { type: "boolean", default: false },
+  backend: { type: "string" },
+  batches: { type: "string", default: "16,64,256,1024" },
+  samples: { type: "string" },
+  "min-steps": { type: "string" },
+  predict: { type: "string" },
+  fused: { type: "string" },
+  json: { type: "boolean", default: false },
+  flag: { type: "string", multiple: true, default: [] },
+  compare: { type: "boolean", default: false },
+  rounds: { type: "string", default: "2" },
+  help: { type: "boolean", short: "h" },
 });
+exitWithModuleHelp(args.help, import.meta.url);
 
 // Training samples per batch size (steps = samples / batch, at least min-steps): about 20 s
 // per batch size at the H100's baseline; --quick is for llvmpipe and the CPU backend.
-const samples = Number(args.samples ?? (args.quick ? 64 : 8192));
-const minSteps = Number(args["min-steps"] ?? (args.quick ? 3 : 8));
-const nPredict = Number(args.predict ?? (args.quick ? 1024 : 65_536));
-const batches = args.batches.split(",").map(Number);
+const samples = positiveInteger("--samples", args.samples ?? (args.quick ? "64" : "8192"));
+const minSteps = positiveInteger("--min-steps", args["min-steps"] ?? (args.quick ? "3" : "8"));
+const nPredict = positiveInteger("--predict", args.predict ?? (args.quick ? "1024" : "65536"));
+const batches = positiveIntegers("--batches", args.batches);
 const fusedUpdate = args.fused === undefined ? undefined : args.fused !== "false";
 
 const report = await selectBackend(
@@ -78,7 +77,7 @@ const device = report.adapter
 // --compare: the element-wise and the fused update alternate in this one process, so that load
 // from other processes on the machine falls on both alike; the faster of `rounds` epochs counts.
 const variants = args.compare ? [false, true] : [fusedUpdate];
-const rounds = args.compare ? Number(args.rounds) : 1;
+const rounds = args.compare ? positiveInteger("--rounds", args.rounds) : 1;
 const results = [];
 for (const batchSize of batches) {
   const steps = Math.max(minSteps, Math.ceil(samples / batchSize));

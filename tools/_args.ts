@@ -1,0 +1,173 @@
+// How every command-line tool reads its flags and ends: exit codes, one-line errors, argument
+// checks. No heavy imports: the light tools (page and notebook checks) use it too.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Exit codes of every tool (the README's table): a shell script can rely on them. */
+export const EXIT = {
+  /** Done. */
+  ok: 0,
+  /** An unexpected internal error (a bug: the only case that prints a stack trace). */
+  internal: 1,
+  /** Usage: an unknown or missing flag, a bad value, an unknown extension. */
+  usage: 2,
+  /** A model folder or checkpoint is missing, damaged or does not fit. */
+  model: 3,
+  /** The input cannot be read or has no usable layout (or, with --strict, a bad row). */
+  input: 4,
+  /** An output cannot be written, or would collide with an input or another output. */
+  output: 5,
+  /** Interrupted by SIGINT or SIGTERM. */
+  interrupted: 130,
+} as const;
+
+/** Name of the running tool, for the prefix of its error messages. */
+let toolName = "tool";
+
+/** Prints `message` and the pointer to --help on standard error, and exits with status 2. */
+export function usage(message: string): never {
+  console.error(`${toolName}: ${message} (see --help)`);
+  Deno.exit(EXIT.usage);
+}
+
+/** Prints `message` on standard error and exits with `code`. */
+export function fail(code: number, message: string): never {
+  console.error(`${toolName}: ${message}`);
+  Deno.exit(code);
+}
+
+/** Exit code of an error by its class: user errors get their own code, the rest are internal. */
+export function exitCodeOf(e: unknown): number {
+  switch ((e as Error)?.name) {
+    case "ModelFolderError":
+    case "CheckpointError":
+    case "KerasImportError":
+    case "Hdf5Error":
+      return EXIT.model;
+    case "LoadError":
+    case "CatalogueInputError":
+      return EXIT.input;
+    case "CatalogueOutputError":
+    case "PathCollisionError":
+    case "OutputError":
+      return EXIT.output;
+    case "CatalogueInterrupted":
+      return EXIT.interrupted;
+    case "UsageError":
+      return EXIT.usage;
+    default:
+      return EXIT.internal;
+  }
+}
+
+/** A problem writing an output of a tool, naming the path. */
+export class OutputError extends Error {
+  /**
+   * @param file the path that cannot be written
+   * @param message what is wrong
+   */
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = "OutputError";
+  }
+}
+
+/**
+ * Runs a tool's body: a user error (see {@link exitCodeOf}) is printed as one
+ * line and ends the tool with its code; anything else is a bug, printed with
+ * its stack, exit 1.
+ */
+export async function runTool(name: string, body: () => Promise<void>): Promise<never> {
+  toolName = name;
+  try {
+    await body();
+  } catch (e) {
+    exitWithError(e);
+  }
+  Deno.exit(EXIT.ok);
+}
+
+/**
+ * Ends the tool over `e`: a user error (see {@link exitCodeOf}) as one line with its code, anything
+ * else as a bug, with its stack, exit 1. For a script's top-level `await`s outside {@link runTool}.
+ */
+export function exitWithError(e: unknown): never {
+  const code = exitCodeOf(e);
+  if (code === EXIT.internal) {
+    console.error(e);
+    fail(code, `unexpected error: ${(e as Error)?.message ?? e}`);
+  }
+  fail(code, (e as Error).message);
+}
+
+/** `parseArgs` for a tool: an unknown flag or a missing value is a usage error, exit 2. */
+export function parseToolArgs<T extends ParseArgsConfig["options"]>(
+  name: string,
+  options: T,
+): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>["values"] {
+  return parseToolCommandLine(name, options, false).values;
+}
+
+/**
+ * `parseArgs` for a tool that also takes positional arguments (paths): the flags' values and the
+ * positionals; an unknown flag or a missing value is a usage error, exit 2.
+ */
+export function parseToolCommandLine<T extends ParseArgsConfig["options"], P extends boolean>(
+  name: string,
+  options: T,
+  allowPositionals: P,
+): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: P }>> {
+  toolName = name;
+  try {
+    return parseArgs({ args: Deno.args, options, strict: true, allowPositionals });
+  } catch (e) {
+    usage((e as Error).message.split("\n")[0]);
+  }
+}
+
+/**
+ * `text` as an integer from `min` to `max`, written in plain decimal digits
+ * (no sign, exponent, hex or fraction: `1e8` and `0x10` are refused), or a
+ * usage error that names `flag`.
+ */
+export function plainInteger(flag: string, text: string, min = 1, max = 1e9): number {
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    usage(
+      `${flag} ${text}: expected a whole number from ${min.toLocaleString("en")} to ` +
+        `${max.toLocaleString("en")}, in plain decimal digits`,
+    );
+  }
+  return n;
+}
+
+/** `text` as a positive integer (plain decimal), or a usage error naming `flag`. */
+export function positiveInteger(flag: string, text: string, max = 1e9): number {
+  return plainInteger(flag, text, 1, max);
+}
+
+/** `text` as a comma-separated list of positive integers (e.g. "64,64,32,16"), or a usage error. */
+export function positiveIntegers(flag: string, text: string): number[] {
+  return text.split(",").map((part) => {
+    const trimmed = part.trim();
+    if (!/^[0-9]+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > 1e6) {
+      usage(`${flag} expects comma-separated positive integers, got "${text}"`);
+    }
+    return Number(trimmed);
+  });
+}
+
+/**
+ * With `--help` (`requested`): prints the tool's module documentation, the leading doc comment of
+ * the file at `moduleUrl` (its one description of usage), and exits 0.
+ */
+export function exitWithModuleHelp(requested: boolean | undefined, moduleUrl: string): void {
+  if (!requested) return;
+  const source = Deno.readTextFileSync(new URL(moduleUrl));
+  const doc = source.match(/\/\*\*([\s\S]*?)\*\//)?.[1] ?? "";
+  console.log(
+    doc.split("\n").map((line) => line.replace(/^\s*\* ?/, "")).filter((line) =>
+      !line.startsWith("@module")
+    ).join("\n").trim(),
+  );
+  Deno.exit(EXIT.ok);
+}
