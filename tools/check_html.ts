@@ -14,6 +14,7 @@
  * @module
  */
 import { exitWithModuleHelp, parseToolCommandLine } from "./_args.ts";
+import { installSystemPart, isFolder } from "./_system.ts";
 import { expectedFigures } from "./_expected_figures.ts";
 import { malformedTables } from "./_html_tables.ts";
 import { count } from "../lib/tables.ts";
@@ -24,13 +25,6 @@ const { values: args, positionals } = parseToolCommandLine("check_html", {
 }, true);
 exitWithModuleHelp(args.help, import.meta.url);
 const dir = positionals[0] ?? "out/report/default";
-const isFolder = (path: string) => {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-};
 if (!isFolder(dir)) fail(`${dir}: no such folder of exported pages (run the report first)`);
 const pages = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
   /^\d\d[a-z]?_.*\.html$/.test(n)
@@ -155,9 +149,7 @@ async function launchChromium(): Promise<{ process: Deno.ChildProcess; port: num
   let binary = find();
   if (!binary) {
     // A fresh machine: the one installer of system packages installs it (Debian, as root).
-    const installer = new URL("./install_system.sh", import.meta.url).pathname;
-    new Deno.Command("bash", { args: [installer, "chromium"], stdout: "null", stderr: "inherit" })
-      .outputSync();
+    await installSystemPart("chromium", true);
     binary = find();
   }
   if (!binary) {

@@ -15,6 +15,7 @@ import {
   parseToolCommandLine,
   usage,
 } from "./_args.ts";
+import { isFile } from "./_system.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
 import { KERAS_FACTS_PATH, kerasModelFacts } from "../lib/notebook/mod.ts";
@@ -25,13 +26,6 @@ const { values: args, positionals } = parseToolCommandLine("dissertation_facts",
 }, true);
 exitWithModuleHelp(args.help, import.meta.url);
 if (positionals.length !== 1) usage("expected one PATH/TO/model.keras");
-const isFile = (path: string) => {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-};
 if (!isFile(positionals[0])) fail(EXIT.model, `${positionals[0]}: no such file`);
 await selectBackend({ backend: "cpu" });
 const facts = await kerasModelFacts(positionals[0]).catch(exitWithError);

@@ -27,6 +27,7 @@ import { N_FLUX } from "../../lib/spectra.ts";
 import { markdownTable } from "../../lib/tables.ts";
 import { type EpochLog, epochSeed, predict, train } from "../../lib/train.ts";
 import { writeFileAtomic } from "../../lib/_atomic.ts";
+import { installSystemPart } from "../_system.ts";
 import {
   EXIT,
   exitWithError,
@@ -62,12 +63,7 @@ const batchSize = args.batch ? positiveInteger("--batch", args.batch, 1 << 20) :
 const out = args.out ?? `out/bench/torch_accuracy/${profile.name}`;
 const tools = new URL("./", import.meta.url).pathname;
 
-const install = await new Deno.Command("bash", {
-  args: [`${tools}../install_system.sh`, "torch"],
-  stdout: "inherit",
-  stderr: "inherit",
-}).output();
-if (!install.success) {
+if (!await installSystemPart("torch")) {
   fail(EXIT.internal, "PyTorch is needed for the reference and could not be installed");
 }
 

@@ -14,6 +14,7 @@
  * @module
  */
 import { parseToolArgs } from "../_args.ts";
+import { installSystemPart } from "../_system.ts";
 
 const USAGE = `usage: deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096]
                             [--rounds 2] [--backend auto|cpu-blas|cpu|webgpu] [--narrow] [--json]`;
@@ -46,12 +47,9 @@ interface BenchSummary {
 }
 
 const tools = new URL("./", import.meta.url).pathname;
-const install = await new Deno.Command("bash", {
-  args: [`${tools}../install_system.sh`, "torch"],
-  stdout: "inherit",
-  stderr: "inherit",
-}).output();
-if (!install.success) fail("PyTorch is needed for the reference side and could not be installed");
+if (!await installSystemPart("torch")) {
+  fail("PyTorch is needed for the reference side and could not be installed");
+}
 
 const common = [
   "--batches",
