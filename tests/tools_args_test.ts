@@ -15,7 +15,8 @@ function entryPoints(): string[] {
 
 async function run(tool: string, args: string[]) {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(tool, TOOLS).pathname, ...args],
+    // -q, as the tasks run them: a first run on a fresh machine prints "Download …" lines.
+    args: ["run", "-q", "-A", new URL(tool, TOOLS).pathname, ...args],
     env: { NO_COLOR: "1" },
   }).output();
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
