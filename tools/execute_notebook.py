@@ -94,6 +94,17 @@ class FlushingNotebookClient(NotebookClient):
 
     async def async_start_new_kernel_client(self) -> t.Any:
         kc = await super().async_start_new_kernel_client()
+        # Every reply on the shell channel goes into the trace too: a hang report then tells a
+        # cell whose execute_reply never came from one whose reply came and whose output did not.
+        read_shell = kc.shell_channel.get_msg
+
+        async def traced_shell_get_msg(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            msg = read_shell(*args, **kwargs)
+            msg = await msg if asyncio.iscoroutine(msg) else msg
+            self._received("shell", msg, "")
+            return msg
+
+        kc.shell_channel.get_msg = traced_shell_get_msg
         self._enter("waiting for the IOPub channel")
         await self._wait_for_iopub()
         return kc
