@@ -21,6 +21,7 @@ import {
 } from "../lib/mock/_sed_model.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
 import { EXIT, exitWithModuleHelp, fail, parseToolCommandLine, usage } from "./_args.ts";
+import { isFolder } from "./_system.ts";
 
 const { values: args, positionals } = parseToolCommandLine("calibrate_simulator", {
   help: { type: "boolean", short: "h" },
@@ -31,9 +32,7 @@ if (positionals.length > 1) {
 }
 const REF = positionals[0] ?? new URL("../../shared/reference/", import.meta.url).pathname;
 for (const part of ["gaiaxpy", "kcorrect"]) {
-  try {
-    if (!Deno.statSync(`${REF}/${part}`).isDirectory) throw new Error();
-  } catch {
+  if (!isFolder(`${REF}/${part}`)) {
     fail(EXIT.input, `${REF}: no ${part}/ folder (expected the team's shared/reference/)`);
   }
 }

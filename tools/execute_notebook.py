@@ -113,12 +113,15 @@ class FlushingNotebookClient(NotebookClient):
         if cell.cell_type == "code" and cell.source.strip():
             first_line = cell.source.strip().splitlines()[0][:70]
             self._enter(f"executing cell {cell_index} ({first_line})")
-        result = await super().async_execute_cell(cell, cell_index, *args, **kwargs)
-        return result
+        return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
 
     async def _async_cleanup_kernel(self) -> None:
         self._enter("shutting the kernel down")
         await super()._async_cleanup_kernel()
+
+    def kernel_pid(self) -> t.Optional[int]:
+        """The kernel's process id, once the kernel has started."""
+        return getattr(getattr(getattr(self.km, "provisioner", None), "process", None), "pid", None)
 
     def describe_hang(self) -> str:
         """What the executor waits for, and the kernel's state, for a report of a hang."""
@@ -129,7 +132,7 @@ class FlushingNotebookClient(NotebookClient):
             f"last {len(self.trace)} events (seconds since the start):",
             *(f"  {line}" for line in self.trace),
         ]
-        pid = getattr(getattr(getattr(self.km, "provisioner", None), "process", None), "pid", None)
+        pid = self.kernel_pid()
         lines.append(f"kernel process: {pid if pid else 'unknown'}")
         if pid:
             lines.extend(f"  {thread}" for thread in _threads_of(pid))
@@ -262,7 +265,7 @@ def _report_hang_and_exit(client: FlushingNotebookClient, timeout: float) -> Non
     faulthandler.dump_traceback(all_threads=True)
     print("=== end of the report ===", file=sys.stderr)
     sys.stderr.flush()
-    pid = getattr(getattr(getattr(client.km, "provisioner", None), "process", None), "pid", None)
+    pid = client.kernel_pid()
     if pid:
         try:
             os.kill(pid, 9)  # the kernel outlives an exit that skips the client's cleanup

@@ -32,7 +32,7 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolArgs } from "../_args.ts";
+import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
 import { buildModel, fitMinMax, NARROW_MODEL, predict, resolveModelConfig } from "../../lib/mod.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 import { predictCatalogue } from "../../lib/catalogue/mod.ts";
@@ -58,7 +58,7 @@ const args = parseToolArgs("bench:predict", {
   help: { type: "boolean", short: "h" },
 });
 exitWithModuleHelp(args.help, import.meta.url);
-const chunkRows = Number(args.chunk);
+const chunkRows = positiveInteger("--chunk", args.chunk);
 /** Architecture of the tiny network of `--large`: the pipeline's memory does not depend on it. */
 const TINY = { convFilters: [2, 2, 2, 2], denseUnits: [4, 4, 4, 4] };
 
@@ -86,10 +86,10 @@ if (args.worker) {
   Deno.exit(0);
 }
 if (args.large) {
-  Deno.exit(await large(Number(args.large)));
+  Deno.exit(await large(positiveInteger("--large", args.large)));
 }
 
-const rows = Number(args.rows);
+const rows = positiveInteger("--rows", args.rows);
 const dir = args.keep ?? await Deno.makeTempDir({ prefix: "bench_predict" });
 await Deno.mkdir(dir, { recursive: true });
 console.log(
@@ -140,14 +140,19 @@ for (const [name, config] of [["narrow", NARROW_MODEL], ["full", {}]] as const) 
 
 const backends = args.backend === "both" ? ["cpu", "webgpu"] : [args.backend!];
 for (const backend of backends) {
-  const narrowRows = Number(args[backend === "cpu" ? "cpu-rows" : "webgpu-rows"] ?? rows);
+  const rowsFlag = backend === "cpu" ? "cpu-rows" : "webgpu-rows";
+  const narrowRows = args[rowsFlag] === undefined
+    ? rows
+    : positiveInteger(`--${rowsFlag}`, args[rowsFlag]);
   const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
       new URL(import.meta.url).pathname,
       "--worker",
-      `${backend}:${Math.min(narrowRows, rows)}:${args["full-rows"]}`,
+      `${backend}:${Math.min(narrowRows, rows)}:${
+        positiveInteger("--full-rows", args["full-rows"])
+      }`,
       "--dir",
       dir,
       "--chunk",
@@ -162,7 +167,6 @@ if (!args.keep) await Deno.remove(dir, { recursive: true });
 
 /** `--large N`: the peak RSS of `tools/predict.ts` on an N-row catalogue, measured from outside. */
 async function large(n: number): Promise<number> {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--large ${args.large}: expected rows`);
   const format = args.format === "parquet" ? "parquet" : "csv";
   const dir = args.keep ?? args.dir ?? await Deno.makeTempDir({ prefix: "bench_predict_large" });
   await Deno.mkdir(dir, { recursive: true });
@@ -273,7 +277,7 @@ async function large(n: number): Promise<number> {
   const stdoutText = new Response(child.stdout).text();
   const samples: [number, number][] = [];
   let polledPeak = 0, lastReport = performance.now();
-  const every = Number(args.every) * 1000;
+  const every = positiveInteger("--every", args.every) * 1000;
   let done = false;
   const exit = child.status.then((s) => (done = true, s));
   while (!done) {

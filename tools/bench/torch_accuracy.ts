@@ -134,7 +134,6 @@ model.dispose();
 const threads = backend.backend === "cpu-blas" ? blasThreads() : 1;
 console.error(`PyTorch: training (${threads} thread${threads > 1 ? "s" : ""})...`);
 const reference = await runTorch(threads);
-await Deno.remove(folder, { recursive: true });
 
 const tolerance = 1e-4 * Math.max(1, reference.initialScale);
 if (!(reference.initialDifference <= tolerance)) {
@@ -260,6 +259,8 @@ async function runTorch(threads: number): Promise<TorchResult> {
     stdout: "piped",
     stderr: "inherit",
   }).output();
+  // PyTorch has read the folder: removed before anything below can end the tool.
+  await Deno.remove(folder, { recursive: true });
   const text = new TextDecoder().decode(result.stdout).trim().split("\n").at(-1) ?? "";
   if (!result.success) fail(EXIT.internal, `${command.join(" ")} failed (exit ${result.code})`);
   try {
