@@ -47,12 +47,25 @@ export function splitIndices(n: number, options: SplitOptions = {}): Split {
     }
   }
   const order = permutation(n, seed);
-  const nTest = Math.round(n * testFraction);
-  const nValidation = Math.round((n - nTest) * validationFraction);
+  const { test: nTest, validation: nValidation } = splitSizes(n, {
+    testFraction,
+    validationFraction,
+  });
   const sorted = (a: Uint32Array) => a.slice().sort();
   return {
     test: sorted(order.subarray(0, nTest)),
     validation: sorted(order.subarray(nTest, nTest + nValidation)),
     train: sorted(order.subarray(nTest + nValidation)),
   };
+}
+
+/** How many rows each part of {@link splitIndices}'s split of `n` rows gets. */
+export function splitSizes(
+  n: number,
+  options: Pick<SplitOptions, "testFraction" | "validationFraction"> = {},
+): { train: number; validation: number; test: number } {
+  const { testFraction = 0.1, validationFraction = 0.3 } = options;
+  const test = Math.round(n * testFraction);
+  const validation = Math.round((n - test) * validationFraction);
+  return { train: n - test - validation, validation, test };
 }

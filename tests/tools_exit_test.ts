@@ -136,6 +136,11 @@ Deno.test("main: flags, profile, data, checkpoint and output paths are checked b
   await Deno.writeFile(checkpoint, bytes);
   await Deno.writeTextFile(`${dir}/a-file`, "");
   const missing = `${dir}/missing.csv`;
+  await Deno.writeTextFile(`${dir}/five.csv`, inText.split("\n").slice(0, 6).join("\n") + "\n");
+  const fiveGalaxies =
+    /five\.csv: 5 galaxies would split into 3 training, 1 validation and 1 test galaxies: too few for a meaningful split \(at least 100/;
+  const fortyGalaxies =
+    /in\.csv: 40 galaxies would split into 25 training, 11 validation and 4 test/;
   const cases: [string[], number, RegExp][] = [
     [["--bogus"], 2, /Unknown option '--bogus'/],
     [["--profile", "huge"], 2, /unknown profile "huge"/],
@@ -150,6 +155,14 @@ Deno.test("main: flags, profile, data, checkpoint and output paths are checked b
     [["--data", `${out}/model/in.csv`, "--out", out], 5, /would replace --data/],
     [["--profile", "smoke", "--data", missing, "--out", out], 4, /file not found/],
     [["--profile", "smoke", "--data", `${dir}/garbage.csv`, "--out", out], 4, /garbage\.csv/],
+    // Too few galaxies for a split that means anything: refused, naming the sizes.
+    [["--profile", "smoke", "--data", `${dir}/five.csv`, "--out", out], 4, fiveGalaxies],
+    [["--profile", "smoke", "--data", `${dir}/in.csv`, "--out", out], 4, fortyGalaxies],
+    [
+      ["--galaxies", "20", "--out", out],
+      2,
+      /--galaxies 20: 20 galaxies would split into 13 training/,
+    ],
   ];
   for (const [args, code, message] of cases) {
     const r = await run(MAIN, args);

@@ -13,11 +13,25 @@ import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../lib/mock/simulate.ts";
 export { gitCommit } from "../lib/runs/provenance.ts";
 import type { Spectra } from "../lib/spectra.ts";
-import { positiveInteger, usage } from "./_args.ts";
+import { EXIT, fail, positiveInteger, usage } from "./_args.ts";
+import { splitSizes } from "../lib/split.ts";
 export * from "./_args.ts";
 
 /** Most galaxies a tool simulates or trains on (the full mock is 520,393; memory grows with it). */
 export const MAX_GALAXIES = 10_000_000;
+
+/**
+ * Fewest galaxies a run splits: 100 give 63 training, 27 validation and 10 test galaxies. Fewer
+ * make a test MAE and a per-bin table of a handful of galaxies, which look like results and are not.
+ */
+export const MIN_GALAXIES = 100;
+
+/** Why `n` galaxies are too few, naming the sizes of the split they would give. */
+function tooFew(n: number): string {
+  const s = splitSizes(n);
+  return `${n} galaxies would split into ${s.train} training, ${s.validation} validation and ` +
+    `${s.test} test galaxies: too few for a meaningful split (at least ${MIN_GALAXIES} are needed)`;
+}
 
 /** The named profile with `--galaxies` and `--epochs` overrides applied; a bad name is a usage error. */
 export function profileFromArgs(
@@ -29,11 +43,13 @@ export function profileFromArgs(
   } catch (e) {
     usage((e as Error).message);
   }
+  const galaxies = args.galaxies !== undefined
+    ? positiveInteger("--galaxies", args.galaxies, MAX_GALAXIES)
+    : base.galaxies;
+  if (galaxies < MIN_GALAXIES) usage(`--galaxies ${galaxies}: ${tooFew(galaxies)}`);
   return {
     ...base,
-    galaxies: args.galaxies !== undefined
-      ? positiveInteger("--galaxies", args.galaxies, MAX_GALAXIES)
-      : base.galaxies,
+    galaxies,
     epochs: args.epochs !== undefined
       ? positiveInteger("--epochs", args.epochs, 100_000)
       : base.epochs,
@@ -101,6 +117,7 @@ export async function prepareToolRun(
   console.log(`profile: ${profile.name} (${profile.description})`);
   console.log(`backend: ${formatBackendReport(backend)}`);
   const { data, source } = await loadToolData(args, profile);
+  if (data.n < MIN_GALAXIES) fail(EXIT.input, `${args.data ?? "the data"}: ${tooFew(data.n)}`);
   console.log(source);
   return { backend, data, source, prepared: prepareData(data, { seed: profile.seed }) };
 }

@@ -1,7 +1,7 @@
 // The report's index page (written by tools/check_notebooks.ts --executed DIR).
 import { getProfile, profileModel } from "../lib/profiles.ts";
-import { redshiftMetrics } from "../lib/metrics.ts";
-import { PUBLISHED_RESULTS } from "../lib/published.ts";
+import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
+import { PUBLISHED_ERRORS_BY_BIN, PUBLISHED_RESULTS } from "../lib/published.ts";
 import { count, formatDuration } from "../lib/tables.ts";
 import {
   committedRunDir,
@@ -58,6 +58,7 @@ convolutional network that predicts a galaxy's redshift from its Gaia BP/RP spec
 writes its method out in code, checks it against the project's library, then uses the library.
 <b>Where to start:</b> <a href="${pages[0]?.name ?? ""}.html">${escape(pages[0]?.title ?? "")}</a>,
 then in order.</p>
+${run ? headline(run) : ""}
 <h2>What produced these results</h2>
 <table>
 <tr><th>profile</th><td><b>${profile.name}</b>: ${escape(profile.description)}</td></tr>
@@ -80,9 +81,43 @@ ${rows.join("\n")}
   );
 }
 
-function runRows(artifact: RunArtifact & { label: string }): string {
+/** The first screen: test MAE and Table 3 beside the dissertation's, and the run they come from. */
+function headline(artifact: RunArtifact & { label: string }): string {
   const { run, test } = artifact;
   const m = redshiftMetrics(test.zTrue, test.zPred);
+  const ours = errorsByBin(test.zTrue, test.zPred);
+  const rows = PUBLISHED_ERRORS_BY_BIN.map((p, b) => {
+    const o = ours[b];
+    const cell = o && o.n >= 10 ? signed(o.meanError) : o && o.n ? `(${o.n} galaxies)` : "–";
+    return `<tr><td>${p.zLow.toFixed(2)}–${p.zHigh.toFixed(2)}</td><td>${cell}</td><td>${
+      signed(p.meanError)
+    }</td><td>${o ? o.n.toLocaleString("en") : 0}</td></tr>`;
+  });
+  const comparable = run.profile !== "smoke";
+  return `<h2>The result</h2>
+<p>Test MAE <b>${m.mae.toFixed(4)}</b> on ${test.zTrue.length.toLocaleString("en")} test galaxies${
+    comparable ? "" : " (the smoke profile: a check that the pipeline runs, not comparable)"
+  }; the dissertation: <b>${PUBLISHED_RESULTS.testMae}</b> on about ${
+    PUBLISHED_RESULTS.testGalaxies.toLocaleString("en")
+  } real galaxies.<br>The run: ${escape(artifact.label)}; the ${escape(run.profile)} profile, ${
+    run.galaxies.toLocaleString("en")
+  } galaxies, ${run.evaluatedEpoch} epochs in ${formatDuration(run.trainingSeconds)} on ${
+    escape(run.device)
+  }.</p>
+<details${
+    comparable ? " open" : ""
+  }><summary>Table 3: mean error (predicted − true z) per redshift bin</summary>
+<table><tr><th>true z</th><th>this report</th><th>the dissertation</th><th>test galaxies here</th></tr>
+${rows.join("\n")}
+</table></details>`;
+}
+
+function signed(x: number): string {
+  return (x >= 0 ? "+" : "−") + Math.abs(x).toFixed(4);
+}
+
+function runRows(artifact: RunArtifact & { label: string }): string {
+  const { run } = artifact;
   // Paths inside the project are shown from its root, so the page reads the same on any machine.
   const root = new URL("../", import.meta.url).pathname;
   const data = run.data.split("\n")[0].replaceAll(root, "");
@@ -91,16 +126,7 @@ function runRows(artifact: RunArtifact & { label: string }): string {
   } galaxies)</td></tr>
 <tr><th>run</th><td>${escape(artifact.label)}; ${
     escape(run.device)
-  }; ${run.evaluatedEpoch} epochs in ${formatDuration(run.trainingSeconds)}</td></tr>
-<tr><th>compared with the dissertation</th><td>test MAE <b>${m.mae.toFixed(4)}</b> on ${
-    test.zTrue.length.toLocaleString("en")
-  } test galaxies; the dissertation: ${PUBLISHED_RESULTS.testMae} on about ${
-    PUBLISHED_RESULTS.testGalaxies.toLocaleString("en")
-  }${
-    run.profile === "smoke"
-      ? ". The smoke profile checks that the pipeline runs; its numbers are not comparable"
-      : ""
-  }</td></tr>`;
+  }; ${run.evaluatedEpoch} epochs in ${formatDuration(run.trainingSeconds)}</td></tr>`;
 }
 
 async function findRun(dir: string, profile: string) {

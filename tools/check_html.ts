@@ -17,6 +17,7 @@ import { exitWithModuleHelp, parseToolCommandLine } from "./_args.ts";
 import { installSystemPart, isFolder } from "./_system.ts";
 import { expectedFigures } from "./_expected_figures.ts";
 import { malformedTables } from "./_html_tables.ts";
+import { pageLinkProblems } from "./_page_links.ts";
 import { count } from "../lib/tables.ts";
 
 const { values: args, positionals } = parseToolCommandLine("check_html", {
@@ -33,7 +34,7 @@ const pages = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
 if (pages.length === 0) fail(`no notebook pages in ${dir}: run the report first`);
 
 const browser = await launchChromium();
-const problems: string[] = [];
+const problems: string[] = pageLinkProblems(dir, pages);
 try {
   for (const page of pages) {
     const url = new URL(`${Deno.realPathSync(dir)}/${page}`, "file://").href;
@@ -74,7 +75,8 @@ try {
 }
 if (problems.length) fail(problems.join("\n"));
 console.log(
-  `✓ ${pages.length} pages: every figure and formula renders in Chromium offline; tables well formed`,
+  `✓ ${pages.length} pages: every figure and formula renders in Chromium offline; tables well formed; ` +
+    "each page links to the index and its neighbours",
 );
 
 interface FigureBox {

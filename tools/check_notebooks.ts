@@ -11,6 +11,7 @@
 import { exitWithModuleHelp, parseToolArgs } from "./_args.ts";
 import { expectedFigures } from "./_expected_figures.ts";
 import { writeIndexPage } from "./_index_page.ts";
+import { addPageLinks } from "./_page_links.ts";
 
 interface Cell {
   cell_type: string;
@@ -80,6 +81,7 @@ if (!args.executed) {
     pages.push({ name: name.replace(/\.ipynb$/, ""), title, figures });
   }
   await writeIndexPage(args.executed, pages);
+  await addPageLinks(args.executed, pages);
   report(
     `${sources.length} notebooks executed without errors, every figure shown; index at ${args.executed}/index.html`,
   );

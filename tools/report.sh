@@ -2,14 +2,17 @@
 # The main job: executes every notebook with the Deno kernel and writes an HTML
 # page for each, plus an index, into out/report/<profile>/.
 #
-#   tools/report.sh [--profile smoke|default|full]
+#   tools/report.sh [--profile smoke|default|full] [--retrain]
 #
-# Without a profile (and without REDSHIFT_PROFILE), it runs `default` when a
-# hardware GPU adapter is available and `smoke` otherwise: the real network
-# would take days on a CPU.
+# Without a profile (and without REDSHIFT_PROFILE) it renders the dissertation's
+# reproduction: `full` once results/runs/full is committed, else `default`, on
+# every machine. A page whose training would take more than a few minutes here
+# presents the committed run, labelled as loaded; --retrain (REDSHIFT_RUN=train)
+# trains everything here instead, after printing how long that will take.
+# `smoke` is the test command's profile.
 #
-# Executes with tools/execute_notebook.py (nbclient), not `nbconvert --execute`,
-# which loses displays the Deno kernel sends late (see that file).
+# Executes with tools/execute_notebook.py, not `nbconvert --execute`, which
+# loses displays the Deno kernel sends late (see that file).
 #
 # Installs what a fresh machine lacks: Jupyter's nbconvert (tools/install_system.sh)
 # and the Deno kernel. Deno itself comes from npm
@@ -20,45 +23,24 @@ cd "$(dirname "$0")/.."
 profile=${REDSHIFT_PROFILE:-}
 while [ $# -gt 0 ]; do
   case "$1" in
-    --profile) profile=$2; shift 2 ;;
+    --profile) profile=${2:-}; shift 2 || { echo "--profile needs a value (see --help)" >&2; exit 2; } ;;
     --profile=*) profile=${1#*=}; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --retrain) export REDSHIFT_RUN=train; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+case "${profile:-}" in
+  "") if [ -f results/runs/full/run.json ]; then profile=full; else profile=default; fi ;;
+  smoke | default | full) ;;
+  *) echo "unknown profile: $profile (expected smoke, default or full)" >&2; exit 2 ;;
+esac
 
-deno_bin=$(command -v deno || true)
-[ -n "$deno_bin" ] || { echo "deno not found: run this as 'npx -y deno@2.9.6 task report'" >&2; exit 1; }
-
-if [ -z "$profile" ]; then
-  gpu=$("$deno_bin" eval 'const a = await navigator.gpu?.requestAdapter().catch(() => null);
-    console.log(a && !a.info.isFallbackAdapter ? a.info.description || "a GPU" : "")' 2>/dev/null || true)
-  if [ -n "$gpu" ]; then
-    profile=default
-    echo "GPU found ($gpu): running the default profile" >&2
-  else
-    profile=smoke
-    echo "no GPU adapter: running the smoke profile (--profile default|full to override)" >&2
-  fi
+source tools/_jupyter.sh
+if [ "${REDSHIFT_RUN:-}" = train ] && [ "$profile" != smoke ]; then
+  # Measured before anything starts, so that nobody starts a night's work by accident.
+  "$deno_bin" run -q -A tools/estimate.ts --profile "$profile" >&2
 fi
-
-# The executor (tools/execute_notebook.py) runs on nbclient; the HTML comes from nbconvert.
-python_with_nbclient() {
-  for py in python3 /usr/bin/python3; do
-    if command -v "$py" >/dev/null && "$py" -c 'import nbclient, nbformat' 2>/dev/null; then
-      echo "$py"; return 0
-    fi
-  done
-  return 1
-}
-# nbconvert is installed where pip --user puts it when Debian's packages cannot be used.
-export PATH="$PATH:$HOME/.local/bin"
-bash tools/install_system.sh jupyter
-python=$(python_with_nbclient) || {
-  echo "nbclient is installed but no python3 on PATH imports it" >&2; exit 1; }
-# (Re)register the Deno kernel so that it runs this deno.
-"$deno_bin" jupyter --install --force >/dev/null 2>&1 || {
-  echo "could not register the Deno Jupyter kernel ('deno jupyter --install')" >&2; exit 1; }
 
 # Checks the executor keeps displays the kernel sends late (a few seconds).
 "$python" tools/execute_notebook.py --self-test 2>/dev/null || {
@@ -76,33 +58,25 @@ echo "profile: $profile; writing $out/" >&2
 for nb in notebooks/[0-9][0-9]*_*.ipynb; do
   name=$(basename "$nb" .ipynb)
   start=$(date +%s)
-  # A smoke-profile notebook takes at most 61 s (06_uncertainty, clean-clone CI, 2026-11-24). Now
-  # and then one hangs with its kernel idle and nothing arriving (00_background in that same run),
-  # so the smoke report bounds the whole notebook (REDSHIFT_NOTEBOOK_TIMEOUT seconds, default 180,
-  # 3 x the slowest) and runs a notebook that hangs again, up to 3 times in all, rather than
-  # holding CI to its limit. The executor's own --timeout reports what it was waiting for; that
-  # report is kept (NAME.hungN.log) and shown, so that a rare hang leaves its evidence behind.
-  # coreutils' timeout, 30 s later, is the backstop should the executor itself be stuck.
+  # A hang is a bug to find, not to retry (the executor had one: docs/notes.md, "The executor"):
+  # each notebook is bounded (REDSHIFT_NOTEBOOK_TIMEOUT seconds, default 600) and one that runs
+  # past it fails the report, with the executor's account of what it was waiting for kept in
+  # NAME.hung.log. coreutils' timeout, 30 s later, is the backstop should the executor be stuck.
+  limit=${REDSHIFT_NOTEBOOK_TIMEOUT:-600}
+  if [ "${REDSHIFT_RUN:-}" = train ]; then limit=${REDSHIFT_NOTEBOOK_TIMEOUT:-0}; fi
   timeout_args=()
   watchdog=()
-  if [ "$profile" = smoke ]; then
-    limit=${REDSHIFT_NOTEBOOK_TIMEOUT:-180}
-    timeout_args=(--cell-timeout 600 --timeout "$limit")
+  if [ "$limit" != 0 ]; then
+    timeout_args=(--timeout "$limit")
     watchdog=(timeout --kill-after=15 "$((limit + 30))")
   fi
-  for attempt in 1 2 3; do
-    rc=0
-    "${watchdog[@]}" "$python" tools/execute_notebook.py "${timeout_args[@]}" "$nb" \
-      "$out/executed/$name.ipynb" 2>"$out/executed/$name.log" || rc=$?
-    case "$rc" in 3 | 124 | 137) ;; *) break ;; esac
-    cp "$out/executed/$name.log" "$out/executed/$name.hung$attempt.log"
-    sed -n '/^=== the notebook ran past/,/^executor.s Python stacks/p' "$out/executed/$name.log" >&2
-    [ "$attempt" -lt 3 ] || break
-    echo "  $name: it hung (exit $rc; log: $out/executed/$name.hung$attempt.log); running the notebook again" >&2
-  done
+  rc=0
+  "${watchdog[@]}" "$python" tools/execute_notebook.py "${timeout_args[@]}" "$nb" \
+    "$out/executed/$name.ipynb" 2>"$out/executed/$name.log" || rc=$?
   if [ "$rc" != 0 ]; then
+    case "$rc" in 124 | 137) cp "$out/executed/$name.log" "$out/executed/$name.hung.log" ;; esac
     cat "$out/executed/$name.log" >&2
-    echo "notebook $nb failed (log: $out/executed/$name.log)" >&2
+    echo "notebook $nb failed (exit $rc; log: $out/executed/$name.log)" >&2
     exit 1
   fi
   jupyter nbconvert --to html --output-dir "$out" "$out/executed/$name.ipynb" 2>>"$out/executed/$name.log"

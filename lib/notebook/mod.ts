@@ -6,6 +6,7 @@
  * @module
  */
 export * from "./notebook.ts";
+export * from "./estimate.ts";
 export * from "./experiments.ts";
 export * from "./dissertation.ts";
 export * from "./reports.ts";

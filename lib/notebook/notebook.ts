@@ -7,7 +7,15 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { formatLoadReport, loadSpectra } from "../data/load.ts";
 import { prepareData, type PreparedData } from "../prepare.ts";
-import { getProfile, MOCK_SEED, type RunProfile } from "../profiles.ts";
+import { getProfile, MOCK_SEED, profileModel, PROFILES, type RunProfile } from "../profiles.ts";
+import { splitSizes } from "../split.ts";
+import {
+  formatEstimate,
+  type MeasuredSpeed,
+  measureSpeed,
+  TRAIN_HERE_LIMIT_S,
+  trainingSeconds,
+} from "./estimate.ts";
 import { selectRows, type Spectra } from "../spectra.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../mock/simulate.ts";
 import { permutation } from "../random.ts";
@@ -199,41 +207,122 @@ export interface RunSource {
   /** The run folder: `out/runs/<profile>` when training, `results/runs/<profile>` when loading. */
   dir: string;
   reason: string;
+  /** How long training takes here, measured on this machine (absent when `REDSHIFT_RUN=load`). */
+  estimate?: { seconds: number; text: string };
 }
 
 /**
  * Decides between training here and loading the committed run of the profile:
- * `$REDSHIFT_RUN=train|load` if set; else train in `smoke` or on a hardware
- * GPU; else load when `results/runs/<profile>` exists (the full-size network
- * on a CPU would take days); else train anyway, and say it will be slow.
+ * `$REDSHIFT_RUN=train|load` if set; else train when training takes at most
+ * {@link TRAIN_HERE_LIMIT_S} on this machine (measured with `speed`, by default
+ * a few steps of the profile's network on the current backend); else load the
+ * committed run from `results/runs/<profile>`; without one, train anyway and
+ * say how long it will take.
  */
 export async function chooseRunSource(
   profile: RunProfile,
-  backend: { backend: string; isFallbackAdapter: boolean },
+  speed: () => Promise<MeasuredSpeed> = () =>
+    measureSpeed(profileModel(profile), profile.batchSize),
 ): Promise<RunSource> {
   const committed = committedRunDir(profile.name);
   const train = { mode: "train" as const, dir: runDir(profile) };
-  const load = { mode: "load" as const, dir: committed };
   const forced = readEnv("REDSHIFT_RUN");
-  if (forced === "train") return { ...train, reason: "REDSHIFT_RUN=train" };
   if (forced === "load") {
     if (!(await isRunFolder(committed))) {
       throw new Error(`REDSHIFT_RUN=load: no run in ${committed}`);
     }
-    return { ...load, reason: "REDSHIFT_RUN=load" };
+    return { mode: "load", dir: committed, reason: "REDSHIFT_RUN=load" };
   }
-  if (profile.name === "smoke") {
-    return { ...train, reason: "the smoke profile trains in about a minute" };
-  }
-  if (backend.backend === "webgpu" && !backend.isFallbackAdapter) {
-    return { ...train, reason: "a GPU is available" };
+  const measured = await speed();
+  const sizes = splitSizes(profile.galaxies);
+  const seconds = trainingSeconds(measured, {
+    epochs: profile.extendedEpochs,
+    trainRows: sizes.train,
+    validationRows: sizes.validation,
+  });
+  const estimate = {
+    seconds,
+    text: formatEstimate(seconds, measured, `training ${profile.extendedEpochs} epochs`),
+  };
+  if (forced === "train") return { ...train, reason: "REDSHIFT_RUN=train", estimate };
+  if (seconds <= TRAIN_HERE_LIMIT_S) {
+    return { ...train, reason: `it takes minutes here: ${estimate.text}`, estimate };
   }
   if (await isRunFolder(committed)) {
     return {
-      ...load,
+      mode: "load",
+      dir: committed,
       reason:
-        "no GPU here: presenting the committed run (REDSHIFT_RUN=train trains it on this machine)",
+        `${estimate.text}, so the committed run is presented; REDSHIFT_RUN=train trains it here`,
+      estimate,
     };
   }
-  return { ...train, reason: "no GPU and no committed run: training on this machine (slow)" };
+  return { ...train, reason: `no committed run, so it trains here: ${estimate.text}`, estimate };
+}
+
+/**
+ * The run notebook 04 evaluates: the one notebook 03 trained here (in `runDir`, which the report
+ * empties first), else the committed one; `$REDSHIFT_RUN` names one of the two outright.
+ */
+export async function runToEvaluate(profile: RunProfile): Promise<RunSource> {
+  const trained = runDir(profile), committed = committedRunDir(profile.name);
+  const forced = readEnv("REDSHIFT_RUN");
+  const candidates: [RunSource["mode"], string, string][] = [
+    ["train", trained, "the run notebook 03 trained on this machine"],
+    ["load", committed, "the committed run"],
+  ];
+  for (const [mode, dir, reason] of candidates) {
+    if (forced && forced !== mode) continue;
+    if (await isRunFolder(dir)) return { mode, dir, reason };
+  }
+  throw new Error(
+    `no run to evaluate in ${forced === "load" ? committed : trained}` +
+      (forced ? ` (REDSHIFT_RUN=${forced})` : ` nor ${committed}`) + ": run notebook 03 first",
+  );
+}
+
+/** What notebooks 05 and 06 run now, and the line that says so. */
+export interface ExperimentScale {
+  /** The profile whose data and plan the page runs now: its own, or `smoke`'s small version. */
+  profile: RunProfile;
+  /** One line for the page: how long the profile's own run takes here, and what runs instead. */
+  note: string;
+}
+
+/**
+ * The search and the ensemble take hours at the `default` profile's size on a laptop, so a page
+ * runs them only when asked (`$REDSHIFT_RUN=train`), after measuring this machine to say how long;
+ * otherwise it runs the `smoke` profile's small version and presents the committed large run.
+ * `work.epochs` is the large run's training in epochs of the profile's network over its split
+ * (an upper bound for a search, whose trials are often smaller or stopped early).
+ */
+export async function chooseExperimentScale(
+  profile: RunProfile,
+  work: { what: string; epochs: number },
+  speed: () => Promise<MeasuredSpeed> = () =>
+    measureSpeed(profileModel(profile), profile.batchSize),
+): Promise<ExperimentScale> {
+  if (profile.name === "smoke") {
+    return { profile, note: `The \`smoke\` profile runs ${work.what} here in about a minute.` };
+  }
+  const measured = await speed();
+  const sizes = splitSizes(profile.galaxies);
+  const seconds = trainingSeconds(measured, {
+    epochs: work.epochs,
+    trainRows: sizes.train,
+    validationRows: sizes.validation,
+  });
+  const estimate = formatEstimate(
+    seconds,
+    measured,
+    `${work.what} of the \`${profile.name}\` profile`,
+  );
+  if (readEnv("REDSHIFT_RUN") === "train") {
+    return { profile, note: `${estimate}. Running it now (REDSHIFT_RUN=train).` };
+  }
+  return {
+    profile: PROFILES.smoke,
+    note: `${estimate}: so this page runs the \`smoke\` profile's small version now and presents ` +
+      `the committed run below (REDSHIFT_RUN=train runs the large one here).`,
+  };
 }
