@@ -312,10 +312,11 @@ export async function chooseExperimentScale(
     trainRows: sizes.train,
     validationRows: sizes.validation,
   });
+  const what = work.what.charAt(0).toUpperCase() + work.what.slice(1);
   const estimate = formatEstimate(
     seconds,
     measured,
-    `${work.what} of the \`${profile.name}\` profile`,
+    `${what} of the \`${profile.name}\` profile`,
   );
   if (readEnv("REDSHIFT_RUN") === "train") {
     return { profile, note: `${estimate}. Running it now (REDSHIFT_RUN=train).` };
