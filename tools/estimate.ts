@@ -12,7 +12,6 @@
  */
 import { formatBackendReport } from "../lib/backend/select.ts";
 import { profileModel } from "../lib/profiles.ts";
-import { splitSizes } from "../lib/split.ts";
 import { SEARCH_PLANS } from "../lib/search/plans.ts";
 import { formatDuration } from "../lib/tables.ts";
 import { measureSpeed, trainingSeconds } from "../lib/notebook/estimate.ts";
@@ -26,7 +25,6 @@ exitWithModuleHelp(args.help, import.meta.url);
 const profile = profileFromArgs(args);
 const backend = await selectToolBackend(undefined, profile);
 const speed = await measureSpeed(profileModel(profile), profile.batchSize);
-const sizes = splitSizes(profile.galaxies);
 const plan = SEARCH_PLANS[profile.name];
 const jobs: [string, number][] = [
   [`notebook 03: ${profile.extendedEpochs} epochs`, profile.extendedEpochs],
@@ -37,7 +35,7 @@ const jobs: [string, number][] = [
   [`notebook 06: an ensemble of 5 members × ${profile.epochs} epochs`, 5 * profile.epochs],
 ];
 const seconds = jobs.map(([, epochs]) =>
-  trainingSeconds(speed, { epochs, trainRows: sizes.train, validationRows: sizes.validation })
+  trainingSeconds(speed, { epochs, galaxies: profile.galaxies })
 );
 console.log(
   `retraining the ${profile.name} profile here (${formatBackendReport(backend)}; measured ${

@@ -7,6 +7,7 @@
 import { buildModel, type ModelConfig } from "../model.ts";
 import { predict, train } from "../train.ts";
 import { formatDuration } from "../tables.ts";
+import { splitSizes } from "../split.ts";
 
 /** Training that takes longer than this on the machine at hand is not started by default. */
 export const TRAIN_HERE_LIMIT_S = 5 * 60;
@@ -50,13 +51,17 @@ export async function measureSpeed(
   }
 }
 
-/** Seconds to train `epochs` epochs on `trainRows` galaxies, validating on `validationRows`. */
+/**
+ * Seconds to train `epochs` epochs on the training part of `galaxies` galaxies (the seeded 63/27/10
+ * split), each epoch ending with a validation pass.
+ */
 export function trainingSeconds(
   speed: MeasuredSpeed,
-  plan: { epochs: number; trainRows: number; validationRows: number },
+  plan: { epochs: number; galaxies: number },
 ): number {
-  return plan.epochs * (plan.trainRows / speed.trainSamplesPerSecond +
-    plan.validationRows / speed.predictRowsPerSecond);
+  const { train, validation } = splitSizes(plan.galaxies);
+  return plan.epochs *
+    (train / speed.trainSamplesPerSecond + validation / speed.predictRowsPerSecond);
 }
 
 /** One line: the estimate and the speed it comes from. */

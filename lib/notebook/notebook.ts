@@ -8,7 +8,6 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import { formatLoadReport, loadSpectra } from "../data/load.ts";
 import { prepareData, type PreparedData } from "../prepare.ts";
 import { getProfile, MOCK_SEED, profileModel, PROFILES, type RunProfile } from "../profiles.ts";
-import { splitSizes } from "../split.ts";
 import {
   formatEstimate,
   type MeasuredSpeed,
@@ -234,11 +233,9 @@ export async function chooseRunSource(
     return { mode: "load", dir: committed, reason: "REDSHIFT_RUN=load" };
   }
   const measured = await speed();
-  const sizes = splitSizes(profile.galaxies);
   const seconds = trainingSeconds(measured, {
     epochs: profile.extendedEpochs,
-    trainRows: sizes.train,
-    validationRows: sizes.validation,
+    galaxies: profile.galaxies,
   });
   const estimate = {
     seconds,
@@ -306,12 +303,7 @@ export async function chooseExperimentScale(
     return { profile, note: `The \`smoke\` profile runs ${work.what} here in about a minute.` };
   }
   const measured = await speed();
-  const sizes = splitSizes(profile.galaxies);
-  const seconds = trainingSeconds(measured, {
-    epochs: work.epochs,
-    trainRows: sizes.train,
-    validationRows: sizes.validation,
-  });
+  const seconds = trainingSeconds(measured, { epochs: work.epochs, galaxies: profile.galaxies });
   const what = work.what.charAt(0).toUpperCase() + work.what.slice(1);
   const estimate = formatEstimate(
     seconds,
