@@ -1,4 +1,5 @@
 // The report's index page (written by tools/check_notebooks.ts --executed DIR).
+import { escapeXml } from "../lib/plots/_render.ts";
 import { getProfile, profileModel } from "../lib/profiles.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
 import { PUBLISHED_ERRORS_BY_BIN, PUBLISHED_RESULTS } from "../lib/published.ts";
@@ -40,8 +41,8 @@ export async function writeIndexPage(dir: string, pages: IndexEntry[]): Promise<
   const seconds = await readTimings(`${dir}/executed/timings.tsv`);
   const run = await findRun(dir, profile.name);
   const rows = pages.map((p) =>
-    `<tr><td><a href="${p.name}.html">${escape(p.title)}</a></td><td>${
-      escape(PURPOSE[p.name] ?? "")
+    `<tr><td><a href="${p.name}.html">${escapeXml(p.title)}</a></td><td>${
+      escapeXml(PURPOSE[p.name] ?? "")
     }</td><td>${count(p.figures, "figure")}</td><td>${
       seconds.has(p.name) ? formatDuration(seconds.get(p.name)!) : "–"
     }</td></tr>`
@@ -56,12 +57,14 @@ table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .
 <p>These pages rebuild, in TypeScript, the method of A. Kiraleos's MSc dissertation (2023): a 1D
 convolutional network that predicts a galaxy's redshift from its Gaia BP/RP spectrum. Each page
 writes its method out in code, checks it against the project's library, then uses the library.
-<b>Where to start:</b> <a href="${pages[0]?.name ?? ""}.html">${escape(pages[0]?.title ?? "")}</a>,
+<b>Where to start:</b> <a href="${pages[0]?.name ?? ""}.html">${
+      escapeXml(pages[0]?.title ?? "")
+    }</a>,
 then in order.</p>
 ${run ? headline(run) : ""}
 <h2>What produced these results</h2>
 <table>
-<tr><th>profile</th><td><b>${profile.name}</b>: ${escape(profile.description)}</td></tr>
+<tr><th>profile</th><td><b>${profile.name}</b>: ${escapeXml(profile.description)}</td></tr>
 <tr><th>network</th><td>filters ${config.convFilters.join("/")}, kernels ${
       config.kernelSizes.join("/")
     }, dense ${
@@ -99,11 +102,11 @@ function headline(artifact: RunArtifact & { label: string }): string {
     comparable ? "" : " (the smoke profile: a check that the pipeline runs, not comparable)"
   }; the dissertation: <b>${PUBLISHED_RESULTS.testMae}</b> on about ${
     PUBLISHED_RESULTS.testGalaxies.toLocaleString("en")
-  } real galaxies.<br>The run: ${escape(artifact.label)}; the ${escape(run.profile)} profile, ${
-    run.galaxies.toLocaleString("en")
-  } galaxies, ${run.evaluatedEpoch} epochs in ${formatDuration(run.trainingSeconds)} on ${
-    escape(run.device)
-  }.</p>
+  } real galaxies.<br>The run: ${escapeXml(artifact.label)}; the ${
+    escapeXml(run.profile)
+  } profile, ${run.galaxies.toLocaleString("en")} galaxies, ${run.evaluatedEpoch} epochs in ${
+    formatDuration(run.trainingSeconds)
+  } on ${escapeXml(run.device)}.</p>
 <details${
     comparable ? " open" : ""
   }><summary>Table 3: mean error (predicted − true z) per redshift bin</summary>
@@ -121,11 +124,11 @@ function runRows(artifact: RunArtifact & { label: string }): string {
   // Paths inside the project are shown from its root, so the page reads the same on any machine.
   const root = new URL("../", import.meta.url).pathname;
   const data = run.data.split("\n")[0].replaceAll(root, "");
-  return `<tr><th>data</th><td>${escape(data)} (${
+  return `<tr><th>data</th><td>${escapeXml(data)} (${
     run.galaxies.toLocaleString("en")
   } galaxies)</td></tr>
-<tr><th>run</th><td>${escape(artifact.label)}; ${
-    escape(run.device)
+<tr><th>run</th><td>${escapeXml(artifact.label)}; ${
+    escapeXml(run.device)
   }; ${run.evaluatedEpoch} epochs in ${formatDuration(run.trainingSeconds)}</td></tr>`;
 }
 
@@ -149,8 +152,4 @@ async function readTimings(path: string): Promise<Map<string, number>> {
       return [name, Number(s)] as [string, number];
     }),
   );
-}
-
-function escape(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }

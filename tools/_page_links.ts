@@ -1,5 +1,6 @@
 // The report's pages read as one book: each links to the index and to the chapters before and
 // after it. tools/check_notebooks.ts --executed adds the links; tools/check_html.ts checks them.
+import { escapeXml } from "../lib/plots/_render.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
 
 /** One page of the book, in reading order. */
@@ -18,10 +19,10 @@ export function pageNav(pages: BookPage[], i: number): string {
   const link = (p: BookPage, rel: string, label: string) =>
     `<a href="${p.name}.html" rel="${rel}">${label}</a>`;
   const previous = i > 0
-    ? link(pages[i - 1], "prev", `← ${escape(pages[i - 1].title)}`)
+    ? link(pages[i - 1], "prev", `← ${escapeXml(pages[i - 1].title)}`)
     : "<span></span>";
   const next = i < pages.length - 1
-    ? link(pages[i + 1], "next", `${escape(pages[i + 1].title)} →`)
+    ? link(pages[i + 1], "next", `${escapeXml(pages[i + 1].title)} →`)
     : "<span></span>";
   return `<nav class="book-nav">${previous}<a href="index.html" rel="index">↑ all chapters</a>${next}</nav>\n`;
 }
@@ -82,8 +83,4 @@ export function pageLinkProblems(dir: string, pages: string[]): string[] {
     if (navs[0] !== navs[1]) problems.push(`${page}: the top and bottom navigation bars differ`);
   });
   return problems;
-}
-
-function escape(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 }

@@ -99,12 +99,14 @@ class Outputs:
     def __init__(self) -> None:
         # display id -> every output shown under it (update_display_data replaces them all)
         self.by_display_id: t.Dict[str, t.List[t.Any]] = {}
+        # clear_output(wait=True): the cell's outputs go when its next output arrives
+        self.clear_before_next = False
 
     def add(self, cell: t.Any, msg: Message) -> None:
         kind, content = msg["msg_type"], msg["content"]
         if kind == "clear_output":
             if content.get("wait"):
-                cell.metadata["_clear_before_next"] = True
+                self.clear_before_next = True
             else:
                 cell.outputs = []
             return
@@ -114,7 +116,8 @@ class Outputs:
             return
         if kind not in ("stream", "display_data", "execute_result", "error"):
             return
-        if cell.metadata.pop("_clear_before_next", False):
+        if self.clear_before_next:
+            self.clear_before_next = False
             cell.outputs = []
         last = cell.outputs[-1] if cell.outputs else None
         if kind == "stream" and last is not None and last.get("output_type") == "stream" \
@@ -187,7 +190,7 @@ def _run_cell(
             flushed = True
         elif not (owner is flush and msg["msg_type"] == "execute_result"):
             outputs.add(cell, msg)
-    cell.metadata.pop("_clear_before_next", None)
+    outputs.clear_before_next = False  # a wait that no output followed clears nothing
     reply = request.reply["content"]
     cell.execution_count = reply.get("execution_count")
     if reply.get("status") == "error":

@@ -22,6 +22,7 @@ file, from `git show`), to compare hang rates with the same command.
 import argparse
 import collections
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,7 @@ import nbformat
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+FIGURE_CALL = re.compile(r"\bfigure\(")
 QUICK = ["00_background", "01_data_analysis", "02_preprocessing_and_split",
          "03b_the_original_keras_model"]
 
@@ -48,7 +50,7 @@ def display_signature(path: str) -> t.Tuple[t.List[int], int]:
 def expected_figures(path: str) -> int:
     """The notebook's `figure(` calls (tools/_expected_figures.ts counts the same)."""
     nb = nbformat.read(path, as_version=4)
-    return sum(c.source.count("figure(") for c in nb.cells if c.cell_type == "code")
+    return sum(len(FIGURE_CALL.findall(c.source)) for c in nb.cells if c.cell_type == "code")
 
 
 def main() -> int:
