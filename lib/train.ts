@@ -19,6 +19,7 @@ import { permutation } from "./random.ts";
 import { decodeTensorFile, encodeTensorFile } from "./_tensor_file.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 import { registerFastWebGPUKernels } from "./backend/webgpu_kernels.ts";
+import { forwardPlanOf } from "./backend/blas_forward.ts";
 
 /** Inputs (already scaled, `n × length`, row-major) and target redshifts. */
 export interface XY {
@@ -329,7 +330,10 @@ export async function train(
   }
 }
 
-/** Loss (Huber by default) and MAE of `model` on `data`, computed in batches on the device. */
+/**
+ * Loss (Huber by default) and MAE of `model` on `data`, computed in batches on the device; on
+ * `cpu-blas` the predictions come from the forward plan (`backend/blas_forward.ts`).
+ */
 export async function evaluate(
   model: tfl.LayersModel,
   data: XY,
@@ -340,17 +344,19 @@ export async function evaluate(
   const lossName = options.loss ?? "huber";
   const length = inputLength(model);
   const n = checkXY(data, length, "evaluation");
+  // On cpu-blas the forward pass runs as one plan of BLAS calls (lib/backend/blas_forward.ts).
+  const planned = forwardPlanOf(model)?.predict(data.x) ?? null;
   const sums = tf.variable(tf.zeros([2]), false);
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);
     tf.tidy(() => {
-      const xb = tf.tensor3d(data.x.subarray(begin * length, (begin + size) * length), [
-        size,
-        length,
-        1,
-      ]);
+      const prediction = planned
+        ? tf.tensor2d(planned.subarray(begin, begin + size), [size, 1])
+        : model.apply(
+          tf.tensor3d(data.x.subarray(begin * length, (begin + size) * length), [size, length, 1]),
+          { training: false },
+        ) as tf.Tensor;
       const yb = tf.tensor2d(data.y.subarray(begin, begin + size), [size, 1]);
-      const prediction = model.apply(xb, { training: false }) as tf.Tensor;
       const loss = tf.mul(batchLoss(lossName, yb, prediction, delta), size);
       const abs = tf.sum(tf.abs(tf.sub(prediction, yb)));
       sums.assign(tf.add(sums, tf.stack([loss, abs])));
@@ -361,7 +367,11 @@ export async function evaluate(
   return { loss: loss / n, mae: abs / n };
 }
 
-/** Predicted redshift of each row of `x` (scaled, `n × length`), in batches. */
+/**
+ * Predicted redshift of each row of `x` (scaled, `n × length`), in batches; on `cpu-blas` through
+ * the forward plan (`backend/blas_forward.ts`), which gives tfjs's predictions within float32
+ * rounding, faster.
+ */
 export async function predict(
   model: tfl.LayersModel,
   x: Float32Array,
@@ -371,6 +381,8 @@ export async function predict(
   const length = inputLength(model);
   const n = x.length / length;
   if (!Number.isInteger(n)) throw new RangeError(`${x.length} values are not rows of ${length}`);
+  const plan = forwardPlanOf(model);
+  if (plan) return plan.predict(x);
   const out = new Float32Array(n);
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);

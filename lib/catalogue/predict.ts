@@ -12,20 +12,13 @@
  * neither), so a run that fails or is interrupted changes nothing. Ids that a
  * spreadsheet would read as formulas are neutralised in CSV outputs.
  *
+ * The parts live beside it: `_predictor.ts` (the model or ensemble that
+ * predicts), `_screening.ts` (out-of-distribution and non-finite rows) and
+ * `_output.ts` (writing the files).
+ *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
-import { loadModel, ModelFolderError } from "../runs/model_folder.ts";
-import {
-  disposeEnsemble,
-  type Ensemble,
-  isEnsembleFolder,
-  loadEnsemble,
-  predictWithUncertainty,
-} from "../uncertainty/ensemble.ts";
-import type { MinMaxScaler } from "../min_max_scaler.ts";
-import { N_FLUX } from "../spectra.ts";
+import type { Ensemble } from "../uncertainty/ensemble.ts";
 import { type BinRow, errorsByBin, type RedshiftMetrics, redshiftMetrics } from "../metrics.ts";
 import { errorsByBinTable, metricsTable } from "../tables.ts";
 import {
@@ -40,96 +33,23 @@ import {
   checkToolPaths,
   commitTogether,
   PathCollisionError,
-  type PendingFile,
-  tempPathBeside,
   type ToolPath,
   whyNotWritable,
 } from "../_atomic.ts";
+import { type CatalogueModel, type ChunkPredictions, openPredictor } from "./_predictor.ts";
+import {
+  DEFAULT_OOD_RULE,
+  keepFinite,
+  notFinite,
+  type OodRule,
+  outOfDistribution,
+} from "./_screening.ts";
+import { CatalogueOutputError, OutputFile } from "./_output.ts";
 
 export { CatalogueInputError, type CatalogueLayout, type CatalogueReject };
-
-/** A model ready to predict with its scaler: what {@link loadModel} returns will do. */
-export interface CatalogueModel {
-  model: tfl.LayersModel;
-  scaler: MinMaxScaler;
-}
-
-/** Predictions of one chunk: the redshift, and its 1σ error when the model gives one. */
-interface ChunkPredictions {
-  mean: Float32Array;
-  std: Float32Array | null;
-}
-
-/** What predicts: a single network, or an ensemble whose spread gives `z_err`. */
-interface Predictor {
-  scaler: MinMaxScaler;
-  hasError: boolean;
-  predict(x: Float32Array, n: number, batchSize: number): Promise<ChunkPredictions>;
-  dispose(): void;
-}
-
-async function openPredictor(model: string | CatalogueModel | Ensemble): Promise<Predictor> {
-  const predictor = await predictorOf(model);
-  if (predictor.scaler.width !== N_FLUX) {
-    predictor.dispose();
-    const message = `the model's scaler has ${predictor.scaler.width} columns, not ${N_FLUX}`;
-    if (typeof model === "string") throw new ModelFolderError(model, `scaler.json: ${message}`);
-    throw new RangeError(message);
-  }
-  return predictor;
-}
-
-async function predictorOf(model: string | CatalogueModel | Ensemble): Promise<Predictor> {
-  // What is loaded here is ours to free; what the caller passed in stays the caller's.
-  const owned = typeof model === "string";
-  if (typeof model === "string" && await isEnsembleFolder(model)) model = await loadEnsemble(model);
-  if (typeof model !== "string" && "models" in model) {
-    const ensemble = model;
-    return {
-      scaler: ensemble.scaler,
-      hasError: true,
-      predict: async (x, _n, batchSize) => {
-        const { mean, std } = await predictWithUncertainty(ensemble, x, { batchSize });
-        return { mean, std };
-      },
-      dispose: () => owned ? disposeEnsemble(ensemble) : undefined,
-    };
-  }
-  const single = typeof model === "string" ? await loadModel(model) : model;
-  return {
-    scaler: single.scaler,
-    hasError: false,
-    predict: async (x, n, batchSize) => ({
-      mean: await dispatchPredictions(single.model, x, n, batchSize),
-      std: null,
-    }),
-    dispose: () => owned ? single.model.dispose() : undefined,
-  };
-}
-
-/**
- * When a spectrum counts as out of distribution.
- *
- * Each flux is compared with the range [min, max] its column had in the
- * scaler's training rows. A row is flagged when more than `maxOutside` of its
- * 186 fluxes lie outside that range widened by `margin` × (max − min) on each
- * side, or when any flux lies more than `far` × (max − min) beyond it.
- */
-export interface OodRule {
-  /** Widening of each column's training range, as a share of the range; default 0.1. */
-  margin: number;
-  /** Fluxes outside the widened range a row may have before it is flagged; default 18 (~10 %). */
-  maxOutside: number;
-  /** A single flux this many ranges beyond its column's range flags the row; default 1. */
-  far: number;
-}
-
-/** The default {@link OodRule}. */
-export const DEFAULT_OOD_RULE: Readonly<OodRule> = Object.freeze({
-  margin: 0.1,
-  maxOutside: 18,
-  far: 1,
-});
+export { type CatalogueModel } from "./_predictor.ts";
+export { DEFAULT_OOD_RULE, describeReject, type OodRule } from "./_screening.ts";
+export { CatalogueOutputError, csvField } from "./_output.ts";
 
 /** Progress of {@link predictCatalogue}, reported after every chunk. */
 export interface CatalogueProgress {
@@ -197,18 +117,6 @@ export interface CatalogueSummary {
   seconds: number;
   /** Data rows per second. */
   rowsPerSecond: number;
-}
-
-/** A problem writing the output or the rejects file. */
-export class CatalogueOutputError extends Error {
-  /**
-   * @param file the path that could not be written
-   * @param message what went wrong
-   */
-  constructor(readonly file: string, message: string) {
-    super(`${file}: ${message}`);
-    this.name = "CatalogueOutputError";
-  }
 }
 
 /** The run was stopped through its abort signal; nothing was left at the output path. */
@@ -436,68 +344,6 @@ export async function checkCataloguePaths(
   }
 }
 
-/** Rows of `chunk` whose prediction (or error bar) is not a finite number, as rejects. */
-function notFinite(
-  chunk: CatalogueChunk,
-  mean: Float32Array,
-  std: Float32Array | null,
-): CatalogueReject[] {
-  const bad: CatalogueReject[] = [];
-  for (let i = 0; i < chunk.n; i++) {
-    const m = mean[i], s = std ? std[i] : 0;
-    if (Number.isFinite(m) && Number.isFinite(s)) continue;
-    bad.push({
-      row: chunk.rows[i],
-      id: chunk.ids?.[i] ?? null,
-      column: null,
-      reason: `the model's prediction is ${Number.isFinite(m) ? `z_err ${s}` : m}, ` +
-        "not a finite number (a spectrum far outside the training range, or a broken model)",
-    });
-  }
-  return bad;
-}
-
-/** The rows of a chunk (and their predictions) whose predictions are finite. */
-function keepFinite(
-  chunk: CatalogueChunk,
-  mean: Float32Array,
-  std: Float32Array | null,
-  outside: Int32Array,
-  isOod: Uint8Array,
-) {
-  const keep: number[] = [];
-  for (let i = 0; i < chunk.n; i++) {
-    if (Number.isFinite(mean[i]) && (!std || Number.isFinite(std[i]))) keep.push(i);
-  }
-  const n = keep.length;
-  const flux = new Float32Array(n * N_FLUX);
-  keep.forEach((i, k) => flux.set(chunk.flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), k * N_FLUX));
-  const pick = <T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T) =>
-    keep.map((i) => a[i]);
-  return {
-    chunk: {
-      ...chunk,
-      n,
-      rows: Float64Array.from(pick(chunk.rows)),
-      ids: chunk.ids ? keep.map((i) => chunk.ids![i]) : null,
-      z: chunk.z ? Float32Array.from(pick(chunk.z)) : null,
-      flux,
-    },
-    mean: Float32Array.from(pick(mean)),
-    std: std ? Float32Array.from(pick(std)) : null,
-    outside: Int32Array.from(pick(outside)),
-    isOod: Uint8Array.from(pick(isOod)),
-  };
-}
-
-/** One line for a bad row, e.g. `row 17, column flux_3: "abc" is not a number`. */
-export function describeReject(rejected: CatalogueReject): string {
-  const where = [`row ${rejected.row}`];
-  if (rejected.id) where.push(`id ${rejected.id}`);
-  if (rejected.column) where.push(`column ${rejected.column}`);
-  return `${where.join(", ")}: ${rejected.reason}`;
-}
-
 /** The summary as text: counts, files, and the metrics tables when the input had z. */
 export function formatCatalogueSummary(summary: CatalogueSummary): string {
   const s = summary;
@@ -517,73 +363,6 @@ export function formatCatalogueSummary(summary: CatalogueSummary): string {
     lines.push("", "Errors per redshift bin", "", errorsByBinTable(s.bins!, { published: false }));
   }
   return lines.join("\n");
-}
-
-/**
- * Per row, how many fluxes lie outside their column's training range widened
- * by `margin`, and whether the row is flagged by the {@link OodRule}.
- */
-function outOfDistribution(
-  flux: Float32Array,
-  n: number,
-  scaler: MinMaxScaler,
-  rule: OodRule,
-): { outside: Int32Array; flagged: Uint8Array } {
-  const lo = new Float64Array(N_FLUX), hi = new Float64Array(N_FLUX);
-  const farLo = new Float64Array(N_FLUX), farHi = new Float64Array(N_FLUX);
-  for (let j = 0; j < N_FLUX; j++) {
-    const range = scaler.max[j] - scaler.min[j];
-    lo[j] = scaler.min[j] - rule.margin * range;
-    hi[j] = scaler.max[j] + rule.margin * range;
-    // A column constant in training has no scale to be far by: only counted.
-    farLo[j] = range > 0 ? scaler.min[j] - rule.far * range : -Infinity;
-    farHi[j] = range > 0 ? scaler.max[j] + rule.far * range : Infinity;
-  }
-  const outside = new Int32Array(n), flagged = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    let count = 0, far = false;
-    const base = i * N_FLUX;
-    for (let j = 0; j < N_FLUX; j++) {
-      const v = flux[base + j];
-      if (v < lo[j] || v > hi[j]) {
-        count++;
-        if (v < farLo[j] || v > farHi[j]) far = true;
-      }
-    }
-    outside[i] = count;
-    flagged[i] = far || count > rule.maxOutside ? 1 : 0;
-  }
-  return { outside, flagged };
-}
-
-/** Starts every batch's prediction on the device and resolves with all of them. */
-function dispatchPredictions(
-  model: tfl.LayersModel,
-  x: Float32Array,
-  n: number,
-  batchSize: number,
-): Promise<Float32Array> {
-  const outputs: tf.Tensor[] = [];
-  for (let begin = 0; begin < n; begin += batchSize) {
-    const size = Math.min(batchSize, n - begin);
-    outputs.push(tf.tidy(() =>
-      model.apply(
-        tf.tensor3d(x.subarray(begin * N_FLUX, (begin + size) * N_FLUX), [size, N_FLUX, 1]),
-        { training: false },
-      ) as tf.Tensor
-    ));
-  }
-  return (async () => {
-    const result = new Float32Array(n);
-    try {
-      for (let b = 0; b < outputs.length; b++) {
-        result.set(await outputs[b].data() as Float32Array, b * batchSize);
-      }
-    } finally {
-      for (const t of outputs) t.dispose();
-    }
-    return result;
-  })();
 }
 
 /** Rows per second and time left from the rows done and the share of the file read. */
@@ -621,180 +400,5 @@ class GrowableArray<T extends Float32Array | Uint8Array> {
   }
   view(): T {
     return this.#data.subarray(0, this.#n) as T;
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Output: CSV text written under a temporary name; Parquet converted from it at the end.
-
-const encoder = new TextEncoder();
-
-/**
- * The shortest decimal text that reads back as the same float32 (e.g. `0.1`,
- * not `0.10000000149011612`), as polars writes a Float32 column.
- */
-function float32Text(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return "0";
-  for (let p = 6; p < 9; p++) {
-    const text = v.toPrecision(p);
-    if (Math.fround(Number(text)) === v) return trimZeros(text);
-  }
-  return trimZeros(v.toPrecision(9));
-}
-
-function trimZeros(text: string): string {
-  const e = text.indexOf("e");
-  const mantissa = e < 0 ? text : text.slice(0, e);
-  const exponent = e < 0 ? "" : text.slice(e);
-  const trimmed = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
-  return trimmed + exponent;
-}
-
-/**
- * A CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180).
- *
- * With `neutralise`, text that a spreadsheet would run as a formula (it
- * begins with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading
- * single quote, the usual defence against CSV injection; plain numbers such as
- * `-12` or `+3.5` are left as they are, since they cannot be formulas.
- */
-export function csvField(text: string, neutralise = true): string {
-  if (neutralise && /^[=+\-@\t\r]/.test(text) && !PLAIN_NUMBER.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-class OutputFile {
-  #file: Deno.FsFile | null;
-  #parquet: string | null = null;
-  private constructor(
-    readonly path: string,
-    readonly format: "csv" | "parquet",
-    readonly temp: string,
-    file: Deno.FsFile,
-    readonly hasZ: boolean,
-    readonly rowIds: boolean,
-    readonly hasError: boolean,
-  ) {
-    this.#file = file;
-  }
-
-  static async create(
-    path: string,
-    format: "csv" | "parquet",
-    what: { hasZ?: boolean; hasError?: boolean; rowIds?: boolean; rejects?: boolean },
-  ): Promise<OutputFile> {
-    const temp = tempPathBeside(path, format === "csv" ? "part" : "part.csv");
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(temp, { write: true, createNew: true });
-    } catch (e) {
-      throw new CatalogueOutputError(path, `cannot write beside it: ${(e as Error).message}`);
-    }
-    const output = new OutputFile(
-      path,
-      format,
-      temp,
-      file,
-      what.hasZ ?? false,
-      what.rowIds ?? false,
-      what.hasError ?? false,
-    );
-    const header = what.rejects ? ["row", "id", "column", "reason"] : [
-      "id",
-      "z_pred",
-      ...(what.hasError ? ["z_err"] : []),
-      ...(what.hasZ ? ["z_true", "error", "dz_norm"] : []),
-      "ood",
-      "n_outside",
-    ];
-    await output.#write(header.join(",") + "\n");
-    return output;
-  }
-
-  async writePredictions(
-    chunk: CatalogueChunk,
-    zPred: Float32Array,
-    zErr: Float32Array | null,
-    outside: Int32Array,
-    ood: Uint8Array,
-  ): Promise<void> {
-    // A Parquet output is converted from this text, and keeps ids exactly as read.
-    const neutralise = this.format === "csv";
-    let text = "";
-    for (let i = 0; i < chunk.n; i++) {
-      const id = chunk.ids ? csvField(chunk.ids[i], neutralise) : String(chunk.rows[i]);
-      let line = `${id},${float32Text(zPred[i])}`;
-      if (zErr) line += `,${float32Text(zErr[i])}`;
-      if (chunk.z) {
-        const z = chunk.z[i], error = zPred[i] - z;
-        line += `,${float32Text(z)},${float32Text(Math.fround(error))},${
-          float32Text(Math.fround(error / (1 + z)))
-        }`;
-      }
-      line += `,${ood[i] ? "true" : "false"},${outside[i]}\n`;
-      text += line;
-    }
-    await this.#write(text);
-  }
-
-  async writeRejects(rows: CatalogueReject[]): Promise<void> {
-    await this.#write(
-      rows.map((r) =>
-        `${r.row},${csvField(r.id ?? "")},${csvField(r.column ?? "")},${csvField(r.reason)}\n`
-      ).join(""),
-    );
-  }
-
-  async #write(text: string): Promise<void> {
-    const bytes = encoder.encode(text);
-    try {
-      let written = 0;
-      while (written < bytes.length) written += await this.#file!.write(bytes.subarray(written));
-    } catch (e) {
-      throw new CatalogueOutputError(this.path, `write failed: ${(e as Error).message}`);
-    }
-  }
-
-  /**
-   * Finishes the temporary file (a Parquet output is converted from it) and
-   * returns it with its target, ready for {@link commitTogether}.
-   */
-  async finish(): Promise<PendingFile> {
-    try {
-      await this.#file!.sync();
-      this.#file!.close();
-      this.#file = null;
-      if (this.format === "csv") return { temp: this.temp, path: this.path };
-      const pl = (await import("nodejs-polars")).default;
-      this.#parquet = tempPathBeside(this.path, "part");
-      const schema: Record<string, unknown> = {
-        id: this.rowIds ? pl.Int64 : pl.Utf8,
-        z_pred: pl.Float32,
-        ...(this.hasError ? { z_err: pl.Float32 } : {}),
-        ...(this.hasZ ? { z_true: pl.Float32, error: pl.Float32, dz_norm: pl.Float32 } : {}),
-        ood: pl.Bool,
-        n_outside: pl.Int32,
-      };
-      await pl.scanCSV(this.temp, { schema } as Parameters<typeof pl.scanCSV>[1])
-        .sinkParquet(this.#parquet, { compression: "zstd" }).collect();
-      await Deno.remove(this.temp).catch(() => {});
-      return { temp: this.#parquet, path: this.path };
-    } catch (e) {
-      if (e instanceof CatalogueOutputError) throw e;
-      throw new CatalogueOutputError(this.path, `could not finish: ${(e as Error).message}`);
-    }
-  }
-
-  /** Closes and removes the temporary files. */
-  async discard(): Promise<void> {
-    try {
-      this.#file?.close();
-    } catch { /* already closed */ }
-    this.#file = null;
-    await Deno.remove(this.temp).catch(() => {});
-    if (this.#parquet) await Deno.remove(this.#parquet).catch(() => {});
   }
 }

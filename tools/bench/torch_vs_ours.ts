@@ -3,13 +3,14 @@
  * prediction rows/s of the full network, side by side with the ratio.
  *
  *   deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096] [--rounds 2]
- *                         [--backend auto|cpu-blas|cpu|webgpu] [--narrow] [--json]
+ *                         [--backend auto|cpu-blas|cpu|webgpu] [--threads N] [--narrow] [--json]
  *
  * It runs `tools/bench/train.ts` (the library's own `train()` and `predict()`, on the backend the
  * ladder picks unless `--backend` says) and `tools/bench/torch_reference.py` (the same network and
  * recipe in PyTorch eager) as separate processes, alternating for `--rounds` rounds so that load
  * from elsewhere falls on both alike, and keeps each side's best. Installs Debian's
- * `python3-torch` first if PyTorch is missing. Results are recorded in docs/performance.md.
+ * `python3-torch` first if PyTorch is missing. Both sides run on the same `--threads` (default:
+ * the machine's cores): `$OMP_NUM_THREADS` for PyTorch, `$REDSHIFT_BLAS_THREADS` for ours. Results are recorded in docs/performance.md.
  *
  * @module
  */
@@ -17,7 +18,8 @@ import { parseToolArgs } from "../_args.ts";
 import { installSystemPart } from "../_system.ts";
 
 const USAGE = `usage: deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096]
-                            [--rounds 2] [--backend auto|cpu-blas|cpu|webgpu] [--narrow] [--json]`;
+                            [--rounds 2] [--backend auto|cpu-blas|cpu|webgpu] [--threads N]
+                            [--narrow] [--json]`;
 
 const args = parseToolArgs("bench:torch", {
   batches: { type: "string", default: "16,256" },
@@ -25,6 +27,7 @@ const args = parseToolArgs("bench:torch", {
   predict: { type: "string", default: "4096" },
   rounds: { type: "string", default: "2" },
   backend: { type: "string", default: "auto" },
+  threads: { type: "string", default: String(navigator.hardwareConcurrency || 1) },
   narrow: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
@@ -33,7 +36,7 @@ if (args.help) {
   console.log(USAGE);
   Deno.exit(0);
 }
-for (const flag of ["samples", "predict", "rounds"] as const) {
+for (const flag of ["samples", "predict", "rounds", "threads"] as const) {
   if (!/^[1-9]\d*$/.test(args[flag])) fail(`--${flag} ${args[flag]}: expected a positive integer`);
 }
 if (!/^[1-9]\d*(,[1-9]\d*)*$/.test(args.batches)) {
@@ -99,9 +102,14 @@ rows.push({
   torch: t.predict.samplesPerSecond,
 });
 if (args.json) {
-  console.log(JSON.stringify({ ours: o.device, torch: t.device, rows }));
+  console.log(
+    JSON.stringify({ ours: o.device, torch: t.device, threads: Number(args.threads), rows }),
+  );
 } else {
-  console.log(`ours: ${o.device}; PyTorch: ${t.device}; best of ${args.rounds} alternating rounds`);
+  console.log(
+    `ours: ${o.device}; PyTorch: ${t.device}; ${args.threads} threads each; ` +
+      `best of ${args.rounds} alternating rounds`,
+  );
   console.log("| measure | ours | PyTorch | ours / PyTorch |");
   console.log("| --- | ---: | ---: | ---: |");
   for (const r of rows) {
@@ -118,7 +126,7 @@ async function runJson(command: readonly string[]): Promise<BenchSummary> {
     args: command.slice(1),
     stdout: "piped",
     stderr: "inherit",
-    env: { OMP_NUM_THREADS: String(navigator.hardwareConcurrency) },
+    env: { OMP_NUM_THREADS: args.threads, REDSHIFT_BLAS_THREADS: args.threads },
   }).output();
   const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
   if (!out.success) fail(`${command.join(" ")} failed (exit ${out.code})`);
