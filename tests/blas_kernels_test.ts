@@ -318,7 +318,7 @@ Deno.test({
     await compareExact("add, mul with broadcasts; relu; step; sum", () => {
       const a = sized([4, 9, 6], 100), bias = sized([6], 101), row = sized([1, 9, 6], 102);
       const s = tf.scalar(0.5);
-      const withNaN = tf.tensor([-1, 0, 2, NaN, -0.5]);
+      const withNaN = tf.tensor([-1, 0, 2, NaN, -0.5, -0, Infinity, -Infinity, 1e-40, -1e-40]);
       return [
         tf.add(a, bias),
         tf.add(bias, a),

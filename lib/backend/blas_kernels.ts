@@ -289,6 +289,11 @@ function gemm(): Blas {
   return blas;
 }
 
+/** The same memory as `values`, as int32: a float's bits, to select or mask without a branch. */
+function int32View(values: Float32Array): Int32Array {
+  return new Int32Array(values.buffer, values.byteOffset, values.length);
+}
+
 function f32(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
   return backend.data.get(t.dataId).values as Float32Array;
 }
@@ -799,12 +804,21 @@ function isPairPool({ filterWidth, strideWidth, left }: RowPool): boolean {
 function rowPoolForward(xs: Float32Array, info: RowPool, y: Float32Array) {
   const c = info.inChannels;
   if (isPairPool(info)) {
+    // Which tap wins is a coin toss, so finite pairs select the winner's bits with a mask made
+    // from the comparison instead of a branch (V8 branches on `a > b ? a : b`); the rare pair with
+    // a NaN or an infinity takes the branches that give tfjs's answer.
+    const xi = int32View(xs), yi = int32View(y);
     eachWindow(info, (o, rowStart, w0) => {
       const i = (rowStart + w0) * c;
       for (let ch = 0; ch < c; ch++) {
         const a = xs[i + ch], b = xs[i + c + ch];
-        const best = a > -Infinity ? a : -Infinity;
-        y[o + ch] = b > best ? b : best;
+        if (a - a === 0 && b - b === 0) {
+          const second = -(b > a);
+          yi[o + ch] = xi[i + ch] ^ ((xi[i + ch] ^ xi[i + c + ch]) & second);
+        } else {
+          const best = a > -Infinity ? a : -Infinity;
+          y[o + ch] = b > best ? b : best;
+        }
       }
     });
     return;
@@ -826,14 +840,23 @@ function rowPoolGradient(xs: Float32Array, info: RowPool, dy: Float32Array, dx: 
   const { rows, inWidth, inChannels: c, outWidth } = info;
   if (isPairPool(info)) {
     // Each window's gradient goes to its first maximum, if any (NaN never wins); every element
-    // of dx is written (no branch on which tap wins: a coin toss), the ones no window covers 0.
+    // of dx is written, the ones no window covers 0. As in the forward pass, finite pairs route
+    // dy's bits with a mask (no branch on which tap wins: a coin toss).
+    const dyi = int32View(dy), dxi = int32View(dx);
     eachWindow(info, (o, rowStart, w0) => {
       const i = (rowStart + w0) * c;
       for (let ch = 0; ch < c; ch++) {
-        const a = xs[i + ch], b = xs[i + c + ch], d = dy[o + ch];
-        const second = b > a || (a !== a && b > -Infinity);
-        dx[i + c + ch] = second ? d : 0;
-        dx[i + ch] = !second && a > -Infinity ? d : 0;
+        const a = xs[i + ch], b = xs[i + c + ch];
+        if (a - a === 0 && b - b === 0) {
+          const second = -(b > a), d = dyi[o + ch];
+          dxi[i + c + ch] = d & second;
+          dxi[i + ch] = d & ~second;
+        } else {
+          const d = dy[o + ch];
+          const second = b > a || (a !== a && b > -Infinity);
+          dx[i + c + ch] = second ? d : 0;
+          dx[i + ch] = !second && a > -Infinity ? d : 0;
+        }
       }
     });
     for (let r = 0; r < rows; r++) {
@@ -1090,12 +1113,21 @@ function reluGradKernel(args: KernelArgs): Result {
   const backend = args.backend as unknown as CpuBackend;
   const dys = f32(backend, dy), xs = f32(backend, x);
   const out = take(xs.length);
+  // step(x) as the factor +(v > 0): no branch on the sign, which is a coin toss here. step(NaN)
+  // is NaN: a NaN is noted without a branch, and only then does a second pass mend its place.
+  let nan = 0;
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];
-    // step(x) as a factor: no branch on the sign, which is a coin toss here
-    out[i] = dys[i] * (v > 0 ? 1 : v !== v ? NaN : 0);
+    out[i] = dys[i] * +(v > 0);
+    nan |= +(v !== v);
   }
+  if (nan) mendNaN(xs, out);
   return backend.makeTensorInfo(x.shape, "float32", out);
+}
+
+/** NaN wherever `xs` holds NaN (step's value there). */
+function mendNaN(xs: Float32Array, out: Float32Array) {
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== xs[i]) out[i] = NaN;
 }
 
 function reluKernel(args: KernelArgs, original: tf.KernelFunc): Result {
@@ -1105,7 +1137,12 @@ function reluKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const backend = args.backend as unknown as CpuBackend;
   const xs = f32(backend, x);
   const out = take(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = xs[i] < 0 ? 0 : xs[i];
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    // tfjs's Math.max(0, v); for finite v (nearly always) as v · +(v > 0) + 0, which is v or +0
+    // with no branch on the sign, a coin toss here.
+    out[i] = v - v === 0 ? v * +(v > 0) + 0 : Math.max(0, v);
+  }
   return backend.makeTensorInfo(x.shape, "float32", out);
 }
 
@@ -1116,10 +1153,16 @@ function stepKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const backend = args.backend as unknown as CpuBackend;
   const xs = f32(backend, x);
   const out = take(xs.length);
+  // alpha + (1 − alpha) · +(v > 0) is 1 or alpha exactly, with no branch on the sign (as in
+  // Relu's gradient)
+  const positive = 1 - alpha;
+  let nan = 0;
   for (let i = 0; i < xs.length; i++) {
     const v = xs[i];
-    out[i] = v > 0 ? 1 : v !== v ? NaN : alpha;
+    out[i] = alpha + positive * +(v > 0);
+    nan |= +(v !== v);
   }
+  if (nan) mendNaN(xs, out);
   return backend.makeTensorInfo(x.shape, "float32", out);
 }
 
