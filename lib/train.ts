@@ -97,6 +97,13 @@ export interface TrainOptions {
   earlyStopping?: { patience: number; minDelta?: number; restoreBestWeights?: boolean };
   /** File written atomically at the end of every epoch; a run resumes from it if it exists. */
   checkpointPath?: string;
+  /**
+   * With a checkpoint, also write it within an epoch once this many seconds have passed since the
+   * last write (default 600), so that a run stopped mid-epoch loses at most that much; the run
+   * resumes at the step after it, bit for bit. 0 writes after every step; Infinity only at epoch
+   * ends.
+   */
+  checkpointEverySeconds?: number;
   /** Report progress every this many steps (each report reads the loss back); default 50. */
   progressEvery?: number;
   /**
@@ -118,6 +125,8 @@ export interface TrainResult {
   stoppedEarly: boolean;
   /** Epochs taken from a checkpoint rather than run now. */
   resumedEpochs: number;
+  /** Sittings the run took: 1, plus one for each resumption from a checkpoint. */
+  sittings: number;
 }
 
 // 2: any optimiser's slots (version 1 held Adamax's two).
@@ -218,7 +227,22 @@ export async function train(
     bestWeights: null as Float32Array[] | null,
   };
   const fingerprint = runFingerprint(variables, nTrain, data.validation, options);
-  let resumedEpochs = 0;
+  let resumedEpochs = 0, sittings = 1;
+  let partial: PartialEpoch | null = null;
+  const everySeconds = options.checkpointEverySeconds ?? 600;
+  let lastWrite = performance.now();
+  const checkpoint = async (partialEpoch: PartialEpoch | null) => {
+    await writeCheckpoint(options.checkpointPath!, {
+      fingerprint,
+      history,
+      stopping,
+      weights: await readWeights(variables),
+      optimizer: await optimizer.getState(),
+      sittings,
+      partial: partialEpoch,
+    });
+    lastWrite = performance.now();
+  };
   try {
     if (options.checkpointPath) {
       const saved = await readCheckpoint(options.checkpointPath, fingerprint, variables.length);
@@ -228,6 +252,8 @@ export async function train(
         history.push(...saved.history);
         Object.assign(stopping, saved.stopping);
         resumedEpochs = history.length;
+        sittings = saved.sittings + 1;
+        partial = saved.partial;
       }
     }
     let stoppedEarly = stopping.wait >= (options.earlyStopping?.patience ?? Infinity);
@@ -237,10 +263,14 @@ export async function train(
         Int32Array.from(permutation(nTrain, epochSeed(seed, epoch))),
         "int32",
       );
-      lossSum.assign(tf.scalar(0));
-      maeSum.assign(tf.scalar(0));
-      let learningRate = NaN;
-      for (let step = 0; step < steps; step++) {
+      // A checkpoint written within this epoch: go on from its step, with its running sums.
+      const resumed = partial?.epoch === epoch ? partial : null;
+      partial = null;
+      const firstStep = resumed?.step ?? 0, earlierSeconds = resumed?.seconds ?? 0;
+      lossSum.assign(tf.scalar(resumed?.lossSum ?? 0));
+      maeSum.assign(tf.scalar(resumed?.maeSum ?? 0));
+      let learningRate = resumed?.learningRate ?? NaN;
+      for (let step = firstStep; step < steps; step++) {
         const begin = step * batchSize;
         const size = Math.min(batchSize, nTrain - begin);
         learningRate = schedule(epoch, step, steps);
@@ -260,9 +290,22 @@ export async function train(
           (prediction as tf.Tensor | null)?.dispose();
         });
         const done = step + 1;
+        if (
+          options.checkpointPath && done < steps &&
+          (performance.now() - lastWrite) / 1000 >= everySeconds
+        ) {
+          await checkpoint({
+            epoch,
+            step: done,
+            lossSum: (await lossSum.data())[0],
+            maeSum: (await maeSum.data())[0],
+            learningRate,
+            seconds: earlierSeconds + (performance.now() - started) / 1000,
+          });
+        }
         if (options.onProgress && (done % progressEvery === 0 || done === steps)) {
           const seconds = (performance.now() - started) / 1000;
-          const rate = (begin + size) / seconds;
+          const rate = (begin + size - firstStep * batchSize) / seconds;
           const remaining = (steps - done) * batchSize + (epochs - epoch) * nTrain;
           await options.onProgress({
             epoch,
@@ -291,7 +334,7 @@ export async function train(
         valLoss: val.loss,
         valMae: val.mae,
         learningRate,
-        seconds: (performance.now() - started) / 1000,
+        seconds: earlierSeconds + (performance.now() - started) / 1000,
       };
       history.push(log);
       if (options.earlyStopping) {
@@ -304,15 +347,7 @@ export async function train(
           stoppedEarly = true;
         }
       }
-      if (options.checkpointPath) {
-        await writeCheckpoint(options.checkpointPath, {
-          fingerprint,
-          history,
-          stopping,
-          weights: await readWeights(variables),
-          optimizer: await optimizer.getState(),
-        });
-      }
+      if (options.checkpointPath) await checkpoint(null);
       await options.onEpochEnd?.(log, history);
     }
     let bestEpoch = history.length;
@@ -323,7 +358,7 @@ export async function train(
       stopping.bestWeights.forEach((a, i) => variables[i].assign(tf.tensor(a, variables[i].shape)));
       bestEpoch = stopping.bestEpoch;
     }
-    return { history, bestEpoch, stoppedEarly, resumedEpochs };
+    return { history, bestEpoch, stoppedEarly, resumedEpochs, sittings };
   } finally {
     tf.dispose([x, y, lossSum, maeSum]);
     optimizer.dispose();
@@ -455,6 +490,20 @@ interface Checkpoint {
   stopping: { best: number; bestEpoch: number; wait: number; bestWeights: Float32Array[] | null };
   weights: Float32Array[];
   optimizer: OptimizerState;
+  /** Sittings so far (checkpoints written before it was recorded: 1). */
+  sittings: number;
+  /** Where an epoch stopped, when the checkpoint was written within it. */
+  partial: PartialEpoch | null;
+}
+
+/** An epoch stopped after `step` steps: its running sums, rate and seconds so far. */
+interface PartialEpoch {
+  epoch: number;
+  step: number;
+  lossSum: number;
+  maeSum: number;
+  learningRate: number;
+  seconds: number;
 }
 
 async function writeCheckpoint(path: string, c: Checkpoint): Promise<void> {
@@ -465,6 +514,8 @@ async function writeCheckpoint(path: string, c: Checkpoint): Promise<void> {
     history: c.history,
     stopping: { best: c.stopping.best, bestEpoch: c.stopping.bestEpoch, wait: c.stopping.wait },
     optimizerStep: c.optimizer.step,
+    sittings: c.sittings,
+    partial: c.partial,
     // array counts: weights, each optimiser slot, best weights
     groups: [c.weights.length, ...c.optimizer.slots.map((s) => s.length), best.length],
   };
@@ -509,5 +560,7 @@ async function readCheckpoint(
       step: h.optimizerStep as number,
       slots: slotCounts.map((_, s) => a.slice(nw * (1 + s), nw * (2 + s))),
     },
+    sittings: typeof h.sittings === "number" ? h.sittings : 1,
+    partial: (h.partial ?? null) as PartialEpoch | null,
   };
 }

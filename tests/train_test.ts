@@ -93,6 +93,47 @@ for (const optimizer of OPTIMIZERS) {
   });
 }
 
+Deno.test("train() stopped twice within epochs resumes at the next step and ends bit for bit", async () => {
+  const dir = await Deno.makeTempDir();
+  const options = { epochs: 3, batchSize: 32, seed: 8 }; // 8 steps an epoch
+  const whole = buildModel({ ...NARROW, seed: 4 });
+  const wholeResult = await train(whole, { train: trainSet, validation }, options);
+  assert.equal(wholeResult.sittings, 1);
+
+  const checkpointPath = `${dir}/run.ckpt`;
+  // A power cut after step 3 of epoch 2, then after step 5 of epoch 3; a checkpoint after every step.
+  for (const [epoch, step] of [[2, 3], [3, 5]]) {
+    const model = buildModel({ ...NARROW, seed: 4 }); // fresh weights, as after a restart
+    await assert.rejects(
+      train(model, { train: trainSet, validation }, {
+        ...options,
+        checkpointPath,
+        checkpointEverySeconds: 0,
+        progressEvery: 1,
+        onProgress: (p) => {
+          if (p.epoch === epoch && p.step === step) throw new Error("power cut");
+        },
+      }),
+      /power cut/,
+    );
+    model.dispose();
+  }
+  const resumed = buildModel({ ...NARROW, seed: 4 });
+  const resumedResult = await train(resumed, { train: trainSet, validation }, {
+    ...options,
+    checkpointPath,
+    checkpointEverySeconds: 0,
+  });
+  assert.equal(resumedResult.sittings, 3);
+  assert.equal(resumedResult.resumedEpochs, 2);
+  assert.deepEqual(weightsOf(resumed), weightsOf(whole));
+  const strip = (h: typeof wholeResult.history) => h.map(({ seconds: _, ...rest }) => rest);
+  assert.deepEqual(strip(resumedResult.history), strip(wholeResult.history));
+  whole.dispose();
+  resumed.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("train() refuses a checkpoint from another run and a damaged one", async () => {
   const dir = await Deno.makeTempDir();
   const checkpointPath = `${dir}/run.ckpt`;

@@ -11,7 +11,7 @@ import {
 import { prepareData, type PreparedData } from "../lib/prepare.ts";
 import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../lib/mock/simulate.ts";
-export { gitCommit } from "../lib/runs/provenance.ts";
+export { describeMachine, gitCommit } from "../lib/runs/provenance.ts";
 import type { Spectra } from "../lib/spectra.ts";
 import { EXIT, fail, positiveInteger, usage } from "./_args.ts";
 import { splitSizes } from "../lib/split.ts";

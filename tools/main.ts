@@ -40,6 +40,7 @@ import { predict, train, verifyCheckpoint } from "../lib/train.ts";
 import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/optimizers/schedules.ts";
 import { checkToolPaths, PathCollisionError, whyNotWritable } from "../lib/_atomic.ts";
 import {
+  describeMachine,
   gitCommit,
   OutputError,
   parseToolArgs,
@@ -231,6 +232,8 @@ await runTool("main", async () => {
     command: ["deno task main", ...Deno.args].join(" "),
     commit: await gitCommit(),
     device: formatBackendReport(backend),
+    machine: describeMachine(),
+    sittings: result.sittings,
     data: source,
     galaxies: data.n,
     recipe: { batchSize, learningRate: String(learningRate) },

@@ -8,7 +8,7 @@
  * do, so the two give the same weights bit for bit.
  *
  * Arrays are rewritten in place only while the backend alone holds them
- * (`inPlaceValues` of `lib/backend/blas_kernels.ts`): the first update, and the first after
+ * (`inPlaceValues` of `lib/backend/_blas_arrays.ts`): the first update, and the first after
  * anything read a weight or a slot out (a checkpoint, early stopping's best weights), writes new
  * arrays instead.
  *

@@ -17,3 +17,25 @@ export async function gitCommit(): Promise<string> {
     return "unknown"; // no git on the machine (e.g. the GPU machine's copy of the tree)
   }
 }
+
+/**
+ * The machine in one line, for run records: CPU model, cores, memory and system, e.g.
+ * `AMD EPYC, 2 cores, 23 GiB, linux x86_64`. Parts it cannot read are left out.
+ */
+export function describeMachine(): string {
+  const parts: string[] = [];
+  try {
+    const cpu = /^model name\s*:\s*(.+)$/m.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1];
+    if (cpu) parts.push(cpu.trim());
+  } catch {
+    // not Linux, or /proc not readable: the CPU's name is left out
+  }
+  parts.push(`${navigator.hardwareConcurrency} cores`);
+  try {
+    parts.push(`${Math.round(Deno.systemMemoryInfo().total / 2 ** 30)} GiB`);
+  } catch {
+    // no --allow-sys: the memory is left out
+  }
+  parts.push(`${Deno.build.os} ${Deno.build.arch}`);
+  return parts.join(", ");
+}

@@ -18,7 +18,7 @@ import type { PreparedData } from "../prepare.ts";
 import { formatDuration, markdownTable } from "../tables.ts";
 import { writeFileAtomic } from "../_atomic.ts";
 import { saveModel } from "./model_folder.ts";
-import { gitCommit } from "./provenance.ts";
+import { describeMachine, gitCommit } from "./provenance.ts";
 
 /** Where and how a run was made. */
 export interface RunRecord {
@@ -29,6 +29,10 @@ export interface RunRecord {
   commit: string;
   /** Backend and adapter, e.g. `webgpu (NVIDIA H100 80GB HBM3), detected`. */
   device: string;
+  /** The machine of the last sitting (`describeMachine()`); absent in older runs. */
+  machine?: string;
+  /** Sittings the training took (resumptions from its checkpoint + 1); absent in older runs. */
+  sittings?: number;
   /** Where the galaxies came from. */
   data: string;
   galaxies: number;
@@ -38,7 +42,7 @@ export interface RunRecord {
   evaluatedEpoch: number;
   /** Seconds of training up to the evaluated epoch. */
   trainingSeconds: number;
-  /** Seconds of the whole run: data, training, evaluation. */
+  /** Seconds of the last sitting: data, training (as far as it went), evaluation. */
   wallSeconds: number;
   /** ISO time the run finished. */
   finishedAt: string;
@@ -191,6 +195,8 @@ export async function trainRunFolder(
     command: options.command,
     commit: await gitCommit(),
     device: options.device,
+    machine: describeMachine(),
+    sittings: result.sittings,
     data: options.data,
     galaxies: prepared.train.y.length + prepared.validation.y.length + prepared.test.y.length,
     recipe: { batchSize: options.batchSize, learningRate: String(options.learningRate) },
@@ -210,11 +216,16 @@ export function runRecordTable(run: RunRecord): string {
     ["command", `\`${run.command}\``],
     ["commit", run.commit],
     ["device", run.device],
+    ...(run.machine ? [["machine", run.machine]] : []),
     ["data", run.data.split("\n")[0]],
     ["galaxies", run.galaxies.toLocaleString("en")],
     ["evaluated epoch", run.evaluatedEpoch],
     ["training time to it", formatDuration(run.trainingSeconds)],
-    ["wall time of the run", formatDuration(run.wallSeconds)],
+    ...(run.sittings ? [["sittings", run.sittings]] : []),
+    [
+      run.sittings && run.sittings > 1 ? "wall time of the last sitting" : "wall time of the run",
+      formatDuration(run.wallSeconds),
+    ],
     ["finished", run.finishedAt],
   ]);
 }

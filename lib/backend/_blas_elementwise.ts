@@ -1,0 +1,288 @@
+/**
+ * The `cpu-blas` backend's element-wise and reduction kernels, the ones that dominate a training
+ * step once the products are fast: Add (the bias's broadcast), Sub, Multiply, RealDiv, Maximum
+ * (with scalars: the optimizer), Sum over leading axes (bias gradients), Relu and Step, and
+ * Relu's gradient as one kernel (`fuseReluGradient`).
+ *
+ * Float32 only; the arithmetic is the cpu kernels', in float64 rounded to float32 on store, so
+ * results are the same bit for bit. Anything else goes to the cpu kernel.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  BLAS_BACKEND,
+  type CpuBackend,
+  f32,
+  type KernelArgs,
+  type Result,
+  take,
+} from "./_blas_arrays.ts";
+
+/** b broadcasts along a's last dims as a trailing block (a bias), or a scalar; 0 if neither. */
+function trailingBroadcast(a: number[], b: number[]): number {
+  if (b.length > a.length) return 0;
+  const size = tf.util.sizeFromShape(b);
+  if (size === 1) return 1;
+  const off = a.length - b.length;
+  let i = 0;
+  while (i < b.length && b[i] === 1) i++;
+  for (let j = i; j < b.length; j++) if (b[j] !== a[off + j]) return 0;
+  return size;
+}
+
+type BinaryOp = "add" | "sub" | "mul" | "div" | "max";
+
+/**
+ * a op b for float32 tensors of equal shapes, or where one broadcasts as a trailing block (a
+ * bias) or a scalar; anything else goes to the cpu kernel. The arithmetic is the cpu kernel's.
+ */
+function binary(args: KernelArgs, original: tf.KernelFunc, op: BinaryOp): Result {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  if (a.dtype !== "float32" || b.dtype !== "float32") return original(args);
+  const backend = args.backend as unknown as CpuBackend;
+  let big = a, small = b, swapped = false;
+  let n = trailingBroadcast(a.shape, b.shape);
+  if (n === 0 || (n === 1 && tf.util.sizeFromShape(a.shape) === 1)) {
+    const m = trailingBroadcast(b.shape, a.shape);
+    if (m === 0) return original(args);
+    big = b;
+    small = a;
+    swapped = true;
+    n = m;
+  }
+  let shape: number[];
+  try {
+    shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  } catch {
+    return original(args);
+  }
+  if (!tf.util.arraysEqual(shape, big.shape)) return original(args);
+  const xs = f32(backend, big), ys = f32(backend, small);
+  const out = take(xs.length);
+  binaryLoop(swapped ? `${op}/swapped` : op, xs, ys, n, out);
+  return backend.makeTensorInfo(big.shape, "float32", out);
+}
+
+/** out = xs op ys (ys repeating every n), or ys op xs when swapped; k is ys[0] for n = 1. */
+function binaryLoop(op: string, xs: Float32Array, ys: Float32Array, n: number, out: Float32Array) {
+  const k = ys[0];
+  switch (op) {
+    case "add":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] + k; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = xs[i + j] + ys[j];
+        }
+      }
+      break;
+    case "add/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k + xs[i]; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = ys[j] + xs[i + j];
+        }
+      }
+      break;
+    case "sub":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] - k; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = xs[i + j] - ys[j];
+        }
+      }
+      break;
+    case "sub/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k - xs[i]; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = ys[j] - xs[i + j];
+        }
+      }
+      break;
+    case "mul":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] * k; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = xs[i + j] * ys[j];
+        }
+      }
+      break;
+    case "mul/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k * xs[i]; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = ys[j] * xs[i + j];
+        }
+      }
+      break;
+    case "div":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] / k; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = xs[i + j] / ys[j];
+        }
+      }
+      break;
+    case "div/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k / xs[i]; }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = ys[j] / xs[i + j];
+        }
+      }
+      break;
+    case "max":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = Math.max(xs[i], k); }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = Math.max(xs[i + j], ys[j]);
+        }
+      }
+      break;
+    case "max/swapped":
+      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = Math.max(k, xs[i]); }
+      else {
+        for (let i = 0; i < out.length; i += n) {
+          for (let j = 0; j < n; j++) out[i + j] = Math.max(ys[j], xs[i + j]);
+        }
+      }
+      break;
+  }
+}
+
+export function addKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  return binary(args, original, "add");
+}
+
+export function subKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  return binary(args, original, "sub");
+}
+
+export function multiplyKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  return binary(args, original, "mul");
+}
+
+export function realDivKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  return binary(args, original, "div");
+}
+
+export function maximumKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  return binary(args, original, "max");
+}
+
+/** The kernel of Relu's gradient on `cpu-blas`: dy · step(x) in one pass. */
+export const RELU_GRAD = "BlasReluGrad";
+
+/** The Relu gradient this module registered, wrapping tfjs's (see {@link fuseReluGradient}). */
+let fusedReluGradient: tf.GradConfig | null = null;
+
+/**
+ * Makes Relu's gradient one {@link RELU_GRAD} kernel on `cpu-blas` instead of tfjs's
+ * `mul(dy, step(x))` (two passes and an array the size of x); on other backends, and for inputs
+ * it does not handle, tfjs's own gradient runs. Called from the Relu kernel, so that it wraps the
+ * gradient tfjs registers when tf.layers is imported, whenever that is.
+ */
+function fuseReluGradient() {
+  const current = tf.getGradient("Relu");
+  if (!current || current === fusedReluGradient) return;
+  const original = current;
+  fusedReluGradient = {
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      if (
+        tf.getBackend() !== BLAS_BACKEND || Array.isArray(dy) || dy.dtype !== "float32" ||
+        x?.dtype !== "float32" || !tf.util.arraysEqual(dy.shape, x.shape)
+      ) {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor };
+    },
+  };
+  tf.registerGradient(fusedReluGradient);
+}
+
+/** dy · step(x) in one pass: tfjs's mul(dy, step(x)) bit for bit. */
+export function reluGradKernel(args: KernelArgs): Result {
+  const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  const backend = args.backend as unknown as CpuBackend;
+  const dys = f32(backend, dy), xs = f32(backend, x);
+  const out = take(xs.length);
+  // step(x) as the factor +(v > 0): no branch on the sign, which is a coin toss here. step(NaN)
+  // is NaN: a NaN is noted without a branch, and only then does a second pass mend its place.
+  let nan = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    out[i] = dys[i] * +(v > 0);
+    nan |= +(v !== v);
+  }
+  if (nan) mendNaN(xs, out);
+  return backend.makeTensorInfo(x.shape, "float32", out);
+}
+
+/** NaN wherever `xs` holds NaN (step's value there). */
+function mendNaN(xs: Float32Array, out: Float32Array) {
+  for (let i = 0; i < xs.length; i++) if (xs[i] !== xs[i]) out[i] = NaN;
+}
+
+export function reluKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  fuseReluGradient();
+  if (x.dtype !== "float32") return original(args);
+  const backend = args.backend as unknown as CpuBackend;
+  const xs = f32(backend, x);
+  const out = take(xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    // tfjs's Math.max(0, v); for finite v (nearly always) as v · +(v > 0) + 0, which is v or +0
+    // with no branch on the sign, a coin toss here.
+    out[i] = v - v === 0 ? v * +(v > 0) + 0 : Math.max(0, v);
+  }
+  return backend.makeTensorInfo(x.shape, "float32", out);
+}
+
+export function stepKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype !== "float32") return original(args);
+  const alpha = (args.attrs as unknown as tf.StepAttrs).alpha ?? 0;
+  const backend = args.backend as unknown as CpuBackend;
+  const xs = f32(backend, x);
+  const out = take(xs.length);
+  // alpha + (1 − alpha) · +(v > 0) is 1 or alpha exactly, with no branch on the sign (as in
+  // Relu's gradient)
+  const positive = 1 - alpha;
+  let nan = 0;
+  for (let i = 0; i < xs.length; i++) {
+    const v = xs[i];
+    out[i] = alpha + positive * +(v > 0);
+    nan |= +(v !== v);
+  }
+  if (nan) mendNaN(xs, out);
+  return backend.makeTensorInfo(x.shape, "float32", out);
+}
+
+export function sumKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+  if (x.dtype !== "float32") return original(args);
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  // Only leading axes [0, j): the sum runs down columns, in the row order the cpu kernel uses.
+  if (axes.length === 0 || axes.some((v, i) => v !== i) || axes.length === rank) {
+    return original(args);
+  }
+  const backend = args.backend as unknown as CpuBackend;
+  const xs = f32(backend, x);
+  const n = tf.util.sizeFromShape(x.shape.slice(axes.length));
+  const acc = new Float64Array(n);
+  for (let i = 0; i < xs.length; i += n) {
+    for (let j = 0; j < n; j++) acc[j] += xs[i + j];
+  }
+  const shape = keepDims
+    ? x.shape.map((d, i) => (i < axes.length ? 1 : d))
+    : x.shape.slice(axes.length);
+  const out = take(n);
+  out.set(acc);
+  return backend.makeTensorInfo(shape, "float32", out);
+}
