@@ -16,24 +16,11 @@ import { N_FLUX } from "../lib/spectra.ts";
 import { predictCatalogue } from "../lib/catalogue/mod.ts";
 import { writeSpectra } from "../lib/data/write_spectra.ts";
 import { bumpData, savedToyModel } from "./_toy_data.ts";
+import { assertClose, random } from "./_helpers.ts";
 
 const blas = registerBlasBackend();
 const ignore = !blas.available;
 if (!blas.available) console.log(`blas_forward_test skipped: BLAS ${blas.reason}`);
-
-/** Deterministic uniform numbers in [lo, hi) from a seed (mulberry32). */
-function random(n: number, seed: number, lo = 0, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 /** The model's predictions through tfjs's plain cpu kernels (the reference). */
 async function reference(model: tfl.LayersModel, x: Float32Array): Promise<Float32Array> {
@@ -49,18 +36,6 @@ async function reference(model: tfl.LayersModel, x: Float32Array): Promise<Float
   return values;
 }
 
-/** Largest difference, relative to the reference's largest magnitude (at least 1). */
-function assertClose(actual: Float32Array, expected: Float32Array, label: string, tol = 1e-5) {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  let worst = 0, scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  for (let i = 0; i < actual.length; i++) {
-    const d = Math.abs(actual[i] - expected[i]);
-    if (!(d <= worst)) worst = d; // a NaN makes it fail
-  }
-  assert.ok(worst <= tol * scale, `${label}: max |diff| ${worst} > ${tol} × ${scale}`);
-}
-
 /** Sets every weight of `model` to random values of about the size Glorot gives. */
 function randomiseWeights(model: tfl.LayersModel, seed: number) {
   model.setWeights(
@@ -71,7 +46,7 @@ function randomiseWeights(model: tfl.LayersModel, seed: number) {
 async function checkAgainstTfjs(model: tfl.LayersModel, rows: number, seed: number, label: string) {
   const plan = planForward(model);
   assert.ok(plan, `${label}: the plan runs this model`);
-  const x = random(rows * plan.inputLength, seed);
+  const x = random(rows * plan.inputLength, seed, 0, 1);
   assertClose(plan.predict(x), await reference(model, x), label);
 }
 
@@ -152,8 +127,8 @@ Deno.test({
     assert.ok(plan);
     assertClose(plan.predict(x), await reference(model, x), "ties");
     assertClose(
-      plan.predict(random(30 * N_FLUX, 6)),
-      await reference(model, random(30 * N_FLUX, 6)),
+      plan.predict(random(30 * N_FLUX, 6, 0, 1)),
+      await reference(model, random(30 * N_FLUX, 6, 0, 1)),
       "pools of 3",
     );
     model.dispose();
@@ -166,7 +141,7 @@ Deno.test({
   async fn() {
     await tf.setBackend(BLAS_BACKEND);
     const model = buildModel(NARROW_MODEL);
-    const x = random(130 * N_FLUX, 9), y = random(130, 10, 0, 0.6);
+    const x = random(130 * N_FLUX, 9, 0, 1), y = random(130, 10, 0, 0.6);
     const plan = forwardPlanOf(model)!;
     assert.ok(plan);
     assert.equal(forwardPlanOf(model), plan, "one plan per model");

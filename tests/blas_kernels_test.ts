@@ -7,6 +7,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, inPlaceValues, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
 import { Adamax } from "../lib/optimizers/adamax.ts";
 import { openBlas } from "../lib/backend/blas.ts";
+import { assertClose, random } from "./_helpers.ts";
 // The reference backend for the full network: cpu with the project's faster JS gradients
 // (pure tfjs takes minutes for three steps). After the move: ../lib/backend/cpu_kernels.ts.
 import { registerFastCpuKernels } from "../lib/backend/cpu_kernels.ts";
@@ -17,20 +18,6 @@ import { N_FLUX } from "../lib/spectra.ts";
 const blas = registerBlasBackend();
 const ignore = !blas.available;
 if (!blas.available) console.log(`blas_kernels_test skipped: BLAS ${blas.reason}`);
-
-/** Deterministic uniform numbers in [lo, hi) from a seed (mulberry32). */
-function random(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  }
-  return out;
-}
 
 /** Small integers: many ties for max pooling. */
 function ties(n: number, seed: number): Float32Array {
@@ -61,17 +48,6 @@ async function onBoth(f: () => tf.Tensor | tf.Tensor[]) {
     tf.dispose(list);
   }
   return { reference: results[0], blas: results[1] };
-}
-
-function assertClose(actual: Float32Array, expected: Float32Array, label: string, tol = 1e-5) {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  let worst = 0, scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  for (let i = 0; i < actual.length; i++) {
-    const d = Math.abs(actual[i] - expected[i]);
-    if (!(d <= worst)) worst = d;
-  }
-  assert.ok(worst <= tol * scale, `${label}: max |diff| ${worst} > ${tol} × ${scale}`);
 }
 
 async function compare(label: string, f: () => tf.Tensor | tf.Tensor[], tol = 1e-5) {
