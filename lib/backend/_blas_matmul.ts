@@ -93,6 +93,9 @@ export function fusedMatMulKernel(args: KernelArgs, original: tf.KernelFunc): Re
   return backend.makeTensorInfo(p.outShape, "float32", out);
 }
 
+/** tfjs's selu constants. */
+const SELU_SCALE = 1.0507009873554805, SELU_ALPHA = 1.6732632423543772;
+
 const ACTIVATIONS = new Set(["linear", "relu", "relu6", "leakyrelu", "elu", "sigmoid"]);
 
 /** Whether {@link biasActivate} handles this bias (a vector of the last dim, or a scalar). */
@@ -136,6 +139,15 @@ export function biasActivate(
       break;
     case "sigmoid":
       for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i]));
+      break;
+    // Not fused by tfjs; tf.layers' activations, for the forward plan (blas_forward.ts).
+    case "tanh":
+      for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i]);
+      break;
+    case "selu":
+      for (let i = 0; i < y.length; i++) {
+        y[i] = y[i] > 0 ? SELU_SCALE * y[i] : SELU_SCALE * SELU_ALPHA * (Math.exp(y[i]) - 1);
+      }
       break;
   }
 }

@@ -22,8 +22,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { type Blas, openBlas } from "./blas.ts";
-import { BLAS_BACKEND, valuesOf } from "./blas_kernels.ts";
+import { BLAS_BACKEND, gemm, valuesOf } from "./_blas_arrays.ts";
+import { biasActivate } from "./_blas_matmul.ts";
 
 /**
  * Rows that pass through the network together. Measured on the 2-core machine with the
@@ -35,17 +35,12 @@ export const FORWARD_ROWS = 64;
 /** Inputs with at most this many channels are convolved through a copied window matrix. */
 const WINDOW_COPY_MAX_CHANNELS = 32;
 
-/** Activations the plan runs; each is non-decreasing, so pooling may come before it. */
-const ACTIVATIONS = {
-  linear: (v: number) => v,
-  relu: (v: number) => (v < 0 ? 0 : v),
-  tanh: Math.tanh,
-  sigmoid: (v: number) => 1 / (1 + Math.exp(-v)),
-  elu: (v: number) => (v > 0 ? v : Math.exp(v) - 1),
-  selu: (v: number) =>
-    v > 0 ? 1.0507009873554805 * v : 1.0507009873554805 * 1.6732632423543772 * (Math.exp(v) - 1),
-} as const;
-type ActivationName = keyof typeof ACTIVATIONS;
+/**
+ * Activations the plan runs (through the kernels' `biasActivate`); each is non-decreasing, so
+ * pooling may come before it.
+ */
+const ACTIVATIONS = ["linear", "relu", "tanh", "sigmoid", "elu", "selu"] as const;
+type ActivationName = typeof ACTIVATIONS[number];
 
 /** A layer variable as tfjs-layers keeps it: `read()` gives its current tensor. */
 interface Weight {
@@ -122,9 +117,8 @@ export interface ForwardPlan {
  * ```
  */
 export function planForward(model: tfl.LayersModel): ForwardPlan | null {
+  // On cpu-blas the BLAS is open: the backend is registered only then.
   if (tf.getBackend() !== BLAS_BACKEND) return null;
-  const blas = openBlas();
-  if (!blas.available) return null;
   const inputShape = model.inputs[0].shape;
   if (inputShape.length !== 3 || inputShape[2] !== 1 || typeof inputShape[1] !== "number") {
     return null;
@@ -231,7 +225,7 @@ function compile(model: tfl.LayersModel, inputLength: number): Step[] | null {
 
 function activationOf(config: Record<string, unknown>): ActivationName | null {
   const name = config.activation ?? "linear";
-  return typeof name === "string" && name in ACTIVATIONS ? name as ActivationName : null;
+  return ACTIVATIONS.find((a) => a === name) ?? null;
 }
 
 /** The one number of a 1-D size given as `n` or `[n]`; null otherwise. */
@@ -326,12 +320,6 @@ class BlasForwardPlan implements ForwardPlan {
   }
 }
 
-function gemm(): Blas {
-  const blas = openBlas();
-  if (!blas.available) throw new Error(`cpu-blas forward plan: BLAS ${blas.reason}`);
-  return blas;
-}
-
 /** One convolution step over `rows` rows: GEMMs into `product`, then pooling, bias, activation. */
 function convolve(
   step: ConvStep,
@@ -412,7 +400,7 @@ function dense(
   const blas = gemm();
   const { inputs, units } = step;
   blas.sgemm(false, false, rows, units, inputs, 1, input, inputs, kernel, units, 0, output, units);
-  biasActivate(output, rows * units, units, bias, step.activation);
+  biasActivate(output.subarray(0, rows * units), units, bias, step.activation);
 }
 
 /**
@@ -448,7 +436,7 @@ function poolBiasActivate(
       }
     }
   }
-  biasActivate(out, o, channels, bias, activation);
+  biasActivate(out.subarray(0, o), channels, bias, activation);
 }
 
 /**
@@ -476,26 +464,5 @@ function pairReluRows(
         out[o++] = (v + Math.abs(v)) * 0.5;
       }
     }
-  }
-}
-
-/** Adds `bias` (one per channel, `channels` apart) to the first `count` values and activates them. */
-function biasActivate(
-  values: Float32Array,
-  count: number,
-  channels: number,
-  bias: Float32Array | null,
-  activation: ActivationName,
-) {
-  if (bias) {
-    for (let i = 0; i < count; i += channels) {
-      for (let c = 0; c < channels; c++) values[i + c] += bias[c];
-    }
-  }
-  if (activation === "relu") {
-    for (let i = 0; i < count; i++) if (values[i] < 0) values[i] = 0;
-  } else if (activation !== "linear") {
-    const f = ACTIVATIONS[activation];
-    for (let i = 0; i < count; i++) values[i] = f(values[i]);
   }
 }
