@@ -45,6 +45,54 @@ function batchLoss(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor, delta: nu
   }
 }
 
+/**
+ * Rows per forward and backward pass of a training step on `backend` (see
+ * {@link TrainOptions.gradientChunk}). On the CPU a batch of 256 passes the first layer's 48 MB of
+ * activations through memory in each element-wise op; chunks of 64 keep a step's working set
+ * near the cache, and a step of the dissertation's network at batch 256 took 15–30 % less time
+ * than in one pass (`docs/performance.md`, "Issue 25"; 16 and 32 were slower than 64). A GPU wants
+ * the whole batch in one pass.
+ */
+export function defaultGradientChunk(backend: string): number {
+  return backend === "cpu" || backend === "cpu-blas" ? 64 : Infinity;
+}
+
+/**
+ * The loss, gradients and summed absolute error of one batch, passed through the network
+ * `chunk` rows at a time. A batch of at most `chunk` rows takes one pass, unweighted.
+ */
+function batchGradients(
+  model: tfl.LayersModel,
+  variables: tf.Variable[],
+  batch: { x: tf.Tensor; y: tf.Tensor; rows: tf.Tensor1D },
+  lossName: LossName,
+  delta: number,
+  chunk: number,
+): { loss: tf.Scalar; grads: tf.Tensor[]; absError: tf.Scalar } {
+  const size = batch.rows.shape[0];
+  let loss: tf.Scalar | null = null, absError: tf.Scalar | null = null;
+  let grads: tf.Tensor[] | null = null;
+  for (let from = 0; from < size; from += chunk) {
+    const n = Math.min(chunk, size - from);
+    const rows = n === size ? batch.rows : tf.slice(batch.rows, from, n);
+    const xc = tf.gather(batch.x, rows), yc = tf.gather(batch.y, rows);
+    let prediction: tf.Tensor | null = null;
+    const { value, grads: byName } = tf.variableGrads(() => {
+      // kept: variableGrads frees its intermediates, and the MAE needs it
+      prediction = tf.keep(model.apply(xc, { training: true }) as tf.Tensor);
+      const mean = batchLoss(lossName, yc, prediction, delta);
+      return n === size ? mean : tf.mul(mean, n / size);
+    }, variables);
+    const chunkGrads = variables.map((v) => byName[v.name]);
+    const chunkAbsError = tf.sum(tf.abs(tf.sub(prediction!, yc))) as tf.Scalar;
+    (prediction as tf.Tensor | null)?.dispose();
+    grads = grads ? grads.map((g, i) => tf.add(g, chunkGrads[i])) : chunkGrads;
+    loss = loss ? tf.add(loss, value) : value;
+    absError = absError ? tf.add(absError, chunkAbsError) : chunkAbsError;
+  }
+  return { loss: loss!, grads: grads!, absError: absError! };
+}
+
 /** What one epoch did. */
 export interface EpochLog {
   /** 1-based epoch number. */
@@ -113,6 +161,13 @@ export interface TrainOptions {
   fusedUpdate?: boolean;
   /** Batch size for validation passes; default 1024. */
   evalBatchSize?: number;
+  /**
+   * Rows per forward and backward pass within a step. A larger batch's gradient is summed chunk
+   * by chunk, each chunk's loss weighted by its share of the batch: the same mean gradient over
+   * the batch, summed in another order, while each chunk's activations stay in the CPU's cache.
+   * Default {@link defaultGradientChunk}: 64 on the CPU backends, the whole batch on a GPU.
+   */
+  gradientChunk?: number;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
   onEpochEnd?: (log: EpochLog, history: EpochLog[]) => void | Promise<void>;
 }
@@ -209,6 +264,8 @@ export async function train(
   }
 
   if (tf.getBackend() === "webgpu") registerFastWebGPUKernels();
+  const chunk = options.gradientChunk ?? defaultGradientChunk(tf.getBackend());
+  if (!(chunk >= 1)) throw new RangeError(`gradientChunk must be at least 1, got ${chunk}`);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = createOptimizer(options.optimizer ?? "adamax", variables, {
     fused: options.fusedUpdate ?? true,
@@ -275,19 +332,18 @@ export async function train(
         const size = Math.min(batchSize, nTrain - begin);
         learningRate = schedule(epoch, step, steps);
         tf.tidy(() => {
-          const idx = tf.slice(order, begin, size);
-          const xb = tf.gather(x, idx);
-          const yb = tf.gather(y, idx);
-          let prediction: tf.Tensor | null = null;
-          const { value, grads } = tf.variableGrads(() => {
-            // kept: variableGrads frees its intermediates, and the MAE needs it
-            prediction = tf.keep(model.apply(xb, { training: true }) as tf.Tensor);
-            return batchLoss(lossName, yb, prediction, delta);
-          }, variables);
-          optimizer.apply(variables.map((v) => grads[v.name]), learningRate);
-          lossSum.assign(tf.add(lossSum, tf.mul(value, size)));
-          maeSum.assign(tf.add(maeSum, tf.sum(tf.abs(tf.sub(prediction!, yb)))));
-          (prediction as tf.Tensor | null)?.dispose();
+          const rows = tf.slice(order, begin, size);
+          const { loss, grads, absError } = batchGradients(
+            model,
+            variables,
+            { x, y, rows },
+            lossName,
+            delta,
+            chunk,
+          );
+          optimizer.apply(grads, learningRate);
+          lossSum.assign(tf.add(lossSum, tf.mul(loss, size)));
+          maeSum.assign(tf.add(maeSum, absError));
         });
         const done = step + 1;
         if (

@@ -530,3 +530,35 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "cpu-blas: GatherV2 along the first axis gives cpu's rows bit for bit",
+  ignore,
+  async fn() {
+    const rows = Int32Array.from([4, 0, 4, 2, 1]);
+    const cases: Array<[string, number[], number[]]> = [
+      ["spectra [5, 186, 1]", [5, 186, 1], [5]],
+      ["targets [5, 1]", [5, 1], [5]],
+      ["a 2-D index [6, 70] by [[4, 0], [4, 2]]", [6, 70], [2, 2]],
+      ["a vector", [5], [5]],
+    ];
+    for (const [label, shape, indexShape] of cases) {
+      const size = indexShape.reduce((a, b) => a * b, 1);
+      await compareExact(`gather ${label}`, () => {
+        const x = tf.tensor(specials(shape.reduce((a, b) => a * b, 1), 3), shape);
+        return tf.gather(x, tf.tensor(rows.slice(0, size), indexShape, "int32"));
+      });
+    }
+    // Another axis goes to tfjs's kernel, and an index out of range raises tfjs's error.
+    await compareExact("gather along axis 1", () => {
+      return tf.gather(sized([3, 8, 2], 4), tf.tensor1d([7, 0, 7], "int32"), 1);
+    });
+    for (const backend of ["cpu", BLAS_BACKEND]) {
+      await tf.setBackend(backend);
+      assert.throws(
+        () => tf.gather(sized([3, 4], 5), tf.tensor1d([1, 3], "int32")),
+        /GatherV2: the index value 3 is not in \[0, 2\]/,
+      );
+    }
+  },
+});

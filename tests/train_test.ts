@@ -242,3 +242,42 @@ Deno.test("train() minimises the loss it is given: MSE and MAE as well as Huber"
     /unknown loss "l3"/,
   );
 });
+
+Deno.test("train() sums a batch's gradient chunk by chunk: the whole batch's steps within float noise", async () => {
+  // SGD, whose step scales with the gradient (Adamax's would hide a wrongly scaled sum); batches
+  // of 60 split unevenly (7 × 8 + 4, 16 × 3 + 12), and one chunk as large as the batch.
+  const run = async (gradientChunk: number) => {
+    const model = buildModel({ ...NARROW, seed: 6 });
+    const { history } = await train(model, { train: trainSet }, {
+      epochs: 2,
+      batchSize: 60,
+      seed: 3,
+      optimizer: "sgd",
+      learningRate: 0.01,
+      gradientChunk,
+    });
+    const weights = weightsOf(model).flat();
+    model.dispose();
+    return { losses: history.flatMap((e) => [e.loss, e.mae]), weights };
+  };
+  const whole = await run(Infinity);
+  assert.deepEqual(await run(60), whole, "a chunk as large as the batch is the whole batch");
+  for (const chunk of [7, 16]) {
+    const chunked = await run(chunk);
+    chunked.losses.forEach((v, i) => {
+      assert.ok(Math.abs(v - whole.losses[i]) <= 1e-6, `chunk ${chunk}: ${v} ≠ ${whole.losses[i]}`);
+    });
+    const worst = Math.max(...chunked.weights.map((w, i) => Math.abs(w - whole.weights[i])));
+    assert.ok(worst <= 1e-6, `chunk ${chunk}: weights differ by ${worst}`);
+    assert.notDeepEqual(chunked.weights, whole.weights, "the sums ran in another order");
+  }
+  await assert.rejects(
+    train(buildModel({ ...NARROW, seed: 6 }), { train: trainSet }, {
+      epochs: 1,
+      batchSize: 60,
+      seed: 3,
+      gradientChunk: 0,
+    }),
+    /gradientChunk must be at least 1, got 0/,
+  );
+});

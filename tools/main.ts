@@ -199,8 +199,9 @@ await runTool("main", async () => {
         estimated = true;
         if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
         console.log(
-          `measured ${p.samplesPerSecond.toFixed(0)} samples/s over the first ${p.step} steps: ` +
-            `about ${duration(p.secondsLeft)} to train (${p.epochs - p.epoch + 1} epochs left)`,
+          `measured ${p.samplesPerSecond.toFixed(0)} samples/s (epoch ${p.epoch}, step ` +
+            `${p.step.toLocaleString("en")} of ${p.steps.toLocaleString("en")}): about ` +
+            `${duration(p.secondsLeft)} to train (${p.epochs - p.epoch} epochs after this one)`,
         );
       }
       if (!isTerminal) return;

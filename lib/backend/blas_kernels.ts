@@ -7,13 +7,14 @@
  * and the element-wise and reduction kernels that dominate a training step once the products are
  * fast: Add (the bias's broadcast), Sub, Multiply, RealDiv, Maximum (with scalars: the optimizer),
  * Sum over leading axes (bias gradients), Relu and Step; Relu's gradient runs as one kernel
- * (`fuseReluGradient`).
+ * (`fuseReluGradient`); GatherV2 along the first axis (each step's batch) copies whole rows.
  * Anything a replacement does not handle (another layout, dtype, a 2-D window, a broadcast it does
  * not know) goes to the original cpu kernel.
  *
  * The kernels live in modules of their own: convolutions in `_blas_conv.ts`, matrix products and
  * the fused kernels' bias and activation in `_blas_matmul.ts`, max pooling in `_blas_pool.ts`,
- * the element-wise and reduction kernels and Relu's fused gradient in `_blas_elementwise.ts`, and
+ * the element-wise and reduction kernels and Relu's fused gradient in `_blas_elementwise.ts`, the
+ * batch's gather in `_blas_gather.ts`, and
  * the arrays they share (the pool, which arrays are private, the BLAS handle) in
  * `_blas_arrays.ts`. This module registers the backend and its kernels.
  *
@@ -53,6 +54,7 @@ import {
 } from "./_blas_conv.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./_blas_matmul.ts";
 import { maxPoolGradKernel, maxPoolKernel } from "./_blas_pool.ts";
+import { gatherV2Kernel } from "./_blas_gather.ts";
 import {
   addKernel,
   maximumKernel,
@@ -131,6 +133,7 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
     Sum: sumKernel,
     Relu: reluKernel,
     Step: stepKernel,
+    GatherV2: gatherV2Kernel,
   };
   for (const config of tf.getKernelsForBackend("cpu")) {
     const replace = replacements[config.kernelName];

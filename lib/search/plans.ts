@@ -54,9 +54,12 @@ export const SEARCH_PLANS: Readonly<Record<ProfileName, SearchPlan>> = Object.fr
     // The profile's own network (699,073 parameters) is far outside these ranges.
     baseline: { model: NARROW_MODEL, batchSize: 32 },
   },
-  // A GPU: the dissertation's ranges on 50,000 galaxies, 5 epochs per trial.
+  // The dissertation's ranges on 50,000 galaxies, 5 epochs per trial. Sized for a CPU: a trial
+  // takes 2–16 min on one core of a 2-core laptop (about 8 on average, results/search/), so 20
+  // trials are about 2.6 h a strategy; the GPU plan's 40 would be twice that, for each of TPE
+  // and random, and TPE has had its 10 random start-up trials and 10 of its own by trial 20.
   default: {
-    trials: 40,
+    trials: 20,
     epochs: 5,
     startupTrials: 10,
     space: {},

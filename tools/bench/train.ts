@@ -3,7 +3,7 @@
  * number of GPU dispatches per training step.
  *
  *   deno task bench:train [--narrow] [--quick] [--backend webgpu|cpu-blas|cpu]
- *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N] [--fused true|false]
+ *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N] [--fused true|false] [--chunk N]
  *                         [--flag TFJS_FLAG=VALUE ...] [--compare [--rounds 2]] [--json]
  *
  * Each batch size trains one epoch of `steps × batch` random rows through `train()` (after a
@@ -36,6 +36,7 @@ const args = parseToolArgs("bench:train", {
   "min-steps": { type: "string" },
   predict: { type: "string" },
   fused: { type: "string" },
+  chunk: { type: "string" },
   json: { type: "boolean", default: false },
   flag: { type: "string", multiple: true, default: [] },
   compare: { type: "boolean", default: false },
@@ -51,6 +52,7 @@ const minSteps = positiveInteger("--min-steps", args["min-steps"] ?? (args.quick
 const nPredict = positiveInteger("--predict", args.predict ?? (args.quick ? "1024" : "65536"));
 const batches = positiveIntegers("--batches", args.batches);
 const fusedUpdate = args.fused === undefined ? undefined : args.fused !== "false";
+const gradientChunk = args.chunk === undefined ? undefined : positiveInteger("--chunk", args.chunk);
 
 const report = await selectBackend(
   args.backend ? { backend: args.backend as BackendName } : {},
@@ -88,7 +90,7 @@ for (const batchSize of batches) {
   const best = new Map<boolean | undefined, Run>();
   for (let round = 0; round < rounds; round++) {
     for (const fused of variants) {
-      const opts = { epochs: 1, batchSize, seed: 1, fusedUpdate: fused };
+      const opts = { epochs: 1, batchSize, seed: 1, fusedUpdate: fused, gradientChunk };
       let before = counter.dispatches;
       await train(model, { train: warm }, opts); // compiles the kernels of this batch size
       const warmDispatches = counter.dispatches - before;
