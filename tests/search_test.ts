@@ -15,11 +15,16 @@ import {
   readSearchLog,
   runSearch,
   sampleSpace,
+  type SearchLog,
+  searchRaceTable,
+  searchSessionsTable,
   type SearchSpace,
   tpeSampler,
   trialConfigToParams,
+  type TrialRecord,
 } from "../lib/search/mod.ts";
 import { DISSERTATION_MODEL } from "../lib/model.ts";
+import { type CommittedSearch, committedSearchRaces } from "../lib/notebook/reports.ts";
 
 /** A cheap objective with the kinds of dimension the network has: reals, a log scale, a category. */
 const SYNTHETIC: SearchSpace = {
@@ -218,4 +223,64 @@ Deno.test("an interrupted search resumes from its log and ends with the same tri
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("searchRaceTable and committedSearchRaces compare two searches at equal trials", () => {
+  const trial = (number: number, value: number, state: TrialRecord["state"] = "complete") => ({
+    type: "trial" as const,
+    number,
+    seed: 0,
+    source: "random" as const,
+    params: {},
+    state,
+    value,
+    curve: [value],
+    seconds: 1,
+    finishedAt: "",
+  });
+  // TPE finds 0.02 at trial 7 (a pruned 0.001 never counts); random finds 0.03 at trial 11.
+  const tpe = Array.from(
+    { length: 14 },
+    (_, i) => i === 3 ? trial(i, 0.001, "pruned") : trial(i, i === 7 ? 0.02 : 0.05 + i / 1000),
+  );
+  const random = Array.from({ length: 12 }, (_, i) => trial(i, i === 11 ? 0.03 : 0.04 + i / 1000));
+  const rows = searchRaceTable({ label: "TPE", trials: tpe }, { label: "random", trials: random })
+    .split("\n").slice(2).map((r) => r.split("|").slice(1, -1).map((c) => c.trim()));
+  assert.deepEqual(rows, [
+    ["5", "0.0500", "**0.0400**"],
+    ["10", "**0.0200**", "0.0400"],
+    ["12", "**0.0200**", "0.0300"],
+  ]);
+  const none = searchRaceTable({ label: "a", trials: [trial(0, 1, "failed")] }, {
+    label: "b",
+    trials: [trial(0, 0.5)],
+  });
+  assert.match(none, /\| 1 +\| — +\| \*\*0\.5000\*\* +\|/);
+
+  const log = (trials: TrialRecord[]) => ({ trials }) as unknown as SearchLog;
+  const committed: CommittedSearch[] = [
+    { label: "tpe", profile: "default", strategy: "tpe", log: log(tpe) },
+    { label: "random", profile: "default", strategy: "random", log: log(random) },
+    { label: "full tpe", profile: "full", strategy: "tpe", log: log(tpe) },
+  ];
+  const text = committedSearchRaces(committed);
+  assert.match(text, /`default` profile, TPE against random search.*14 and 12 trials logged/);
+  assert.match(text, /\| 12 +\| \*\*0\.0200\*\*/);
+  assert.match(text, /`full` profile:\*\* only the TPE search is committed/);
+  assert.equal(committedSearchRaces([]), "");
+  // A session names the machine it ran on, where its log recorded it.
+  const sessions = searchSessionsTable({
+    trials: tpe,
+    sessions: [
+      { type: "session", startedAt: "2026-12-03T13:23", trialsBefore: 0, info: { device: "CPU" } },
+      {
+        type: "session",
+        startedAt: "2026-12-04T09:00",
+        trialsBefore: 7,
+        info: { device: "CPU", machine: "AMD EPYC, 2 cores" },
+      },
+    ],
+  });
+  assert.match(sessions, /\| 0–6 +\|/);
+  assert.match(sessions, /\| CPU, AMD EPYC, 2 cores +\| 7–13 +\|/);
 });

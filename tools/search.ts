@@ -23,6 +23,7 @@
  */
 import { formatBackendReport } from "../lib/backend/select.ts";
 import {
+  describeMachine,
   gitCommit,
   parseToolArgs,
   positiveInteger,
@@ -104,6 +105,7 @@ await runTool("search", async () => {
     session: {
       command: `deno task search ${Deno.args.join(" ")}`,
       device: backend.adapter ?? "CPU",
+      machine: describeMachine(),
       backend: formatBackendReport(backend),
       commit: await gitCommit(),
       deno: Deno.version.deno,

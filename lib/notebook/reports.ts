@@ -11,6 +11,7 @@ import {
   compareTrialsTable,
   readSearchLog,
   type SearchLog,
+  searchRaceTable,
   searchSessionsTable,
   searchTrialsTable,
   summarizeSearch,
@@ -85,6 +86,8 @@ export function committedEnsembleReport(r: UncertaintyResults): string {
 /** A committed search log with its label, e.g. "`default` profile, TPE". */
 export interface CommittedSearch {
   label: string;
+  profile: "default" | "full";
+  strategy: "tpe" | "random";
   log: SearchLog;
 }
 
@@ -95,7 +98,7 @@ export async function readCommittedSearches(): Promise<CommittedSearch[]> {
     for (const strategy of ["tpe", "random"] as const) {
       const log = await readSearchLog(committedSearchPath(profile, strategy));
       const name = strategy === "tpe" ? "TPE" : "random search";
-      if (log) found.push({ label: `\`${profile}\` profile, ${name}`, log });
+      if (log) found.push({ label: `\`${profile}\` profile, ${name}`, profile, strategy, log });
     }
   }
   return found;
@@ -114,4 +117,33 @@ export function committedSearchReport({ label, log }: CommittedSearch): string {
       ? "\n\n**Best configuration against the dissertation's:**\n\n" +
         compareTrialsTable(best, base, ["best found", "dissertation"])
       : "");
+}
+
+/**
+ * TPE against random search at equal trials, for each profile whose two logs are committed; a
+ * sentence saying what is missing where a profile has one log only.
+ */
+export function committedSearchRaces(committed: readonly CommittedSearch[]): string {
+  const parts: string[] = [];
+  for (const profile of ["default", "full"] as const) {
+    const tpe = committed.find((c) => c.profile === profile && c.strategy === "tpe");
+    const random = committed.find((c) => c.profile === profile && c.strategy === "random");
+    if (!tpe && !random) continue;
+    if (!tpe || !random) {
+      parts.push(
+        `**\`${profile}\` profile:** only the ${tpe ? "TPE" : "random"} search is committed, so ` +
+          "TPE and random search cannot be compared at equal trials yet.",
+      );
+      continue;
+    }
+    const [a, b] = [tpe.log.trials, random.log.trials];
+    parts.push(
+      `**\`${profile}\` profile, TPE against random search** (the lower best of each row in ` +
+        `bold; ${a.length} and ${b.length} trials logged, compared up to ${
+          Math.min(a.length, b.length)
+        }):\n\n` +
+        searchRaceTable({ label: "TPE", trials: a }, { label: "random", trials: b }),
+    );
+  }
+  return parts.join("\n\n");
 }

@@ -102,10 +102,55 @@ export function searchSessionsTable(log: Pick<SearchLog, "sessions" | "trials">)
       return [
         s.startedAt.replace("T", " ").slice(0, 16),
         "`" + String(s.info.command ?? "?") + "`",
-        String(s.info.device ?? s.info.backend ?? "?"),
+        [s.info.device ?? s.info.backend ?? "?", s.info.machine].filter(Boolean).join(", "),
         `${s.trialsBefore}–${end - 1}`,
         formatSeconds(seconds),
       ];
+    }),
+  );
+}
+
+/**
+ * Two searches at equal trials: the best validation MAE of a complete trial that each had reached
+ * after every `every` trials, and after the last trial both have run; the lower one is marked.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { searchRaceTable, type TrialRecord } from "./mod.ts";
+ * const trial = (number: number, value: number): TrialRecord => ({
+ *   type: "trial", number, seed: 0, source: "random", params: {}, state: "complete", value,
+ *   curve: [value], seconds: 1, finishedAt: "",
+ * });
+ * const table = searchRaceTable(
+ *   { label: "TPE", trials: [trial(0, 0.05), trial(1, 0.03)] },
+ *   { label: "random", trials: [trial(0, 0.05), trial(1, 0.04), trial(2, 0.02)] },
+ *   1,
+ * );
+ * assert.match(table, /\| 2 +\| \*\*0\.0300\*\* +\| 0\.0400 +\|/);
+ * ```
+ */
+export function searchRaceTable(
+  a: { label: string; trials: readonly TrialRecord[] },
+  b: { label: string; trials: readonly TrialRecord[] },
+  every = 5,
+): string {
+  const n = Math.min(a.trials.length, b.trials.length);
+  const counts = [];
+  for (let k = every; k < n; k += every) counts.push(k);
+  if (n > 0) counts.push(n);
+  const bestOf = (trials: readonly TrialRecord[], k: number) =>
+    Math.min(
+      ...trials.slice(0, k).filter((t) => t.state === "complete" && t.value !== null)
+        .map((t) => t.value!),
+    );
+  const cell = (v: number, other: number) =>
+    !Number.isFinite(v) ? "—" : v < other ? `**${v.toFixed(4)}**` : v.toFixed(4);
+  return markdownTable(
+    ["trials", `${a.label}: best val MAE`, `${b.label}: best val MAE`],
+    counts.map((k) => {
+      const [va, vb] = [bestOf(a.trials, k), bestOf(b.trials, k)];
+      return [k, cell(va, vb), cell(vb, va)];
     }),
   );
 }
