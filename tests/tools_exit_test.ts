@@ -213,5 +213,8 @@ Deno.test("main prints the training time it measured after the first steps", asy
   ]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /training: 1 epochs × \d+ galaxies = [\d,]+ samples on cpu/);
-  assert.match(r.out, /measured \d+ samples\/s over the first \d+ steps: about .* to train/);
+  assert.match(
+    r.out,
+    /measured \d+ samples\/s \(epoch 1, step 10 of 12\): about .* to train \(0 epochs after this one\)/,
+  );
 });
