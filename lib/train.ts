@@ -265,7 +265,9 @@ export async function train(
 
   if (tf.getBackend() === "webgpu") registerFastWebGPUKernels();
   const chunk = options.gradientChunk ?? defaultGradientChunk(tf.getBackend());
-  if (!(chunk >= 1)) throw new RangeError(`gradientChunk must be at least 1, got ${chunk}`);
+  if (!(Number.isInteger(chunk) && chunk >= 1) && chunk !== Infinity) {
+    throw new RangeError(`gradientChunk must be a whole number at least 1, got ${chunk}`);
+  }
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = createOptimizer(options.optimizer ?? "adamax", variables, {
     fused: options.fusedUpdate ?? true,

@@ -271,13 +271,15 @@ Deno.test("train() sums a batch's gradient chunk by chunk: the whole batch's ste
     assert.ok(worst <= 1e-6, `chunk ${chunk}: weights differ by ${worst}`);
     assert.notDeepEqual(chunked.weights, whole.weights, "the sums ran in another order");
   }
-  await assert.rejects(
-    train(buildModel({ ...NARROW, seed: 6 }), { train: trainSet }, {
-      epochs: 1,
-      batchSize: 60,
-      seed: 3,
-      gradientChunk: 0,
-    }),
-    /gradientChunk must be at least 1, got 0/,
-  );
+  for (const gradientChunk of [0, 2.5, NaN]) {
+    await assert.rejects(
+      train(buildModel({ ...NARROW, seed: 6 }), { train: trainSet }, {
+        epochs: 1,
+        batchSize: 60,
+        seed: 3,
+        gradientChunk,
+      }),
+      new RegExp(`gradientChunk must be a whole number at least 1, got ${gradientChunk}`),
+    );
+  }
 });
