@@ -7,6 +7,7 @@
 import { formatDuration, markdownTable } from "../tables.ts";
 import type { TrainingProgress } from "../train.ts";
 import {
+  bestTrial,
   committedSearchPath,
   compareTrialsTable,
   readSearchLog,
@@ -86,15 +87,18 @@ export function committedEnsembleReport(r: UncertaintyResults): string {
 /** A committed search log with its label, e.g. "`default` profile, TPE". */
 export interface CommittedSearch {
   label: string;
-  profile: "default" | "full";
+  profile: (typeof COMMITTED_SEARCH_PROFILES)[number];
   strategy: "tpe" | "random";
   log: SearchLog;
 }
 
+/** The profiles whose larger searches may be committed under `results/search/`. */
+const COMMITTED_SEARCH_PROFILES = ["default", "full"] as const;
+
 /** The larger searches committed under `results/search/` (none when nothing is committed). */
 export async function readCommittedSearches(): Promise<CommittedSearch[]> {
   const found: CommittedSearch[] = [];
-  for (const profile of ["default", "full"] as const) {
+  for (const profile of COMMITTED_SEARCH_PROFILES) {
     for (const strategy of ["tpe", "random"] as const) {
       const log = await readSearchLog(committedSearchPath(profile, strategy));
       const name = strategy === "tpe" ? "TPE" : "random search";
@@ -108,8 +112,7 @@ export async function readCommittedSearches(): Promise<CommittedSearch[]> {
 export function committedSearchReport({ label, log }: CommittedSearch): string {
   const s = summarizeSearch(log.trials);
   const base = log.trials.find((t) => t.source === "baseline");
-  const best = log.trials.filter((t) => t.state === "complete" && t.value !== null)
-    .sort((a, b) => a.value! - b.value!)[0];
+  const best = bestTrial(log.trials);
   return `### ${label}\n\n${log.trials.length} trials (${s.complete} complete, ${s.pruned} ` +
     `stopped early, ${s.failed} failed), ${formatDuration(s.seconds)} of training in all. ` +
     `Sessions:\n\n${searchSessionsTable(log)}\n\n${searchTrialsTable(log.trials)}` +
@@ -125,7 +128,7 @@ export function committedSearchReport({ label, log }: CommittedSearch): string {
  */
 export function committedSearchRaces(committed: readonly CommittedSearch[]): string {
   const parts: string[] = [];
-  for (const profile of ["default", "full"] as const) {
+  for (const profile of COMMITTED_SEARCH_PROFILES) {
     const tpe = committed.find((c) => c.profile === profile && c.strategy === "tpe");
     const random = committed.find((c) => c.profile === profile && c.strategy === "random");
     if (!tpe && !random) continue;

@@ -9,6 +9,7 @@ import type { ModelConfig } from "../model.ts";
 import { OPTIMIZER_LABELS } from "../optimizers/optimizers.ts";
 import { describeTrialConfig, paramsToTrialConfig } from "./cnn_space.ts";
 import type { SearchLog, TrialRecord } from "./trial_log.ts";
+import { bestSoFar } from "./search.ts";
 import type { SearchSpace } from "./space.ts";
 
 /**
@@ -139,17 +140,13 @@ export function searchRaceTable(
   const counts = [];
   for (let k = every; k < n; k += every) counts.push(k);
   if (n > 0) counts.push(n);
-  const bestOf = (trials: readonly TrialRecord[], k: number) =>
-    Math.min(
-      ...trials.slice(0, k).filter((t) => t.state === "complete" && t.value !== null)
-        .map((t) => t.value!),
-    );
+  const [bestA, bestB] = [bestSoFar(a.trials), bestSoFar(b.trials)];
   const cell = (v: number, other: number) =>
     !Number.isFinite(v) ? "—" : v < other ? `**${v.toFixed(4)}**` : v.toFixed(4);
   return markdownTable(
     ["trials", `${a.label}: best val MAE`, `${b.label}: best val MAE`],
     counts.map((k) => {
-      const [va, vb] = [bestOf(a.trials, k), bestOf(b.trials, k)];
+      const [va, vb] = [bestA[k - 1], bestB[k - 1]];
       return [k, cell(va, vb), cell(vb, va)];
     }),
   );
