@@ -4,12 +4,15 @@
  *
  *   deno task bench:train [--narrow] [--quick] [--backend webgpu|cpu-blas|cpu]
  *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N] [--fused true|false] [--chunk N]
- *                         [--flag TFJS_FLAG=VALUE ...] [--compare [--rounds 2]] [--json]
+ *                         [--flag TFJS_FLAG=VALUE ...] [--compare [--rounds 2]] [--kernel-time] [--json]
  *
  * Each batch size trains one epoch of `steps × batch` random rows through `train()` (after a
  * two-step warm-up that compiles the kernels) and reports samples/s and ms/step. Dispatches per
  * step are the extra `dispatchWorkgroups` calls of the timed epoch over the warm-up, divided by
- * the extra steps, so per-epoch work (shuffle, upload, read-back) is not counted. It imports the
+ * the extra steps, so per-epoch work (shuffle, upload, read-back) is not counted. `--kernel-time`
+ * also times every kernel the backend runs (outermost calls only) and splits a step into time in
+ * kernels and time in the rest: tfjs's bookkeeping (tape, scopes, saved tensors), the optimiser's
+ * update and the batch's assembly (on WebGPU a kernel's time is only its dispatch). It imports the
  * library's modules one by one, not `lib/mod.ts`, so that it bundles without polars for the GPU
  * machine:
  *
@@ -38,6 +41,7 @@ const args = parseToolArgs("bench:train", {
   fused: { type: "string" },
   chunk: { type: "string" },
   json: { type: "boolean", default: false },
+  "kernel-time": { type: "boolean", default: false },
   flag: { type: "string", multiple: true, default: [] },
   compare: { type: "boolean", default: false },
   rounds: { type: "string", default: "2" },
@@ -62,6 +66,7 @@ for (const setting of args.flag) {
   tf.env().set(name, value === "true" ? true : value === "false" ? false : Number(value));
 }
 const counter = countDispatches();
+const kernels = args["kernel-time"] ? timeKernels() : null;
 const network = args.narrow ? NARROW_MODEL : {};
 const model = buildModel({ ...network, seed: 1 });
 
@@ -86,7 +91,14 @@ for (const batchSize of batches) {
   const warmSteps = 2;
   const warm = rows(warmSteps * batchSize, 1);
   const timed = rows(steps * batchSize, 2);
-  type Run = { seconds: number; cpuSeconds: number; dispatches: number; submits: number };
+  type Run = {
+    seconds: number;
+    cpuSeconds: number;
+    dispatches: number;
+    submits: number;
+    kernelSeconds: number;
+    kernelCalls: number;
+  };
   const best = new Map<boolean | undefined, Run>();
   for (let round = 0; round < rounds; round++) {
     for (const fused of variants) {
@@ -97,15 +109,17 @@ for (const batchSize of batches) {
       before = counter.dispatches;
       const submitsBefore = counter.submits;
       const cpu = process.cpuUsage();
+      if (kernels) kernels.ms = kernels.calls = 0;
       const t = performance.now();
       await train(model, { train: timed }, opts);
       const seconds = (performance.now() - t) / 1000;
+      const kernelSeconds = (kernels?.ms ?? NaN) / 1000, kernelCalls = kernels?.calls ?? NaN;
       const used = process.cpuUsage(cpu);
       const cpuSeconds = (used.user + used.system) / 1e6;
       const dispatches = (counter.dispatches - before - warmDispatches) / (steps - warmSteps);
       const submits = (counter.submits - submitsBefore) / steps;
       if (!(best.get(fused)?.seconds! <= seconds)) {
-        best.set(fused, { seconds, cpuSeconds, dispatches, submits });
+        best.set(fused, { seconds, cpuSeconds, dispatches, submits, kernelSeconds, kernelCalls });
       }
       if (!args.json) {
         console.error(
@@ -126,6 +140,8 @@ for (const batchSize of batches) {
       cpuMsPerStep: 1000 * r.cpuSeconds / steps,
       dispatchesPerStep: r.dispatches,
       submitsPerStep: r.submits,
+      kernelMsPerStep: 1000 * r.kernelSeconds / steps,
+      kernelCallsPerStep: r.kernelCalls / steps,
     });
   }
 }
@@ -168,9 +184,49 @@ if (args.json) {
       } |`,
     );
   }
+  if (kernels) {
+    console.log("\n| batch | ms/step | in kernels | the rest | kernel calls/step |");
+    console.log("| --- | --- | --- | --- | --- |");
+    for (const r of results) {
+      console.log(
+        `| ${r.batchSize} | ${r.msPerStep.toFixed(1)} | ${r.kernelMsPerStep.toFixed(1)} | ${
+          (r.msPerStep - r.kernelMsPerStep).toFixed(1)
+        } | ${r.kernelCallsPerStep.toFixed(0)} |`,
+      );
+    }
+  }
   console.log(`prediction: ${predictRate.toFixed(0)} samples/s (${nPredict} rows, batch 1024)`);
 }
 model.dispose();
+
+/**
+ * Times every kernel of the active backend from now on: re-registers each with a wrapper that adds
+ * its wall time to `ms` (kernels a kernel calls itself are counted in their caller's time).
+ */
+function timeKernels(): { ms: number; calls: number } {
+  const totals = { ms: 0, calls: 0 };
+  const backendName = tf.getBackend();
+  let depth = 0;
+  for (const config of tf.getKernelsForBackend(backendName)) {
+    const inner = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (kernelArgs) => {
+        const start = depth++ === 0 ? performance.now() : NaN;
+        try {
+          return inner(kernelArgs);
+        } finally {
+          if (--depth === 0) {
+            totals.ms += performance.now() - start;
+            totals.calls++;
+          }
+        }
+      },
+    });
+  }
+  return totals;
+}
 
 /** Counts compute dispatches and queue submissions from now on (zero on the CPU backend). */
 function countDispatches(): { dispatches: number; submits: number } {
