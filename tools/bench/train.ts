@@ -98,6 +98,7 @@ for (const batchSize of batches) {
     submits: number;
     kernelSeconds: number;
     kernelCalls: number;
+    topKernels: [string, number][];
   };
   const best = new Map<boolean | undefined, Run>();
   for (let round = 0; round < rounds; round++) {
@@ -109,17 +110,29 @@ for (const batchSize of batches) {
       before = counter.dispatches;
       const submitsBefore = counter.submits;
       const cpu = process.cpuUsage();
-      if (kernels) kernels.ms = kernels.calls = 0;
+      if (kernels) {
+        kernels.ms = kernels.calls = 0;
+        kernels.byName.clear();
+      }
       const t = performance.now();
       await train(model, { train: timed }, opts);
       const seconds = (performance.now() - t) / 1000;
       const kernelSeconds = (kernels?.ms ?? NaN) / 1000, kernelCalls = kernels?.calls ?? NaN;
+      const topKernels = [...(kernels?.byName ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 12);
       const used = process.cpuUsage(cpu);
       const cpuSeconds = (used.user + used.system) / 1e6;
       const dispatches = (counter.dispatches - before - warmDispatches) / (steps - warmSteps);
       const submits = (counter.submits - submitsBefore) / steps;
       if (!(best.get(fused)?.seconds! <= seconds)) {
-        best.set(fused, { seconds, cpuSeconds, dispatches, submits, kernelSeconds, kernelCalls });
+        best.set(fused, {
+          seconds,
+          cpuSeconds,
+          dispatches,
+          submits,
+          kernelSeconds,
+          kernelCalls,
+          topKernels,
+        });
       }
       if (!args.json) {
         console.error(
@@ -142,6 +155,7 @@ for (const batchSize of batches) {
       submitsPerStep: r.submits,
       kernelMsPerStep: 1000 * r.kernelSeconds / steps,
       kernelCallsPerStep: r.kernelCalls / steps,
+      kernelMsPerStepByName: Object.fromEntries(r.topKernels.map(([k, ms]) => [k, ms / steps])),
     });
   }
 }
@@ -194,6 +208,10 @@ if (args.json) {
         } | ${r.kernelCallsPerStep.toFixed(0)} |`,
       );
     }
+    for (const r of results) {
+      const top = Object.entries(r.kernelMsPerStepByName).map(([k, ms]) => `${k} ${ms.toFixed(1)}`);
+      console.log(`batch ${r.batchSize}, ms/step by kernel: ${top.join(", ")}`);
+    }
   }
   console.log(`prediction: ${predictRate.toFixed(0)} samples/s (${nPredict} rows, batch 1024)`);
 }
@@ -203,8 +221,8 @@ model.dispose();
  * Times every kernel of the active backend from now on: re-registers each with a wrapper that adds
  * its wall time to `ms` (kernels a kernel calls itself are counted in their caller's time).
  */
-function timeKernels(): { ms: number; calls: number } {
-  const totals = { ms: 0, calls: 0 };
+function timeKernels(): { ms: number; calls: number; byName: Map<string, number> } {
+  const totals = { ms: 0, calls: 0, byName: new Map<string, number>() };
   const backendName = tf.getBackend();
   let depth = 0;
   for (const config of tf.getKernelsForBackend(backendName)) {
@@ -218,8 +236,10 @@ function timeKernels(): { ms: number; calls: number } {
           return inner(kernelArgs);
         } finally {
           if (--depth === 0) {
-            totals.ms += performance.now() - start;
+            const ms = performance.now() - start;
+            totals.ms += ms;
             totals.calls++;
+            totals.byName.set(config.kernelName, (totals.byName.get(config.kernelName) ?? 0) + ms);
           }
         }
       },

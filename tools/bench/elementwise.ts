@@ -1,16 +1,17 @@
 /**
- * Whether an element-wise kernel pays to spread over two cores in this runtime: the `cpu-blas`
- * ReLU loop over conv layer 1's activations at batch 16 (16 × 182 × 256 floats), on the main
- * thread alone, split in halves with a Worker (the arrays in a SharedArrayBuffer, the hand-over by
- * `Atomics.wait`/`notify`), and the Worker's bare round trip.
+ * What an element-wise kernel of `cpu-blas` could gain in this runtime, on the ReLU loop over conv
+ * layer 1's activations at batch 16 (16 × 182 × 256 floats, signs a coin toss): other forms of the
+ * loop on one thread (`Math.max`, which V8 compiles to a branch, and the float's integer bits), and
+ * the kernel's loop split in halves with a Worker (the arrays in a SharedArrayBuffer, the hand-over
+ * by `Atomics.wait`/`notify`), beside the Worker's bare round trip.
  *
- *   deno run -A tools/bench/elementwise_threads.ts [--elements N] [--reps 200]
+ *   deno run -A tools/bench/elementwise.ts [--elements N] [--reps 200]
  *
  * @module
  */
 import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
 
-const args = parseToolArgs("elementwise_threads", {
+const args = parseToolArgs("elementwise", {
   elements: { type: "string", default: String(16 * 182 * 256) },
   reps: { type: "string", default: "200" },
   help: { type: "boolean", short: "h" },
@@ -44,7 +45,7 @@ const relu = new Function(`${RELU}; return relu;`)() as (
   to: number,
 ) => void;
 
-const xs = new Float32Array(new SharedArrayBuffer(4 * n));
+const xs: Float32Array = new Float32Array(new SharedArrayBuffer(4 * n));
 const out = new Float32Array(new SharedArrayBuffer(4 * n));
 for (let i = 0; i < n; i++) xs[i] = Math.random() - 0.5; // signs a coin toss, as activations
 const control = new Int32Array(new SharedArrayBuffer(16));
@@ -66,12 +67,29 @@ function wait() {
   while (Atomics.load(control, 1) === 0) Atomics.wait(control, 1, 0);
 }
 
+const bits = new Int32Array(xs.buffer), outBits = new Int32Array(out.buffer);
+/** ReLU on the bits: a set sign bit gives +0; a NaN is noted (its place would need mending). */
+function reluOnBits(from: number, to: number): number {
+  let nan = 0;
+  for (let i = from; i < to; i++) {
+    const b = bits[i];
+    outBits[i] = b & ~(b >> 31);
+    nan |= 0x7f800000 - (b & 0x7fffffff);
+  }
+  return nan;
+}
+function reluWithMax(from: number, to: number) {
+  for (let i = from; i < to; i++) out[i] = Math.max(0, xs[i]);
+}
+
 const half = n >> 1;
 const cases: [string, () => void][] = [
-  ["main thread alone", () => relu(xs, out, 0, n)],
-  ["Worker alone", () => (handOver(0, n), wait())],
-  ["split in halves", () => (handOver(half, n), relu(xs, out, 0, half), wait())],
-  ["round trip only", () => (handOver(0, 0), wait())],
+  ["the kernel's loop, main thread alone", () => relu(xs, out, 0, n)],
+  ["Math.max(0, v), main thread", () => reluWithMax(0, n)],
+  ["integer bits, main thread", () => reluOnBits(0, n)],
+  ["the kernel's loop, Worker alone", () => (handOver(0, n), wait())],
+  ["the kernel's loop, split in halves", () => (handOver(half, n), relu(xs, out, 0, half), wait())],
+  ["the Worker's round trip only", () => (handOver(0, 0), wait())],
 ];
 console.log(`ReLU over ${n.toLocaleString("en")} float32 elements, best of ${reps} after warm-up`);
 console.log("| case | µs | ns/element |\n| --- | ---: | ---: |");
