@@ -268,6 +268,12 @@ Deno.test("searchRaceTable and committedSearchRaces compare two searches at equa
   assert.match(text, /\| 12 +\| \*\*0\.0200\*\*/);
   assert.match(text, /`full` profile:\*\* only the TPE search is committed/);
   assert.equal(committedSearchRaces([]), "");
+  // A search just started: one trial, counted in the singular.
+  const started = committedSearchRaces([committed[0], {
+    ...committed[1],
+    log: log([trial(0, 0.03)]),
+  }]);
+  assert.match(started, /14 and 1 trial logged, compared up to 1\)/);
   // A session names the machine it ran on, where its log recorded it.
   const sessions = searchSessionsTable({
     trials: tpe,

@@ -113,7 +113,9 @@ export function committedSearchReport({ label, log }: CommittedSearch): string {
   const s = summarizeSearch(log.trials);
   const base = log.trials.find((t) => t.source === "baseline");
   const best = bestTrial(log.trials);
-  return `### ${label}\n\n${log.trials.length} trials (${s.complete} complete, ${s.pruned} ` +
+  return `### ${label}\n\n${
+    countOf(log.trials.length, "trial")
+  } (${s.complete} complete, ${s.pruned} ` +
     `stopped early, ${s.failed} failed), ${formatDuration(s.seconds)} of training in all. ` +
     `Sessions:\n\n${searchSessionsTable(log)}\n\n${searchTrialsTable(log.trials)}` +
     (best && base
@@ -142,11 +144,16 @@ export function committedSearchRaces(committed: readonly CommittedSearch[]): str
     const [a, b] = [tpe.log.trials, random.log.trials];
     parts.push(
       `**\`${profile}\` profile, TPE against random search** (the lower best of each row in ` +
-        `bold; ${a.length} and ${b.length} trials logged, compared up to ${
+        `bold; ${a.length} and ${countOf(b.length, "trial")} logged, compared up to ${
           Math.min(a.length, b.length)
         }):\n\n` +
         searchRaceTable({ label: "TPE", trials: a }, { label: "random", trials: b }),
     );
   }
   return parts.join("\n\n");
+}
+
+/** "1 trial", "2 trials". */
+function countOf(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
