@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../lib/backend/select.ts";
 import { resolveModelConfig } from "../lib/model.ts";
+import type { EpochLog } from "../lib/train.ts";
 import { fitMinMax } from "../lib/min_max_scaler.ts";
 import { ModelFolderError } from "../lib/runs/model_folder.ts";
 import {
@@ -61,6 +62,57 @@ Deno.test("trainEnsemble() gives the same members for the same seed", async () =
   } finally {
     disposeEnsemble(a);
     disposeEnsemble(b);
+  }
+});
+
+Deno.test("trainEnsemble() resumes: a finished member is loaded from its checkpoint, not retrained", async () => {
+  const dir = await Deno.makeTempDir();
+  const prefix = `${dir}/members`;
+  const options = {
+    members: 2,
+    modelConfig: resolveModelConfig({ ...NARROW, seed: 5 }),
+    epochs: 2,
+    batchSize: 16,
+    seed: 5,
+    scaler,
+    checkpointPrefix: prefix,
+  };
+  const uninterrupted = await trainEnsemble({ train, validation }, {
+    ...options,
+    checkpointPrefix: undefined,
+  });
+  // A run stopped in member 2's first epoch: member 1's finished checkpoint stays on disk.
+  await assert.rejects(
+    trainEnsemble({ train, validation }, {
+      ...options,
+      onProgress: (k) => {
+        if (k === 2) throw new Error("stopped");
+      },
+    }),
+    /stopped/,
+  );
+  assert.ok(Deno.statSync(`${prefix}_1.ckpt`).isFile);
+  const trainedNow = new Set<number>();
+  const resumed = await trainEnsemble({ train, validation }, {
+    ...options,
+    onProgress: (k) => void trainedNow.add(k),
+  });
+  try {
+    assert.deepEqual([...trainedNow], [2]); // member 1 came from its file, not trained again
+    // The same epochs, bit for bit, apart from their wall times.
+    const untimed = (histories: EpochLog[][]) =>
+      histories.map((h) => h.map(({ seconds: _, ...epoch }) => epoch));
+    assert.deepEqual(untimed(resumed.histories), untimed(uninterrupted.histories));
+    assert.deepEqual(
+      (await predictWithUncertainty(resumed, test.x)).mean,
+      (await predictWithUncertainty(uninterrupted, test.x)).mean,
+    );
+    assert.ok(resumed.memberSeconds[0] > 0); // its epochs' time from the first sitting
+    assert.deepEqual([...Deno.readDirSync(dir)], []); // every member's file removed at the end
+  } finally {
+    disposeEnsemble(resumed);
+    disposeEnsemble(uninterrupted);
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

@@ -65,9 +65,14 @@ export interface TrainEnsembleOptions {
   seed: number;
   /** Scaler fitted on the training rows, stored with the ensemble. */
   scaler: MinMaxScaler;
-  /** Per-member checkpoint files `${checkpointPrefix}_k.ckpt`, so an interrupted run resumes. */
+  /**
+   * Per-member checkpoint files `${checkpointPrefix}_k.ckpt`, so an interrupted run resumes: a
+   * finished member's file stays until every member has finished, so that a run stopped at member
+   * k loads members 1 … k−1 from their files instead of training them again.
+   */
   checkpointPrefix?: string;
   onProgress?: (member: number, progress: TrainingProgress) => void | Promise<void>;
+  /** After member k: its epochs and its training's seconds (its epochs', over every sitting). */
   onMemberEnd?: (member: number, history: EpochLog[], seconds: number) => void | Promise<void>;
 }
 
@@ -89,7 +94,6 @@ export async function trainEnsemble(
       const seed = memberSeed(options.seed, k);
       const model = buildModel({ ...options.modelConfig, seed });
       models.push(model);
-      const started = performance.now();
       const result = await train(model, data, {
         epochs: options.epochs,
         batchSize: options.batchSize,
@@ -99,10 +103,9 @@ export async function trainEnsemble(
         checkpointPath: options.checkpointPrefix && `${options.checkpointPrefix}_${k + 1}.ckpt`,
         onProgress: options.onProgress && ((p) => options.onProgress!(k + 1, p)),
       });
-      const seconds = (performance.now() - started) / 1000;
-      if (options.checkpointPrefix) {
-        await Deno.remove(`${options.checkpointPrefix}_${k + 1}.ckpt`).catch(() => {});
-      }
+      // The epochs' own seconds (validation included), so that a member resumed from its file
+      // reports the time it took over every sitting, not this sitting's.
+      const seconds = result.history.reduce((sum, e) => sum + e.seconds, 0);
       memberSeeds.push(seed);
       histories.push(result.history);
       memberSeconds.push(seconds);
@@ -111,6 +114,11 @@ export async function trainEnsemble(
   } catch (e) {
     models.forEach((m) => m.dispose());
     throw e;
+  }
+  if (options.checkpointPrefix) {
+    for (let k = 1; k <= options.members; k++) {
+      await Deno.remove(`${options.checkpointPrefix}_${k}.ckpt`).catch(() => {});
+    }
   }
   const ensemble: Ensemble = {
     models,
