@@ -20,6 +20,7 @@ import { decodeTensorFile, encodeTensorFile } from "./_tensor_file.ts";
 import { writeFileAtomic } from "./_atomic.ts";
 import { registerFastWebGPUKernels } from "./backend/webgpu_kernels.ts";
 import { forwardPlanOf } from "./backend/blas_forward.ts";
+import { batchLoss, type LossName, trainingSteps } from "./_training_steps.ts";
 
 /** Inputs (already scaled, `n × length`, row-major) and target redshifts. */
 export interface XY {
@@ -27,23 +28,10 @@ export interface XY {
   y: Float32Array;
 }
 
-/** The losses a network can be trained with. */
-export type LossName = "huber" | "mse" | "mae";
+export type { LossName };
 
 /** Every {@link LossName}. */
 export const LOSSES: readonly LossName[] = ["huber", "mse", "mae"];
-
-/** Mean loss of a batch: Huber with threshold `delta`, or mean squared or absolute error. */
-function batchLoss(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor, delta: number): tf.Scalar {
-  switch (name) {
-    case "huber":
-      return tf.losses.huberLoss(yTrue, yPred, undefined, delta) as tf.Scalar;
-    case "mse":
-      return tf.losses.meanSquaredError(yTrue, yPred) as tf.Scalar;
-    case "mae":
-      return tf.losses.absoluteDifference(yTrue, yPred) as tf.Scalar;
-  }
-}
 
 /**
  * Rows per forward and backward pass of a training step on `backend` (see
@@ -55,42 +43,6 @@ function batchLoss(name: LossName, yTrue: tf.Tensor, yPred: tf.Tensor, delta: nu
  */
 export function defaultGradientChunk(backend: string): number {
   return backend === "cpu" || backend === "cpu-blas" ? 64 : Infinity;
-}
-
-/**
- * The loss, gradients and summed absolute error of one batch, passed through the network
- * `chunk` rows at a time. A batch of at most `chunk` rows takes one pass, unweighted.
- */
-function batchGradients(
-  model: tfl.LayersModel,
-  variables: tf.Variable[],
-  batch: { x: tf.Tensor; y: tf.Tensor; rows: tf.Tensor1D },
-  lossName: LossName,
-  delta: number,
-  chunk: number,
-): { loss: tf.Scalar; grads: tf.Tensor[]; absError: tf.Scalar } {
-  const size = batch.rows.shape[0];
-  let loss: tf.Scalar | null = null, absError: tf.Scalar | null = null;
-  let grads: tf.Tensor[] | null = null;
-  for (let from = 0; from < size; from += chunk) {
-    const n = Math.min(chunk, size - from);
-    const rows = n === size ? batch.rows : tf.slice(batch.rows, from, n);
-    const xc = tf.gather(batch.x, rows), yc = tf.gather(batch.y, rows);
-    let prediction: tf.Tensor | null = null;
-    const { value, grads: byName } = tf.variableGrads(() => {
-      // kept: variableGrads frees its intermediates, and the MAE needs it
-      prediction = tf.keep(model.apply(xc, { training: true }) as tf.Tensor);
-      const mean = batchLoss(lossName, yc, prediction, delta);
-      return n === size ? mean : tf.mul(mean, n / size);
-    }, variables);
-    const chunkGrads = variables.map((v) => byName[v.name]);
-    const chunkAbsError = tf.sum(tf.abs(tf.sub(prediction!, yc))) as tf.Scalar;
-    (prediction as tf.Tensor | null)?.dispose();
-    grads = grads ? grads.map((g, i) => tf.add(g, chunkGrads[i])) : chunkGrads;
-    loss = loss ? tf.add(loss, value) : value;
-    absError = absError ? tf.add(absError, chunkAbsError) : chunkAbsError;
-  }
-  return { loss: loss!, grads: grads!, absError: absError! };
 }
 
 /** What one epoch did. */
@@ -168,6 +120,12 @@ export interface TrainOptions {
    * Default {@link defaultGradientChunk}: 64 on the CPU backends, the whole batch on a GPU.
    */
   gradientChunk?: number;
+  /**
+   * On `cpu-blas`, run the steps through the training plan (`backend/blas_gradients.ts`) where it
+   * can run the model (default true): tfjs's gradients within float32 rounding, without tfjs's
+   * per-kernel bookkeeping. false runs every step through tfjs, for comparison.
+   */
+  trainingPlan?: boolean;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
   onEpochEnd?: (log: EpochLog, history: EpochLog[]) => void | Promise<void>;
 }
@@ -272,10 +230,12 @@ export async function train(
   const optimizer = createOptimizer(options.optimizer ?? "adamax", variables, {
     fused: options.fusedUpdate ?? true,
   });
-  const x = tf.tensor3d(data.train.x, [nTrain, length, 1]);
-  const y = tf.tensor2d(data.train.y, [nTrain, 1]);
-  const lossSum = tf.variable(tf.scalar(0), false);
-  const maeSum = tf.variable(tf.scalar(0), false);
+  const batches = trainingSteps(
+    { model, variables, optimizer, loss: lossName, delta, chunk },
+    { x: data.train.x, y: data.train.y, length },
+    batchSize,
+    options.trainingPlan ?? true,
+  );
   const steps = Math.ceil(nTrain / batchSize);
 
   const history: EpochLog[] = [];
@@ -318,45 +278,32 @@ export async function train(
     let stoppedEarly = stopping.wait >= (options.earlyStopping?.patience ?? Infinity);
     for (let epoch = history.length + 1; epoch <= epochs && !stoppedEarly; epoch++) {
       const started = performance.now();
-      const order = tf.tensor1d(
-        Int32Array.from(permutation(nTrain, epochSeed(seed, epoch))),
-        "int32",
-      );
       // A checkpoint written within this epoch: go on from its step, with its running sums.
       const resumed = partial?.epoch === epoch ? partial : null;
       partial = null;
       const firstStep = resumed?.step ?? 0, earlierSeconds = resumed?.seconds ?? 0;
-      lossSum.assign(tf.scalar(resumed?.lossSum ?? 0));
-      maeSum.assign(tf.scalar(resumed?.maeSum ?? 0));
+      batches.startEpoch(
+        Int32Array.from(permutation(nTrain, epochSeed(seed, epoch))),
+        resumed?.lossSum ?? 0,
+        resumed?.maeSum ?? 0,
+      );
       let learningRate = resumed?.learningRate ?? NaN;
       for (let step = firstStep; step < steps; step++) {
         const begin = step * batchSize;
         const size = Math.min(batchSize, nTrain - begin);
         learningRate = schedule(epoch, step, steps);
-        tf.tidy(() => {
-          const rows = tf.slice(order, begin, size);
-          const { loss, grads, absError } = batchGradients(
-            model,
-            variables,
-            { x, y, rows },
-            lossName,
-            delta,
-            chunk,
-          );
-          optimizer.apply(grads, learningRate);
-          lossSum.assign(tf.add(lossSum, tf.mul(loss, size)));
-          maeSum.assign(tf.add(maeSum, absError));
-        });
+        batches.step(begin, size, learningRate);
         const done = step + 1;
         if (
           options.checkpointPath && done < steps &&
           (performance.now() - lastWrite) / 1000 >= everySeconds
         ) {
+          const { lossSum, absErrorSum } = await batches.sums();
           await checkpoint({
             epoch,
             step: done,
-            lossSum: (await lossSum.data())[0],
-            maeSum: (await maeSum.data())[0],
+            lossSum,
+            maeSum: absErrorSum,
             learningRate,
             seconds: earlierSeconds + (performance.now() - started) / 1000,
           });
@@ -370,14 +317,14 @@ export async function train(
             epochs,
             step: done,
             steps,
-            loss: (await lossSum.data())[0] / (begin + size),
+            loss: (await batches.sums()).lossSum / (begin + size),
             samplesPerSecond: rate,
             secondsLeft: remaining / rate,
           });
         }
       }
-      order.dispose();
-      const [loss, mae] = [(await lossSum.data())[0] / nTrain, (await maeSum.data())[0] / nTrain];
+      const { lossSum, absErrorSum } = await batches.sums();
+      const [loss, mae] = [lossSum / nTrain, absErrorSum / nTrain];
       const val = data.validation
         ? await evaluate(model, data.validation, {
           batchSize: options.evalBatchSize,
@@ -418,7 +365,7 @@ export async function train(
     }
     return { history, bestEpoch, stoppedEarly, resumedEpochs, sittings };
   } finally {
-    tf.dispose([x, y, lossSum, maeSum]);
+    batches.dispose();
     optimizer.dispose();
   }
 }

@@ -3,7 +3,7 @@
  * number of GPU dispatches per training step.
  *
  *   deno task bench:train [--narrow] [--quick] [--backend webgpu|cpu-blas|cpu]
- *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N] [--fused true|false] [--chunk N]
+ *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N] [--fused true|false] [--chunk N] [--plan true|false]
  *                         [--flag TFJS_FLAG=VALUE ...] [--compare [--rounds 2]] [--kernel-time] [--json]
  *
  * Each batch size trains one epoch of `steps × batch` random rows through `train()` (after a
@@ -40,6 +40,7 @@ const args = parseToolArgs("bench:train", {
   predict: { type: "string" },
   fused: { type: "string" },
   chunk: { type: "string" },
+  plan: { type: "string" },
   json: { type: "boolean", default: false },
   "kernel-time": { type: "boolean", default: false },
   flag: { type: "string", multiple: true, default: [] },
@@ -57,6 +58,8 @@ const nPredict = positiveInteger("--predict", args.predict ?? (args.quick ? "102
 const batches = positiveIntegers("--batches", args.batches);
 const fusedUpdate = args.fused === undefined ? undefined : args.fused !== "false";
 const gradientChunk = args.chunk === undefined ? undefined : positiveInteger("--chunk", args.chunk);
+// On cpu-blas: the training plan (default) or every step through tfjs's kernels (false).
+const trainingPlan = args.plan === undefined ? undefined : args.plan !== "false";
 
 const report = await selectBackend(
   args.backend ? { backend: args.backend as BackendName } : {},
@@ -103,7 +106,14 @@ for (const batchSize of batches) {
   const best = new Map<boolean | undefined, Run>();
   for (let round = 0; round < rounds; round++) {
     for (const fused of variants) {
-      const opts = { epochs: 1, batchSize, seed: 1, fusedUpdate: fused, gradientChunk };
+      const opts = {
+        epochs: 1,
+        batchSize,
+        seed: 1,
+        fusedUpdate: fused,
+        gradientChunk,
+        trainingPlan,
+      };
       let before = counter.dispatches;
       await train(model, { train: warm }, opts); // compiles the kernels of this batch size
       const warmDispatches = counter.dispatches - before;

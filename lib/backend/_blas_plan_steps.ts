@@ -1,0 +1,335 @@
+/**
+ * What the `cpu-blas` plans share (`blas_forward.ts` for prediction, `blas_gradients.ts` for
+ * training): a Conv1D / MaxPooling1D / Flatten / Dense network compiled into steps, and the
+ * forward pass of one step as BLAS calls and fused loops over arrays the caller owns.
+ *
+ * @module
+ */
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { gemm } from "./_blas_arrays.ts";
+import { biasActivate } from "./_blas_matmul.ts";
+
+/** Inputs with at most this many channels are convolved through a copied window matrix. */
+export const WINDOW_COPY_MAX_CHANNELS = 32;
+
+/**
+ * Activations the plans run (through the kernels' `biasActivate`); each is non-decreasing, so
+ * pooling may come before it.
+ */
+const ACTIVATIONS = ["linear", "relu", "tanh", "sigmoid", "elu", "selu"] as const;
+export type ActivationName = typeof ACTIVATIONS[number];
+
+/** A layer variable as tfjs-layers keeps it: `read()` gives its current tensor. */
+export interface Weight {
+  read(): import("@tensorflow/tfjs-core").Tensor;
+}
+
+export interface ConvStep {
+  kind: "conv";
+  taps: number;
+  inChannels: number;
+  channels: number;
+  inLength: number;
+  /** Length after the convolution. */
+  convLength: number;
+  /** Window (= stride) of the max pooling that follows, 1 without one. */
+  pool: number;
+  /** Length after the pooling. */
+  length: number;
+  kernel: Weight;
+  bias: Weight | null;
+  activation: ActivationName;
+}
+
+export interface DenseStep {
+  kind: "dense";
+  inputs: number;
+  units: number;
+  kernel: Weight;
+  bias: Weight | null;
+  activation: ActivationName;
+}
+
+export type Step = ConvStep | DenseStep;
+
+/** Whether a convolution step copies its input's windows into a matrix (few input channels). */
+export function copiesWindows(step: ConvStep): boolean {
+  return step.inChannels <= WINDOW_COPY_MAX_CHANNELS;
+}
+
+/** Floats a row of a convolution step's GEMM output spans (see {@link convolutionProduct}). */
+export function productRowStride(step: ConvStep): number {
+  return (copiesWindows(step) ? step.convLength : step.inLength) * step.channels;
+}
+
+/** Floats a row of a convolution step's window matrix holds (0 when it copies none). */
+export function windowRowLength(step: ConvStep): number {
+  return copiesWindows(step) ? step.convLength * step.taps * step.inChannels : 0;
+}
+
+/** Floats a row of a step's output holds. */
+export function outputRowLength(step: Step): number {
+  return step.kind === "conv" ? step.length * step.channels : step.units;
+}
+
+/** The model's layers as steps, or null at the first one the plans cannot run. */
+export function compileSteps(model: tfl.LayersModel, inputLength: number): Step[] | null {
+  const steps: Step[] = [];
+  let length = inputLength, channels = 1, flat: number | null = null;
+  for (const layer of model.layers) {
+    const config = layer.getConfig() as Record<string, unknown>;
+    const weights = layer.weights as unknown as Weight[];
+    const useBias = config.useBias !== false;
+    switch (layer.getClassName()) {
+      case "InputLayer":
+        break;
+      case "Conv1D": {
+        const activation = activationOf(config);
+        const taps = single(config.kernelSize);
+        if (
+          flat !== null || activation === null || taps === null || config.padding !== "valid" ||
+          single(config.strides) !== 1 || single(config.dilationRate ?? 1) !== 1 ||
+          (config.dataFormat ?? "channelsLast") !== "channelsLast" ||
+          weights.length !== (useBias ? 2 : 1) || length - taps + 1 < 1
+        ) return null;
+        const filters = config.filters as number;
+        const convLength = length - taps + 1;
+        steps.push({
+          kind: "conv",
+          taps,
+          inChannels: channels,
+          channels: filters,
+          inLength: length,
+          convLength,
+          pool: 1,
+          length: convLength,
+          kernel: weights[0],
+          bias: useBias ? weights[1] : null,
+          activation,
+        });
+        length = convLength;
+        channels = filters;
+        break;
+      }
+      case "MaxPooling1D": {
+        // Fused into the convolution just before it, non-overlapping windows only.
+        const previous = steps[steps.length - 1];
+        const pool = single(config.poolSize), stride = single(config.strides ?? config.poolSize);
+        if (
+          flat !== null || previous?.kind !== "conv" || previous.pool !== 1 || pool === null ||
+          stride !== pool || config.padding !== "valid" || length < pool ||
+          (config.dataFormat ?? "channelsLast") !== "channelsLast"
+        ) return null;
+        previous.pool = pool;
+        previous.length = length = Math.floor(length / pool);
+        break;
+      }
+      case "Flatten":
+        if ((config.dataFormat ?? "channelsLast") !== "channelsLast") return null;
+        flat = flat ?? length * channels;
+        break;
+      case "Dense": {
+        const activation = activationOf(config);
+        const inputs = flat; // a Dense on a sequence (no Flatten before it) is not planned
+        if (inputs === null || activation === null || weights.length !== (useBias ? 2 : 1)) {
+          return null;
+        }
+        const units = config.units as number;
+        steps.push({
+          kind: "dense",
+          inputs,
+          units,
+          kernel: weights[0],
+          bias: useBias ? weights[1] : null,
+          activation,
+        });
+        flat = units;
+        break;
+      }
+      default:
+        return null;
+    }
+  }
+  return steps.length > 0 ? steps : null;
+}
+
+function activationOf(config: Record<string, unknown>): ActivationName | null {
+  const name = config.activation ?? "linear";
+  return ACTIVATIONS.find((a) => a === name) ?? null;
+}
+
+/** The one number of a 1-D size given as `n` or `[n]`; null otherwise. */
+function single(value: unknown): number | null {
+  const n = Array.isArray(value) ? (value.length === 1 ? value[0] : null) : value;
+  return Number.isInteger(n) && (n as number) >= 1 ? n as number : null;
+}
+
+/** A step's description, one line, for logs and tests. */
+export function describeStep(s: Step): string {
+  return s.kind === "conv"
+    ? `conv ${s.taps}×${s.inChannels}→${s.channels} ${s.activation}` +
+      (s.pool > 1 ? `, max pool ${s.pool}` : "") + `: length ${s.inLength}→${s.length}`
+    : `dense ${s.inputs}→${s.units} ${s.activation}`;
+}
+
+/**
+ * A convolution step's GEMMs over `rows` rows of `input` into `product`: position j of row r at
+ * `product[r · productRowStride(step) + j · channels]`, before bias and activation.
+ *
+ * Few input channels: each window's taps × channels are contiguous in the input; they are copied
+ * into a row of `windows` and one GEMM runs with the taps as its inner dimension. Many: one GEMM
+ * per tap over all rows at once, the A matrix the input shifted by the tap, so output position j
+ * of a row sums input positions j … j + taps − 1 of the same row. The last taps − 1 positions of
+ * each row then mix two rows; nothing reads them.
+ */
+export function convolutionProduct(
+  step: ConvStep,
+  rows: number,
+  input: Float32Array,
+  kernel: Float32Array,
+  product: Float32Array,
+  windows: Float32Array,
+) {
+  const blas = gemm();
+  const { taps, inChannels, channels, inLength, convLength } = step;
+  if (copiesWindows(step)) {
+    const width = taps * inChannels;
+    let w = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < convLength; j++) {
+        const from = (r * inLength + j) * inChannels;
+        for (let i = 0; i < width; i++) windows[w++] = input[from + i];
+      }
+    }
+    blas.sgemm(
+      false,
+      false,
+      rows * convLength,
+      channels,
+      width,
+      1,
+      windows,
+      width,
+      kernel,
+      channels,
+      0,
+      product,
+      channels,
+    );
+    return;
+  }
+  const positions = rows * inLength - taps + 1;
+  for (let t = 0; t < taps; t++) {
+    blas.sgemm(
+      false,
+      false,
+      positions,
+      channels,
+      inChannels,
+      1,
+      input.subarray(t * inChannels),
+      inChannels,
+      kernel.subarray(t * inChannels * channels),
+      channels,
+      t === 0 ? 0 : 1,
+      product,
+      channels,
+    );
+  }
+}
+
+/** One dense step over `rows` rows: a GEMM, then bias and activation in place. */
+export function denseForward(
+  step: DenseStep,
+  rows: number,
+  input: Float32Array,
+  kernel: Float32Array,
+  bias: Float32Array | null,
+  output: Float32Array,
+) {
+  const { inputs, units } = step;
+  gemm().sgemm(
+    false,
+    false,
+    rows,
+    units,
+    inputs,
+    1,
+    input,
+    inputs,
+    kernel,
+    units,
+    0,
+    output,
+    units,
+  );
+  biasActivate(output.subarray(0, rows * units), units, bias, step.activation);
+}
+
+/**
+ * `out[r, j, c] = f(max over the pool's window of product[r, j·pool + i, c] + bias[c])`, rows
+ * `productRowStride(step)` floats apart in `product` and packed in `out`.
+ *
+ * Pooling runs first, on the GEMM's output: every activation here is non-decreasing and float
+ * rounding is monotonic, so `max(f(a + b), f(c + b))` equals `f(max(a, c) + b)` exactly, and the
+ * loop does the bias and the activation on the pooled half only. The dissertation's case (a
+ * window of 2, ReLU) has its own loop: it is the largest element-wise work of a pass.
+ */
+export function poolBiasActivate(
+  product: Float32Array,
+  rows: number,
+  step: ConvStep,
+  bias: Float32Array | null,
+  out: Float32Array,
+) {
+  const { pool, length, channels, activation } = step;
+  const rowStride = productRowStride(step);
+  if (pool === 2 && activation === "relu" && bias) {
+    pairReluRows(product, rows, rowStride, length, channels, bias, out);
+    return;
+  }
+  const span = pool * channels;
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < length; j++) {
+      const from = r * rowStride + j * span;
+      for (let c = 0; c < channels; c++) {
+        let m = product[from + c];
+        for (let i = 1; i < pool; i++) {
+          const v = product[from + i * channels + c];
+          if (v > m) m = v;
+        }
+        out[o++] = m;
+      }
+    }
+  }
+  biasActivate(out.subarray(0, o), channels, bias, activation);
+}
+
+/**
+ * {@link poolBiasActivate} for a window of 2 and ReLU, in one pass and without branches: V8
+ * compiles `a > b ? a : b` and `Math.max` to branches, which data of either sign mispredicts half
+ * the time (three times slower here). `x + relu(y − x)` is `max(x, y)`, and `(v + |v|) / 2` is
+ * `relu(v)`, exactly in float64 for float32 inputs of finite value.
+ */
+function pairReluRows(
+  product: Float32Array,
+  rows: number,
+  rowStride: number,
+  length: number,
+  channels: number,
+  bias: Float32Array,
+  out: Float32Array,
+) {
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    let a = r * rowStride;
+    for (let j = 0; j < length; j++, a += 2 * channels) {
+      for (let c = 0, b = a + channels; c < channels; c++) {
+        const x = product[a + c], d = product[b + c] - x;
+        const v = x + (d + Math.abs(d)) * 0.5 + bias[c];
+        out[o++] = (v + Math.abs(v)) * 0.5;
+      }
+    }
+  }
+}

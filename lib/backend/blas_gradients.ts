@@ -1,0 +1,513 @@
+/**
+ * Training on `cpu-blas` as one plan: the loss, its gradient for every weight and the batch's
+ * absolute error, for a Conv1D / MaxPooling1D / Flatten / Dense network of ReLU and linear layers
+ * ending in one output, as BLAS calls and fused loops over buffers allocated once.
+ *
+ * Through tfjs a batch-16 step of the dissertation's network runs 279 kernels: per convolution
+ * block six element-wise passes over its activations (bias add, ReLU, pooling and their
+ * gradients, the bias sum), each writing a new array, and about 30 µs of tape and scope
+ * bookkeeping per kernel, 18 % of the step (`docs/performance.md`). Here a block's forward pass
+ * is its GEMMs and one loop (pooling, bias and ReLU: `_blas_plan_steps.ts`), and its backward
+ * pass one loop (the pooling's and the ReLU's gradients and the bias sum together) and its GEMMs.
+ *
+ * The gradients are tfjs's within float32 rounding (the same products summed in another order):
+ * `tests/blas_gradients_test.ts` checks them against `tf.variableGrads` on the `cpu` backend. The
+ * pooling's gradient goes to the window's first maximum as tfjs's does; the ReLU's gradient is 0 at
+ * 0, as tfjs's `step` is.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { BLAS_BACKEND, gemm, valuesOf } from "./_blas_arrays.ts";
+import {
+  compileSteps,
+  convolutionProduct,
+  type ConvStep,
+  copiesWindows,
+  denseForward,
+  type DenseStep,
+  outputRowLength,
+  poolBiasActivate,
+  productRowStride,
+  type Step,
+  type Weight,
+  windowRowLength,
+} from "./_blas_plan_steps.ts";
+
+/**
+ * Rows a pass of the plan takes; a larger batch passes in parts whose gradients add up. As for
+ * `train()`'s `gradientChunk`: a part's activations stay near the cache.
+ */
+export const GRADIENT_ROWS = 64;
+
+/** The losses the plan differentiates, as `train()` names them. */
+export type PlanLossName = "huber" | "mse" | "mae";
+
+/** What one batch gave: its summed loss and summed absolute error, over its rows. */
+export interface BatchSums {
+  lossSum: number;
+  absErrorSum: number;
+}
+
+/** A compiled training pass: {@link GradientPlan.compute} fills {@link GradientPlan.gradients}. */
+export interface GradientPlan {
+  /** Samples per input row. */
+  readonly inputLength: number;
+  /** The weights whose gradients the plan gives, in `model.trainableWeights`' order. */
+  readonly weights: readonly Weight[];
+  /** One array per weight, in {@link GradientPlan.weights}' order; rewritten by every call. */
+  readonly gradients: readonly Float32Array[];
+  /**
+   * The gradient of the mean loss over the rows of `x` (targets `y`), into
+   * {@link GradientPlan.gradients}; Huber's threshold is `delta`.
+   */
+  compute(x: Float32Array, y: Float32Array, loss: PlanLossName, delta: number): BatchSums;
+}
+
+/**
+ * The training plan of `model` on `cpu-blas`, or null where it cannot run it: another backend, a
+ * layer or setting the forward plan does not take, an activation other than ReLU or linear, a
+ * pooling window other than 2, weights that are not all trainable, or more than one output.
+ */
+export function planGradients(
+  model: tfl.LayersModel,
+  rowsPerPass: number = GRADIENT_ROWS,
+): GradientPlan | null {
+  if (tf.getBackend() !== BLAS_BACKEND) return null;
+  const inputShape = model.inputs[0].shape;
+  if (inputShape.length !== 3 || inputShape[2] !== 1 || typeof inputShape[1] !== "number") {
+    return null;
+  }
+  const steps = compileSteps(model, inputShape[1]);
+  if (!steps) return null;
+  const last = steps[steps.length - 1];
+  if (last.kind !== "dense" || last.units !== 1) return null;
+  if (
+    steps.some((s) =>
+      (s.activation !== "relu" && s.activation !== "linear") ||
+      (s.kind === "conv" && s.pool > 2)
+    )
+  ) return null;
+  const weights = steps.flatMap((s) => s.bias ? [s.kernel, s.bias] : [s.kernel]);
+  const trainable = model.trainableWeights as unknown as Weight[];
+  if (
+    model.nonTrainableWeights.length > 0 || trainable.length !== weights.length ||
+    trainable.some((w, i) => w !== weights[i])
+  ) return null;
+  return new BlasGradientPlan(inputShape[1], steps, weights, rowsPerPass);
+}
+
+/** A step's arrays for one pass: its output, and a convolution's GEMM output and windows. */
+interface StepBuffers {
+  output: Float32Array;
+  product: Float32Array;
+  windows: Float32Array;
+  /** The bias's gradient, summed in float64 over the batch's passes. */
+  biasSum: Float64Array;
+}
+
+class BlasGradientPlan implements GradientPlan {
+  readonly gradients: Float32Array[];
+  #steps: Step[];
+  #buffers: StepBuffers[];
+  /** Gradients flowing back: a step's output gradient and its input's, in turn. */
+  #back: [Float32Array, Float32Array];
+  /** A convolution's gradient before pooling and activation, laid out as its GEMM output. */
+  #productGradient: Float32Array;
+  /** The window matrix's gradient, for a copied-window convolution that is not the first step. */
+  #windowGradient: Float32Array;
+  /** Each step's kernel gradient (a view of {@link gradients}) and its bias's index there. */
+  #kernelGradients: Float32Array[];
+  #biasIndex: number[];
+
+  constructor(
+    readonly inputLength: number,
+    steps: Step[],
+    readonly weights: Weight[],
+    readonly rowsPerPass: number,
+  ) {
+    if (!(Number.isInteger(rowsPerPass) && rowsPerPass >= 1)) {
+      throw new RangeError(`rowsPerPass must be a whole number at least 1, got ${rowsPerPass}`);
+    }
+    this.#steps = steps;
+    const rows = rowsPerPass;
+    this.#buffers = steps.map((s) => ({
+      output: new Float32Array(rows * outputRowLength(s)),
+      product: new Float32Array(s.kind === "conv" ? rows * productRowStride(s) : 0),
+      windows: new Float32Array(s.kind === "conv" ? rows * windowRowLength(s) : 0),
+      biasSum: new Float64Array(s.bias ? (s.kind === "conv" ? s.channels : s.units) : 0),
+    }));
+    const widest = Math.max(inputLength, ...steps.map(outputRowLength));
+    this.#back = [new Float32Array(rows * widest), new Float32Array(rows * widest)];
+    this.#productGradient = new Float32Array(
+      rows * Math.max(0, ...steps.map((s) => s.kind === "conv" ? productRowStride(s) : 0)),
+    );
+    this.#windowGradient = new Float32Array(
+      rows * Math.max(0, ...steps.slice(1).map((s) => s.kind === "conv" ? windowRowLength(s) : 0)),
+    );
+    this.gradients = weights.map((w) => new Float32Array(w.read().size));
+    this.#kernelGradients = [];
+    this.#biasIndex = [];
+    let index = 0;
+    for (const step of steps) {
+      this.#kernelGradients.push(this.gradients[index++]);
+      this.#biasIndex.push(step.bias ? index++ : -1);
+    }
+  }
+
+  compute(x: Float32Array, y: Float32Array, loss: PlanLossName, delta: number): BatchSums {
+    const n = y.length;
+    if (x.length !== n * this.inputLength || n < 1) {
+      throw new RangeError(
+        `${x.length} values are not ${n} rows of ${this.inputLength} (one per target)`,
+      );
+    }
+    if (tf.getBackend() !== BLAS_BACKEND) {
+      throw new Error(`the training plan runs on ${BLAS_BACKEND}, not ${tf.getBackend()}`);
+    }
+    const values = this.#steps.map((s) => ({
+      kernel: valuesOf(s.kernel.read()),
+      bias: s.bias ? valuesOf(s.bias.read()) : null,
+    }));
+    for (const b of this.#buffers) b.biasSum.fill(0);
+    const sums: BatchSums = { lossSum: 0, absErrorSum: 0 };
+    for (let begin = 0; begin < n; begin += this.rowsPerPass) {
+      const rows = Math.min(this.rowsPerPass, n - begin);
+      const input = x.subarray(begin * this.inputLength, (begin + rows) * this.inputLength);
+      const inputs = this.#forward(rows, input, values);
+      const outputGradient = this.#back[0];
+      lossGradient(
+        this.#buffers[this.#buffers.length - 1].output,
+        y.subarray(begin, begin + rows),
+        loss,
+        delta,
+        1 / n,
+        outputGradient,
+        sums,
+      );
+      this.#backward(rows, inputs, values, begin > 0);
+    }
+    this.#steps.forEach((s, i) => {
+      if (s.bias) this.gradients[this.#biasIndex[i]].set(this.#buffers[i].biasSum);
+    });
+    return sums;
+  }
+
+  /** Runs the steps over one pass's rows; returns each step's input. */
+  #forward(
+    rows: number,
+    x: Float32Array,
+    values: { kernel: Float32Array; bias: Float32Array | null }[],
+  ): Float32Array[] {
+    const inputs: Float32Array[] = [];
+    let input = x;
+    this.#steps.forEach((step, i) => {
+      inputs.push(input);
+      const { kernel, bias } = values[i], b = this.#buffers[i];
+      if (step.kind === "conv") {
+        convolutionProduct(step, rows, input, kernel, b.product, b.windows);
+        poolBiasActivate(b.product, rows, step, bias, b.output);
+      } else denseForward(step, rows, input, kernel, bias, b.output);
+      input = b.output;
+    });
+    return inputs;
+  }
+
+  /**
+   * From the output's gradient in `#back[0]` back to the first step, adding each weight's
+   * gradient to its array (`accumulate`) or writing it (the batch's first pass).
+   */
+  #backward(
+    rows: number,
+    inputs: Float32Array[],
+    values: { kernel: Float32Array; bias: Float32Array | null }[],
+    accumulate: boolean,
+  ) {
+    let [gradient, spare] = this.#back;
+    for (let i = this.#steps.length - 1; i >= 0; i--) {
+      const step = this.#steps[i], b = this.#buffers[i];
+      const inputGradient = i > 0 ? spare : null;
+      if (step.kind === "dense") {
+        denseBackward(
+          step,
+          rows,
+          inputs[i],
+          b,
+          values[i].kernel,
+          gradient,
+          this.#kernelGradients[i],
+          inputGradient,
+          accumulate,
+        );
+      } else {
+        convBackward(
+          step,
+          rows,
+          inputs[i],
+          b,
+          values[i].kernel,
+          gradient,
+          this.#productGradient,
+          this.#windowGradient,
+          this.#kernelGradients[i],
+          inputGradient,
+          accumulate,
+        );
+      }
+      [gradient, spare] = [spare, gradient];
+    }
+  }
+}
+
+/**
+ * The gradient of the batch's mean loss for each prediction (`scale` = 1 / batch rows) into
+ * `gradient`, and the pass's summed loss and absolute error into `sums`. tfjs's definitions:
+ * Huber 0.5 e² within δ and δ (|e| − δ / 2) beyond, gradient e clipped to ±δ; MSE e², gradient 2e;
+ * MAE |e|, gradient +1 where e > 0 and −1 elsewhere (tfjs's `step(e, −1)`).
+ */
+function lossGradient(
+  predictions: Float32Array,
+  targets: Float32Array,
+  loss: PlanLossName,
+  delta: number,
+  scale: number,
+  gradient: Float32Array,
+  sums: BatchSums,
+) {
+  for (let r = 0; r < targets.length; r++) {
+    const e = predictions[r] - targets[r], size = Math.abs(e);
+    let value: number, slope: number;
+    if (loss === "huber") {
+      const inside = Math.min(size, delta);
+      value = 0.5 * inside * inside + delta * (size - inside);
+      slope = Math.max(-delta, Math.min(delta, e));
+    } else if (loss === "mse") {
+      value = e * e;
+      slope = 2 * e;
+    } else {
+      value = size;
+      slope = e > 0 ? 1 : -1;
+    }
+    sums.lossSum += value;
+    sums.absErrorSum += size;
+    gradient[r] = slope * scale;
+  }
+}
+
+/**
+ * A dense step's backward pass: the gradient before the activation (in place in `gradient`) and
+ * the bias's sum in one loop, then the kernel's gradient and the input's as GEMMs.
+ */
+function denseBackward(
+  step: DenseStep,
+  rows: number,
+  input: Float32Array,
+  b: StepBuffers,
+  kernel: Float32Array,
+  gradient: Float32Array,
+  kernelGradient: Float32Array,
+  inputGradient: Float32Array | null,
+  accumulate: boolean,
+) {
+  const { inputs, units } = step;
+  const relu = step.activation === "relu", out = b.output, biasSum = b.biasSum;
+  const hasBias = step.bias !== null;
+  for (let r = 0, k = 0; r < rows; r++) {
+    for (let u = 0; u < units; u++, k++) {
+      // ReLU's gradient as a factor (no branch on the sign): relu(z) > 0 exactly where z > 0.
+      const g = relu ? gradient[k] * +(out[k] > 0) : gradient[k];
+      gradient[k] = g;
+      if (hasBias) biasSum[u] += g;
+    }
+  }
+  const blas = gemm();
+  blas.sgemm(
+    true,
+    false,
+    inputs,
+    units,
+    rows,
+    1,
+    input,
+    inputs,
+    gradient,
+    units,
+    accumulate ? 1 : 0,
+    kernelGradient,
+    units,
+  );
+  if (inputGradient) {
+    blas.sgemm(
+      false,
+      true,
+      rows,
+      inputs,
+      units,
+      1,
+      gradient,
+      units,
+      kernel,
+      units,
+      0,
+      inputGradient,
+      inputs,
+    );
+  }
+}
+
+/**
+ * A convolution step's backward pass: one loop routes each pooled gradient to its window's
+ * winner through the ReLU and sums the bias's gradient, laid out as the GEMM output
+ * (`productGradient`, zero where no window reads); then the kernel's gradient and the input's as
+ * GEMMs, mirroring {@link convolutionProduct}.
+ */
+function convBackward(
+  step: ConvStep,
+  rows: number,
+  input: Float32Array,
+  b: StepBuffers,
+  kernel: Float32Array,
+  gradient: Float32Array,
+  productGradient: Float32Array,
+  windowGradient: Float32Array,
+  kernelGradient: Float32Array,
+  inputGradient: Float32Array | null,
+  accumulate: boolean,
+) {
+  poolActivationBackward(step, rows, b, gradient, productGradient);
+  const blas = gemm();
+  const { taps, inChannels, channels, inLength, convLength } = step;
+  const beta = accumulate ? 1 : 0;
+  if (copiesWindows(step)) {
+    const width = taps * inChannels, positions = rows * convLength;
+    blas.sgemm(
+      true,
+      false,
+      width,
+      channels,
+      positions,
+      1,
+      b.windows,
+      width,
+      productGradient,
+      channels,
+      beta,
+      kernelGradient,
+      channels,
+    );
+    if (!inputGradient) return;
+    blas.sgemm(
+      false,
+      true,
+      positions,
+      width,
+      channels,
+      1,
+      productGradient,
+      channels,
+      kernel,
+      channels,
+      0,
+      windowGradient,
+      width,
+    );
+    // Each window's gradient back onto the input positions it copied.
+    inputGradient.fill(0, 0, rows * inLength * inChannels);
+    let w = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < convLength; j++) {
+        const to = (r * inLength + j) * inChannels;
+        for (let i = 0; i < width; i++) inputGradient[to + i] += windowGradient[w++];
+      }
+    }
+    return;
+  }
+  // One GEMM per tap: the tap's shifted input against the positions' gradients; positions that
+  // mix two rows have a zero gradient, so they add nothing.
+  const positions = rows * inLength - taps + 1;
+  for (let t = 0; t < taps; t++) {
+    blas.sgemm(
+      true,
+      false,
+      inChannels,
+      channels,
+      positions,
+      1,
+      input.subarray(t * inChannels),
+      inChannels,
+      productGradient,
+      channels,
+      beta,
+      kernelGradient.subarray(t * inChannels * channels),
+      channels,
+    );
+  }
+  if (!inputGradient) return;
+  // Input position p + t gets position p's gradient through tap t; tap 0 writes positions
+  // [0, positions), the rest add, so the last taps − 1 start at zero.
+  inputGradient.fill(0, positions * inChannels, rows * inLength * inChannels);
+  for (let t = 0; t < taps; t++) {
+    blas.sgemm(
+      false,
+      true,
+      positions,
+      inChannels,
+      channels,
+      1,
+      productGradient,
+      channels,
+      kernel.subarray(t * inChannels * channels),
+      channels,
+      t === 0 ? 0 : 1,
+      inputGradient.subarray(t * inChannels),
+      inChannels,
+    );
+  }
+}
+
+/**
+ * The gradient before pooling and activation, laid out as the convolution's GEMM output, from the
+ * pooled output's `gradient`; adds the bias's gradient to `b.biasSum`.
+ *
+ * A window of 2 routes its gradient to the tap with the larger GEMM output, the first on a tie,
+ * which is the tap tfjs's pooling picks wherever the ReLU passes a gradient at all (where the
+ * window's maximum is positive); the ReLU passes it where the pooled output is positive. Both
+ * are factors of 0 and 1, not branches: which tap wins, and the sign, are coin tosses.
+ */
+function poolActivationBackward(
+  step: ConvStep,
+  rows: number,
+  b: StepBuffers,
+  gradient: Float32Array,
+  productGradient: Float32Array,
+) {
+  const { pool, length, channels } = step;
+  const rowStride = productRowStride(step), product = b.product, out = b.output;
+  const biasSum = b.biasSum, hasBias = step.bias !== null, relu = step.activation === "relu";
+  let o = 0;
+  for (let r = 0; r < rows; r++) {
+    const rowStart = r * rowStride;
+    if (pool === 2) {
+      for (let j = 0, a = rowStart; j < length; j++, a += 2 * channels) {
+        for (let c = 0, s = a + channels; c < channels; c++, o++) {
+          const g = relu ? gradient[o] * +(out[o] > 0) : gradient[o];
+          const second = +(product[s + c] > product[a + c]);
+          productGradient[a + c] = g * (1 - second);
+          productGradient[s + c] = g * second;
+          if (hasBias) biasSum[c] += g;
+        }
+      }
+    } else {
+      for (let j = 0, k = rowStart; j < length; j++) {
+        for (let c = 0; c < channels; c++, k++, o++) {
+          const g = relu ? gradient[o] * +(out[o] > 0) : gradient[o];
+          productGradient[k] = g;
+          if (hasBias) biasSum[c] += g;
+        }
+      }
+    }
+    // Positions no window reads (an odd length's last one, or those mixing two rows).
+    productGradient.fill(0, rowStart + pool * length * channels, rowStart + rowStride);
+  }
+}
