@@ -170,6 +170,8 @@ await runTool("main", async () => {
     scaling: scaling as RateScaling,
   });
   console.log(`recipe: batch ${batchSize}, learning rate ${learningRate}`);
+  // A run resumed across sittings may span commits; the log says which code ran each one.
+  console.log(`code: commit ${await gitCommit()}`);
   const samples = prepared.train.y.length * profile.epochs;
   console.log(
     `training: ${profile.epochs} epochs × ${prepared.train.y.length.toLocaleString("en")} ` +
