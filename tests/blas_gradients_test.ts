@@ -12,6 +12,7 @@ import { planGradients, type PlanLossName } from "../lib/backend/blas_gradients.
 import { buildModel } from "../lib/model.ts";
 import { NARROW_MODEL } from "../lib/profiles.ts";
 import { train } from "../lib/train.ts";
+import { batchLoss } from "../lib/_training_steps.ts";
 import { N_FLUX } from "../lib/spectra.ts";
 import { random } from "./_helpers.ts";
 
@@ -46,14 +47,7 @@ async function reference(
   let prediction: tf.Tensor | null = null;
   const { value, grads } = tf.variableGrads(() => {
     prediction = tf.keep(model.apply(xs, { training: true }) as tf.Tensor);
-    switch (loss) {
-      case "huber":
-        return tf.losses.huberLoss(ys, prediction, undefined, delta) as tf.Scalar;
-      case "mse":
-        return tf.losses.meanSquaredError(ys, prediction) as tf.Scalar;
-      case "mae":
-        return tf.losses.absoluteDifference(ys, prediction) as tf.Scalar;
-    }
+    return batchLoss(loss, ys, prediction, delta);
   }, variables);
   const abs = tf.sum(tf.abs(tf.sub(prediction!, ys)));
   const result = {

@@ -5,8 +5,9 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { gemm } from "./_blas_arrays.ts";
+import { BLAS_BACKEND, gemm } from "./_blas_arrays.ts";
 import { biasActivate } from "./_blas_matmul.ts";
 
 /** Inputs with at most this many channels are convolved through a copied window matrix. */
@@ -21,7 +22,7 @@ export type ActivationName = typeof ACTIVATIONS[number];
 
 /** A layer variable as tfjs-layers keeps it: `read()` gives its current tensor. */
 export interface Weight {
-  read(): import("@tensorflow/tfjs-core").Tensor;
+  read(): tf.Tensor;
 }
 
 export interface ConvStep {
@@ -72,8 +73,27 @@ export function outputRowLength(step: Step): number {
   return step.kind === "conv" ? step.length * step.channels : step.units;
 }
 
+/**
+ * On `cpu-blas`, a model of one-channel input rows ending in one output as steps, with its input
+ * length; null on another backend (the BLAS is open only on `cpu-blas`) or for a model the plans
+ * cannot run.
+ */
+export function compileNetwork(
+  model: tfl.LayersModel,
+): { inputLength: number; steps: Step[] } | null {
+  if (tf.getBackend() !== BLAS_BACKEND) return null;
+  const inputShape = model.inputs[0].shape;
+  if (inputShape.length !== 3 || inputShape[2] !== 1 || typeof inputShape[1] !== "number") {
+    return null;
+  }
+  const steps = compileSteps(model, inputShape[1]);
+  const last = steps?.[steps.length - 1];
+  if (!steps || last?.kind !== "dense" || last.units !== 1) return null;
+  return { inputLength: inputShape[1], steps };
+}
+
 /** The model's layers as steps, or null at the first one the plans cannot run. */
-export function compileSteps(model: tfl.LayersModel, inputLength: number): Step[] | null {
+function compileSteps(model: tfl.LayersModel, inputLength: number): Step[] | null {
   const steps: Step[] = [];
   let length = inputLength, channels = 1, flat: number | null = null;
   for (const layer of model.layers) {

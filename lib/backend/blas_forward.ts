@@ -24,7 +24,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { BLAS_BACKEND, valuesOf } from "./_blas_arrays.ts";
 import {
-  compileSteps,
+  compileNetwork,
   convolutionProduct,
   denseForward,
   describeStep,
@@ -84,17 +84,8 @@ export interface ForwardPlan {
  * ```
  */
 export function planForward(model: tfl.LayersModel): ForwardPlan | null {
-  // On cpu-blas the BLAS is open: the backend is registered only then.
-  if (tf.getBackend() !== BLAS_BACKEND) return null;
-  const inputShape = model.inputs[0].shape;
-  if (inputShape.length !== 3 || inputShape[2] !== 1 || typeof inputShape[1] !== "number") {
-    return null;
-  }
-  const steps = compileSteps(model, inputShape[1]);
-  if (!steps) return null;
-  const last = steps[steps.length - 1];
-  if (last.kind !== "dense" || last.units !== 1) return null;
-  return new BlasForwardPlan(inputShape[1], steps);
+  const network = compileNetwork(model);
+  return network && new BlasForwardPlan(network.inputLength, network.steps);
 }
 
 const plans = new WeakMap<tfl.LayersModel, ForwardPlan | null>();

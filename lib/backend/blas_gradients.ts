@@ -21,7 +21,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { BLAS_BACKEND, gemm, valuesOf } from "./_blas_arrays.ts";
 import {
-  compileSteps,
+  compileNetwork,
   convolutionProduct,
   type ConvStep,
   copiesWindows,
@@ -74,15 +74,9 @@ export function planGradients(
   model: tfl.LayersModel,
   rowsPerPass: number = GRADIENT_ROWS,
 ): GradientPlan | null {
-  if (tf.getBackend() !== BLAS_BACKEND) return null;
-  const inputShape = model.inputs[0].shape;
-  if (inputShape.length !== 3 || inputShape[2] !== 1 || typeof inputShape[1] !== "number") {
-    return null;
-  }
-  const steps = compileSteps(model, inputShape[1]);
-  if (!steps) return null;
-  const last = steps[steps.length - 1];
-  if (last.kind !== "dense" || last.units !== 1) return null;
+  const network = compileNetwork(model);
+  if (!network) return null;
+  const { inputLength, steps } = network;
   if (
     steps.some((s) =>
       (s.activation !== "relu" && s.activation !== "linear") ||
@@ -95,7 +89,7 @@ export function planGradients(
     model.nonTrainableWeights.length > 0 || trainable.length !== weights.length ||
     trainable.some((w, i) => w !== weights[i])
   ) return null;
-  return new BlasGradientPlan(inputShape[1], steps, weights, rowsPerPass);
+  return new BlasGradientPlan(inputLength, steps, weights, rowsPerPass);
 }
 
 /** A step's arrays for one pass: its output, and a convolution's GEMM output and windows. */
