@@ -45,8 +45,6 @@ export interface StepSettings {
 
 /** Training steps over one training set, an epoch at a time. */
 export interface TrainingSteps {
-  /** Which form runs the steps, for logs and benchmarks. */
-  readonly kind: "tfjs" | "plan";
   /** Starts an epoch: its batch order, and running sums to go on from (a resumed epoch's). */
   startEpoch(order: Int32Array, lossSum: number, absErrorSum: number): void;
   /** One update from rows `order[begin … begin + size)` at `learningRate`. */
@@ -76,7 +74,6 @@ export function trainingSteps(
  * sums stay on the device, read back only for progress reports and at the end of an epoch.
  */
 class TfjsSteps implements TrainingSteps {
-  readonly kind = "tfjs";
   #x: tf.Tensor;
   #y: tf.Tensor;
   #order: tf.Tensor1D | null = null;
@@ -158,7 +155,6 @@ class TfjsSteps implements TrainingSteps {
  * float64 on the host.
  */
 class PlanSteps implements TrainingSteps {
-  readonly kind = "plan";
   #order: Int32Array = new Int32Array(0);
   #batchX: Float32Array;
   #batchY: Float32Array;

@@ -54,9 +54,7 @@ export interface BatchSums {
 export interface GradientPlan {
   /** Samples per input row. */
   readonly inputLength: number;
-  /** The weights whose gradients the plan gives, in `model.trainableWeights`' order. */
-  readonly weights: readonly Weight[];
-  /** One array per weight, in {@link GradientPlan.weights}' order; rewritten by every call. */
+  /** One array per trainable weight, in `model.trainableWeights`' order; rewritten by every call. */
   readonly gradients: readonly Float32Array[];
   /**
    * The gradient of the mean loss over the rows of `x` (targets `y`), into
@@ -118,7 +116,7 @@ class BlasGradientPlan implements GradientPlan {
   constructor(
     readonly inputLength: number,
     steps: Step[],
-    readonly weights: Weight[],
+    weights: Weight[],
     readonly rowsPerPass: number,
   ) {
     if (!(Number.isInteger(rowsPerPass) && rowsPerPass >= 1)) {
