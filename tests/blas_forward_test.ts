@@ -8,6 +8,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
 import { FORWARD_ROWS, forwardPlanOf, planForward } from "../lib/backend/blas_forward.ts";
+import { simdAvailable } from "../lib/backend/_simd.ts";
 import { buildModel, type ModelConfig } from "../lib/model.ts";
 import { NARROW_MODEL } from "../lib/profiles.ts";
 import { evaluate, predict } from "../lib/train.ts";
@@ -59,10 +60,11 @@ Deno.test({
     randomiseWeights(model, 7); // non-zero biases too
     // More rows than one block, and not a multiple of it.
     await checkAgainstTfjs(model, FORWARD_ROWS + 6, 1, "dissertation network");
+    const winograd = (text: string) => simdAvailable() ? ` (Winograd ${text})` : "";
     assert.deepEqual(planForward(model)!.describe(), [
       "conv 5×1→256 relu, max pool 2: length 186→91",
-      "conv 5×256→256 relu, max pool 2: length 91→43",
-      "conv 3×256→128 relu, max pool 2: length 43→20",
+      `conv 5×256→256 relu, max pool 2: length 91→43${winograd("F(4, 5)")}`,
+      `conv 3×256→128 relu, max pool 2: length 43→20${winograd("F(6, 3)")}`,
       "conv 2×128→64 relu, max pool 2: length 20→9",
       "dense 576→256 relu",
       "dense 256→256 relu",

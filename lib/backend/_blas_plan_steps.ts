@@ -288,7 +288,8 @@ export function denseForward(
 
 /**
  * `out[r, j, c] = f(max over the pool's window of product[r, j·pool + i, c] + bias[c])`, rows
- * `productRowStride(step)` floats apart in `product` and packed in `out`.
+ * `rowStride` floats apart in `product` (by default as {@link convolutionProduct} writes them)
+ * and packed in `out`.
  *
  * Pooling runs first, on the GEMM's output: every activation here is non-decreasing and float
  * rounding is monotonic, so `max(f(a + b), f(c + b))` equals `f(max(a, c) + b)` exactly, and the
@@ -301,9 +302,9 @@ export function poolBiasActivate(
   step: ConvStep,
   bias: Float32Array | null,
   out: Float32Array,
+  rowStride: number = productRowStride(step),
 ) {
   const { pool, length, channels, activation } = step;
-  const rowStride = productRowStride(step);
   if (pool === 2 && activation === "relu" && bias) {
     pairReluRows(product, rows, rowStride, length, channels, bias, out);
     return;

@@ -34,6 +34,16 @@ import {
   type Step,
   windowRowLength,
 } from "./_blas_plan_steps.ts";
+import { SimdArena, simdAvailable } from "./_simd.ts";
+import {
+  prepareWinograd,
+  WINOGRAD_ALPHA,
+  winogradFor,
+  type WinogradKernel,
+  winogradProduct,
+  winogradSizes,
+  type WinogradTransform,
+} from "./_winograd.ts";
 
 /**
  * Rows that pass through the network together. Measured on the 2-core machine with the
@@ -50,6 +60,16 @@ export interface ForwardPlan {
   predict(x: Float32Array): Float32Array;
   /** The steps, one line each, for logs and tests. */
   describe(): string[];
+}
+
+/** How a forward plan runs. */
+export interface ForwardPlanOptions {
+  /**
+   * Run pooling, bias and ReLU and the wide convolutions' Winograd transforms as WebAssembly SIMD
+   * kernels where the runtime has them (default); false keeps the JavaScript loops and direct
+   * GEMMs, for comparison.
+   */
+  simd?: boolean;
 }
 
 /**
@@ -83,9 +103,12 @@ export interface ForwardPlan {
  * model.dispose();
  * ```
  */
-export function planForward(model: tfl.LayersModel): ForwardPlan | null {
+export function planForward(
+  model: tfl.LayersModel,
+  options: ForwardPlanOptions = {},
+): ForwardPlan | null {
   const network = compileNetwork(model);
-  return network && new BlasForwardPlan(network.inputLength, network.steps);
+  return network && new BlasForwardPlan(network.inputLength, network.steps, options.simd ?? true);
 }
 
 const plans = new WeakMap<tfl.LayersModel, ForwardPlan | null>();
@@ -103,7 +126,8 @@ export function forwardPlanOf(model: tfl.LayersModel): ForwardPlan | null {
 /**
  * The plans' buffers, shared (a prediction runs to its end before another starts) and grown to
  * the largest plan's needs: two activation buffers the steps write in turn, the GEMMs' output and
- * a window matrix.
+ * a window matrix. With SIMD they, the Winograd work arrays and the weights the kernels read live
+ * in one WebAssembly memory instead.
  */
 const scratch = {
   ping: new Float32Array(0),
@@ -111,35 +135,135 @@ const scratch = {
   product: new Float32Array(0),
   windows: new Float32Array(0),
 };
+let sharedArena: SimdArena | null = null;
 
 function grow(name: keyof typeof scratch, length: number): Float32Array {
   if (scratch[name].length < length) scratch[name] = new Float32Array(length);
   return scratch[name];
 }
 
+/** An arena of at least `floats` floats in `arrays` arrays, emptied; null without SIMD. */
+function arenaFor(floats: number, arrays: number): SimdArena | null {
+  const bytes = floats * 4 + arrays * 64;
+  if (!sharedArena || sharedArena.capacity < bytes) sharedArena = SimdArena.create(floats, arrays);
+  sharedArena?.reset();
+  return sharedArena;
+}
+
+/** Where a pass's arrays live and the per-step weights the SIMD kernels read there. */
+interface PassArrays {
+  ping: Float32Array;
+  pong: Float32Array;
+  product: Float32Array;
+  windows: Float32Array;
+  arena: SimdArena | null;
+  /** Per step: its bias copied into the arena (null without arena or bias). */
+  biases: (Float32Array | null)[];
+  /** Per step: its Winograd transform and kernel in the arena, or null for the direct GEMMs. */
+  winograd: (WinogradKernel | null)[];
+  work: { transformed: Float32Array; products: Float32Array; zeros: Float32Array };
+}
+
 class BlasForwardPlan implements ForwardPlan {
   #steps: Step[];
-  #sizes: { activations: number; product: number; windows: number };
+  #sizes: { activations: number; product: number; windows: number; zeros: number };
+  #transforms: (WinogradTransform | null)[];
+  #simd: boolean;
 
-  constructor(readonly inputLength: number, steps: Step[]) {
+  constructor(readonly inputLength: number, steps: Step[], simd: boolean) {
     this.#steps = steps;
-    let activations = inputLength, product = 0, windows = 0;
+    this.#simd = simd && simdAvailable();
+    this.#transforms = steps.map((s) => this.#simd && s.kind === "conv" ? winogradFor(s) : null);
+    let activations = inputLength, product = 0, windows = 0, zeros = 0;
     for (const step of steps) {
       activations = Math.max(activations, outputRowLength(step));
       if (step.kind === "conv") {
         product = Math.max(product, productRowStride(step));
         windows = Math.max(windows, windowRowLength(step));
+        zeros = Math.max(zeros, step.inChannels, step.channels);
       } else product = Math.max(product, step.units);
     }
     this.#sizes = {
       activations: FORWARD_ROWS * activations,
       product: FORWARD_ROWS * product,
       windows: FORWARD_ROWS * windows,
+      zeros,
     };
   }
 
   describe(): string[] {
-    return this.#steps.map(describeStep);
+    return this.#steps.map((step, i) => {
+      const transform = this.#transforms[i];
+      return describeStep(step) +
+        (transform ? ` (Winograd F(${transform.m}, ${transform.taps}))` : "");
+    });
+  }
+
+  /** The pass's arrays: in a SIMD arena where this plan uses one, else plain scratch arrays. */
+  #arrays(weights: { kernel: Float32Array; bias: Float32Array | null }[]): PassArrays {
+    const sizes = this.#sizes;
+    const winogradSizesOf = this.#steps.map((step, i) => {
+      const transform = this.#transforms[i];
+      return step.kind === "conv" && transform
+        ? winogradSizes(step, transform, FORWARD_ROWS)
+        : { kernel: 0, transformed: 0, products: 0 };
+    });
+    const arena = this.#simd
+      ? arenaFor(
+        2 * sizes.activations + sizes.product + sizes.windows + sizes.zeros +
+          Math.max(0, ...winogradSizesOf.map((w) => w.transformed)) +
+          Math.max(0, ...winogradSizesOf.map((w) => w.products)) +
+          this.#steps.reduce(
+            (sum, s, i) =>
+              sum + winogradSizesOf[i].kernel + 2 * 8 * WINOGRAD_ALPHA +
+              (s.kind === "conv" ? s.channels : 0),
+            0,
+          ),
+        7 + 4 * this.#steps.length,
+      )
+      : null;
+    if (!arena) {
+      return {
+        ping: grow("ping", sizes.activations),
+        pong: grow("pong", sizes.activations),
+        product: grow("product", sizes.product),
+        windows: grow("windows", sizes.windows),
+        arena: null,
+        biases: this.#steps.map(() => null),
+        winograd: this.#steps.map(() => null),
+        work: {
+          transformed: new Float32Array(0),
+          products: new Float32Array(0),
+          zeros: new Float32Array(0),
+        },
+      };
+    }
+    const zeros = arena.alloc(sizes.zeros).fill(0);
+    return {
+      ping: arena.alloc(sizes.activations),
+      pong: arena.alloc(sizes.activations),
+      product: arena.alloc(sizes.product),
+      windows: arena.alloc(sizes.windows),
+      arena,
+      biases: this.#steps.map((step, i) => {
+        const bias = weights[i].bias;
+        if (step.kind !== "conv" || !bias) return null;
+        const copy = arena.alloc(bias.length);
+        copy.set(bias);
+        return copy;
+      }),
+      winograd: this.#steps.map((step, i) => {
+        const transform = this.#transforms[i];
+        return step.kind === "conv" && transform
+          ? prepareWinograd(arena, step, transform, weights[i].kernel)
+          : null;
+      }),
+      work: {
+        transformed: arena.alloc(Math.max(0, ...winogradSizesOf.map((w) => w.transformed))),
+        products: arena.alloc(Math.max(0, ...winogradSizesOf.map((w) => w.products))),
+        zeros,
+      },
+    };
   }
 
   predict(x: Float32Array): Float32Array {
@@ -154,10 +278,8 @@ class BlasForwardPlan implements ForwardPlan {
       kernel: valuesOf(s.kernel.read()),
       bias: s.bias ? valuesOf(s.bias.read()) : null,
     }));
-    const ping = grow("ping", this.#sizes.activations);
-    const pong = grow("pong", this.#sizes.activations);
-    const product = grow("product", this.#sizes.product);
-    const windows = grow("windows", this.#sizes.windows);
+    const arrays = this.#arrays(weights);
+    const { ping, pong, product, windows, arena } = arrays;
     const out = new Float32Array(n);
     for (let begin = 0; begin < n; begin += FORWARD_ROWS) {
       const rows = Math.min(FORWARD_ROWS, n - begin);
@@ -166,8 +288,19 @@ class BlasForwardPlan implements ForwardPlan {
       for (const [i, step] of this.#steps.entries()) {
         const { kernel, bias } = weights[i];
         if (step.kind === "conv") {
-          convolutionProduct(step, rows, input, kernel, product, windows);
-          poolBiasActivate(product, rows, step, bias, output);
+          const winograd = arrays.winograd[i];
+          let rowStride = productRowStride(step);
+          if (winograd && arena?.holds(input)) {
+            winogradProduct(arena, step, winograd, rows, input, arrays.work, product);
+            rowStride = step.convLength * step.channels;
+          } else convolutionProduct(step, rows, input, kernel, product, windows);
+          const arenaBias = arrays.biases[i];
+          if (
+            arena && arenaBias && step.pool === 2 && step.activation === "relu" &&
+            step.channels % 4 === 0
+          ) {
+            arena.pairRelu(product, rows, rowStride, step.length, step.channels, arenaBias, output);
+          } else poolBiasActivate(product, rows, step, bias, output, rowStride);
         } else denseForward(step, rows, input, kernel, bias, output);
         input = output;
         output = output === ping ? pong : ping;

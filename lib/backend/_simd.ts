@@ -1,0 +1,197 @@
+/**
+ * The forward plan's SIMD kernels (`_simd_kernels.wat`) and the WebAssembly memory they work in.
+ *
+ * A {@link SimdArena} is one memory holding every array a pass touches: the kernels address them
+ * by byte offset, and the BLAS reads and writes the same arrays through FFI as it does any
+ * Float32Array. {@link SimdArena.create} returns null where the runtime has no WebAssembly SIMD;
+ * the plan then runs its JavaScript loops.
+ *
+ * @module
+ */
+import { SIMD_KERNELS_WASM } from "./_simd_kernels_wasm.ts";
+
+interface SimdExports {
+  pairRelu(
+    p: number,
+    rows: number,
+    rowStride: number,
+    length: number,
+    channels: number,
+    bias: number,
+    out: number,
+  ): void;
+  winogradInput(
+    d: number,
+    rows: number,
+    inLength: number,
+    channels: number,
+    tiles: number,
+    m: number,
+    alpha: number,
+    bt: number,
+    v: number,
+    zeros: number,
+  ): void;
+  winogradOutput(
+    mx: number,
+    rows: number,
+    tiles: number,
+    m: number,
+    alpha: number,
+    at: number,
+    channels: number,
+    convLength: number,
+    out: number,
+    zeros: number,
+  ): void;
+}
+
+const WASM_PAGE_BYTES = 65_536;
+/** Arrays start on 64-byte boundaries (a cache line; v128 loads need only 16). */
+const ALIGN_BYTES = 64;
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The kernels' module, compiled once; null where WebAssembly SIMD is missing. */
+function simdModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    const bytes = Uint8Array.from(atob(SIMD_KERNELS_WASM), (c) => c.charCodeAt(0));
+    compiled = typeof WebAssembly === "object" && WebAssembly.validate(bytes)
+      ? new WebAssembly.Module(bytes)
+      : null;
+  }
+  return compiled;
+}
+
+/** Whether this runtime runs the SIMD kernels. */
+export function simdAvailable(): boolean {
+  return simdModule() !== null;
+}
+
+/** One WebAssembly memory of a fixed size, handed out as Float32Arrays, and the kernels over it. */
+export class SimdArena {
+  #memory: WebAssembly.Memory;
+  #kernels: SimdExports;
+  #next = 0;
+
+  private constructor(module: WebAssembly.Module, bytes: number) {
+    this.#memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / WASM_PAGE_BYTES) });
+    const instance = new WebAssembly.Instance(module, { plan: { memory: this.#memory } });
+    this.#kernels = instance.exports as unknown as SimdExports;
+  }
+
+  /** An arena of at least `floats` floats (allowing for alignment), or null without SIMD. */
+  static create(floats: number, arrays: number): SimdArena | null {
+    const module = simdModule();
+    return module && new SimdArena(module, floats * 4 + arrays * ALIGN_BYTES);
+  }
+
+  /** Bytes the arena holds. */
+  get capacity(): number {
+    return this.#memory.buffer.byteLength;
+  }
+
+  /** Hands every array back: later {@link alloc} calls reuse the memory from its start. */
+  reset(): void {
+    this.#next = 0;
+  }
+
+  /** A new array of `floats` floats (zeros the first time the memory is used, else stale). */
+  alloc(floats: number): Float32Array {
+    const begin = Math.ceil(this.#next / ALIGN_BYTES) * ALIGN_BYTES;
+    if (begin + floats * 4 > this.capacity) {
+      throw new RangeError(`arena of ${this.capacity} bytes cannot hold ${floats} more floats`);
+    }
+    this.#next = begin + floats * 4;
+    return new Float32Array(this.#memory.buffer, begin, floats);
+  }
+
+  /** Whether `a` is an array of this arena. */
+  holds(a: Float32Array): boolean {
+    return a.buffer === this.#memory.buffer;
+  }
+
+  #at(a: Float32Array): number {
+    if (!this.holds(a)) throw new Error("a SIMD kernel's array is not in its arena");
+    return a.byteOffset;
+  }
+
+  /**
+   * `out[r, j, c] = relu(max(product[r, 2j, c], product[r, 2j + 1, c]) + bias[c])`: pooling of 2,
+   * bias and ReLU, rows `rowStride` floats apart in `product` and packed in `out`; `channels` a
+   * multiple of 4.
+   */
+  pairRelu(
+    product: Float32Array,
+    rows: number,
+    rowStride: number,
+    length: number,
+    channels: number,
+    bias: Float32Array,
+    out: Float32Array,
+  ): void {
+    this.#kernels.pairRelu(
+      this.#at(product),
+      rows,
+      rowStride,
+      length,
+      channels,
+      this.#at(bias),
+      this.#at(out),
+    );
+  }
+
+  /** The Winograd input transform (see `_winograd.ts`). */
+  winogradInput(
+    d: Float32Array,
+    rows: number,
+    inLength: number,
+    channels: number,
+    tiles: number,
+    m: number,
+    alpha: number,
+    bt: Float32Array,
+    v: Float32Array,
+    zeros: Float32Array,
+  ): void {
+    this.#kernels.winogradInput(
+      this.#at(d),
+      rows,
+      inLength,
+      channels,
+      tiles,
+      m,
+      alpha,
+      this.#at(bt),
+      this.#at(v),
+      this.#at(zeros),
+    );
+  }
+
+  /** The Winograd output transform (see `_winograd.ts`). */
+  winogradOutput(
+    mx: Float32Array,
+    rows: number,
+    tiles: number,
+    m: number,
+    alpha: number,
+    at: Float32Array,
+    channels: number,
+    convLength: number,
+    out: Float32Array,
+    zeros: Float32Array,
+  ): void {
+    this.#kernels.winogradOutput(
+      this.#at(mx),
+      rows,
+      tiles,
+      m,
+      alpha,
+      this.#at(at),
+      channels,
+      convLength,
+      this.#at(out),
+      this.#at(zeros),
+    );
+  }
+}
