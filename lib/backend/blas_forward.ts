@@ -50,7 +50,7 @@ import {
  * dissertation's network (`deno task bench:forward`): large enough that the GEMMs keep both BLAS
  * threads busy, small enough that a layer's output (64 × 182 × 256 floats at most) stays in cache.
  */
-export const FORWARD_ROWS = 64;
+export const FORWARD_ROWS = 16;
 
 /** A compiled forward pass: {@link ForwardPlan.predict} gives one output per row. */
 export interface ForwardPlan {
@@ -208,37 +208,40 @@ class BlasForwardPlan implements ForwardPlan {
         ? winogradSizes(step, transform, FORWARD_ROWS)
         : { kernel: 0, transformed: 0, products: 0 };
     });
+    const transformed = Math.max(0, ...winogradSizesOf.map((w) => w.transformed));
+    const products = Math.max(0, ...winogradSizesOf.map((w) => w.products));
+    // Per step in the arena: its bias, its Winograd coefficients and transformed kernel.
+    const stepFloats = this.#steps.map((s, i) =>
+      s.kind !== "conv"
+        ? 0
+        : s.channels + winogradSizesOf[i].kernel + 2 * WINOGRAD_ALPHA * WINOGRAD_ALPHA
+    );
     const arena = this.#simd
       ? arenaFor(
-        2 * sizes.activations + sizes.product + sizes.windows + sizes.zeros +
-          Math.max(0, ...winogradSizesOf.map((w) => w.transformed)) +
-          Math.max(0, ...winogradSizesOf.map((w) => w.products)) +
-          this.#steps.reduce(
-            (sum, s, i) =>
-              sum + winogradSizesOf[i].kernel + 2 * 8 * WINOGRAD_ALPHA +
-              (s.kind === "conv" ? s.channels : 0),
-            0,
-          ),
+        2 * sizes.activations + sizes.product + sizes.windows + sizes.zeros + transformed +
+          products + stepFloats.reduce((a, b) => a + b, 0),
         7 + 4 * this.#steps.length,
       )
       : null;
     if (!arena) {
+      const none = this.#steps.map(() => null);
+      const empty = new Float32Array(0);
       return {
         ping: grow("ping", sizes.activations),
         pong: grow("pong", sizes.activations),
         product: grow("product", sizes.product),
         windows: grow("windows", sizes.windows),
         arena: null,
-        biases: this.#steps.map(() => null),
-        winograd: this.#steps.map(() => null),
-        work: {
-          transformed: new Float32Array(0),
-          products: new Float32Array(0),
-          zeros: new Float32Array(0),
-        },
+        biases: none,
+        winograd: none,
+        work: { transformed: empty, products: empty, zeros: empty },
       };
     }
-    const zeros = arena.alloc(sizes.zeros).fill(0);
+    const copy = (values: Float32Array) => {
+      const inArena = arena.alloc(values.length);
+      inArena.set(values);
+      return inArena;
+    };
     return {
       ping: arena.alloc(sizes.activations),
       pong: arena.alloc(sizes.activations),
@@ -247,10 +250,7 @@ class BlasForwardPlan implements ForwardPlan {
       arena,
       biases: this.#steps.map((step, i) => {
         const bias = weights[i].bias;
-        if (step.kind !== "conv" || !bias) return null;
-        const copy = arena.alloc(bias.length);
-        copy.set(bias);
-        return copy;
+        return step.kind === "conv" && bias ? copy(bias) : null;
       }),
       winograd: this.#steps.map((step, i) => {
         const transform = this.#transforms[i];
@@ -259,9 +259,9 @@ class BlasForwardPlan implements ForwardPlan {
           : null;
       }),
       work: {
-        transformed: arena.alloc(Math.max(0, ...winogradSizesOf.map((w) => w.transformed))),
-        products: arena.alloc(Math.max(0, ...winogradSizesOf.map((w) => w.products))),
-        zeros,
+        transformed: arena.alloc(transformed),
+        products: arena.alloc(products),
+        zeros: arena.alloc(sizes.zeros).fill(0),
       },
     };
   }
@@ -288,13 +288,12 @@ class BlasForwardPlan implements ForwardPlan {
       for (const [i, step] of this.#steps.entries()) {
         const { kernel, bias } = weights[i];
         if (step.kind === "conv") {
-          const winograd = arrays.winograd[i];
+          const winograd = arrays.winograd[i], arenaBias = arrays.biases[i];
           let rowStride = productRowStride(step);
           if (winograd && arena?.holds(input)) {
             winogradProduct(arena, step, winograd, rows, input, arrays.work, product);
             rowStride = step.convLength * step.channels;
           } else convolutionProduct(step, rows, input, kernel, product, windows);
-          const arenaBias = arrays.biases[i];
           if (
             arena && arenaBias && step.pool === 2 && step.activation === "relu" &&
             step.channels % 4 === 0
