@@ -151,7 +151,8 @@ await runTool("ensemble", async () => {
   console.log(calibrationTable([{ label: profile.name, evaluation }]));
   console.log(
     `\nempirical CRPS of the members: ${evaluation.empiricalCrps.toFixed(5)}; ` +
-      `wall time ${results.wallSeconds.total.toFixed(1)} s`,
+      `members' training ${ensemble.memberSeconds.reduce((a, b) => a + b, 0).toFixed(1)} s over ` +
+      `every sitting; this sitting ${results.wallSeconds.total.toFixed(1)} s`,
   );
   console.log(`ensemble saved to ${out}${args.results ? `; results to ${args.results}` : ""}`);
 });

@@ -68,11 +68,17 @@ export function committedEnsembleReport(r: UncertaintyResults): string {
     markdownTable(["", "the run"], [
       ["command", `\`${r.command}\``],
       ["device", r.device],
-      ["commit", r.commit],
-      ["started", r.startedAt],
-      ["wall time", formatDuration(r.wallSeconds.total)],
-      ["members", r.wallSeconds.members.map((s) => formatDuration(s)).join(", ")],
+      [
+        "training",
+        `${formatDuration(r.wallSeconds.members.reduce((a, b) => a + b, 0))} in all (members: ` +
+        `${r.wallSeconds.members.map((s) => formatDuration(s)).join(", ")})`,
+      ],
       ["evaluation", formatDuration(r.wallSeconds.evaluation)],
+      // A run resumed from its members' checkpoints records the sitting that finished it.
+      [
+        "last sitting",
+        `started ${r.startedAt}, ${formatDuration(r.wallSeconds.total)}, commit ${r.commit}`,
+      ],
     ]),
     "",
     calibrationTable([{ label: r.profile, evaluation: r }]),

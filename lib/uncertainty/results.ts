@@ -57,7 +57,8 @@ export interface UncertaintyResults extends EnsembleEvaluation {
   profile: string;
   /** The command that produced the file. */
   command: string;
-  /** Git commit of the code. */
+  /** Git commit of the code in the sitting that wrote the file (members resumed from their
+   * checkpoints may have been trained by earlier commits: the run's log says which). */
   commit: string;
   /** Backend and device, e.g. `webgpu (NVIDIA H100 …)`. */
   device: string;
@@ -69,7 +70,10 @@ export interface UncertaintyResults extends EnsembleEvaluation {
   batchSize: number;
   /** Model parameters per member. */
   parameters: number;
-  /** Wall-clock seconds: the whole run, each member's training, the evaluation. */
+  /**
+   * Wall-clock seconds: `total` the sitting that wrote the file (the whole run when it ran in one
+   * sitting), each member's epochs over every sitting, the evaluation.
+   */
   wallSeconds: { total: number; members: number[]; evaluation: number };
 }
 
