@@ -10,6 +10,8 @@ import {
   loadRunArtifact,
   type RunArtifact,
 } from "../lib/runs/mod.ts";
+import { readCommittedSearches } from "../lib/notebook/reports.ts";
+import { readCommittedUncertaintyResults } from "../lib/uncertainty/mod.ts";
 
 /** One executed notebook page. */
 export interface IndexEntry {
@@ -73,6 +75,7 @@ ${run ? headline(run) : ""}
 <tr><th>recipe</th><td>Adamax at ${profile.learningRate}, Huber δ = ${profile.huberDelta}, batch ${profile.batchSize}, ${profile.epochs} epochs evaluated (${profile.extendedEpochs} trained)</td></tr>
 ${run ? runRows(run) : "<tr><th>run</th><td>no run folder was found for this report</td></tr>"}
 </table>
+${await committedRunsSection(run)}
 <h2>The pages</h2>
 <table><tr><th>page</th><th>what it teaches</th><th>figures</th><th>time to execute</th></tr>
 ${rows.join("\n")}
@@ -130,6 +133,52 @@ function runRows(artifact: RunArtifact & { label: string }): string {
 <tr><th>run</th><td>${escapeXml(artifact.label)}; ${
     escapeXml(run.device)
   }; ${run.evaluatedEpoch} epochs in ${formatDuration(run.trainingSeconds)}</td></tr>`;
+}
+
+/**
+ * Which committed run each page presents (it presents one when training it here would take
+ * longer than the page allows), with its command, machine and cost.
+ */
+async function committedRunsSection(
+  run: (RunArtifact & { label: string }) | undefined,
+): Promise<string> {
+  const rows: string[] = [];
+  if (run) {
+    rows.push(
+      `<tr><td>03, 04</td><td>${escapeXml(run.label)}: the ${
+        escapeXml(run.run.profile)
+      } run</td><td>${escapeXml(run.run.device)}</td><td>${run.run.evaluatedEpoch} epochs, ${
+        formatDuration(run.run.trainingSeconds)
+      }</td></tr>`,
+    );
+  }
+  // Pages 05 and 06 present every committed search and ensemble, whatever the report's profile.
+  for (const { label, profile, strategy, log } of await readCommittedSearches()) {
+    const seconds = log.trials.reduce((sum, t) => sum + t.seconds, 0);
+    const device = String(log.sessions[0]?.info.backend ?? log.sessions[0]?.info.device ?? "");
+    rows.push(
+      `<tr><td>05</td><td>results/search/${profile}_${strategy}.jsonl: ${
+        escapeXml(label.replaceAll("`", ""))
+      }</td><td>${escapeXml(device)}</td><td>${count(log.trials.length, "trial")} in ${
+        count(log.sessions.length, "sitting")
+      }, ${formatDuration(seconds)}</td></tr>`,
+    );
+  }
+  for (const r of await readCommittedUncertaintyResults()) {
+    const training = r.wallSeconds.members.reduce((a, b) => a + b, 0);
+    rows.push(
+      `<tr><td>06</td><td>results/uncertainty/${r.profile}.json: ensemble of ${r.members} × ${r.epochs} epochs</td><td>${
+        escapeXml(r.device)
+      }</td><td>${formatDuration(training)} of training, ${
+        formatDuration(r.wallSeconds.evaluation)
+      } of evaluation</td></tr>`,
+    );
+  }
+  if (rows.length === 0) return "";
+  return `<h2>Committed runs the pages present</h2>
+<table><tr><th>pages</th><th>run</th><th>machine</th><th>cost</th></tr>
+${rows.join("\n")}
+</table>`;
 }
 
 async function findRun(dir: string, profile: string) {
