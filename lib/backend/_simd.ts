@@ -10,41 +10,9 @@
  */
 import { SIMD_KERNELS_WASM } from "./_simd_kernels_wasm.ts";
 
-interface SimdExports {
-  pairRelu(
-    p: number,
-    rows: number,
-    rowStride: number,
-    length: number,
-    channels: number,
-    bias: number,
-    out: number,
-  ): void;
-  winogradInput(
-    d: number,
-    rows: number,
-    inLength: number,
-    channels: number,
-    tiles: number,
-    m: number,
-    alpha: number,
-    bt: number,
-    v: number,
-    zeros: number,
-  ): void;
-  winogradOutput(
-    mx: number,
-    rows: number,
-    tiles: number,
-    m: number,
-    alpha: number,
-    at: number,
-    channels: number,
-    convLength: number,
-    out: number,
-    zeros: number,
-  ): void;
-}
+/** The module's exports: each kernel takes byte offsets and counts (see the .wat). */
+type KernelName = "pairRelu" | "winogradInput" | "winogradOutput";
+type SimdExports = Record<KernelName, (...args: number[]) => void>;
 
 const WASM_PAGE_BYTES = 65_536;
 /** Arrays start on 64-byte boundaries (a cache line; v128 loads need only 16). */
@@ -111,9 +79,13 @@ export class SimdArena {
     return a.buffer === this.#memory.buffer;
   }
 
-  #at(a: Float32Array): number {
-    if (!this.holds(a)) throw new Error("a SIMD kernel's array is not in its arena");
-    return a.byteOffset;
+  /** Runs a kernel, each array passed as its byte offset in the arena. */
+  #run(kernel: KernelName, ...args: (number | Float32Array)[]): void {
+    this.#kernels[kernel](...args.map((a) => {
+      if (typeof a === "number") return a;
+      if (!this.holds(a)) throw new Error(`${kernel}: an array is not in the kernel's arena`);
+      return a.byteOffset;
+    }));
   }
 
   /**
@@ -130,15 +102,7 @@ export class SimdArena {
     bias: Float32Array,
     out: Float32Array,
   ): void {
-    this.#kernels.pairRelu(
-      this.#at(product),
-      rows,
-      rowStride,
-      length,
-      channels,
-      this.#at(bias),
-      this.#at(out),
-    );
+    this.#run("pairRelu", product, rows, rowStride, length, channels, bias, out);
   }
 
   /** The Winograd input transform (see `_winograd.ts`). */
@@ -154,18 +118,7 @@ export class SimdArena {
     v: Float32Array,
     zeros: Float32Array,
   ): void {
-    this.#kernels.winogradInput(
-      this.#at(d),
-      rows,
-      inLength,
-      channels,
-      tiles,
-      m,
-      alpha,
-      this.#at(bt),
-      this.#at(v),
-      this.#at(zeros),
-    );
+    this.#run("winogradInput", d, rows, inLength, channels, tiles, m, alpha, bt, v, zeros);
   }
 
   /** The Winograd output transform (see `_winograd.ts`). */
@@ -181,17 +134,6 @@ export class SimdArena {
     out: Float32Array,
     zeros: Float32Array,
   ): void {
-    this.#kernels.winogradOutput(
-      this.#at(mx),
-      rows,
-      tiles,
-      m,
-      alpha,
-      this.#at(at),
-      channels,
-      convLength,
-      this.#at(out),
-      this.#at(zeros),
-    );
+    this.#run("winogradOutput", mx, rows, tiles, m, alpha, at, channels, convLength, out, zeros);
   }
 }
