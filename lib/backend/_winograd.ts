@@ -115,7 +115,6 @@ export function transformKernel(
   for (let x = 0; x < alpha; x++) {
     const plane = u.subarray(x * size, (x + 1) * size);
     const row = g.subarray(x * taps, (x + 1) * taps);
-    plane.fill(0);
     // Accumulating tap by tap in float32 would round alpha · taps times; sum each weight in float64.
     for (let i = 0; i < size; i++) {
       let sum = 0;

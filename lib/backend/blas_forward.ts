@@ -37,7 +37,6 @@ import {
 import { SimdArena, simdAvailable } from "./_simd.ts";
 import {
   prepareWinograd,
-  WINOGRAD_ALPHA,
   winogradFor,
   type WinogradKernel,
   winogradProduct,
@@ -157,7 +156,7 @@ interface PassArrays {
   product: Float32Array;
   windows: Float32Array;
   arena: SimdArena | null;
-  /** Per step: its bias copied into the arena (null without arena or bias). */
+  /** Per step: its bias copied into the arena where the SIMD kernel pools it (else null). */
   biases: (Float32Array | null)[];
   /** Per step: its Winograd transform and kernel in the arena, or null for the direct GEMMs. */
   winograd: (WinogradKernel | null)[];
@@ -166,28 +165,64 @@ interface PassArrays {
 
 class BlasForwardPlan implements ForwardPlan {
   #steps: Step[];
-  #sizes: { activations: number; product: number; windows: number; zeros: number };
+  #sizes: {
+    activations: number;
+    product: number;
+    windows: number;
+    zeros: number;
+    transformed: number;
+    products: number;
+    /** Floats and arrays of the SIMD arena (0 without SIMD). */
+    arenaFloats: number;
+    arenaArrays: number;
+  };
   #transforms: (WinogradTransform | null)[];
+  /** Per step: whether the SIMD kernel does its pooling, bias and ReLU. */
+  #simdPool: boolean[];
   #simd: boolean;
 
   constructor(readonly inputLength: number, steps: Step[], simd: boolean) {
     this.#steps = steps;
     this.#simd = simd && simdAvailable();
     this.#transforms = steps.map((s) => this.#simd && s.kind === "conv" ? winogradFor(s) : null);
+    this.#simdPool = steps.map((s) =>
+      this.#simd && s.kind === "conv" && s.bias !== null && s.pool === 2 &&
+      s.activation === "relu" && s.channels % 4 === 0
+    );
     let activations = inputLength, product = 0, windows = 0, zeros = 0;
-    for (const step of steps) {
+    let transformed = 0, products = 0, weightFloats = 0;
+    for (const [i, step] of steps.entries()) {
       activations = Math.max(activations, outputRowLength(step));
       if (step.kind === "conv") {
         product = Math.max(product, productRowStride(step));
         windows = Math.max(windows, windowRowLength(step));
         zeros = Math.max(zeros, step.inChannels, step.channels);
+        // In the arena per step: its bias, its Winograd coefficients and transformed kernel.
+        weightFloats += step.channels;
+        const transform = this.#transforms[i];
+        if (transform) {
+          const work = winogradSizes(step, transform, FORWARD_ROWS);
+          transformed = Math.max(transformed, work.transformed);
+          products = Math.max(products, work.products);
+          weightFloats += work.kernel + transform.bt.length + transform.at.length;
+        }
       } else product = Math.max(product, step.units);
     }
-    this.#sizes = {
+    const sizes = {
       activations: FORWARD_ROWS * activations,
       product: FORWARD_ROWS * product,
       windows: FORWARD_ROWS * windows,
       zeros,
+      transformed,
+      products,
+    };
+    this.#sizes = {
+      ...sizes,
+      arenaFloats: this.#simd
+        ? 2 * sizes.activations + sizes.product + sizes.windows + zeros + transformed + products +
+          weightFloats
+        : 0,
+      arenaArrays: 7 + 4 * steps.length,
     };
   }
 
@@ -202,27 +237,7 @@ class BlasForwardPlan implements ForwardPlan {
   /** The pass's arrays: in a SIMD arena where this plan uses one, else plain scratch arrays. */
   #arrays(weights: { kernel: Float32Array; bias: Float32Array | null }[]): PassArrays {
     const sizes = this.#sizes;
-    const winogradSizesOf = this.#steps.map((step, i) => {
-      const transform = this.#transforms[i];
-      return step.kind === "conv" && transform
-        ? winogradSizes(step, transform, FORWARD_ROWS)
-        : { kernel: 0, transformed: 0, products: 0 };
-    });
-    const transformed = Math.max(0, ...winogradSizesOf.map((w) => w.transformed));
-    const products = Math.max(0, ...winogradSizesOf.map((w) => w.products));
-    // Per step in the arena: its bias, its Winograd coefficients and transformed kernel.
-    const stepFloats = this.#steps.map((s, i) =>
-      s.kind !== "conv"
-        ? 0
-        : s.channels + winogradSizesOf[i].kernel + 2 * WINOGRAD_ALPHA * WINOGRAD_ALPHA
-    );
-    const arena = this.#simd
-      ? arenaFor(
-        2 * sizes.activations + sizes.product + sizes.windows + sizes.zeros + transformed +
-          products + stepFloats.reduce((a, b) => a + b, 0),
-        7 + 4 * this.#steps.length,
-      )
-      : null;
+    const arena = this.#simd ? arenaFor(sizes.arenaFloats, sizes.arenaArrays) : null;
     if (!arena) {
       const none = this.#steps.map(() => null);
       const empty = new Float32Array(0);
@@ -248,10 +263,7 @@ class BlasForwardPlan implements ForwardPlan {
       product: arena.alloc(sizes.product),
       windows: arena.alloc(sizes.windows),
       arena,
-      biases: this.#steps.map((step, i) => {
-        const bias = weights[i].bias;
-        return step.kind === "conv" && bias ? copy(bias) : null;
-      }),
+      biases: this.#simdPool.map((simdPool, i) => simdPool ? copy(weights[i].bias!) : null),
       winograd: this.#steps.map((step, i) => {
         const transform = this.#transforms[i];
         return step.kind === "conv" && transform
@@ -259,8 +271,8 @@ class BlasForwardPlan implements ForwardPlan {
           : null;
       }),
       work: {
-        transformed: arena.alloc(transformed),
-        products: arena.alloc(products),
+        transformed: arena.alloc(sizes.transformed),
+        products: arena.alloc(sizes.products),
         zeros: arena.alloc(sizes.zeros).fill(0),
       },
     };
@@ -294,10 +306,7 @@ class BlasForwardPlan implements ForwardPlan {
             winogradProduct(arena, step, winograd, rows, input, arrays.work, product);
             rowStride = step.convLength * step.channels;
           } else convolutionProduct(step, rows, input, kernel, product, windows);
-          if (
-            arena && arenaBias && step.pool === 2 && step.activation === "relu" &&
-            step.channels % 4 === 0
-          ) {
+          if (arena && arenaBias) {
             arena.pairRelu(product, rows, rowStride, step.length, step.channels, arenaBias, output);
           } else poolBiasActivate(product, rows, step, bias, output, rowStride);
         } else denseForward(step, rows, input, kernel, bias, output);
