@@ -94,7 +94,7 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
   full: {
     name: "full",
     description:
-      "the dissertation's recipe on a GPU: 520,393 galaxies, its network, batch 16, 20 (+10) epochs",
+      "the dissertation's scale: 520,393 galaxies, its network and recipe (batch 16), 20 (+10) epochs",
     galaxies: 520_393,
     ...DISSERTATION_RUN,
   },
