@@ -4,8 +4,14 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { BLAS_BACKEND, inPlaceValues, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
+import {
+  BLAS_BACKEND,
+  inPlaceValues,
+  registerBlasBackend,
+  simdAdamaxUpdate,
+} from "../lib/backend/blas_kernels.ts";
 import { Adamax } from "../lib/optimizers/adamax.ts";
+import { adamaxLoop } from "../lib/optimizers/cpu_adamax.ts";
 import { openBlas } from "../lib/backend/blas.ts";
 import { assertClose, random } from "./_helpers.ts";
 // The reference backend for the full network: cpu with the project's faster JS gradients
@@ -458,6 +464,45 @@ Deno.test({
       assert.ok(same, `array ${i}: the one-loop update differs`);
     });
   },
+});
+
+Deno.test("Adamax's SIMD loop gives the JavaScript loop's bits, in place or not, any length", () => {
+  const constants = {
+    beta1: Math.fround(0.9),
+    oneMinusBeta1: Math.fround(0.1),
+    beta2: Math.fround(0.999),
+    epsilon: Math.fround(1e-7),
+    stepSize: Math.fround(0.0123),
+  };
+  for (const n of [1, 3, 4, 5, 1023, 4096]) {
+    const state = () => ({
+      weight: random(n, n, -2, 2),
+      firstMoment: random(n, n + 1, -1, 1),
+      infNorm: random(n, n + 2, 0, 1),
+    });
+    const g = random(n, n + 3, -3, 3);
+    // zeros of both signs, tiny and huge gradients, an infinity norm of zero
+    g.forEach((v, j) => {
+      if (j % 5 === 1) g[j] = j % 2 ? -0 : 0;
+      if (j % 7 === 2) g[j] = v * 1e-30;
+      if (j % 11 === 3) g[j] = v * 1e30;
+    });
+    const loop = state(), inPlace = state(), from = state();
+    inPlace.infNorm[0] = loop.infNorm[0] = from.infNorm[0] = 0;
+    const fresh = {
+      weight: new Float32Array(n),
+      firstMoment: new Float32Array(n),
+      infNorm: new Float32Array(n),
+    };
+    adamaxLoop(loop, g, loop, constants);
+    assert.ok(simdAdamaxUpdate(inPlace, g, inPlace, constants), "WebAssembly SIMD runs here");
+    assert.ok(simdAdamaxUpdate(from, g, fresh, constants));
+    for (const key of ["weight", "firstMoment", "infNorm"] as const) {
+      for (const got of [inPlace[key], fresh[key]]) {
+        assert.ok(got.every((v, j) => Object.is(v, loop[key][j])), `n = ${n}: ${key} differs`);
+      }
+    }
+  }
 });
 
 Deno.test({

@@ -1,5 +1,5 @@
 /**
- * The forward plan's SIMD kernels (`_simd_kernels.wat`) and the WebAssembly memory they work in.
+ * The SIMD kernels of the forward plan and of the Adamax update (`_simd_kernels.wat`) and the WebAssembly memory they work in.
  *
  * A {@link SimdArena} is one memory holding every array a pass touches: the kernels address them
  * by byte offset, and the BLAS reads and writes the same arrays through FFI as it does any
@@ -11,7 +11,7 @@
 import { SIMD_KERNELS_WASM } from "./_simd_kernels_wasm.ts";
 
 /** The module's exports: each kernel takes byte offsets and counts (see the .wat). */
-type KernelName = "pairRelu" | "winogradInput" | "winogradOutput";
+type KernelName = "pairRelu" | "winogradInput" | "winogradOutput" | "adamax";
 type SimdExports = Record<KernelName, (...args: number[]) => void>;
 
 const WASM_PAGE_BYTES = 65_536;
@@ -135,5 +135,27 @@ export class SimdArena {
     zeros: Float32Array,
   ): void {
     this.#run("winogradOutput", mx, rows, tiles, m, alpha, at, channels, convLength, out, zeros);
+  }
+
+  /**
+   * One Adamax update in place over the first `n` floats (a multiple of 4) of `w`, `m` and `u`
+   * from `g`, every operation rounded to float32 (see the .wat); the constants as float32.
+   */
+  adamax(
+    w: Float32Array,
+    m: Float32Array,
+    u: Float32Array,
+    g: Float32Array,
+    n: number,
+    constants: {
+      beta1: number;
+      oneMinusBeta1: number;
+      beta2: number;
+      epsilon: number;
+      stepSize: number;
+    },
+  ): void {
+    const { beta1, oneMinusBeta1, beta2, epsilon, stepSize } = constants;
+    this.#run("adamax", w, m, u, g, n, beta1, oneMinusBeta1, beta2, epsilon, stepSize);
   }
 }

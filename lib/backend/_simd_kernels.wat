@@ -182,4 +182,40 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row)))
   )
+
+  ;; One Adamax update in place over n floats (a multiple of 4) of the weights w, first moments m
+  ;; and infinity norms u from the gradient g: m = β1 m + (1 − β1) g, u = max(β2 u, |g|),
+  ;; w = w − (m / (u + ε)) · stepSize, each operation rounded to float32 as tfjs's kernels and the
+  ;; JavaScript loop of cpu_adamax.ts round it, so all three give the same bits.
+  (func (export "adamax")
+    (param $w i32) (param $m i32) (param $u i32) (param $g i32) (param $n i32)
+    (param $beta1 f32) (param $oneMinusBeta1 f32) (param $beta2 f32) (param $epsilon f32)
+    (param $stepSize f32)
+    (local $k i32) (local $end i32) (local $gk v128) (local $newM v128) (local $newU v128)
+    (local $b1 v128) (local $c1 v128) (local $b2 v128) (local $eps v128) (local $size v128)
+    (local.set $b1 (f32x4.splat (local.get $beta1)))
+    (local.set $c1 (f32x4.splat (local.get $oneMinusBeta1)))
+    (local.set $b2 (f32x4.splat (local.get $beta2)))
+    (local.set $eps (f32x4.splat (local.get $epsilon)))
+    (local.set $size (f32x4.splat (local.get $stepSize)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $k) (local.get $end)))
+      (local.set $gk (v128.load (i32.add (local.get $g) (local.get $k))))
+      (local.set $newM (f32x4.add
+        (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $k))) (local.get $b1))
+        (f32x4.mul (local.get $gk) (local.get $c1))))
+      (local.set $newU (f32x4.max
+        (f32x4.mul (v128.load (i32.add (local.get $u) (local.get $k))) (local.get $b2))
+        (f32x4.abs (local.get $gk))))
+      (v128.store (i32.add (local.get $m) (local.get $k)) (local.get $newM))
+      (v128.store (i32.add (local.get $u) (local.get $k)) (local.get $newU))
+      (v128.store (i32.add (local.get $w) (local.get $k))
+        (f32x4.sub (v128.load (i32.add (local.get $w) (local.get $k)))
+          (f32x4.mul
+            (f32x4.div (local.get $newM) (f32x4.add (local.get $newU) (local.get $eps)))
+            (local.get $size))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16)))
+      (br $next)))
+  )
 )

@@ -46,6 +46,7 @@ import {
   setBlas,
   unshareOutputs,
 } from "./_blas_arrays.ts";
+export { type AdamaxArrays, type AdamaxConstants, simdAdamaxUpdate } from "./_simd_adamax.ts";
 import {
   conv2dBackpropFilterKernel,
   conv2dBackpropInputKernel,
