@@ -105,8 +105,9 @@ async function check(
   label: string,
   rowsPerPass?: number,
   referenceBackend = "cpu",
+  simd = true,
 ) {
-  const plan = planGradients(model, rowsPerPass);
+  const plan = planGradients(model, rowsPerPass, { simd });
   assert.ok(plan, `${label}: the plan runs this model`);
   const sums = plan.compute(x, y, loss, delta);
   const ours = { ...sums, gradients: plan.gradients.map((g) => g.slice()) };
@@ -126,6 +127,8 @@ Deno.test({
     await check(model, x16, y16, "huber", 1, "batch 16", undefined, BLAS_BACKEND);
     // 40 rows in passes of 16, 16 and 8; a δ that splits the errors.
     await check(model, x, y, "huber", 0.05, "batch 40 in passes of 16", 16, BLAS_BACKEND);
+    // The pooling loops in JavaScript, as where the runtime has no WebAssembly SIMD.
+    await check(model, x, y, "huber", 0.05, "without SIMD", 16, BLAS_BACKEND, false);
     model.dispose();
   },
 });
@@ -181,6 +184,7 @@ Deno.test({
     );
     const x = random(20 * N_FLUX, 5, 0, 3).map(Math.floor), y = random(20, 6, 0, 0.6);
     await check(model, x, y, "mse", 1, "ties");
+    await check(model, x, y, "mse", 1, "ties, without SIMD", undefined, "cpu", false);
     model.dispose();
   },
 });

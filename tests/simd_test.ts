@@ -1,8 +1,9 @@
-// The forward plan's SIMD kernels as committed: lib/backend/_simd_kernels_wasm.ts is exactly what
+// The SIMD kernels (forward plan, training plan, Adamax) as committed: lib/backend/_simd_kernels_wasm.ts is exactly what
 // lib/backend/_simd_kernels.wat compiles to (so an edit of the source without `deno task
 // build:simd` fails here, and so does `deno task build:simd --check`), and its bytes are a valid
-// WebAssembly module that imports the plan's memory and exports the three kernels. What the
-// kernels compute is checked in tests/winograd_test.ts.
+// WebAssembly module that imports the plan's memory and exports the five kernels. What the
+// kernels compute is checked in tests/winograd_test.ts, tests/blas_gradients_test.ts and
+// tests/blas_kernels_test.ts.
 import assert from "node:assert/strict";
 import { compileSimdKernels } from "../tools/build_simd.ts";
 import { SIMD_KERNELS_WASM } from "../lib/backend/_simd_kernels_wasm.ts";
@@ -55,6 +56,12 @@ Deno.test("SIMD kernels: the compiled bytes are a valid module with the plan's k
   ]);
   assert.deepEqual(
     WebAssembly.Module.exports(module).map((e) => `${e.kind} ${e.name}`).sort(),
-    ["function pairRelu", "function winogradInput", "function winogradOutput"],
+    [
+      "function adamax",
+      "function pairRelu",
+      "function pairReluBackward",
+      "function winogradInput",
+      "function winogradOutput",
+    ],
   );
 });

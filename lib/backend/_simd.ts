@@ -11,7 +11,12 @@
 import { SIMD_KERNELS_WASM } from "./_simd_kernels_wasm.ts";
 
 /** The module's exports: each kernel takes byte offsets and counts (see the .wat). */
-type KernelName = "pairRelu" | "winogradInput" | "winogradOutput" | "adamax";
+type KernelName =
+  | "pairRelu"
+  | "pairReluBackward"
+  | "winogradInput"
+  | "winogradOutput"
+  | "adamax";
 type SimdExports = Record<KernelName, (...args: number[]) => void>;
 
 const WASM_PAGE_BYTES = 65_536;
@@ -74,13 +79,19 @@ export class SimdArena {
     return new Float32Array(this.#memory.buffer, begin, floats);
   }
 
+  /** A new array of `doubles` float64 values, as {@link alloc}. */
+  allocFloat64(doubles: number): Float64Array {
+    const floats = this.alloc(2 * doubles);
+    return new Float64Array(floats.buffer, floats.byteOffset, doubles);
+  }
+
   /** Whether `a` is an array of this arena. */
-  holds(a: Float32Array): boolean {
+  holds(a: Float32Array | Float64Array): boolean {
     return a.buffer === this.#memory.buffer;
   }
 
   /** Runs a kernel, each array passed as its byte offset in the arena. */
-  #run(kernel: KernelName, ...args: (number | Float32Array)[]): void {
+  #run(kernel: KernelName, ...args: (number | Float32Array | Float64Array)[]): void {
     this.#kernels[kernel](...args.map((a) => {
       if (typeof a === "number") return a;
       if (!this.holds(a)) throw new Error(`${kernel}: an array is not in the kernel's arena`);
@@ -103,6 +114,25 @@ export class SimdArena {
     out: Float32Array,
   ): void {
     this.#run("pairRelu", product, rows, rowStride, length, channels, bias, out);
+  }
+
+  /**
+   * {@link pairRelu}'s gradient (see the .wat): from the pooled outputs `out` and their gradient
+   * `g`, the product's gradient into `pg` (laid out as `product`, rows `rowStride` floats apart),
+   * and the passed gradients added to `biasSum`; `channels` a multiple of 4.
+   */
+  pairReluBackward(
+    product: Float32Array,
+    rows: number,
+    rowStride: number,
+    length: number,
+    channels: number,
+    out: Float32Array,
+    g: Float32Array,
+    pg: Float32Array,
+    biasSum: Float64Array,
+  ): void {
+    this.#run("pairReluBackward", product, rows, rowStride, length, channels, out, g, pg, biasSum);
   }
 
   /** The Winograd input transform (see `_winograd.ts`). */

@@ -41,6 +41,56 @@
       (br $row)))
   )
 
+;; pairRelu's gradient, for the training plan: from the pooled outputs' gradient g (packed as
+  ;; out), the gradient of the product p laid out as p, in pg: where out > 0 (the ReLU passes) the
+  ;; window's gradient goes to its larger product, the first on a tie, and the other gets 0; where
+  ;; out ≤ 0 both get 0. The passed gradients are added to biasSum (float64, one per channel) in
+  ;; the order of the rows and positions, as a JavaScript loop adds them. Positions of p beyond
+  ;; 2 · length in a row are left as they are.
+  (func (export "pairReluBackward")
+    (param $p i32) (param $rows i32) (param $rowStride i32) (param $length i32)
+    (param $channels i32) (param $out i32) (param $g i32) (param $pg i32) (param $biasSum i32)
+    (local $r i32) (local $j i32) (local $c i32) (local $a i32) (local $b i32) (local $cb i32)
+    (local $row i32) (local $passed v128) (local $second v128) (local $sum i32)
+    (local.set $cb (i32.shl (local.get $channels) (i32.const 2)))
+    (block $rowsDone (loop $nextRow
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (i32.shl (i32.mul (local.get $r) (local.get $rowStride)) (i32.const 2)))
+      (local.set $a (local.get $row))
+      (local.set $j (i32.const 0))
+      (block $positionsDone (loop $position
+        (br_if $positionsDone (i32.ge_u (local.get $j) (local.get $length)))
+        (local.set $b (i32.add (local.get $a) (local.get $cb)))
+        (local.set $c (i32.const 0))
+        (local.set $sum (local.get $biasSum))
+        (block $channelsDone (loop $channel
+          (br_if $channelsDone (i32.ge_u (local.get $c) (local.get $cb)))
+          (local.set $passed (v128.and (v128.load (local.get $g))
+            (f32x4.gt (v128.load (local.get $out)) (v128.const f32x4 0 0 0 0))))
+          (local.set $second (f32x4.gt
+            (v128.load (i32.add (local.get $p) (i32.add (local.get $b) (local.get $c))))
+            (v128.load (i32.add (local.get $p) (i32.add (local.get $a) (local.get $c))))))
+          (v128.store (i32.add (local.get $pg) (i32.add (local.get $a) (local.get $c)))
+            (v128.andnot (local.get $passed) (local.get $second)))
+          (v128.store (i32.add (local.get $pg) (i32.add (local.get $b) (local.get $c)))
+            (v128.and (local.get $passed) (local.get $second)))
+          (v128.store (local.get $sum) (f64x2.add (v128.load (local.get $sum))
+            (f64x2.promote_low_f32x4 (local.get $passed))))
+          (v128.store offset=16 (local.get $sum) (f64x2.add (v128.load offset=16 (local.get $sum))
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7
+              (local.get $passed) (local.get $passed)))))
+          (local.set $sum (i32.add (local.get $sum) (i32.const 32)))
+          (local.set $g (i32.add (local.get $g) (i32.const 16)))
+          (local.set $out (i32.add (local.get $out) (i32.const 16)))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br $channel)))
+        (local.set $a (i32.add (local.get $b) (local.get $cb)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $position)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $nextRow)))
+  )
+
   ;; out[k] = Σ_l coef[l] · src_l[k] for k < n (a multiple of 4) over eight sources: the inner
   ;; loop of both Winograd transforms below.
   (func $combine8

@@ -9,6 +9,8 @@
  * bookkeeping per kernel, 18 % of the step (`docs/performance.md`). Here a block's forward pass
  * is its GEMMs and one loop (pooling, bias and ReLU: `_blas_plan_steps.ts`), and its backward
  * pass one loop (the pooling's and the ReLU's gradients and the bias sum together) and its GEMMs.
+ * For a window of 2, ReLU and a bias (the dissertation's blocks) both loops are WebAssembly SIMD
+ * kernels (`_simd_kernels.wat`) over buffers in one WebAssembly memory, where the runtime has it.
  *
  * The gradients are tfjs's within float32 rounding (the same products summed in another order):
  * `tests/blas_gradients_test.ts` checks them against `tf.variableGrads` on the `cpu` backend. The
@@ -34,6 +36,7 @@ import {
   type Weight,
   windowRowLength,
 } from "./_blas_plan_steps.ts";
+import { SimdArena } from "./_simd.ts";
 
 /**
  * Rows a pass of the plan takes; a larger batch passes in parts whose gradients add up. As for
@@ -67,10 +70,13 @@ export interface GradientPlan {
  * The training plan of `model` on `cpu-blas`, or null where it cannot run it: another backend, a
  * layer or setting the forward plan does not take, an activation other than ReLU or linear, a
  * pooling window other than 2, weights that are not all trainable, or more than one output.
+ * `options.simd: false` keeps the pooling loops in JavaScript where WebAssembly SIMD would run
+ * them (as where the runtime lacks it), for comparison.
  */
 export function planGradients(
   model: tfl.LayersModel,
   rowsPerPass: number = GRADIENT_ROWS,
+  options: { simd?: boolean } = {},
 ): GradientPlan | null {
   const network = compileNetwork(model);
   if (!network) return null;
@@ -87,7 +93,7 @@ export function planGradients(
     model.nonTrainableWeights.length > 0 || trainable.length !== weights.length ||
     trainable.some((w, i) => w !== weights[i])
   ) return null;
-  return new BlasGradientPlan(inputLength, steps, weights, rowsPerPass);
+  return new BlasGradientPlan(inputLength, steps, weights, rowsPerPass, options.simd ?? true);
 }
 
 /** A step's arrays for one pass: its output, and a convolution's GEMM output and windows. */
@@ -112,32 +118,65 @@ class BlasGradientPlan implements GradientPlan {
   /** Each step's kernel gradient (a view of {@link gradients}) and its bias's index there. */
   #kernelGradients: Float32Array[];
   #biasIndex: number[];
+  /**
+   * Where the runtime has WebAssembly SIMD, the memory every buffer above lives in (but the
+   * weights' gradients), so that the SIMD kernels run a block's pooling, bias and ReLU and their
+   * gradients; per step, its bias copied there for them, or null where the JavaScript loops run.
+   */
+  #arena: SimdArena | null;
+  #simdBias: (Float32Array | null)[];
 
   constructor(
     readonly inputLength: number,
     steps: Step[],
     weights: Weight[],
     readonly rowsPerPass: number,
+    simd: boolean,
   ) {
     if (!(Number.isInteger(rowsPerPass) && rowsPerPass >= 1)) {
       throw new RangeError(`rowsPerPass must be a whole number at least 1, got ${rowsPerPass}`);
     }
     this.#steps = steps;
     const rows = rowsPerPass;
-    this.#buffers = steps.map((s) => ({
-      output: new Float32Array(rows * outputRowLength(s)),
-      product: new Float32Array(s.kind === "conv" ? rows * productRowStride(s) : 0),
-      windows: new Float32Array(s.kind === "conv" ? rows * windowRowLength(s) : 0),
-      biasSum: new Float64Array(s.bias ? (s.kind === "conv" ? s.channels : s.units) : 0),
-    }));
+    const simdSteps = steps.map((s) =>
+      s.kind === "conv" && s.pool === 2 && s.activation === "relu" && s.bias !== null &&
+      s.channels % 4 === 0
+    );
     const widest = Math.max(inputLength, ...steps.map(outputRowLength));
-    this.#back = [new Float32Array(rows * widest), new Float32Array(rows * widest)];
-    this.#productGradient = new Float32Array(
-      rows * Math.max(0, ...steps.map((s) => s.kind === "conv" ? productRowStride(s) : 0)),
-    );
-    this.#windowGradient = new Float32Array(
-      rows * Math.max(0, ...steps.slice(1).map((s) => s.kind === "conv" ? windowRowLength(s) : 0)),
-    );
+    const sizes = {
+      back: rows * widest,
+      productGradient: rows *
+        Math.max(0, ...steps.map((s) => s.kind === "conv" ? productRowStride(s) : 0)),
+      windowGradient: rows *
+        Math.max(0, ...steps.slice(1).map((s) => s.kind === "conv" ? windowRowLength(s) : 0)),
+    };
+    const stepSizes = steps.map((s) => ({
+      output: rows * outputRowLength(s),
+      product: s.kind === "conv" ? rows * productRowStride(s) : 0,
+      windows: s.kind === "conv" ? rows * windowRowLength(s) : 0,
+      biasSum: s.bias ? (s.kind === "conv" ? s.channels : s.units) : 0,
+      simdBias: s.kind === "conv" ? s.channels : 0,
+    }));
+    const floats = 2 * sizes.back + sizes.productGradient + sizes.windowGradient +
+      stepSizes.reduce(
+        (n, s) => n + s.output + s.product + s.windows + 2 * s.biasSum + s.simdBias,
+        0,
+      );
+    this.#arena = simd && simdSteps.some(Boolean)
+      ? SimdArena.create(floats, 3 + 5 * steps.length)
+      : null;
+    const arena = this.#arena;
+    const float32 = (n: number) => arena ? arena.alloc(n) : new Float32Array(n);
+    this.#buffers = stepSizes.map((s) => ({
+      output: float32(s.output),
+      product: float32(s.product),
+      windows: float32(s.windows),
+      biasSum: arena ? arena.allocFloat64(s.biasSum) : new Float64Array(s.biasSum),
+    }));
+    this.#simdBias = stepSizes.map((s, i) => arena && simdSteps[i] ? float32(s.simdBias) : null);
+    this.#back = [float32(sizes.back), float32(sizes.back)];
+    this.#productGradient = float32(sizes.productGradient);
+    this.#windowGradient = float32(sizes.windowGradient);
     this.gradients = weights.map((w) => new Float32Array(w.read().size));
     this.#kernelGradients = [];
     this.#biasIndex = [];
@@ -162,6 +201,7 @@ class BlasGradientPlan implements GradientPlan {
       kernel: valuesOf(s.kernel.read()),
       bias: s.bias ? valuesOf(s.bias.read()) : null,
     }));
+    values.forEach(({ bias }, i) => this.#simdBias[i]?.set(bias!));
     for (const b of this.#buffers) b.biasSum.fill(0);
     const sums: BatchSums = { lossSum: 0, absErrorSum: 0 };
     for (let begin = 0; begin < n; begin += this.rowsPerPass) {
@@ -199,7 +239,19 @@ class BlasGradientPlan implements GradientPlan {
       const { kernel, bias } = values[i], b = this.#buffers[i];
       if (step.kind === "conv") {
         convolutionProduct(step, rows, input, kernel, b.product, b.windows);
-        poolBiasActivate(b.product, rows, step, bias, b.output);
+        const simdBias = this.#simdBias[i];
+        if (simdBias) {
+          const { length, channels } = step;
+          this.#arena!.pairRelu(
+            b.product,
+            rows,
+            productRowStride(step),
+            length,
+            channels,
+            simdBias,
+            b.output,
+          );
+        } else poolBiasActivate(b.product, rows, step, bias, b.output);
       } else denseForward(step, rows, input, kernel, bias, b.output);
       input = b.output;
     });
@@ -245,6 +297,7 @@ class BlasGradientPlan implements GradientPlan {
           this.#kernelGradients[i],
           inputGradient,
           accumulate,
+          this.#simdBias[i] ? this.#arena : null,
         );
       }
       [gradient, spare] = [spare, gradient];
@@ -352,7 +405,8 @@ function denseBackward(
  * A convolution step's backward pass: one loop routes each pooled gradient to its window's
  * winner through the ReLU and sums the bias's gradient, laid out as the GEMM output
  * (`productGradient`, zero where no window reads); then the kernel's gradient and the input's as
- * GEMMs, mirroring {@link convolutionProduct}.
+ * GEMMs, mirroring {@link convolutionProduct}. With `simd`, the loop runs there
+ * ({@link pairReluBackward}).
  */
 function convBackward(
   step: ConvStep,
@@ -366,8 +420,10 @@ function convBackward(
   kernelGradient: Float32Array,
   inputGradient: Float32Array | null,
   accumulate: boolean,
+  simd: SimdArena | null,
 ) {
-  poolActivationBackward(step, rows, b, gradient, productGradient);
+  if (simd) pairReluBackward(simd, step, rows, b, gradient, productGradient);
+  else poolActivationBackward(step, rows, b, gradient, productGradient);
   const blas = gemm();
   const { taps, inChannels, channels, inLength, convLength } = step;
   const beta = accumulate ? 1 : 0;
@@ -501,5 +557,35 @@ function poolActivationBackward(
     }
     // Positions no window reads (an odd length's last one, or those mixing two rows).
     productGradient.fill(0, rowStart + pool * length * channels, rowStart + rowStride);
+  }
+}
+
+/**
+ * {@link poolActivationBackward} for a window of 2, ReLU and a bias, in the SIMD kernel: the same
+ * gradients (zeros may differ in sign) and the same bias sums, added in the same order.
+ */
+function pairReluBackward(
+  simd: SimdArena,
+  step: ConvStep,
+  rows: number,
+  b: StepBuffers,
+  gradient: Float32Array,
+  productGradient: Float32Array,
+) {
+  const { length, channels } = step, rowStride = productRowStride(step);
+  simd.pairReluBackward(
+    b.product,
+    rows,
+    rowStride,
+    length,
+    channels,
+    b.output,
+    gradient,
+    productGradient,
+    b.biasSum,
+  );
+  for (let r = 0; r < rows; r++) {
+    // Positions no window reads (an odd length's last one, or those mixing two rows).
+    productGradient.fill(0, r * rowStride + 2 * length * channels, (r + 1) * rowStride);
   }
 }
