@@ -2,13 +2,14 @@
  * Ours against PyTorch on the same machine, in one run: training samples/s at each batch size and
  * prediction rows/s of the full network, side by side with the ratio.
  *
- *   deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096] [--rounds 2]
+ *   deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096] [--rounds 5]
  *                         [--backend auto|cpu-blas|cpu|webgpu] [--threads N] [--narrow] [--json]
  *
  * It runs `tools/bench/train.ts` (the library's own `train()` and `predict()`, on the backend the
  * ladder picks unless `--backend` says) and `tools/bench/torch_reference.py` (the same network and
- * recipe in PyTorch eager) as separate processes, alternating for `--rounds` rounds so that load
- * from elsewhere falls on both alike, and keeps each side's best. Installs Debian's
+ * recipe in PyTorch eager) as separate processes, both once in each of `--rounds` rounds, back to
+ * back and in alternating order, and compares them within each round: the table gives each side's
+ * best, the median of the rounds' ratios and every round's ratio. Installs Debian's
  * `python3-torch` first if PyTorch is missing. Both sides run on the same `--threads` (default:
  * the machine's cores): `$OMP_NUM_THREADS` for PyTorch, `$REDSHIFT_BLAS_THREADS` for ours. Results are recorded in docs/performance.md.
  *
@@ -18,14 +19,14 @@ import { parseToolArgs } from "../_args.ts";
 import { installSystemPart } from "../_system.ts";
 
 const USAGE = `usage: deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096]
-                            [--rounds 2] [--backend auto|cpu-blas|cpu|webgpu] [--threads N]
+                            [--rounds 5] [--backend auto|cpu-blas|cpu|webgpu] [--threads N]
                             [--narrow] [--json]`;
 
 const args = parseToolArgs("bench:torch", {
   batches: { type: "string", default: "16,256" },
   samples: { type: "string", default: "1024" },
   predict: { type: "string", default: "4096" },
-  rounds: { type: "string", default: "2" },
+  rounds: { type: "string", default: "5" },
   backend: { type: "string", default: "auto" },
   threads: { type: "string", default: String(navigator.hardwareConcurrency || 1) },
   narrow: { type: "boolean", default: false },
@@ -76,49 +77,66 @@ const ours = [
 ];
 const torch = ["/usr/bin/python3", `${tools}torch_reference.py`, ...common];
 
-const best: Record<"ours" | "torch", BenchSummary | undefined> = {
-  ours: undefined,
-  torch: undefined,
-};
+// Each round runs both sides back to back, the first side alternating, and its ratio is taken
+// within the round: a shared machine's speed wanders over minutes (a GEMM's rate halved and came
+// back during one session here), so rates of different rounds compare the machine as much as the
+// code. The median of the rounds' ratios is the comparison; the best of each side is shown too.
+const rounds: Record<"ours" | "torch", BenchSummary>[] = [];
 for (let round = 1; round <= Number(args.rounds); round++) {
-  for (const [side, command] of [["ours", ours], ["torch", torch]] as const) {
+  const sides = [["ours", ours], ["torch", torch]] as const;
+  const measured: Partial<Record<"ours" | "torch", BenchSummary>> = {};
+  for (const [side, command] of round % 2 ? sides : [...sides].reverse()) {
     console.error(`round ${round}: ${side}...`);
-    const summary = await runJson(command);
-    best[side] = keepBest(best[side], summary);
+    measured[side] = await runJson(command);
   }
+  rounds.push(measured as Record<"ours" | "torch", BenchSummary>);
 }
-const o = best.ours!, t = best.torch!;
-const rows = o.results.map((r) => {
-  const ref = t.results.find((x) => x.batchSize === r.batchSize)!;
-  return {
+/** A summary's rate for one measure: a batch size's training, or prediction (null). */
+const rate = (s: BenchSummary, batch: number | null) =>
+  batch === null
+    ? s.predict.samplesPerSecond
+    : s.results.find((x) => x.batchSize === batch)!.samplesPerSecond;
+const measures = [
+  ...rounds[0].ours.results.map((r) => ({
     what: `training, batch ${r.batchSize} (samples/s)`,
-    ours: r.samplesPerSecond,
-    torch: ref.samplesPerSecond,
+    batch: r.batchSize as number | null,
+  })),
+  { what: "prediction, batch 1,024 (rows/s)", batch: null },
+];
+const rows = measures.map(({ what, batch }) => {
+  const ratios = rounds.map((r) => rate(r.ours, batch) / rate(r.torch, batch));
+  return {
+    what,
+    ours: Math.max(...rounds.map((r) => rate(r.ours, batch))),
+    torch: Math.max(...rounds.map((r) => rate(r.torch, batch))),
+    ratios,
+    medianRatio: median(ratios),
   };
 });
-rows.push({
-  what: "prediction, batch 1,024 (rows/s)",
-  ours: o.predict.samplesPerSecond,
-  torch: t.predict.samplesPerSecond,
-});
+const devices = { ours: rounds[0].ours.device, torch: rounds[0].torch.device };
 if (args.json) {
-  console.log(
-    JSON.stringify({ ours: o.device, torch: t.device, threads: Number(args.threads), rows }),
-  );
+  console.log(JSON.stringify({ ...devices, threads: Number(args.threads), rows }));
 } else {
   console.log(
-    `ours: ${o.device}; PyTorch: ${t.device}; ${args.threads} threads each; ` +
-      `best of ${args.rounds} alternating rounds`,
+    `ours: ${devices.ours}; PyTorch: ${devices.torch}; ${args.threads} threads each; ` +
+      `${args.rounds} rounds, each side once a round, back to back`,
   );
-  console.log("| measure | ours | PyTorch | ours / PyTorch |");
-  console.log("| --- | ---: | ---: | ---: |");
+  console.log(
+    "| measure | ours, best | PyTorch, best | ours / PyTorch, median of rounds | rounds |",
+  );
+  console.log("| --- | ---: | ---: | ---: | --- |");
   for (const r of rows) {
     console.log(
-      `| ${r.what} | ${r.ours.toFixed(1)} | ${r.torch.toFixed(1)} | ${
-        (r.ours / r.torch).toFixed(2)
+      `| ${r.what} | ${r.ours.toFixed(1)} | ${r.torch.toFixed(1)} | ${r.medianRatio.toFixed(2)} | ${
+        r.ratios.map((x) => x.toFixed(2)).join(", ")
       } |`,
     );
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b), mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 async function runJson(command: readonly string[]): Promise<BenchSummary> {
@@ -135,19 +153,6 @@ async function runJson(command: readonly string[]): Promise<BenchSummary> {
   } catch {
     fail(`${command.join(" ")} printed no JSON summary: ${text.slice(0, 200)}`);
   }
-}
-
-/** Each measurement's best (highest rate) of two summaries of the same side. */
-function keepBest(a: BenchSummary | undefined, b: BenchSummary): BenchSummary {
-  if (!a) return b;
-  return {
-    device: b.device,
-    results: b.results.map((r) => {
-      const old = a.results.find((x) => x.batchSize === r.batchSize);
-      return old && old.samplesPerSecond > r.samplesPerSecond ? old : r;
-    }),
-    predict: a.predict.samplesPerSecond > b.predict.samplesPerSecond ? a.predict : b.predict,
-  };
 }
 
 function fail(message: string): never {
