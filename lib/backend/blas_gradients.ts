@@ -163,7 +163,7 @@ class BlasGradientPlan implements GradientPlan {
         0,
       );
     this.#arena = simd && simdSteps.some(Boolean)
-      ? SimdArena.create(floats, 3 + 5 * steps.length)
+      ? SimdArena.create(floats, 4 + 5 * steps.length) // the arrays allocated below
       : null;
     const arena = this.#arena;
     const float32 = (n: number) => arena ? arena.alloc(n) : new Float32Array(n);
