@@ -68,6 +68,16 @@ export function windowRowLength(step: ConvStep): number {
   return copiesWindows(step) ? step.convLength * step.taps * step.inChannels : 0;
 }
 
+/**
+ * Whether a step's pooling, bias and ReLU (and, in training, their gradients) run in the SIMD
+ * kernels where the runtime has them: a convolution with a window of 2, ReLU, a bias and channels
+ * in fours.
+ */
+export function runsSimdPairRelu(step: Step): boolean {
+  return step.kind === "conv" && step.pool === 2 && step.activation === "relu" &&
+    step.bias !== null && step.channels % 4 === 0;
+}
+
 /** Floats a row of a step's output holds. */
 export function outputRowLength(step: Step): number {
   return step.kind === "conv" ? step.length * step.channels : step.units;

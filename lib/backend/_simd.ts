@@ -41,6 +41,32 @@ export function simdAvailable(): boolean {
   return simdModule() !== null;
 }
 
+/** The Adamax update's constants, each as float32 rounds it. */
+export interface AdamaxConstants {
+  beta1: number;
+  oneMinusBeta1: number;
+  beta2: number;
+  epsilon: number;
+  stepSize: number;
+}
+
+/**
+ * One arena kept between calls, for work that runs to its end before the next starts: each call
+ * hands it back emptied, replaced by a larger one when it is too small; null without SIMD.
+ */
+export class ReusedArena {
+  #arena: SimdArena | null = null;
+
+  /** The arena, emptied, holding at least `floats` floats in `arrays` arrays. */
+  emptied(floats: number, arrays: number): SimdArena | null {
+    if (!this.#arena || this.#arena.capacity < floats * 4 + arrays * ALIGN_BYTES) {
+      this.#arena = SimdArena.create(floats, arrays);
+    }
+    this.#arena?.reset();
+    return this.#arena;
+  }
+}
+
 /** One WebAssembly memory of a fixed size, handed out as Float32Arrays, and the kernels over it. */
 export class SimdArena {
   #memory: WebAssembly.Memory;
@@ -177,13 +203,7 @@ export class SimdArena {
     u: Float32Array,
     g: Float32Array,
     n: number,
-    constants: {
-      beta1: number;
-      oneMinusBeta1: number;
-      beta2: number;
-      epsilon: number;
-      stepSize: number;
-    },
+    constants: AdamaxConstants,
   ): void {
     const { beta1, oneMinusBeta1, beta2, epsilon, stepSize } = constants;
     this.#run("adamax", w, m, u, g, n, beta1, oneMinusBeta1, beta2, epsilon, stepSize);

@@ -7,16 +7,9 @@
  *
  * @module
  */
-import { SimdArena } from "./_simd.ts";
+import { type AdamaxConstants, ReusedArena } from "./_simd.ts";
 
-/** The update's constants, each as float32 rounds it. */
-export interface AdamaxConstants {
-  beta1: number;
-  oneMinusBeta1: number;
-  beta2: number;
-  epsilon: number;
-  stepSize: number;
-}
+export type { AdamaxConstants };
 
 /** A tensor's weights, first moments and infinity norms. */
 export interface AdamaxArrays {
@@ -25,15 +18,7 @@ export interface AdamaxArrays {
   infNorm: Float32Array;
 }
 
-let arena: SimdArena | null | undefined;
-
-/** An emptied arena for four arrays of at least `floats` floats; null without SIMD. */
-function arenaFor(floats: number): SimdArena | null {
-  if (arena === null) return null;
-  if (!arena || arena.capacity < 4 * (floats * 4 + 64)) arena = SimdArena.create(4 * floats, 4);
-  arena?.reset();
-  return arena ?? null;
-}
+const arena = new ReusedArena();
 
 /**
  * One Adamax update of a tensor's `weight`, `firstMoment` and `infNorm` from `gradient`, written
@@ -47,7 +32,7 @@ export function simdAdamaxUpdate(
   constants: AdamaxConstants,
 ): boolean {
   const n = gradient.length, padded = Math.ceil(n / 4) * 4;
-  const memory = arenaFor(padded);
+  const memory = arena.emptied(4 * padded, 4);
   if (!memory) return false;
   const [w, m, u, g] = [0, 1, 2, 3].map(() => memory.alloc(padded));
   w.set(from.weight);

@@ -31,10 +31,11 @@ import {
   outputRowLength,
   poolBiasActivate,
   productRowStride,
+  runsSimdPairRelu,
   type Step,
   windowRowLength,
 } from "./_blas_plan_steps.ts";
-import { SimdArena, simdAvailable } from "./_simd.ts";
+import { ReusedArena, type SimdArena, simdAvailable } from "./_simd.ts";
 import {
   prepareWinograd,
   winogradFor,
@@ -134,19 +135,11 @@ const scratch = {
   product: new Float32Array(0),
   windows: new Float32Array(0),
 };
-let sharedArena: SimdArena | null = null;
+const sharedArena = new ReusedArena();
 
 function grow(name: keyof typeof scratch, length: number): Float32Array {
   if (scratch[name].length < length) scratch[name] = new Float32Array(length);
   return scratch[name];
-}
-
-/** An arena of at least `floats` floats in `arrays` arrays, emptied; null without SIMD. */
-function arenaFor(floats: number, arrays: number): SimdArena | null {
-  const bytes = floats * 4 + arrays * 64;
-  if (!sharedArena || sharedArena.capacity < bytes) sharedArena = SimdArena.create(floats, arrays);
-  sharedArena?.reset();
-  return sharedArena;
 }
 
 /** Where a pass's arrays live and the per-step weights the SIMD kernels read there. */
@@ -185,10 +178,7 @@ class BlasForwardPlan implements ForwardPlan {
     this.#steps = steps;
     this.#simd = simd && simdAvailable();
     this.#transforms = steps.map((s) => this.#simd && s.kind === "conv" ? winogradFor(s) : null);
-    this.#simdPool = steps.map((s) =>
-      this.#simd && s.kind === "conv" && s.bias !== null && s.pool === 2 &&
-      s.activation === "relu" && s.channels % 4 === 0
-    );
+    this.#simdPool = steps.map((s) => this.#simd && runsSimdPairRelu(s));
     let activations = inputLength, product = 0, windows = 0, zeros = 0;
     let transformed = 0, products = 0, weightFloats = 0;
     for (const [i, step] of steps.entries()) {
@@ -237,7 +227,7 @@ class BlasForwardPlan implements ForwardPlan {
   /** The pass's arrays: in a SIMD arena where this plan uses one, else plain scratch arrays. */
   #arrays(weights: { kernel: Float32Array; bias: Float32Array | null }[]): PassArrays {
     const sizes = this.#sizes;
-    const arena = this.#simd ? arenaFor(sizes.arenaFloats, sizes.arenaArrays) : null;
+    const arena = this.#simd ? sharedArena.emptied(sizes.arenaFloats, sizes.arenaArrays) : null;
     if (!arena) {
       const none = this.#steps.map(() => null);
       const empty = new Float32Array(0);

@@ -32,6 +32,7 @@ import {
   outputRowLength,
   poolBiasActivate,
   productRowStride,
+  runsSimdPairRelu,
   type Step,
   type Weight,
   windowRowLength,
@@ -138,10 +139,7 @@ class BlasGradientPlan implements GradientPlan {
     }
     this.#steps = steps;
     const rows = rowsPerPass;
-    const simdSteps = steps.map((s) =>
-      s.kind === "conv" && s.pool === 2 && s.activation === "relu" && s.bias !== null &&
-      s.channels % 4 === 0
-    );
+    const simdSteps = steps.map(runsSimdPairRelu);
     const widest = Math.max(inputLength, ...steps.map(outputRowLength));
     const sizes = {
       back: rows * widest,
@@ -555,9 +553,8 @@ function poolActivationBackward(
         }
       }
     }
-    // Positions no window reads (an odd length's last one, or those mixing two rows).
-    productGradient.fill(0, rowStart + pool * length * channels, rowStart + rowStride);
   }
+  zeroUnreadPositions(step, rows, productGradient);
 }
 
 /**
@@ -584,8 +581,16 @@ function pairReluBackward(
     productGradient,
     b.biasSum,
   );
+  zeroUnreadPositions(step, rows, productGradient);
+}
+
+/**
+ * Zeros the positions of each row of a product's gradient that no pooling window reads (an odd
+ * length's last one, or those mixing two rows), which the pooling loops leave as they are.
+ */
+function zeroUnreadPositions(step: ConvStep, rows: number, productGradient: Float32Array) {
+  const rowStride = productRowStride(step), read = step.pool * step.length * step.channels;
   for (let r = 0; r < rows; r++) {
-    // Positions no window reads (an odd length's last one, or those mixing two rows).
-    productGradient.fill(0, r * rowStride + 2 * length * channels, (r + 1) * rowStride);
+    productGradient.fill(0, r * rowStride + read, (r + 1) * rowStride);
   }
 }
