@@ -352,8 +352,9 @@ export async function train(
           stoppedEarly = true;
         }
       }
-      if (options.checkpointPath) await checkpoint(null);
+      // The callback first: what it saves (a run folder's model) is never missing after a resume.
       await options.onEpochEnd?.(log, history);
+      if (options.checkpointPath) await checkpoint(null);
     }
     let bestEpoch = history.length;
     if (

@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
-import { isRunFolder, loadRunArtifact, saveRunArtifact } from "../lib/runs/run_folder.ts";
+import {
+  isRunFolder,
+  loadRunArtifact,
+  saveRunArtifact,
+  trainRunFolder,
+} from "../lib/runs/run_folder.ts";
+import { loadModel } from "../lib/runs/model_folder.ts";
+import { buildModel, resolveModelConfig } from "../lib/model.ts";
+import { prepareData } from "../lib/prepare.ts";
+import { simulateSpectra } from "../lib/mock/simulate.ts";
+import { predict } from "../lib/train.ts";
+import { NARROW } from "./_toy_data.ts";
 
 const run = {
   profile: "smoke",
@@ -50,5 +61,73 @@ Deno.test("loadRunArtifact() names a missing or damaged file", async () => {
   await assert.rejects(
     saveRunArtifact(dir, { history, run, test: { ...test, ids: new Float64Array(2) } }),
     RangeError,
+  );
+});
+
+Deno.test("trainRunFolder() trains past the evaluated epoch and keeps that epoch's model, also across a resume", async () => {
+  const prepared = prepareData(simulateSpectra({ n: 300, seed: 5 }), { seed: 5 });
+  const options = {
+    profile: "smoke",
+    evaluatedEpoch: 1,
+    epochs: 3,
+    batchSize: 32,
+    seed: 5,
+    learningRate: 0.001,
+    huberDelta: 1,
+    modelConfig: resolveModelConfig({ ...NARROW, seed: 4 }),
+    data: "300 mock galaxies",
+    device: "cpu",
+    command: "test",
+  };
+  const whole = await trainRunFolder(
+    await Deno.makeTempDir(),
+    buildModel(options.modelConfig),
+    prepared,
+    options,
+  );
+  assert.equal(whole.history.length, 3);
+  assert.equal(whole.run.evaluatedEpoch, 1);
+  assert.equal(whole.run.trainedEpochs, 3);
+  const saved = await loadModel(`${whole.dir}/model`);
+  assert.equal(saved.history.length, 1);
+  assert.deepEqual(whole.test.zPred, await predict(saved.model, prepared.test.x));
+  assert.notDeepEqual(
+    whole.test.zPred,
+    await predict(buildModel(options.modelConfig), prepared.test.x),
+  );
+  assert.equal(await Deno.stat(`${whole.dir}/training.ckpt`).catch(() => null), null);
+
+  // Cut after epoch 2 (its checkpoint holds epochs 1–2); the next sitting starts past epoch 1.
+  const dir = await Deno.makeTempDir();
+  await assert.rejects(
+    trainRunFolder(dir, buildModel(options.modelConfig), prepared, {
+      ...options,
+      onEpochEnd: (log) => {
+        if (log.epoch === 3) throw new Error("power cut");
+      },
+    }),
+    /power cut/,
+  );
+  const resumed = await trainRunFolder(dir, buildModel(options.modelConfig), prepared, options);
+  assert.equal(resumed.resumedEpochs, 2);
+  assert.equal(resumed.run.sittings, 2);
+  assert.deepEqual(resumed.history.map((h) => h.valLoss), whole.history.map((h) => h.valLoss));
+  assert.deepEqual(resumed.test.zPred, whole.test.zPred);
+
+  // The evaluated model gone before the last sitting: refused, naming the folder.
+  const lost = await Deno.makeTempDir();
+  await assert.rejects(
+    trainRunFolder(lost, buildModel(options.modelConfig), prepared, {
+      ...options,
+      onEpochEnd: (log) => {
+        if (log.epoch === 3) throw new Error("power cut");
+      },
+    }),
+    /power cut/,
+  );
+  await Deno.remove(`${lost}/model`, { recursive: true });
+  await assert.rejects(
+    trainRunFolder(lost, buildModel(options.modelConfig), prepared, options),
+    /model/,
   );
 });

@@ -5,6 +5,7 @@
  *
  *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
  *                  [--backend webgpu|cpu-blas|cpu] [--out DIR] [--galaxies N] [--epochs N]
+ *                  [--extra-epochs N]
  *                  [--checkpoint FILE] [--batch N [--scaling linear|sqrt|none]]
  *                  [--filters A,B,C,D] [--units A,B,C,D]
  *
@@ -32,18 +33,17 @@
 import { formatBackendReport } from "../lib/backend/select.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
 import { buildModel } from "../lib/model.ts";
-import { saveModel } from "../lib/runs/model_folder.ts";
 import { profileModel, PROFILES, type RunProfile } from "../lib/profiles.ts";
-import { saveRunArtifact } from "../lib/runs/run_folder.ts";
+import { trainRunFolder } from "../lib/runs/run_folder.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
-import { predict, train, verifyCheckpoint } from "../lib/train.ts";
+import { verifyCheckpoint } from "../lib/train.ts";
 import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/optimizers/schedules.ts";
 import { checkToolPaths, PathCollisionError, whyNotWritable } from "../lib/_atomic.ts";
 import {
-  describeMachine,
   gitCommit,
   OutputError,
   parseToolArgs,
+  plainInteger,
   positiveInteger,
   positiveIntegers,
   prepareToolRun,
@@ -51,8 +51,6 @@ import {
   runTool,
   usage,
 } from "./_cli.ts";
-
-const started = performance.now();
 
 /** `f` of each profile, as "smoke X, default Y, full Z", or "X in every profile". */
 function byProfile(f: (profile: RunProfile) => string): string {
@@ -78,7 +76,14 @@ Options:
                      mock galaxies; in smoke, the committed 3,000-galaxy sample)
   --galaxies N       number of mock galaxies (default: the profile's:
                      ${byProfile((p) => p.galaxies.toLocaleString("en"))})
-  --epochs N         epochs (default: the profile's: ${byProfile((p) => `${p.epochs}`)})
+  --epochs N         epochs of the evaluated model (default: the profile's:
+                     ${byProfile((p) => `${p.epochs}`)})
+  --extra-epochs N   epochs trained past the evaluated one, into the history only, to
+                     show where validation stops improving (Figure 14); the model and
+                     test predictions stay those of epoch --epochs (default: the
+                     profile's: ${
+  byProfile((p) => `${p.extendedEpochs - p.epochs}`)
+}; 0 stops there)
   --batch N          batch size (default: the profile's: ${
   byProfile((p) => `${p.batchSize}`)
 }); another
@@ -111,6 +116,7 @@ const args = parseToolArgs("main", {
   out: { type: "string" },
   galaxies: { type: "string" },
   epochs: { type: "string" },
+  "extra-epochs": { type: "string" },
   checkpoint: { type: "string" },
   batch: { type: "string" },
   scaling: { type: "string" },
@@ -145,6 +151,11 @@ await runTool("main", async () => {
   if (args.data !== undefined && !/\.(csv|parquet|pq)$/i.test(args.data)) {
     usage(`--data ${args.data}: expected a .csv or .parquet file`);
   }
+  const epochs = profile.epochs;
+  const trainedEpochs = epochs +
+    (args["extra-epochs"] !== undefined
+      ? plainInteger("--extra-epochs", args["extra-epochs"], 0, 1000)
+      : PROFILES[profile.name].extendedEpochs - PROFILES[profile.name].epochs);
   const out = args.out ?? `out/runs/${profile.name}`;
   await checkRunPaths(out, args.data, args.checkpoint);
   if (args.checkpoint) await verifyCheckpoint(args.checkpoint);
@@ -166,15 +177,17 @@ await runTool("main", async () => {
     baseRate: profile.learningRate,
     baseBatchSize: profile.batchSize,
     batchSize,
-    epochs: profile.epochs,
+    epochs,
     scaling: scaling as RateScaling,
   });
   console.log(`recipe: batch ${batchSize}, learning rate ${learningRate}`);
   // A run resumed across sittings may span commits; the log says which code ran each one.
   console.log(`code: commit ${await gitCommit()}`);
-  const samples = prepared.train.y.length * profile.epochs;
+  const samples = prepared.train.y.length * trainedEpochs;
   console.log(
-    `training: ${profile.epochs} epochs × ${prepared.train.y.length.toLocaleString("en")} ` +
+    `training: ${trainedEpochs} epochs (${epochs} evaluated) × ${
+      prepared.train.y.length.toLocaleString("en")
+    } ` +
       `galaxies = ${samples.toLocaleString("en")} samples on ${backend.backend}; ` +
       "the time it will take is printed after the first steps",
   );
@@ -187,75 +200,48 @@ await runTool("main", async () => {
 
   const isTerminal = Deno.stderr.isTerminal();
   let estimated = false;
-  const result = await train(model, prepared, {
-    epochs: profile.epochs,
-    batchSize,
-    seed: profile.seed,
-    learningRate,
-    huberDelta: profile.huberDelta,
-    checkpointPath: args.checkpoint,
-    progressEvery: 10,
-    onProgress: (p) => {
-      if (!estimated) {
-        // Once, from the rate of the first steps: an honest answer to "how long?".
-        estimated = true;
+  let result;
+  try {
+    result = await trainRunFolder(out, model, prepared, {
+      profile: profile.name,
+      evaluatedEpoch: epochs,
+      epochs: trainedEpochs,
+      batchSize,
+      seed: profile.seed,
+      learningRate,
+      huberDelta: profile.huberDelta,
+      modelConfig,
+      data: source,
+      device: formatBackendReport(backend),
+      command: ["deno task main", ...Deno.args].join(" "),
+      checkpointPath: args.checkpoint ?? `${out}/training.ckpt`,
+      progressEvery: 10,
+      onProgress: (p) => {
+        if (!estimated) {
+          // Once, from the rate of the first steps: an honest answer to "how long?".
+          estimated = true;
+          if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+          console.log(
+            `measured ${p.samplesPerSecond.toFixed(0)} samples/s (epoch ${p.epoch}, step ` +
+              `${p.step.toLocaleString("en")} of ${p.steps.toLocaleString("en")}): about ` +
+              `${duration(p.secondsLeft)} to train (${p.epochs - p.epoch} epochs after this one)`,
+          );
+        }
+        if (!isTerminal) return;
+        const line =
+          `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(5)} ` +
+          `${p.samplesPerSecond.toFixed(0)} samples/s, ${Math.round(p.secondsLeft)} s left`;
+        Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
+      },
+      onEpochEnd: (log) => {
         if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
         console.log(
-          `measured ${p.samplesPerSecond.toFixed(0)} samples/s (epoch ${p.epoch}, step ` +
-            `${p.step.toLocaleString("en")} of ${p.steps.toLocaleString("en")}): about ` +
-            `${duration(p.secondsLeft)} to train (${p.epochs - p.epoch} epochs after this one)`,
+          `epoch ${log.epoch}: loss ${log.loss.toFixed(5)} mae ${log.mae.toFixed(4)} ` +
+            `val_loss ${log.valLoss.toFixed(5)} val_mae ${log.valMae.toFixed(4)} (${
+              log.seconds.toFixed(1)
+            } s)` + (log.epoch === epochs ? `: the evaluated model, saved to ${out}/model` : ""),
         );
-      }
-      if (!isTerminal) return;
-      const line =
-        `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(5)} ` +
-        `${p.samplesPerSecond.toFixed(0)} samples/s, ${Math.round(p.secondsLeft)} s left`;
-      Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
-    },
-    onEpochEnd: (log) => {
-      if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
-      console.log(
-        `epoch ${log.epoch}: loss ${log.loss.toFixed(5)} mae ${log.mae.toFixed(4)} ` +
-          `val_loss ${log.valLoss.toFixed(5)} val_mae ${log.valMae.toFixed(4)} (${
-            log.seconds.toFixed(1)
-          } s)`,
-      );
-    },
-  });
-
-  const zPred = await predict(model, prepared.test.x);
-  console.log("\nTest set\n");
-  console.log(metricsTable(redshiftMetrics(prepared.test.y, zPred)));
-  console.log("\nErrors per redshift bin, beside the dissertation's Table 3\n");
-  console.log(errorsByBinTable(errorsByBin(prepared.test.y, zPred)));
-
-  const trainingSeconds = result.history.reduce((s, h) => s + h.seconds, 0);
-  const run = {
-    profile: profile.name,
-    command: ["deno task main", ...Deno.args].join(" "),
-    commit: await gitCommit(),
-    device: formatBackendReport(backend),
-    machine: describeMachine(),
-    sittings: result.sittings,
-    data: source,
-    galaxies: data.n,
-    recipe: { batchSize, learningRate: String(learningRate) },
-    evaluatedEpoch: result.history.length,
-    trainingSeconds,
-    wallSeconds: (performance.now() - started) / 1000,
-    finishedAt: new Date().toISOString(),
-  };
-  try {
-    await saveModel(`${out}/model`, model, {
-      modelConfig,
-      scaler: prepared.scaler,
-      history: result.history,
-      run,
-    });
-    await saveRunArtifact(out, {
-      history: result.history,
-      run,
-      test: { ids: prepared.testIds, zTrue: prepared.test.y, zPred },
+      },
     });
   } catch (e) {
     if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotFound) {
@@ -263,7 +249,16 @@ await runTool("main", async () => {
     }
     throw e;
   }
-  console.log(`\nrun folder written to ${out} (model, history, test predictions, run record)`);
+
+  const { zTrue, zPred } = result.test;
+  console.log(`\nTest set, the model of epoch ${epochs} (of ${result.history.length} trained)\n`);
+  console.log(metricsTable(redshiftMetrics(zTrue, zPred)));
+  console.log("\nErrors per redshift bin, beside the dissertation's Table 3\n");
+  console.log(errorsByBinTable(errorsByBin(zTrue, zPred)));
+  console.log(
+    `\nrun folder written to ${out} (model of epoch ${epochs}, history of ${result.history.length} ` +
+      "epochs, test predictions, run record)",
+  );
 });
 
 /**

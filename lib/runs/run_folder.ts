@@ -12,12 +12,18 @@
  */
 import { fileURLToPath } from "node:url";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { type EpochLog, predict, train, type TrainingProgress } from "../train.ts";
+import {
+  type EpochLog,
+  predict,
+  train,
+  type TrainingProgress,
+  type TrainOptions,
+} from "../train.ts";
 import type { ModelConfig } from "../model.ts";
 import type { PreparedData } from "../prepare.ts";
 import { formatDuration, markdownTable } from "../tables.ts";
 import { writeFileAtomic } from "../_atomic.ts";
-import { saveModel } from "./model_folder.ts";
+import { loadModel, ModelFolderError, saveModel } from "./model_folder.ts";
 import { describeMachine, gitCommit } from "./provenance.ts";
 
 /** Where and how a run was made. */
@@ -40,6 +46,11 @@ export interface RunRecord {
   recipe?: { batchSize: number; learningRate: string };
   /** Epoch of the evaluated model (the dissertation's 20). */
   evaluatedEpoch: number;
+  /**
+   * Epochs trained in all, the evaluated one and any past it (the dissertation's 30, for Figure
+   * 14); absent in runs made before it was recorded, which trained only the evaluated ones.
+   */
+  trainedEpochs?: number;
   /** Seconds of training up to the evaluated epoch. */
   trainingSeconds: number;
   /** Seconds of the last sitting: data, training (as far as it went), evaluation. */
@@ -131,7 +142,8 @@ export interface TrainRunFolderOptions {
   epochs: number;
   batchSize: number;
   seed: number;
-  learningRate: number;
+  /** A constant rate or a schedule, as {@link train} takes it. */
+  learningRate: TrainOptions["learningRate"];
   huberDelta: number;
   /** The network's configuration, saved with the model. */
   modelConfig: ModelConfig;
@@ -141,13 +153,24 @@ export interface TrainRunFolderOptions {
   device: string;
   /** The command that made the run, to repeat it. */
   command: string;
+  /**
+   * The checkpoint an interrupted run resumes from (default `dir/training.ckpt`); removed when
+   * the run is complete.
+   */
+  checkpointPath?: string;
+  progressEvery?: number;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
+  onEpochEnd?: (log: EpochLog) => void | Promise<void>;
 }
 
 /**
  * Trains `model` into a run folder: checkpoints every epoch (an interrupted run resumes), saves
- * the model and the test predictions at the evaluated epoch, writes the history and the run
- * record, and removes the checkpoint. Returns the run as {@link loadRunArtifact} would read it.
+ * the model at the evaluated epoch and trains on to `options.epochs`, writes the test
+ * predictions of the evaluated model, the whole history and the run record, and removes the
+ * checkpoint. Returns the run as {@link loadRunArtifact} would read it.
+ *
+ * A run resumed past its evaluated epoch reads the evaluated model back from `dir/model`,
+ * which an earlier sitting saved there, and checks that its history is this run's.
  *
  * @param dir the run folder, created if missing
  * @param model the network, at its initial weights (or any weights to continue from)
@@ -160,10 +183,19 @@ export async function trainRunFolder(
   prepared: PreparedData,
   options: TrainRunFolderOptions,
 ): Promise<RunArtifact & { resumedEpochs: number }> {
+  const { evaluatedEpoch } = options;
+  if (
+    !(Number.isInteger(evaluatedEpoch) && evaluatedEpoch >= 1 && evaluatedEpoch <= options.epochs)
+  ) {
+    throw new RangeError(
+      `the evaluated epoch must be a whole number from 1 to the epochs trained (${options.epochs}), ` +
+        `got ${evaluatedEpoch}`,
+    );
+  }
   await Deno.mkdir(dir, { recursive: true });
   const started = performance.now();
-  const checkpointPath = `${dir}/training.ckpt`;
-  let zPred: Float32Array = new Float32Array(0);
+  const checkpointPath = options.checkpointPath ?? `${dir}/training.ckpt`;
+  let zPred: Float32Array | null = null;
   const result = await train(model, prepared, {
     epochs: options.epochs,
     batchSize: options.batchSize,
@@ -171,9 +203,11 @@ export async function trainRunFolder(
     learningRate: options.learningRate,
     huberDelta: options.huberDelta,
     checkpointPath,
+    progressEvery: options.progressEvery,
     onProgress: options.onProgress,
     onEpochEnd: async (log, sofar) => {
-      if (log.epoch !== options.evaluatedEpoch) return;
+      await options.onEpochEnd?.(log);
+      if (log.epoch !== evaluatedEpoch) return;
       zPred = await predict(model, prepared.test.x);
       await saveModel(`${dir}/model`, model, {
         modelConfig: options.modelConfig,
@@ -181,6 +215,7 @@ export async function trainRunFolder(
         history: [...sofar],
         run: {
           profile: options.profile,
+          command: options.command,
           source: options.data,
           backend: options.device,
           epochs: log.epoch,
@@ -188,8 +223,8 @@ export async function trainRunFolder(
       });
     },
   });
-  await Deno.remove(checkpointPath).catch(() => {});
   const { history } = result;
+  zPred ??= await predictWithSavedModel(`${dir}/model`, history.slice(0, evaluatedEpoch), prepared);
   const run: RunRecord = {
     profile: options.profile,
     command: options.command,
@@ -200,14 +235,42 @@ export async function trainRunFolder(
     data: options.data,
     galaxies: prepared.train.y.length + prepared.validation.y.length + prepared.test.y.length,
     recipe: { batchSize: options.batchSize, learningRate: String(options.learningRate) },
-    evaluatedEpoch: options.evaluatedEpoch,
-    trainingSeconds: history.slice(0, options.evaluatedEpoch).reduce((s, h) => s + h.seconds, 0),
+    evaluatedEpoch,
+    trainedEpochs: history.length,
+    trainingSeconds: history.slice(0, evaluatedEpoch).reduce((s, h) => s + h.seconds, 0),
     wallSeconds: (performance.now() - started) / 1000,
     finishedAt: new Date().toISOString(),
   };
   const test = { ids: prepared.testIds, zTrue: prepared.test.y, zPred };
   await saveRunArtifact(dir, { history, run, test });
+  await Deno.remove(checkpointPath).catch(() => {});
   return { dir, history, run, test, resumedEpochs: result.resumedEpochs };
+}
+
+/**
+ * The test predictions of the evaluated model that an earlier sitting saved in `modelDir`,
+ * refusing a model whose history is not `history` (another run's, or a stale folder).
+ */
+async function predictWithSavedModel(
+  modelDir: string,
+  history: EpochLog[],
+  prepared: PreparedData,
+): Promise<Float32Array> {
+  const saved = await loadModel(modelDir);
+  try {
+    const same = saved.history.length === history.length &&
+      saved.history.every((h, i) => h.loss === history[i].loss && h.valLoss === history[i].valLoss);
+    if (!same) {
+      throw new ModelFolderError(
+        modelDir,
+        `its history is not this run's first ${history.length} epochs: the run resumed past its ` +
+          "evaluated epoch, and the model saved then is missing or was replaced",
+      );
+    }
+    return await predict(saved.model, prepared.test.x);
+  } finally {
+    saved.model.dispose();
+  }
 }
 
 /** A run's record as a two-column table: command, commit, device, data, epochs and times. */
@@ -220,6 +283,7 @@ export function runRecordTable(run: RunRecord): string {
     ["data", run.data.split("\n")[0]],
     ["galaxies", run.galaxies.toLocaleString("en")],
     ["evaluated epoch", run.evaluatedEpoch],
+    ["epochs trained", run.trainedEpochs ?? run.evaluatedEpoch],
     ["training time to it", formatDuration(run.trainingSeconds)],
     ...(run.sittings ? [["sittings", run.sittings]] : []),
     [
