@@ -52,3 +52,29 @@ Deno.test("renderMathInHtml() renders TeX in Markdown only and drops scripts loa
   assert.match(out.html, /const kept = 1/);
   assert.doesNotMatch(out.html, /mathjax/i);
 });
+
+Deno.test("epochClaimProblems() fails a Figure 14 that repeats Figure 13, and a title that claims more epochs than drawn", async () => {
+  const { epochClaimProblems } = await import("../tools/_figure_claims.ts");
+  const { trainingCurvesPlot } = await import("../lib/plots/training_curves.ts");
+  const history = Array.from({ length: 30 }, (_, i) => ({
+    epoch: i + 1,
+    loss: 1 / (i + 1),
+    mae: 0.5,
+    valLoss: 1.1 / (i + 1),
+    valMae: 0.6,
+  }));
+  const curves = (epochs: number, n: number, title = `over ${epochs} epochs`) =>
+    trainingCurvesPlot(history.slice(0, epochs), { title: `Figure ${n} · Loss ${title}` });
+  // as the page draws them from a history of 30 epochs, 20 evaluated: nothing to report
+  assert.deepEqual(epochClaimProblems("03.html", page(curves(20, 13) + curves(30, 14))), []);
+  // a run trained only to its evaluated epoch: Figure 14 draws what Figure 13 draws
+  const repeated = epochClaimProblems("03.html", page(curves(20, 13) + curves(20, 14)));
+  assert.equal(repeated.length, 1);
+  assert.match(repeated[0], /Figure 14 draws 20 epochs, no more than Figure 13's 20/);
+  // a title that claims the profile's 30 epochs over a history of 20
+  const claimed = epochClaimProblems(
+    "03.html",
+    page(curves(20, 13) + curves(20, 14, "over 30 epochs")),
+  );
+  assert.ok(claimed.some((p) => /draws 20 epochs, not 30/.test(p)), claimed.join("\n"));
+});

@@ -3,7 +3,8 @@
  * that its figures render (every inline SVG figure is laid out at a readable
  * size and has drawn marks) and its formulas render (MathML, laid out), that
  * it loads no script from elsewhere, and that every table has rows of equal
- * cell counts. With `--screenshots DIR`, saves a full-page PNG of each.
+ * cell counts, and that a training-curve figure draws the epochs its title claims (Figure 14 more
+ * than Figure 13, `_figure_claims.ts`). With `--screenshots DIR`, saves a full-page PNG of each.
  * Installs Chromium when it is missing (`tools/install_system.sh chromium`: Debian, as root).
  *
  *   deno run -A tools/check_html.ts out/report/smoke [--screenshots DIR]
@@ -18,6 +19,7 @@ import { installSystemPart, isFolder } from "./_system.ts";
 import { expectedFigures } from "./_expected_figures.ts";
 import { malformedTables } from "./_html_tables.ts";
 import { pageLinkProblems } from "./_page_links.ts";
+import { epochClaimProblems } from "./_figure_claims.ts";
 import { count } from "../lib/tables.ts";
 
 const { values: args, positionals } = parseToolCommandLine("check_html", {
@@ -40,6 +42,7 @@ try {
     const url = new URL(`${Deno.realPathSync(dir)}/${page}`, "file://").href;
     const html = Deno.readTextFileSync(`${dir}/${page}`);
     for (const table of malformedTables(html)) problems.push(`${page}: ${table}`);
+    problems.push(...epochClaimProblems(page, html));
     for (const src of html.match(/<script[^>]*\bsrc=["'][^"']*/g) ?? []) {
       problems.push(`${page}: loads a script from elsewhere (${src.replace(/.*src=["']/, "")})`);
     }

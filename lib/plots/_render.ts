@@ -86,6 +86,11 @@ export interface FrameOptions extends FigureOptions {
   legend?: LegendEntry[];
   /** Builds a continuous colour legend from the rendered chart (its scales are known only then). */
   ramp?: (chart: Plot.Plot) => RampLegend;
+  /**
+   * Facts about the data drawn, written on the `<svg>` as `data-*` attributes, so that a check
+   * of the exported page can hold the figure's title to what it draws (e.g. `{ epochs: 30 }`).
+   */
+  data?: Record<string, number | string>;
 }
 
 /** A fresh linkedom document for Plot to build elements in. */
@@ -172,6 +177,9 @@ export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions = {}): 
   const label = escapeXml(frame.title ?? frame.subtitle ?? "Figure");
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" class="${FIGURE_CLASS}" ` +
     `width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" role="img" aria-label="${label}" ` +
+    Object.entries(frame.data ?? {}).map(([k, v]) => `data-${k}="${escapeXml(String(v))}" `).join(
+      "",
+    ) +
     `font-family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif" ` +
     `style="max-width: 100%; height: auto; background: white; color: ${COLORS.text}">` +
     `<title>${label}</title>` +

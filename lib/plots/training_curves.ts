@@ -156,6 +156,8 @@ export function trainingCurvesPlot(
     subtitle: options.subtitle,
     caption: options.caption,
     legend,
+    // The last epoch of this run drawn: tools/check_html.ts holds the title's epoch count to it.
+    data: { epochs: Math.max(0, ...history.map((h) => h.epoch)) },
     width: options.width,
     height: options.height,
   });

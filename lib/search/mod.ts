@@ -17,3 +17,4 @@ export * from "./cnn_objective.ts";
 export * from "./plans.ts";
 export * from "./cnn_search.ts";
 export * from "./tables.ts";
+export * from "./compare.ts";

@@ -7,3 +7,4 @@
 export * from "./calibration.ts";
 export * from "./ensemble.ts";
 export * from "./results.ts";
+export * from "./summary.ts";

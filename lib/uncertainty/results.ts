@@ -1,13 +1,13 @@
 /**
  * Measuring an ensemble's error bars on held-out galaxies, and the results file of a run.
  *
- * Three predictions are scored on the test set: the ensemble with its raw spread, the ensemble
- * with its spread scaled on the validation set, and a baseline — one member with a constant σ
- * fitted on the validation set — which shows whether per-galaxy error bars beat one error bar
- * for all.
+ * Four predictions are scored on the test set: the ensemble with its raw spread, the ensemble
+ * with its spread scaled on the validation set, and two baselines with one constant σ for every
+ * galaxy (fitted on the validation set): around the ensemble mean, which shows whether the
+ * per-galaxy σ beats one error bar for all at the same mean, and around one member's prediction.
  *
- * A larger run (`deno task ensemble` on a GPU) writes its results as JSON; the committed copies
- * under `results/uncertainty/` are what notebook 06 shows on machines that cannot train them.
+ * A larger run (`deno task ensemble`) writes its results as JSON; the committed copies under
+ * `results/uncertainty/` are what notebook 06 shows on machines that cannot train them.
  *
  * @module
  */
@@ -39,6 +39,11 @@ export interface EnsembleEvaluation {
   stdScale: number;
   /** Validation-fitted constant σ of the single-member baseline. */
   baselineStd: number;
+  /**
+   * Validation-fitted constant σ around the ensemble mean (absent from results files written
+   * before this baseline was added).
+   */
+  ensembleBaselineStd?: number;
   /** Point-prediction metrics of the ensemble mean and of member 1 alone. */
   metrics: { ensemble: RedshiftMetrics; single: RedshiftMetrics };
   /** CRPS of the members taken as an empirical distribution (no Gaussian assumed). */
@@ -48,6 +53,11 @@ export interface EnsembleEvaluation {
     raw: CalibrationReport;
     recalibrated: CalibrationReport;
     singleConstant: CalibrationReport;
+    /**
+     * The ensemble mean with one constant σ for every galaxy: the fair baseline of the per-galaxy
+     * σ, since it shares the ensemble's mean (absent from results files written before it).
+     */
+    ensembleConstant?: CalibrationReport;
   };
 }
 
@@ -93,20 +103,27 @@ export async function evaluateEnsemble(
     mean: val.members[0],
     std: ones(val.mean.length),
   });
+  const ensembleBaselineStd = fitStdScale(data.validation.y, {
+    mean: val.mean,
+    std: ones(val.mean.length),
+  });
   const single = test.members[0];
+  const constant = (std: number) => new Float64Array(y.length).fill(std);
   return {
     evaluation: {
       members: ensemble.models.length,
       stdScale: ensemble.stdScale,
       baselineStd,
+      ensembleBaselineStd,
       metrics: { ensemble: redshiftMetrics(y, test.mean), single: redshiftMetrics(y, single) },
       empiricalCrps: ensembleCrps(y, test.members),
       calibration: {
         raw: calibrationReport(y, { mean: test.mean, std: test.rawStd }),
         recalibrated: calibrationReport(y, { mean: test.mean, std: test.std }),
-        singleConstant: calibrationReport(y, {
-          mean: single,
-          std: new Float64Array(y.length).fill(baselineStd),
+        singleConstant: calibrationReport(y, { mean: single, std: constant(baselineStd) }),
+        ensembleConstant: calibrationReport(y, {
+          mean: test.mean,
+          std: constant(ensembleBaselineStd),
         }),
       },
     },
@@ -168,6 +185,13 @@ export function calibrationTable(
           e.metrics.ensemble.mae,
           c.recalibrated,
         ),
+        ...(c.ensembleConstant && e.ensembleBaselineStd !== undefined
+          ? [line(
+            `ensemble mean, constant σ = ${e.ensembleBaselineStd.toFixed(4)}`,
+            e.metrics.ensemble.mae,
+            c.ensembleConstant,
+          )]
+          : []),
         line(
           `one network, constant σ = ${e.baselineStd.toFixed(4)}`,
           e.metrics.single.mae,

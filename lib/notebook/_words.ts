@@ -1,0 +1,46 @@
+// Small phrases the reports of notebooks 05 and 06 share.
+import { DISSERTATION_MODEL, type ModelConfig } from "../model.ts";
+import { countParams } from "../search/mod.ts";
+
+/** "1 trial", "2 trials". */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString("en")} ${n === 1 ? noun : plural}`;
+}
+
+/** A share as a percentage: `pct(0.6872)` is "68.7 %". */
+export function pct(x: number, digits = 1): string {
+  return `${(100 * x).toFixed(digits)} %`;
+}
+
+/** "56 % ± 3": a coverage and its binomial standard error, in percentage points. */
+export function pctPm(x: number, se: number): string {
+  return `${(100 * x).toFixed(0)} % ± ${Math.max(1, Math.round(100 * se))}`;
+}
+
+/**
+ * What a network is, against the dissertation's: "the dissertation's network (699,073
+ * parameters)", or "a narrow variant of the dissertation's layout, not its network: filters
+ * 16/16/16/16 …, 9,217 parameters against its 699,073".
+ */
+export function networkAgainstDissertation(model: ModelConfig): string {
+  const d = DISSERTATION_MODEL;
+  const same = (a: readonly number[], b: readonly number[]) =>
+    a.length === b.length && a.every((x, i) => x === b[i]);
+  const params = countParams(model).toLocaleString("en");
+  if (
+    same(model.convFilters, d.convFilters) && same(model.kernelSizes, d.kernelSizes) &&
+    same(model.denseUnits, d.denseUnits) && model.activation === d.activation &&
+    model.inputLength === d.inputLength
+  ) {
+    return `the dissertation's network (${params} parameters)`;
+  }
+  const layout = model.convFilters.length === d.convFilters.length &&
+      same(model.kernelSizes, d.kernelSizes) && model.denseUnits.length === d.denseUnits.length
+    ? "a narrow variant of the dissertation's layout (the same layers and kernels), not its network"
+    : "not the dissertation's network";
+  return `${layout}: filters ${model.convFilters.join("/")}, kernels ${
+    model.kernelSizes.join("/")
+  }, dense ${model.denseUnits.join("/")}, ${params} parameters against the dissertation's ${
+    countParams(d).toLocaleString("en")
+  }`;
+}
