@@ -12,6 +12,7 @@ import {
 } from "../lib/runs/mod.ts";
 import { readCommittedSearches } from "../lib/notebook/reports.ts";
 import { readCommittedUncertaintyResults } from "../lib/uncertainty/mod.ts";
+import { isMockSource, mockCaveat } from "../lib/mock/caveats.ts";
 
 /** One executed notebook page. */
 export interface IndexEntry {
@@ -26,11 +27,13 @@ const PURPOSE: Record<string, string> = {
     "start here: redshift, neurons, losses, optimisers and convolutions, each written out in tf",
   "01_data_analysis": "the data: Table 1, the redshift distribution, the spectra",
   "02_preprocessing_and_split": "the split and min-max scaling, by hand and with the library",
-  "03_model_and_training": "the network layer by layer, one training step by hand, then training",
+  "03_model_and_training":
+    "the network layer by layer, one training step and the training loop by hand, then the run",
   "03b_the_original_keras_model": "the dissertation's published model file, read and checked",
   "04_results_and_discussion": "the metrics by hand, Table 3, Figures 16–18, the high-z bias",
   "05_hyperparameter_search": "random search and TPE with early stopping",
-  "06_uncertainty": "per-galaxy error bars from a deep ensemble, and whether they hold",
+  "06_uncertainty":
+    "per-galaxy error bars from a deep ensemble, and how often they cover the truth",
 };
 
 /**
@@ -72,7 +75,9 @@ ${run ? headline(run) : ""}
     }, dense ${
       config.denseUnits.join("/")
     } (the dissertation's: 256/256/128/64, 5/5/3/2, 256/256/128/64; 699,073 parameters)</td></tr>
-<tr><th>recipe</th><td>Adamax at ${profile.learningRate}, Huber δ = ${profile.huberDelta}, batch ${profile.batchSize}, ${profile.epochs} epochs evaluated (${profile.extendedEpochs} trained)</td></tr>
+<tr><th>recipe</th><td>Adamax at ${profile.learningRate}, Huber δ = ${profile.huberDelta}, batch ${profile.batchSize}${
+      run ? `; ${epochsOf(run.run, run.history.length)}` : ""
+    }</td></tr>
 ${run ? runRows(run) : "<tr><th>run</th><td>no run folder was found for this report</td></tr>"}
 </table>
 ${await committedRunsSection(run)}
@@ -100,22 +105,44 @@ function headline(artifact: RunArtifact & { label: string }): string {
     }</td><td>${o ? o.n.toLocaleString("en") : 0}</td></tr>`;
   });
   const comparable = run.profile !== "smoke";
+  const mock = isMockSource(run.data);
   return `<h2>The result</h2>
-<p>Test MAE <b>${m.mae.toFixed(4)}</b> on ${test.zTrue.length.toLocaleString("en")} test galaxies${
+<p>Test MAE <b>${m.mae.toFixed(4)}</b> on ${test.zTrue.length.toLocaleString("en")} ${
+    mock ? "simulated test galaxies of the project's mock" : "test galaxies of a real file"
+  }${
     comparable ? "" : " (the smoke profile: a check that the pipeline runs, not comparable)"
   }; the dissertation: <b>${PUBLISHED_RESULTS.testMae}</b> on about ${
     PUBLISHED_RESULTS.testGalaxies.toLocaleString("en")
   } real galaxies.<br>The run: ${escapeXml(artifact.label)}; the ${
     escapeXml(run.profile)
-  } profile, ${run.galaxies.toLocaleString("en")} galaxies, ${run.evaluatedEpoch} epochs in ${
-    formatDuration(run.trainingSeconds)
-  } on ${escapeXml(run.device)}.</p>
+  } profile, ${run.galaxies.toLocaleString("en")} galaxies, ${
+    epochsOf(run, artifact.history.length)
+  } (${formatDuration(run.trainingSeconds)} to the evaluated one) on ${escapeXml(run.device)}.</p>
+<p>${markdownToHtml(mockCaveat(mock))}</p>
 <details${
     comparable ? " open" : ""
   }><summary>Table 3: mean error (predicted − true z) per redshift bin</summary>
-<table><tr><th>true z</th><th>this report</th><th>the dissertation</th><th>test galaxies here</th></tr>
+<table><tr><th>true z</th><th>this report${
+    mock ? " (mock)" : ""
+  }</th><th>the dissertation (real data)</th><th>test galaxies here</th></tr>
 ${rows.join("\n")}
 </table></details>`;
+}
+
+/** What a run trained and evaluated, from its record: "20 epochs evaluated (30 trained)". */
+export function epochsOf(run: RunArtifact["run"], historyLength: number): string {
+  const trained = run.trainedEpochs ?? historyLength;
+  return trained > run.evaluatedEpoch
+    ? `the model of epoch ${run.evaluatedEpoch} evaluated (${trained} epochs trained)`
+    : `${run.evaluatedEpoch} epochs trained and evaluated`;
+}
+
+/** The little Markdown of {@link mockCaveat}: bold and code spans. */
+function markdownToHtml(text: string): string {
+  return escapeXml(text).replace(/\*\*(.+?)\*\*/g, "<b>$1</b>").replace(
+    /`([^`]+)`/g,
+    "<code>$1</code>",
+  );
 }
 
 function signed(x: number): string {
@@ -130,9 +157,9 @@ function runRows(artifact: RunArtifact & { label: string }): string {
   return `<tr><th>data</th><td>${escapeXml(data)} (${
     run.galaxies.toLocaleString("en")
   } galaxies)</td></tr>
-<tr><th>run</th><td>${escapeXml(artifact.label)}; ${
-    escapeXml(run.device)
-  }; ${run.evaluatedEpoch} epochs in ${formatDuration(run.trainingSeconds)}</td></tr>`;
+<tr><th>run</th><td>${escapeXml(artifact.label)}; ${escapeXml(run.device)}; ${
+    epochsOf(run, artifact.history.length)
+  }; ${formatDuration(run.trainingSeconds)} of training to the evaluated epoch</td></tr>`;
 }
 
 /**
@@ -147,9 +174,9 @@ async function committedRunsSection(
     rows.push(
       `<tr><td>03, 04</td><td>${escapeXml(run.label)}: the ${
         escapeXml(run.run.profile)
-      } run</td><td>${escapeXml(run.run.device)}</td><td>${run.run.evaluatedEpoch} epochs, ${
-        formatDuration(run.run.trainingSeconds)
-      }</td></tr>`,
+      } run</td><td>${escapeXml(run.run.device)}</td><td>${
+        epochsOf(run.run, run.history.length)
+      }; ${formatDuration(run.run.trainingSeconds)} to the evaluated epoch</td></tr>`,
     );
   }
   // Pages 05 and 06 present every committed search and ensemble, whatever the report's profile.

@@ -10,3 +10,4 @@
  */
 export * from "./simulate.ts";
 export * from "./gaia_xp.ts";
+export * from "./caveats.ts";
