@@ -137,18 +137,30 @@ export function buildModel(options: Partial<ModelConfig> = {}): tfl.LayersModel 
 }
 
 /**
- * How many input samples one output of the last convolution sees: each
- * Conv1D widens the window by (kernel − 1) × the current sample spacing, and
- * each MaxPool1D(2) by one spacing and then doubles the spacing.
+ * How many input samples one output of the last convolution sees (with `afterPooling`, one output
+ * of the last max pooling): each Conv1D widens the window by (kernel − 1) × the current sample
+ * spacing, and each MaxPool1D(2) by one spacing and then doubles the spacing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { receptiveField } from "./model.ts";
+ * assert.equal(receptiveField(), 36); // the dissertation's kernels 5, 5, 3, 2
+ * assert.equal(receptiveField({}, { afterPooling: true }), 44);
+ * ```
  */
-export function receptiveField(options: Partial<ModelConfig> = {}): number {
+export function receptiveField(
+  options: Partial<ModelConfig> = {},
+  { afterPooling = false } = {},
+): number {
   const { kernelSizes } = resolveModelConfig(options);
   let field = 1, spacing = 1;
-  for (const k of kernelSizes) {
+  kernelSizes.forEach((k, i) => {
     field += (k - 1) * spacing; // convolution
+    if (i === kernelSizes.length - 1 && !afterPooling) return;
     field += spacing; // max pooling over 2
     spacing *= 2;
-  }
+  });
   return field;
 }
 

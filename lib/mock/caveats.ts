@@ -21,7 +21,7 @@ export const MOCK_CALIBRATED_AGREEMENTS: readonly string[] = [
 
 /** What the real data has and the mock has not, so that the mock is the easier problem. */
 export const MOCK_LACKS =
-  "blended sources, badly calibrated spectra and wrong spectroscopic redshifts, which add error " +
+  "blended sources, badly calibrated spectra or wrong spectroscopic redshifts, which add error " +
   "to the real data";
 
 /**

@@ -2,11 +2,6 @@
 import { DISSERTATION_MODEL, type ModelConfig } from "../model.ts";
 import { countParams } from "../search/mod.ts";
 
-/** "1 trial", "2 trials". */
-export function countOf(n: number, noun: string, plural = `${noun}s`): string {
-  return `${n.toLocaleString("en")} ${n === 1 ? noun : plural}`;
-}
-
 /** A share as a percentage: `pct(0.6872)` is "68.7 %". */
 export function pct(x: number, digits = 1): string {
   return `${(100 * x).toFixed(digits)} %`;

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { formatDuration, markdownTable } from "../tables.ts";
+import { fileURLToPath } from "node:url";
+import { count, formatDuration, markdownTable } from "../tables.ts";
 import type { ModelConfig } from "../model.ts";
 import {
   bestTrial,
@@ -24,12 +25,12 @@ import {
   searchTrialsTable,
   sharedTrials,
   summarizeSearch,
+  type TrialRecord,
   trialsByCode,
   trialTimeRange,
-  type TrialRecord,
 } from "../search/mod.ts";
 import type { MemberScore } from "../uncertainty/mod.ts";
-import { countOf, networkAgainstDissertation } from "./_words.ts";
+import { networkAgainstDissertation } from "./_words.ts";
 
 /** A committed search log with its label, e.g. "`default` profile, TPE". */
 export interface CommittedSearch {
@@ -132,12 +133,14 @@ export function committedSearchesOverview(committed: readonly CommittedSearch[])
     if (logs.length === 0) continue;
     const o = objectiveOf(logs[0]);
     const seeds = [...new Set(logs.map((c) => String(c.log.header.settings.seed)))];
-    const data = o.data ? ` of the ${o.data.split("\n")[0]}` : "";
+    // The log's data line, e.g. "50000 mock galaxies simulated (seed 2023, …)".
+    const line = o.data?.split("\n")[0].replace(/^\d+/, (n) => Number(n).toLocaleString("en"));
+    const data = line ? ` of the ${line}` : "";
     parts.push(
       `The committed \`${profile}\` searches: ${
-        logs.map((c) => `${strategyName(c)}, ${countOf(c.log.trials.length, "trial")}`).join("; ")
+        logs.map((c) => `${strategyName(c)}, ${count(c.log.trials.length, "trial")}`).join("; ")
       } (seed ${seeds.join(" and ")}). Every trial trains for at most ${
-        countOf(o.epochs ?? NaN, "epoch")
+        count(o.epochs ?? NaN, "epoch")
       } on ${(o.trainingRows ?? NaN).toLocaleString("en")} training galaxies and is scored on ${
         (o.validationRows ?? NaN).toLocaleString("en")
       } validation galaxies${data}: mock data, where the dissertation searched on the real ` +
@@ -159,7 +162,7 @@ export function committedSearchesOverview(committed: readonly CommittedSearch[])
       "Training took " + logs.map((c) => {
         const s = summarizeSearch(c.log.trials);
         return `${formatDuration(s.seconds)} for ${strategyName(c)} (${
-          countOf(epochsTrained(c.log.trials), "epoch")
+          count(epochsTrained(c.log.trials), "epoch")
         } in all, ${s.pruned} trials stopped early)`;
       }).join(" and ") + ".",
     );
@@ -174,8 +177,8 @@ function trialTimesSentence(logs: readonly CommittedSearch[]): string {
   const describe = ({ label, trial }: { label: string; trial: TrialRecord }) =>
     `${label}'s trial ${trial.number}, ${
       trial.state === "pruned"
-        ? `stopped after ${countOf(trial.curve.length, "epoch")}`
-        : countOf(trial.curve.length, "epoch")
+        ? `stopped after ${count(trial.curve.length, "epoch")}`
+        : count(trial.curve.length, "epoch")
     }, ${Number(trial.info?.parameters ?? NaN).toLocaleString("en")} parameters`;
   const baselines = named.flatMap(({ label, trials }) => {
     const b = baselineOf(trials);
@@ -224,7 +227,9 @@ export function searchCodeNote(committed: readonly CommittedSearch[]): string {
     );
     return `${c.label}: trials ${spans.join(", ")}`;
   });
-  let text = `Each log records the commit of each sitting. ${parts.join("; ")}.`;
+  const local = committed.some((c) => trialsByCode(c.log).some((s) => s.localChanges));
+  let text = `Each log records the commit of each sitting. ${parts.join("; ")}.` +
+    (local ? " Code with local changes is code that no commit holds exactly." : "");
   for (const profile of COMMITTED_SEARCH_PROFILES) {
     const tpe = committed.find((c) => c.profile === profile && c.strategy === "tpe");
     const random = committed.find((c) => c.profile === profile && c.strategy === "random");
@@ -238,7 +243,7 @@ export function searchCodeNote(committed: readonly CommittedSearch[]): string {
     const worst = shared.reduce((a, b) => (b.gap > a.gap ? b : a));
     text += ` With one version of the code, a resumed search ends with the trials of one that ` +
       `ran straight through; across versions it need not. The two \`${profile}\` logs share ` +
-      `${countOf(shared.length, "trial")} (${
+      `${count(shared.length, "trial")} (${
         span(shared[0].number, shared[shared.length - 1].number)
       }: the same points with the same seeds), ${
         differ.length === shared.length ? "each" : `${differ.length} of them`
@@ -271,7 +276,8 @@ export function searchComparisonNote(
     const bests = [tpe, random].map((c) => ({ c, best: bestTrial(c.log.trials) }));
     if (bests.some((b) => !b.best)) continue;
     const describe = ({ c, best }: { c: CommittedSearch; best?: TrialRecord }) => {
-      const head = `${strategyName(c)}'s best is ${best!.value!.toFixed(4)} (trial ${best!.number}`;
+      const head = `${capital(strategyName(c))}'s best is ${best!.value!.toFixed(4)} ` +
+        `(trial ${best!.number}`;
       if (best!.source !== "baseline") {
         return `${head}, ${
           best!.source === "tpe" ? "one of TPE's own proposals" : "a random point"
@@ -282,7 +288,9 @@ export function searchComparisonNote(
       return `${head}): the dissertation's network, fed in as the baseline, not a point ` +
         `${strategyName(c)} proposed${
           own
-            ? `; its own ${others} proposals reached ${own.value!.toFixed(4)} at best (trial ${own.number})`
+            ? `; its own ${others} proposals reached ${
+              own.value!.toFixed(4)
+            } at best (trial ${own.number})`
             : ""
         }`;
     };
@@ -292,23 +300,27 @@ export function searchComparisonNote(
     let text = `**\`${profile}\` profile.** ${describe(a)}. ${describe(b)}. ${
       gap === 0
         ? "The two bests are equal."
-        : `${strategyName(lower.c)}'s is lower by ${gap.toFixed(4)}.`
+        : `${capital(strategyName(lower.c))}'s is lower by ${gap.toFixed(4)}.`
     }`;
     const shared = sharedTrials(tpe.log.trials, random.log.trials);
     const noise: string[] = [];
     if (shared.length) {
       const worst = Math.max(...shared.map((s) => s.gap));
-      noise.push(`${compare(gap, worst)} the largest gap between two scorings of one seeded ` +
-        `trial in the two logs (${worst.toFixed(4)})`);
+      noise.push(
+        `${compare(gap, worst)} the largest gap between two scorings of one seeded ` +
+          `trial in the two logs (${worst.toFixed(4)})`,
+      );
     }
     if (seeds && seeds.scores.length > 1) {
       const maes = seeds.scores.map((s) => s.valMae);
       const spread = Math.max(...maes) - Math.min(...maes);
-      noise.push(`${compare(gap, spread)} the spread of ${seeds.scores.length} seeds of ${
-        seeds.label
-      } (validation MAE ${Math.min(...maes).toFixed(4)} to ${Math.max(...maes).toFixed(4)} after ${
-        countOf(seeds.scores[0].epochs, "epoch")
-      })`);
+      noise.push(
+        `${
+          compare(gap, spread)
+        } the spread of ${seeds.scores.length} seeds of ${seeds.label}: validation MAE ${
+          Math.min(...maes).toFixed(4)
+        } to ${Math.max(...maes).toFixed(4)} after ${count(seeds.scores[0].epochs, "epoch")}`,
+      );
     }
     if (gap > 0 && noise.length) text += ` That gap is ${noise.join(", and ")}.`;
     text += ` Each search ran once, with one seed: these logs cannot say whether TPE beats ` +
@@ -317,6 +329,10 @@ export function searchComparisonNote(
     parts.push(text + " " + equalComputeSentence(tpe, random));
   }
   return parts.join("\n\n");
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** "smaller than", "about the size of", "2.5 times": x against a yardstick y. */
@@ -336,11 +352,14 @@ function equalComputeSentence(tpe: CommittedSearch, random: CommittedSearch): st
   const budget = short.seconds;
   const less = 1 - short.seconds / long.seconds;
   const fewer = 1 - short.epochs / long.epochs;
-  let text = `At equal training time: ${strategyName(short.c)} trained for ${
-    formatDuration(short.seconds)
-  } in all, ${Math.round(100 * less)} % less than ${strategyName(long.c)}'s ${
-    formatDuration(long.seconds)
-  } (${fewer >= 0 ? `${Math.round(100 * fewer)} % fewer` : `${Math.round(-100 * fewer)} % more`} ` +
+  let text =
+    `At equal training time: ${strategyName(short.c)} trained for ${
+      formatDuration(short.seconds)
+    } in all, ${Math.round(100 * less)} % less than ${strategyName(long.c)}'s ${
+      formatDuration(long.seconds)
+    } (${
+      fewer >= 0 ? `${Math.round(100 * fewer)} % fewer` : `${Math.round(-100 * fewer)} % more`
+    } ` +
     `epochs). After ${formatDuration(budget)} of training each, `;
   const [bs, bl] = [bestWithin(short.c.log.trials, budget), bestWithin(long.c.log.trials, budget)];
   if (bs && bl && bs.value === bl.value && bs.number === bl.number) {
@@ -356,9 +375,9 @@ function equalComputeSentence(tpe: CommittedSearch, random: CommittedSearch): st
     spent += t.seconds;
     if (spent <= budget || t.state !== "complete" || t.value === null) continue;
     if (t.value < reference) {
-      text += `; ${strategyName(long.c)}'s first better trial, ${t.number}, ended after ${
-        formatDuration(spent)
-      } of its training`;
+      text += `; ${strategyName(long.c)}'s first trial to do better, trial ${t.number} (${
+        t.value.toFixed(4)
+      }), ended after ${formatDuration(spent)} of its training`;
       break;
     }
   }
@@ -391,7 +410,9 @@ export function committedSearchReport({ label, log }: CommittedSearch): string {
         `dissertation's network (trial ${base.number})`,
       ]);
   }
-  return `### ${label}\n\n${countOf(log.trials.length, "trial")} (${s.complete} complete, ${s.pruned} ` +
+  return `### ${label}\n\n${
+    count(log.trials.length, "trial")
+  } (${s.complete} complete, ${s.pruned} ` +
     `stopped early, ${s.failed} failed), ${formatDuration(s.seconds)} of training in all. ` +
     `Sessions:\n\n${searchSessionsTable(log)}\n\n${searchTrialsTable(log.trials)}` + comparison;
 }
@@ -416,7 +437,7 @@ export function committedSearchRaces(committed: readonly CommittedSearch[]): str
     const [a, b] = [tpe.log.trials, random.log.trials];
     parts.push(
       `**\`${profile}\` profile, TPE against random search** (the lower best of each row in ` +
-        `bold; ${a.length} and ${countOf(b.length, "trial")} logged, compared up to ${
+        `bold; ${a.length} and ${count(b.length, "trial")} logged, compared up to ${
           Math.min(a.length, b.length)
         }):\n\n` +
         searchRaceTable({ label: "TPE", trials: a }, { label: "random", trials: b }),
@@ -450,4 +471,10 @@ export function committedSearchesTable(committed: readonly CommittedSearch[]): s
     ["committed search logs in results/search/", "trials", "sittings"],
     committed.map((c) => [c.label, c.log.trials.length, c.log.sessions.length]),
   );
+}
+
+/** A path inside the project shown from the project's root (`out/runs/smoke`), else as it is. */
+export function projectPath(path: string): string {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  return path.startsWith(root) ? path.slice(root.length) : path;
 }

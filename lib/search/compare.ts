@@ -63,7 +63,12 @@ export function sharedTrials(
     const tb = b.find((t) => t.number === ta.number);
     if (!tb || tb.seed !== ta.seed || !samePoint(ta.params, tb.params)) continue;
     if (ta.value === null || tb.value === null) continue;
-    shared.push({ number: ta.number, a: ta.value, b: tb.value, gap: Math.abs(ta.value - tb.value) });
+    shared.push({
+      number: ta.number,
+      a: ta.value,
+      b: tb.value,
+      gap: Math.abs(ta.value - tb.value),
+    });
   }
   return shared;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { CalibrationReport, CoverageRow } from "./calibration.ts";
+import { UNCERTAINTY_RESULTS_DIR } from "./results.ts";
 
 /**
  * The standard error of a coverage p measured on n galaxies (binomial): √(p(1 − p)/n).
@@ -143,4 +144,20 @@ export function memberScoresFromLog(text: string): MemberScore[] {
     });
   }
   return [...members.values()].sort((a, b) => a.member - b.member);
+}
+
+/**
+ * The members' scores of the committed ensemble run of `profile`, from its log
+ * (`results/uncertainty/<profile>.log`); an empty list when no log is committed.
+ */
+export async function readCommittedMemberScores(
+  profile: string,
+  dir: string = UNCERTAINTY_RESULTS_DIR,
+): Promise<MemberScore[]> {
+  try {
+    return memberScoresFromLog(await Deno.readTextFile(`${dir}/${profile}.log`));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
 }

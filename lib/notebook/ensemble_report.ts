@@ -1,0 +1,233 @@
+/**
+ * Notebook 06's account of an ensemble's error bars: a progress bar over its members, the
+ * committed larger run (`results/uncertainty/`) as Markdown, and sentences computed from a
+ * calibration report (coverage overall and per bin with its sampling error, the PIT histogram's
+ * shape, CRPS against a constant σ). A sentence whose wording depends on a result is chosen by it.
+ *
+ * @module
+ */
+import { count, formatDuration, markdownTable } from "../tables.ts";
+import type { TrainingProgress } from "../train.ts";
+import type { ModelConfig } from "../model.ts";
+import {
+  type CalibrationReport,
+  calibrationTable,
+  coverageByBinTable,
+  coverageExtremes,
+  type CoverageRow,
+  coverageStandardError,
+  type Ensemble,
+  type EnsembleEvaluation,
+  MIN_BIN_GALAXIES,
+  pitShape,
+  type UncertaintyResults,
+} from "../uncertainty/mod.ts";
+import type { ProgressDisplay } from "./notebook.ts";
+import { networkAgainstDissertation, pct, pctPm } from "./_words.ts";
+
+/**
+ * A `trainEnsemble` progress callback that shows one bar over all members: member k's epochs
+ * follow member k − 1's, and the time left counts the members still to train.
+ */
+export function ensembleProgress(
+  display: ProgressDisplay,
+  plan: { members: number; epochs: number; batchSize: number },
+): (member: number, progress: TrainingProgress) => Promise<void> {
+  const { members, epochs, batchSize } = plan;
+  return (k, p) =>
+    display.update({
+      ...p,
+      epoch: p.epoch + (k - 1) * epochs,
+      epochs: members * epochs,
+      secondsLeft: p.secondsLeft + ((members - k) * epochs * p.steps * batchSize) /
+          Math.max(p.samplesPerSecond, 1e-9),
+    });
+}
+
+/** One row per member of a freshly trained ensemble: its seed, last validation MAE and seconds. */
+export function ensembleMembersTable(
+  ensemble: Pick<Ensemble, "histories" | "memberSeeds"> & { memberSeconds: number[] },
+): string {
+  return markdownTable(
+    ["member", "seed", "val MAE", "seconds"],
+    ensemble.histories.map((h, k) => [
+      k + 1,
+      ensemble.memberSeeds[k],
+      h[h.length - 1].valMae.toFixed(4),
+      ensemble.memberSeconds[k].toFixed(1),
+    ]),
+  );
+}
+
+/**
+ * What an ensemble trains: "3 members of a narrow variant of the dissertation's layout (…),
+ * 2 epochs each, on 1,890 training galaxies".
+ */
+export function ensembleTrainsNote(
+  model: ModelConfig,
+  plan: { members: number; epochs: number; trainingGalaxies: number },
+): string {
+  return `${count(plan.members, "member")}, each ${networkAgainstDissertation(model)}, trained ` +
+    `for ${count(plan.epochs, "epoch")} on ${
+      plan.trainingGalaxies.toLocaleString("en")
+    } training galaxies`;
+}
+
+/** A committed ensemble run (`results/uncertainty/<profile>.json`) as Markdown: what, how, scores. */
+export function committedEnsembleReport(r: UncertaintyResults): string {
+  return [
+    `### \`${r.profile}\` profile: ${r.members} members × ${r.epochs} epochs, ` +
+    `${r.galaxies.train.toLocaleString("en")} training galaxies of the mock, ` +
+    `${r.parameters.toLocaleString("en")} parameters a member`,
+    "",
+    markdownTable(["", "the run"], [
+      ["command", `\`${r.command}\``],
+      ["device", r.device],
+      [
+        "training",
+        `${formatDuration(r.wallSeconds.members.reduce((a, b) => a + b, 0))} in all (members: ` +
+        `${r.wallSeconds.members.map((s) => formatDuration(s)).join(", ")})`,
+      ],
+      ["evaluation", formatDuration(r.wallSeconds.evaluation)],
+      // A run resumed from its members' checkpoints records the sitting that finished it.
+      [
+        "last sitting",
+        `started ${r.startedAt}, ${formatDuration(r.wallSeconds.total)}, commit ${r.commit}`,
+      ],
+    ]),
+    "",
+    calibrationTable([{ label: r.profile, evaluation: r }]),
+    "",
+    coverageByBinTable([
+      { label: "ensemble", report: r.calibration.recalibrated },
+      { label: "constant σ", report: r.calibration.singleConstant },
+    ]),
+  ].join("\n");
+}
+
+/**
+ * Coverage overall, in words: the raw spread's, the recalibrated σ's at the level its scale was
+ * fitted at (68 %, on validation galaxies) and at 95 %, each with its sampling error.
+ */
+export function coverageNote(label: string, e: EnsembleEvaluation): string {
+  const c = e.calibration, n = c.recalibrated.n;
+  const [raw, at68, at95] = [
+    c.raw.coverage[0],
+    c.recalibrated.coverage[0],
+    c.recalibrated.coverage[1],
+  ];
+  const [se68, se95] = [coverageStandardError(0.68, n), coverageStandardError(0.95, n)];
+  const verdict95 = Math.abs(at95 - 0.95) <= 2 * se95
+    ? "as a Gaussian error bar should"
+    : at95 < 0.95
+    ? "not 95 %: the 95 % intervals are too narrow"
+    : "more than 95 %: the 95 % intervals are too wide";
+  return `**${label}** (${n.toLocaleString("en")} test galaxies): the members' raw spread covers ` +
+    `${pct(raw)} of the test galaxies at 68 %. Scaled by ${e.stdScale.toFixed(2)}, the factor ` +
+    `that makes the 68 % interval cover 68 % of the validation galaxies, it covers ${pct(at68)} ` +
+    `of the test galaxies: close to 68 % ${
+      Math.abs(at68 - 0.68) <= 2 * se68 ? "(within its sampling error) " : ""
+    }because the scale was fitted at that level, so this only checks that test and validation ` +
+    `galaxies are alike. At 95 %, which nothing was fitted to, it covers ${pct(at95)} ± ${
+      (100 * se95).toFixed(1)
+    }, ${verdict95}.`;
+}
+
+/** The share of galaxies in a PIT histogram's outer and middle bins, read as a shape. */
+export function pitNote(label: string, counts: readonly number[]): string {
+  const s = pitShape(counts);
+  const shares = `${pct(s.tails)} of the ${s.n.toLocaleString("en")} galaxies fall in the two ` +
+    `outer bins and ${pct(s.centre)} in the two middle ones, against 20 % each for calibrated ` +
+    `error bars (± ${(100 * s.se20).toFixed(1)} from sampling alone)`;
+  const shape = {
+    "heavy-tails": "too many truths lie close to μ and too many far from it, too few in " +
+      "between: the errors have heavier tails and a sharper peak than a Gaussian. A σ scaled to " +
+      "be right at 68 % is then too small for the tails, which is why the 95 % interval covers " +
+      "too few galaxies; one scale factor cannot change a shape (intervals from the quantiles " +
+      "of the validation errors, or a heavier-tailed distribution, could)",
+    "light-tails": "too few truths lie both close to μ and far from it: the errors have lighter " +
+      "tails than a Gaussian",
+    "u-shape": "the truth falls in the tails too often: the error bars are too narrow",
+    "hump": "the truth crowds the middle: the error bars are too wide",
+    "flat": "the histogram is flat within its sampling error",
+  }[s.verdict];
+  const lean = s.lean === "none" ? "" : ` And ${pct(s.belowMean)} of the PIT values are below ` +
+    `0.5 (± ${(100 * s.se50).toFixed(1)}): the true z lies ${
+      s.lean === "low" ? "below" : "above"
+    } the predicted mean more often than ${
+      s.lean === "low" ? "above" : "below"
+    }, a bias the error bars do not describe.`;
+  return `**${label}:** ${shares}: ${shape}.${lean}`;
+}
+
+function binName(r: CoverageRow): string {
+  return `${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)}`;
+}
+
+/**
+ * Coverage per redshift bin, in words: the worst- and best-covered bins (with at least
+ * {@link MIN_BIN_GALAXIES} test galaxies) at 68 % and at 95 %, each with its sampling error, and
+ * whether each is too narrow or too wide there.
+ */
+export function binCoverageNote(label: string, report: CalibrationReport): string {
+  const levels = report.levels.map((level, i) => {
+    const x = coverageExtremes(report, i);
+    if (!x) return "";
+    const judge = (r: CoverageRow) => {
+      const p = r.coverage[i], se = coverageStandardError(level, r.n);
+      const verdict = p < level - 2 * se ? "too narrow" : p > level + 2 * se ? "too wide" : "right";
+      return `${pctPm(p, se)} at ${binName(r)} (${r.n.toLocaleString("en")} galaxies: ${verdict})`;
+    };
+    return `at ${Math.round(100 * level)} % from ${judge(x.lowest)} to ${judge(x.highest)}`;
+  }).filter(Boolean);
+  const bins = coverageExtremes(report)?.bins ?? 0;
+  if (bins === 0) {
+    return `**${label}:** no redshift bin holds ${MIN_BIN_GALAXIES} test galaxies, too few to ` +
+      "judge coverage bin by bin.";
+  }
+  return `**${label}**, over the ${count(bins, "bin")} with at least ${MIN_BIN_GALAXIES} test ` +
+    `galaxies (± one standard error): coverage runs ${levels.join("; ")}.`;
+}
+
+/**
+ * CRPS of the per-galaxy σ against a constant σ around the same mean (the fair baseline), when
+ * the evaluation has it; otherwise what the one-network baseline mixes, with an estimate of the
+ * fair baseline (one network's CRPS scaled by the ratio of the MAEs) labelled as such.
+ *
+ * @param label whose evaluation
+ * @param e the evaluation
+ */
+export function crpsNote(label: string, e: EnsembleEvaluation): string {
+  const c = e.calibration;
+  const ours = c.recalibrated.crps;
+  const estimate = c.singleConstant.crps * e.metrics.ensemble.mae / e.metrics.single.mae;
+  const verdict = (other: number) => {
+    const change = (ours - other) / other;
+    return Math.abs(change) < 0.01
+      ? "the per-galaxy σ gains nothing over one σ for all"
+      : change < 0
+      ? `the per-galaxy σ scores ${Math.round(-100 * change)} % better than one σ for all`
+      : `the per-galaxy σ scores ${Math.round(100 * change)} % worse than one σ for all`;
+  };
+  if (c.ensembleConstant) {
+    return `**${label}:** around the same ensemble mean, the per-galaxy σ has CRPS ${
+      ours.toFixed(5)
+    } and one constant σ ${c.ensembleConstant.crps.toFixed(5)}: ${
+      verdict(c.ensembleConstant.crps)
+    }. (Scaling one network's constant-σ CRPS by the ratio of the MAEs would have estimated ` +
+      `the constant σ at ${estimate.toFixed(5)}.)`;
+  }
+  return `**${label}:** this results file predates the constant σ around the ensemble mean. Its ` +
+    `one constant-σ baseline is one network, whose mean is worse (MAE ${
+      e.metrics.single.mae.toFixed(4)
+    } against the ensemble's ${e.metrics.ensemble.mae.toFixed(4)}), so the gap in CRPS (${
+      c.singleConstant.crps.toFixed(5)
+    } against ${
+      ours.toFixed(5)
+    }) mixes the better mean with the per-galaxy σ. If the ensemble mean's errors have the ` +
+    `same shape as one network's, only smaller, a constant σ around the ensemble mean scores ` +
+    `that CRPS scaled by the ratio of the MAEs: about ${estimate.toFixed(5)}, so ${
+      verdict(estimate)
+    } on that estimate. Measuring it takes the ensemble's evaluation again (\`deno task ` +
+    "ensemble\` now records it).";
+}
