@@ -1,7 +1,9 @@
 /**
  * Checks the notebooks.
  *
- *   deno run -A tools/check_notebooks.ts             committed notebooks carry no outputs
+ *   deno run -A tools/check_notebooks.ts             committed notebooks carry no outputs, and
+ *       their prose types no count of the project's runs (epochs, trials, members, galaxies:
+ *       those are computed from the records; `_prose_counts.ts`)
  *   deno run -A tools/check_notebooks.ts --executed out/report/smoke
  *       every executed notebook ran without an error and shows at least as many
  *       figures as its source has `figure(` calls; writes the index page
@@ -12,6 +14,7 @@ import { exitWithModuleHelp, parseToolArgs } from "./_args.ts";
 import { expectedFigures } from "./_expected_figures.ts";
 import { writeIndexPage } from "./_index_page.ts";
 import { addPageLinks } from "./_page_links.ts";
+import { typedCounts } from "./_prose_counts.ts";
 
 interface Cell {
   cell_type: string;
@@ -53,7 +56,8 @@ if (!args.executed) {
       );
     }
   }
-  report(`${sources.length} notebooks committed without outputs`);
+  for (const name of sources) problems.push(...typedCounts(name, read(`notebooks/${name}`).cells));
+  report(`${sources.length} notebooks committed without outputs, no run's count typed in prose`);
 } else {
   const pages: { name: string; title: string; figures: number }[] = [];
   for (const name of sources) {
