@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Optimizer } from "./optimizers/optimizers.ts";
 import { type GradientPlan, planGradients, type PlanLossName } from "./backend/blas_gradients.ts";
-import { tensorOver } from "./backend/blas_kernels.ts";
+import { tensorOver } from "./backend/blas_backend.ts";
 
 /** The losses a network can be trained with: every one the training plan differentiates. */
 export type LossName = PlanLossName;

@@ -2,8 +2,9 @@
  * Run profiles: how much work a notebook or the main job does.
  *
  * `smoke` proves the whole sequence works on a CPU in minutes (CI), `default`
- * is a realistic subset with the real architecture for a laptop with a GPU,
- * and `full` is the dissertation's recipe on the full mock, for a GPU.
+ * is a realistic subset with the real architecture that a laptop's CPU trains in about an hour,
+ * and `full` is the dissertation's recipe on the full mock (hours on a CPU; the committed run
+ * `results/runs/full` was trained on a 2-core CPU).
  *
  * @module
  */

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
+import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_backend.ts";
 import { FORWARD_ROWS, forwardPlanOf, planForward } from "../lib/backend/blas_forward.ts";
 import { simdAvailable } from "../lib/backend/_simd.ts";
 import { buildModel, type ModelConfig } from "../lib/model.ts";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
-import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
+import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_backend.ts";
 import { planGradients, type PlanLossName } from "../lib/backend/blas_gradients.ts";
 import { buildModel } from "../lib/model.ts";
 import { NARROW_MODEL } from "../lib/profiles.ts";
@@ -29,7 +29,7 @@ interface Gradients {
 /**
  * The batch's mean-loss gradients through tfjs's autodiff on `backend`: the plain cpu kernels, or
  * for the full network (whose convolutions take minutes there) cpu-blas's kernels, which
- * `blas_kernels_test.ts` checks against cpu's.
+ * `blas_backend_test.ts` checks against cpu's.
  */
 async function reference(
   model: tfl.LayersModel,

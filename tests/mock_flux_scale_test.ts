@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { simulateSpectra } from "../lib/mock/mod.ts";
 import { noiseSigma } from "../lib/mock/_noise.ts";
 import { N_BP, N_FLUX } from "../lib/spectra.ts";
-import { measureFluxFacts, QUOTED_COLUMNS } from "../tools/_mock_facts.ts";
+import { measureFluxFacts, QUOTED_COLUMNS } from "../tools/_flux_facts.ts";
 
 const N = 20_000, SEED = 17;
 const noisy = simulateSpectra({ n: N, seed: SEED });

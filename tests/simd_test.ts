@@ -3,7 +3,7 @@
 // build:simd` fails here, and so does `deno task build:simd --check`), and its bytes are a valid
 // WebAssembly module that imports the plan's memory and exports the five kernels. What the
 // kernels compute is checked in tests/winograd_test.ts, tests/blas_gradients_test.ts and
-// tests/blas_kernels_test.ts.
+// tests/blas_backend_test.ts.
 import assert from "node:assert/strict";
 import { compileSimdKernels } from "../tools/build_simd.ts";
 import { SIMD_KERNELS_WASM } from "../lib/backend/_simd_kernels_wasm.ts";

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_kernels.ts";
+import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_backend.ts";
 import { planForward } from "../lib/backend/blas_forward.ts";
 import {
   convolutionProduct,

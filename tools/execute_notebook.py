@@ -9,7 +9,7 @@ Exit status: 0 done; 1 a cell raised an error (printed); 3 a cell ran past
 the executor was waiting for (the phase, the cell, the last 40 messages, the
 kernel's threads as /proc shows them). The output is written whole or not at all.
 
-One cell at a time, over the synchronous client of `tools/_kernel.py`: the cell
+One cell at a time, over the synchronous client of `tools/_jupyter_client.py`: the cell
 is done when both its `execute_reply` (shell) and its idle status (IOPub) have
 arrived, in either order; the Deno kernel writes the reply first, but the two
 travel on different sockets.
@@ -44,7 +44,7 @@ import typing as t
 
 import nbformat
 
-from _kernel import Kernel, Message, parent_id
+from _jupyter_client import Kernel, Message, parent_id
 
 FLUSH_MARK = "galaxy-redshift: flush"
 FLUSH_CODE = (

@@ -10,7 +10,7 @@
 import { exitWithModuleHelp, parseToolArgs, plainInteger, positiveInteger } from "./_args.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../lib/mock/mod.ts";
 import { noiseSigma } from "../lib/mock/_noise.ts";
-import { formatFluxFacts, measureFluxFacts } from "./_mock_facts.ts";
+import { formatFluxFacts, measureFluxFacts } from "./_flux_facts.ts";
 
 const values = parseToolArgs("mock_facts", {
   n: { type: "string", default: "20000" },

@@ -24,7 +24,7 @@ import typing as t
 
 import nbformat
 
-from _kernel import Kernel, parent_id
+from _jupyter_client import Kernel, parent_id
 
 
 def run_all(path: str, kernel_name: str, limit: float) -> t.Tuple[bool, str]:

@@ -4,7 +4,7 @@
  * scratch from (`take`, `recycle`), and the helpers every kernel module shares (the BLAS the
  * products run in, a tensor's values, the backend's types).
  *
- * Kept apart from `blas_kernels.ts` so that the kernel modules (`_blas_conv.ts`,
+ * Kept apart from `blas_backend.ts` so that the kernel modules (`_blas_conv.ts`,
  * `_blas_matmul.ts`, `_blas_pool.ts`, `_blas_elementwise.ts`) and the backend that registers
  * them share one pool and one BLAS handle without importing one another.
  *

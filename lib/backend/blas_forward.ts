@@ -47,7 +47,8 @@ import {
 
 /**
  * Rows that pass through the network together. Measured on the 2-core machine with the
- * dissertation's network (`deno task bench:forward`): large enough that the GEMMs keep both BLAS
+ * dissertation's network (when the forward plan was written; `deno task bench:predict` measures
+ * prediction today): large enough that the GEMMs keep both BLAS
  * threads busy, small enough that a layer's output (64 × 182 × 256 floats at most) stays in cache.
  */
 export const FORWARD_ROWS = 16;

@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-webgpu";
 import { registerFastCpuKernels } from "./cpu_kernels.ts";
-import { BLAS_BACKEND, registerBlasBackend } from "./blas_kernels.ts";
+import { BLAS_BACKEND, registerBlasBackend } from "./blas_backend.ts";
 import { describeBlas } from "./blas.ts";
 import { readEnv } from "../_env.ts";
 

@@ -25,7 +25,7 @@ import {
   simdAdamaxUpdate,
   tensorOver,
   valuesOf,
-} from "../backend/blas_kernels.ts";
+} from "../backend/blas_backend.ts";
 import { adamaxTensors, type AdamaxUpdate } from "./_adamax_update.ts";
 
 /** True when the active backend is `cpu-blas`. */

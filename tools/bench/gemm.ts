@@ -13,7 +13,7 @@ import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts"
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { describeBlas, openBlas } from "../../lib/backend/blas.ts";
-import { BLAS_BACKEND, registerBlasBackend } from "../../lib/backend/blas_kernels.ts";
+import { BLAS_BACKEND, registerBlasBackend } from "../../lib/backend/blas_backend.ts";
 
 const args = parseToolArgs("bench:gemm", {
   repeats: { type: "string", default: "7" },

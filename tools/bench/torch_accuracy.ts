@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { blasThreads } from "../../lib/backend/blas_kernels.ts";
+import { blasThreads } from "../../lib/backend/blas_backend.ts";
 import { redshiftMetrics } from "../../lib/metrics.ts";
 import { buildModel } from "../../lib/model.ts";
 import { profileModel } from "../../lib/profiles.ts";

@@ -96,7 +96,7 @@ let registered = false;
  * ```ts
  * import assert from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { BLAS_BACKEND, registerBlasBackend } from "./blas_kernels.ts";
+ * import { BLAS_BACKEND, registerBlasBackend } from "./blas_backend.ts";
  * const blas = registerBlasBackend();
  * if (blas.available) {
  *   await tf.setBackend(BLAS_BACKEND);

@@ -9,7 +9,7 @@ import {
   inPlaceValues,
   registerBlasBackend,
   simdAdamaxUpdate,
-} from "../lib/backend/blas_kernels.ts";
+} from "../lib/backend/blas_backend.ts";
 import { Adamax } from "../lib/optimizers/adamax.ts";
 import { adamaxLoop } from "../lib/optimizers/cpu_adamax.ts";
 import { openBlas } from "../lib/backend/blas.ts";
@@ -23,7 +23,7 @@ import { N_FLUX } from "../lib/spectra.ts";
 
 const blas = registerBlasBackend();
 const ignore = !blas.available;
-if (!blas.available) console.log(`blas_kernels_test skipped: BLAS ${blas.reason}`);
+if (!blas.available) console.log(`blas_backend_test skipped: BLAS ${blas.reason}`);
 
 /** Small integers: many ties for max pooling. */
 function ties(n: number, seed: number): Float32Array {
