@@ -9,10 +9,10 @@
 import { count, formatDuration, markdownTable } from "../tables.ts";
 import type { TrainingProgress } from "../train.ts";
 import type { ModelConfig } from "../model.ts";
+import { DISSERTATION_MODEL } from "../model.ts";
+import { countParams } from "../search/mod.ts";
 import {
   type CalibrationReport,
-  calibrationTable,
-  coverageByBinTable,
   coverageExtremes,
   type CoverageRow,
   coverageStandardError,
@@ -73,12 +73,18 @@ export function ensembleTrainsNote(
     } training galaxies`;
 }
 
-/** A committed ensemble run (`results/uncertainty/<profile>.json`) as Markdown: what, how, scores. */
+/**
+ * A committed ensemble run (`results/uncertainty/<profile>.json`) as Markdown: what it trained, the
+ * command, device, training and evaluation time (its scores are read in the page's sections).
+ */
 export function committedEnsembleReport(r: UncertaintyResults): string {
+  const dissertation = countParams(DISSERTATION_MODEL);
+  const network = r.parameters === dissertation
+    ? `the dissertation's network (${dissertation.toLocaleString("en")} parameters)`
+    : `a network of ${r.parameters.toLocaleString("en")} parameters`;
   return [
-    `### \`${r.profile}\` profile: ${r.members} members × ${r.epochs} epochs, ` +
-    `${r.galaxies.train.toLocaleString("en")} training galaxies of the mock, ` +
-    `${r.parameters.toLocaleString("en")} parameters a member`,
+    `### \`${r.profile}\` profile: ${r.members} members × ${r.epochs} epochs of ${network}, ` +
+    `${r.galaxies.train.toLocaleString("en")} training galaxies of the mock`,
     "",
     markdownTable(["", "the run"], [
       ["command", `\`${r.command}\``],
@@ -94,13 +100,6 @@ export function committedEnsembleReport(r: UncertaintyResults): string {
         "last sitting",
         `started ${r.startedAt}, ${formatDuration(r.wallSeconds.total)}, commit ${r.commit}`,
       ],
-    ]),
-    "",
-    calibrationTable([{ label: r.profile, evaluation: r }]),
-    "",
-    coverageByBinTable([
-      { label: "ensemble", report: r.calibration.recalibrated },
-      { label: "constant σ", report: r.calibration.singleConstant },
     ]),
   ].join("\n");
 }
@@ -214,8 +213,8 @@ export function crpsNote(label: string, e: EnsembleEvaluation): string {
       ours.toFixed(5)
     } and one constant σ ${c.ensembleConstant.crps.toFixed(5)}: ${
       verdict(c.ensembleConstant.crps)
-    }. (Scaling one network's constant-σ CRPS by the ratio of the MAEs would have estimated ` +
-      `the constant σ at ${estimate.toFixed(5)}.)`;
+    }. (The estimate used below for results files without this baseline, one network's ` +
+      `constant-σ CRPS scaled by the ratio of the MAEs, gives ${estimate.toFixed(5)} here.)`;
   }
   return `**${label}:** this results file predates the constant σ around the ensemble mean. Its ` +
     `one constant-σ baseline is one network, whose mean is worse (MAE ${

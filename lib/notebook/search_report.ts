@@ -14,6 +14,7 @@ import {
   committedSearchPath,
   compareTrialsTable,
   computeRaceTable,
+  countParams,
   type Dimension,
   epochsTrained,
   paramsToTrialConfig,
@@ -159,7 +160,7 @@ export function committedSearchesOverview(committed: readonly CommittedSearch[])
       );
     }
     parts.push(
-      "Training took " + logs.map((c) => {
+      "\n\nTraining took " + logs.map((c) => {
         const s = summarizeSearch(c.log.trials);
         return `${formatDuration(s.seconds)} for ${strategyName(c)} (${
           count(epochsTrained(c.log.trials), "epoch")
@@ -168,7 +169,7 @@ export function committedSearchesOverview(committed: readonly CommittedSearch[])
     );
     parts.push(trialTimesSentence(logs));
   }
-  return parts.join(" ");
+  return parts.join(" ").replaceAll(" \n\n", "\n\n");
 }
 
 function trialTimesSentence(logs: readonly CommittedSearch[]): string {
@@ -477,4 +478,20 @@ export function committedSearchesTable(committed: readonly CommittedSearch[]): s
 export function projectPath(path: string): string {
   const root = fileURLToPath(new URL("../../", import.meta.url));
   return path.startsWith(root) ? path.slice(root.length) : path;
+}
+
+/** A figure's legend entry for a search's trial 0: "trial 0: the dissertation's network". */
+export function baselineLegend(
+  trials: readonly TrialRecord[],
+  base: Partial<ModelConfig> = {},
+): string {
+  const baseline = baselineOf(trials);
+  if (!baseline) return "baseline";
+  const model = paramsToTrialConfig(baseline.params, base).model;
+  const what = networkAgainstDissertation(model);
+  return `trial ${baseline.number}: ${
+    what.startsWith("the dissertation's network")
+      ? "the dissertation's network"
+      : `a variant, ${countParams(model).toLocaleString("en")} parameters`
+  }`;
 }
