@@ -121,15 +121,21 @@ export function coverageNote(label: string, e: EnsembleEvaluation): string {
     : at95 < 0.95
     ? "not 95 %: the 95 % intervals are too narrow"
     : "more than 95 %: the 95 % intervals are too wide";
-  return `**${label}** (${n.toLocaleString("en")} test galaxies): the members' raw spread covers ` +
+  const head =
+    `**${label}** (${n.toLocaleString("en")} test galaxies): the members' raw spread covers ` +
     `${pct(raw)} of the test galaxies at 68 %. Scaled by ${e.stdScale.toFixed(2)}, the factor ` +
     `that makes the 68 % interval cover 68 % of the validation galaxies, it covers ${pct(at68)} ` +
-    `of the test galaxies: close to 68 % ${
-      Math.abs(at68 - 0.68) <= 2 * se68 ? "(within its sampling error) " : ""
-    }because the scale was fitted at that level, so this only checks that test and validation ` +
-    `galaxies are alike. At 95 %, which nothing was fitted to, it covers ${pct(at95)} ± ${
-      (100 * se95).toFixed(1)
-    }, ${verdict95}.`;
+    `of the test galaxies${
+      Math.abs(at68 - 0.68) <= 2 * se68
+        ? ", within its sampling error of 68 %. That holds because the scale was fitted at " +
+          "that level: it only checks that test and validation galaxies are alike"
+        : `, more than twice its sampling error (± ${(100 * se68).toFixed(1)}) from 68 % ` +
+          "although the scale was fitted at that level: test and validation galaxies differ"
+    }. `;
+  const rest = `At 95 %, which nothing was fitted to, it covers ${pct(at95)} ± ${
+    (100 * se95).toFixed(1)
+  }, ${verdict95}.`;
+  return head + rest;
 }
 
 /** The share of galaxies in a PIT histogram's outer and middle bins, read as a shape. */
@@ -174,7 +180,11 @@ export function binCoverageNote(label: string, report: CalibrationReport): strin
     if (!x) return "";
     const judge = (r: CoverageRow) => {
       const p = r.coverage[i], se = coverageStandardError(level, r.n);
-      const verdict = p < level - 2 * se ? "too narrow" : p > level + 2 * se ? "too wide" : "right";
+      const verdict = p < level - 2 * se
+        ? "too narrow"
+        : p > level + 2 * se
+        ? "too wide"
+        : "within its error";
       return `${pctPm(p, se)} at ${binName(r)} (${r.n.toLocaleString("en")} galaxies: ${verdict})`;
     };
     return `at ${Math.round(100 * level)} % from ${judge(x.lowest)} to ${judge(x.highest)}`;

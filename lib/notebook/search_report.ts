@@ -98,15 +98,20 @@ export function committedSpacesTable(
   committed: readonly CommittedSearch[],
   small?: { label: string; dimensions: Readonly<Record<string, Dimension>> },
 ): string {
-  const columns: { label: string; dimensions: Readonly<Record<string, Dimension>> }[] = [];
+  const groups: { logs: CommittedSearch[]; dimensions: Readonly<Record<string, Dimension>> }[] = [];
   for (const c of committed) {
     const dimensions = c.log.header.settings.space as Record<string, Dimension>;
-    const same = columns.find((s) => JSON.stringify(s.dimensions) === JSON.stringify(dimensions));
-    if (same) same.label += ` and ${c.label}`;
-    else columns.push({ label: `committed: ${c.label}`, dimensions });
+    const same = groups.find((g) => JSON.stringify(g.dimensions) === JSON.stringify(dimensions));
+    if (same) same.logs.push(c);
+    else groups.push({ logs: [c], dimensions });
   }
-  if (small) columns.push(small);
-  return searchSpacesTable(columns.map((c) => ({ ...c, label: c.label.replaceAll("`", "") })));
+  const columns = groups.map(({ logs, dimensions }) => ({
+    label: `committed ${[...new Set(logs.map((c) => c.profile))].join("/")} ${
+      logs.length > 1 ? "searches" : "search"
+    } (${logs.map((c) => (c.strategy === "tpe" ? "TPE" : "random")).join(", ")})`,
+    dimensions,
+  }));
+  return searchSpacesTable(small ? [...columns, small] : columns);
 }
 
 /** The objective settings a log's header records. */
@@ -155,8 +160,8 @@ export function committedSearchesOverview(committed: readonly CommittedSearch[])
     if (tpe && Number.isFinite(startup)) {
       const own = tpe.log.trials.filter((t) => t.source === "tpe").length;
       parts.push(
-        `TPE's first ${startup} trials (the baseline among them) are its random start-up, so ${own} ` +
-          `of its ${tpe.log.trials.length} are its own proposals.`,
+        `TPE's first ${startup} trials are its start-up (the baseline, then random points), so ` +
+          `${own} of its ${tpe.log.trials.length} are its own proposals.`,
       );
     }
     parts.push(

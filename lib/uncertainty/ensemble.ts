@@ -36,7 +36,10 @@ export interface Ensemble {
   modelConfig: ModelConfig;
   /** Weight-initialisation seed of each member (also its batch-order seed). */
   memberSeeds: number[];
-  /** Factor applied to the members' spread to give calibrated σ (1: uncalibrated). */
+  /**
+   * Factor applied to the members' spread so that the 68 % interval covers 68 % of the validation
+   * galaxies (1: not rescaled).
+   */
   stdScale: number;
   /** Training history of each member. */
   histories: EpochLog[][];
@@ -140,7 +143,7 @@ export async function trainEnsemble(
 export interface UncertainPrediction {
   /** Mean of the members' predictions: the redshift. */
   mean: Float32Array;
-  /** Calibrated 1σ uncertainty: `rawStd` × the ensemble's `stdScale`. */
+  /** Recalibrated 1σ: `rawStd` × the ensemble's `stdScale` (fitted at 68 % on validation). */
   std: Float32Array;
   /** Sample standard deviation (K − 1 in the denominator) of the members' predictions. */
   rawStd: Float32Array;
@@ -150,7 +153,7 @@ export interface UncertainPrediction {
 
 /**
  * Predicts each row of `x` (already scaled with `ensemble.scaler`, `n × length`) with every
- * member; returns the mean, the calibrated σ, the raw spread and the members' predictions.
+ * member; returns the mean, the recalibrated σ, the raw spread and the members' predictions.
  */
 export async function predictWithUncertainty(
   ensemble: Pick<Ensemble, "models" | "stdScale">,
