@@ -1,6 +1,6 @@
 /**
  * How big a search each profile runs, its baseline point, and where the
- * results of the larger GPU searches are committed.
+ * logs of the larger searches are committed.
  *
  * @module
  */
@@ -54,10 +54,10 @@ export const SEARCH_PLANS: Readonly<Record<ProfileName, SearchPlan>> = Object.fr
     // The profile's own network (699,073 parameters) is far outside these ranges.
     baseline: { model: NARROW_MODEL, batchSize: 32 },
   },
-  // The dissertation's ranges on 50,000 galaxies, 5 epochs per trial. Sized for a CPU: a trial
-  // takes 2–16 min on one core of a 2-core laptop (about 8 on average, results/search/), so 20
-  // trials are about 2.6 h a strategy; the GPU plan's 40 would be twice that, for each of TPE
-  // and random, and TPE has had its 10 random start-up trials and 10 of its own by trial 20.
+  // Wide ranges (the dissertation's dimensions; it gives no ranges) on the profile's galaxies, 5
+  // epochs per trial, sized for a CPU: TPE has had its start-up (the baseline, then random points)
+  // and as many trials of its own by the last trial. What the committed logs' trials cost, and on
+  // which machine, notebook 05 computes from results/search/.
   default: {
     trials: 20,
     epochs: 5,
