@@ -73,7 +73,7 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
   smoke: {
     name: "smoke",
     description:
-      "CI check on a CPU: the 3,000-galaxy sample, the dissertation's network and recipe, 3 (+1) epochs",
+      "CI check on a CPU: the 3,000-galaxy sample, the dissertation's network and recipe (pages 05–06: narrow variants), 3 (+1) epochs",
     galaxies: 3_000,
     model: {},
     epochs: 3,

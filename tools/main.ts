@@ -160,7 +160,7 @@ await runTool("main", async () => {
   await checkRunPaths(out, args.data, args.checkpoint);
   if (args.checkpoint) await verifyCheckpoint(args.checkpoint);
 
-  const { backend, data, source, prepared } = await prepareToolRun(args, profile);
+  const { backend, source, prepared } = await prepareToolRun(args, profile);
   console.log(
     `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
       `${prepared.test.y.length} test`,

@@ -67,7 +67,7 @@ do not run it as a formula; Parquet outputs keep ids exactly.
 
 Options:
   --model DIR          model folder (deno task main) or ensemble folder (deno task ensemble;
-                       adds z_err, the calibrated 1-sigma spread of its members) [required]
+                       adds z_err, the recalibrated 1-sigma spread of its members) [required]
   --in FILE            input catalogue                                       [required]
   --out FILE           output file; must differ from --in                     [required]
   --batch N            rows per prediction batch (default 1024, at most ${MAX_BATCH})

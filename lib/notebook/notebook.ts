@@ -300,7 +300,7 @@ export async function chooseExperimentScale(
     measureSpeed(profileModel(profile), profile.batchSize),
 ): Promise<ExperimentScale> {
   if (profile.name === "smoke") {
-    return { profile, note: `The \`smoke\` profile runs ${work.what} here in about a minute.` };
+    return { profile, note: `The \`smoke\` profile runs ${work.what} here, a small version.` };
   }
   const measured = await speed();
   const seconds = trainingSeconds(measured, { epochs: work.epochs, galaxies: profile.galaxies });
