@@ -89,6 +89,7 @@ const OPENBLAS_SYMBOLS = {
   openblas_set_num_threads: { parameters: ["i32"], result: "void" },
   openblas_get_num_threads: { parameters: [], result: "i32" },
   openblas_get_config: { parameters: [], result: "pointer" },
+  openblas_get_corename: { parameters: [], result: "pointer" },
 } as const;
 
 /** Where OpenBLAS lives on common Linux distributions, most specific first. */
@@ -193,7 +194,11 @@ function openOne(deno: typeof Deno, path: string): Blas | BlasUnavailable {
     const config = s.openblas_get_config();
     const text = config ? Deno.UnsafePointerView.getCString(config) : "OpenBLAS";
     const version = /^OpenBLAS\s+[\d.]+/.exec(text)?.[0] ?? "OpenBLAS";
-    return makeBlas(version, path, s.cblas_sgemm as unknown as RawSgemm, {
+    // The kernel set it chose for this CPU (OPENBLAS_CORETYPE overrides): sums, and so a run's
+    // bits, depend on it, so run records name it.
+    const core = s.openblas_get_corename();
+    const name = core ? `${version} ${Deno.UnsafePointerView.getCString(core)}` : version;
+    return makeBlas(name, path, s.cblas_sgemm as unknown as RawSgemm, {
       get: () => s.openblas_get_num_threads(),
       set: (n) => s.openblas_set_num_threads(n),
     });
