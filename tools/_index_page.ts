@@ -69,7 +69,9 @@ then in order.</p>
 ${run ? headline(run) : ""}
 <h2>What produced these results</h2>
 <table>
-<tr><th>profile</th><td><b>${profile.name}</b>: ${escapeXml(profile.description)}</td></tr>
+<tr><th>profile</th><td><b>${profile.name}</b>: ${
+      escapeXml(profile.description)
+    } (what the profile asks for; the run's own row says what it trained)</td></tr>
 <tr><th>network</th><td>filters ${config.convFilters.join("/")}, kernels ${
       config.kernelSizes.join("/")
     }, dense ${

@@ -74,8 +74,9 @@ if (!args.executed) {
     for (const o of outputs) {
       if (o.output_type === "error") problems.push(`${name}: error output ${o.ename}: ${o.evalue}`);
     }
+    // A figure's place left empty on purpose (figureOmitted) counts as shown.
     const figures = outputs.filter((o) =>
-      String(o.data?.["text/html"] ?? "").includes("<svg")
+      /<svg|data-figure-omitted=/.test(String(o.data?.["text/html"] ?? ""))
     ).length;
     if (figures < expected) {
       problems.push(`${name}: ${figures} figures shown, ${expected} expected`);

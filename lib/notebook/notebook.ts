@@ -103,6 +103,28 @@ export async function figure(svg: string): Promise<void> {
   await publish({ "text/html": svg, "text/plain": "[figure]" });
 }
 
+/**
+ * Says, in place of a figure, why it is not drawn (e.g. Figure 14 for a run not trained past its
+ * evaluated epoch). The page checks count it as the figure's place, not as a figure that failed.
+ */
+export async function figureOmitted(title: string, reason: string): Promise<void> {
+  const text = `**${title} is not drawn:** ${reason}`;
+  if (!inJupyter()) {
+    console.log(text);
+    return;
+  }
+  await publish({
+    "text/html": `<p ${FIGURE_OMITTED_ATTRIBUTE}="${escapeHtml(title)}"><b>${
+      escapeHtml(title)
+    } is not drawn:</b> ${escapeHtml(reason)}</p>`,
+    "text/plain": text,
+  });
+}
+
+/** The attribute that marks a figure's place left empty on purpose ({@link figureOmitted}). */
+export const FIGURE_OMITTED_ATTRIBUTE = "data-figure-omitted";
+
+
 /** Shows Markdown (a table, a note) in the notebook now; prints it outside Jupyter. */
 export async function show(text: string): Promise<void> {
   if (!inJupyter()) {
