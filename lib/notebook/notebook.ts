@@ -124,7 +124,6 @@ export async function figureOmitted(title: string, reason: string): Promise<void
 /** The attribute that marks a figure's place left empty on purpose ({@link figureOmitted}). */
 export const FIGURE_OMITTED_ATTRIBUTE = "data-figure-omitted";
 
-
 /** Shows Markdown (a table, a note) in the notebook now; prints it outside Jupyter. */
 export async function show(text: string): Promise<void> {
   if (!inJupyter()) {
