@@ -212,9 +212,10 @@ Deno.test("main prints the training time it measured after the first steps", asy
     `--out=${out}`,
   ]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /training: 1 epochs × \d+ galaxies = [\d,]+ samples on cpu/);
+  // the smoke profile's extra epoch past the evaluated one
+  assert.match(r.out, /training: 2 epochs \(1 evaluated\) × \d+ galaxies = [\d,]+ samples on cpu/);
   assert.match(
     r.out,
-    /measured \d+ samples\/s \(epoch 1, step 10 of 12\): about .* to train \(0 epochs after this one\)/,
+    /measured \d+ samples\/s \(epoch 1, step 10 of 12\): about .* to train \(1 epochs after this one\)/,
   );
 });
