@@ -194,6 +194,8 @@ export async function trainRunFolder(
   }
   await Deno.mkdir(dir, { recursive: true });
   const started = performance.now();
+  // The code that trains is the code loaded now, whatever is committed while it runs.
+  const commit = await gitCommit();
   const checkpointPath = options.checkpointPath ?? `${dir}/training.ckpt`;
   let zPred: Float32Array | null = null;
   const result = await train(model, prepared, {
@@ -228,7 +230,7 @@ export async function trainRunFolder(
   const run: RunRecord = {
     profile: options.profile,
     command: options.command,
-    commit: await gitCommit(),
+    commit,
     device: options.device,
     machine: describeMachine(),
     sittings: result.sittings,
