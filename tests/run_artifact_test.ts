@@ -97,17 +97,20 @@ Deno.test("trainRunFolder() trains past the evaluated epoch and keeps that epoch
   );
   assert.equal(await Deno.stat(`${whole.dir}/training.ckpt`).catch(() => null), null);
 
-  // Cut after epoch 2 (its checkpoint holds epochs 1–2); the next sitting starts past epoch 1.
+  // A sitting cut during epoch 3's end (its checkpoint holds epochs 1–2): the next sitting
+  // starts past the evaluated epoch 1.
+  const cutAfterEpoch2 = (dir: string) =>
+    assert.rejects(
+      trainRunFolder(dir, buildModel(options.modelConfig), prepared, {
+        ...options,
+        onEpochEnd: (log) => {
+          if (log.epoch === 3) throw new Error("power cut");
+        },
+      }),
+      /power cut/,
+    );
   const dir = await Deno.makeTempDir();
-  await assert.rejects(
-    trainRunFolder(dir, buildModel(options.modelConfig), prepared, {
-      ...options,
-      onEpochEnd: (log) => {
-        if (log.epoch === 3) throw new Error("power cut");
-      },
-    }),
-    /power cut/,
-  );
+  await cutAfterEpoch2(dir);
   const resumed = await trainRunFolder(dir, buildModel(options.modelConfig), prepared, options);
   assert.equal(resumed.resumedEpochs, 2);
   assert.equal(resumed.run.sittings, 2);
@@ -116,15 +119,7 @@ Deno.test("trainRunFolder() trains past the evaluated epoch and keeps that epoch
 
   // The evaluated model gone before the last sitting: refused, naming the folder.
   const lost = await Deno.makeTempDir();
-  await assert.rejects(
-    trainRunFolder(lost, buildModel(options.modelConfig), prepared, {
-      ...options,
-      onEpochEnd: (log) => {
-        if (log.epoch === 3) throw new Error("power cut");
-      },
-    }),
-    /power cut/,
-  );
+  await cutAfterEpoch2(lost);
   await Deno.remove(`${lost}/model`, { recursive: true });
   await assert.rejects(
     trainRunFolder(lost, buildModel(options.modelConfig), prepared, options),

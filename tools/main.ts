@@ -214,7 +214,7 @@ await runTool("main", async () => {
       data: source,
       device: formatBackendReport(backend),
       command: ["deno task main", ...Deno.args].join(" "),
-      checkpointPath: args.checkpoint ?? `${out}/training.ckpt`,
+      checkpointPath: args.checkpoint ?? null,
       progressEvery: 10,
       onProgress: (p) => {
         if (!estimated) {

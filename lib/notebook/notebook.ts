@@ -218,7 +218,8 @@ export function formatProgress(p: TrainingProgress): string {
 }
 
 function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 }
 
 /** Whether notebooks 03–04 train a run here or present a committed one, and why. */

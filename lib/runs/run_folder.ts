@@ -154,10 +154,10 @@ export interface TrainRunFolderOptions {
   /** The command that made the run, to repeat it. */
   command: string;
   /**
-   * The checkpoint an interrupted run resumes from (default `dir/training.ckpt`); removed when
-   * the run is complete.
+   * The checkpoint an interrupted run resumes from (default `dir/training.ckpt`; null: none);
+   * removed when the run is complete.
    */
-  checkpointPath?: string;
+  checkpointPath?: string | null;
   progressEvery?: number;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
@@ -196,7 +196,9 @@ export async function trainRunFolder(
   const started = performance.now();
   // The code that trains is the code loaded now, whatever is committed while it runs.
   const commit = await gitCommit();
-  const checkpointPath = options.checkpointPath ?? `${dir}/training.ckpt`;
+  const checkpointPath = options.checkpointPath === undefined
+    ? `${dir}/training.ckpt`
+    : options.checkpointPath;
   let zPred: Float32Array | null = null;
   const result = await train(model, prepared, {
     epochs: options.epochs,
@@ -204,7 +206,7 @@ export async function trainRunFolder(
     seed: options.seed,
     learningRate: options.learningRate,
     huberDelta: options.huberDelta,
-    checkpointPath,
+    checkpointPath: checkpointPath ?? undefined,
     progressEvery: options.progressEvery,
     onProgress: options.onProgress,
     onEpochEnd: async (log, sofar) => {
@@ -245,7 +247,7 @@ export async function trainRunFolder(
   };
   const test = { ids: prepared.testIds, zTrue: prepared.test.y, zPred };
   await saveRunArtifact(dir, { history, run, test });
-  await Deno.remove(checkpointPath).catch(() => {});
+  if (checkpointPath) await Deno.remove(checkpointPath).catch(() => {});
   return { dir, history, run, test, resumedEpochs: result.resumedEpochs };
 }
 
