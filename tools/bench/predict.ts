@@ -2,12 +2,14 @@
  * Throughput and memory of `predictCatalogue` against the raw model.
  *
  *   deno task bench:predict [--rows N] [--cpu-rows N] [--webgpu-rows N] [--full-rows N]
- *                           [--backend cpu|webgpu|both] [--chunk N] [--keep DIR]
+ *                           [--backend auto|cpu-blas|cpu|webgpu,...] [--chunk N] [--keep DIR]
  *   deno task bench:predict --large N [--network tiny|narrow|full] [--dir DIR | --keep DIR]
  *                           [--format csv|parquet] [--every SECONDS]
  *
  * Writes a mock catalogue of N rows (default 200,000) as CSV and Parquet, then
- * for each backend (in its own subprocess) measures, for the narrow (smoke)
+ * for each backend of `--backend` (default `auto`: the rung the ladder picks, as
+ * `deno task predict` does; the task installs OpenBLAS first) in its own
+ * subprocess, which prints the backend as its heading, measures, for the narrow (smoke)
  * network: reading alone, `predict()` on rows already in memory (the raw
  * model), and the whole command path file → file; and for the full network the
  * same on a small file. Resident memory (`Deno.memoryUsage().rss`) is sampled
@@ -18,7 +20,8 @@
  * saves a network (by default a tiny one: convolution filters [2, 2, 2, 2],
  * dense units [4, 4, 4, 4]) with a scaler fitted on 5,000 other mock rows, and
  * runs the real command, `deno run -A tools/predict.ts --model … --in … --out …
- * --progress`, as a subprocess. Its peak resident memory is measured from
+ * --backend cpu --progress` (the plain `cpu` rung: memory is what it measures),
+ * as a subprocess. Its peak resident memory is measured from
  * outside: the kernel's `ru_maxrss` through `/usr/bin/time -v` (or, without it,
  * the highest `VmHWM` polled from `/proc`), with `VmRSS` polled every second
  * for the RSS by quarter of the file. The network is tiny so that 10 million
@@ -34,7 +37,7 @@
  */
 import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
 import { buildModel, fitMinMax, NARROW_MODEL, predict, resolveModelConfig } from "../../lib/mod.ts";
-import { selectBackend } from "../../lib/backend/mod.ts";
+import { type BackendName, formatBackendReport, selectBackend } from "../../lib/backend/mod.ts";
 import { predictCatalogue } from "../../lib/catalogue/mod.ts";
 import { writeSpectraChunks } from "../../lib/data/mod.ts";
 import { simulateChunks, simulateSpectra } from "../../lib/mock/mod.ts";
@@ -46,7 +49,7 @@ const args = parseToolArgs("bench:predict", {
   "cpu-rows": { type: "string" },
   "webgpu-rows": { type: "string", default: "5000" },
   "full-rows": { type: "string", default: "200" },
-  backend: { type: "string", default: "both" },
+  backend: { type: "string", default: "auto" },
   chunk: { type: "string", default: "16384" },
   keep: { type: "string" },
   worker: { type: "string" },
@@ -138,12 +141,11 @@ for (const [name, config] of [["narrow", NARROW_MODEL], ["full", {}]] as const) 
   });
 }
 
-const backends = args.backend === "both" ? ["cpu", "webgpu"] : [args.backend!];
-for (const backend of backends) {
-  const rowsFlag = backend === "cpu" ? "cpu-rows" : "webgpu-rows";
-  const narrowRows = args[rowsFlag] === undefined
-    ? rows
-    : positiveInteger(`--${rowsFlag}`, args[rowsFlag]);
+for (const backend of args.backend.split(",")) {
+  const rowsFlag = backend === "cpu" ? "cpu-rows" : backend === "webgpu" ? "webgpu-rows" : "";
+  const narrowRows = rowsFlag && args[rowsFlag] !== undefined
+    ? positiveInteger(`--${rowsFlag}`, args[rowsFlag])
+    : rows;
   const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -368,9 +370,10 @@ async function mock(path: string, n: number) {
 
 async function worker(spec: string, dir: string) {
   const [backendName, narrowText, fullText] = spec.split(":");
-  const backend = await selectBackend({ backend: backendName as "cpu" | "webgpu" });
-  const device = backend.adapter ? `${backend.backend} (${backend.adapter})` : backend.backend;
-  const lines: string[] = [`## ${device}`, ""];
+  const backend = await selectBackend(
+    backendName === "auto" ? {} : { backend: backendName as BackendName },
+  );
+  const lines: string[] = [`## ${formatBackendReport(backend)}`, ""];
   const table = (cells: (string | number)[]) => lines.push(`| ${cells.join(" | ")} |`);
   table(["network", "what", "rows", "seconds", "rows/s", "peak RSS MiB", "RSS by quarter MiB"]);
   table(["---", "---", "---", "---", "---", "---", "---"]);

@@ -1,14 +1,15 @@
 """PyTorch eager reference for tools/bench/train.ts: the same network and recipe, same table.
 
     python3 tools/bench/torch_reference.py [--batches 16,64,256,1024] [--samples 8192] [--min-steps 8]
-                                 [--predict 65536] [--tf32] [--narrow] [--json]
+                                 [--predict 65536] [--predict-batches 1024] [--tf32] [--narrow] [--json]
 
 The dissertation's 1D CNN (699,073 parameters; --narrow: the smoke profile's 9,217), Huber loss
 (delta 1), Adamax (lr 1e-3, betas 0.9/0.999, eps 1e-7, as Keras). Like the library's train(), the
 data lives on the device, each epoch shuffles by a permutation on the device, each step gathers its
 batch there, and the loss and MAE are summed on the device and read back once per epoch. Each
 batch size: a two-step warm-up epoch, then one timed epoch of steps x batch random rows.
-Prediction copies each batch of 1,024 host rows to the device, as the library's predict() does.
+Prediction, at each of --predict-batches after a one-batch warm-up, copies each batch of host rows
+to the device, as the library's predict() does, under torch.inference_mode() as a tuned user would.
 Default fp32 (TF32 off); --tf32 allows TF32 matmuls and convolutions.
 """
 
@@ -92,6 +93,7 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=8192)
     p.add_argument("--min-steps", type=int, default=8)
     p.add_argument("--predict", type=int, default=65536)
+    p.add_argument("--predict-batches", default="1024")
     p.add_argument("--tf32", action="store_true")
     p.add_argument("--narrow", action="store_true")
     p.add_argument("--json", action="store_true")
@@ -131,15 +133,18 @@ def main() -> None:
 
     xp, _ = rows(args.predict, 3, torch.device("cpu"))
     model.eval()
-    with torch.no_grad():
-        model(xp[:1024].to(device)).cpu()  # warm-up
-        sync()
-        t = time.perf_counter()
-        out = torch.empty(args.predict)
-        for begin in range(0, args.predict, 1024):
-            out[begin:begin + 1024] = model(xp[begin:begin + 1024].to(device)).reshape(-1).cpu()
-        seconds = time.perf_counter() - t
-    predict_rate = args.predict / seconds
+    predictions = []
+    for batch_size in [int(b) for b in args.predict_batches.split(",")]:
+        with torch.inference_mode():
+            model(xp[:batch_size].to(device)).cpu()  # warm-up
+            sync()
+            t = time.perf_counter()
+            out = torch.empty(args.predict)
+            for begin in range(0, args.predict, batch_size):
+                batch = xp[begin:begin + batch_size].to(device)
+                out[begin:begin + batch_size] = model(batch).reshape(-1).cpu()
+            seconds = time.perf_counter() - t
+        predictions.append({"batchSize": batch_size, "samplesPerSecond": args.predict / seconds})
 
     summary = {
         "device": f"torch {torch.__version__} {device.type} ({name})",
@@ -147,7 +152,7 @@ def main() -> None:
         "parameters": parameters,
         "tf32": args.tf32,
         "results": results,
-        "predict": {"rows": args.predict, "batchSize": 1024, "samplesPerSecond": predict_rate},
+        "predict": {"rows": args.predict, "batches": predictions},
     }
     if args.json:
         print(json.dumps(summary))
@@ -159,7 +164,9 @@ def main() -> None:
     for r in results:
         print(f"| {r['batchSize']} | {r['steps']} | {r['samplesPerSecond']:.1f} |"
               f" {r['msPerStep']:.2f} |")
-    print(f"prediction: {predict_rate:.0f} samples/s ({args.predict} rows, batch 1024)")
+    for r in predictions:
+        print(f"prediction, batch {r['batchSize']}: {r['samplesPerSecond']:.0f} rows/s"
+              f" ({args.predict} rows)")
 
 
 if __name__ == "__main__":

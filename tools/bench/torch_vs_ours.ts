@@ -1,31 +1,41 @@
 /**
  * Ours against PyTorch on the same machine, in one run: training samples/s at each batch size and
- * prediction rows/s of the full network, side by side with the ratio.
+ * prediction rows/s of the full network at each of a few batch sizes, side by side with the ratio;
+ * then prediction with each side at its own best batch size, as a user who tuned it would.
  *
- *   deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096] [--rounds 5]
+ *   deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096]
+ *                         [--predict-batches 64,128,256,512,1024] [--rounds 5]
  *                         [--backend auto|cpu-blas|cpu|webgpu] [--threads N] [--narrow] [--json]
  *
  * It runs `tools/bench/train.ts` (the library's own `train()` and `predict()`, on the backend the
- * ladder picks unless `--backend` says) and `tools/bench/torch_reference.py` (the same network and
- * recipe in PyTorch eager) as separate processes, both once in each of `--rounds` rounds, back to
- * back and in alternating order, and compares them within each round: the table gives each side's
- * best, the median of the rounds' ratios and every round's ratio. Installs Debian's
- * `python3-torch` first if PyTorch is missing. Both sides run on the same `--threads` (default:
- * the machine's cores): `$OMP_NUM_THREADS` for PyTorch, `$REDSHIFT_BLAS_THREADS` for ours. Results are recorded in docs/performance.md.
+ * ladder picks unless `--backend` says; it prints that backend as it starts) and
+ * `tools/bench/torch_reference.py` (the same network and recipe in PyTorch eager) as separate
+ * processes, both once in each of `--rounds` rounds, back to back and in alternating order, and
+ * compares them within each round: the table gives each side's best, the median of the rounds'
+ * ratios and every round's ratio. The last row takes, in each round, each side's fastest
+ * prediction batch. The task installs OpenBLAS (the fast CPU path) and this script Debian's
+ * `python3-torch` when missing. Both sides run on the same `--threads` (default: the machine's cores):
+ * `$OMP_NUM_THREADS` for PyTorch, `$REDSHIFT_BLAS_THREADS` for ours. Results are recorded in
+ * docs/performance.md. Smallest run, to check that it works: `--narrow --batches 16 --samples 16
+ * --predict 64 --predict-batches 16,32 --rounds 1`.
  *
  * @module
  */
-import { parseToolArgs } from "../_args.ts";
+import {
+  EXIT,
+  exitWithModuleHelp,
+  fail,
+  parseToolArgs,
+  positiveInteger,
+  positiveIntegers,
+} from "../_args.ts";
 import { installSystemPart } from "../_system.ts";
-
-const USAGE = `usage: deno task bench:torch [--batches 16,256] [--samples 1024] [--predict 4096]
-                            [--rounds 5] [--backend auto|cpu-blas|cpu|webgpu] [--threads N]
-                            [--narrow] [--json]`;
 
 const args = parseToolArgs("bench:torch", {
   batches: { type: "string", default: "16,256" },
   samples: { type: "string", default: "1024" },
   predict: { type: "string", default: "4096" },
+  "predict-batches": { type: "string", default: "64,128,256,512,1024" },
   rounds: { type: "string", default: "5" },
   backend: { type: "string", default: "auto" },
   threads: { type: "string", default: String(navigator.hardwareConcurrency || 1) },
@@ -33,90 +43,71 @@ const args = parseToolArgs("bench:torch", {
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 });
-if (args.help) {
-  console.log(USAGE);
-  Deno.exit(0);
-}
+exitWithModuleHelp(args.help, import.meta.url);
 for (const flag of ["samples", "predict", "rounds", "threads"] as const) {
-  if (!/^[1-9]\d*$/.test(args[flag])) fail(`--${flag} ${args[flag]}: expected a positive integer`);
+  positiveInteger(`--${flag}`, args[flag]);
 }
-if (!/^[1-9]\d*(,[1-9]\d*)*$/.test(args.batches)) {
-  fail(`--batches ${args.batches}: expected a comma-separated list of positive integers`);
-}
+positiveIntegers("--batches", args.batches);
+positiveIntegers("--predict-batches", args["predict-batches"]);
 
+interface Rate {
+  batchSize: number;
+  samplesPerSecond: number;
+}
 interface BenchSummary {
   device: string;
-  results: { batchSize: number; samplesPerSecond: number }[];
-  predict: { samplesPerSecond: number };
+  results: Rate[];
+  predict: { batches: Rate[] };
 }
+type Side = "ours" | "torch";
+const BEST = "prediction, each side at its best batch (rows/s)";
 
-const tools = new URL("./", import.meta.url).pathname;
 if (!await installSystemPart("torch")) {
-  fail("PyTorch is needed for the reference side and could not be installed");
+  fail(EXIT.internal, "PyTorch is needed for the reference side and could not be installed");
 }
-
+const tools = new URL("./", import.meta.url).pathname;
 const common = [
-  "--batches",
-  args.batches,
-  "--samples",
-  args.samples,
-  "--min-steps",
-  "4",
-  "--predict",
-  args.predict,
-  "--json",
+  ...["--batches", args.batches, "--samples", args.samples, "--min-steps", "4"],
+  ...["--predict", args.predict, "--predict-batches", args["predict-batches"], "--json"],
   ...(args.narrow ? ["--narrow"] : []),
 ];
-const ours = [
-  Deno.execPath(),
-  "run",
-  "-A",
-  `${tools}train.ts`,
-  ...common,
-  ...(args.backend === "auto" ? [] : ["--backend", args.backend]),
-];
-const torch = ["/usr/bin/python3", `${tools}torch_reference.py`, ...common];
+const commands: Record<Side, string[]> = {
+  ours: [
+    ...[Deno.execPath(), "run", "-A", `${tools}train.ts`, ...common],
+    ...(args.backend === "auto" ? [] : ["--backend", args.backend]),
+  ],
+  torch: ["/usr/bin/python3", `${tools}torch_reference.py`, ...common],
+};
 
 // Each round runs both sides back to back, the first side alternating, and its ratio is taken
 // within the round: a shared machine's speed wanders over minutes (a GEMM's rate halved and came
 // back during one session here), so rates of different rounds compare the machine as much as the
 // code. The median of the rounds' ratios is the comparison; the best of each side is shown too.
-const rounds: Record<"ours" | "torch", BenchSummary>[] = [];
+const rounds: Record<Side, Map<string, Rate>>[] = [];
+let devices = { ours: "", torch: "" };
 for (let round = 1; round <= Number(args.rounds); round++) {
-  const sides = [["ours", ours], ["torch", torch]] as const;
-  const measured: Partial<Record<"ours" | "torch", BenchSummary>> = {};
-  for (const [side, command] of round % 2 ? sides : [...sides].reverse()) {
+  const measured = {} as Record<Side, Map<string, Rate>>;
+  for (const side of (round % 2 ? ["ours", "torch"] : ["torch", "ours"]) as Side[]) {
     console.error(`round ${round}: ${side}...`);
-    measured[side] = await runJson(command);
+    const summary = await runJson(commands[side]);
+    devices = { ...devices, [side]: summary.device };
+    measured[side] = ratesOf(summary);
   }
-  rounds.push(measured as Record<"ours" | "torch", BenchSummary>);
+  rounds.push(measured);
 }
-/** A summary's rate for one measure: a batch size's training, or prediction (null). */
-const rate = (s: BenchSummary, batch: number | null) =>
-  batch === null
-    ? s.predict.samplesPerSecond
-    : s.results.find((x) => x.batchSize === batch)!.samplesPerSecond;
-const measures = [
-  ...rounds[0].ours.results.map((r) => ({
-    what: `training, batch ${r.batchSize} (samples/s)`,
-    batch: r.batchSize as number | null,
-  })),
-  { what: "prediction, batch 1,024 (rows/s)", batch: null },
-];
-const rows = measures.map(({ what, batch }) => {
-  const ratios = rounds.map((r) => rate(r.ours, batch) / rate(r.torch, batch));
-  return {
-    what,
-    ours: Math.max(...rounds.map((r) => rate(r.ours, batch))),
-    torch: Math.max(...rounds.map((r) => rate(r.torch, batch))),
-    ratios,
-    medianRatio: median(ratios),
-  };
+
+const rows = [...rounds[0].ours.keys()].map((what) => {
+  const ratios = rounds.map((r) =>
+    r.ours.get(what)!.samplesPerSecond / r.torch.get(what)!.samplesPerSecond
+  );
+  const best = (side: Side) => fastest(rounds.map((r) => r[side].get(what)!));
+  return { what, ours: best("ours"), torch: best("torch"), ratios, medianRatio: median(ratios) };
 });
-const devices = { ours: rounds[0].ours.device, torch: rounds[0].torch.device };
 if (args.json) {
   console.log(JSON.stringify({ ...devices, threads: Number(args.threads), rows }));
 } else {
+  const cell = (what: string, r: Rate) =>
+    r.samplesPerSecond.toFixed(1) + (what === BEST ? ` (batch ${r.batchSize})` : "");
   console.log(
     `ours: ${devices.ours}; PyTorch: ${devices.torch}; ${args.threads} threads each; ` +
       `${args.rounds} rounds, each side once a round, back to back`,
@@ -126,12 +117,27 @@ if (args.json) {
   );
   console.log("| --- | ---: | ---: | ---: | --- |");
   for (const r of rows) {
+    const ratios = r.ratios.map((x) => x.toFixed(2)).join(", ");
     console.log(
-      `| ${r.what} | ${r.ours.toFixed(1)} | ${r.torch.toFixed(1)} | ${r.medianRatio.toFixed(2)} | ${
-        r.ratios.map((x) => x.toFixed(2)).join(", ")
-      } |`,
+      `| ${r.what} | ${cell(r.what, r.ours)} | ${cell(r.what, r.torch)} | ` +
+        `${r.medianRatio.toFixed(2)} | ${ratios} |`,
     );
   }
+}
+
+/** One run's rates by measure; the best prediction batch under {@link BEST}. */
+function ratesOf(s: BenchSummary): Map<string, Rate> {
+  const rates = new Map<string, Rate>();
+  const rate = ({ batchSize, samplesPerSecond }: Rate) => ({ batchSize, samplesPerSecond });
+  for (const r of s.results) rates.set(`training, batch ${r.batchSize} (samples/s)`, rate(r));
+  for (const r of s.predict.batches) {
+    rates.set(`prediction, batch ${r.batchSize} (rows/s)`, rate(r));
+  }
+  return rates.set(BEST, rate(fastest(s.predict.batches)));
+}
+
+function fastest(rates: Rate[]): Rate {
+  return rates.reduce((a, b) => b.samplesPerSecond > a.samplesPerSecond ? b : a);
 }
 
 function median(values: number[]): number {
@@ -139,7 +145,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function runJson(command: readonly string[]): Promise<BenchSummary> {
+async function runJson(command: string[]): Promise<BenchSummary> {
   const out = await new Deno.Command(command[0], {
     args: command.slice(1),
     stdout: "piped",
@@ -147,15 +153,10 @@ async function runJson(command: readonly string[]): Promise<BenchSummary> {
     env: { OMP_NUM_THREADS: args.threads, REDSHIFT_BLAS_THREADS: args.threads },
   }).output();
   const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-  if (!out.success) fail(`${command.join(" ")} failed (exit ${out.code})`);
+  if (!out.success) fail(EXIT.internal, `${command.join(" ")} failed (exit ${out.code})`);
   try {
     return JSON.parse(text) as BenchSummary;
   } catch {
-    fail(`${command.join(" ")} printed no JSON summary: ${text.slice(0, 200)}`);
+    fail(EXIT.internal, `${command.join(" ")} printed no JSON summary: ${text.slice(0, 200)}`);
   }
-}
-
-function fail(message: string): never {
-  console.error(`bench:torch: ${message}`);
-  Deno.exit(2);
 }

@@ -3,13 +3,16 @@
  * number of GPU dispatches per training step.
  *
  *   deno task bench:train [--narrow] [--quick] [--backend webgpu|cpu-blas|cpu]
- *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N] [--fused true|false] [--chunk N] [--plan true|false]
+ *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N]
+ *                         [--predict-batches 1024] [--fused true|false] [--chunk N] [--plan true|false]
  *                         [--flag TFJS_FLAG=VALUE ...] [--compare [--rounds 2]] [--kernel-time] [--json]
  *
- * Each batch size trains one epoch of `steps × batch` random rows through `train()` (after a
+ * It prints the backend it runs on first (the ladder's pick unless `--backend` says; the task
+ * installs OpenBLAS first, so that the pick on a CPU is `cpu-blas`). Each batch size trains one epoch of `steps × batch` random rows through `train()` (after a
  * two-step warm-up that compiles the kernels) and reports samples/s and ms/step. Dispatches per
  * step are the extra `dispatchWorkgroups` calls of the timed epoch over the warm-up, divided by
- * the extra steps, so per-epoch work (shuffle, upload, read-back) is not counted. `--kernel-time`
+ * the extra steps, so per-epoch work (shuffle, upload, read-back) is not counted. Prediction runs
+ * `--predict` rows at each of `--predict-batches`, after a one-batch warm-up. `--kernel-time`
  * also times every kernel the backend runs (outermost calls only) and splits a step into time in
  * kernels and time in the rest: tfjs's bookkeeping (tape, scopes, saved tensors), the optimiser's
  * update and the batch's assembly (on WebGPU a kernel's time is only its dispatch). It imports the
@@ -24,7 +27,7 @@
 import { exitWithModuleHelp, parseToolArgs, positiveInteger, positiveIntegers } from "../_args.ts";
 import process from "node:process";
 import * as tf from "@tensorflow/tfjs-core";
-import { type BackendName, selectBackend } from "../../lib/backend/select.ts";
+import { type BackendName, formatBackendReport, selectBackend } from "../../lib/backend/select.ts";
 import { buildModel } from "../../lib/model.ts";
 import { NARROW_MODEL } from "../../lib/profiles.ts";
 import { predict, train } from "../../lib/train.ts";
@@ -38,6 +41,7 @@ const args = parseToolArgs("bench:train", {
   samples: { type: "string" },
   "min-steps": { type: "string" },
   predict: { type: "string" },
+  "predict-batches": { type: "string", default: "1024" },
   fused: { type: "string" },
   chunk: { type: "string" },
   plan: { type: "string" },
@@ -56,6 +60,7 @@ const samples = positiveInteger("--samples", args.samples ?? (args.quick ? "64" 
 const minSteps = positiveInteger("--min-steps", args["min-steps"] ?? (args.quick ? "3" : "8"));
 const nPredict = positiveInteger("--predict", args.predict ?? (args.quick ? "1024" : "65536"));
 const batches = positiveIntegers("--batches", args.batches);
+const predictBatches = positiveIntegers("--predict-batches", args["predict-batches"]);
 const fusedUpdate = args.fused === undefined ? undefined : args.fused !== "false";
 const gradientChunk = args.chunk === undefined ? undefined : positiveInteger("--chunk", args.chunk);
 // On cpu-blas: the training plan (default) or every step through tfjs's kernels (false).
@@ -64,6 +69,7 @@ const trainingPlan = args.plan === undefined ? undefined : args.plan !== "false"
 const report = await selectBackend(
   args.backend ? { backend: args.backend as BackendName } : {},
 );
+console.error(`backend: ${formatBackendReport(report)}`);
 for (const setting of args.flag) {
   const [name, value] = setting.split("=");
   tf.env().set(name, value === "true" ? true : value === "false" ? false : Number(value));
@@ -106,16 +112,10 @@ for (const batchSize of batches) {
   const best = new Map<boolean | undefined, Run>();
   for (let round = 0; round < rounds; round++) {
     for (const fused of variants) {
-      const opts = {
-        epochs: 1,
-        batchSize,
-        seed: 1,
-        fusedUpdate: fused,
-        gradientChunk,
-        trainingPlan,
-      };
+      const opts = { epochs: 1, batchSize, seed: 1 };
+      const engine = { fusedUpdate: fused, gradientChunk, trainingPlan };
       let before = counter.dispatches;
-      await train(model, { train: warm }, opts); // compiles the kernels of this batch size
+      await train(model, { train: warm }, opts, engine); // compiles the kernels of this batch size
       const warmDispatches = counter.dispatches - before;
       before = counter.dispatches;
       const submitsBefore = counter.submits;
@@ -125,7 +125,7 @@ for (const batchSize of batches) {
         kernels.byName.clear();
       }
       const t = performance.now();
-      await train(model, { train: timed }, opts);
+      await train(model, { train: timed }, opts, engine);
       const seconds = (performance.now() - t) / 1000;
       const kernelSeconds = (kernels?.ms ?? NaN) / 1000, kernelCalls = kernels?.calls ?? NaN;
       const topKernels = [...(kernels?.byName ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 12);
@@ -171,10 +171,14 @@ for (const batchSize of batches) {
 }
 
 const xp = rows(nPredict, 3).x;
-await predict(model, xp.subarray(0, Math.min(nPredict, 1024) * N_FLUX)); // warm-up
-const tp = performance.now();
-await predict(model, xp, { batchSize: 1024 });
-const predictRate = nPredict / ((performance.now() - tp) / 1000);
+const predictions = [];
+for (const batchSize of predictBatches) {
+  const warm = xp.subarray(0, Math.min(nPredict, batchSize) * N_FLUX);
+  await predict(model, warm, { batchSize }); // compiles the kernels of this batch size
+  const t = performance.now();
+  await predict(model, xp, { batchSize });
+  predictions.push({ batchSize, samplesPerSecond: nPredict / ((performance.now() - t) / 1000) });
+}
 
 const summary = {
   device,
@@ -183,7 +187,7 @@ const summary = {
   fusedUpdate: fusedUpdate ?? "default",
   flags: args.flag,
   results,
-  predict: { rows: nPredict, batchSize: 1024, samplesPerSecond: predictRate },
+  predict: { rows: nPredict, batches: predictions },
 };
 if (args.json) {
   console.log(JSON.stringify(summary));
@@ -223,7 +227,9 @@ if (args.json) {
       console.log(`batch ${r.batchSize}, ms/step by kernel: ${top.join(", ")}`);
     }
   }
-  console.log(`prediction: ${predictRate.toFixed(0)} samples/s (${nPredict} rows, batch 1024)`);
+  for (const p of predictions) {
+    console.log(`prediction, batch ${p.batchSize}: ${p.samplesPerSecond.toFixed(0)} rows/s`);
+  }
 }
 model.dispose();
 
