@@ -1,0 +1,127 @@
+/**
+ * The control of the bias methods: a monotone map from predicted to true z, fitted on validation
+ * galaxies by isotonic regression (pool adjacent violators), then applied to test predictions.
+ * It makes the mean error flat by predicted z on the data it was fitted on; it cannot make it flat
+ * by true z as well, and moves the tilt from one binning to the other.
+ *
+ * @module
+ */
+import { checkFinite } from "./_common.ts";
+
+/** A non-decreasing piecewise-linear map: knots `x` ascending, values `y` non-decreasing. */
+export interface IsotonicFit {
+  x: Float64Array;
+  y: Float64Array;
+}
+
+/**
+ * Isotonic regression of `y` on `x`: the non-decreasing step function of x closest to y in
+ * weighted least squares, kept as knots at the first and last x of each step.
+ *
+ * Equal x are pooled first (their weighted mean y), then adjacent blocks that decrease are merged
+ * into their weighted mean until none does.
+ *
+ * @param x what the map reads: the validation predictions
+ * @param y what it should return: their true redshifts, as many
+ * @param options `weights`, one per point, positive; default all 1
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fitIsotonic } from "./isotonic.ts";
+ * const fit = fitIsotonic([1, 2, 3, 4], [1, 3, 2, 4]);
+ * assert.deepEqual([...fit.x], [1, 2, 3, 4]);
+ * assert.deepEqual([...fit.y], [1, 2.5, 2.5, 4]);
+ * ```
+ */
+export function fitIsotonic(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  options: { weights?: ArrayLike<number> } = {},
+): IsotonicFit {
+  const n = x.length;
+  if (y.length !== n) throw new RangeError(`${n} x values but ${y.length} y values`);
+  if (n === 0) throw new RangeError("no points to fit");
+  checkFinite(x, "x");
+  checkFinite(y, "y");
+  const w = options.weights;
+  if (w) {
+    if (w.length !== n) throw new RangeError(`${n} points but ${w.length} weights`);
+    for (let i = 0; i < n; i++) {
+      if (!(w[i] > 0 && Number.isFinite(w[i]))) {
+        throw new RangeError(`weights[${i}] is ${w[i]}; weights must be positive and finite`);
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b]);
+  // Pool equal x: unique x with the weighted sums of y.
+  const ux: number[] = [], sy: number[] = [], sw: number[] = [];
+  for (const i of order) {
+    const wi = w ? w[i] : 1;
+    if (ux.length && ux[ux.length - 1] === x[i]) {
+      sy[sy.length - 1] += wi * y[i];
+      sw[sw.length - 1] += wi;
+    } else {
+      ux.push(x[i]);
+      sy.push(wi * y[i]);
+      sw.push(wi);
+    }
+  }
+  // Pool adjacent violators: a stack of blocks (weighted mean, weight, first and last unique x).
+  const mean: number[] = [], weight: number[] = [], first: number[] = [], last: number[] = [];
+  for (let j = 0; j < ux.length; j++) {
+    let m = sy[j] / sw[j], wt = sw[j], f = j;
+    while (mean.length && mean[mean.length - 1] >= m) {
+      const k = mean.length - 1;
+      m = (mean[k] * weight[k] + m * wt) / (weight[k] + wt);
+      wt += weight[k];
+      f = first[k];
+      mean.pop(), weight.pop(), first.pop(), last.pop();
+    }
+    mean.push(m), weight.push(wt), first.push(f), last.push(j);
+  }
+  const kx: number[] = [], ky: number[] = [];
+  for (let k = 0; k < mean.length; k++) {
+    kx.push(ux[first[k]]), ky.push(mean[k]);
+    if (last[k] > first[k]) kx.push(ux[last[k]]), ky.push(mean[k]);
+  }
+  return { x: Float64Array.from(kx), y: Float64Array.from(ky) };
+}
+
+/**
+ * Applies an isotonic map: linear interpolation between its knots, and the end values outside
+ * them (clamped).
+ *
+ * @param fit the map from {@link fitIsotonic}
+ * @param x values to map (test predictions)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { applyIsotonic } from "./isotonic.ts";
+ * const fit = { x: Float64Array.of(0.1, 0.3), y: Float64Array.of(0.12, 0.4) };
+ * assert.deepEqual([...applyIsotonic(fit, [0, 0.2, 1])].map((v) => +v.toFixed(6)), [0.12, 0.26, 0.4]);
+ * ```
+ */
+export function applyIsotonic(fit: IsotonicFit, x: ArrayLike<number>): Float64Array {
+  const { x: kx, y: ky } = fit;
+  const k = kx.length;
+  if (k === 0 || ky.length !== k) throw new RangeError("an isotonic map needs matching knots");
+  const out = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (Number.isNaN(v)) out[i] = NaN;
+    else if (v <= kx[0]) out[i] = ky[0];
+    else if (v >= kx[k - 1]) out[i] = ky[k - 1];
+    else {
+      let lo = 0, hi = k - 1; // kx[lo] < v < kx[hi]
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (kx[mid] <= v) lo = mid;
+        else hi = mid;
+      }
+      out[i] = ky[lo] + (ky[hi] - ky[lo]) * (v - kx[lo]) / (kx[hi] - kx[lo]);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,188 @@
+/**
+ * Are the PDFs of a classification head honest? PIT, coverage of the central intervals overall
+ * and per bin of true z, and a report with the CRPS of `pdf_crps.ts`, for binned PDFs read as
+ * piecewise-constant densities.
+ *
+ * These are the measures `lib/uncertainty/calibration.ts` applies to the deep ensemble's
+ * Gaussians, and they share its pieces: coverage here is read off the PIT values, so
+ * {@link coverageFromPit} and {@link coverageFromPitByBin} score the ensemble's PIT values
+ * (`pitValues`) and the heads' alike, and the PIT histogram is the ensemble's `pitHistogram`.
+ *
+ * @module
+ */
+import { COVERAGE_LEVELS, type CoverageRow, pitHistogram } from "../uncertainty/calibration.ts";
+import { binIndex } from "../_bins.ts";
+import type { RedshiftBins } from "./redshift_bins.ts";
+import { cdfAt, checkTruth, forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
+import { meanPdfCrps } from "./pdf_crps.ts";
+import { binCount, checkFinite, roundEdge } from "./_common.ts";
+
+/**
+ * The cumulative probability F(y) of one binned PDF (linear inside each bin, 0 below the first
+ * edge, 1 above the last).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pdfCdf, redshiftBins } from "./mod.ts";
+ * const bins = redshiftBins({ count: 2, zMax: 0.2 });
+ * assert.ok(Math.abs(pdfCdf([0.5, 0.5], bins, 0.15) - 0.75) < 1e-12);
+ * ```
+ */
+export function pdfCdf(p: ArrayLike<number>, bins: RedshiftBins, y: number): number {
+  if (p.length !== bins.count) {
+    throw new RangeError(`a PDF of ${p.length} probabilities over ${bins.count} bins`);
+  }
+  return cdfAt(p, 0, bins, y, pdfTotal(p, bins));
+}
+
+/**
+ * PIT value F_i(z_true,i) of each galaxy's PDF: uniform on [0, 1] when the PDFs are calibrated.
+ *
+ * @param zTrue true redshifts
+ * @param probs n × K probabilities, row-major
+ * @param bins their bins
+ * @param options `prior` and `alpha`, to score the PDFs after the α knob
+ */
+export function pdfPitValues(
+  zTrue: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  bins: RedshiftBins,
+  options: PriorOptions = {},
+): Float64Array {
+  checkFinite(zTrue, "zTrue");
+  const pit = new Float64Array(zTrue.length);
+  const n = forEachPdf(probs, bins, options, (row, offset, i) => {
+    if (i < zTrue.length) pit[i] = cdfAt(row, offset, bins, zTrue[i], pdfTotal(row, bins, offset));
+  });
+  checkTruth(zTrue, n);
+  return pit;
+}
+
+/**
+ * Share of galaxies whose truth lies in the central interval of probability `level`, read off
+ * their PIT values: (1 − level)/2 ≤ PIT ≤ (1 + level)/2. For Gaussian predictions this is
+ * `intervalCoverage`.
+ *
+ * @param pit PIT values (from {@link pdfPitValues}, or `pitValues` for Gaussians)
+ * @param level the interval's probability, in (0, 1)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { coverageFromPit } from "./pdf_calibration.ts";
+ * assert.equal(coverageFromPit([0.5, 0.2, 0.9, 0.01], 0.68), 0.5);
+ * ```
+ */
+export function coverageFromPit(pit: ArrayLike<number>, level: number): number {
+  if (pit.length === 0) throw new RangeError("no PIT values to score");
+  const [lo, hi] = interval(level);
+  let inside = 0;
+  for (let i = 0; i < pit.length; i++) if (pit[i] >= lo && pit[i] <= hi) inside++;
+  return inside / pit.length;
+}
+
+function interval(level: number): [number, number] {
+  if (!(level > 0 && level < 1)) {
+    throw new RangeError(`an interval's level must lie in (0, 1), not ${level}`);
+  }
+  return [(1 - level) / 2, (1 + level) / 2];
+}
+
+/** Coverage of each interval level in one bin of true z (the ensemble's row without its σ). */
+export type PitCoverageRow = Omit<CoverageRow, "meanStd">;
+
+/**
+ * Coverage of the central intervals per bin of true z, from PIT values; by default 68 % and 95 %
+ * in Table 3's bins (0.05 over [0, 0.6]). Galaxies outside the range are counted in no bin.
+ *
+ * @param zTrue true redshifts
+ * @param pit their PIT values, as many
+ * @param options `levels`, `binWidth`, `zMax`
+ */
+export function coverageFromPitByBin(
+  zTrue: ArrayLike<number>,
+  pit: ArrayLike<number>,
+  options: { levels?: readonly number[]; binWidth?: number; zMax?: number } = {},
+): PitCoverageRow[] {
+  const { levels = COVERAGE_LEVELS, binWidth = 0.05, zMax = 0.6 } = options;
+  if (pit.length !== zTrue.length) {
+    throw new RangeError(`${zTrue.length} true redshifts but ${pit.length} PIT values`);
+  }
+  const nBins = binCount(binWidth, 0, zMax);
+  const ends = levels.map(interval);
+  const count = new Float64Array(nBins);
+  const inside = levels.map(() => new Float64Array(nBins));
+  for (let i = 0; i < zTrue.length; i++) {
+    const b = binIndex(zTrue[i], binWidth, nBins);
+    if (b < 0) continue;
+    count[b]++;
+    ends.forEach(([lo, hi], k) => {
+      if (pit[i] >= lo && pit[i] <= hi) inside[k][b]++;
+    });
+  }
+  return Array.from({ length: nBins }, (_, b) => ({
+    zLow: roundEdge(b * binWidth),
+    zHigh: roundEdge((b + 1) * binWidth),
+    n: count[b],
+    coverage: inside.map((c) => (count[b] ? c[b] / count[b] : NaN)),
+  }));
+}
+
+/** Calibration of binned PDFs, as {@link pdfCalibration} reports it. */
+export interface PdfCalibrationReport {
+  /** Galaxies scored. */
+  n: number;
+  /** Interval levels of `coverage` and of each bin's coverage. */
+  levels: number[];
+  /** Coverage of each level over all galaxies. */
+  coverage: number[];
+  /** Mean CRPS, in units of z. */
+  crps: number;
+  /** Counts of the PIT histogram (`pitBins` equal bins over [0, 1]). */
+  pitCounts: number[];
+  /** Coverage per bin of true z (Table 3's by default). */
+  byBin: PitCoverageRow[];
+}
+
+/**
+ * PIT histogram, coverage overall and per bin of true z, and mean CRPS of binned PDFs: the
+ * measures the ensemble's `calibrationReport` gives, for a PDF head.
+ *
+ * @param zTrue true redshifts
+ * @param probs n × K probabilities, row-major
+ * @param bins their bins
+ * @param options `prior`/`alpha` (the α knob), `levels` (68 % and 95 %), `pitBins` (10),
+ *   `binWidth` (0.05) and `zMax` (0.6) of the per-bin table
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pdfCalibration, redshiftBins } from "./mod.ts";
+ * const bins = redshiftBins({ count: 3, zMax: 0.3 });
+ * const r = pdfCalibration([0.15, 0.25], Float32Array.of(0, 1, 0, 0, 1, 0), bins);
+ * assert.deepEqual(r.coverage, [0.5, 0.5]); // the second truth lies outside its PDF
+ * ```
+ */
+export function pdfCalibration(
+  zTrue: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  bins: RedshiftBins,
+  options: PriorOptions & {
+    levels?: readonly number[];
+    pitBins?: number;
+    binWidth?: number;
+    zMax?: number;
+  } = {},
+): PdfCalibrationReport {
+  const { prior, alpha, levels = COVERAGE_LEVELS, pitBins = 10, ...binning } = options;
+  const pit = pdfPitValues(zTrue, probs, bins, { prior, alpha });
+  return {
+    n: pit.length,
+    levels: [...levels],
+    coverage: levels.map((level) => coverageFromPit(pit, level)),
+    crps: meanPdfCrps(zTrue, probs, bins, { prior, alpha }),
+    pitCounts: pitHistogram(pit, { bins: pitBins }),
+    byBin: coverageFromPitByBin(zTrue, pit, { ...binning, levels }),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Point estimates and intervals from a binned redshift PDF (a softmax over {@link RedshiftBins}).
+ *
+ * The PDF is read as a piecewise-constant density: bin k holds probability p_k spread evenly over
+ * its width. Then the mean is Σ p_k c_k over the centres, a quantile is found by linear
+ * interpolation inside the bin where the cumulative sum crosses it (exact for that density), and
+ * the mode is the centre of the most probable bin. Probabilities need not sum exactly to 1 (a
+ * float32 softmax does not): they are normalised by their sum.
+ *
+ * @module
+ */
+import type { RedshiftBins } from "./redshift_bins.ts";
+import { forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
+
+/** Point estimates and a central interval of one PDF. */
+export interface PdfSummary {
+  /** Mean of the PDF. */
+  mean: number;
+  /** Median (the lowest z where the cumulative probability reaches ½). */
+  median: number;
+  /** Centre of the most probable bin (the first, on a tie). */
+  mode: number;
+  /** Lower end of the central interval (the (1 − level)/2 quantile). */
+  lower: number;
+  /** Upper end of the central interval (the (1 + level)/2 quantile). */
+  upper: number;
+}
+
+function checkLength(p: ArrayLike<number>, bins: RedshiftBins): void {
+  if (p.length !== bins.count) {
+    throw new RangeError(`a PDF of ${p.length} probabilities over ${bins.count} bins`);
+  }
+}
+
+function checkLevel(q: number, what: string): void {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`${what} must lie in [0, 1], not ${q}`);
+}
+
+/** The q quantile of the row at `offset`, whose probabilities sum to `total`. */
+function quantileAt(
+  p: ArrayLike<number>,
+  offset: number,
+  bins: RedshiftBins,
+  q: number,
+  total: number,
+): number {
+  const target = q * total;
+  let c = 0, last = 0;
+  for (let k = 0; k < bins.count; k++) {
+    const v = p[offset + k];
+    if (v <= 0) continue;
+    if (c + v >= target) {
+      return bins.edges[k] + bins.width * Math.min(1, Math.max(0, (target - c) / v));
+    }
+    c += v;
+    last = k;
+  }
+  return bins.edges[last + 1]; // rounding left the sum a hair below the target
+}
+
+/**
+ * The `q` quantile of a binned PDF.
+ *
+ * @param p K probabilities
+ * @param bins their bins
+ * @param q the level, in [0, 1]
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pdfQuantile, redshiftBins } from "./mod.ts";
+ * const bins = redshiftBins({ count: 4, zMax: 0.4 });
+ * // Half the probability in [0.1, 0.2), half in [0.2, 0.3): the 25 % quantile is 0.15.
+ * assert.ok(Math.abs(pdfQuantile([0, 1, 1, 0], bins, 0.25) - 0.15) < 1e-12);
+ * ```
+ */
+export function pdfQuantile(p: ArrayLike<number>, bins: RedshiftBins, q: number): number {
+  checkLength(p, bins);
+  checkLevel(q, "a quantile's level");
+  return quantileAt(p, 0, bins, q, pdfTotal(p, bins));
+}
+
+function summaryAt(
+  p: ArrayLike<number>,
+  offset: number,
+  bins: RedshiftBins,
+  level: number,
+): PdfSummary {
+  const total = pdfTotal(p, bins, offset);
+  let mean = 0, best = 0;
+  for (let k = 0; k < bins.count; k++) {
+    mean += p[offset + k] * bins.centres[k];
+    if (p[offset + k] > p[offset + best]) best = k;
+  }
+  return {
+    mean: mean / total,
+    median: quantileAt(p, offset, bins, 0.5, total),
+    mode: bins.centres[best],
+    lower: quantileAt(p, offset, bins, (1 - level) / 2, total),
+    upper: quantileAt(p, offset, bins, (1 + level) / 2, total),
+  };
+}
+
+/**
+ * Mean, median, mode and central interval (default 68 %) of one binned PDF.
+ *
+ * @param p K probabilities
+ * @param bins their bins
+ * @param options `level` of the central interval, in [0, 1]; default 0.68
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pdfSummary, redshiftBins } from "./mod.ts";
+ * const bins = redshiftBins({ count: 4, zMax: 0.4 });
+ * const s = pdfSummary([0, 0.25, 0.75, 0], bins);
+ * assert.ok(Math.abs(s.mean - 0.225) < 1e-12 && s.mode === 0.25);
+ * assert.ok(Math.abs(s.median - (0.2 + 0.1 / 3)) < 1e-12);
+ * ```
+ */
+export function pdfSummary(
+  p: ArrayLike<number>,
+  bins: RedshiftBins,
+  options: { level?: number } = {},
+): PdfSummary {
+  checkLength(p, bins);
+  const level = options.level ?? 0.68;
+  checkLevel(level, "the interval's level");
+  return summaryAt(p, 0, bins, level);
+}
+
+/** {@link PdfSummary} of many galaxies, one array per field. */
+export interface PdfSummaries {
+  mean: Float64Array;
+  median: Float64Array;
+  mode: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+}
+
+/**
+ * Summaries of n PDFs stored row-major (n × K), as a softmax head predicts them; optionally each
+ * divided first by the training prior raised to α ({@link divideByPrior}).
+ *
+ * @param probs n × K probabilities
+ * @param bins their bins
+ * @param options `level` (default 0.68); `prior` and `alpha` (default 0: the PDFs as predicted)
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pdfSummaries, redshiftBins } from "./mod.ts";
+ * const bins = redshiftBins({ count: 2, zMax: 0.2 });
+ * const s = pdfSummaries(Float32Array.of(1, 0, 0.5, 0.5), bins);
+ * assert.deepEqual([...s.mean].map((v) => +v.toFixed(6)), [0.05, 0.1]);
+ * ```
+ */
+export function pdfSummaries(
+  probs: ArrayLike<number>,
+  bins: RedshiftBins,
+  options: { level?: number } & PriorOptions = {},
+): PdfSummaries {
+  const level = options.level ?? 0.68;
+  checkLevel(level, "the interval's level");
+  const n = Math.floor(probs.length / bins.count); // forEachPdf checks that rows fill `probs`
+  const out: PdfSummaries = {
+    mean: new Float64Array(n),
+    median: new Float64Array(n),
+    mode: new Float64Array(n),
+    lower: new Float64Array(n),
+    upper: new Float64Array(n),
+  };
+  forEachPdf(probs, bins, options, (row, offset, i) => {
+    const s = summaryAt(row, offset, bins, level);
+    out.mean[i] = s.mean;
+    out.median[i] = s.median;
+    out.mode[i] = s.mode;
+    out.lower[i] = s.lower;
+    out.upper[i] = s.upper;
+  });
+  return out;
+}

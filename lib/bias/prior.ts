@@ -1,0 +1,89 @@
+/**
+ * The α knob of a PDF head: divide each predicted PDF by the training distribution of z raised to
+ * α ∈ [0, 1], then renormalise. α = 0 keeps the posterior the network learned (pulled towards
+ * where most training galaxies are); α = 1 divides the whole prior out, leaving the likelihood.
+ *
+ * @module
+ */
+import type { RedshiftBins } from "./redshift_bins.ts";
+import { smoothedHistogram } from "./density.ts";
+import { divideRow, priorFactors } from "./_pdf.ts";
+
+export { checkAlpha } from "./_pdf.ts";
+
+/**
+ * The training distribution of z over a PDF head's bins: the smoothed histogram (kernel width
+ * `smoothing`, default 0.02) with every share raised to at least `floor` (default 0.001) times the
+ * largest, so that dividing by it never divides by zero; sums to 1.
+ *
+ * @param zTrain training redshifts
+ * @param bins the head's bins
+ * @param options kernel width and floor
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redshiftBins, trainingPrior } from "./mod.ts";
+ * const prior = trainingPrior([0.05, 0.05, 0.05], redshiftBins({ count: 2, zMax: 0.2 }), {
+ *   smoothing: 0,
+ *   floor: 0.25,
+ * });
+ * assert.deepEqual([...prior], [0.8, 0.2]);
+ * ```
+ */
+export function trainingPrior(
+  zTrain: ArrayLike<number>,
+  bins: RedshiftBins,
+  options: { smoothing?: number; floor?: number } = {},
+): Float64Array {
+  const { smoothing = 0.02, floor = 1e-3 } = options;
+  if (!(floor > 0 && floor <= 1)) {
+    throw new RangeError(`the floor must lie in (0, 1], not ${floor}`);
+  }
+  const { density } = smoothedHistogram(zTrain, {
+    binWidth: bins.width,
+    zMin: bins.zMin,
+    zMax: bins.zMax,
+    smoothing,
+  });
+  if (density.length !== bins.count) {
+    throw new RangeError(`${density.length} histogram bins for ${bins.count} PDF bins`);
+  }
+  const least = floor * Math.max(...density);
+  const prior = density.map((d) => Math.max(d, least));
+  const total = prior.reduce((a, b) => a + b, 0);
+  return prior.map((d) => d / total);
+}
+
+/**
+ * Divides each PDF (one, or n stored row-major) by `prior`^α and renormalises each to sum 1.
+ *
+ * @param probs K probabilities, or n × K
+ * @param prior K positive shares, as from {@link trainingPrior}
+ * @param alpha in [0, 1]
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { divideByPrior } from "./prior.ts";
+ * // α = 1 turns a posterior equal to the prior into a flat likelihood.
+ * assert.deepEqual([...divideByPrior([0.8, 0.2], [0.8, 0.2], 1)], [0.5, 0.5]);
+ * assert.deepEqual([...divideByPrior([0.8, 0.2], [0.8, 0.2], 0)], [0.8, 0.2]);
+ * ```
+ */
+export function divideByPrior(
+  probs: ArrayLike<number>,
+  prior: ArrayLike<number>,
+  alpha: number,
+): Float64Array {
+  const factor = priorFactors(prior, alpha);
+  const K = factor.length;
+  if (probs.length % K !== 0) {
+    throw new RangeError(`${probs.length} probabilities are not rows of ${K} bins`);
+  }
+  const out = new Float64Array(probs.length);
+  for (let offset = 0; offset < probs.length; offset += K) {
+    divideRow(probs, offset, factor, out, offset);
+  }
+  return out;
+}
