@@ -191,8 +191,7 @@ export const WEBGPU_CHECKS: WebGPUCheck[] = [
           epochs: 2,
           batchSize: 32,
           seed: 4,
-          fusedUpdate,
-        });
+        }, { fusedUpdate });
         const weights = await Promise.all(
           model.getWeights().map((w) => w.data() as Promise<Float32Array>),
         );

@@ -12,7 +12,7 @@ import { planGradients, type PlanLossName } from "../lib/backend/blas_gradients.
 import { buildModel } from "../lib/model.ts";
 import { NARROW_MODEL } from "../lib/profiles.ts";
 import { train } from "../lib/train.ts";
-import { batchLoss } from "../lib/_training_steps.ts";
+import { batchLoss } from "../lib/training/mod.ts";
 import { N_FLUX } from "../lib/spectra.ts";
 import { random } from "./_helpers.ts";
 
@@ -202,9 +202,7 @@ Deno.test({
         epochs: 2,
         batchSize,
         seed: 3,
-        trainingPlan,
-        gradientChunk: 32,
-      });
+      }, { trainingPlan, gradientChunk: 32 });
       const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
       model.dispose();
       return { history, weights };

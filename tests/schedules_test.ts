@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../lib/backend/select.ts";
 import { buildModel } from "../lib/model.ts";
-import { warmupSchedule } from "../lib/optimizers/schedules.ts";
+import { namedSchedule, warmupSchedule } from "../lib/optimizers/schedules.ts";
 import { train } from "../lib/train.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 
@@ -55,5 +55,29 @@ Deno.test("train() follows a schedule, and its checkpoint belongs to that schedu
     train(model, data, { ...options, epochs: 4, learningRate: other }),
     /written by a different run/,
   );
+  model.dispose();
+});
+
+Deno.test("a learning-rate function is named by its recipe: two closures of one code are two runs, a nameless one is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  const data = { train: bumpData(64, 1) };
+  const model = buildModel({ ...NARROW, seed: 1 });
+  const options = { epochs: 1, batchSize: 32, seed: 1, checkpointPath: `${dir}/run.ckpt` };
+  const constant = (rate: number) => (_epoch: number) => rate; // same code, other closures
+  await train(model, data, { ...options, learningRate: namedSchedule("0.001", constant(0.001)) });
+  await assert.rejects(
+    train(model, data, {
+      ...options,
+      epochs: 2,
+      learningRate: namedSchedule("0.002", constant(0.002)),
+    }),
+    /written by a different run/,
+  );
+  await assert.rejects(
+    // @ts-expect-error: a plain function has no recipe
+    train(model, data, { ...options, learningRate: constant(0.001) }),
+    (e) => e instanceof TypeError && /needs a recipe naming it/.test(e.message),
+  );
+  assert.throws(() => namedSchedule("", constant(0.001)), /needs a recipe/);
   model.dispose();
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { selectBackend } from "../lib/backend/select.ts";
 import { buildModel } from "../lib/model.ts";
 import { type OptimizerName, OPTIMIZERS } from "../lib/optimizers/optimizers.ts";
+import { namedSchedule } from "../lib/optimizers/schedules.ts";
 import { evaluate, predict, train, type TrainingProgress } from "../lib/train.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
 
@@ -162,7 +163,7 @@ Deno.test("train() stops early when validation loss stalls and restores the best
     epochs: 10,
     batchSize: 16,
     seed: 3,
-    learningRate: (epoch) => (epoch === 1 ? 0.001 : 0),
+    learningRate: namedSchedule("0.001, then 0", (epoch) => (epoch === 1 ? 0.001 : 0)),
     earlyStopping: { patience: 2 },
     onEpochEnd: (log) => {
       if (log.epoch === 1) bestWeights = weightsOf(model);
@@ -255,8 +256,7 @@ Deno.test("train() sums a batch's gradient chunk by chunk: the whole batch's ste
       seed: 3,
       optimizer: "sgd",
       learningRate: 0.01,
-      gradientChunk,
-    });
+    }, { gradientChunk });
     const weights = weightsOf(model).flat();
     model.dispose();
     return { losses: history.flatMap((e) => [e.loss, e.mae]), weights };
@@ -278,8 +278,7 @@ Deno.test("train() sums a batch's gradient chunk by chunk: the whole batch's ste
         epochs: 1,
         batchSize: 60,
         seed: 3,
-        gradientChunk,
-      }),
+      }, { gradientChunk }),
       new RegExp(`gradientChunk must be a whole number at least 1, got ${gradientChunk}`),
     );
   }

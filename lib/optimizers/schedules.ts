@@ -46,13 +46,36 @@ export interface WarmupScheduleOptions {
   floor?: number;
 }
 
-/** A schedule for `train()`'s `learningRate`: rate at (epoch from 1, step in epoch, steps). */
+/**
+ * A schedule for `train()`'s `learningRate`: the rate at (epoch from 1, step in epoch, steps),
+ * named by its `recipe`. A function's code does not say what its closure holds, so the recipe is
+ * what the checkpoint's fingerprint and the run record keep.
+ */
 export type LearningRateSchedule = ((epoch: number, step: number, steps: number) => number) & {
-  /** The options, as JSON: what the checkpoint fingerprint and the run record keep. */
-  toString(): string;
-  /** The rate after warm-up. */
-  peakRate: number;
+  /** The schedule's kind and settings, as a string (JSON for {@link warmupSchedule}). */
+  recipe: string;
 };
+
+/**
+ * Names `rate` by `recipe`, making it a {@link LearningRateSchedule}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { namedSchedule } from "./schedules.ts";
+ * const halving = namedSchedule("halve each epoch from 0.001", (epoch) => 0.001 / 2 ** (epoch - 1));
+ * assert.equal(halving(3, 0, 10), 0.00025);
+ * assert.equal(String(halving), "halve each epoch from 0.001");
+ * ```
+ */
+export function namedSchedule(
+  recipe: string,
+  rate: (epoch: number, step: number, steps: number) => number,
+): LearningRateSchedule {
+  if (!recipe) throw new RangeError("a learning-rate schedule needs a recipe naming it");
+  const schedule = (epoch: number, step: number, steps: number) => rate(epoch, step, steps);
+  return Object.assign(schedule, { recipe, toString: () => recipe });
+}
 
 /**
  * Warm-up, batch-size scaling and cosine decay in one schedule.
@@ -68,7 +91,9 @@ export type LearningRateSchedule = ((epoch: number, step: number, steps: number)
  * assert.ok(rate(10, 99, 100) < 0.001); // cosine decay ends near 5 % of it
  * ```
  */
-export function warmupSchedule(options: WarmupScheduleOptions): LearningRateSchedule {
+export function warmupSchedule(
+  options: WarmupScheduleOptions,
+): LearningRateSchedule & { peakRate: number } {
   const scaling = options.scaling ?? "linear";
   const warmupEpochs = options.warmupEpochs ?? 1;
   const decay = options.decay ?? "cosine";
@@ -101,5 +126,5 @@ export function warmupSchedule(options: WarmupScheduleOptions): LearningRateSche
     decay,
     floor,
   });
-  return Object.assign(schedule, { toString: () => description, peakRate });
+  return Object.assign(namedSchedule(description, schedule), { peakRate });
 }

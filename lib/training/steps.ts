@@ -2,15 +2,17 @@
  * One training step of `train()` (the batch's gradient, one optimiser update, the epoch's running
  * sums), in two forms: through tfjs's kernels and autodiff on any backend, or through the
  * `cpu-blas` training plan (`backend/blas_gradients.ts`), which gives the same gradients within
- * float32 rounding without tfjs's per-kernel bookkeeping.
+ * float32 rounding without tfjs's per-kernel bookkeeping. {@link EngineOptions} choose between
+ * them; their defaults are the fastest measured, and only benchmarks and kernel tests change them.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { Optimizer } from "./optimizers/optimizers.ts";
-import { type GradientPlan, planGradients, type PlanLossName } from "./backend/blas_gradients.ts";
-import { tensorOver } from "./backend/blas_backend.ts";
+import { createOptimizer, type Optimizer, type OptimizerName } from "../optimizers/optimizers.ts";
+import { registerFastWebGPUKernels } from "../backend/webgpu_kernels.ts";
+import { type GradientPlan, planGradients, type PlanLossName } from "../backend/blas_gradients.ts";
+import { tensorOver } from "../backend/blas_backend.ts";
 
 /** The losses a network can be trained with: every one the training plan differentiates. */
 export type LossName = PlanLossName;
@@ -32,6 +34,54 @@ export function batchLoss(
   }
 }
 
+/**
+ * How the steps run, not what they compute: each choice gives the same gradients within float32
+ * rounding. For benchmarks and the kernel tests; `train()` takes them apart from its options.
+ */
+export interface EngineOptions {
+  /**
+   * Rows per forward and backward pass within a step. A larger batch's gradient is summed chunk
+   * by chunk, each chunk's loss weighted by its share of the batch: the same mean gradient over
+   * the batch, summed in another order, while each chunk's activations stay in the CPU's cache.
+   * Default {@link defaultGradientChunk}.
+   */
+  gradientChunk?: number;
+  /**
+   * On `cpu-blas`, run the steps through the training plan where it can run the model (default
+   * true); false runs every step through tfjs, for comparison.
+   */
+  trainingPlan?: boolean;
+  /**
+   * With Adamax on WebGPU, update the weights with one fused kernel per weight tensor (default
+   * true); false runs tfjs's element-wise ops instead, for comparison.
+   */
+  fusedUpdate?: boolean;
+}
+
+/**
+ * Rows per forward and backward pass of a training step on `backend`. On the CPU a batch of 256
+ * passes the first layer's 48 MB of activations through memory in each element-wise op; chunks of
+ * 64 keep a step's working set near the cache, and a step of the dissertation's network at batch
+ * 256 took 15–30 % less time than in one pass (`docs/performance.md`, "Issue 25"; 16 and 32 were
+ * slower than 64). A GPU wants the whole batch in one pass.
+ */
+export function defaultGradientChunk(backend: string): number {
+  return backend === "cpu" || backend === "cpu-blas" ? 64 : Infinity;
+}
+
+/** {@link EngineOptions} with their defaults on `backend`, checked. */
+export function resolveEngine(engine: EngineOptions, backend: string): Required<EngineOptions> {
+  const gradientChunk = engine.gradientChunk ?? defaultGradientChunk(backend);
+  if (!(Number.isInteger(gradientChunk) && gradientChunk >= 1) && gradientChunk !== Infinity) {
+    throw new RangeError(`gradientChunk must be a whole number at least 1, got ${gradientChunk}`);
+  }
+  return {
+    gradientChunk,
+    trainingPlan: engine.trainingPlan ?? true,
+    fusedUpdate: engine.fusedUpdate ?? true,
+  };
+}
+
 /** What a step needs besides its batch. */
 export interface StepSettings {
   model: tfl.LayersModel;
@@ -39,7 +89,7 @@ export interface StepSettings {
   optimizer: Optimizer;
   loss: LossName;
   delta: number;
-  /** Rows per forward and backward pass (see `TrainOptions.gradientChunk`). */
+  /** Rows per forward and backward pass (see {@link EngineOptions.gradientChunk}). */
   chunk: number;
 }
 
@@ -56,17 +106,36 @@ export interface TrainingSteps {
 }
 
 /**
- * The training plan's steps where `cpu-blas` can run `model` (and `usePlan` allows it), else
- * tfjs's; `x` is `n × length` row-major, `y` one target per row.
+ * The optimiser named by `run` over `variables`, and the steps that apply it to `model`: the
+ * training plan's where `cpu-blas` can run the model (and `engine` allows it), else tfjs's.
+ * `data.x` is `n × run.length` row-major, `data.y` one target per row.
  */
 export function trainingSteps(
-  settings: StepSettings,
-  data: { x: Float32Array; y: Float32Array; length: number },
-  batchSize: number,
-  usePlan: boolean,
-): TrainingSteps {
-  const plan = usePlan ? planGradients(settings.model, Math.min(settings.chunk, batchSize)) : null;
-  return plan ? new PlanSteps(settings, plan, data, batchSize) : new TfjsSteps(settings, data);
+  model: tfl.LayersModel,
+  variables: tf.Variable[],
+  run: {
+    optimizer: OptimizerName;
+    loss: LossName;
+    huberDelta: number;
+    batchSize: number;
+    length: number;
+  },
+  data: { x: Float32Array; y: Float32Array },
+  engine: EngineOptions,
+): { optimizer: Optimizer; batches: TrainingSteps } {
+  if (tf.getBackend() === "webgpu") registerFastWebGPUKernels();
+  const { gradientChunk: chunk, trainingPlan, fusedUpdate } = resolveEngine(
+    engine,
+    tf.getBackend(),
+  );
+  const optimizer = createOptimizer(run.optimizer, variables, { fused: fusedUpdate });
+  const settings = { model, variables, optimizer, loss: run.loss, delta: run.huberDelta, chunk };
+  const sized = { ...data, length: run.length };
+  const plan = trainingPlan ? planGradients(model, Math.min(chunk, run.batchSize)) : null;
+  const batches = plan
+    ? new PlanSteps(settings, plan, sized, run.batchSize)
+    : new TfjsSteps(settings, sized);
+  return { optimizer, batches };
 }
 
 /**
