@@ -552,25 +552,12 @@ Deno.test({
     const bbuf = new Float32Array(9);
     bbuf.set([1, 3, 5, 2, 4, 6], 3); // B^T = [[1,3,5],[2,4,6]]
     const cbuf = new Float32Array(6).fill(9);
-    b.sgemm(
-      false,
-      true,
-      2,
-      2,
-      3,
-      1,
-      abuf.subarray(5),
-      3,
-      bbuf.subarray(3),
-      3,
-      0,
-      cbuf.subarray(2),
-      2,
-    );
+    const c = cbuf.subarray(2);
+    b.sgemm({ m: 2, n: 2, k: 3, a: abuf.subarray(5), b: bbuf.subarray(3), c, transposeB: true });
     assert.deepEqual(Array.from(cbuf), [9, 9, 22, 28, 49, 64]);
     assert.deepEqual(Array.from(abuf.subarray(0, 5)), [0, 0, 0, 0, 0]);
     assert.throws(
-      () => b.sgemm(false, false, 2, 2, 3, 1, abuf, 3, bbuf, 1, 0, cbuf, 2),
+      () => b.sgemm({ m: 2, n: 2, k: 3, a: abuf, b: bbuf, c: cbuf, ldb: 1 }),
       RangeError,
     );
   },

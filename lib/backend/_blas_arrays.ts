@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Blas } from "./blas.ts";
+import type { Blas, Gemm } from "./blas.ts";
 
 /** The backend's name in tfjs. */
 export const BLAS_BACKEND = "cpu-blas";
@@ -139,10 +139,10 @@ export function valuesOf(t: tf.Tensor): Float32Array {
   return (tf.backend() as unknown as CpuBackend).data.get(t.dataId).values as Float32Array;
 }
 
-/** The BLAS the kernels run their products in (set by `registerBlasBackend`). */
-export function gemm(): Blas {
+/** One product in the BLAS that `registerBlasBackend` opened (see {@link Gemm}). */
+export function sgemm(product: Gemm): void {
   if (!blas) throw new Error("cpu-blas: BLAS not opened");
-  return blas;
+  blas.sgemm(product);
 }
 
 /** The same memory as `values`, as int32: a float's bits, to select or mask without a branch. */

@@ -13,10 +13,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import {
   type CpuBackend,
   f32,
-  gemm,
   type KernelArgs,
   recycle,
   type Result,
+  sgemm,
   take,
   takeZeroed,
 } from "./_blas_arrays.ts";
@@ -113,29 +113,23 @@ function convForward(
   const xp = padInput(xs, plan);
   const direct = slots === ow;
   const y = take(direct ? rows * ow * co : m * co);
-  const b = gemm();
   if (ci <= IM2COL_MAX_CHANNELS) {
     const cols = im2col(xp, plan);
-    b.sgemm(false, false, m, co, fw * ci, 1, cols, fw * ci, ws, co, 0, y, co);
+    sgemm({ m, n: co, k: fw * ci, a: cols, b: ws, c: y });
     recycle(cols);
   } else {
     for (let t = 0; t < fw; t++) {
       const a = xp.subarray(t * d * ci);
-      b.sgemm(
-        false,
-        false,
+      sgemm({
         m,
-        co,
-        ci,
-        1,
+        n: co,
+        k: ci,
         a,
-        s * ci,
-        ws.subarray(t * ci * co),
-        co,
-        t ? 1 : 0,
-        y,
-        co,
-      );
+        b: ws.subarray(t * ci * co),
+        c: y,
+        lda: s * ci,
+        beta: t ? 1 : 0,
+      });
     }
   }
   if (xp !== xs) recycle(xp);
@@ -256,11 +250,20 @@ export function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelF
   const dyValues = f32(backend, dy);
   const dys = spreadRows(dyValues, plan, co);
   const dxp = takeZeroed(rows * paddedWidth * ci);
-  const b = gemm();
   // dx_padded[p·s + t·d] += dy[p] · W_t^T for each tap t.
   for (let t = 0; t < fw; t++) {
     const c = dxp.subarray(t * d * ci);
-    b.sgemm(false, true, m, ci, co, 1, dys, co, ws.subarray(t * ci * co), co, 1, c, s * ci);
+    sgemm({
+      m,
+      n: ci,
+      k: co,
+      a: dys,
+      b: ws.subarray(t * ci * co),
+      c,
+      transposeB: true,
+      ldc: s * ci,
+      beta: 1,
+    });
   }
   if (dys !== dyValues) recycle(dys);
   if (left === 0 && paddedWidth === w) {
@@ -286,16 +289,24 @@ export function conv2dBackpropFilterKernel(args: KernelArgs, original: tf.Kernel
   const xp = padInput(xValues, plan);
   const dys = spreadRows(dyValues, plan, co);
   const dw = take(fw * ci * co);
-  const b = gemm();
   if (ci <= IM2COL_MAX_CHANNELS) {
     const cols = im2col(xp, plan);
-    b.sgemm(true, false, fw * ci, co, m, 1, cols, fw * ci, dys, co, 0, dw, co);
+    sgemm({ m: fw * ci, n: co, k: m, a: cols, b: dys, c: dw, transposeA: true });
     recycle(cols);
   } else {
     // dW_t = X_t^T · dy, X_t the input's rows p·s + t·d.
     for (let t = 0; t < fw; t++) {
       const a = xp.subarray(t * d * ci);
-      b.sgemm(true, false, ci, co, m, 1, a, s * ci, dys, co, 0, dw.subarray(t * ci * co), co);
+      sgemm({
+        m: ci,
+        n: co,
+        k: m,
+        a,
+        b: dys,
+        c: dw.subarray(t * ci * co),
+        transposeA: true,
+        lda: s * ci,
+      });
     }
   }
   if (xp !== xValues) recycle(xp);

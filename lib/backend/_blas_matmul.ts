@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type CpuBackend, f32, gemm, type KernelArgs, type Result, take } from "./_blas_arrays.ts";
+import { type CpuBackend, f32, type KernelArgs, type Result, sgemm, take } from "./_blas_arrays.ts";
 
 interface MatMulPlan {
   outShape: number[];
@@ -53,17 +53,15 @@ function matMul(
 ): Float32Array {
   const { batch, batchA, batchB, m, n, k } = p;
   const out = take(batch * m * n);
-  const lda = transposeA ? m : k, ldb = transposeB ? k : n;
-  const b = gemm();
   if (batchB === 1 && !transposeA) {
     // A's matrices stacked are one (batch·m) × k matrix.
-    b.sgemm(false, transposeB, batch * m, n, k, 1, av, lda, bv, ldb, 0, out, n);
+    sgemm({ m: batch * m, n, k, a: av, b: bv, c: out, transposeB });
     return out;
   }
   for (let i = 0; i < batch; i++) {
     const ai = av.subarray((batchA === 1 ? 0 : i) * m * k);
     const bi = bv.subarray((batchB === 1 ? 0 : i) * k * n);
-    b.sgemm(transposeA, transposeB, m, n, k, 1, ai, lda, bi, ldb, 0, out.subarray(i * m * n), n);
+    sgemm({ m, n, k, a: ai, b: bi, c: out.subarray(i * m * n), transposeA, transposeB });
   }
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { BLAS_BACKEND, gemm } from "./_blas_arrays.ts";
+import { BLAS_BACKEND, sgemm } from "./_blas_arrays.ts";
 import { biasActivate } from "./_blas_matmul.ts";
 
 /** Inputs with at most this many channels are convolved through a copied window matrix. */
@@ -220,7 +220,6 @@ export function convolutionProduct(
   product: Float32Array,
   windows: Float32Array,
 ) {
-  const blas = gemm();
   const { taps, inChannels, channels, inLength, convLength } = step;
   if (copiesWindows(step)) {
     const width = taps * inChannels;
@@ -231,40 +230,20 @@ export function convolutionProduct(
         for (let i = 0; i < width; i++) windows[w++] = input[from + i];
       }
     }
-    blas.sgemm(
-      false,
-      false,
-      rows * convLength,
-      channels,
-      width,
-      1,
-      windows,
-      width,
-      kernel,
-      channels,
-      0,
-      product,
-      channels,
-    );
+    sgemm({ m: rows * convLength, n: channels, k: width, a: windows, b: kernel, c: product });
     return;
   }
   const positions = rows * inLength - taps + 1;
   for (let t = 0; t < taps; t++) {
-    blas.sgemm(
-      false,
-      false,
-      positions,
-      channels,
-      inChannels,
-      1,
-      input.subarray(t * inChannels),
-      inChannels,
-      kernel.subarray(t * inChannels * channels),
-      channels,
-      t === 0 ? 0 : 1,
-      product,
-      channels,
-    );
+    sgemm({
+      m: positions,
+      n: channels,
+      k: inChannels,
+      a: input.subarray(t * inChannels),
+      b: kernel.subarray(t * inChannels * channels),
+      c: product,
+      beta: t === 0 ? 0 : 1,
+    });
   }
 }
 
@@ -278,21 +257,7 @@ export function denseForward(
   output: Float32Array,
 ) {
   const { inputs, units } = step;
-  gemm().sgemm(
-    false,
-    false,
-    rows,
-    units,
-    inputs,
-    1,
-    input,
-    inputs,
-    kernel,
-    units,
-    0,
-    output,
-    units,
-  );
+  sgemm({ m: rows, n: units, k: inputs, a: input, b: kernel, c: output });
   biasActivate(output.subarray(0, rows * units), units, bias, step.activation);
 }
 

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { gemm } from "./_blas_arrays.ts";
+import { sgemm } from "./_blas_arrays.ts";
 import { type ConvStep, WINDOW_COPY_MAX_CHANNELS } from "./_blas_plan_steps.ts";
 import type { SimdArena } from "./_simd.ts";
 
@@ -177,24 +177,16 @@ export function winogradProduct(
   const tiles = tilesOf(step, kernel.transform);
   const { transformed, products, zeros } = work;
   arena.winogradInput(input, rows, inLength, inChannels, tiles, m, alpha, bt, transformed, zeros);
-  const blas = gemm();
   const inPlane = rows * tiles * inChannels, outPlane = rows * tiles * channels;
   for (let x = 0; x < alpha; x++) {
-    blas.sgemm(
-      false,
-      false,
-      rows * tiles,
-      channels,
-      inChannels,
-      1,
-      transformed.subarray(x * inPlane),
-      inChannels,
-      u.subarray(x * inChannels * channels),
-      channels,
-      0,
-      products.subarray(x * outPlane),
-      channels,
-    );
+    sgemm({
+      m: rows * tiles,
+      n: channels,
+      k: inChannels,
+      a: transformed.subarray(x * inPlane),
+      b: u.subarray(x * inChannels * channels),
+      c: products.subarray(x * outPlane),
+    });
   }
   arena.winogradOutput(products, rows, tiles, m, alpha, at, channels, convLength, product, zeros);
 }

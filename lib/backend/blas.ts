@@ -14,6 +14,8 @@
  * @module
  */
 
+import { readEnv } from "../_env.ts";
+
 /** Row-major storage, transposition flags of CBLAS. */
 const ROW_MAJOR = 101;
 const NO_TRANS = 111;
@@ -29,32 +31,38 @@ export interface Blas {
   readonly name: string;
   /** The file that was opened. */
   readonly path: string;
-  /**
-   * Row-major C = alpha·op(A)·op(B) + beta·C with op(A) m×k, op(B) k×n, C m×n, where op
-   * transposes when the flag is true. `lda`, `ldb`, `ldc` are the row strides of the arrays as
-   * stored. Views (`subarray`) are honoured: element 0 of each view is the matrix's origin.
-   */
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    lda: number,
-    b: Float32Array,
-    ldb: number,
-    beta: number,
-    c: Float32Array,
-    ldc: number,
-  ): void;
+  /** One product, C = op(A) · op(B) + beta · C (see {@link Gemm}). */
+  sgemm(product: Gemm): void;
   /** Threads BLAS uses for one call (1 where the library offers no control). */
   getThreads(): number;
   /** Sets the threads of later calls; a no-op where the library offers no control. */
   setThreads(threads: number): void;
   /** True when {@link Blas.setThreads} has an effect. */
   readonly threadControl: boolean;
+}
+
+/**
+ * One matrix product of {@link Blas.sgemm}, row-major: C = op(A) · op(B) + beta · C with op(A)
+ * m×k, op(B) k×n and C m×n. Views (`subarray`) are honoured: element 0 of each is its matrix's
+ * origin.
+ */
+export interface Gemm {
+  m: number;
+  n: number;
+  k: number;
+  /** A as stored: m×k, or k×m with `transposeA` (op(A) = Aᵀ). */
+  a: Float32Array;
+  /** B as stored: k×n, or n×k with `transposeB`. */
+  b: Float32Array;
+  c: Float32Array;
+  transposeA?: boolean;
+  transposeB?: boolean;
+  /** Row strides of A, B and C as stored; by default their widths (rows packed). */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  /** 0 (the default) overwrites C; 1 adds the product to it. */
+  beta?: number;
 }
 
 /** Why no BLAS could be opened. */
@@ -121,7 +129,7 @@ let cached: Blas | BlasUnavailable | undefined;
  * const blas = openBlas();
  * if (blas.available) {
  *   const c = new Float32Array(1);
- *   blas.sgemm(false, false, 1, 1, 2, 1, Float32Array.of(1, 2), 2, Float32Array.of(3, 4), 1, 0, c, 1);
+ *   blas.sgemm({ m: 1, n: 1, k: 2, a: Float32Array.of(1, 2), b: Float32Array.of(3, 4), c });
  *   assert.equal(c[0], 11);
  * } else {
  *   assert.match(blas.reason, /^not available: /);
@@ -148,12 +156,7 @@ function tryOpen(): Blas | BlasUnavailable {
   } catch (error) {
     return unavailable(`FFI permission could not be queried (${(error as Error).message})`);
   }
-  let override: string | undefined;
-  try {
-    override = deno.env.get(BLAS_ENV) || undefined;
-  } catch {
-    override = undefined;
-  }
+  const override = readEnv(BLAS_ENV);
   const candidates = override
     ? [override]
     : deno.build.os === "darwin"
@@ -214,15 +217,8 @@ function openOne(deno: typeof Deno, path: string): Blas | BlasUnavailable {
   }
 }
 
-// cblas_sgemm as FFI calls it: the storage order, then Blas.sgemm's arguments with the two
-// transposes as CBLAS enums (one signature, so it is written once).
-type RawSgemm = (
-  order: number,
-  transA: number,
-  transB: number,
-  ...rest: DropFirst<DropFirst<Parameters<Blas["sgemm"]>>>
-) => void;
-type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
+// cblas_sgemm as FFI calls it: order, transposes, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc.
+type RawSgemm = (...args: (number | Float32Array)[]) => void;
 
 function makeBlas(
   name: string,
@@ -240,12 +236,12 @@ function makeBlas(
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`threads must be >= 1, got ${n}`);
       threads?.set(n);
     },
-    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+    sgemm({ m, n, k, a, b, c, transposeA = false, transposeB = false, beta = 0, ...strides }) {
+      const lda = strides.lda ?? (transposeA ? m : k), ldb = strides.ldb ?? (transposeB ? k : n);
+      const ldc = strides.ldc ?? n;
       if (m === 0 || n === 0) return;
-      const rowsA = transA ? k : m, colsA = transA ? m : k;
-      const rowsB = transB ? n : k, colsB = transB ? k : n;
-      checkMatrix("A", a, rowsA, colsA, lda);
-      checkMatrix("B", b, rowsB, colsB, ldb);
+      checkMatrix("A", a, transposeA ? k : m, transposeA ? m : k, lda);
+      checkMatrix("B", b, transposeB ? n : k, transposeB ? k : n, ldb);
       checkMatrix("C", c, m, n, ldc);
       if (k === 0) {
         // BLAS would only scale C by beta; keep the same semantics without a call.
@@ -254,22 +250,8 @@ function makeBlas(
         }
         return;
       }
-      raw(
-        ROW_MAJOR,
-        transA ? TRANS : NO_TRANS,
-        transB ? TRANS : NO_TRANS,
-        m,
-        n,
-        k,
-        alpha,
-        a,
-        lda,
-        b,
-        ldb,
-        beta,
-        c,
-        ldc,
-      );
+      const [opA, opB] = [transposeA, transposeB].map((t) => t ? TRANS : NO_TRANS);
+      raw(ROW_MAJOR, opA, opB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc);
     },
   };
 }

@@ -36,6 +36,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { type Blas, type BlasUnavailable, openBlas } from "./blas.ts";
+import { readEnv } from "../_env.ts";
 import {
   BLAS_BACKEND,
   type CpuBackend,
@@ -194,12 +195,7 @@ class BlasBackendCPU extends MathBackendCPU {
 
 /** BLAS threads of `cpu-blas`: `$REDSHIFT_BLAS_THREADS`, else {@link DEFAULT_BLAS_THREADS} or fewer cores. */
 export function blasThreads(): number {
-  let fromEnv: string | undefined;
-  try {
-    fromEnv = Deno.env.get(BLAS_THREADS_ENV);
-  } catch {
-    fromEnv = undefined;
-  }
+  const fromEnv = readEnv(BLAS_THREADS_ENV);
   if (fromEnv) {
     const n = Number(fromEnv);
     if (Number.isInteger(n) && n >= 1) return n;

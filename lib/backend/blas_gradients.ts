@@ -21,7 +21,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { BLAS_BACKEND, gemm, valuesOf } from "./_blas_arrays.ts";
+import { BLAS_BACKEND, sgemm, valuesOf } from "./_blas_arrays.ts";
 import {
   compileNetwork,
   convolutionProduct,
@@ -364,38 +364,26 @@ function denseBackward(
       if (hasBias) biasSum[u] += g;
     }
   }
-  const blas = gemm();
-  blas.sgemm(
-    true,
-    false,
-    inputs,
-    units,
-    rows,
-    1,
-    input,
-    inputs,
-    gradient,
-    units,
-    accumulate ? 1 : 0,
-    kernelGradient,
-    units,
-  );
+  sgemm({
+    m: inputs,
+    n: units,
+    k: rows,
+    a: input,
+    b: gradient,
+    c: kernelGradient,
+    transposeA: true,
+    beta: accumulate ? 1 : 0,
+  });
   if (inputGradient) {
-    blas.sgemm(
-      false,
-      true,
-      rows,
-      inputs,
-      units,
-      1,
-      gradient,
-      units,
-      kernel,
-      units,
-      0,
-      inputGradient,
-      inputs,
-    );
+    sgemm({
+      m: rows,
+      n: inputs,
+      k: units,
+      a: gradient,
+      b: kernel,
+      c: inputGradient,
+      transposeB: true,
+    });
   }
 }
 
@@ -422,42 +410,30 @@ function convBackward(
 ) {
   if (simd) pairReluBackward(simd, step, rows, b, gradient, productGradient);
   else poolActivationBackward(step, rows, b, gradient, productGradient);
-  const blas = gemm();
   const { taps, inChannels, channels, inLength, convLength } = step;
   const beta = accumulate ? 1 : 0;
   if (copiesWindows(step)) {
     const width = taps * inChannels, positions = rows * convLength;
-    blas.sgemm(
-      true,
-      false,
-      width,
-      channels,
-      positions,
-      1,
-      b.windows,
-      width,
-      productGradient,
-      channels,
+    sgemm({
+      m: width,
+      n: channels,
+      k: positions,
+      a: b.windows,
+      b: productGradient,
+      c: kernelGradient,
+      transposeA: true,
       beta,
-      kernelGradient,
-      channels,
-    );
+    });
     if (!inputGradient) return;
-    blas.sgemm(
-      false,
-      true,
-      positions,
-      width,
-      channels,
-      1,
-      productGradient,
-      channels,
-      kernel,
-      channels,
-      0,
-      windowGradient,
-      width,
-    );
+    sgemm({
+      m: positions,
+      n: width,
+      k: channels,
+      a: productGradient,
+      b: kernel,
+      c: windowGradient,
+      transposeB: true,
+    });
     // Each window's gradient back onto the input positions it copied.
     inputGradient.fill(0, 0, rows * inLength * inChannels);
     let w = 0;
@@ -473,42 +449,32 @@ function convBackward(
   // mix two rows have a zero gradient, so they add nothing.
   const positions = rows * inLength - taps + 1;
   for (let t = 0; t < taps; t++) {
-    blas.sgemm(
-      true,
-      false,
-      inChannels,
-      channels,
-      positions,
-      1,
-      input.subarray(t * inChannels),
-      inChannels,
-      productGradient,
-      channels,
+    sgemm({
+      m: inChannels,
+      n: channels,
+      k: positions,
+      a: input.subarray(t * inChannels),
+      b: productGradient,
+      c: kernelGradient.subarray(t * inChannels * channels),
+      transposeA: true,
       beta,
-      kernelGradient.subarray(t * inChannels * channels),
-      channels,
-    );
+    });
   }
   if (!inputGradient) return;
   // Input position p + t gets position p's gradient through tap t; tap 0 writes positions
   // [0, positions), the rest add, so the last taps − 1 start at zero.
   inputGradient.fill(0, positions * inChannels, rows * inLength * inChannels);
   for (let t = 0; t < taps; t++) {
-    blas.sgemm(
-      false,
-      true,
-      positions,
-      inChannels,
-      channels,
-      1,
-      productGradient,
-      channels,
-      kernel.subarray(t * inChannels * channels),
-      channels,
-      t === 0 ? 0 : 1,
-      inputGradient.subarray(t * inChannels),
-      inChannels,
-    );
+    sgemm({
+      m: positions,
+      n: inChannels,
+      k: channels,
+      a: productGradient,
+      b: kernel.subarray(t * inChannels * channels),
+      c: inputGradient.subarray(t * inChannels),
+      transposeB: true,
+      beta: t === 0 ? 0 : 1,
+    });
   }
 }
 
