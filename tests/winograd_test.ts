@@ -11,11 +11,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_backend.ts";
 import { planForward } from "../lib/backend/blas_forward.ts";
-import {
-  convolutionProduct,
-  type ConvStep,
-  poolBiasActivate,
-} from "../lib/backend/_blas_plan_steps.ts";
+import { type ConvStep, poolBiasActivate } from "../lib/backend/_blas_plan_steps.ts";
+import { convolve } from "../lib/backend/_conv.ts";
 import { SimdArena, simdAvailable } from "../lib/backend/_simd.ts";
 import {
   prepareWinograd,
@@ -379,7 +376,7 @@ Deno.test({
       winogradProduct(arena, step, prepared, rows, input, work, product);
 
       const directAll = new Float32Array(rows * inLength * K);
-      convolutionProduct(step, rows, input, kernel, directAll, new Float32Array(0));
+      convolve(step, rows, input, kernel, directAll, new Float32Array(0));
       const direct = new Float32Array(outFloats);
       for (let r = 0; r < rows; r++) {
         direct.set(

@@ -9,9 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { BLAS_BACKEND, sgemm } from "./_blas_arrays.ts";
 import { biasActivate } from "./_blas_matmul.ts";
-
-/** Inputs with at most this many channels are convolved through a copied window matrix. */
-export const WINDOW_COPY_MAX_CHANNELS = 32;
+import { type Convolution, productRowStride } from "./_conv.ts";
 
 /**
  * Activations the plans run (through the kernels' `biasActivate`); each is non-decreasing, so
@@ -25,14 +23,9 @@ export interface Weight {
   read(): tf.Tensor;
 }
 
-export interface ConvStep {
+/** A convolution (stride and dilation 1, no padding), its pooling, bias and activation. */
+export interface ConvStep extends Convolution {
   kind: "conv";
-  taps: number;
-  inChannels: number;
-  channels: number;
-  inLength: number;
-  /** Length after the convolution. */
-  convLength: number;
   /** Window (= stride) of the max pooling that follows, 1 without one. */
   pool: number;
   /** Length after the pooling. */
@@ -52,21 +45,6 @@ export interface DenseStep {
 }
 
 export type Step = ConvStep | DenseStep;
-
-/** Whether a convolution step copies its input's windows into a matrix (few input channels). */
-export function copiesWindows(step: ConvStep): boolean {
-  return step.inChannels <= WINDOW_COPY_MAX_CHANNELS;
-}
-
-/** Floats a row of a convolution step's GEMM output spans (see {@link convolutionProduct}). */
-export function productRowStride(step: ConvStep): number {
-  return (copiesWindows(step) ? step.convLength : step.inLength) * step.channels;
-}
-
-/** Floats a row of a convolution step's window matrix holds (0 when it copies none). */
-export function windowRowLength(step: ConvStep): number {
-  return copiesWindows(step) ? step.convLength * step.taps * step.inChannels : 0;
-}
 
 /**
  * Whether a step's pooling, bias and ReLU (and, in training, their gradients) run in the SIMD
@@ -202,51 +180,6 @@ export function describeStep(s: Step): string {
     : `dense ${s.inputs}→${s.units} ${s.activation}`;
 }
 
-/**
- * A convolution step's GEMMs over `rows` rows of `input` into `product`: position j of row r at
- * `product[r · productRowStride(step) + j · channels]`, before bias and activation.
- *
- * Few input channels: each window's taps × channels are contiguous in the input; they are copied
- * into a row of `windows` and one GEMM runs with the taps as its inner dimension. Many: one GEMM
- * per tap over all rows at once, the A matrix the input shifted by the tap, so output position j
- * of a row sums input positions j … j + taps − 1 of the same row. The last taps − 1 positions of
- * each row then mix two rows; nothing reads them.
- */
-export function convolutionProduct(
-  step: ConvStep,
-  rows: number,
-  input: Float32Array,
-  kernel: Float32Array,
-  product: Float32Array,
-  windows: Float32Array,
-) {
-  const { taps, inChannels, channels, inLength, convLength } = step;
-  if (copiesWindows(step)) {
-    const width = taps * inChannels;
-    let w = 0;
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < convLength; j++) {
-        const from = (r * inLength + j) * inChannels;
-        for (let i = 0; i < width; i++) windows[w++] = input[from + i];
-      }
-    }
-    sgemm({ m: rows * convLength, n: channels, k: width, a: windows, b: kernel, c: product });
-    return;
-  }
-  const positions = rows * inLength - taps + 1;
-  for (let t = 0; t < taps; t++) {
-    sgemm({
-      m: positions,
-      n: channels,
-      k: inChannels,
-      a: input.subarray(t * inChannels),
-      b: kernel.subarray(t * inChannels * channels),
-      c: product,
-      beta: t === 0 ? 0 : 1,
-    });
-  }
-}
-
 /** One dense step over `rows` rows: a GEMM, then bias and activation in place. */
 export function denseForward(
   step: DenseStep,
@@ -263,7 +196,7 @@ export function denseForward(
 
 /**
  * `out[r, j, c] = f(max over the pool's window of product[r, j·pool + i, c] + bias[c])`, rows
- * `rowStride` floats apart in `product` (by default as {@link convolutionProduct} writes them)
+ * `rowStride` floats apart in `product` (by default as `convolve` of `_conv.ts` writes them)
  * and packed in `out`.
  *
  * Pooling runs first, on the GEMM's output: every activation here is non-decreasing and float

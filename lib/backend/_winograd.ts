@@ -16,7 +16,8 @@
  * @module
  */
 import { sgemm } from "./_blas_arrays.ts";
-import { type ConvStep, WINDOW_COPY_MAX_CHANNELS } from "./_blas_plan_steps.ts";
+import type { ConvStep } from "./_blas_plan_steps.ts";
+import { copiesWindows } from "./_conv.ts";
 import type { SimdArena } from "./_simd.ts";
 
 /** Transform points of a tile, at most this many (the kernels combine up to 8 sources). */
@@ -88,7 +89,7 @@ export function winogradTransform(m: number, taps: number): WinogradTransform {
 export function winogradFor(step: ConvStep): WinogradTransform | null {
   const { taps, inChannels, channels, convLength } = step;
   if (
-    taps < 3 || inChannels <= WINDOW_COPY_MAX_CHANNELS || inChannels % 4 !== 0 ||
+    taps < 3 || copiesWindows(step) || inChannels % 4 !== 0 ||
     channels % 4 !== 0
   ) return null;
   const m = Math.min(WINOGRAD_ALPHA - taps + 1, convLength);

@@ -25,16 +25,14 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { BLAS_BACKEND, valuesOf } from "./_blas_arrays.ts";
 import {
   compileNetwork,
-  convolutionProduct,
   denseForward,
   describeStep,
   outputRowLength,
   poolBiasActivate,
-  productRowStride,
   runsSimdPairRelu,
   type Step,
-  windowRowLength,
 } from "./_blas_plan_steps.ts";
+import { convolve, productRowStride, windowRowLength } from "./_conv.ts";
 import { ReusedArena, type SimdArena, simdAvailable } from "./_simd.ts";
 import {
   prepareWinograd,
@@ -296,7 +294,7 @@ class BlasForwardPlan implements ForwardPlan {
           if (winograd && arena?.holds(input)) {
             winogradProduct(arena, step, winograd, rows, input, arrays.work, product);
             rowStride = step.convLength * step.channels;
-          } else convolutionProduct(step, rows, input, kernel, product, windows);
+          } else convolve(step, rows, input, kernel, product, windows);
           if (arena && arenaBias) {
             arena.pairRelu(product, rows, rowStride, step.length, step.channels, arenaBias, output);
           } else poolBiasActivate(product, rows, step, bias, output, rowStride);

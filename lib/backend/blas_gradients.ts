@@ -24,19 +24,22 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { BLAS_BACKEND, sgemm, valuesOf } from "./_blas_arrays.ts";
 import {
   compileNetwork,
-  convolutionProduct,
   type ConvStep,
-  copiesWindows,
   denseForward,
   type DenseStep,
   outputRowLength,
   poolBiasActivate,
-  productRowStride,
   runsSimdPairRelu,
   type Step,
   type Weight,
-  windowRowLength,
 } from "./_blas_plan_steps.ts";
+import {
+  convolve,
+  convolveFilterGradient,
+  convolveInputGradient,
+  productRowStride,
+  windowRowLength,
+} from "./_conv.ts";
 import { SimdArena } from "./_simd.ts";
 
 /**
@@ -236,7 +239,7 @@ class BlasGradientPlan implements GradientPlan {
       inputs.push(input);
       const { kernel, bias } = values[i], b = this.#buffers[i];
       if (step.kind === "conv") {
-        convolutionProduct(step, rows, input, kernel, b.product, b.windows);
+        convolve(step, rows, input, kernel, b.product, b.windows);
         const simdBias = this.#simdBias[i];
         if (simdBias) {
           const { length, channels } = step;
@@ -391,7 +394,7 @@ function denseBackward(
  * A convolution step's backward pass: one loop routes each pooled gradient to its window's
  * winner through the ReLU and sums the bias's gradient, laid out as the GEMM output
  * (`productGradient`, zero where no window reads); then the kernel's gradient and the input's as
- * GEMMs, mirroring {@link convolutionProduct}. With `simd`, the loop runs there
+ * GEMMs (`_conv.ts`). With `simd`, the loop runs there
  * ({@link pairReluBackward}).
  */
 function convBackward(
@@ -410,71 +413,9 @@ function convBackward(
 ) {
   if (simd) pairReluBackward(simd, step, rows, b, gradient, productGradient);
   else poolActivationBackward(step, rows, b, gradient, productGradient);
-  const { taps, inChannels, channels, inLength, convLength } = step;
-  const beta = accumulate ? 1 : 0;
-  if (copiesWindows(step)) {
-    const width = taps * inChannels, positions = rows * convLength;
-    sgemm({
-      m: width,
-      n: channels,
-      k: positions,
-      a: b.windows,
-      b: productGradient,
-      c: kernelGradient,
-      transposeA: true,
-      beta,
-    });
-    if (!inputGradient) return;
-    sgemm({
-      m: positions,
-      n: width,
-      k: channels,
-      a: productGradient,
-      b: kernel,
-      c: windowGradient,
-      transposeB: true,
-    });
-    // Each window's gradient back onto the input positions it copied.
-    inputGradient.fill(0, 0, rows * inLength * inChannels);
-    let w = 0;
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < convLength; j++) {
-        const to = (r * inLength + j) * inChannels;
-        for (let i = 0; i < width; i++) inputGradient[to + i] += windowGradient[w++];
-      }
-    }
-    return;
-  }
-  // One GEMM per tap: the tap's shifted input against the positions' gradients; positions that
-  // mix two rows have a zero gradient, so they add nothing.
-  const positions = rows * inLength - taps + 1;
-  for (let t = 0; t < taps; t++) {
-    sgemm({
-      m: inChannels,
-      n: channels,
-      k: positions,
-      a: input.subarray(t * inChannels),
-      b: productGradient,
-      c: kernelGradient.subarray(t * inChannels * channels),
-      transposeA: true,
-      beta,
-    });
-  }
-  if (!inputGradient) return;
-  // Input position p + t gets position p's gradient through tap t; tap 0 writes positions
-  // [0, positions), the rest add, so the last taps − 1 start at zero.
-  inputGradient.fill(0, positions * inChannels, rows * inLength * inChannels);
-  for (let t = 0; t < taps; t++) {
-    sgemm({
-      m: positions,
-      n: inChannels,
-      k: channels,
-      a: productGradient,
-      b: kernel.subarray(t * inChannels * channels),
-      c: inputGradient.subarray(t * inChannels),
-      transposeB: true,
-      beta: t === 0 ? 0 : 1,
-    });
+  convolveFilterGradient(step, rows, input, b.windows, productGradient, kernelGradient, accumulate);
+  if (inputGradient) {
+    convolveInputGradient(step, rows, productGradient, kernel, inputGradient, windowGradient);
   }
 }
 
