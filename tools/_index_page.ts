@@ -1,4 +1,11 @@
-// The report's index page (written by tools/check_notebooks.ts --executed DIR).
+/**
+ * The report's index page and the links between its pages, for the executed notebooks in
+ * `DIR/executed/` (tools/notebooks.py runs it once the pages are written).
+ *
+ *   deno run -A tools/_index_page.ts out/report/smoke
+ *
+ * @module
+ */
 import { escapeXml } from "../lib/plots/_render.ts";
 import { getProfile, profileModel } from "../lib/profiles.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
@@ -13,6 +20,7 @@ import {
 import { readCommittedSearches } from "../lib/notebook/reports.ts";
 import { readCommittedUncertaintyResults } from "../lib/uncertainty/mod.ts";
 import { isMockSource, mockCaveat } from "../lib/mock/caveats.ts";
+import { addPageLinks } from "./_page_links.ts";
 
 /** One executed notebook page. */
 export interface IndexEntry {
@@ -230,4 +238,36 @@ async function readTimings(path: string): Promise<Map<string, number>> {
       return [name, Number(s)] as [string, number];
     }),
   );
+}
+
+/** The pages of the executed notebooks in `dir/executed/`, in reading order. */
+function executedPages(dir: string): IndexEntry[] {
+  type Cell = {
+    cell_type: string;
+    source: string[] | string;
+    outputs?: { data?: Record<string, unknown> }[];
+  };
+  const names = [...Deno.readDirSync(`${dir}/executed`)].map((e) => e.name).sort();
+  return names.filter((name) => /^\d\d[a-z]?_.*\.ipynb$/.test(name)).map((name) => {
+    const cells: Cell[] = JSON.parse(Deno.readTextFileSync(`${dir}/executed/${name}`)).cells;
+    const source = cells.find((c) => c.cell_type === "markdown")?.source ?? name;
+    const title = [source].flat().join("").split("\n")[0].replace(/^#\s*/, "");
+    // A figure's place left empty on purpose (figureOmitted) counts as shown.
+    const html = cells.flatMap((c) => c.outputs ?? []).map((o) =>
+      String(o.data?.["text/html"] ?? "")
+    );
+    const figures = html.filter((h) => /<svg|data-figure-omitted=/.test(h)).length;
+    return { name: name.replace(/\.ipynb$/, ""), title, figures };
+  });
+}
+
+if (import.meta.main) {
+  const [dir] = Deno.args;
+  if (!dir) {
+    console.error("usage: deno run -A tools/_index_page.ts REPORT_DIR");
+    Deno.exit(2);
+  }
+  const pages = executedPages(dir);
+  await writeIndexPage(dir, pages);
+  await addPageLinks(dir, pages);
 }

@@ -1,5 +1,5 @@
 // The report's pages read as one book: each links to the index and to the chapters before and
-// after it. tools/check_notebooks.ts --executed adds the links; tools/check_html.ts checks them.
+// after it. tools/_index_page.ts adds the links; tools/check_html.ts checks them.
 import { escapeXml } from "../lib/plots/_render.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
 

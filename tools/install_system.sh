@@ -3,7 +3,7 @@
 #
 #   tools/install_system.sh blas      OpenBLAS, the fast CPU path's numerical library
 #   tools/install_system.sh torch     PyTorch on the CPU, the reference of tools/bench/torch_vs_ours.ts
-#   tools/install_system.sh jupyter   nbconvert and nbclient, which tools/report.sh executes and exports with
+#   tools/install_system.sh jupyter   jupyter_client and nbconvert, which tools/notebooks.py executes and exports with
 #   tools/install_system.sh chromium  headless Chromium, which tools/check_html.ts opens the pages in
 #
 # The tasks call it (`deno task ok`, `report`, `main`, `bench:torch`), so a fresh machine needs
@@ -32,9 +32,9 @@ have_torch() {
 }
 
 have_jupyter() {
-  jupyter nbconvert --version >/dev/null 2>&1 || return 1
   for py in python3 /usr/bin/python3; do
-    command -v "$py" >/dev/null && "$py" -c 'import nbclient, nbformat' 2>/dev/null && return 0
+    command -v "$py" >/dev/null && "$py" -c 'import jupyter_client, nbconvert, nbformat, zmq' 2>/dev/null &&
+      return 0
   done
   return 1
 }
@@ -78,7 +78,7 @@ for part in "$@"; do
       ;;
     jupyter)
       have_jupyter && continue
-      echo "Jupyter's nbconvert and nbclient are missing; installing them..." >&2
+      echo "Jupyter's client and nbconvert are missing; installing them..." >&2
       apt_install jupyter-nbconvert jupyter-client python3-nbclient python3-notebook 2>/dev/null ||
         { command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 &&
           python3 -m pip install --user -q nbconvert nbclient jupyter_client; } ||

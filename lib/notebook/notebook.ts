@@ -94,7 +94,7 @@ export async function loadPreparedData(
  *
  * Notebooks show everything through explicit displays rather than a cell's
  * last value, which the Deno kernel (2.9) can send after the cell has
- * finished. Displays can be late too (see `tools/execute_notebook.py`, which
+ * finished. Displays can be late too (see `tools/notebooks.py`, which
  * the report uses to collect them), so each one waits a moment before the cell
  * goes on. The SVG goes out as `text/html`, which nbconvert keeps as is (its
  * `image/svg+xml` path strips SVG elements). Outside Jupyter it does nothing.
@@ -140,7 +140,7 @@ async function publish(data: Record<string, string>): Promise<void> {
   // it leaves the queue, so a display at the end of a cell can land under the
   // next cell in "Run All". A short wait lets the queue drain first: a cell
   // ending in a display sent it late in 8 of 40 runs without it, 0 of 40 with
-  // 20 ms (busy 2-core machine; tools/execute_notebook.py has the details).
+  // 20 ms (busy 2-core machine; tools/notebooks.py has the details).
   await new Promise((resolve) => setTimeout(resolve, PUBLISH_SETTLE_MS));
 }
 
