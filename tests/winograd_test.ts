@@ -11,8 +11,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_backend.ts";
 import { planForward } from "../lib/backend/blas_forward.ts";
-import { type ConvStep, poolBiasActivate } from "../lib/backend/_blas_plan_steps.ts";
+import type { ConvStep } from "../lib/backend/_blas_plan_steps.ts";
 import { convolve } from "../lib/backend/_conv.ts";
+import { poolBiasActivate } from "../lib/backend/_pooling.ts";
 import { SimdArena, simdAvailable } from "../lib/backend/_simd.ts";
 import {
   prepareWinograd,
@@ -329,7 +330,7 @@ Deno.test({
         const outAll = arena.alloc(outFloats + PAD).fill(NaN);
         arena.pairRelu(product, rows, rowStride, length, channels, bias, outAll);
         const expected = new Float32Array(outFloats);
-        poolBiasActivate(product, rows, step, bias, expected, rowStride);
+        poolBiasActivate(product, rows, rowStride, step, bias, expected);
         assert.ok(expected.some((v) => v === 0) && expected.some((v) => v > 0), label);
         assertClose(outAll.subarray(0, outFloats), expected, label, integers ? 0 : 1e-6);
         assertUntouched(outAll.subarray(outFloats), label);

@@ -26,7 +26,8 @@ import {
   copyWindows,
   windowRowLength,
 } from "./_conv.ts";
-import { biasActivate, canBiasActivate } from "./_blas_matmul.ts";
+import { canBiasActivate } from "./_blas_matmul.ts";
+import { biasActivate } from "./_pooling.ts";
 
 /** A tfjs convolution as the building blocks run it: the batch's rows in one padded row. */
 interface BatchConvolution {

@@ -1,12 +1,13 @@
 /**
  * The `cpu-blas` backend's matrix products: BatchMatMul and _FusedMatMul as BLAS GEMMs, the batch
- * stacked into one GEMM where B is shared, and the bias and activation epilogue of the fused
- * kernels (`biasActivate`), which the fused convolution (`_blas_conv.ts`) shares.
+ * stacked into one GEMM where B is shared; the fused kernels' bias and activation in
+ * `biasActivate` of `_pooling.ts`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { type CpuBackend, f32, type KernelArgs, type Result, sgemm, take } from "./_blas_arrays.ts";
+import { biasActivate } from "./_pooling.ts";
 
 interface MatMulPlan {
   outShape: number[];
@@ -91,9 +92,6 @@ export function fusedMatMulKernel(args: KernelArgs, original: tf.KernelFunc): Re
   return backend.makeTensorInfo(p.outShape, "float32", out);
 }
 
-/** tfjs's selu constants. */
-const SELU_SCALE = 1.0507009873554805, SELU_ALPHA = 1.6732632423543772;
-
 const ACTIVATIONS = new Set(["linear", "relu", "relu6", "leakyrelu", "elu", "sigmoid"]);
 
 /** Whether {@link biasActivate} handles this bias (a vector of the last dim, or a scalar). */
@@ -104,48 +102,4 @@ export function canBiasActivate(bias: tf.TensorInfo | undefined, n: number, acti
   const size = tf.util.sizeFromShape(bias.shape);
   return (size === n && bias.shape.every((d, i) => i === bias.shape.length - 1 || d === 1)) ||
     size === 1;
-}
-
-/** In place: y = activation(y + bias), the bias along the last dim (as the cpu kernels do). */
-export function biasActivate(
-  y: Float32Array,
-  n: number,
-  bias: Float32Array | null,
-  activation = "linear",
-  alpha = 0.2,
-) {
-  if (bias) {
-    if (bias.length === 1) { for (let i = 0; i < y.length; i++) y[i] += bias[0]; }
-    else {
-      for (let i = 0; i < y.length; i += n) {
-        for (let j = 0; j < n; j++) y[i + j] += bias[j];
-      }
-    }
-  }
-  switch (activation) {
-    case "relu":
-      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0;
-      break;
-    case "relu6":
-      for (let i = 0; i < y.length; i++) y[i] = Math.min(Math.max(y[i], 0), 6);
-      break;
-    case "leakyrelu":
-      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = alpha * y[i];
-      break;
-    case "elu":
-      for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.exp(y[i]) - 1;
-      break;
-    case "sigmoid":
-      for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i]));
-      break;
-    // Not fused by tfjs; tf.layers' activations, for the forward plan (blas_forward.ts).
-    case "tanh":
-      for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i]);
-      break;
-    case "selu":
-      for (let i = 0; i < y.length; i++) {
-        y[i] = y[i] > 0 ? SELU_SCALE * y[i] : SELU_SCALE * SELU_ALPHA * (Math.exp(y[i]) - 1);
-      }
-      break;
-  }
 }

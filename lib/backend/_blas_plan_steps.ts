@@ -8,8 +8,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { BLAS_BACKEND, sgemm } from "./_blas_arrays.ts";
-import { biasActivate } from "./_blas_matmul.ts";
-import { type Convolution, productRowStride } from "./_conv.ts";
+import type { Convolution } from "./_conv.ts";
+import { biasActivate } from "./_pooling.ts";
 
 /**
  * Activations the plans run (through the kernels' `biasActivate`); each is non-decreasing, so
@@ -192,73 +192,4 @@ export function denseForward(
   const { inputs, units } = step;
   sgemm({ m: rows, n: units, k: inputs, a: input, b: kernel, c: output });
   biasActivate(output.subarray(0, rows * units), units, bias, step.activation);
-}
-
-/**
- * `out[r, j, c] = f(max over the pool's window of product[r, j·pool + i, c] + bias[c])`, rows
- * `rowStride` floats apart in `product` (by default as `convolve` of `_conv.ts` writes them)
- * and packed in `out`.
- *
- * Pooling runs first, on the GEMM's output: every activation here is non-decreasing and float
- * rounding is monotonic, so `max(f(a + b), f(c + b))` equals `f(max(a, c) + b)` exactly, and the
- * loop does the bias and the activation on the pooled half only. The dissertation's case (a
- * window of 2, ReLU) has its own loop: it is the largest element-wise work of a pass.
- */
-export function poolBiasActivate(
-  product: Float32Array,
-  rows: number,
-  step: ConvStep,
-  bias: Float32Array | null,
-  out: Float32Array,
-  rowStride: number = productRowStride(step),
-) {
-  const { pool, length, channels, activation } = step;
-  if (pool === 2 && activation === "relu" && bias) {
-    pairReluRows(product, rows, rowStride, length, channels, bias, out);
-    return;
-  }
-  const span = pool * channels;
-  let o = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < length; j++) {
-      const from = r * rowStride + j * span;
-      for (let c = 0; c < channels; c++) {
-        let m = product[from + c];
-        for (let i = 1; i < pool; i++) {
-          const v = product[from + i * channels + c];
-          if (v > m) m = v;
-        }
-        out[o++] = m;
-      }
-    }
-  }
-  biasActivate(out.subarray(0, o), channels, bias, activation);
-}
-
-/**
- * {@link poolBiasActivate} for a window of 2 and ReLU, in one pass and without branches: V8
- * compiles `a > b ? a : b` and `Math.max` to branches, which data of either sign mispredicts half
- * the time (three times slower here). `x + relu(y − x)` is `max(x, y)`, and `(v + |v|) / 2` is
- * `relu(v)`, exactly in float64 for float32 inputs of finite value.
- */
-function pairReluRows(
-  product: Float32Array,
-  rows: number,
-  rowStride: number,
-  length: number,
-  channels: number,
-  bias: Float32Array,
-  out: Float32Array,
-) {
-  let o = 0;
-  for (let r = 0; r < rows; r++) {
-    let a = r * rowStride;
-    for (let j = 0; j < length; j++, a += 2 * channels) {
-      for (let c = 0, b = a + channels; c < channels; c++) {
-        const x = product[a + c], d = product[b + c] - x;
-        const v = x + (d + Math.abs(d)) * 0.5 + bias[c];
-        out[o++] = (v + Math.abs(v)) * 0.5;
-      }
-    }
-  }
 }

@@ -28,11 +28,11 @@ import {
   denseForward,
   describeStep,
   outputRowLength,
-  poolBiasActivate,
   runsSimdPairRelu,
   type Step,
 } from "./_blas_plan_steps.ts";
 import { convolve, productRowStride, windowRowLength } from "./_conv.ts";
+import { poolBiasActivate } from "./_pooling.ts";
 import { ReusedArena, type SimdArena, simdAvailable } from "./_simd.ts";
 import {
   prepareWinograd,
@@ -297,7 +297,7 @@ class BlasForwardPlan implements ForwardPlan {
           } else convolve(step, rows, input, kernel, product, windows);
           if (arena && arenaBias) {
             arena.pairRelu(product, rows, rowStride, step.length, step.channels, arenaBias, output);
-          } else poolBiasActivate(product, rows, step, bias, output, rowStride);
+          } else poolBiasActivate(product, rows, rowStride, step, bias, output);
         } else denseForward(step, rows, input, kernel, bias, output);
         input = output;
         output = output === ping ? pong : ping;

@@ -28,7 +28,6 @@ import {
   denseForward,
   type DenseStep,
   outputRowLength,
-  poolBiasActivate,
   runsSimdPairRelu,
   type Step,
   type Weight,
@@ -40,6 +39,7 @@ import {
   productRowStride,
   windowRowLength,
 } from "./_conv.ts";
+import { poolBiasActivate, poolBiasActivateGradient, zeroUnreadPositions } from "./_pooling.ts";
 import { SimdArena } from "./_simd.ts";
 
 /**
@@ -252,7 +252,7 @@ class BlasGradientPlan implements GradientPlan {
             simdBias,
             b.output,
           );
-        } else poolBiasActivate(b.product, rows, step, bias, b.output);
+        } else poolBiasActivate(b.product, rows, productRowStride(step), step, bias, b.output);
       } else denseForward(step, rows, input, kernel, bias, b.output);
       input = b.output;
     });
@@ -412,7 +412,19 @@ function convBackward(
   simd: SimdArena | null,
 ) {
   if (simd) pairReluBackward(simd, step, rows, b, gradient, productGradient);
-  else poolActivationBackward(step, rows, b, gradient, productGradient);
+  else {
+    const biasSum = step.bias ? b.biasSum : null, rowStride = productRowStride(step);
+    poolBiasActivateGradient(
+      b.product,
+      rows,
+      rowStride,
+      step,
+      b.output,
+      gradient,
+      productGradient,
+      biasSum,
+    );
+  }
   convolveFilterGradient(step, rows, input, b.windows, productGradient, kernelGradient, accumulate);
   if (inputGradient) {
     convolveInputGradient(step, rows, productGradient, kernel, inputGradient, windowGradient);
@@ -420,52 +432,7 @@ function convBackward(
 }
 
 /**
- * The gradient before pooling and activation, laid out as the convolution's GEMM output, from the
- * pooled output's `gradient`; adds the bias's gradient to `b.biasSum`.
- *
- * A window of 2 routes its gradient to the tap with the larger GEMM output, the first on a tie,
- * which is the tap tfjs's pooling picks wherever the ReLU passes a gradient at all (where the
- * window's maximum is positive); the ReLU passes it where the pooled output is positive. Both
- * are factors of 0 and 1, not branches: which tap wins, and the sign, are coin tosses.
- */
-function poolActivationBackward(
-  step: ConvStep,
-  rows: number,
-  b: StepBuffers,
-  gradient: Float32Array,
-  productGradient: Float32Array,
-) {
-  const { pool, length, channels } = step;
-  const rowStride = productRowStride(step), product = b.product, out = b.output;
-  const biasSum = b.biasSum, hasBias = step.bias !== null, relu = step.activation === "relu";
-  let o = 0;
-  for (let r = 0; r < rows; r++) {
-    const rowStart = r * rowStride;
-    if (pool === 2) {
-      for (let j = 0, a = rowStart; j < length; j++, a += 2 * channels) {
-        for (let c = 0, s = a + channels; c < channels; c++, o++) {
-          const g = relu ? gradient[o] * +(out[o] > 0) : gradient[o];
-          const second = +(product[s + c] > product[a + c]);
-          productGradient[a + c] = g * (1 - second);
-          productGradient[s + c] = g * second;
-          if (hasBias) biasSum[c] += g;
-        }
-      }
-    } else {
-      for (let j = 0, k = rowStart; j < length; j++) {
-        for (let c = 0; c < channels; c++, k++, o++) {
-          const g = relu ? gradient[o] * +(out[o] > 0) : gradient[o];
-          productGradient[k] = g;
-          if (hasBias) biasSum[c] += g;
-        }
-      }
-    }
-  }
-  zeroUnreadPositions(step, rows, productGradient);
-}
-
-/**
- * {@link poolActivationBackward} for a window of 2, ReLU and a bias, in the SIMD kernel: the same
+ * `poolBiasActivateGradient` (`_pooling.ts`) for a window of 2, ReLU and a bias, in the SIMD kernel: the same
  * gradients (zeros may differ in sign) and the same bias sums, added in the same order.
  */
 function pairReluBackward(
@@ -488,16 +455,5 @@ function pairReluBackward(
     productGradient,
     b.biasSum,
   );
-  zeroUnreadPositions(step, rows, productGradient);
-}
-
-/**
- * Zeros the positions of each row of a product's gradient that no pooling window reads (an odd
- * length's last one, or those mixing two rows), which the pooling loops leave as they are.
- */
-function zeroUnreadPositions(step: ConvStep, rows: number, productGradient: Float32Array) {
-  const rowStride = productRowStride(step), read = step.pool * step.length * step.channels;
-  for (let r = 0; r < rows; r++) {
-    productGradient.fill(0, r * rowStride + read, (r + 1) * rowStride);
-  }
+  zeroUnreadPositions(rows, rowStride, step, productGradient);
 }
