@@ -1,15 +1,18 @@
 /**
  * What the `cpu-blas` plans share (`blas_forward.ts` for prediction, `blas_gradients.ts` for
- * training): a Conv1D / MaxPooling1D / Flatten / Dense network compiled into steps, and the
- * forward pass of one step as BLAS calls and fused loops over arrays the caller owns.
+ * training): a Conv1D / MaxPooling1D / Flatten / Dense network compiled into steps, the steps'
+ * weights, and the forward pass of one step ({@link forwardStep}) through the building blocks of
+ * `_conv.ts` and `_pooling.ts` over arrays the caller owns.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { BLAS_BACKEND, sgemm } from "./_blas_arrays.ts";
-import type { Convolution } from "./_conv.ts";
-import { biasActivate } from "./_pooling.ts";
+import { BLAS_BACKEND, sgemm, valuesOf } from "./_blas_arrays.ts";
+import { type Convolution, convolve, productRowStride } from "./_conv.ts";
+import { biasActivate, poolBiasActivate } from "./_pooling.ts";
+import type { SimdArena } from "./_simd.ts";
+import { type WinogradKernel, winogradProduct, type WinogradWork } from "./_winograd.ts";
 
 /**
  * Activations the plans run (through the kernels' `biasActivate`); each is non-decreasing, so
@@ -92,11 +95,12 @@ function compileSteps(model: tfl.LayersModel, inputLength: number): Step[] | nul
       case "InputLayer":
         break;
       case "Conv1D": {
-        const activation = activationOf(config);
-        const taps = single(config.kernelSize);
+        // tfjs-layers keeps a 1-D size as [n].
+        const activation = activationOf(config), [taps] = config.kernelSize as number[];
+        const [stride] = config.strides as number[], [dilation] = config.dilationRate as number[];
         if (
-          flat !== null || activation === null || taps === null || config.padding !== "valid" ||
-          single(config.strides) !== 1 || single(config.dilationRate ?? 1) !== 1 ||
+          flat !== null || activation === null || config.padding !== "valid" || stride !== 1 ||
+          dilation !== 1 ||
           (config.dataFormat ?? "channelsLast") !== "channelsLast" ||
           weights.length !== (useBias ? 2 : 1) || length - taps + 1 < 1
         ) return null;
@@ -122,10 +126,10 @@ function compileSteps(model: tfl.LayersModel, inputLength: number): Step[] | nul
       case "MaxPooling1D": {
         // Fused into the convolution just before it, non-overlapping windows only.
         const previous = steps[steps.length - 1];
-        const pool = single(config.poolSize), stride = single(config.strides ?? config.poolSize);
+        const [pool] = config.poolSize as number[], [stride] = config.strides as number[];
         if (
-          flat !== null || previous?.kind !== "conv" || previous.pool !== 1 || pool === null ||
-          stride !== pool || config.padding !== "valid" || length < pool ||
+          flat !== null || previous?.kind !== "conv" || previous.pool !== 1 || stride !== pool ||
+          config.padding !== "valid" || length < pool ||
           (config.dataFormat ?? "channelsLast") !== "channelsLast"
         ) return null;
         previous.pool = pool;
@@ -166,12 +170,6 @@ function activationOf(config: Record<string, unknown>): ActivationName | null {
   return ACTIVATIONS.find((a) => a === name) ?? null;
 }
 
-/** The one number of a 1-D size given as `n` or `[n]`; null otherwise. */
-function single(value: unknown): number | null {
-  const n = Array.isArray(value) ? (value.length === 1 ? value[0] : null) : value;
-  return Number.isInteger(n) && (n as number) >= 1 ? n as number : null;
-}
-
 /** A step's description, one line, for logs and tests. */
 export function describeStep(s: Step): string {
   return s.kind === "conv"
@@ -180,16 +178,59 @@ export function describeStep(s: Step): string {
     : `dense ${s.inputs}→${s.units} ${s.activation}`;
 }
 
-/** One dense step over `rows` rows: a GEMM, then bias and activation in place. */
-export function denseForward(
-  step: DenseStep,
+/** A step's weights as arrays, not copied: read at every call, so a plan uses the latest ones. */
+export interface StepWeights {
+  kernel: Float32Array;
+  bias: Float32Array | null;
+}
+
+/** On `cpu-blas`, the steps' weights where they live. */
+export function readWeights(steps: Step[]): StepWeights[] {
+  return steps.map((s) => ({
+    kernel: valuesOf(s.kernel.read()),
+    bias: s.bias ? valuesOf(s.bias.read()) : null,
+  }));
+}
+
+/**
+ * Where the SIMD kernels run a convolution step: their arena, and in it the step's bias for the
+ * pooling, bias and ReLU kernel (null: the JavaScript loop runs them) and, in prediction, its
+ * Winograd transform (null: the direct GEMMs) with the work arrays it needs.
+ */
+export interface SimdStep {
+  arena: SimdArena;
+  bias: Float32Array | null;
+  winograd?: { kernel: WinogradKernel; work: WinogradWork } | null;
+}
+
+/**
+ * One step's forward pass over `rows` rows of `input` into `arrays.output`: a convolution's GEMMs
+ * (into `arrays.product`, with `arrays.windows`) then its pooling, bias and activation; a dense
+ * step's GEMM, bias and activation.
+ */
+export function forwardStep(
+  step: Step,
   rows: number,
   input: Float32Array,
-  kernel: Float32Array,
-  bias: Float32Array | null,
-  output: Float32Array,
-) {
-  const { inputs, units } = step;
-  sgemm({ m: rows, n: units, k: inputs, a: input, b: kernel, c: output });
-  biasActivate(output.subarray(0, rows * units), units, bias, step.activation);
+  { kernel, bias }: StepWeights,
+  arrays: { output: Float32Array; product: Float32Array; windows: Float32Array },
+  simd: SimdStep | null = null,
+): void {
+  const { output, product } = arrays;
+  if (step.kind === "dense") {
+    const { inputs, units } = step;
+    sgemm({ m: rows, n: units, k: inputs, a: input, b: kernel, c: output });
+    biasActivate(output.subarray(0, rows * units), units, bias, step.activation);
+    return;
+  }
+  let rowStride = productRowStride(step);
+  const winograd = simd?.winograd;
+  if (winograd && simd.arena.holds(input)) {
+    winogradProduct(simd.arena, step, winograd.kernel, rows, input, winograd.work, product);
+    rowStride = step.convLength * step.channels;
+  } else convolve(step, rows, input, kernel, product, arrays.windows);
+  const { length, channels } = step;
+  if (simd?.bias) {
+    simd.arena.pairRelu(product, rows, rowStride, length, channels, simd.bias, output);
+  } else poolBiasActivate(product, rows, rowStride, step, bias, output);
 }

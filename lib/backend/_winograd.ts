@@ -158,6 +158,14 @@ export function prepareWinograd(
   return { transform, bt, at, u };
 }
 
+/** The work arrays of {@link winogradProduct}, sized by {@link winogradSizes}. */
+export interface WinogradWork {
+  transformed: Float32Array;
+  products: Float32Array;
+  /** At least `inChannels` and `channels` zeros. */
+  zeros: Float32Array;
+}
+
 /**
  * A convolution step's product through Winograd over `rows` rows of `input` into `product`
  * (position j of row r at `product[(r · convLength + j) · channels]`), before bias and
@@ -170,7 +178,7 @@ export function winogradProduct(
   kernel: WinogradKernel,
   rows: number,
   input: Float32Array,
-  work: { transformed: Float32Array; products: Float32Array; zeros: Float32Array },
+  work: WinogradWork,
   product: Float32Array,
 ): void {
   const { inLength, inChannels, channels, convLength } = step;

@@ -22,23 +22,23 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { BLAS_BACKEND, valuesOf } from "./_blas_arrays.ts";
+import { BLAS_BACKEND } from "./_blas_arrays.ts";
 import {
   compileNetwork,
-  denseForward,
   describeStep,
+  forwardStep,
   outputRowLength,
+  readWeights,
   runsSimdPairRelu,
+  type SimdStep,
   type Step,
+  type StepWeights,
 } from "./_blas_plan_steps.ts";
-import { convolve, productRowStride, windowRowLength } from "./_conv.ts";
-import { poolBiasActivate } from "./_pooling.ts";
-import { ReusedArena, type SimdArena, simdAvailable } from "./_simd.ts";
+import { productRowStride, windowRowLength } from "./_conv.ts";
+import { ReusedArena, simdAvailable } from "./_simd.ts";
 import {
   prepareWinograd,
   winogradFor,
-  type WinogradKernel,
-  winogradProduct,
   winogradSizes,
   type WinogradTransform,
 } from "./_winograd.ts";
@@ -141,18 +141,13 @@ function grow(name: keyof typeof scratch, length: number): Float32Array {
   return scratch[name];
 }
 
-/** Where a pass's arrays live and the per-step weights the SIMD kernels read there. */
+/** Where a pass's arrays live, and per step where the SIMD kernels run it (null: nowhere). */
 interface PassArrays {
   ping: Float32Array;
   pong: Float32Array;
   product: Float32Array;
   windows: Float32Array;
-  arena: SimdArena | null;
-  /** Per step: its bias copied into the arena where the SIMD kernel pools it (else null). */
-  biases: (Float32Array | null)[];
-  /** Per step: its Winograd transform and kernel in the arena, or null for the direct GEMMs. */
-  winograd: (WinogradKernel | null)[];
-  work: { transformed: Float32Array; products: Float32Array; zeros: Float32Array };
+  simd: (SimdStep | null)[];
 }
 
 class BlasForwardPlan implements ForwardPlan {
@@ -224,47 +219,47 @@ class BlasForwardPlan implements ForwardPlan {
   }
 
   /** The pass's arrays: in a SIMD arena where this plan uses one, else plain scratch arrays. */
-  #arrays(weights: { kernel: Float32Array; bias: Float32Array | null }[]): PassArrays {
+  #arrays(weights: StepWeights[]): PassArrays {
     const sizes = this.#sizes;
     const arena = this.#simd ? sharedArena.emptied(sizes.arenaFloats, sizes.arenaArrays) : null;
     if (!arena) {
-      const none = this.#steps.map(() => null);
-      const empty = new Float32Array(0);
       return {
         ping: grow("ping", sizes.activations),
         pong: grow("pong", sizes.activations),
         product: grow("product", sizes.product),
         windows: grow("windows", sizes.windows),
-        arena: null,
-        biases: none,
-        winograd: none,
-        work: { transformed: empty, products: empty, zeros: empty },
+        simd: this.#steps.map(() => null),
       };
     }
-    const copy = (values: Float32Array) => {
-      const inArena = arena.alloc(values.length);
-      inArena.set(values);
-      return inArena;
+    const [ping, pong, product, windows] = [
+      sizes.activations,
+      sizes.activations,
+      sizes.product,
+      sizes.windows,
+    ].map((floats) => arena.alloc(floats));
+    const biases = this.#simdPool.map((simdPool, i) => {
+      if (!simdPool) return null;
+      const bias = arena.alloc(weights[i].bias!.length);
+      bias.set(weights[i].bias!);
+      return bias;
+    });
+    const kernels = this.#steps.map((step, i) => {
+      const transform = this.#transforms[i];
+      return step.kind === "conv" && transform
+        ? prepareWinograd(arena, step, transform, weights[i].kernel)
+        : null;
+    });
+    const work = {
+      transformed: arena.alloc(sizes.transformed),
+      products: arena.alloc(sizes.products),
+      zeros: arena.alloc(sizes.zeros).fill(0),
     };
-    return {
-      ping: arena.alloc(sizes.activations),
-      pong: arena.alloc(sizes.activations),
-      product: arena.alloc(sizes.product),
-      windows: arena.alloc(sizes.windows),
+    const simd = this.#steps.map((_, i) => ({
       arena,
-      biases: this.#simdPool.map((simdPool, i) => simdPool ? copy(weights[i].bias!) : null),
-      winograd: this.#steps.map((step, i) => {
-        const transform = this.#transforms[i];
-        return step.kind === "conv" && transform
-          ? prepareWinograd(arena, step, transform, weights[i].kernel)
-          : null;
-      }),
-      work: {
-        transformed: arena.alloc(sizes.transformed),
-        products: arena.alloc(sizes.products),
-        zeros: arena.alloc(sizes.zeros).fill(0),
-      },
-    };
+      bias: biases[i],
+      winograd: kernels[i] && { kernel: kernels[i], work },
+    }));
+    return { ping, pong, product, windows, simd };
   }
 
   predict(x: Float32Array): Float32Array {
@@ -275,30 +270,15 @@ class BlasForwardPlan implements ForwardPlan {
     if (tf.getBackend() !== BLAS_BACKEND) {
       throw new Error(`the forward plan runs on ${BLAS_BACKEND}, not ${tf.getBackend()}`);
     }
-    const weights = this.#steps.map((s) => ({
-      kernel: valuesOf(s.kernel.read()),
-      bias: s.bias ? valuesOf(s.bias.read()) : null,
-    }));
-    const arrays = this.#arrays(weights);
-    const { ping, pong, product, windows, arena } = arrays;
+    const weights = readWeights(this.#steps);
+    const { ping, pong, product, windows, simd } = this.#arrays(weights);
     const out = new Float32Array(n);
     for (let begin = 0; begin < n; begin += FORWARD_ROWS) {
       const rows = Math.min(FORWARD_ROWS, n - begin);
       let input = x.subarray(begin * this.inputLength, (begin + rows) * this.inputLength);
       let output = ping;
       for (const [i, step] of this.#steps.entries()) {
-        const { kernel, bias } = weights[i];
-        if (step.kind === "conv") {
-          const winograd = arrays.winograd[i], arenaBias = arrays.biases[i];
-          let rowStride = productRowStride(step);
-          if (winograd && arena?.holds(input)) {
-            winogradProduct(arena, step, winograd, rows, input, arrays.work, product);
-            rowStride = step.convLength * step.channels;
-          } else convolve(step, rows, input, kernel, product, windows);
-          if (arena && arenaBias) {
-            arena.pairRelu(product, rows, rowStride, step.length, step.channels, arenaBias, output);
-          } else poolBiasActivate(product, rows, rowStride, step, bias, output);
-        } else denseForward(step, rows, input, kernel, bias, output);
+        forwardStep(step, rows, input, weights[i], { output, product, windows }, simd[i]);
         input = output;
         output = output === ping ? pong : ping;
       }

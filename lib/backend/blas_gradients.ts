@@ -21,25 +21,26 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { BLAS_BACKEND, sgemm, valuesOf } from "./_blas_arrays.ts";
+import { BLAS_BACKEND, sgemm } from "./_blas_arrays.ts";
 import {
   compileNetwork,
   type ConvStep,
-  denseForward,
   type DenseStep,
+  forwardStep,
   outputRowLength,
+  readWeights,
   runsSimdPairRelu,
   type Step,
+  type StepWeights,
   type Weight,
 } from "./_blas_plan_steps.ts";
 import {
-  convolve,
   convolveFilterGradient,
   convolveInputGradient,
   productRowStride,
   windowRowLength,
 } from "./_conv.ts";
-import { poolBiasActivate, poolBiasActivateGradient, zeroUnreadPositions } from "./_pooling.ts";
+import { poolBiasActivateGradient, zeroUnreadPositions } from "./_pooling.ts";
 import { SimdArena } from "./_simd.ts";
 
 /**
@@ -198,10 +199,7 @@ class BlasGradientPlan implements GradientPlan {
     if (tf.getBackend() !== BLAS_BACKEND) {
       throw new Error(`the training plan runs on ${BLAS_BACKEND}, not ${tf.getBackend()}`);
     }
-    const values = this.#steps.map((s) => ({
-      kernel: valuesOf(s.kernel.read()),
-      bias: s.bias ? valuesOf(s.bias.read()) : null,
-    }));
+    const values = readWeights(this.#steps);
     values.forEach(({ bias }, i) => this.#simdBias[i]?.set(bias!));
     for (const b of this.#buffers) b.biasSum.fill(0);
     const sums: BatchSums = { lossSum: 0, absErrorSum: 0 };
@@ -228,33 +226,15 @@ class BlasGradientPlan implements GradientPlan {
   }
 
   /** Runs the steps over one pass's rows; returns each step's input. */
-  #forward(
-    rows: number,
-    x: Float32Array,
-    values: { kernel: Float32Array; bias: Float32Array | null }[],
-  ): Float32Array[] {
+  #forward(rows: number, x: Float32Array, weights: StepWeights[]): Float32Array[] {
     const inputs: Float32Array[] = [];
     let input = x;
     this.#steps.forEach((step, i) => {
       inputs.push(input);
-      const { kernel, bias } = values[i], b = this.#buffers[i];
-      if (step.kind === "conv") {
-        convolve(step, rows, input, kernel, b.product, b.windows);
-        const simdBias = this.#simdBias[i];
-        if (simdBias) {
-          const { length, channels } = step;
-          this.#arena!.pairRelu(
-            b.product,
-            rows,
-            productRowStride(step),
-            length,
-            channels,
-            simdBias,
-            b.output,
-          );
-        } else poolBiasActivate(b.product, rows, productRowStride(step), step, bias, b.output);
-      } else denseForward(step, rows, input, kernel, bias, b.output);
-      input = b.output;
+      const bias = this.#simdBias[i];
+      const simd = bias ? { arena: this.#arena!, bias } : null;
+      forwardStep(step, rows, input, weights[i], this.#buffers[i], simd);
+      input = this.#buffers[i].output;
     });
     return inputs;
   }
@@ -263,47 +243,86 @@ class BlasGradientPlan implements GradientPlan {
    * From the output's gradient in `#back[0]` back to the first step, adding each weight's
    * gradient to its array (`accumulate`) or writing it (the batch's first pass).
    */
-  #backward(
-    rows: number,
-    inputs: Float32Array[],
-    values: { kernel: Float32Array; bias: Float32Array | null }[],
-    accumulate: boolean,
-  ) {
+  #backward(rows: number, inputs: Float32Array[], weights: StepWeights[], accumulate: boolean) {
     let [gradient, spare] = this.#back;
     for (let i = this.#steps.length - 1; i >= 0; i--) {
-      const step = this.#steps[i], b = this.#buffers[i];
-      const inputGradient = i > 0 ? spare : null;
+      const step = this.#steps[i], kernelGradient = this.#kernelGradients[i];
+      const pass = { rows, input: inputs[i], gradient, kernelGradient, accumulate };
+      const inputGradient = i > 0 ? spare : null, kernel = weights[i].kernel;
       if (step.kind === "dense") {
-        denseBackward(
-          step,
-          rows,
-          inputs[i],
-          b,
-          values[i].kernel,
-          gradient,
-          this.#kernelGradients[i],
-          inputGradient,
-          accumulate,
-        );
-      } else {
-        convBackward(
-          step,
-          rows,
-          inputs[i],
-          b,
-          values[i].kernel,
-          gradient,
-          this.#productGradient,
-          this.#windowGradient,
-          this.#kernelGradients[i],
-          inputGradient,
-          accumulate,
-          this.#simdBias[i] ? this.#arena : null,
-        );
-      }
+        denseBackward(step, this.#buffers[i], pass, kernel, inputGradient);
+      } else this.#convBackward(step, i, pass, kernel, inputGradient);
       [gradient, spare] = [spare, gradient];
     }
   }
+
+  /**
+   * A convolution step's backward pass: one loop routes each pooled gradient to its window's
+   * winner through the ReLU and sums the bias's gradient, into `#productGradient` (laid out as
+   * the GEMMs' output, zero where no window reads), in the SIMD kernel where it runs the step
+   * (the same gradients, zeros may differ in sign, and the same bias sums, added in the same
+   * order); then the kernel's gradient and the input's as GEMMs.
+   */
+  #convBackward(
+    step: ConvStep,
+    i: number,
+    { rows, input, gradient, kernelGradient, accumulate }: Pass,
+    kernel: Float32Array,
+    inputGradient: Float32Array | null,
+  ) {
+    const { product, output, windows, biasSum } = this.#buffers[i];
+    const productGradient = this.#productGradient, rowStride = productRowStride(step);
+    if (this.#simdBias[i]) {
+      const { length, channels } = step;
+      this.#arena!.pairReluBackward(
+        product,
+        rows,
+        rowStride,
+        length,
+        channels,
+        output,
+        gradient,
+        productGradient,
+        biasSum,
+      );
+      zeroUnreadPositions(rows, rowStride, step, productGradient);
+    } else {
+      const sums = step.bias ? biasSum : null;
+      poolBiasActivateGradient(
+        product,
+        rows,
+        rowStride,
+        step,
+        output,
+        gradient,
+        productGradient,
+        sums,
+      );
+    }
+    convolveFilterGradient(step, rows, input, windows, productGradient, kernelGradient, accumulate);
+    if (inputGradient) {
+      convolveInputGradient(
+        step,
+        rows,
+        productGradient,
+        kernel,
+        inputGradient,
+        this.#windowGradient,
+      );
+    }
+  }
+}
+
+/** A pass's arrays for one step's backward pass. */
+interface Pass {
+  rows: number;
+  /** The step's input. */
+  input: Float32Array;
+  /** The gradient of the step's output (a dense step's is rewritten). */
+  gradient: Float32Array;
+  kernelGradient: Float32Array;
+  /** Whether the kernel's gradient adds to its array (a batch's later passes). */
+  accumulate: boolean;
 }
 
 /**
@@ -347,14 +366,10 @@ function lossGradient(
  */
 function denseBackward(
   step: DenseStep,
-  rows: number,
-  input: Float32Array,
   b: StepBuffers,
+  { rows, input, gradient, kernelGradient, accumulate }: Pass,
   kernel: Float32Array,
-  gradient: Float32Array,
-  kernelGradient: Float32Array,
   inputGradient: Float32Array | null,
-  accumulate: boolean,
 ) {
   const { inputs, units } = step;
   const relu = step.activation === "relu", out = b.output, biasSum = b.biasSum;
@@ -388,72 +403,4 @@ function denseBackward(
       transposeB: true,
     });
   }
-}
-
-/**
- * A convolution step's backward pass: one loop routes each pooled gradient to its window's
- * winner through the ReLU and sums the bias's gradient, laid out as the GEMM output
- * (`productGradient`, zero where no window reads); then the kernel's gradient and the input's as
- * GEMMs (`_conv.ts`). With `simd`, the loop runs there
- * ({@link pairReluBackward}).
- */
-function convBackward(
-  step: ConvStep,
-  rows: number,
-  input: Float32Array,
-  b: StepBuffers,
-  kernel: Float32Array,
-  gradient: Float32Array,
-  productGradient: Float32Array,
-  windowGradient: Float32Array,
-  kernelGradient: Float32Array,
-  inputGradient: Float32Array | null,
-  accumulate: boolean,
-  simd: SimdArena | null,
-) {
-  if (simd) pairReluBackward(simd, step, rows, b, gradient, productGradient);
-  else {
-    const biasSum = step.bias ? b.biasSum : null, rowStride = productRowStride(step);
-    poolBiasActivateGradient(
-      b.product,
-      rows,
-      rowStride,
-      step,
-      b.output,
-      gradient,
-      productGradient,
-      biasSum,
-    );
-  }
-  convolveFilterGradient(step, rows, input, b.windows, productGradient, kernelGradient, accumulate);
-  if (inputGradient) {
-    convolveInputGradient(step, rows, productGradient, kernel, inputGradient, windowGradient);
-  }
-}
-
-/**
- * `poolBiasActivateGradient` (`_pooling.ts`) for a window of 2, ReLU and a bias, in the SIMD kernel: the same
- * gradients (zeros may differ in sign) and the same bias sums, added in the same order.
- */
-function pairReluBackward(
-  simd: SimdArena,
-  step: ConvStep,
-  rows: number,
-  b: StepBuffers,
-  gradient: Float32Array,
-  productGradient: Float32Array,
-) {
-  const { length, channels } = step, rowStride = productRowStride(step);
-  simd.pairReluBackward(
-    b.product,
-    rows,
-    rowStride,
-    length,
-    channels,
-    b.output,
-    gradient,
-    productGradient,
-    b.biasSum,
-  );
-  zeroUnreadPositions(rows, rowStride, step, productGradient);
 }
