@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { N_FLUX } from "./spectra.ts";
+import { type RedshiftBins, redshiftBins } from "./redshift_bins.ts";
 
 /**
  * Architecture of the network. The recipe (learning rate, loss, Huber δ) is not part of it: it
@@ -23,12 +24,24 @@ export interface ModelConfig {
   convFilters: number[];
   /** Kernel size of each Conv1D layer. */
   kernelSizes: number[];
-  /** Units of each hidden Dense layer (ReLU); a linear Dense(1) follows. */
+  /** Units of each hidden Dense layer (ReLU); a linear Dense(1) follows, or the PDF head. */
   denseUnits: number[];
   /** Activation of every hidden layer. */
   activation: "relu" | "tanh" | "sigmoid" | "elu" | "selu";
   /** Seed of the weight initialisers; equal seeds give equal initial weights. */
   seed: number;
+  /**
+   * The output. null (the dissertation's): one linear unit, the redshift. Bins: a classification
+   * head, one logit per redshift bin of `redshiftBins(pdfBins)`, whose softmax is a PDF of z.
+   */
+  pdfBins: PdfBins | null;
+}
+
+/** The bins of a classification head (see `redshiftBins` in `redshift_bins.ts`). */
+export interface PdfBins {
+  count: number;
+  zMin: number;
+  zMax: number;
 }
 
 /** The dissertation's architecture (mission.md, "Model"). */
@@ -39,6 +52,7 @@ export const DISSERTATION_MODEL: Readonly<ModelConfig> = Object.freeze({
   denseUnits: [256, 256, 128, 64],
   activation: "relu",
   seed: 42,
+  pdfBins: null,
 });
 
 /** Parameter count of each layer with weights in the dissertation's model, in Keras order. */
@@ -68,6 +82,7 @@ export function resolveModelConfig(options: Partial<ModelConfig> = {}): ModelCon
     denseUnits: merged.denseUnits,
     activation: merged.activation,
     seed: merged.seed,
+    pdfBins: merged.pdfBins ? checkedBins(merged.pdfBins) : null,
   };
   if (config.convFilters.length !== config.kernelSizes.length) {
     throw new RangeError(
@@ -84,6 +99,36 @@ export function resolveModelConfig(options: Partial<ModelConfig> = {}): ModelCon
     }
   }
   return config;
+}
+
+/** The bins' three numbers, checked by building them. */
+function checkedBins({ count, zMin, zMax }: PdfBins): PdfBins {
+  redshiftBins({ count, zMin, zMax });
+  return { count, zMin, zMax };
+}
+
+const headBins = new WeakMap<tfl.LayersModel, RedshiftBins>();
+
+/** The bins of `model`'s classification head, or null for a model that outputs z itself. */
+export function pdfBinsOf(model: tfl.LayersModel): RedshiftBins | null {
+  return headBins.get(model) ?? null;
+}
+
+/**
+ * Records that `model`'s output is a classification head over `pdfBins` (null: it outputs z), as
+ * {@link buildModel} does; for a model read from a file. Its output must have one unit per bin.
+ */
+export function attachHead(model: tfl.LayersModel, pdfBins: PdfBins | null): void {
+  const units = model.outputs[0].shape[1];
+  if (units !== (pdfBins?.count ?? 1)) {
+    throw new RangeError(
+      `the network has ${units} outputs, but its head is ${
+        pdfBins ? `${pdfBins.count} redshift bins` : "one redshift"
+      }`,
+    );
+  }
+  if (pdfBins) headBins.set(model, redshiftBins(pdfBins));
+  else headBins.delete(model);
 }
 
 /**
@@ -130,9 +175,11 @@ export function buildModel(options: Partial<ModelConfig> = {}): tfl.LayersModel 
       tfl.layers.dense({ name: `dense_${i + 1}`, units, activation: config.activation, ...init() }),
     );
   });
+  const units = config.pdfBins?.count ?? 1;
   model.add(
-    tfl.layers.dense({ name: `dense_${config.denseUnits.length + 1}`, units: 1, ...init() }),
+    tfl.layers.dense({ name: `dense_${config.denseUnits.length + 1}`, units, ...init() }),
   );
+  attachHead(model, config.pdfBins);
   return model;
 }
 

@@ -154,3 +154,29 @@ export function binShares(
 function roundEdge(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }
+
+/**
+ * Standard normal distribution function Φ(x), to about 1e-7 (a Chebyshev fit of erfc).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { normalCdf } from "./statistics.ts";
+ * assert.ok(Math.abs(normalCdf(1) - 0.8413447) < 1e-6);
+ * ```
+ */
+export function normalCdf(x: number): number {
+  return 0.5 * erfc(-x / Math.SQRT2);
+}
+
+/** Complementary error function (Numerical Recipes' erfcc, fractional error below 1.2e-7). */
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r = t * Math.exp(
+    -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+                  t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+                                  t * (-0.82215223 + t * 0.17087277)))))))),
+  );
+  return x >= 0 ? r : 2 - r;
+}

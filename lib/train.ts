@@ -12,15 +12,18 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { permutation } from "./random.ts";
 import { forwardPlanOf } from "./backend/blas_forward.ts";
+import { pdfBinsOf } from "./model.ts";
+import { softLabels } from "./redshift_bins.ts";
 import {
-  batchLoss,
   Checkpointer,
   checkXY,
   EarlyStopping,
   type EngineOptions,
   EpochClock,
   type EpochLog,
+  lossAndError,
   type LossName,
+  pointEstimate,
   resolveOptions,
   trainingSteps,
   type TrainOptions,
@@ -66,8 +69,13 @@ export async function train(
   engine: EngineOptions = {},
 ): Promise<TrainResult> {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const o = resolveOptions(options, data, inputLength(model), variables.map((v) => v.shape));
-  const { optimizer, batches } = trainingSteps(model, variables, o, data.train, engine);
+  const o = resolveOptions(options, data, {
+    length: inputLength(model),
+    shapes: variables.map((v) => v.shape),
+    bins: pdfBinsOf(model),
+  });
+  const train = { ...data.train, weights: options.sampleWeights };
+  const { optimizer, batches } = trainingSteps(model, variables, o, train, engine);
   const { batchSize, rows, steps } = o;
   const stopping = new EarlyStopping(options.earlyStopping);
   const saver = new Checkpointer(o, variables, optimizer, stopping);
@@ -96,7 +104,12 @@ export async function train(
       }
       const { lossSum, absErrorSum } = await batches.sums();
       const val = data.validation
-        ? await evaluate(model, data.validation, { ...o, batchSize: o.evalBatchSize })
+        ? await evaluate(model, data.validation, {
+          batchSize: o.evalBatchSize,
+          loss: o.loss.name,
+          huberDelta: o.loss.delta,
+          softLabelWidth: o.softLabelWidth,
+        })
         : { loss: NaN, mae: NaN };
       const log: EpochLog = {
         epoch,
@@ -124,34 +137,45 @@ export async function train(
 
 /**
  * Loss (Huber by default) and MAE of `model` on `data`, computed in batches on the device; on
- * `cpu-blas` the predictions come from the forward plan (`backend/blas_forward.ts`).
+ * `cpu-blas` the predictions come from the forward plan (`backend/blas_forward.ts`). A
+ * classification head's loss is the soft-label cross-entropy, its MAE that of its PDF's mean.
  */
 export async function evaluate(
   model: tfl.LayersModel,
   data: XY,
-  options: { batchSize?: number; huberDelta?: number; loss?: LossName } = {},
+  options: { batchSize?: number; huberDelta?: number; loss?: LossName; softLabelWidth?: number } =
+    {},
 ): Promise<{ loss: number; mae: number }> {
   const batchSize = options.batchSize ?? 1024;
-  const delta = options.huberDelta ?? 1;
-  const lossName = options.loss ?? "huber";
+  const bins = pdfBinsOf(model);
+  const spec = {
+    name: options.loss ?? (bins ? "soft-label" : "huber"),
+    delta: options.huberDelta ?? 1,
+    bins,
+  };
   const length = inputLength(model);
   const n = checkXY(data, length, "evaluation");
   // On cpu-blas the forward pass runs as one plan of BLAS calls (lib/backend/blas_forward.ts).
-  const planned = forwardPlanOf(model)?.predict(data.x) ?? null;
+  const planned = bins ? null : forwardPlanOf(model)?.predict(data.x) ?? null;
   const sums = tf.variable(tf.zeros([2]), false);
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);
+    const z = data.y.subarray(begin, begin + size);
+    const labels = bins ? softLabels(z, bins, options.softLabelWidth ?? 0.01) : null;
     tf.tidy(() => {
-      const prediction = planned
+      const output = planned
         ? tf.tensor2d(planned.subarray(begin, begin + size), [size, 1])
         : model.apply(
           tf.tensor3d(data.x.subarray(begin * length, (begin + size) * length), [size, length, 1]),
           { training: false },
         ) as tf.Tensor;
-      const yb = tf.tensor2d(data.y.subarray(begin, begin + size), [size, 1]);
-      const loss = tf.mul(batchLoss(lossName, yb, prediction, delta), size);
-      const abs = tf.sum(tf.abs(tf.sub(prediction, yb)));
-      sums.assign(tf.add(sums, tf.stack([loss, abs])));
+      const targets = {
+        z: tf.tensor2d(z, [size, 1]),
+        labels: labels && tf.tensor2d(labels, [size, bins!.count]),
+        weights: null,
+      };
+      const { loss, absError } = lossAndError(spec, targets, output);
+      sums.assign(tf.add(sums, tf.stack([tf.mul(loss, size), absError])));
     });
   }
   const [loss, abs] = await sums.data();
@@ -162,30 +186,57 @@ export async function evaluate(
 /**
  * Predicted redshift of each row of `x` (scaled, `n × length`), in batches; on `cpu-blas` through
  * the forward plan (`backend/blas_forward.ts`), which gives tfjs's predictions within float32
- * rounding, faster.
+ * rounding, faster. For a classification head, the mean of each row's PDF.
  */
 export async function predict(
   model: tfl.LayersModel,
   x: Float32Array,
   options: { batchSize?: number } = {},
 ): Promise<Float32Array> {
-  const batchSize = options.batchSize ?? 1024;
+  const bins = pdfBinsOf(model);
+  const plan = bins ? null : forwardPlanOf(model);
+  if (plan) return plan.predict(x);
+  return await inBatches(model, x, options.batchSize ?? 1024, 1, (y) => pointEstimate(y, bins));
+}
+
+/**
+ * The PDF of z for each row of `x` under a classification head: `n × K` probabilities over
+ * `pdfBinsOf(model)`'s bins, each row summing to 1.
+ */
+export async function predictPdf(
+  model: tfl.LayersModel,
+  x: Float32Array,
+  options: { batchSize?: number } = {},
+): Promise<Float32Array> {
+  const bins = pdfBinsOf(model);
+  if (!bins) throw new TypeError("the model has no classification head: it outputs z");
+  return await inBatches(model, x, options.batchSize ?? 1024, bins.count, (y) => tf.softmax(y));
+}
+
+/** `read(model's output)` (`columns` per row) of each batch of rows of `x`, concatenated. */
+async function inBatches(
+  model: tfl.LayersModel,
+  x: Float32Array,
+  batchSize: number,
+  columns: number,
+  read: (output: tf.Tensor) => tf.Tensor,
+): Promise<Float32Array> {
   const length = inputLength(model);
   const n = x.length / length;
   if (!Number.isInteger(n)) throw new RangeError(`${x.length} values are not rows of ${length}`);
-  const plan = forwardPlanOf(model);
-  if (plan) return plan.predict(x);
-  const out = new Float32Array(n);
+  const out = new Float32Array(n * columns);
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);
-    const prediction = tf.tidy(() =>
-      model.apply(
-        tf.tensor3d(x.subarray(begin * length, (begin + size) * length), [size, length, 1]),
-        { training: false },
-      ) as tf.Tensor
+    const result = tf.tidy(() =>
+      read(
+        model.apply(
+          tf.tensor3d(x.subarray(begin * length, (begin + size) * length), [size, length, 1]),
+          { training: false },
+        ) as tf.Tensor,
+      )
     );
-    out.set(await prediction.data() as Float32Array, begin);
-    prediction.dispose();
+    out.set(await result.data() as Float32Array, begin * columns);
+    result.dispose();
   }
   return out;
 }

@@ -41,8 +41,7 @@ Deno.test("resolveOptions() names a run as every checkpoint written so far does 
   const o = resolveOptions(
     { epochs: 30, batchSize: 16, seed: 42 },
     { train: sized(327_848, 343), validation: sized(140_506, 343) },
-    343,
-    FULL_RUN_SHAPES,
+    { length: 343, shapes: FULL_RUN_SHAPES, bins: null },
   );
   // The header of results/runs/full.ckpt (written at a6a1f95 and since): a change here orphans it.
   assert.equal(
@@ -53,22 +52,23 @@ Deno.test("resolveOptions() names a run as every checkpoint written so far does 
       '"loss":"huber","optimizer":"adamax","earlyStopping":null}',
   );
   assert.deepEqual(
-    [o.loss, o.optimizer, o.huberDelta, o.progressEvery, o.evalBatchSize, o.steps, o.rate(3, 7, 9)],
-    ["huber", "adamax", 1, 50, 1024, 20_491, 0.001],
+    [o.loss, o.optimizer, o.progressEvery, o.evalBatchSize, o.steps, o.rate(3, 7, 9)],
+    [{ name: "huber", delta: 1, bins: null }, "adamax", 50, 1024, 20_491, 0.001],
   );
 });
 
 Deno.test("resolveOptions() refuses an unknown loss, early stopping without validation, and mis-sized data", () => {
   const data = { train: sized(10, 4) };
+  const model4 = { length: 4, shapes: [], bins: null };
   const base = { epochs: 1, batchSize: 2, seed: 1 };
   // @ts-expect-error: not a loss
-  assert.throws(() => resolveOptions({ ...base, loss: "l3" }, data, 4, []), /unknown loss "l3"/);
+  assert.throws(() => resolveOptions({ ...base, loss: "l3" }, data, model4), /unknown loss "l3"/);
   assert.throws(
-    () => resolveOptions({ ...base, earlyStopping: { patience: 1 } }, data, 4, []),
+    () => resolveOptions({ ...base, earlyStopping: { patience: 1 } }, data, model4),
     /early stopping needs validation data/,
   );
   assert.throws(
-    () => resolveOptions(base, data, 5, []),
+    () => resolveOptions(base, data, { ...model4, length: 5 }),
     /40 values; 10 targets × 5 samples need 50/,
   );
 });

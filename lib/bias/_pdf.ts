@@ -1,5 +1,5 @@
 // Checks and row operations shared by the modules that read binned PDFs.
-import type { RedshiftBins } from "./redshift_bins.ts";
+import type { RedshiftBins } from "../redshift_bins.ts";
 
 /**
  * Throws a RangeError unless α lies in [0, 1].

@@ -17,7 +17,7 @@ export * from "./slope.ts";
 export * from "./diagnostics.ts";
 export * from "./gaussian_toy.ts";
 export * from "./isotonic.ts";
-export * from "./redshift_bins.ts";
+export * from "../redshift_bins.ts";
 export * from "./pdf_summary.ts";
 export * from "./density.ts";
 export * from "./prior.ts";

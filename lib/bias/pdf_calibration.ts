@@ -12,7 +12,7 @@
  */
 import { COVERAGE_LEVELS, type CoverageRow, pitHistogram } from "../uncertainty/calibration.ts";
 import { binIndex } from "../_bins.ts";
-import type { RedshiftBins } from "./redshift_bins.ts";
+import type { RedshiftBins } from "../redshift_bins.ts";
 import { cdfAt, checkTruth, forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
 import { meanPdfCrps } from "./pdf_crps.ts";
 import { binCount, checkFinite, roundEdge } from "./_common.ts";

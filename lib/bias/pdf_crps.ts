@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RedshiftBins } from "./redshift_bins.ts";
+import type { RedshiftBins } from "../redshift_bins.ts";
 import { checkTruth, forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
 import { checkFinite } from "./_common.ts";
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { RedshiftBins } from "./redshift_bins.ts";
+import type { RedshiftBins } from "../redshift_bins.ts";
 import { forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
 
 /** Point estimates and a central interval of one PDF. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RedshiftBins } from "./redshift_bins.ts";
+import type { RedshiftBins } from "../redshift_bins.ts";
 import { smoothedHistogram } from "./density.ts";
 import { divideRow, priorFactors } from "./_pdf.ts";
 

@@ -14,7 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { type ModelConfig, resolveModelConfig } from "../model.ts";
+import { attachHead, type ModelConfig, resolveModelConfig } from "../model.ts";
 import { MinMaxScaler } from "../min_max_scaler.ts";
 import type { EpochLog } from "../train.ts";
 import { writeDirAtomic } from "../_atomic.ts";
@@ -135,7 +135,14 @@ export async function loadModel(dir: string): Promise<{ model: tfl.LayersModel }
     );
   }
   // Folders saved before the recipe left ModelConfig carry learningRate and huberDelta: dropped.
-  const modelConfig = resolveModelConfig(config.modelConfig);
+  let modelConfig: ModelConfig;
+  try {
+    modelConfig = resolveModelConfig(config.modelConfig);
+    attachHead(model, modelConfig.pdfBins);
+  } catch (e) {
+    model.dispose();
+    throw new ModelFolderError(dir, `config.json: ${(e as Error).message}`);
+  }
   return { model, modelConfig, scaler, history, run: config.run ?? {} };
 }
 

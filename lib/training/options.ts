@@ -6,7 +6,8 @@
  */
 import type { OptimizerName } from "../optimizers/optimizers.ts";
 import type { LearningRateSchedule } from "../optimizers/schedules.ts";
-import type { LossName } from "./steps.ts";
+import type { LossName, LossSpec, RegressionLoss } from "./steps.ts";
+import type { RedshiftBins } from "../redshift_bins.ts";
 import type { EarlyStoppingOptions } from "./early_stopping.ts";
 import type { EpochLog, TrainingProgress } from "./progress.ts";
 
@@ -16,8 +17,8 @@ export interface XY {
   y: Float32Array;
 }
 
-/** Every {@link LossName}. */
-export const LOSSES: readonly LossName[] = ["huber", "mse", "mae"];
+/** Every {@link RegressionLoss}: the losses of a network that outputs z. */
+export const LOSSES: readonly RegressionLoss[] = ["huber", "mse", "mae"];
 
 /** Options of `train()`. */
 export interface TrainOptions {
@@ -32,10 +33,21 @@ export interface TrainOptions {
   learningRate?: number | LearningRateSchedule;
   /** Update rule: Adamax (default, the dissertation's), Adam or SGD with momentum 0.9. */
   optimizer?: OptimizerName;
-  /** Loss to minimise: Huber (default, the dissertation's), mean squared or mean absolute error. */
+  /**
+   * Loss to minimise: for a network that outputs z, Huber (default, the dissertation's), mean
+   * squared or mean absolute error; for a classification head (`pdfBins` in `ModelConfig`),
+   * "soft-label" (the default there): cross-entropy against Gaussian soft labels of z.
+   */
   loss?: LossName;
   /** Huber threshold δ; default 1. */
   huberDelta?: number;
+  /** Width (in z) of the Gaussian soft labels of "soft-label"; default 0.01. */
+  softLabelWidth?: number;
+  /**
+   * One weight per training row (finite, ≥ 0, not all 0): each row's loss counts that many
+   * times. Validation is unweighted. Default: each row once.
+   */
+  sampleWeights?: Float32Array;
   /** Stop when validation loss has not improved by `minDelta` for `patience` epochs. */
   earlyStopping?: EarlyStoppingOptions;
   /** File written atomically at the end of every epoch; a run resumes from it if it exists. */
@@ -62,8 +74,8 @@ export interface ResolvedOptions {
   seed: number;
   rate: (epoch: number, step: number, steps: number) => number;
   optimizer: OptimizerName;
-  loss: LossName;
-  huberDelta: number;
+  loss: LossSpec;
+  softLabelWidth: number;
   progressEvery: number;
   evalBatchSize: number;
   checkpointPath: string | null;
@@ -80,18 +92,26 @@ export interface ResolvedOptions {
 
 /**
  * Fills in `options`' defaults and checks them and `data` against a model whose inputs are
- * `length` long and whose weights have `shapes`.
+ * `length` long, whose weights have `shapes`, and whose head has `bins` (null: it outputs z).
  */
 export function resolveOptions(
   options: TrainOptions,
   data: { train: XY; validation?: XY },
-  length: number,
-  shapes: number[][],
+  model: { length: number; shapes: number[][]; bins: RedshiftBins | null },
 ): ResolvedOptions {
-  const { epochs, batchSize, seed, learningRate = 0.001 } = options;
-  const loss = options.loss ?? "huber";
-  if (!LOSSES.includes(loss)) {
-    throw new RangeError(`unknown loss "${loss}": expected ${LOSSES.join(", ")}`);
+  const { epochs, batchSize, seed, learningRate = 0.001, sampleWeights } = options;
+  const { length, shapes, bins } = model;
+  const loss = options.loss ?? (bins ? "soft-label" : "huber");
+  if (bins ? loss !== "soft-label" : !LOSSES.includes(loss as RegressionLoss)) {
+    throw new RangeError(
+      bins
+        ? `a classification head trains with "soft-label", not "${loss}"`
+        : `unknown loss "${loss}": expected ${LOSSES.join(", ")}`,
+    );
+  }
+  const softLabelWidth = options.softLabelWidth ?? 0.01;
+  if (!(softLabelWidth >= 0 && Number.isFinite(softLabelWidth))) {
+    throw new RangeError(`softLabelWidth must be a finite number ≥ 0, not ${softLabelWidth}`);
   }
   if (typeof learningRate === "function" && typeof learningRate.recipe !== "string") {
     throw new TypeError(
@@ -104,14 +124,16 @@ export function resolveOptions(
   if (options.earlyStopping && !data.validation) {
     throw new Error("early stopping needs validation data");
   }
+  if (sampleWeights) checkWeights(sampleWeights, rows);
+  const huberDelta = options.huberDelta ?? 1;
   const resolved = {
     epochs,
     batchSize,
     seed,
     rate: typeof learningRate === "function" ? learningRate : () => learningRate,
     optimizer: options.optimizer ?? "adamax",
-    loss,
-    huberDelta: options.huberDelta ?? 1,
+    loss: { name: loss, delta: huberDelta, bins },
+    softLabelWidth,
     progressEvery: options.progressEvery ?? 50,
     evalBatchSize: options.evalBatchSize ?? 1024,
     checkpointPath: options.checkpointPath ?? null,
@@ -128,10 +150,14 @@ export function resolveOptions(
     batchSize,
     seed,
     learningRate: typeof learningRate === "function" ? learningRate.recipe : learningRate,
-    huberDelta: resolved.huberDelta,
+    huberDelta,
     loss,
     optimizer: resolved.optimizer,
     earlyStopping: options.earlyStopping ?? null,
+    // Keys added since: present only when used, so older checkpoints keep their names.
+    ...(bins ? { pdfBins: { count: bins.count, zMin: bins.zMin, zMax: bins.zMax } } : {}),
+    ...(loss === "soft-label" ? { softLabelWidth } : {}),
+    ...(sampleWeights ? { sampleWeights: digest(sampleWeights) } : {}),
   });
   return { ...resolved, fingerprint };
 }
@@ -148,4 +174,26 @@ export function checkXY(data: XY, length: number, what: string): number {
     );
   }
   return n;
+}
+
+function checkWeights(weights: Float32Array, rows: number): void {
+  if (weights.length !== rows) {
+    throw new RangeError(`${weights.length} sample weights for ${rows} training rows`);
+  }
+  let total = 0;
+  for (let i = 0; i < rows; i++) {
+    if (!(weights[i] >= 0 && Number.isFinite(weights[i]))) {
+      throw new RangeError(`sample weight ${i} is ${weights[i]}: weights must be finite and ≥ 0`);
+    }
+    total += weights[i];
+  }
+  if (total === 0) throw new RangeError("every sample weight is 0");
+}
+
+/** A short digest of `values` (FNV-1a over their bytes), so a checkpoint knows its weights. */
+function digest(values: Float32Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193);
+  return `${values.length}:${(h >>> 0).toString(16)}`;
 }

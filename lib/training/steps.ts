@@ -13,13 +13,20 @@ import { createOptimizer, type Optimizer, type OptimizerName } from "../optimize
 import { registerFastWebGPUKernels } from "../backend/webgpu_kernels.ts";
 import { type GradientPlan, planGradients, type PlanLossName } from "../backend/blas_gradients.ts";
 import { tensorOver } from "../backend/blas_backend.ts";
+import { type RedshiftBins, softLabels } from "../redshift_bins.ts";
 
-/** The losses a network can be trained with: every one the training plan differentiates. */
-export type LossName = PlanLossName;
+/** The losses a network that outputs z can be trained with: every one the training plan differentiates. */
+export type RegressionLoss = PlanLossName;
+
+/**
+ * A loss: a {@link RegressionLoss} for a network that outputs z, or "soft-label", the
+ * cross-entropy of a classification head's softmax against Gaussian soft labels of z.
+ */
+export type LossName = RegressionLoss | "soft-label";
 
 /** Mean loss of a batch: Huber with threshold `delta`, or mean squared or absolute error. */
 export function batchLoss(
-  name: LossName,
+  name: RegressionLoss,
   yTrue: tf.Tensor,
   yPred: tf.Tensor,
   delta: number,
@@ -31,6 +38,78 @@ export function batchLoss(
       return tf.losses.meanSquaredError(yTrue, yPred) as tf.Scalar;
     case "mae":
       return tf.losses.absoluteDifference(yTrue, yPred) as tf.Scalar;
+  }
+}
+
+/** What a loss compares the network's output with. */
+export interface LossSpec {
+  name: LossName;
+  /** Huber threshold δ. */
+  delta: number;
+  /** The classification head's bins (with "soft-label"), else null. */
+  bins: RedshiftBins | null;
+}
+
+/** The targets of a batch: z (`n × 1`), and the soft labels and sample weights where used. */
+export interface BatchTargets {
+  z: tf.Tensor;
+  /** `n × K` soft labels, with "soft-label". */
+  labels: tf.Tensor | null;
+  /** `n` sample weights, or null: each row counts once. */
+  weights: tf.Tensor | null;
+}
+
+/**
+ * The batch's mean loss (each row's loss times its weight, when weighted) and the summed
+ * absolute error of its point estimates: the output itself, or the mean of the head's PDF.
+ */
+export function lossAndError(
+  spec: LossSpec,
+  targets: BatchTargets,
+  output: tf.Tensor,
+): { loss: tf.Scalar; absError: tf.Scalar } {
+  const { z, labels, weights } = targets;
+  const n = z.shape[0]!;
+  const estimate = pointEstimate(output, spec.bins);
+  const absError = tf.sum(tf.abs(tf.sub(estimate, z))) as tf.Scalar;
+  let loss: tf.Scalar;
+  if (spec.name === "soft-label") {
+    const sum = tf.Reduction.SUM;
+    loss = weights
+      ? tf.div(tf.losses.softmaxCrossEntropy(labels!, output, weights, 0, sum), n)
+      : tf.losses.softmaxCrossEntropy(labels!, output) as tf.Scalar;
+  } else if (weights) {
+    const perRow = regressionLosses(spec.name, z, output, spec.delta);
+    loss = tf.div(tf.sum(tf.mul(perRow, tf.reshape(weights, [n, 1]))), n);
+  } else {
+    loss = batchLoss(spec.name, z, output, spec.delta);
+  }
+  return { loss, absError };
+}
+
+/** z from the network's output: the output itself, or the mean of the head's PDF over `bins`. */
+export function pointEstimate(output: tf.Tensor, bins: RedshiftBins | null): tf.Tensor {
+  if (!bins) return output;
+  return tf.matMul(
+    tf.softmax(output),
+    tf.tensor2d(Float32Array.from(bins.centres), [bins.count, 1]),
+  );
+}
+
+function regressionLosses(
+  name: RegressionLoss,
+  z: tf.Tensor,
+  prediction: tf.Tensor,
+  delta: number,
+) {
+  const none = tf.Reduction.NONE;
+  switch (name) {
+    case "huber":
+      return tf.losses.huberLoss(z, prediction, undefined, delta, none);
+    case "mse":
+      return tf.losses.meanSquaredError(z, prediction, undefined, none);
+    case "mae":
+      return tf.losses.absoluteDifference(z, prediction, undefined, none);
   }
 }
 
@@ -87,8 +166,7 @@ export interface StepSettings {
   model: tfl.LayersModel;
   variables: tf.Variable[];
   optimizer: Optimizer;
-  loss: LossName;
-  delta: number;
+  loss: LossSpec;
   /** Rows per forward and backward pass (see {@link EngineOptions.gradientChunk}). */
   chunk: number;
 }
@@ -105,22 +183,32 @@ export interface TrainingSteps {
   dispose(): void;
 }
 
+/** The training data of {@link trainingSteps}. */
+export interface StepData {
+  /** `n × length` inputs, row-major. */
+  x: Float32Array;
+  /** `n` target redshifts. */
+  y: Float32Array;
+  /** `n` sample weights, or undefined: each row counts once. */
+  weights?: Float32Array;
+}
+
 /**
  * The optimiser named by `run` over `variables`, and the steps that apply it to `model`: the
- * training plan's where `cpu-blas` can run the model (and `engine` allows it), else tfjs's.
- * `data.x` is `n × run.length` row-major, `data.y` one target per row.
+ * training plan's where `cpu-blas` can run the model and its loss (and `engine` allows it), else
+ * tfjs's.
  */
 export function trainingSteps(
   model: tfl.LayersModel,
   variables: tf.Variable[],
   run: {
     optimizer: OptimizerName;
-    loss: LossName;
-    huberDelta: number;
+    loss: LossSpec;
+    softLabelWidth: number;
     batchSize: number;
     length: number;
   },
-  data: { x: Float32Array; y: Float32Array },
+  data: StepData,
   engine: EngineOptions,
 ): { optimizer: Optimizer; batches: TrainingSteps } {
   if (tf.getBackend() === "webgpu") registerFastWebGPUKernels();
@@ -129,12 +217,13 @@ export function trainingSteps(
     tf.getBackend(),
   );
   const optimizer = createOptimizer(run.optimizer, variables, { fused: fusedUpdate });
-  const settings = { model, variables, optimizer, loss: run.loss, delta: run.huberDelta, chunk };
+  const settings = { model, variables, optimizer, loss: run.loss, chunk };
   const sized = { ...data, length: run.length };
-  const plan = trainingPlan ? planGradients(model, Math.min(chunk, run.batchSize)) : null;
+  const planned = trainingPlan && run.loss.name !== "soft-label" && !data.weights;
+  const plan = planned ? planGradients(model, Math.min(chunk, run.batchSize)) : null;
   const batches = plan
     ? new PlanSteps(settings, plan, sized, run.batchSize)
-    : new TfjsSteps(settings, sized);
+    : new TfjsSteps(settings, sized, run.softLabelWidth);
   return { optimizer, batches };
 }
 
@@ -145,17 +234,24 @@ export function trainingSteps(
 class TfjsSteps implements TrainingSteps {
   #x: tf.Tensor;
   #y: tf.Tensor;
+  #labels: tf.Tensor | null;
+  #weights: tf.Tensor | null;
   #order: tf.Tensor1D | null = null;
   #lossSum = tf.variable(tf.scalar(0), false);
   #absErrorSum = tf.variable(tf.scalar(0), false);
 
   constructor(
     readonly settings: StepSettings,
-    data: { x: Float32Array; y: Float32Array; length: number },
+    data: StepData & { length: number },
+    softLabelWidth: number,
   ) {
-    const n = data.y.length;
+    const n = data.y.length, bins = settings.loss.bins;
     this.#x = tf.tensor3d(data.x, [n, data.length, 1]);
     this.#y = tf.tensor2d(data.y, [n, 1]);
+    this.#labels = bins
+      ? tf.tensor2d(softLabels(data.y, bins, softLabelWidth), [n, bins.count])
+      : null;
+    this.#weights = data.weights ? tf.tensor1d(data.weights) : null;
   }
 
   startEpoch(order: Int32Array, lossSum: number, absErrorSum: number) {
@@ -184,6 +280,8 @@ class TfjsSteps implements TrainingSteps {
 
   dispose() {
     tf.dispose([this.#x, this.#y, this.#lossSum, this.#absErrorSum]);
+    this.#labels?.dispose();
+    this.#weights?.dispose();
     this.#order?.dispose();
   }
 
@@ -192,27 +290,31 @@ class TfjsSteps implements TrainingSteps {
    * `chunk` rows at a time. A batch of at most `chunk` rows takes one pass, unweighted.
    */
   #batchGradients(batchRows: tf.Tensor1D) {
-    const { model, variables, loss: lossName, delta, chunk } = this.settings;
+    const { model, variables, loss: spec, chunk } = this.settings;
     const size = batchRows.shape[0];
     let loss: tf.Scalar | null = null, absError: tf.Scalar | null = null;
     let grads: tf.Tensor[] | null = null;
     for (let from = 0; from < size; from += chunk) {
       const n = Math.min(chunk, size - from);
       const rows = n === size ? batchRows : tf.slice(batchRows, from, n);
-      const xc = tf.gather(this.#x, rows), yc = tf.gather(this.#y, rows);
-      let prediction: tf.Tensor | null = null;
+      const xc = tf.gather(this.#x, rows);
+      const targets = {
+        z: tf.gather(this.#y, rows),
+        labels: this.#labels && tf.gather(this.#labels, rows),
+        weights: this.#weights && tf.gather(this.#weights, rows),
+      };
+      let chunkAbsError: tf.Scalar | null = null;
       const { value, grads: byName } = tf.variableGrads(() => {
-        // kept: variableGrads frees its intermediates, and the MAE needs it
-        prediction = tf.keep(model.apply(xc, { training: true }) as tf.Tensor);
-        const mean = batchLoss(lossName, yc, prediction, delta);
-        return n === size ? mean : tf.mul(mean, n / size);
+        const output = model.apply(xc, { training: true }) as tf.Tensor;
+        const sums = lossAndError(spec, targets, output);
+        // kept: variableGrads frees its intermediates
+        chunkAbsError = tf.keep(sums.absError);
+        return n === size ? sums.loss : tf.mul(sums.loss, n / size);
       }, variables);
       const chunkGrads = variables.map((v) => byName[v.name]);
-      const chunkAbsError = tf.sum(tf.abs(tf.sub(prediction!, yc))) as tf.Scalar;
-      (prediction as tf.Tensor | null)?.dispose();
       grads = grads ? grads.map((g, i) => tf.add(g, chunkGrads[i])) : chunkGrads;
       loss = loss ? tf.add(loss, value) : value;
-      absError = absError ? tf.add(absError, chunkAbsError) : chunkAbsError;
+      absError = absError ? tf.add(absError, chunkAbsError!) : chunkAbsError!;
     }
     return { loss: loss!, grads: grads!, absError: absError! };
   }
@@ -254,8 +356,8 @@ class PlanSteps implements TrainingSteps {
       batchX.set(x.subarray(row * length, (row + 1) * length), i * length);
       batchY[i] = y[row];
     }
-    const { loss, delta, variables, optimizer } = this.settings;
-    const sums = this.plan.compute(batchX, batchY, loss, delta);
+    const { loss, variables, optimizer } = this.settings;
+    const sums = this.plan.compute(batchX, batchY, loss.name as PlanLossName, loss.delta);
     this.#lossSum += sums.lossSum;
     this.#absErrorSum += sums.absErrorSum;
     const gradients = this.plan.gradients.map((g, i) => tensorOver(g, variables[i].shape));

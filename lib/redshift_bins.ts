@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { normalCdf } from "../uncertainty/calibration.ts";
-import { binIndex } from "../_bins.ts";
+import { normalCdf } from "./statistics.ts";
+import { binIndex } from "./_bins.ts";
 
 /** Equal bins of redshift for a classification head. */
 export interface RedshiftBins {

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { selectBackend } from "../lib/backend/select.ts";
+import { buildModel, pdfBinsOf, resolveModelConfig } from "../lib/model.ts";
+import { fitMinMax } from "../lib/min_max_scaler.ts";
+import { loadModel, saveModel } from "../lib/runs/model_folder.ts";
+import { evaluate, predict, predictPdf, train } from "../lib/train.ts";
+import { bumpData, NARROW } from "./_toy_data.ts";
+
+await selectBackend({ backend: "cpu-blas" });
+
+const PDF_BINS = { count: 60, zMin: 0, zMax: 0.65 };
+const trainSet = bumpData(192, 1), validation = bumpData(64, 2);
+
+Deno.test("a classification head: K logits, soft-label training lowers the loss, predict gives the PDF's mean", async () => {
+  const model = buildModel({ ...NARROW, seed: 3, pdfBins: PDF_BINS });
+  assert.deepEqual(model.outputs[0].shape, [null, 60]);
+  assert.equal(pdfBinsOf(model)!.count, 60);
+  assert.equal(pdfBinsOf(buildModel(NARROW)), null);
+  const before = await evaluate(model, validation, { softLabelWidth: 0.02 });
+  const { history } = await train(model, { train: trainSet, validation }, {
+    epochs: 8,
+    batchSize: 16,
+    seed: 1,
+    learningRate: 0.005,
+    softLabelWidth: 0.02,
+  });
+  const last = history.at(-1)!;
+  assert.ok(last.valLoss < 0.8 * before.loss, `${last.valLoss} vs ${before.loss} untrained`);
+  assert.ok(last.valMae < before.mae, `${last.valMae} vs ${before.mae}`);
+  // evaluate() and the history agree; predict() is the PDF's mean; the PDFs sum to 1
+  const again = await evaluate(model, validation, { softLabelWidth: 0.02 });
+  assert.ok(Math.abs(again.loss - last.valLoss) < 1e-6 && Math.abs(again.mae - last.valMae) < 1e-6);
+  const pdf = await predictPdf(model, validation.x);
+  const z = await predict(model, validation.x, { batchSize: 7 });
+  const bins = pdfBinsOf(model)!;
+  for (let i = 0; i < 64; i++) {
+    const row = pdf.subarray(i * 60, (i + 1) * 60);
+    assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    const mean = row.reduce((a, p, k) => a + p * bins.centres[k], 0);
+    assert.ok(Math.abs(mean - z[i]) < 1e-5, `row ${i}: ${mean} vs ${z[i]}`);
+  }
+  const mae = z.reduce((a, zi, i) => a + Math.abs(zi - validation.y[i]), 0) / 64;
+  assert.ok(Math.abs(mae - last.valMae) < 1e-5);
+  await assert.rejects(predictPdf(buildModel(NARROW), validation.x), /no classification head/);
+  model.dispose();
+});
+
+Deno.test("a classification head trains with soft labels only; its bins are checked", async () => {
+  const model = buildModel({ ...NARROW, seed: 3, pdfBins: PDF_BINS });
+  const options = { epochs: 1, batchSize: 16, seed: 1 };
+  await assert.rejects(
+    train(model, { train: trainSet }, { ...options, loss: "huber" }),
+    /a classification head trains with "soft-label", not "huber"/,
+  );
+  await assert.rejects(
+    train(buildModel(NARROW), { train: trainSet }, { ...options, loss: "soft-label" }),
+    /unknown loss "soft-label"/,
+  );
+  await assert.rejects(
+    train(model, { train: trainSet }, { ...options, softLabelWidth: -1 }),
+    /softLabelWidth must be a finite number ≥ 0/,
+  );
+  assert.throws(() => buildModel({ ...NARROW, pdfBins: { count: 0, zMin: 0, zMax: 1 } }), /count/);
+  assert.throws(() => buildModel({ ...NARROW, pdfBins: { count: 9, zMin: 1, zMax: 1 } }), /zMax/);
+  model.dispose();
+});
+
+Deno.test("a model folder records its head and loads it back with the same PDFs", async () => {
+  const dir = await Deno.makeTempDir();
+  const modelConfig = resolveModelConfig({ ...NARROW, seed: 5, pdfBins: PDF_BINS });
+  const model = buildModel(modelConfig);
+  const scaler = fitMinMax(trainSet.x, "all", { fittedOn: "test rows" });
+  await saveModel(`${dir}/model`, model, { scaler, history: [], modelConfig, run: {} });
+  const loaded = await loadModel(`${dir}/model`);
+  assert.deepEqual(loaded.modelConfig.pdfBins, PDF_BINS);
+  assert.deepEqual(
+    await predictPdf(loaded.model, validation.x),
+    await predictPdf(model, validation.x),
+  );
+  // a folder written before heads existed is a regression model
+  assert.equal(resolveModelConfig({ ...NARROW }).pdfBins, null);
+  model.dispose();
+  loaded.model.dispose();
+});
+
+Deno.test("sample weights scale each row's loss: weights of 2 under SGD are a rate twice as large", async () => {
+  const run = async (rate: number, weights?: Float32Array) => {
+    const model = buildModel({ ...NARROW, seed: 6 });
+    const { history } = await train(model, { train: trainSet }, {
+      epochs: 2,
+      batchSize: 32,
+      seed: 3,
+      optimizer: "sgd",
+      learningRate: rate,
+      sampleWeights: weights,
+    });
+    const w = model.getWeights().flatMap((t) => Array.from(t.dataSync()));
+    model.dispose();
+    return { loss: history.map((h) => h.loss), w };
+  };
+  const twice = await run(0.01, new Float32Array(192).fill(2));
+  const plain = await run(0.02);
+  twice.loss.forEach((l, i) =>
+    assert.ok(Math.abs(l / 2 - plain.loss[i]) < 1e-6, `${l} ${plain.loss[i]}`)
+  );
+  const worst = Math.max(...twice.w.map((v, i) => Math.abs(v - plain.w[i])));
+  assert.ok(worst < 1e-5, `weights differ by ${worst}`);
+  for (
+    const [weights, message] of [
+      [new Float32Array(191).fill(1), /191 sample weights for 192 training rows/],
+      [Float32Array.from({ length: 192 }, (_, i) => (i === 7 ? -1 : 1)), /sample weight 7 is -1/],
+      [Float32Array.from({ length: 192 }, (_, i) => (i === 9 ? NaN : 1)), /sample weight 9 is NaN/],
+      [new Float32Array(192), /every sample weight is 0/],
+    ] as const
+  ) {
+    await assert.rejects(
+      train(buildModel(NARROW), { train: trainSet }, {
+        epochs: 1,
+        batchSize: 32,
+        seed: 1,
+        sampleWeights: weights,
+      }),
+      message,
+    );
+  }
+});
+
+Deno.test("a checkpoint knows its sample weights and soft-label width", async () => {
+  const dir = await Deno.makeTempDir();
+  const checkpointPath = `${dir}/run.ckpt`;
+  const model = buildModel({ ...NARROW, seed: 6, pdfBins: PDF_BINS });
+  const base = { epochs: 1, batchSize: 32, seed: 1, checkpointPath };
+  const weights = new Float32Array(192).fill(1);
+  await train(model, { train: trainSet }, { ...base, sampleWeights: weights });
+  weights[0] = 2;
+  await assert.rejects(
+    train(model, { train: trainSet }, { ...base, epochs: 2, sampleWeights: weights }),
+    /written by a different run/,
+  );
+  weights[0] = 1;
+  await assert.rejects(
+    train(model, { train: trainSet }, {
+      ...base,
+      epochs: 2,
+      sampleWeights: weights,
+      softLabelWidth: 0.05,
+    }),
+    /written by a different run/,
+  );
+  await train(model, { train: trainSet }, { ...base, epochs: 2, sampleWeights: weights });
+  model.dispose();
+});
