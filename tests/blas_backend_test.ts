@@ -4,14 +4,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
-import {
-  BLAS_BACKEND,
-  inPlaceValues,
-  registerBlasBackend,
-  simdAdamaxUpdate,
-} from "../lib/backend/blas_backend.ts";
-import { Adamax } from "../lib/optimizers/adamax.ts";
-import { adamaxLoop } from "../lib/optimizers/cpu_adamax.ts";
+import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_backend.ts";
 import { openBlas } from "../lib/backend/blas.ts";
 import { assertClose, random } from "./_helpers.ts";
 // The reference backend for the full network: cpu with the project's faster JS gradients
@@ -415,94 +408,6 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
-
-Deno.test({
-  name: "cpu-blas: Adamax's one-loop update gives the element-wise update's weights bit for bit",
-  ignore,
-  async fn() {
-    await tf.setBackend(BLAS_BACKEND);
-    const shapes = [[3, 50, 70], [640], [1]];
-    /** Weights, moments and norms after `steps` updates; reads one weight out after step 2. */
-    async function run(fused: boolean, steps = 6) {
-      const variables = shapes.map((shape, i) => tf.variable(sized(shape, 200 + i)));
-      const adamax = new Adamax(variables, { fused, learningRate: 0.01 });
-      let early: Float32Array | null = null, copy: Float32Array | null = null;
-      for (let step = 0; step < steps; step++) {
-        tf.tidy(() => {
-          const grads = shapes.map((shape, i) => {
-            const g = random(shape.reduce((a, b) => a * b, 1), 300 + 10 * step + i, -3, 3);
-            // zeros, negative zeros, tiny and huge gradients
-            g.forEach((v, j) => {
-              if (j % 5 === 1) g[j] = step % 2 ? -0 : 0;
-              if (j % 7 === 2) g[j] = v * 1e-30;
-              if (j % 11 === 3) g[j] = v * 1e30;
-            });
-            return tf.tensor(g, shape);
-          });
-          adamax.apply(grads, 0.01 / (step + 1));
-        });
-        if (step === 1) {
-          early = (await variables[0].data()) as Float32Array;
-          copy = early.slice();
-        }
-        if (fused && step >= 3) {
-          assert.ok(variables.every((v) => inPlaceValues(v)), "updated in place from step 3");
-        }
-      }
-      // what was read out is not rewritten by later updates
-      assert.deepEqual(early, copy);
-      const state = await adamax.getState();
-      const weights = await Promise.all(variables.map((v) => v.data() as Promise<Float32Array>));
-      adamax.dispose();
-      tf.dispose(variables);
-      return [...weights, ...state.slots.flat()].map((a) => a.slice());
-    }
-    const fused = await run(true), elementWise = await run(false);
-    fused.forEach((a, i) => {
-      const same = a.every((v, j) => Object.is(v, elementWise[i][j]));
-      assert.ok(same, `array ${i}: the one-loop update differs`);
-    });
-  },
-});
-
-Deno.test("Adamax's SIMD loop gives the JavaScript loop's bits, in place or not, any length", () => {
-  const constants = {
-    beta1: Math.fround(0.9),
-    oneMinusBeta1: Math.fround(0.1),
-    beta2: Math.fround(0.999),
-    epsilon: Math.fround(1e-7),
-    stepSize: Math.fround(0.0123),
-  };
-  for (const n of [1, 3, 4, 5, 1023, 4096]) {
-    const state = () => ({
-      weight: random(n, n, -2, 2),
-      firstMoment: random(n, n + 1, -1, 1),
-      infNorm: random(n, n + 2, 0, 1),
-    });
-    const g = random(n, n + 3, -3, 3);
-    // zeros of both signs, tiny and huge gradients, an infinity norm of zero
-    g.forEach((v, j) => {
-      if (j % 5 === 1) g[j] = j % 2 ? -0 : 0;
-      if (j % 7 === 2) g[j] = v * 1e-30;
-      if (j % 11 === 3) g[j] = v * 1e30;
-    });
-    const loop = state(), inPlace = state(), from = state();
-    inPlace.infNorm[0] = loop.infNorm[0] = from.infNorm[0] = 0;
-    const fresh = {
-      weight: new Float32Array(n),
-      firstMoment: new Float32Array(n),
-      infNorm: new Float32Array(n),
-    };
-    adamaxLoop(loop, g, loop, constants);
-    assert.ok(simdAdamaxUpdate(inPlace, g, inPlace, constants), "WebAssembly SIMD runs here");
-    assert.ok(simdAdamaxUpdate(from, g, fresh, constants));
-    for (const key of ["weight", "firstMoment", "infNorm"] as const) {
-      for (const got of [inPlace[key], fresh[key]]) {
-        assert.ok(got.every((v, j) => Object.is(v, loop[key][j])), `n = ${n}: ${key} differs`);
-      }
-    }
-  }
 });
 
 Deno.test({

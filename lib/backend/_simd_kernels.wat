@@ -236,7 +236,7 @@
   ;; One Adamax update in place over n floats (a multiple of 4) of the weights w, first moments m
   ;; and infinity norms u from the gradient g: m = β1 m + (1 − β1) g, u = max(β2 u, |g|),
   ;; w = w − (m / (u + ε)) · stepSize, each operation rounded to float32 as tfjs's kernels and the
-  ;; JavaScript loop of cpu_adamax.ts round it, so all three give the same bits.
+  ;; JavaScript reference of adamax.ts round it, so all three give the same bits.
   (func (export "adamax")
     (param $w i32) (param $m i32) (param $u i32) (param $g i32) (param $n i32)
     (param $beta1 f32) (param $oneMinusBeta1 f32) (param $beta2 f32) (param $epsilon f32)

@@ -1,35 +1,28 @@
 /**
- * The `cpu-blas` tfjs backend: tfjs-backend-cpu's MathBackendCPU with every cpu kernel, and the
- * heavy ones replaced by versions that run their products in a native BLAS (see `blas.ts`).
+ * The `cpu-blas` tfjs backend: tfjs-backend-cpu's MathBackendCPU with every cpu kernel, the heavy
+ * ones replaced by the engine's building blocks, whose products run in a native BLAS (`blas.ts`).
+ * Training and prediction of the project's networks bypass tfjs's kernels through the plans
+ * (`blas_gradients.ts`, `blas_forward.ts`); these kernels serve what the plans do not cover
+ * (training with other activations than ReLU, other networks, the optimisers written with tfjs's
+ * ops, a step's batch gather):
  *
- * Replaced: Conv2D and FusedConv2D (the 1-D convolution arrives as a conv2d of height 1, NHWC),
- * Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul, _FusedMatMul, MaxPool, MaxPoolGrad,
- * and the element-wise and reduction kernels that dominate a training step once the products are
- * fast: Add (the bias's broadcast), Sub, Multiply, RealDiv, Maximum (with scalars: the optimizer),
- * Sum over leading axes (bias gradients), Relu and Step; Relu's gradient runs as one kernel
- * (`fuseReluGradient`); GatherV2 along the first axis (each step's batch) copies whole rows.
+ * - Conv2D, FusedConv2D and both their gradients along W, as the 1-D convolution arrives (a
+ *   conv2d of height 1, NHWC): the convolution's blocks (`_conv.ts`, through `_blas_conv.ts`);
+ * - MaxPool and MaxPoolGrad: the pooling's (`_pooling.ts`, through `_blas_pool.ts`);
+ * - BatchMatMul and _FusedMatMul as GEMMs (`_blas_matmul.ts`);
+ * - the element-wise and reduction kernels that dominate a step once the products are fast: Add
+ *   (a bias's broadcast), Sub, Multiply, RealDiv, Maximum, Sum over leading axes, Relu and Step,
+ *   and Relu's gradient as one kernel (`_blas_elementwise.ts`);
+ * - GatherV2 along the first axis: whole rows (`_blas_gather.ts`).
+ *
  * Anything a replacement does not handle (another layout, dtype, a 2-D window, a broadcast it does
  * not know) goes to the original cpu kernel.
- *
- * The kernels live in modules of their own: convolutions in `_blas_conv.ts`, matrix products and
- * the fused kernels' bias and activation in `_blas_matmul.ts`, max pooling in `_blas_pool.ts`,
- * the element-wise and reduction kernels and Relu's fused gradient in `_blas_elementwise.ts`, the
- * batch's gather in `_blas_gather.ts`, and
- * the arrays they share (the pool, which arrays are private, the BLAS handle) in
- * `_blas_arrays.ts`. This module registers the backend and its kernels.
- *
- * Convolutions (`_blas_conv.ts`) run as a sum over the filter's taps of GEMMs whose A matrix is a
- * strided view of the (padded) input, so no im2col copy is made for wide inputs; inputs with few
- * channels (the first layer's one) use an im2col matrix and one GEMM. The batch is folded into the
- * GEMM's rows. Results are deterministic for a fixed BLAS thread count: OpenBLAS splits a GEMM's
- * rows and columns between threads, never its inner dimension.
  *
  * Kernel outputs and scratch come from a pool of disposed tensors' arrays (`take`, `recycle` of
  * `_blas_arrays.ts`), which saves a training step the page faults and garbage collections of tens
  * of megabytes of new arrays. Only arrays the backend alone holds go there: reading a tensor's
  * values out, or a view of them in another tensor, makes its array public for good
- * (`privateArrays`). The same rule lets the `cpu-blas` Adamax update
- * (`lib/optimizers/cpu_adamax.ts`) rewrite weights in place.
+ * (`privateArrays`). The same rule lets Adamax's update (`adamax.ts`) rewrite weights in place.
  *
  * @module
  */
@@ -47,7 +40,6 @@ import {
   setBlas,
   unshareOutputs,
 } from "./_blas_arrays.ts";
-export { type AdamaxArrays, type AdamaxConstants, simdAdamaxUpdate } from "./_simd_adamax.ts";
 import {
   conv2dBackpropFilterKernel,
   conv2dBackpropInputKernel,
@@ -70,13 +62,7 @@ import {
   sumKernel,
 } from "./_blas_elementwise.ts";
 
-export {
-  BLAS_BACKEND,
-  inPlaceValues,
-  privateFloat32,
-  tensorOver,
-  valuesOf,
-} from "./_blas_arrays.ts";
+export { BLAS_BACKEND, tensorOver } from "./_blas_arrays.ts";
 
 /** Environment variable that sets the BLAS thread count (default {@link DEFAULT_BLAS_THREADS}). */
 export const BLAS_THREADS_ENV = "REDSHIFT_BLAS_THREADS";

@@ -8,11 +8,12 @@
  *
  *   m ← β₁ m + (1 − β₁) g,   u ← max(β₂ u, |g|),   w ← w − lr / (1 − β₁ᵗ) · m / (u + ε)
  *
+ * The update itself runs on the device, one implementation each (`lib/backend/adamax.ts`).
+ *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import { canFuseAdamax, fusedAdamaxUpdate } from "./webgpu_adamax.ts";
-import { canFuseCpuAdamax, cpuAdamaxUpdate } from "./cpu_adamax.ts";
+import type * as tf from "@tensorflow/tfjs-core";
+import { adamaxUpdate } from "../backend/adamax.ts";
 import { SlotOptimizer } from "./_optimizer_base.ts";
 
 /** Hyperparameters of {@link Adamax}. */
@@ -22,9 +23,8 @@ export interface AdamaxConfig {
   beta2: number;
   epsilon: number;
   /**
-   * On the WebGPU backend, update each weight tensor with one fused kernel (the default) rather
-   * than ten element-wise ones; the same arithmetic. On `cpu-blas`, with one loop (the same
-   * weights bit for bit). Other backends ignore it.
+   * Update with the device's kernel (the default); false runs the plain JavaScript reference
+   * instead, on the CPU backends only (the same weights bit for bit), for comparison.
    */
   fused: boolean;
 }
@@ -58,28 +58,16 @@ export class Adamax extends SlotOptimizer {
    * @param learningRate overrides the configured rate for this step (schedules)
    */
   apply(gradients: tf.Tensor[], learningRate = this.config.learningRate): void {
-    const { beta1, beta2, epsilon } = this.config;
+    const { beta1, beta2, epsilon, fused } = this.config;
     const [firstMoments, infNorms] = this.slots;
     this.step++;
     const stepSize = learningRate / (1 - Math.pow(beta1, this.step));
-    const fused = this.config.fused &&
-      (canFuseAdamax() ? fusedAdamaxUpdate : canFuseCpuAdamax() ? cpuAdamaxUpdate : null);
-    if (fused) {
-      const step = { stepSize, beta1, beta2, epsilon };
-      fused({ weights: this.variables, firstMoments, infNorms, gradients, step });
-      return;
-    }
-    tf.tidy(() => {
-      gradients.forEach((g, i) => {
-        const m = firstMoments[i], u = infNorms[i];
-        const newM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const newU = tf.maximum(tf.mul(u, beta2), tf.abs(g));
-        m.assign(newM);
-        u.assign(newU);
-        this.variables[i].assign(
-          tf.sub(this.variables[i], tf.mul(tf.div(newM, tf.add(newU, epsilon)), stepSize)),
-        );
-      });
-    });
+    const tensors = gradients.map((gradient, i) => ({
+      weight: this.variables[i],
+      firstMoment: firstMoments[i],
+      infNorm: infNorms[i],
+      gradient,
+    }));
+    adamaxUpdate(tensors, { stepSize, beta1, beta2, epsilon }, { reference: !fused });
   }
 }

@@ -55,7 +55,8 @@ export const OPTIMIZER_LABELS: Readonly<Record<OptimizerName, string>> = Object.
  * @param name which update rule
  * @param variables the weights to optimise, in a fixed order
  * @param options `learningRate` when `apply` is given none (default 0.001); `fused`: Adamax's
- *   one-kernel WebGPU update (default true; the others ignore it)
+ *   update with the device's kernel (default true), or with the JavaScript reference on the CPU
+ *   backends (false); the others ignore it
  */
 export function createOptimizer(
   name: OptimizerName,

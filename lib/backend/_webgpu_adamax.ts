@@ -9,13 +9,12 @@
  * weight, first moment and infinity norm buffers where they are.
  *
  * It leans on tfjs-backend-webgpu 4.22's internals (`tensorMap`,
- * `commandEncoder`, `computePassEncoder`, ...), checked by
- * {@link canFuseAdamax} before use.
+ * `commandEncoder`, `computePassEncoder`, ...), checked before use.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { adamaxTensors, type AdamaxUpdate } from "./_adamax_update.ts";
+import type { AdamaxStep, AdamaxTensors } from "./adamax.ts";
 
 /** What this module needs of tfjs-backend-webgpu's `WebGPUBackend`. */
 interface WebGPUBackendInternals {
@@ -35,8 +34,8 @@ interface WebGPUBackendInternals {
 
 const WORKGROUP = 64;
 
-// Same operations in the same order as the element-wise version in adamax.ts, with the
-// constants rounded to f32 as tf.scalar would, so both agree to rounding (FMA contraction).
+// Same operations in the same order as adamaxReference (adamax.ts), with the constants rounded
+// to f32 as a uniform holds them, so both agree to rounding (FMA contraction).
 const SHADER = /* wgsl */ `
 struct Params { a : vec4<f32>, epsilon : f32 };
 @group(0) @binding(0) var<storage, read_write> w : array<f32>;
@@ -65,35 +64,28 @@ fn main(@builtin(global_invocation_id) id : vec3<u32>,
 
 const pipelines = new WeakMap<GPUDevice, GPUComputePipeline>();
 
-/** True when the active backend is tfjs's WebGPU backend with the internals this module uses. */
-export function canFuseAdamax(): boolean {
-  if (tf.getBackend() !== "webgpu") return false;
-  const b = tf.backend() as unknown as Partial<WebGPUBackendInternals>;
-  return Boolean(
-    b.device && b.tensorMap && typeof b.uploadToGPU === "function" &&
-      typeof b.makeUniforms === "function" && typeof b.submitQueue === "function" &&
-      typeof b.ensureCommandEncoderReady === "function" && b.commandQueueOwnedIds,
-  );
-}
-
 /**
- * Applies one Adamax update to each `(weight, m, u)` from its gradient, one dispatch per tensor,
- * rewriting the three buffers in place.
+ * On tfjs's WebGPU backend, one Adamax update of each tensor's weight, m and u from its gradient,
+ * one dispatch per tensor, rewriting the three buffers in place.
  */
-export function fusedAdamaxUpdate(update: AdamaxUpdate): void {
-  const { step } = update;
+export function webgpuAdamax(tensors: AdamaxTensors[], step: AdamaxStep): void {
   const b = tf.backend() as unknown as WebGPUBackendInternals;
+  if (
+    !b.device || !b.tensorMap || typeof b.uploadToGPU !== "function" ||
+    typeof b.makeUniforms !== "function" || typeof b.submitQueue !== "function" ||
+    typeof b.ensureCommandEncoderReady !== "function" || !b.commandQueueOwnedIds
+  ) throw new Error("Adamax on WebGPU needs tfjs-backend-webgpu 4.22's internals");
   const pipeline = pipelineFor(b.device);
   const params = [
     { type: "float32", data: [step.stepSize, step.beta1, 1 - step.beta1, step.beta2] },
     { type: "float32", data: [step.epsilon] },
   ];
   const submitEvery = tf.env().getNumber("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
-  update.gradients.forEach((g, i) => {
-    const tensors = adamaxTensors(update, i);
-    const n = g.size;
-    if (n === 0) return;
-    const buffers = tensors.map((t) => {
+  for (const { weight, firstMoment, infNorm, gradient } of tensors) {
+    const all = [weight, firstMoment, infNorm, gradient];
+    const n = gradient.size;
+    if (n === 0) continue;
+    const buffers = all.map((t) => {
       b.uploadToGPU(t.dataId);
       return b.tensorMap.get(t.dataId).resource as GPUBuffer;
     });
@@ -116,11 +108,11 @@ export function fusedAdamaxUpdate(update: AdamaxUpdate): void {
     const limit = b.device.limits.maxComputeWorkgroupsPerDimension;
     const x = Math.min(groups, limit);
     pass.dispatchWorkgroups(x, Math.ceil(groups / x));
-    for (const t of tensors) {
+    for (const t of all) {
       // tfjs defers freeing a buffer the queued commands use until the next submit
       b.commandQueueOwnedIds.add(t.dataId);
     }
-    for (const t of tensors.slice(0, 3)) {
+    for (const t of all.slice(0, 3)) {
       // a host copy cached by an earlier read() is stale now
       b.tensorMap.get(t.dataId).values = null;
     }
@@ -128,7 +120,7 @@ export function fusedAdamaxUpdate(update: AdamaxUpdate): void {
       b.endComputePassEncoder();
       b.submitQueue();
     }
-  });
+  }
 }
 
 function pipelineFor(device: GPUDevice): GPUComputePipeline {
