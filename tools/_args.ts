@@ -53,6 +53,7 @@ export function exitCodeOf(e: unknown): number {
     case "CatalogueInterrupted":
       return EXIT.interrupted;
     case "UsageError":
+    case "CatalogueOptionError":
       return EXIT.usage;
     default:
       return EXIT.internal;

@@ -15,6 +15,7 @@ import {
   selectBackend,
 } from "../lib/backend/mod.ts";
 import {
+  checkAlphaFits,
   checkCataloguePaths,
   DEFAULT_OOD_RULE,
   describeReject,
@@ -40,7 +41,9 @@ Other columns in a header are ignored (and named in the summary).
 
 Output (--out): CSV or Parquet, by extension, with the columns
   id         the input's id, or the 1-based data row number without an id column
-  z_pred     predicted redshift
+  z_pred     predicted redshift (for a model with a PDF head, the PDF's mean)
+  z_mean, z_median, z_mode   a PDF head's mean (equal to z_pred), median and mode
+  z_lo68, z_hi68   a PDF head's central 68 % interval (its 16 % and 84 % quantiles)
   z_true, error (z_pred - z_true), dz_norm (error / (1 + z_true))   when the input has z
   ood        true when the spectrum lies far outside the model's training range (see below)
   n_outside  fluxes outside their column's training range widened by --ood-margin
@@ -70,6 +73,13 @@ Options:
                        adds z_err, the recalibrated 1-sigma spread of its members) [required]
   --in FILE            input catalogue                                       [required]
   --out FILE           output file; must differ from --in                     [required]
+  --alpha A            for a model with a PDF head (a classification head: modelConfig.pdfBins
+                       in its config.json), divide each PDF by the training distribution of
+                       z raised to A, a number from 0 to 1, and renormalise it before it is
+                       summarised (default 0: the PDFs as predicted; 1 divides out the whole
+                       training distribution). A > 0 needs the distribution in the model
+                       folder (config.json's run.trainingPrior); refused (exit 2) for a model
+                       without a PDF head
   --batch N            rows per prediction batch (default 1024, at most ${MAX_BATCH})
   --chunk N            rows read and written at a time (default 16384, at most ${MAX_CHUNK});
                        memory grows with it
@@ -99,7 +109,8 @@ Numbers of rows are plain decimal integers (1e8 and 0x10 are refused).
 Exit codes (the same for every tool):
   0    output written (bad rows, if any, are listed in the rejects file)
   1    unexpected internal error
-  2    usage error (unknown or missing flag, bad value, unknown extension)
+  2    usage error (unknown or missing flag, bad value, unknown extension; --alpha outside
+       [0, 1], or for a model without a PDF head or, above 0, without a training distribution)
   3    the model folder is missing, damaged (checksum, non-finite weights) or inconsistent
   4    the input cannot be read or has no usable layout; or, with --strict, a bad row
   5    the output or rejects file cannot be written, or would collide with another path
@@ -120,6 +131,7 @@ const args = parseToolArgs("predict", {
   "ood-margin": { type: "string" },
   "ood-max-outside": { type: "string" },
   "ood-far": { type: "string" },
+  alpha: { type: "string" },
   quiet: { type: "boolean" },
   progress: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -146,6 +158,13 @@ const ood = {
   maxOutside: integer("ood-max-outside", args["ood-max-outside"], 0, 186),
   far: decimal("ood-far", args["ood-far"]),
 };
+const alpha = args.alpha === undefined ? undefined : Number(args.alpha);
+if (alpha !== undefined && !(/^[0-9]*\.?[0-9]+$|^[0-9]+\.$/.test(args.alpha!) && alpha <= 1)) {
+  usage(
+    `--alpha ${args.alpha}: expected a number from 0 to 1, e.g. 0.5 (0 keeps the predicted ` +
+      "PDFs, 1 divides out the whole training distribution)",
+  );
+}
 if (args.backend !== undefined && !isBackendName(args.backend)) {
   usage(`--backend ${args.backend}: expected ${BACKEND_NAMES.join(", ")}`);
 }
@@ -176,6 +195,8 @@ try {
     outPath: args.out!,
     rejectsPath: args.rejects,
   });
+  // An α the model cannot take is refused from its config.json, before the backend starts.
+  if (alpha !== undefined) await checkAlphaFits(args.model!, alpha);
   const backend = await selectBackend({ backend: args.backend as BackendName | undefined });
   info(`backend: ${formatBackendReport(backend)}`);
   let shown = 0;
@@ -187,6 +208,7 @@ try {
     zColumn: args["z-column"],
     rejectsPath: args.rejects,
     ood: Object.fromEntries(Object.entries(ood).filter(([, v]) => v !== undefined)),
+    alpha,
     signal: controller.signal,
     onReject: (bad) => {
       if (shown++ < 10) {

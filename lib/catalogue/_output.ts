@@ -11,6 +11,7 @@
  */
 import type { CatalogueChunk, CatalogueReject } from "../data/_chunked_reader.ts";
 import { type PendingFile, tempPathBeside } from "../_atomic.ts";
+import type { ChunkPredictions } from "./_predictor.ts";
 
 /** A problem writing the output or the rejects file. */
 export class CatalogueOutputError extends Error {
@@ -25,6 +26,12 @@ export class CatalogueOutputError extends Error {
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * The columns a PDF head adds after `z_pred` (which is its mean): the PDF's mean, median and mode,
+ * and the ends of its central 68 % interval (the 16 % and 84 % quantiles).
+ */
+export const PDF_COLUMNS = ["z_mean", "z_median", "z_mode", "z_lo68", "z_hi68"] as const;
 
 /**
  * The shortest decimal text that reads back as the same float32 (e.g. `0.1`,
@@ -75,6 +82,7 @@ export class OutputFile {
     readonly hasZ: boolean,
     readonly rowIds: boolean,
     readonly hasError: boolean,
+    readonly hasPdf: boolean,
   ) {
     this.#file = file;
   }
@@ -82,7 +90,13 @@ export class OutputFile {
   static async create(
     path: string,
     format: "csv" | "parquet",
-    what: { hasZ?: boolean; hasError?: boolean; rowIds?: boolean; rejects?: boolean },
+    what: {
+      hasZ?: boolean;
+      hasError?: boolean;
+      hasPdf?: boolean;
+      rowIds?: boolean;
+      rejects?: boolean;
+    },
   ): Promise<OutputFile> {
     const temp = tempPathBeside(path, format === "csv" ? "part" : "part.csv");
     let file: Deno.FsFile;
@@ -99,11 +113,13 @@ export class OutputFile {
       what.hasZ ?? false,
       what.rowIds ?? false,
       what.hasError ?? false,
+      what.hasPdf ?? false,
     );
     const header = what.rejects ? ["row", "id", "column", "reason"] : [
       "id",
       "z_pred",
       ...(what.hasError ? ["z_err"] : []),
+      ...(what.hasPdf ? PDF_COLUMNS : []),
       ...(what.hasZ ? ["z_true", "error", "dz_norm"] : []),
       "ood",
       "n_outside",
@@ -114,18 +130,23 @@ export class OutputFile {
 
   async writePredictions(
     chunk: CatalogueChunk,
-    zPred: Float32Array,
-    zErr: Float32Array | null,
+    predictions: ChunkPredictions,
     outside: Int32Array,
     ood: Uint8Array,
   ): Promise<void> {
     // A Parquet output is converted from this text, and keeps ids exactly as read.
     const neutralise = this.format === "csv";
+    const { mean: zPred, std: zErr, pdf } = predictions;
     let text = "";
     for (let i = 0; i < chunk.n; i++) {
       const id = chunk.ids ? csvField(chunk.ids[i], neutralise) : String(chunk.rows[i]);
       let line = `${id},${float32Text(zPred[i])}`;
       if (zErr) line += `,${float32Text(zErr[i])}`;
+      if (pdf) {
+        line += `,${float32Text(zPred[i])},${float32Text(pdf.median[i])},${
+          float32Text(pdf.mode[i])
+        },${float32Text(pdf.lower[i])},${float32Text(pdf.upper[i])}`;
+      }
       if (chunk.z) {
         const z = chunk.z[i], error = zPred[i] - z;
         line += `,${float32Text(z)},${float32Text(Math.fround(error))},${
@@ -172,6 +193,7 @@ export class OutputFile {
         id: this.rowIds ? pl.Int64 : pl.Utf8,
         z_pred: pl.Float32,
         ...(this.hasError ? { z_err: pl.Float32 } : {}),
+        ...(this.hasPdf ? Object.fromEntries(PDF_COLUMNS.map((c) => [c, pl.Float32])) : {}),
         ...(this.hasZ ? { z_true: pl.Float32, error: pl.Float32, dz_norm: pl.Float32 } : {}),
         ood: pl.Bool,
         n_outside: pl.Int32,

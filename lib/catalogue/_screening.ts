@@ -12,6 +12,7 @@
 import type { MinMaxScaler } from "../min_max_scaler.ts";
 import { N_FLUX } from "../spectra.ts";
 import type { CatalogueChunk, CatalogueReject } from "../data/_chunked_reader.ts";
+import type { ChunkPredictions } from "./_predictor.ts";
 
 /**
  * When a spectrum counts as out of distribution.
@@ -98,11 +99,11 @@ export function notFinite(
 /** The rows of a chunk (and their predictions) whose predictions are finite. */
 export function keepFinite(
   chunk: CatalogueChunk,
-  mean: Float32Array,
-  std: Float32Array | null,
+  predictions: ChunkPredictions,
   outside: Int32Array,
   isOod: Uint8Array,
 ) {
+  const { mean, std, pdf } = predictions;
   const keep: number[] = [];
   for (let i = 0; i < chunk.n; i++) {
     if (Number.isFinite(mean[i]) && (!std || Number.isFinite(std[i]))) keep.push(i);
@@ -121,8 +122,18 @@ export function keepFinite(
       z: chunk.z ? Float32Array.from(pick(chunk.z)) : null,
       flux,
     },
-    mean: Float32Array.from(pick(mean)),
-    std: std ? Float32Array.from(pick(std)) : null,
+    predictions: {
+      mean: Float32Array.from(pick(mean)),
+      std: std ? Float32Array.from(pick(std)) : null,
+      pdf: pdf
+        ? {
+          median: Float32Array.from(pick(pdf.median)),
+          mode: Float32Array.from(pick(pdf.mode)),
+          lower: Float32Array.from(pick(pdf.lower)),
+          upper: Float32Array.from(pick(pdf.upper)),
+        }
+        : null,
+    } satisfies ChunkPredictions,
     outside: Int32Array.from(pick(outside)),
     isOod: Uint8Array.from(pick(isOod)),
   };

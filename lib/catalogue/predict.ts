@@ -4,16 +4,17 @@
  * {@link predictCatalogue} reads a CSV or Parquet file of spectra in chunks
  * (memory stays bounded whatever the file's size), applies the model's own
  * scaler, predicts in batches on the current tfjs backend and writes one row
- * per galaxy: `id, z_pred`, then `z_true, error, dz_norm` when the input has
- * a z column, then `ood, n_outside`. Before any work, the output and rejects
+ * per galaxy: `id, z_pred`, then (for a model with a PDF head) `z_mean,
+ * z_median, z_mode, z_lo68, z_hi68`, then `z_true, error, dz_norm` when the
+ * input has a z column, then `ood, n_outside`. Before any work, the output and rejects
  * paths are checked against the input, the model folder and each other (by
  * real path) and for writability. Both files are written under temporary
  * names beside their targets and put in place together at the end (both or
  * neither), so a run that fails or is interrupted changes nothing. Ids that a
  * spreadsheet would read as formulas are neutralised in CSV outputs.
  *
- * The parts live beside it: `_predictor.ts` (the model or ensemble that
- * predicts), `_screening.ts` (out-of-distribution and non-finite rows) and
+ * The parts live beside it: `_predictor.ts` (the model, PDF head or ensemble
+ * that predicts), `_screening.ts` (out-of-distribution and non-finite rows) and
  * `_output.ts` (writing the files).
  *
  * @module
@@ -47,9 +48,14 @@ import {
 import { CatalogueOutputError, OutputFile } from "./_output.ts";
 
 export { CatalogueInputError, type CatalogueLayout, type CatalogueReject };
-export { type CatalogueModel } from "./_predictor.ts";
+export {
+  type CatalogueModel,
+  CatalogueOptionError,
+  checkAlphaFits,
+  PDF_INTERVAL_LEVEL,
+} from "./_predictor.ts";
 export { DEFAULT_OOD_RULE, describeReject, type OodRule } from "./_screening.ts";
-export { CatalogueOutputError, csvField } from "./_output.ts";
+export { CatalogueOutputError, csvField, PDF_COLUMNS } from "./_output.ts";
 
 /** Progress of {@link predictCatalogue}, reported after every chunk. */
 export interface CatalogueProgress {
@@ -81,6 +87,14 @@ export interface PredictCatalogueOptions {
   rejectsPath?: string;
   /** Overrides of the {@link DEFAULT_OOD_RULE}. */
   ood?: Partial<OodRule>;
+  /**
+   * For a model with a PDF head, the α knob in [0, 1]: each PDF is divided by the training
+   * distribution of z (kept in the model folder, see `readTrainingPrior`) raised to α and
+   * renormalised before it is summarised; 0 (the default) reads the PDFs as predicted. Giving it
+   * for a model without a PDF head, or above 0 for one whose folder keeps no training
+   * distribution, is a {@link CatalogueOptionError}; outside [0, 1], a RangeError.
+   */
+  alpha?: number;
   /** Aborting stops the run between chunks, removes the temporary files and throws. */
   signal?: AbortSignal;
   /** Called after each chunk. */
@@ -107,6 +121,8 @@ export interface CatalogueSummary {
   firstRejected: CatalogueReject[];
   /** The rule rows were flagged by. */
   oodRule: OodRule;
+  /** A PDF head's bins and the α its PDFs were read with; null for a model that outputs z. */
+  pdf: { count: number; zMin: number; zMax: number; alpha: number } | null;
   /** Metrics over every predicted row, when the input has z. */
   metrics: RedshiftMetrics | null;
   /** Metrics over the rows not flagged, when the input has z and some rows were flagged. */
@@ -130,6 +146,9 @@ export class CatalogueInterrupted extends Error {
 /**
  * Predicts the redshift of every row of `inPath` and writes them to `outPath` (CSV or Parquet).
  *
+ * A model with a PDF head writes its PDF's summaries beside `z_pred` (the
+ * PDF's mean): see {@link PDF_COLUMNS}, and `alpha` for the α knob.
+ *
  * Bad rows (wrong column count, missing or non-numeric value, NaN, ±Inf) are
  * not predicted: each goes to `onReject`, to the rejects file and to the
  * summary's count; with `strict`, the first one stops the run. The model runs
@@ -138,7 +157,7 @@ export class CatalogueInterrupted extends Error {
  * @param model a model folder written by {@link saveModel}, or a loaded model with its scaler
  * @param inPath a `.csv` or `.parquet` catalogue: 186 fluxes, optionally z and an id column
  * @param outPath `.csv` or `.parquet`, written atomically
- * @param options batch and chunk sizes, strictness, column names, progress
+ * @param options batch and chunk sizes, strictness, column names, α, progress
  *
  * @example
  * ```ts
@@ -180,7 +199,7 @@ export async function predictCatalogue(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, not ${batchSize}`);
   }
-  const predictor = await openPredictor(model);
+  const predictor = await openPredictor(model, { alpha: options.alpha });
   let out: OutputFile | null = null, rejects: OutputFile | null = null;
   const zTrue = new GrowableArray((n) => new Float32Array(n));
   const zPred = new GrowableArray((n) => new Float32Array(n));
@@ -195,6 +214,12 @@ export async function predictCatalogue(
     result: Promise<ChunkPredictions>;
   } | null = null;
   const { scaler } = predictor;
+  const pdf = predictor.pdf && {
+    count: predictor.pdf.bins.count,
+    zMin: predictor.pdf.bins.zMin,
+    zMax: predictor.pdf.bins.zMax,
+    alpha: predictor.pdf.alpha,
+  };
   const rule: OodRule = { ...DEFAULT_OOD_RULE, ...options.ood };
   let layout: CatalogueLayout;
   try {
@@ -204,6 +229,7 @@ export async function predictCatalogue(
     out = await OutputFile.create(outPath, outFormat, {
       hasZ,
       hasError: predictor.hasError,
+      hasPdf: predictor.pdf !== null,
       rowIds: layout.id === null,
     });
     rejects = await OutputFile.create(rejectsPath, "csv", { rejects: true });
@@ -224,19 +250,19 @@ export async function predictCatalogue(
       if (!pending) return;
       const { chunk, outside, isOod, result } = pending;
       pending = null;
-      const { mean, std } = await result;
+      const predicted = await result;
       // A prediction that is not a finite number is no result: the row is set aside.
-      const unusable = notFinite(chunk, mean, std);
+      const unusable = notFinite(chunk, predicted.mean, predicted.std);
       if (unusable.length) await setAside(unusable);
-      const kept = unusable.length ? keepFinite(chunk, mean, std, outside, isOod) : null;
-      const c = kept?.chunk ?? chunk, predictions = kept?.mean ?? mean;
+      const kept = unusable.length ? keepFinite(chunk, predicted, outside, isOod) : null;
+      const c = kept?.chunk ?? chunk, predictions = kept?.predictions ?? predicted;
       const ood = kept?.isOod ?? isOod;
       for (let i = 0; i < c.n; i++) rowsFlagged += ood[i];
-      await out!.writePredictions(c, predictions, kept?.std ?? std, kept?.outside ?? outside, ood);
+      await out!.writePredictions(c, predictions, kept?.outside ?? outside, ood);
       rowsPredicted += c.n;
       if (c.z) {
         zTrue.push(c.z);
-        zPred.push(predictions);
+        zPred.push(predictions.mean);
         flagged.push(ood);
       }
     };
@@ -298,6 +324,7 @@ export async function predictCatalogue(
     rowsFlagged,
     firstRejected,
     oodRule: rule,
+    pdf,
     metrics,
     metricsUnflagged,
     bins,
@@ -353,6 +380,13 @@ export function formatCatalogueSummary(summary: CatalogueSummary): string {
     `written: ${s.output} (${s.rowsPredicted} rows), ${s.rejectsPath} (${s.rowsRejected} rows)`,
     `${s.seconds.toFixed(1)} s, ${Math.round(s.rowsPerSecond)} rows/s`,
   ];
+  if (s.pdf) {
+    lines.push(
+      `PDF head: ${s.pdf.count} bins over [${s.pdf.zMin}, ${s.pdf.zMax}], α = ${s.pdf.alpha}` +
+        (s.pdf.alpha > 0 ? " (divided by the training distribution^α)" : " (PDFs as predicted)") +
+        "; z_pred is the PDF's mean",
+    );
+  }
   lines.push(s.layout.note);
   if (s.layout.ignored.length) lines.push(`columns not used: ${s.layout.ignored.join(", ")}`);
   if (s.metrics) {
