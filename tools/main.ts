@@ -7,7 +7,8 @@
  *                  [--backend webgpu|cpu-blas|cpu] [--out DIR] [--galaxies N] [--epochs N]
  *                  [--extra-epochs N]
  *                  [--checkpoint FILE] [--batch N [--scaling linear|sqrt|none]]
- *                  [--filters A,B,C,D] [--units A,B,C,D]
+ *                  [--filters A,B,C,D] [--units A,B,C,D] [--seed N]
+ *                  [--head z|pdf [--soft-label-width S]] [--weights none|inverse|sqrt]
  *
  * `--help` explains every flag with its default. Every flag and path is checked
  * before data is loaded; errors print one line and exit with the README's codes.
@@ -39,6 +40,11 @@ import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
 import { verifyCheckpoint } from "../lib/train.ts";
 import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/optimizers/schedules.ts";
 import { checkToolPaths, PathCollisionError, whyNotWritable } from "../lib/_atomic.ts";
+import { DEFAULT_PDF_BINS } from "../lib/redshift_bins.ts";
+import { balancedWeights } from "../lib/bias/mod.ts";
+
+/** The largest training weight of --weights, as a multiple of the smallest. */
+const WEIGHT_CAP = 10;
 import {
   gitCommit,
   OutputError,
@@ -93,6 +99,17 @@ Options:
                      ${byProfile((p) => profileModel(p).convFilters.join())})
   --units A,B,C,D    units of the 4 dense layers (default: the profile's:
                      ${byProfile((p) => profileModel(p).denseUnits.join())})
+  --seed N           seed of the initial weights and the batch order (default: the
+                     profile's, ${
+  byProfile((p) => `${p.seed}`)
+}); the data and the split keep the profile's
+  --head H           z: the dissertation's output, one redshift (default); pdf: a
+                     classification head over ${DEFAULT_PDF_BINS.count} bins of z in [${DEFAULT_PDF_BINS.zMin}, ${DEFAULT_PDF_BINS.zMax}], trained with
+                     Gaussian soft labels; it predicts a PDF per galaxy (notebook 07)
+  --soft-label-width S  width in z of the soft labels of --head pdf (default 0.01)
+  --weights W        none (default), inverse or sqrt: weight each training galaxy by
+                     the inverse (or its square root) of the smoothed density of z,
+                     capped at ${WEIGHT_CAP} times the smallest weight (notebook 07)
   --backend B        webgpu, cpu-blas or cpu (default: $REDSHIFT_BACKEND, else the
                      profile's preference, else the ladder: webgpu on a hardware GPU,
                      else cpu-blas where BLAS opens, else cpu)
@@ -122,6 +139,10 @@ const args = parseToolArgs("main", {
   scaling: { type: "string" },
   filters: { type: "string" },
   units: { type: "string" },
+  seed: { type: "string" },
+  head: { type: "string" },
+  "soft-label-width": { type: "string" },
+  weights: { type: "string" },
   help: { type: "boolean", short: "h" },
 });
 if (args.help) {
@@ -132,10 +153,32 @@ if (args.help) {
 await runTool("main", async () => {
   // Every flag is checked before any data is loaded or simulated.
   const profile = profileFromArgs(args);
+  const seed = args.seed !== undefined
+    ? plainInteger("--seed", args.seed, 0, 2 ** 31 - 1)
+    : profile.seed;
+  if (args.head !== undefined && args.head !== "z" && args.head !== "pdf") {
+    usage(`--head ${args.head}: expected z or pdf`);
+  }
+  const pdfHead = args.head === "pdf";
+  if (args["soft-label-width"] !== undefined && !pdfHead) {
+    usage("--soft-label-width is for --head pdf");
+  }
+  const softLabelWidth = args["soft-label-width"] === undefined
+    ? undefined
+    : Number(args["soft-label-width"]);
+  if (softLabelWidth !== undefined && !(softLabelWidth >= 0 && softLabelWidth < 1)) {
+    usage(`--soft-label-width ${args["soft-label-width"]}: expected a number in [0, 1)`);
+  }
+  const weighting = args.weights ?? "none";
+  if (!["none", "inverse", "sqrt"].includes(weighting)) {
+    usage(`--weights ${weighting}: expected none, inverse or sqrt`);
+  }
   const modelConfig = {
     ...profileModel(profile),
+    seed,
     ...(args.filters ? { convFilters: positiveIntegers("--filters", args.filters) } : {}),
     ...(args.units ? { denseUnits: positiveIntegers("--units", args.units) } : {}),
+    ...(pdfHead ? { pdfBins: { ...DEFAULT_PDF_BINS } } : {}),
   };
   if (modelConfig.convFilters.length !== modelConfig.kernelSizes.length) {
     usage(`--filters needs ${modelConfig.kernelSizes.length} numbers, one per convolution layer`);
@@ -207,9 +250,19 @@ await runTool("main", async () => {
       evaluatedEpoch: epochs,
       epochs: trainedEpochs,
       batchSize,
-      seed: profile.seed,
+      seed,
       learningRate,
       huberDelta: profile.huberDelta,
+      softLabelWidth,
+      sampleWeights: weighting === "none" ? undefined : {
+        weights: Float32Array.from(
+          balancedWeights(prepared.train.y, {
+            power: weighting === "sqrt" ? 0.5 : 1,
+            maxRatio: WEIGHT_CAP,
+          }).weights,
+        ),
+        description: `${weighting} smoothed density of z, capped at ${WEIGHT_CAP}× the smallest`,
+      },
       modelConfig,
       data: source,
       device: formatBackendReport(backend),

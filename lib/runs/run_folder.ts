@@ -19,12 +19,13 @@ import {
   type TrainingProgress,
   type TrainOptions,
 } from "../train.ts";
-import type { ModelConfig } from "../model.ts";
+import { type ModelConfig, pdfBinsOf } from "../model.ts";
 import type { PreparedData } from "../prepare.ts";
 import { formatDuration, markdownTable } from "../tables.ts";
 import { writeFileAtomic } from "../_atomic.ts";
 import { loadModel, ModelFolderError, saveModel } from "./model_folder.ts";
 import { describeMachine, gitCommit } from "./provenance.ts";
+import { TRAINING_PRIOR_KEY, trainingPriorRecord } from "./training_prior.ts";
 
 /** Where and how a run was made. */
 export interface RunRecord {
@@ -42,8 +43,12 @@ export interface RunRecord {
   /** Where the galaxies came from. */
   data: string;
   galaxies: number;
-  /** Batch size and learning rate (a number, or a schedule's settings as JSON); absent in runs made before it was recorded. */
-  recipe?: { batchSize: number; learningRate: string };
+  /**
+   * Batch size and learning rate (a number, or a schedule's settings as JSON), and where they
+   * differ from the dissertation's the loss (with its soft labels' width) and the sample
+   * weights; absent in runs made before it was recorded.
+   */
+  recipe?: { batchSize: number; learningRate: string; loss?: string; sampleWeights?: string };
   /** Epoch of the evaluated model (the dissertation's 20). */
   evaluatedEpoch: number;
   /**
@@ -145,6 +150,10 @@ export interface TrainRunFolderOptions {
   /** A constant rate or a schedule, as {@link train} takes it. */
   learningRate: TrainOptions["learningRate"];
   huberDelta: number;
+  /** Width of the soft labels, for a network with a classification head (`train()`'s). */
+  softLabelWidth?: number;
+  /** One weight per training row, and how they were made (for the record). */
+  sampleWeights?: { weights: Float32Array; description: string };
   /** The network's configuration, saved with the model. */
   modelConfig: ModelConfig;
   /** Where the galaxies came from. */
@@ -200,12 +209,15 @@ export async function trainRunFolder(
     ? `${dir}/training.ckpt`
     : options.checkpointPath;
   let zPred: Float32Array | null = null;
+  const bins = pdfBinsOf(model);
   const result = await train(model, prepared, {
     epochs: options.epochs,
     batchSize: options.batchSize,
     seed: options.seed,
     learningRate: options.learningRate,
     huberDelta: options.huberDelta,
+    softLabelWidth: options.softLabelWidth,
+    sampleWeights: options.sampleWeights?.weights,
     checkpointPath: checkpointPath ?? undefined,
     progressEvery: options.progressEvery,
     onProgress: options.onProgress,
@@ -223,6 +235,8 @@ export async function trainRunFolder(
           source: options.data,
           backend: options.device,
           epochs: log.epoch,
+          // what predict's α divides out: the training distribution over the head's bins
+          ...(bins ? { [TRAINING_PRIOR_KEY]: trainingPriorRecord(prepared.train.y, bins) } : {}),
         },
       });
     },
@@ -238,7 +252,14 @@ export async function trainRunFolder(
     sittings: result.sittings,
     data: options.data,
     galaxies: prepared.train.y.length + prepared.validation.y.length + prepared.test.y.length,
-    recipe: { batchSize: options.batchSize, learningRate: String(options.learningRate) },
+    recipe: {
+      batchSize: options.batchSize,
+      learningRate: String(options.learningRate),
+      ...(options.modelConfig.pdfBins
+        ? { loss: `soft-label (width ${options.softLabelWidth ?? 0.01})` }
+        : {}),
+      ...(options.sampleWeights ? { sampleWeights: options.sampleWeights.description } : {}),
+    },
     evaluatedEpoch,
     trainedEpochs: history.length,
     trainingSeconds: history.slice(0, evaluatedEpoch).reduce((s, h) => s + h.seconds, 0),
