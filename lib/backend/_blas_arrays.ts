@@ -59,15 +59,6 @@ export function take(length: number): Float32Array {
   return values;
 }
 
-/** {@link take}, filled with zeros. */
-export function takeZeroed(length: number): Float32Array {
-  const values = pool.get(length)?.pop();
-  if (!values) return privateFloat32(length);
-  pooled.delete(values);
-  pooledBytes -= values.byteLength;
-  return values.fill(0);
-}
-
 /** Returns a private array no tensor holds any more (a disposed one's, or scratch) to the pool. */
 export function recycle(values: Values) {
   if (!(values instanceof Float32Array) || !privateArrays.has(values) || pooled.has(values)) {

@@ -15,7 +15,6 @@ import {
   recycle,
   type Result,
   take,
-  takeZeroed,
 } from "./_blas_arrays.ts";
 import {
   type Convolution,
@@ -64,7 +63,7 @@ function padInput(x: Float32Array, { info, rows, slots, conv }: BatchConvolution
   const c = info.inChannels, w = info.inWidth, left = info.padInfo.left;
   const paddedWidth = slots * conv.stride!;
   if (left === 0 && paddedWidth === w) return x;
-  const out = takeZeroed(rows * paddedWidth * c);
+  const out = take(rows * paddedWidth * c).fill(0);
   for (let r = 0; r < rows; r++) {
     out.set(x.subarray(r * w * c, (r + 1) * w * c), (r * paddedWidth + left) * c);
   }

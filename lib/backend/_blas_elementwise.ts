@@ -60,7 +60,9 @@ function binary(args: KernelArgs, original: tf.KernelFunc, op: BinaryOp): Result
   if (!tf.util.arraysEqual(shape, big.shape)) return original(args);
   const xs = f32(backend, big), ys = f32(backend, small);
   const out = take(xs.length);
-  binaryLoop(swapped ? `${op}/swapped` : op, xs, ys, n, out);
+  // Addition, multiplication and maximum commute exactly: only sub and div need a swapped loop.
+  const ordered = swapped && (op === "sub" || op === "div") ? `${op}/swapped` : op;
+  binaryLoop(ordered, xs, ys, n, out);
   return backend.makeTensorInfo(big.shape, "float32", out);
 }
 
@@ -73,14 +75,6 @@ function binaryLoop(op: string, xs: Float32Array, ys: Float32Array, n: number, o
       else {
         for (let i = 0; i < out.length; i += n) {
           for (let j = 0; j < n; j++) out[i + j] = xs[i + j] + ys[j];
-        }
-      }
-      break;
-    case "add/swapped":
-      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k + xs[i]; }
-      else {
-        for (let i = 0; i < out.length; i += n) {
-          for (let j = 0; j < n; j++) out[i + j] = ys[j] + xs[i + j];
         }
       }
       break;
@@ -108,14 +102,6 @@ function binaryLoop(op: string, xs: Float32Array, ys: Float32Array, n: number, o
         }
       }
       break;
-    case "mul/swapped":
-      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = k * xs[i]; }
-      else {
-        for (let i = 0; i < out.length; i += n) {
-          for (let j = 0; j < n; j++) out[i + j] = ys[j] * xs[i + j];
-        }
-      }
-      break;
     case "div":
       if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = xs[i] / k; }
       else {
@@ -137,14 +123,6 @@ function binaryLoop(op: string, xs: Float32Array, ys: Float32Array, n: number, o
       else {
         for (let i = 0; i < out.length; i += n) {
           for (let j = 0; j < n; j++) out[i + j] = Math.max(xs[i + j], ys[j]);
-        }
-      }
-      break;
-    case "max/swapped":
-      if (n === 1) { for (let i = 0; i < out.length; i++) out[i] = Math.max(k, xs[i]); }
-      else {
-        for (let i = 0; i < out.length; i += n) {
-          for (let j = 0; j < n; j++) out[i + j] = Math.max(ys[j], xs[i + j]);
         }
       }
       break;
