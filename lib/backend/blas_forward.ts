@@ -8,10 +8,9 @@
  *   stays in cache between its GEMM and the loop that finishes it; through tfjs a batch of 1,024
  *   writes the first layer's 190 MB output to memory and reads it back three times (bias, ReLU,
  *   pooling);
- * - a convolution's bias, activation and max pooling are one loop. Pooling runs first, on the
- *   GEMM's output: every activation here is non-decreasing and float rounding is monotonic, so
- *   `max(f(a + b), f(c + b))` equals `f(max(a, c) + b)` exactly, and the loop does the bias and
- *   the activation on the pooled half only.
+ * - a convolution's max pooling, bias and activation are one loop on the GEMM's output, pooling
+ *   first (`poolBiasActivate` of `_pooling.ts` says why it may), and wide layers convolve through
+ *   Winograd (`_winograd.ts`).
  *
  * The weights are read where they live (no copy) at every call, so a plan made before training
  * predicts with the trained weights. {@link planForward} returns null, with nothing allocated,
