@@ -153,8 +153,7 @@ export const WEBGPU_CHECKS: WebGPUCheck[] = [
     },
   },
   {
-    name:
-      "Adamax's WebGPU update takes one dispatch per weight tensor and resumes from setState",
+    name: "Adamax's WebGPU update takes one dispatch per weight tensor and resumes from setState",
     needsAdapter: true,
     fn: async () => {
       const variables = randomTensors(2, 1).map((t) => tf.variable(t));
