@@ -11,7 +11,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { createOptimizer, type Optimizer, type OptimizerName } from "../optimizers/optimizers.ts";
 import { registerFastWebGPUKernels } from "../backend/webgpu_kernels.ts";
-import { type GradientPlan, planGradients, type PlanLossName } from "../backend/blas_gradients.ts";
+import {
+  GRADIENT_ROWS,
+  type GradientPlan,
+  planGradients,
+  type PlanLossName,
+} from "../backend/blas_gradients.ts";
 import { tensorOver } from "../backend/blas_backend.ts";
 import { type RedshiftBins, softLabels } from "../redshift_bins.ts";
 
@@ -130,11 +135,6 @@ export interface EngineOptions {
    * true); false runs every step through tfjs, for comparison.
    */
   trainingPlan?: boolean;
-  /**
-   * With Adamax on WebGPU, update the weights with one fused kernel per weight tensor (default
-   * true); false runs tfjs's element-wise ops instead, for comparison.
-   */
-  fusedUpdate?: boolean;
 }
 
 /**
@@ -145,7 +145,7 @@ export interface EngineOptions {
  * slower than 64). A GPU wants the whole batch in one pass.
  */
 export function defaultGradientChunk(backend: string): number {
-  return backend === "cpu" || backend === "cpu-blas" ? 64 : Infinity;
+  return backend === "cpu" || backend === "cpu-blas" ? GRADIENT_ROWS : Infinity;
 }
 
 /** {@link EngineOptions} with their defaults on `backend`, checked. */
@@ -157,7 +157,6 @@ export function resolveEngine(engine: EngineOptions, backend: string): Required<
   return {
     gradientChunk,
     trainingPlan: engine.trainingPlan ?? true,
-    fusedUpdate: engine.fusedUpdate ?? true,
   };
 }
 
@@ -212,11 +211,11 @@ export function trainingSteps(
   engine: EngineOptions,
 ): { optimizer: Optimizer; batches: TrainingSteps } {
   if (tf.getBackend() === "webgpu") registerFastWebGPUKernels();
-  const { gradientChunk: chunk, trainingPlan, fusedUpdate } = resolveEngine(
+  const { gradientChunk: chunk, trainingPlan } = resolveEngine(
     engine,
     tf.getBackend(),
   );
-  const optimizer = createOptimizer(run.optimizer, variables, { fused: fusedUpdate });
+  const optimizer = createOptimizer(run.optimizer, variables);
   const settings = { model, variables, optimizer, loss: run.loss, chunk };
   const sized = { ...data, length: run.length };
   const planned = trainingPlan && run.loss.name !== "soft-label" && !data.weights;

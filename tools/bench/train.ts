@@ -4,8 +4,8 @@
  *
  *   deno task bench:train [--narrow] [--quick] [--backend webgpu|cpu-blas|cpu]
  *                         [--batches 16,64,256,1024] [--samples N] [--min-steps N] [--predict N]
- *                         [--predict-batches 1024] [--fused true|false] [--chunk N] [--plan true|false]
- *                         [--flag TFJS_FLAG=VALUE ...] [--compare [--rounds 2]] [--kernel-time] [--json]
+ *                         [--predict-batches 1024] [--chunk N] [--plan true|false]
+ *                         [--flag TFJS_FLAG=VALUE ...] [--kernel-time] [--json]
  *
  * It prints the backend it runs on first (the ladder's pick unless `--backend` says; the task
  * installs OpenBLAS first, so that the pick on a CPU is `cpu-blas`). Each batch size trains one epoch of `steps × batch` random rows through `train()` (after a
@@ -42,14 +42,11 @@ const args = parseToolArgs("bench:train", {
   "min-steps": { type: "string" },
   predict: { type: "string" },
   "predict-batches": { type: "string", default: "1024" },
-  fused: { type: "string" },
   chunk: { type: "string" },
   plan: { type: "string" },
   json: { type: "boolean", default: false },
   "kernel-time": { type: "boolean", default: false },
   flag: { type: "string", multiple: true, default: [] },
-  compare: { type: "boolean", default: false },
-  rounds: { type: "string", default: "2" },
   help: { type: "boolean", short: "h" },
 });
 exitWithModuleHelp(args.help, import.meta.url);
@@ -61,7 +58,6 @@ const minSteps = positiveInteger("--min-steps", args["min-steps"] ?? (args.quick
 const nPredict = positiveInteger("--predict", args.predict ?? (args.quick ? "1024" : "65536"));
 const batches = positiveIntegers("--batches", args.batches);
 const predictBatches = positiveIntegers("--predict-batches", args["predict-batches"]);
-const fusedUpdate = args.fused === undefined ? undefined : args.fused !== "false";
 const gradientChunk = args.chunk === undefined ? undefined : positiveInteger("--chunk", args.chunk);
 // On cpu-blas: the training plan (default) or every step through tfjs's kernels (false).
 const trainingPlan = args.plan === undefined ? undefined : args.plan !== "false";
@@ -90,84 +86,49 @@ const device = report.adapter
   : report.library
   ? `${report.backend} (${report.library})`
   : report.backend;
-// --compare: the element-wise and the fused update alternate in this one process, so that load
-// from other processes on the machine falls on both alike; the faster of `rounds` epochs counts.
-const variants = args.compare ? [false, true] : [fusedUpdate];
-const rounds = args.compare ? positiveInteger("--rounds", args.rounds) : 1;
 const results = [];
 for (const batchSize of batches) {
   const steps = Math.max(minSteps, Math.ceil(samples / batchSize));
   const warmSteps = 2;
   const warm = rows(warmSteps * batchSize, 1);
   const timed = rows(steps * batchSize, 2);
-  type Run = {
-    seconds: number;
-    cpuSeconds: number;
-    dispatches: number;
-    submits: number;
-    kernelSeconds: number;
-    kernelCalls: number;
-    topKernels: [string, number][];
-  };
-  const best = new Map<boolean | undefined, Run>();
-  for (let round = 0; round < rounds; round++) {
-    for (const fused of variants) {
-      const opts = { epochs: 1, batchSize, seed: 1 };
-      const engine = { fusedUpdate: fused, gradientChunk, trainingPlan };
-      let before = counter.dispatches;
-      await train(model, { train: warm }, opts, engine); // compiles the kernels of this batch size
-      const warmDispatches = counter.dispatches - before;
-      before = counter.dispatches;
-      const submitsBefore = counter.submits;
-      const cpu = process.cpuUsage();
-      if (kernels) {
-        kernels.ms = kernels.calls = 0;
-        kernels.byName.clear();
-      }
-      const t = performance.now();
-      await train(model, { train: timed }, opts, engine);
-      const seconds = (performance.now() - t) / 1000;
-      const kernelSeconds = (kernels?.ms ?? NaN) / 1000, kernelCalls = kernels?.calls ?? NaN;
-      const topKernels = [...(kernels?.byName ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 12);
-      const used = process.cpuUsage(cpu);
-      const cpuSeconds = (used.user + used.system) / 1e6;
-      const dispatches = (counter.dispatches - before - warmDispatches) / (steps - warmSteps);
-      const submits = (counter.submits - submitsBefore) / steps;
-      if (!(best.get(fused)?.seconds! <= seconds)) {
-        best.set(fused, {
-          seconds,
-          cpuSeconds,
-          dispatches,
-          submits,
-          kernelSeconds,
-          kernelCalls,
-          topKernels,
-        });
-      }
-      if (!args.json) {
-        console.error(
-          `batch ${batchSize}, fused ${fused ?? "default"}: ${steps} steps in ${
-            seconds.toFixed(1)
-          } s (CPU ${cpuSeconds.toFixed(1)} s), ${dispatches} dispatches/step`,
-        );
-      }
-    }
+  const opts = { epochs: 1, batchSize, seed: 1 };
+  const engine = { gradientChunk, trainingPlan };
+  let before = counter.dispatches;
+  await train(model, { train: warm }, opts, engine); // compiles the kernels of this batch size
+  const warmDispatches = counter.dispatches - before;
+  before = counter.dispatches;
+  const submitsBefore = counter.submits;
+  const cpu = process.cpuUsage();
+  if (kernels) {
+    kernels.ms = kernels.calls = 0;
+    kernels.byName.clear();
   }
-  for (const [fused, r] of best) {
-    results.push({
-      batchSize,
-      steps,
-      fused: fused ?? "default",
-      samplesPerSecond: steps * batchSize / r.seconds,
-      msPerStep: 1000 * r.seconds / steps,
-      cpuMsPerStep: 1000 * r.cpuSeconds / steps,
-      dispatchesPerStep: r.dispatches,
-      submitsPerStep: r.submits,
-      kernelMsPerStep: 1000 * r.kernelSeconds / steps,
-      kernelCallsPerStep: r.kernelCalls / steps,
-      kernelMsPerStepByName: Object.fromEntries(r.topKernels.map(([k, ms]) => [k, ms / steps])),
-    });
+  const t = performance.now();
+  await train(model, { train: timed }, opts, engine);
+  const seconds = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  const dispatches = (counter.dispatches - before - warmDispatches) / (steps - warmSteps);
+  if (!args.json) {
+    console.error(
+      `batch ${batchSize}: ${steps} steps in ${
+        seconds.toFixed(1)
+      } s, ${dispatches} dispatches/step`,
+    );
   }
+  const topKernels = [...(kernels?.byName ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  results.push({
+    batchSize,
+    steps,
+    samplesPerSecond: steps * batchSize / seconds,
+    msPerStep: 1000 * seconds / steps,
+    cpuMsPerStep: (used.user + used.system) / 1000 / steps,
+    dispatchesPerStep: dispatches,
+    submitsPerStep: (counter.submits - submitsBefore) / steps,
+    kernelMsPerStep: (kernels?.ms ?? NaN) / steps,
+    kernelCallsPerStep: (kernels?.calls ?? NaN) / steps,
+    kernelMsPerStepByName: Object.fromEntries(topKernels.map(([k, ms]) => [k, ms / steps])),
+  });
 }
 
 const xp = rows(nPredict, 3).x;
@@ -184,7 +145,6 @@ const summary = {
   device,
   network: args.narrow ? "narrow" : "full",
   parameters: model.countParams(),
-  fusedUpdate: fusedUpdate ?? "default",
   flags: args.flag,
   results,
   predict: { rows: nPredict, batches: predictions },
@@ -194,18 +154,16 @@ if (args.json) {
 } else {
   console.log(
     `device: ${device}; network: ${summary.network} (${summary.parameters} parameters); ` +
-      `fused update: ${summary.fusedUpdate}; flags: ${
-        args.flag.join(" ") || "none"
-      }; tfjs ${tf.version_core}`,
+      `flags: ${args.flag.join(" ") || "none"}; tfjs ${tf.version_core}`,
   );
   console.log(
-    "| batch | fused update | steps | training samples/s | ms/step | CPU ms/step | dispatches/step |" +
+    "| batch | steps | training samples/s | ms/step | CPU ms/step | dispatches/step |" +
       " submits/step |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
   for (const r of results) {
     console.log(
-      `| ${r.batchSize} | ${r.fused} | ${r.steps} | ${r.samplesPerSecond.toFixed(1)} | ${
+      `| ${r.batchSize} | ${r.steps} | ${r.samplesPerSecond.toFixed(1)} | ${
         r.msPerStep.toFixed(1)
       } | ${r.cpuMsPerStep.toFixed(0)} | ${r.dispatchesPerStep.toFixed(1)} | ${
         r.submitsPerStep.toFixed(2)
