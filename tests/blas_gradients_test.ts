@@ -245,9 +245,13 @@ Deno.test({
           tfl.sequential({ layers: [conv(), tfl.layers.maxPooling1d({ poolSize: 3 }), ...head()] }),
       ],
       ["same padding", () => tfl.sequential({ layers: [conv({ padding: "same" }), ...head()] })],
-      ["two outputs", () =>
+      ["a softmax on its outputs", () =>
         tfl.sequential({
-          layers: [conv(), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })],
+          layers: [
+            conv(),
+            tfl.layers.flatten(),
+            tfl.layers.dense({ units: 2, activation: "softmax" }),
+          ],
         })],
       ["a frozen layer", () => {
         const model = tfl.sequential({ layers: [conv(), ...head()] });

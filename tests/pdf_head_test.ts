@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { selectBackend } from "../lib/backend/select.ts";
+import { planGradients } from "../lib/backend/blas_gradients.ts";
 import { buildModel, pdfBinsOf, resolveModelConfig } from "../lib/model.ts";
 import { fitMinMax } from "../lib/min_max_scaler.ts";
 import { loadModel, saveModel } from "../lib/runs/model_folder.ts";
@@ -149,4 +150,46 @@ Deno.test("a checkpoint knows its sample weights and soft-label width", async ()
   );
   await train(model, { train: trainSet }, { ...base, epochs: 2, sampleWeights: weights });
   model.dispose();
+});
+
+Deno.test("the BLAS training plan trains a classification head and weighted rows as tfjs's steps do, within float rounding", async () => {
+  const weights = Float32Array.from({ length: 192 }, (_, i) => 0.5 + (i % 5) / 4);
+  const head = buildModel({ ...NARROW, pdfBins: PDF_BINS });
+  assert.ok(planGradients(head), "the plan runs a classification head");
+  head.dispose();
+  for (
+    const [pdfBins, sampleWeights] of [[PDF_BINS, undefined], [PDF_BINS, weights], [
+      null,
+      weights,
+    ]] as const
+  ) {
+    const run = async (trainingPlan: boolean) => {
+      const model = buildModel({ ...NARROW, seed: 8, pdfBins });
+      const { history } = await train(model, { train: trainSet, validation }, {
+        epochs: 2,
+        batchSize: 16,
+        seed: 2,
+        learningRate: 0.005,
+        softLabelWidth: 0.02,
+        sampleWeights,
+      }, { trainingPlan });
+      const w = model.getWeights().flatMap((t) => Array.from(t.dataSync()));
+      model.dispose();
+      return { history, w };
+    };
+    const planned = await run(true), plain = await run(false);
+    const what = `${pdfBins ? "head" : "z"}${sampleWeights ? ", weighted" : ""}`;
+    planned.history.forEach((h, i) => {
+      const p = plain.history[i];
+      for (const key of ["loss", "mae", "valLoss", "valMae"] as const) {
+        assert.ok(
+          Math.abs(h[key] - p[key]) <= 2e-5 * Math.max(1, Math.abs(p[key])),
+          `${what} ${key}: ${h[key]} vs ${p[key]}`,
+        );
+      }
+    });
+    const worst = Math.max(...planned.w.map((v, i) => Math.abs(v - plain.w[i])));
+    assert.ok(worst < 1e-3, `${what}: weights differ by ${worst}`);
+    assert.notDeepEqual(planned.w, plain.w, `${what}: two paths, two orders of summation`);
+  }
 });

@@ -65,12 +65,13 @@ export function outputRowLength(step: Step): number {
 }
 
 /**
- * On `cpu-blas`, a model of one-channel input rows ending in one output as steps, with its input
- * length; null on another backend (the BLAS is open only on `cpu-blas`) or for a model the plans
- * cannot run.
+ * On `cpu-blas`, a model of one-channel input rows ending in a dense layer (of one output unless
+ * `outputs` is "any") as steps, with its input length; null on another backend (the BLAS is open
+ * only on `cpu-blas`) or for a model the plans cannot run.
  */
 export function compileNetwork(
   model: tfl.LayersModel,
+  outputs: "one" | "any" = "one",
 ): { inputLength: number; steps: Step[] } | null {
   if (tf.getBackend() !== BLAS_BACKEND) return null;
   const inputShape = model.inputs[0].shape;
@@ -79,7 +80,7 @@ export function compileNetwork(
   }
   const steps = compileSteps(model, inputShape[1]);
   const last = steps?.[steps.length - 1];
-  if (!steps || last?.kind !== "dense" || last.units !== 1) return null;
+  if (!steps || last?.kind !== "dense" || (outputs === "one" && last.units !== 1)) return null;
   return { inputLength: inputShape[1], steps };
 }
 

@@ -49,8 +49,15 @@ import { SimdArena } from "./_simd.ts";
  */
 export const GRADIENT_ROWS = 64;
 
-/** The losses the plan differentiates, as `train()` names them. */
+/** The losses the plan differentiates on one output, as `train()` names them. */
 export type PlanLossName = "huber" | "mse" | "mae";
+
+/**
+ * How the plan scores a batch: a {@link PlanLossName} on the network's one output, or the
+ * cross-entropy of the softmax of its K outputs against soft labels (`labels`, rows × K, each
+ * row summing to 1), whose point estimate for the absolute error is the mean over bin `centres`.
+ */
+export type PlanLoss = PlanLossName | { labels: Float32Array; centres: Float32Array };
 
 /** What one batch gave: its summed loss and summed absolute error, over its rows. */
 export interface BatchSums {
@@ -66,15 +73,23 @@ export interface GradientPlan {
   readonly gradients: readonly Float32Array[];
   /**
    * The gradient of the mean loss over the rows of `x` (targets `y`), into
-   * {@link GradientPlan.gradients}; Huber's threshold is `delta`.
+   * {@link GradientPlan.gradients}; Huber's threshold is `delta`. With `weights` (one per row),
+   * each row's loss counts that many times in the mean over the rows.
    */
-  compute(x: Float32Array, y: Float32Array, loss: PlanLossName, delta: number): BatchSums;
+  compute(
+    x: Float32Array,
+    y: Float32Array,
+    loss: PlanLoss,
+    delta: number,
+    weights?: Float32Array,
+  ): BatchSums;
 }
 
 /**
  * The training plan of `model` on `cpu-blas`, or null where it cannot run it: another backend, a
  * layer or setting the forward plan does not take, an activation other than ReLU or linear, a
- * pooling window other than 2, weights that are not all trainable, or more than one output.
+ * pooling window other than 2, or weights that are not all trainable. The last dense layer may have
+ * several outputs: the logits of a classification head.
  * `options.simd: false` keeps the pooling loops in JavaScript where WebAssembly SIMD would run
  * them (as where the runtime lacks it), for comparison.
  */
@@ -83,7 +98,7 @@ export function planGradients(
   rowsPerPass: number = GRADIENT_ROWS,
   options: { simd?: boolean } = {},
 ): GradientPlan | null {
-  const network = compileNetwork(model);
+  const network = compileNetwork(model, "any");
   if (!network) return null;
   const { inputLength, steps } = network;
   if (
@@ -189,7 +204,13 @@ class BlasGradientPlan implements GradientPlan {
     }
   }
 
-  compute(x: Float32Array, y: Float32Array, loss: PlanLossName, delta: number): BatchSums {
+  compute(
+    x: Float32Array,
+    y: Float32Array,
+    loss: PlanLoss,
+    delta: number,
+    weights?: Float32Array,
+  ): BatchSums {
     const n = y.length;
     if (x.length !== n * this.inputLength || n < 1) {
       throw new RangeError(
@@ -207,16 +228,14 @@ class BlasGradientPlan implements GradientPlan {
       const rows = Math.min(this.rowsPerPass, n - begin);
       const input = x.subarray(begin * this.inputLength, (begin + rows) * this.inputLength);
       const inputs = this.#forward(rows, input, values);
-      const outputGradient = this.#back[0];
-      lossGradient(
-        this.#buffers[this.#buffers.length - 1].output,
-        y.subarray(begin, begin + rows),
-        loss,
-        delta,
-        1 / n,
-        outputGradient,
-        sums,
-      );
+      const outputs = this.#buffers[this.#buffers.length - 1].output;
+      const targets = y.subarray(begin, begin + rows), w = weights?.subarray(begin, begin + rows);
+      if (typeof loss === "string") {
+        lossGradient(outputs, targets, loss, delta, 1 / n, this.#back[0], sums, w);
+      } else {
+        const k = loss.centres.length, labels = loss.labels.subarray(begin * k, (begin + rows) * k);
+        softLabelGradient(outputs, targets, labels, loss.centres, 1 / n, this.#back[0], sums, w);
+      }
       this.#backward(rows, inputs, values, begin > 0);
     }
     this.#steps.forEach((s, i) => {
@@ -326,10 +345,11 @@ interface Pass {
 }
 
 /**
- * The gradient of the batch's mean loss for each prediction (`scale` = 1 / batch rows) into
- * `gradient`, and the pass's summed loss and absolute error into `sums`. tfjs's definitions:
- * Huber 0.5 e² within δ and δ (|e| − δ / 2) beyond, gradient e clipped to ±δ; MSE e², gradient 2e;
- * MAE |e|, gradient +1 where e > 0 and −1 elsewhere (tfjs's `step(e, −1)`).
+ * The gradient of the batch's mean loss for each prediction (`scale` = 1 / batch rows, times the
+ * row's weight when weighted) into `gradient`, and the pass's summed (weighted) loss and absolute
+ * error into `sums`. tfjs's definitions: Huber 0.5 e² within δ and δ (|e| − δ / 2) beyond,
+ * gradient e clipped to ±δ; MSE e², gradient 2e; MAE |e|, gradient +1 where e > 0 and −1
+ * elsewhere (tfjs's `step(e, −1)`).
  */
 function lossGradient(
   predictions: Float32Array,
@@ -339,6 +359,7 @@ function lossGradient(
   scale: number,
   gradient: Float32Array,
   sums: BatchSums,
+  weights?: Float32Array,
 ) {
   for (let r = 0; r < targets.length; r++) {
     const e = predictions[r] - targets[r], size = Math.abs(e);
@@ -354,9 +375,45 @@ function lossGradient(
       value = size;
       slope = e > 0 ? 1 : -1;
     }
-    sums.lossSum += value;
+    const w = weights ? weights[r] : 1; // × 1 is exact: the unweighted bits stay
+    sums.lossSum += value * w;
     sums.absErrorSum += size;
-    gradient[r] = slope * scale;
+    gradient[r] = slope * w * scale;
+  }
+}
+
+/**
+ * The soft-label loss's gradient for each logit into `gradient`: softmax(logits) − label, times
+ * `scale` (and the row's weight); the pass's summed cross-entropy −Σ label·log softmax and the
+ * absolute error of the softmax's mean over `centres` into `sums`. Computed in float64.
+ */
+function softLabelGradient(
+  logits: Float32Array,
+  targets: Float32Array,
+  labels: Float32Array,
+  centres: Float32Array,
+  scale: number,
+  gradient: Float32Array,
+  sums: BatchSums,
+  weights?: Float32Array,
+) {
+  const k = centres.length, p = new Float64Array(k);
+  for (let r = 0; r < targets.length; r++) {
+    const row = r * k;
+    let max = -Infinity;
+    for (let j = 0; j < k; j++) max = Math.max(max, logits[row + j]);
+    let total = 0;
+    for (let j = 0; j < k; j++) total += p[j] = Math.exp(logits[row + j] - max);
+    const logTotal = Math.log(total), w = weights ? weights[r] : 1;
+    let crossEntropy = 0, mean = 0;
+    for (let j = 0; j < k; j++) {
+      p[j] /= total;
+      crossEntropy -= labels[row + j] * (logits[row + j] - max - logTotal);
+      mean += p[j] * centres[j];
+      gradient[row + j] = (p[j] - labels[row + j]) * w * scale;
+    }
+    sums.lossSum += crossEntropy * w;
+    sums.absErrorSum += Math.abs(mean - targets[r]);
   }
 }
 

@@ -194,8 +194,7 @@ export interface StepData {
 
 /**
  * The optimiser named by `run` over `variables`, and the steps that apply it to `model`: the
- * training plan's where `cpu-blas` can run the model and its loss (and `engine` allows it), else
- * tfjs's.
+ * training plan's where `cpu-blas` can run the model (and `engine` allows it), else tfjs's.
  */
 export function trainingSteps(
   model: tfl.LayersModel,
@@ -218,10 +217,9 @@ export function trainingSteps(
   const optimizer = createOptimizer(run.optimizer, variables);
   const settings = { model, variables, optimizer, loss: run.loss, chunk };
   const sized = { ...data, length: run.length };
-  const planned = trainingPlan && run.loss.name !== "soft-label" && !data.weights;
-  const plan = planned ? planGradients(model, Math.min(chunk, run.batchSize)) : null;
+  const plan = trainingPlan ? planGradients(model, Math.min(chunk, run.batchSize)) : null;
   const batches = plan
-    ? new PlanSteps(settings, plan, sized, run.batchSize)
+    ? new PlanSteps(settings, plan, sized, run.batchSize, run.softLabelWidth)
     : new TfjsSteps(settings, sized, run.softLabelWidth);
   return { optimizer, batches };
 }
@@ -328,17 +326,23 @@ class PlanSteps implements TrainingSteps {
   #order: Int32Array = new Int32Array(0);
   #batchX: Float32Array;
   #batchY: Float32Array;
+  #batchWeights: Float32Array | null;
+  #centres: Float32Array | null;
   #lossSum = 0;
   #absErrorSum = 0;
 
   constructor(
     readonly settings: StepSettings,
     readonly plan: GradientPlan,
-    readonly data: { x: Float32Array; y: Float32Array; length: number },
+    readonly data: StepData & { length: number },
     batchSize: number,
+    readonly softLabelWidth: number,
   ) {
     this.#batchX = new Float32Array(batchSize * data.length);
     this.#batchY = new Float32Array(batchSize);
+    this.#batchWeights = data.weights ? new Float32Array(batchSize) : null;
+    const bins = settings.loss.bins;
+    this.#centres = bins ? Float32Array.from(bins.centres) : null;
   }
 
   startEpoch(order: Int32Array, lossSum: number, absErrorSum: number) {
@@ -348,15 +352,20 @@ class PlanSteps implements TrainingSteps {
   }
 
   step(begin: number, size: number, learningRate: number) {
-    const { x, y, length } = this.data;
+    const { x, y, weights, length } = this.data;
     const batchX = this.#batchX.subarray(0, size * length), batchY = this.#batchY.subarray(0, size);
+    const batchWeights = this.#batchWeights?.subarray(0, size);
     for (let i = 0; i < size; i++) {
       const row = this.#order[begin + i];
       batchX.set(x.subarray(row * length, (row + 1) * length), i * length);
       batchY[i] = y[row];
+      if (batchWeights) batchWeights[i] = weights![row];
     }
     const { loss, variables, optimizer } = this.settings;
-    const sums = this.plan.compute(batchX, batchY, loss.name as PlanLossName, loss.delta);
+    const planLoss = loss.bins
+      ? { labels: softLabels(batchY, loss.bins, this.softLabelWidth), centres: this.#centres! }
+      : loss.name as PlanLossName;
+    const sums = this.plan.compute(batchX, batchY, planLoss, loss.delta, batchWeights);
     this.#lossSum += sums.lossSum;
     this.#absErrorSum += sums.absErrorSum;
     const gradients = this.plan.gradients.map((g, i) => tensorOver(g, variables[i].shape));
