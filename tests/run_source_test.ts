@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { chooseRunSource, runToEvaluate } from "../lib/notebook/notebook.ts";
-import { measureSpeed, TRAIN_HERE_LIMIT_S, trainingSeconds } from "../lib/notebook/estimate.ts";
+import {
+  measureSpeed,
+  TRAIN_HERE_LIMIT_S,
+  trainingSeconds,
+} from "../lib/notebook/training_time.ts";
 import { NARROW_MODEL, PROFILES } from "../lib/profiles.ts";
 import { splitSizes } from "../lib/split.ts";
 

@@ -515,7 +515,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     os.chdir(ROOT)
     register_kernel()
     if retrain and profile != "smoke":  # measured first, so nobody starts a night's work by accident
-        if subprocess.run([deno(), "run", "-q", "-A", "tools/estimate.ts", "--profile", profile],
+        if subprocess.run([deno(), "run", "-q", "-A", "tools/estimate_retraining.ts", "--profile", profile],
                           stdout=sys.stderr).returncode:
             return 1
     if not args.run_all and self_test():  # the report's executor keeps late displays

@@ -35,7 +35,7 @@ import {
 import {
   compareTrialsTable,
   runCnnSearch,
-  SEARCH_PLANS,
+  SEARCH_BUDGETS,
   searchTrialsTable,
   summarizeSearch,
 } from "../lib/search/mod.ts";
@@ -67,10 +67,10 @@ if (args.strategy !== "tpe" && args.strategy !== "random") {
 }
 const strategy = args.strategy as "tpe" | "random";
 const profile = profileFromArgs({ profile: args.profile }); // a bad name is a usage error
-const plan = SEARCH_PLANS[profile.name];
-const trials = args.trials ? positiveInteger("--trials", args.trials) : plan.trials;
-const epochs = args.epochs ? positiveInteger("--epochs", args.epochs) : plan.epochs;
-const seed = args.seed ? positiveInteger("--seed", args.seed) : plan.seed;
+const budget = SEARCH_BUDGETS[profile.name];
+const trials = args.trials ? positiveInteger("--trials", args.trials) : budget.trials;
+const epochs = args.epochs ? positiveInteger("--epochs", args.epochs) : budget.epochs;
+const seed = args.seed ? positiveInteger("--seed", args.seed) : budget.seed;
 const galaxies = args.galaxies ? positiveInteger("--galaxies", args.galaxies) : profile.galaxies;
 const logPath = args.log ?? `out/search/${profile.name}_${strategy}.jsonl`;
 const timeText = args["time-limit"];

@@ -6,7 +6,7 @@
  * @module
  */
 export * from "./notebook.ts";
-export * from "./estimate.ts";
+export * from "./training_time.ts";
 export * from "./experiments.ts";
 export * from "./dissertation.ts";
 export * from "./reports.ts";

@@ -14,7 +14,7 @@ import {
   measureSpeed,
   TRAIN_HERE_LIMIT_S,
   trainingSeconds,
-} from "./estimate.ts";
+} from "./training_time.ts";
 import { selectRows, type Spectra } from "../spectra.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../mock/simulate.ts";
 import { permutation } from "../random.ts";

@@ -1,6 +1,6 @@
 /**
  * A search over the network for one run profile, as the notebook and
- * `deno task search` run it: the profile's plan (space, trials, epochs), its
+ * `deno task search` run it: the profile's budget (space, trials, epochs), its
  * baseline first, TPE or random proposals, the median rule, a trial log.
  *
  * @module
@@ -13,7 +13,7 @@ import { MedianPruner } from "./pruner.ts";
 import { randomSampler } from "./random_sampler.ts";
 import { tpeSampler } from "./tpe.ts";
 import { runSearch, type SearchOptions, type SearchResult } from "./search.ts";
-import { SEARCH_PLANS, searchBaseline, type SearchStrategy } from "./plans.ts";
+import { SEARCH_BUDGETS, searchBaseline, type SearchStrategy } from "./budgets.ts";
 
 /** Options of {@link runCnnSearch}. */
 export interface CnnSearchOptions extends
@@ -21,13 +21,13 @@ export interface CnnSearchOptions extends
     SearchOptions,
     "logPath" | "resume" | "session" | "timeLimitSeconds" | "onTrialStart" | "onTrialEnd"
   > {
-  /** TPE after the plan's random startup trials, or random throughout. */
+  /** TPE after the budget's random startup trials, or random throughout. */
   strategy: SearchStrategy;
-  /** Trials in all; default the plan's. */
+  /** Trials in all; default the budget's. */
   trials?: number;
-  /** Epochs per trial; default the plan's. */
+  /** Epochs per trial; default the budget's. */
   epochs?: number;
-  /** Seed; default the plan's. */
+  /** Seed; default the budget's. */
   seed?: number;
   /** Evaluate the profile's own network first; default true. */
   baseline?: boolean;
@@ -36,9 +36,9 @@ export interface CnnSearchOptions extends
 }
 
 /**
- * Searches the network's hyperparameters on `data` with the plan of `profile`.
+ * Searches the network's hyperparameters on `data` with the budget of `profile`.
  *
- * @param profile the run profile (its plan, baseline network and seed)
+ * @param profile the run profile (its budget, baseline network and seed)
  * @param data scaled training and validation sets
  * @param options strategy, trials, log file and callbacks
  */
@@ -47,15 +47,15 @@ export async function runCnnSearch(
   data: { train: XY; validation: XY },
   options: CnnSearchOptions,
 ): Promise<SearchResult> {
-  const plan = SEARCH_PLANS[profile.name];
-  const epochs = options.epochs ?? plan.epochs;
-  return await runSearch(cnnSearchSpace(plan.space), cnnObjective(data, { epochs }), {
+  const budget = SEARCH_BUDGETS[profile.name];
+  const epochs = options.epochs ?? budget.epochs;
+  return await runSearch(cnnSearchSpace(budget.space), cnnObjective(data, { epochs }), {
     sampler: options.strategy === "tpe"
-      ? tpeSampler({ startupTrials: plan.startupTrials })
+      ? tpeSampler({ startupTrials: budget.startupTrials })
       : randomSampler(),
-    trials: options.trials ?? plan.trials,
-    seed: options.seed ?? plan.seed,
-    pruner: new MedianPruner(plan.pruner),
+    trials: options.trials ?? budget.trials,
+    seed: options.seed ?? budget.seed,
+    pruner: new MedianPruner(budget.pruner),
     baseline: (options.baseline ?? true) ? searchBaseline(profile) : undefined,
     logPath: options.logPath,
     resume: options.resume,

@@ -1,6 +1,6 @@
 /**
- * How big a search each profile runs, its baseline point, and where the
- * logs of the larger searches are committed.
+ * The search budget of each profile (trials, epochs, ranges, early stopping), its
+ * baseline point, and where the logs of the larger searches are committed.
  *
  * @module
  */
@@ -11,8 +11,8 @@ import type { Params } from "./space.ts";
 import { type CnnSpaceOptions, trialConfigToParams } from "./cnn_space.ts";
 import type { MedianPrunerOptions } from "./pruner.ts";
 
-/** The search one profile runs. */
-export interface SearchPlan {
+/** The search budget of one profile: how many trials, how long each, over which ranges. */
+export interface SearchBudget {
   /** Trials in all. */
   trials: number;
   /** Epochs per trial. */
@@ -33,7 +33,7 @@ export interface SearchPlan {
 export type SearchStrategy = "random" | "tpe";
 
 /** The search of each profile. */
-export const SEARCH_PLANS: Readonly<Record<ProfileName, SearchPlan>> = Object.freeze({
+export const SEARCH_BUDGETS: Readonly<Record<ProfileName, SearchBudget>> = Object.freeze({
   // A CPU in CI, about a minute: small networks (the smoke profile's own is the largest), 2 epochs.
   smoke: {
     trials: 8,
@@ -76,15 +76,15 @@ export const SEARCH_PLANS: Readonly<Record<ProfileName, SearchPlan>> = Object.fr
   },
 });
 
-/** The baseline trial of a profile: its own network and recipe, or its plan's `baseline`. */
+/** The baseline trial of a profile: its own network and recipe, or its budget's `baseline`. */
 export function searchBaseline(profile: RunProfile): Params {
-  const plan = SEARCH_PLANS[profile.name];
-  const model = plan.baseline
-    ? { ...profileModel(profile), ...plan.baseline.model }
+  const budget = SEARCH_BUDGETS[profile.name];
+  const model = budget.baseline
+    ? { ...profileModel(profile), ...budget.baseline.model }
     : profileModel(profile);
-  return trialConfigToParams(model, plan.baseline?.batchSize ?? profile.batchSize, {
-    maxConvLayers: plan.space.maxConvLayers,
-    maxDenseLayers: plan.space.maxDenseLayers,
+  return trialConfigToParams(model, budget.baseline?.batchSize ?? profile.batchSize, {
+    maxConvLayers: budget.space.maxConvLayers,
+    maxDenseLayers: budget.space.maxDenseLayers,
     learningRate: profile.learningRate,
     huberDelta: profile.huberDelta,
   });
