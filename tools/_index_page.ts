@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { escapeXml } from "../lib/plots/_render.ts";
+import { escapeHtml } from "../lib/_html.ts";
 import { getProfile, profileModel } from "../lib/profiles.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
 import { PUBLISHED_ERRORS_BY_BIN, PUBLISHED_RESULTS } from "../lib/published.ts";
@@ -42,6 +42,8 @@ const PURPOSE: Record<string, string> = {
   "05_hyperparameter_search": "random search and TPE with early stopping",
   "06_uncertainty":
     "per-galaxy error bars from a deep ensemble, and how often they cover the truth",
+  "07_high_z_bias":
+    "the dissertation's future work: the high-z bias binned two ways, a PDF head, balanced weights and a monotone map, measured",
 };
 
 /**
@@ -54,8 +56,8 @@ export async function writeIndexPage(dir: string, pages: IndexEntry[]): Promise<
   const seconds = await readTimings(`${dir}/executed/timings.tsv`);
   const run = await findRun(dir, profile.name);
   const rows = pages.map((p) =>
-    `<tr><td><a href="${p.name}.html">${escapeXml(p.title)}</a></td><td>${
-      escapeXml(PURPOSE[p.name] ?? "")
+    `<tr><td><a href="${p.name}.html">${escapeHtml(p.title)}</a></td><td>${
+      escapeHtml(PURPOSE[p.name] ?? "")
     }</td><td>${count(p.figures, "figure")}</td><td>${
       seconds.has(p.name) ? formatDuration(seconds.get(p.name)!) : "–"
     }</td></tr>`
@@ -71,14 +73,14 @@ table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .
 convolutional network that predicts a galaxy's redshift from its Gaia BP/RP spectrum. Each page
 writes its method out in code, checks it against the project's library, then uses the library.
 <b>Where to start:</b> <a href="${pages[0]?.name ?? ""}.html">${
-      escapeXml(pages[0]?.title ?? "")
+      escapeHtml(pages[0]?.title ?? "")
     }</a>,
 then in order.</p>
 ${run ? headline(run) : ""}
 <h2>What produced these results</h2>
 <table>
 <tr><th>profile</th><td><b>${profile.name}</b>: ${
-      escapeXml(profile.description)
+      escapeHtml(profile.description)
     } (what the profile asks for; the run's own row says what it trained)</td></tr>
 <tr><th>network</th><td>filters ${config.convFilters.join("/")}, kernels ${
       config.kernelSizes.join("/")
@@ -123,11 +125,11 @@ function headline(artifact: RunArtifact & { label: string }): string {
     comparable ? "" : " (the smoke profile: a check that the pipeline runs, not comparable)"
   }; the dissertation: <b>${PUBLISHED_RESULTS.testMae}</b> on about ${
     PUBLISHED_RESULTS.testGalaxies.toLocaleString("en")
-  } real galaxies.<br>The run: ${escapeXml(artifact.label)}; the ${
-    escapeXml(run.profile)
+  } real galaxies.<br>The run: ${escapeHtml(artifact.label)}; the ${
+    escapeHtml(run.profile)
   } profile, ${run.galaxies.toLocaleString("en")} galaxies, ${
     epochsOf(run, artifact.history.length)
-  } (${formatDuration(run.trainingSeconds)} to the evaluated one) on ${escapeXml(run.device)}.</p>
+  } (${formatDuration(run.trainingSeconds)} to the evaluated one) on ${escapeHtml(run.device)}.</p>
 <p>${markdownToHtml(mockCaveat(mock))}</p>
 <details${
     comparable ? " open" : ""
@@ -149,7 +151,7 @@ export function epochsOf(run: RunArtifact["run"], historyLength: number): string
 
 /** The little Markdown of {@link mockCaveat}: bold and code spans. */
 function markdownToHtml(text: string): string {
-  return escapeXml(text).replace(/\*\*(.+?)\*\*/g, "<b>$1</b>").replace(
+  return escapeHtml(text).replace(/\*\*(.+?)\*\*/g, "<b>$1</b>").replace(
     /`([^`]+)`/g,
     "<code>$1</code>",
   );
@@ -164,10 +166,10 @@ function runRows(artifact: RunArtifact & { label: string }): string {
   // Paths inside the project are shown from its root, so the page reads the same on any machine.
   const root = new URL("../", import.meta.url).pathname;
   const data = run.data.split("\n")[0].replaceAll(root, "");
-  return `<tr><th>data</th><td>${escapeXml(data)} (${
+  return `<tr><th>data</th><td>${escapeHtml(data)} (${
     run.galaxies.toLocaleString("en")
   } galaxies)</td></tr>
-<tr><th>run</th><td>${escapeXml(artifact.label)}; ${escapeXml(run.device)}; ${
+<tr><th>run</th><td>${escapeHtml(artifact.label)}; ${escapeHtml(run.device)}; ${
     epochsOf(run, artifact.history.length)
   }; ${formatDuration(run.trainingSeconds)} of training to the evaluated epoch</td></tr>`;
 }
@@ -182,9 +184,9 @@ async function committedRunsSection(
   const rows: string[] = [];
   if (run) {
     rows.push(
-      `<tr><td>03, 04</td><td>${escapeXml(run.label)}: the ${
-        escapeXml(run.run.profile)
-      } run</td><td>${escapeXml(run.run.device)}</td><td>${
+      `<tr><td>03, 04</td><td>${escapeHtml(run.label)}: the ${
+        escapeHtml(run.run.profile)
+      } run</td><td>${escapeHtml(run.run.device)}</td><td>${
         epochsOf(run.run, run.history.length)
       }; ${formatDuration(run.run.trainingSeconds)} to the evaluated epoch</td></tr>`,
     );
@@ -195,8 +197,8 @@ async function committedRunsSection(
     const device = String(log.sessions[0]?.info.backend ?? log.sessions[0]?.info.device ?? "");
     rows.push(
       `<tr><td>05</td><td>results/search/${profile}_${strategy}.jsonl: ${
-        escapeXml(label.replaceAll("`", ""))
-      }</td><td>${escapeXml(device)}</td><td>${count(log.trials.length, "trial")} in ${
+        escapeHtml(label.replaceAll("`", ""))
+      }</td><td>${escapeHtml(device)}</td><td>${count(log.trials.length, "trial")} in ${
         count(log.sessions.length, "sitting")
       }, ${formatDuration(seconds)}</td></tr>`,
     );
@@ -205,7 +207,7 @@ async function committedRunsSection(
     const training = r.wallSeconds.members.reduce((a, b) => a + b, 0);
     rows.push(
       `<tr><td>06</td><td>results/uncertainty/${r.profile}.json: ensemble of ${r.members} × ${r.epochs} epochs</td><td>${
-        escapeXml(r.device)
+        escapeHtml(r.device)
       }</td><td>${formatDuration(training)} of training, ${
         formatDuration(r.wallSeconds.evaluation)
       } of evaluation</td></tr>`,

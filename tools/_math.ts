@@ -1,5 +1,6 @@
 // The HTML rewriting of tools/render_math.ts, apart so that it is tested without KaTeX.
 import { DOMParser } from "linkedom";
+import { escapeHtml, unescapeHtml } from "../lib/_html.ts";
 
 /** The few DOM operations used here (Deno has no DOM types; linkedom's are loose). */
 interface DomNode {
@@ -80,12 +81,4 @@ export function renderMathInHtml(
     formulas,
     scriptsRemoved,
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-function unescapeHtml(text: string): string {
-  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 }

@@ -21,6 +21,7 @@ import { permutation } from "../random.ts";
 import type { TrainingProgress } from "../train.ts";
 import { committedRunDir, isRunFolder } from "../runs/run_folder.ts";
 import { readEnv } from "../_env.ts";
+import { escapeHtml } from "../_html.ts";
 import { formatDuration } from "../tables.ts";
 
 export { formatDuration };
@@ -215,11 +216,6 @@ export function formatProgress(p: TrainingProgress): string {
     `${Math.round(p.samplesPerSecond).toLocaleString("en")} samples/s  ${
       formatDuration(p.secondsLeft)
     } left`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
 }
 
 /** Whether notebooks 03–04 train a run here or present a committed one, and why. */
