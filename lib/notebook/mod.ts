@@ -10,3 +10,5 @@ export * from "./training_time.ts";
 export * from "./experiments.ts";
 export * from "./dissertation.ts";
 export * from "./reports.ts";
+export * from "./bias_runs.ts";
+export * from "./bias_report.ts";

@@ -25,6 +25,12 @@ export interface PitSeries {
   counts: readonly number[];
 }
 
+/** Options of {@link pitHistogramPlot}. */
+export interface PitHistogramPlotOptions extends FigureOptions {
+  /** Label of the x axis; default "PIT = Φ((z_true − μ) / σ)", a Gaussian's (a PDF's: F(z_true)). */
+  xLabel?: string;
+}
+
 /**
  * PIT histogram: the share of galaxies per bin of Φ((z_true − μ)/σ), as a density, with the
  * uniform density 1 of calibrated predictions dashed. The first series is drawn as bars, the
@@ -43,7 +49,7 @@ export interface PitSeries {
  */
 export function pitHistogramPlot(
   series: readonly PitSeries[],
-  options: FigureOptions = {},
+  options: PitHistogramPlotOptions = {},
 ): PlotOutput {
   if (series.length === 0) throw new RangeError("no PIT histogram to draw");
   const densities = series.map((s) => {
@@ -88,7 +94,7 @@ export function pitHistogramPlot(
     marginBottom: 44,
     x: {
       domain: [0, 1],
-      label: "PIT = Φ((z_true − μ) / σ)",
+      label: options.xLabel ?? "PIT = Φ((z_true − μ) / σ)",
       labelAnchor: "center",
       labelArrow: "none",
     },

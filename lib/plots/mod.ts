@@ -24,6 +24,7 @@ export * from "./prediction_density.ts";
 export * from "./background.ts";
 export * from "./search_trials.ts";
 export * from "./calibration.ts";
+export * from "./bias.ts";
 export {
   COLORS,
   DEFAULT_WIDTH,

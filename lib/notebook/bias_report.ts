@@ -1,0 +1,477 @@
+/**
+ * Notebook 07's tables and sentences about the high-z bias: the two binnings side by side with
+ * Table 3, the methods' scores over their seeds, the trade-off's verdict and the PDFs'
+ * calibration in words. Every sentence is chosen and filled by the numbers it is given.
+ *
+ * @module
+ */
+import { type BiasBinRow, type BiasDiagnostics, biasDiagnostics, errorSlope } from "../bias/mod.ts";
+import type { LinearFit } from "../bias/slope.ts";
+import type { BinnedBiasRow } from "../plots/bias.ts";
+import { coverageStandardError, MIN_BIN_GALAXIES, pitShape } from "../uncertainty/summary.ts";
+import { count, formatDuration, markdownTable } from "../tables.ts";
+import { DISSERTATION_RECIPE } from "../profiles.ts";
+import type { ModelConfig } from "../model.ts";
+import { networkAgainstDissertation, pct } from "./_words.ts";
+
+/** "+0.0131" or "−0.0980": a signed error with a true minus sign. */
+export function signed(x: number, digits = 4): string {
+  if (!Number.isFinite(x)) return "–";
+  const text = Math.abs(x).toFixed(digits);
+  return Number(text) === 0 ? text : `${x < 0 ? "−" : "+"}${text}`;
+}
+
+/** "−0.098 ± 0.004": a mean error and its standard error, "–" when the bin is empty. */
+function withError(mean: number, se: number, digits = 4): string {
+  if (!Number.isFinite(mean)) return "–";
+  return Number.isFinite(se)
+    ? `${signed(mean, digits)} ± ${se.toFixed(digits)}`
+    : signed(mean, digits);
+}
+
+function binName(r: { zLow: number; zHigh: number }): string {
+  return `${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)}`;
+}
+
+/**
+ * The mean error per bin binned by true z and by predicted z side by side, each with its galaxies
+ * and bootstrap standard error, beside a published table binned by true z (Table 3).
+ *
+ * @param d the two binnings (from `biasDiagnostics` or `meanErrorByBin`)
+ * @param published the dissertation's mean errors by true z, bin for bin, and what to call them
+ */
+export function binningTable(
+  d: { byTrue: readonly BiasBinRow[]; byPredicted: readonly BiasBinRow[] },
+  published?: { label: string; rows: readonly { meanError: number }[] },
+): string {
+  return markdownTable(
+    [
+      "z bin",
+      "by true z: galaxies",
+      "by true z: mean error ± s.e.",
+      "by predicted z: galaxies",
+      "by predicted z: mean error ± s.e.",
+      ...(published ? [published.label] : []),
+    ],
+    d.byTrue.map((t, b) => {
+      const p = d.byPredicted[b];
+      return [
+        binName(t),
+        t.n.toLocaleString("en"),
+        withError(t.meanError, t.standardError),
+        p.n.toLocaleString("en"),
+        withError(p.meanError, p.standardError),
+        ...(published ? [signed(published.rows[b]?.meanError ?? NaN)] : []),
+      ];
+    }),
+  );
+}
+
+/** A slope with its standard error: "−0.52 ± 0.03". */
+export function slopeText(fit: LinearFit, digits = 2): string {
+  const se = Number.isFinite(fit.slopeSe) ? ` ± ${fit.slopeSe.toFixed(digits)}` : "";
+  return `${signed(fit.slope, digits)}${se}`;
+}
+
+/** Whether a slope differs from 0 by more than two standard errors. */
+function tilted(fit: LinearFit): boolean {
+  return Math.abs(fit.slope) > 2 * fit.slopeSe;
+}
+
+/**
+ * The diagnosis in words: the mean error by true z from the first to the last bin with at least
+ * `minGalaxies` galaxies, and the slope above z = 0.2 in each binning, each judged against its
+ * standard error.
+ *
+ * @param label whose predictions (e.g. "The committed full run (mock data)")
+ * @param d their diagnostics
+ * @param byPredicted the slope of the error against predicted z above 0.2 (`errorSlope`, by predicted)
+ * @param minGalaxies fewest galaxies a bin needs to be quoted; default 30
+ */
+export function diagnosisNote(
+  label: string,
+  d: BiasDiagnostics,
+  byPredicted: LinearFit,
+  minGalaxies = 30,
+): string {
+  const full = d.byTrue.filter((r) => r.n >= minGalaxies);
+  const [first, last] = [full[0], full[full.length - 1]];
+  const range = first && last && first !== last
+    ? `binned by true z, its mean error runs from ${signed(first.meanError)} at ${
+      binName(first)
+    } to ${signed(last.meanError)} at ${binName(last)} (the last bin with at least ${
+      count(minGalaxies, "galaxy", "galaxies")
+    }). `
+    : "";
+  const trueWords = tilted(d.slope)
+    ? "a tilt more than twice its standard error"
+    : "within two standard errors of flat";
+  const predWords = tilted(byPredicted)
+    ? Math.abs(byPredicted.slope) < Math.abs(d.slope.slope)
+      ? "tilted too, though less"
+      : "tilted as much or more"
+    : "flat within two standard errors";
+  return `**${label}:** ${range}Above z = 0.2 the slope of the mean error against true z is ` +
+    `${slopeText(d.slope)} (${trueWords}, ${
+      d.slope.n.toLocaleString("en")
+    } galaxies); binned by predicted z instead, its slope above z = 0.2 is ${
+      slopeText(byPredicted)
+    } (${predWords}, ${byPredicted.n.toLocaleString("en")} galaxies).`;
+}
+
+/** One method's test predictions from one or more seeds, and their scores. */
+export interface MethodScores {
+  label: string;
+  /** Diagnostics of each seed's predictions. */
+  runs: BiasDiagnostics[];
+  /** The slope of the error against predicted z above z = 0.2, per seed. */
+  predictedSlopes: LinearFit[];
+}
+
+/**
+ * Scores a method's predictions, one set per seed, on the same test galaxies. The slope by
+ * predicted z is NaN for a set with fewer than two galaxies predicted above z = 0.2.
+ *
+ * @param label the method's name in tables
+ * @param zTrue the test galaxies' redshifts
+ * @param predictions one array of predicted z per seed
+ * @param options bootstrap resamples of each bin's mean error (default 200) and its seed
+ */
+export function scoreMethod(
+  label: string,
+  zTrue: ArrayLike<number>,
+  predictions: readonly ArrayLike<number>[],
+  options: { resamples?: number; seed?: number } = {},
+): MethodScores {
+  if (predictions.length === 0) throw new RangeError(`${label}: no predictions to score`);
+  return {
+    label,
+    runs: predictions.map((zPred) => biasDiagnostics(zTrue, zPred, options)),
+    predictedSlopes: predictions.map((zPred) => slopeOrNone(zTrue, zPred)),
+  };
+}
+
+/** The slope against predicted z above 0.2, or NaN when no galaxy is predicted there. */
+function slopeOrNone(zTrue: ArrayLike<number>, zPred: ArrayLike<number>): LinearFit {
+  try {
+    return errorSlope(zTrue, zPred, { by: "predicted" });
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return { slope: NaN, intercept: NaN, n: 0, slopeSe: NaN };
+  }
+}
+
+/** Mean and sample standard deviation (NaN for one value) of `xs`. */
+function meanSd(xs: readonly number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1
+    ? Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1))
+    : NaN;
+  return { mean, sd };
+}
+
+/** A score over seeds: its mean, and "± sd" when there are several. */
+function overSeeds(xs: readonly number[], format: (x: number) => string): string {
+  const { mean, sd } = meanSd(xs);
+  return Number.isFinite(sd)
+    ? `${format(mean)} ± ${format(sd).replace(/^[+−]/, "")}`
+    : format(mean);
+}
+
+/** The mean over seeds of one score. */
+export function seedMean(m: MethodScores, pick: (d: BiasDiagnostics) => number): number {
+  return meanSd(m.runs.map(pick)).mean;
+}
+
+/**
+ * The comparison table: per method, the MAE, the MAE averaged over the bins of true z, σ_NMAD,
+ * the outlier fractions, and the slope above z = 0.2 by true and by predicted z; the mean over
+ * seeds, ± their standard deviation where there are several.
+ */
+export function biasComparisonTable(methods: readonly MethodScores[]): string {
+  const f4 = (x: number) => x.toFixed(4);
+  const p = (x: number) => `${(100 * x).toFixed(2)} %`;
+  const s = (x: number) => signed(x, 3);
+  return markdownTable(
+    [
+      "method",
+      "seeds",
+      "MAE",
+      "MAE averaged over bins",
+      "σ_NMAD",
+      "|Δz| > 0.05",
+      "|Δz| > 0.15",
+      "slope above 0.2, by true z",
+      "slope above 0.2, by predicted z",
+    ],
+    methods.map((m) => [
+      m.label,
+      m.runs.length,
+      overSeeds(m.runs.map((d) => d.mae), f4),
+      overSeeds(m.runs.map((d) => d.binMae), f4),
+      overSeeds(m.runs.map((d) => d.sigmaNmad), f4),
+      overSeeds(m.runs.map((d) => d.outliers05), p),
+      overSeeds(m.runs.map((d) => d.outliers15), p),
+      overSeeds(m.runs.map((d) => d.slope.slope), s),
+      overSeeds(m.predictedSlopes.map((f) => f.slope), s),
+    ]),
+  );
+}
+
+/**
+ * A method's mean error per bin over its seeds, for {@link binnedBiasPlot}: the mean of the seeds'
+ * bin means, with the standard error of that mean over the seeds (several seeds) or the bootstrap
+ * standard error (one seed).
+ */
+export function seedAveragedBins(
+  m: MethodScores,
+  by: "true" | "predicted",
+): (BinnedBiasRow & { n: number })[] {
+  const rows = m.runs.map((d) => (by === "true" ? d.byTrue : d.byPredicted));
+  return rows[0].map((r, b) => {
+    const means = rows.map((rs) => rs[b].meanError).filter(Number.isFinite);
+    const { mean, sd } = means.length ? meanSd(means) : { mean: NaN, sd: NaN };
+    return {
+      zLow: r.zLow,
+      zHigh: r.zHigh,
+      n: Math.min(...rows.map((rs) => rs[b].n)),
+      meanError: mean,
+      standardError: rows.length > 1 ? sd / Math.sqrt(means.length) : r.standardError,
+    };
+  });
+}
+
+/**
+ * The mean error per bin of every method side by side, binned by true z (with the galaxies per
+ * bin, the same for all) or by predicted z (each method's galaxies differ, so none is given).
+ */
+export function binnedComparisonTable(
+  methods: readonly MethodScores[],
+  by: "true" | "predicted",
+): string {
+  const bins = methods.map((m) => seedAveragedBins(m, by));
+  return markdownTable(
+    [
+      `${by} z bin`,
+      ...(by === "true" ? ["galaxies"] : []),
+      ...methods.map((m) => m.label),
+    ],
+    bins[0].map((r, b) => [
+      binName(r),
+      ...(by === "true" ? [r.n.toLocaleString("en")] : []),
+      ...bins.map((rows) => signed(rows[b].meanError)),
+    ]),
+  );
+}
+
+/** A point of the trade-off: a method (or a knob's setting) with its MAE and slope above 0.2. */
+export interface TradeoffCandidate {
+  label: string;
+  mae: number;
+  slope: number;
+}
+
+/**
+ * The trade-off in words, measured: the goal (a slope of at most `slopeFraction` of the baseline's
+ * at an MAE at most `maeBudget` above the baseline's), which candidates reach it, and which point
+ * is best — the flattest within the MAE budget — and why.
+ *
+ * @param baseline the baseline's MAE and slope
+ * @param candidates every other point (methods, α settings, weightings)
+ * @param options the bar: `slopeFraction` (default 0.5) and `maeBudget` (default 0.1: + 10 %)
+ */
+export function tradeoffNote(
+  baseline: { mae: number; slope: number },
+  candidates: readonly TradeoffCandidate[],
+  options: { slopeFraction?: number; maeBudget?: number } = {},
+): string {
+  const { slopeFraction = 0.5, maeBudget = 0.1 } = options;
+  const maxMae = baseline.mae * (1 + maeBudget);
+  const maxSlope = Math.abs(baseline.slope) * slopeFraction;
+  const cost = (c: TradeoffCandidate) => {
+    const change = 100 * (c.mae / baseline.mae - 1);
+    return `${change >= 0 ? "+" : "−"}${Math.abs(change).toFixed(1)} %`;
+  };
+  const describe = (c: TradeoffCandidate) =>
+    `${c.label} (slope ${signed(c.slope, 3)}, MAE ${c.mae.toFixed(4)}, ${cost(c)})`;
+  const bar = `The goal: a slope above z = 0.2 (by true z) at most ${
+    (100 * slopeFraction).toFixed(0)
+  } % of the baseline's ${signed(baseline.slope, 3)}, so |slope| ≤ ${
+    maxSlope.toFixed(3)
+  }, at an MAE at most ${(100 * maeBudget).toFixed(0)} % above its ${
+    baseline.mae.toFixed(4)
+  }, so ≤ ${maxMae.toFixed(4)}.`;
+  const flattest = (cs: readonly TradeoffCandidate[]) =>
+    cs.reduce((a, b) => (Math.abs(b.slope) < Math.abs(a.slope) ? b : a));
+  const within = candidates.filter((c) => c.mae <= maxMae);
+  const reach = within.filter((c) => Math.abs(c.slope) <= maxSlope);
+  if (reach.length) {
+    const best = flattest(reach);
+    return `${bar} **Reached by ${count(reach.length, "point")}:** ${
+      reach.map(describe).join("; ")
+    }. The best is ${best.label}: the flattest of those within the MAE budget.`;
+  }
+  const overall = candidates.length ? flattest(candidates) : undefined;
+  const inBudget = within.length ? flattest(within) : undefined;
+  const flatter = inBudget && Math.abs(inBudget.slope) < Math.abs(baseline.slope);
+  const best = flatter
+    ? `Within the MAE budget the flattest is ${describe(inBudget)}: the best point here, since ` +
+      "it lowers the slope most without costing more than the budget."
+    : "No point within the MAE budget is flatter than the baseline: the baseline is the best " +
+      "point here.";
+  const steepest = overall && overall !== inBudget
+    ? ` The flattest of all is ${describe(overall)}, over the budget.`
+    : "";
+  return `${bar} **No point reaches it.** ${best}${steepest}`;
+}
+
+/** Calibration of PDFs or error bars as one table row. */
+export interface CalibrationRow {
+  /** Whose PDFs: the method, network and data. */
+  label: string;
+  /** Test galaxies scored. */
+  n: number;
+  /** MAE of the point estimate (the PDF's mean, or the ensemble's mean). */
+  mae: number;
+  /** Coverage of the central 68 % and 95 % intervals. */
+  coverage: readonly number[];
+  /** Mean CRPS. */
+  crps: number;
+}
+
+/** The calibration of PDF heads beside the ensemble's, one row each. */
+export function pdfCalibrationTable(rows: readonly CalibrationRow[]): string {
+  return markdownTable(
+    ["prediction", "test galaxies", "MAE", "68 % coverage", "95 % coverage", "CRPS"],
+    rows.map((r) => [
+      r.label,
+      r.n.toLocaleString("en"),
+      r.mae.toFixed(4),
+      pct(r.coverage[0]),
+      pct(r.coverage[1]),
+      r.crps.toFixed(5),
+    ]),
+  );
+}
+
+/**
+ * A PDF head's PIT histogram (10 bins) in words: the share in the outer and middle bins against
+ * 20 % each, what that shape says about the PDFs, and whether the truth lies below the PDF's
+ * median more often than above it.
+ */
+export function pdfPitNote(label: string, counts: readonly number[]): string {
+  const s = pitShape(counts);
+  const shares = `${pct(s.tails)} of the ${s.n.toLocaleString("en")} galaxies fall in the two ` +
+    `outer bins of the PIT histogram and ${pct(s.centre)} in the two middle ones, against 20 % ` +
+    `each for calibrated PDFs (± ${(100 * s.se20).toFixed(1)} from sampling alone)`;
+  const shape = {
+    "heavy-tails": "the PDFs are too narrow for the galaxies they miss and too wide for the " +
+      "ones they get right: the truth lands both near the middle and in the far tails too often",
+    "light-tails": "the truth lands too rarely both in the middle and in the tails",
+    "u-shape": "the truth falls in the PDFs' tails too often: they are too narrow",
+    "hump": "the truth crowds the PDFs' middle: they are too wide",
+    "flat": "the histogram is flat within its sampling error",
+  }[s.verdict];
+  const lean = s.lean === "none" ? "" : ` And ${pct(s.belowMean)} of the PIT values are below ` +
+    `0.5 (± ${(100 * s.se50).toFixed(1)}): the true z lies ${
+      s.lean === "low" ? "below" : "above"
+    } the PDF's median more often than ${s.lean === "low" ? "above" : "below"} it.`;
+  return `**${label}:** ${shares}: ${shape}.${lean}`;
+}
+
+/**
+ * Coverage per bin of true z in words: at each level, the worst- and best-covered bins among
+ * those with at least {@link MIN_BIN_GALAXIES} galaxies, with their standard errors.
+ */
+export function pdfCoverageNote(
+  label: string,
+  report: {
+    levels: readonly number[];
+    byBin: readonly { zLow: number; zHigh: number; n: number; coverage: readonly number[] }[];
+  },
+): string {
+  const rows = report.byBin.filter((r) => r.n >= MIN_BIN_GALAXIES);
+  if (rows.length === 0) {
+    return `**${label}:** no redshift bin holds ${MIN_BIN_GALAXIES} test galaxies, too few to ` +
+      "judge coverage bin by bin.";
+  }
+  const parts = report.levels.map((level, i) => {
+    const judge = (r: (typeof rows)[number]) => {
+      const p = r.coverage[i], se = coverageStandardError(level, r.n);
+      const verdict = p < level - 2 * se
+        ? "too narrow"
+        : p > level + 2 * se
+        ? "too wide"
+        : "within its error";
+      return `${(100 * p).toFixed(0)} % ± ${Math.max(1, Math.round(100 * se))} at ${binName(r)} (${
+        r.n.toLocaleString("en")
+      } galaxies: ${verdict})`;
+    };
+    const lo = rows.reduce((a, b) => (b.coverage[i] < a.coverage[i] ? b : a));
+    const hi = rows.reduce((a, b) => (b.coverage[i] > a.coverage[i] ? b : a));
+    return `at ${Math.round(100 * level)} % from ${judge(lo)} to ${judge(hi)}`;
+  });
+  return `**${label}**, over the ${count(rows.length, "bin")} with at least ${MIN_BIN_GALAXIES} ` +
+    `test galaxies (± one standard error): coverage runs ${parts.join("; ")}.`;
+}
+
+/**
+ * The mean training weight per 0.05 bin of z for each weighting, beside the bin's share of the
+ * training galaxies: how much harder a rare galaxy pulls on the loss.
+ */
+export function weightsByBinTable(
+  z: ArrayLike<number>,
+  weightings: readonly { label: string; weights: ArrayLike<number> }[],
+  binWidth = 0.05,
+): string {
+  const nBins = Math.round(0.6 / binWidth);
+  const bin = (v: number) => Math.min(nBins - 1, Math.max(0, Math.floor(v / binWidth + 1e-9)));
+  const n = new Float64Array(nBins);
+  const sums = weightings.map(() => new Float64Array(nBins));
+  for (let i = 0; i < z.length; i++) {
+    const b = bin(z[i]);
+    n[b]++;
+    weightings.forEach((w, k) => (sums[k][b] += w.weights[i]));
+  }
+  return markdownTable(
+    ["z bin", "training galaxies", ...weightings.map((w) => `mean weight: ${w.label}`)],
+    Array.from({ length: nBins }, (_, b) => [
+      binName({ zLow: b * binWidth, zHigh: (b + 1) * binWidth }),
+      `${n[b].toLocaleString("en")} (${(100 * n[b] / z.length).toFixed(2)} %)`,
+      ...sums.map((s) => (n[b] ? (s[b] / n[b]).toFixed(2) : "–")),
+    ]),
+  );
+}
+
+/**
+ * What the small version trained, in one sentence: its network against the dissertation's, its
+ * epochs, galaxies and learning rate, and how long it took here.
+ */
+export function smallVersionNote(
+  network: ModelConfig,
+  plan: { epochs: number; learningRate: number; trainingGalaxies: number; seconds: number },
+): string {
+  const ratio = plan.learningRate / DISSERTATION_RECIPE.learningRate;
+  return `**The small version, trained here in ${formatDuration(plan.seconds)}:** each method on ` +
+    `${networkAgainstDissertation(network)}; ${count(plan.epochs, "epoch")} on ${
+      plan.trainingGalaxies.toLocaleString("en")
+    } training galaxies, Adamax at a learning rate of ${plan.learningRate} (${
+      Number(ratio.toFixed(2))
+    } times the dissertation's ${DISSERTATION_RECIPE.learningRate}, so that so few epochs get ` +
+    "somewhere). Its numbers show how the methods are run and compared, not how well they work " +
+    "at scale.";
+}
+
+/** How a method moves the two slopes and the MAE against the baseline, as numbers. */
+export function againstBaselineNote(baseline: MethodScores, m: MethodScores): string {
+  const slope = (x: MethodScores) => seedMean(x, (d) => d.slope.slope);
+  const predicted = (x: MethodScores) =>
+    x.predictedSlopes.reduce((s, f) => s + f.slope, 0) / x.predictedSlopes.length;
+  const mae = (x: MethodScores) => seedMean(x, (d) => d.mae);
+  const change = 100 * (mae(m) / mae(baseline) - 1);
+  return `**${m.label}:** slope above z = 0.2 by true z ${signed(slope(baseline), 3)} → ${
+    signed(slope(m), 3)
+  }; by predicted z ${signed(predicted(baseline), 3)} → ${signed(predicted(m), 3)}; MAE ${
+    mae(baseline).toFixed(4)
+  } → ${mae(m).toFixed(4)} (${change >= 0 ? "+" : "−"}${Math.abs(change).toFixed(1)} %).`;
+}

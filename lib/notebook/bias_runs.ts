@@ -1,0 +1,266 @@
+/**
+ * Which runs notebook 07 shows: the committed runs of the bias methods (`results/bias/<method>-
+ * seed<N>/`, run folders of `deno task main`), or, while they are not there, a small version
+ * trained on the page from a few thousand galaxies of the profile's data.
+ *
+ * @module
+ */
+import { fileURLToPath as fromFileUrl } from "node:url";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { readEnv } from "../_env.ts";
+import { simulateSpectra, SIMULATOR_VERSION } from "../mock/simulate.ts";
+import { prepareData, type PreparedData } from "../prepare.ts";
+import { getProfile, MOCK_SEED, type RunProfile } from "../profiles.ts";
+import { isRunFolder, loadRunArtifact, type RunArtifact } from "../runs/run_folder.ts";
+import { loadModel } from "../runs/model_folder.ts";
+import { predict, predictPdf } from "../train.ts";
+import { selectRows } from "../spectra.ts";
+import { permutation } from "../random.ts";
+import { formatDuration, markdownTable } from "../tables.ts";
+import { DATA_ENV, loadNotebookData, type NotebookData } from "./notebook.ts";
+
+/** Environment variable naming another folder of bias runs than `results/bias/` (for checks). */
+export const BIAS_RESULTS_ENV = "REDSHIFT_BIAS_RESULTS";
+
+/** The committed runs' folder: `$REDSHIFT_BIAS_RESULTS`, else `results/bias/` in the project. */
+export function biasResultsDir(): string {
+  return readEnv(BIAS_RESULTS_ENV)?.replace(/\/+$/, "") ??
+    fromFileUrl(new URL("../../results/bias", import.meta.url));
+}
+
+/** A method trained as its own run: the baseline, the PDF head, or one of the two weightings. */
+export type BiasMethod = "baseline" | "pdf" | "sqrt" | "inverse";
+
+/** The trained methods, in the page's order, with the flags of `deno task main` that make them. */
+export const BIAS_METHODS: readonly { name: BiasMethod; label: string; flags: string }[] = [
+  { name: "baseline", label: "baseline", flags: "" },
+  { name: "pdf", label: "A. PDF head", flags: " --head pdf" },
+  { name: "sqrt", label: "B. weights 1/√density", flags: " --weights sqrt" },
+  { name: "inverse", label: "B. weights 1/density", flags: " --weights inverse" },
+];
+
+/** The seeds each method is trained with in `results/bias/`. */
+export const BIAS_SEEDS: readonly number[] = [1, 2, 3];
+
+/** Largest weight over smallest of the balanced weights, as `deno task main --weights` caps them. */
+export const BALANCED_WEIGHT_CAP = 10;
+
+/** The label of a method in tables and figures. */
+export function methodLabel(method: BiasMethod): string {
+  return BIAS_METHODS.find((m) => m.name === method)!.label;
+}
+
+/**
+ * The command that trains one committed run: the profile's network and recipe, the evaluated
+ * epoch only (no epochs past it), its seed and the method's flags.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { biasRunCommand } from "./bias_runs.ts";
+ * assert.equal(
+ *   biasRunCommand("pdf", 2),
+ *   "deno task main --profile default --extra-epochs 0 --seed 2 --head pdf --out results/bias/pdf-seed2",
+ * );
+ * ```
+ */
+export function biasRunCommand(method: BiasMethod, seed: number, profile = "default"): string {
+  const flags = BIAS_METHODS.find((m) => m.name === method)!.flags;
+  return `deno task main --profile ${profile} --extra-epochs 0 --seed ${seed}${flags} ` +
+    `--out results/bias/${method}-seed${seed}`;
+}
+
+/** One committed run of a method. */
+export interface CommittedBiasRun {
+  method: BiasMethod;
+  seed: number;
+  /** The folder's name, `<method>-seed<N>`. */
+  name: string;
+  artifact: RunArtifact;
+}
+
+const FOLDER = /^(baseline|pdf|sqrt|inverse)-seed(\d+)$/;
+
+/**
+ * The complete run folders named `<method>-seed<N>` in `dir` (default {@link biasResultsDir}),
+ * by method in {@link BIAS_METHODS}' order, then by seed; an empty list when there are none. A
+ * folder still training (no `run.json` yet) is not a run.
+ */
+export async function readCommittedBiasRuns(
+  dir: string = biasResultsDir(),
+): Promise<CommittedBiasRun[]> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  const runs: CommittedBiasRun[] = [];
+  for (const e of entries) {
+    const m = FOLDER.exec(e.name);
+    if (!e.isDirectory || !m || !(await isRunFolder(`${dir}/${e.name}`))) continue;
+    runs.push({
+      method: m[1] as BiasMethod,
+      seed: Number(m[2]),
+      name: e.name,
+      artifact: await loadRunArtifact(`${dir}/${e.name}`),
+    });
+  }
+  const order = (r: CommittedBiasRun) => BIAS_METHODS.findIndex((m) => m.name === r.method);
+  return runs.sort((a, b) => order(a) - order(b) || a.seed - b.seed);
+}
+
+/**
+ * Whether the page presents committed runs: it needs at least the baseline and the PDF head (the
+ * other methods are shown when present), on one profile, and `$REDSHIFT_RUN` not `train`.
+ */
+export function presentsCommittedRuns(runs: readonly CommittedBiasRun[]): boolean {
+  if (readEnv("REDSHIFT_RUN") === "train") return false;
+  const has = (m: BiasMethod) => runs.some((r) => r.method === m);
+  return has("baseline") && has("pdf") &&
+    new Set(runs.map((r) => r.artifact.run.profile)).size === 1;
+}
+
+/**
+ * The committed runs as a Markdown table, one row each: folder, test galaxies, evaluated epoch,
+ * training time, sittings, machine and commit. The full records follow in {@link biasRunRecords}.
+ */
+export function committedBiasRunsTable(runs: readonly CommittedBiasRun[]): string {
+  return markdownTable(
+    ["results/bias/", "test galaxies", "epoch evaluated", "training", "machine", "commit"],
+    runs.map(({ name, artifact: { run, test } }) => [
+      name,
+      test.zTrue.length.toLocaleString("en"),
+      run.evaluatedEpoch,
+      formatDuration(run.trainingSeconds) +
+      (run.sittings && run.sittings > 1 ? ` (${run.sittings} sittings)` : ""),
+      run.machine ?? run.device,
+      run.commit.slice(0, 10),
+    ]),
+  );
+}
+
+/**
+ * The runs `results/bias/` should hold and does not: one line per missing folder with the command
+ * that trains it (all of them when none is there).
+ */
+export function missingBiasRuns(
+  runs: readonly CommittedBiasRun[],
+  profile = "default",
+): { name: string; command: string }[] {
+  const have = new Set(runs.map((r) => r.name));
+  return BIAS_METHODS.flatMap(({ name }) =>
+    BIAS_SEEDS.map((seed) => ({ name: `${name}-seed${seed}`, seed, method: name }))
+  ).filter((r) => !have.has(r.name)).map((r) => ({
+    name: r.name,
+    command: biasRunCommand(r.method, r.seed, profile),
+  }));
+}
+
+/** What the small version trains on: a few thousand galaxies of the profile's data. */
+export interface SmallBiasData extends NotebookData {
+  prepared: PreparedData;
+}
+
+/**
+ * The small version's galaxies: the first `galaxies` of the profile's mock (the mock's galaxies
+ * are independent draws, so the first ones are a fair sample, and simulating only them is fast),
+ * or a seeded random subset of the file `$REDSHIFT_DATA` names or of the `smoke` profile's sample;
+ * split and scaled with the profile's seed.
+ *
+ * @param profile whose data
+ * @param galaxies at most this many
+ */
+export async function loadSmallBiasData(
+  profile: RunProfile = getProfile(),
+  galaxies = 6_000,
+): Promise<SmallBiasData> {
+  const n = Math.min(galaxies, profile.galaxies);
+  if (readEnv(DATA_ENV) || profile.name === "smoke") {
+    const loaded = await loadNotebookData(profile);
+    if (loaded.data.n <= n) {
+      return { ...loaded, prepared: prepareData(loaded.data, { seed: profile.seed }) };
+    }
+    const rows = permutation(loaded.data.n, profile.seed).subarray(0, n).sort();
+    const data = selectRows(loaded.data, rows);
+    return {
+      data,
+      source: `${loaded.source}\nthe small version: a seeded random ${
+        n.toLocaleString("en")
+      } of them`,
+      prepared: prepareData(data, { seed: profile.seed }),
+    };
+  }
+  const data = simulateSpectra({ n, seed: MOCK_SEED });
+  return {
+    data,
+    source: `the first ${n.toLocaleString("en")} of the \`${profile.name}\` profile's ${
+      profile.galaxies.toLocaleString("en")
+    } mock galaxies simulated (seed ${MOCK_SEED}, simulator ${SIMULATOR_VERSION})`,
+    prepared: prepareData(data, { seed: profile.seed }),
+  };
+}
+
+/** Predictions of one method from one seed. */
+export interface SeedPredictions {
+  seed: number;
+  zPred: Float32Array;
+}
+
+/** What the page's comparison reads, from the committed runs or from the small version. */
+export interface BiasPredictions {
+  /** Test predictions of each method present, one entry per seed (the PDF head's: its mean). */
+  test: Map<BiasMethod, SeedPredictions[]>;
+  /** The baseline's predictions of the validation galaxies, per seed: the isotonic map's input. */
+  baselineValidation: SeedPredictions[];
+  /** A PDF head (the lowest seed's) and its test PDFs, n × K. */
+  pdf: { seed: number; model: tfl.LayersModel; probs: Float32Array };
+}
+
+/**
+ * Reads the committed runs' test predictions and predicts what their folders do not hold: the
+ * baseline models' validation predictions (for the isotonic map) and the test PDFs of the lowest
+ * seed's PDF head, each from the run's saved model. The runs must have been trained on
+ * `prepared`'s split: their test galaxies are checked against it.
+ *
+ * @param runs committed runs with at least a baseline and a PDF head
+ * @param prepared the data of their profile, split and scaled with its seed
+ */
+export async function predictCommittedRuns(
+  runs: readonly CommittedBiasRun[],
+  prepared: PreparedData,
+): Promise<BiasPredictions> {
+  const test = new Map<BiasMethod, SeedPredictions[]>();
+  for (const r of runs) {
+    const { zTrue, zPred } = r.artifact.test;
+    const same = zTrue.length === prepared.test.y.length &&
+      zTrue.every((z, i) => Math.abs(z - prepared.test.y[i]) < 1e-6);
+    if (!same) {
+      throw new Error(
+        `${r.artifact.dir}: its test galaxies are not this split's (${zTrue.length} against ` +
+          `${prepared.test.y.length}): trained on other data or another split seed`,
+      );
+    }
+    test.set(r.method, [...(test.get(r.method) ?? []), { seed: r.seed, zPred }]);
+  }
+  const baselineValidation: SeedPredictions[] = [];
+  for (const r of runs.filter((r) => r.method === "baseline")) {
+    const saved = await loadModel(`${r.artifact.dir}/model`);
+    try {
+      baselineValidation.push({
+        seed: r.seed,
+        zPred: await predict(saved.model, prepared.validation.x),
+      });
+    } finally {
+      saved.model.dispose();
+    }
+  }
+  const first = runs.find((r) => r.method === "pdf");
+  if (!first || !baselineValidation.length) {
+    throw new RangeError("the committed runs need a baseline and a PDF head");
+  }
+  const { model } = await loadModel(`${first.artifact.dir}/model`);
+  const probs = await predictPdf(model, prepared.test.x);
+  return { test, baselineValidation, pdf: { seed: first.seed, model, probs } };
+}

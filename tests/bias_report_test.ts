@@ -1,0 +1,271 @@
+// Notebook 07's bookkeeping: which runs it reads, how it names the missing ones, and its tables
+// and sentences, each chosen by the numbers it is given (known answers, and cases that flip them).
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { biasDiagnostics, gaussianToy, meanErrorByBin } from "../lib/bias/mod.ts";
+import { simulateSpectra } from "../lib/mock/simulate.ts";
+import { MOCK_SEED, NARROW_MODEL, profileModel, PROFILES } from "../lib/profiles.ts";
+import { saveRunArtifact } from "../lib/runs/run_folder.ts";
+import {
+  againstBaselineNote,
+  BALANCED_WEIGHT_CAP,
+  BIAS_METHODS,
+  BIAS_RESULTS_ENV,
+  BIAS_SEEDS,
+  biasComparisonTable,
+  biasResultsDir,
+  biasRunCommand,
+  binnedComparisonTable,
+  binningTable,
+  diagnosisNote,
+  loadSmallBiasData,
+  missingBiasRuns,
+  pdfCoverageNote,
+  pdfPitNote,
+  presentsCommittedRuns,
+  readCommittedBiasRuns,
+  scoreMethod,
+  seedAveragedBins,
+  signed,
+  smallVersionNote,
+  tradeoffNote,
+  weightsByBinTable,
+} from "../lib/notebook/mod.ts";
+
+const toy = gaussianToy({ n: 3000, seed: 5 });
+
+Deno.test("signed() writes a true minus sign and no sign on zero", () => {
+  assert.equal(signed(-0.09815), "−0.0982");
+  assert.equal(signed(0.0127), "+0.0127");
+  assert.equal(signed(-0.00001), "0.0000");
+  assert.equal(signed(NaN), "–");
+});
+
+Deno.test("binningTable() puts both binnings and Table 3 side by side, bin by bin", () => {
+  const [zTrue, zPred] = [[0.01, 0.02, 0.3], [0.03, 0.03, 0.25]];
+  const d = {
+    byTrue: meanErrorByBin(zTrue, zPred, { resamples: 0 }),
+    byPredicted: meanErrorByBin(zTrue, zPred, { by: "predicted", resamples: 0 }),
+  };
+  const table = binningTable(d, { label: "Table 3", rows: [{ meanError: 0.0216 }] });
+  const lines = table.split("\n");
+  assert.equal(lines.length, 2 + 12);
+  // Bin 0.00–0.05 by true z: 2 galaxies, mean +0.015; by predicted z: the same 2, the same mean.
+  assert.match(lines[2], /0\.00–0\.05 \| 2 +\| \+0\.0150 +\| 2 +\| \+0\.0150 +\| \+0\.0216/);
+  // The galaxy at z = 0.3 predicted 0.25 sits in 0.30–0.35 by true z and 0.25–0.30 by prediction.
+  assert.match(lines[2 + 5], /0\.25–0\.30 \| 0 +\| – +\| 1 +\| −0\.0500/);
+  assert.match(lines[2 + 6], /0\.30–0\.35 \| 1 +\| −0\.0500 +\| 0 +\| –/);
+});
+
+Deno.test("diagnosisNote() judges each binning's slope against its standard error", () => {
+  const d = biasDiagnostics(toy.zTrue, toy.zPred, { resamples: 0 });
+  const flat = { slope: 0.001, intercept: 0, n: 500, slopeSe: 0.02 };
+  const text = diagnosisNote("Toy", d, flat);
+  assert.match(text, /a tilt more than twice its standard error/);
+  assert.match(text, /flat within two standard errors/);
+  assert.match(text, new RegExp(`against true z is ${signed(d.slope.slope, 2)} ± `));
+  const steep = { slope: -2, intercept: 0, n: 500, slopeSe: 0.02 };
+  assert.match(diagnosisNote("Toy", d, steep), /tilted as much or more/);
+  const less = { slope: d.slope.slope / 4, intercept: 0, n: 500, slopeSe: 0.001 };
+  assert.match(diagnosisNote("Toy", d, less), /tilted too, though less/);
+});
+
+Deno.test("scoreMethod() averages seeds, and a slope nobody is predicted for is NaN, shown as –", () => {
+  const zTrue = Array.from(toy.zTrue).map((z) => Math.min(0.6, Math.max(0, z)));
+  const low = zTrue.map(() => 0.1); // no prediction reaches 0.2
+  const m = scoreMethod("constant", zTrue, [low], { resamples: 0 });
+  assert.ok(Number.isNaN(m.predictedSlopes[0].slope));
+  const two = scoreMethod("two seeds", zTrue, [toy.zPred, zTrue.map((z) => z + 0.01)], {
+    resamples: 0,
+  });
+  const table = biasComparisonTable([m, two]);
+  assert.match(table.split("\n")[2], /^\| constant +\| 1 +\|.*\| – +\|$/);
+  // Two seeds: mean ± standard deviation of their MAEs.
+  const maes = two.runs.map((d) => d.mae);
+  const mean = (maes[0] + maes[1]) / 2, sd = Math.abs(maes[0] - maes[1]) / Math.SQRT2;
+  assert.ok(table.includes(`${mean.toFixed(4)} ± ${sd.toFixed(4)}`), table);
+  // Per bin: the mean over seeds, with the standard error of that mean.
+  const bins = seedAveragedBins(two, "true");
+  const b = two.runs.map((d) => d.byTrue[2].meanError);
+  assert.ok(Math.abs(bins[2].meanError - (b[0] + b[1]) / 2) < 1e-12);
+  assert.ok(Math.abs(bins[2].standardError! - Math.abs(b[0] - b[1]) / 2) < 1e-12);
+  assert.match(binnedComparisonTable([m, two], "true").split("\n")[0], /galaxies/);
+  assert.doesNotMatch(binnedComparisonTable([m, two], "predicted").split("\n")[0], /galaxies/);
+});
+
+Deno.test("againstBaselineNote() gives both slopes and the MAE's change", () => {
+  const zTrue = Array.from(toy.zTrue);
+  const base = scoreMethod("baseline", zTrue, [toy.zPred], { resamples: 0 });
+  const raw = scoreMethod("raw", zTrue, [toy.observed], { resamples: 0 });
+  const text = againstBaselineNote(base, raw);
+  const change = 100 * (raw.runs[0].mae / base.runs[0].mae - 1);
+  assert.ok(text.includes(`(${change >= 0 ? "+" : "−"}${Math.abs(change).toFixed(1)} %)`), text);
+  assert.ok(
+    text.includes(`${signed(base.runs[0].slope.slope, 3)} → ${signed(raw.runs[0].slope.slope, 3)}`),
+  );
+});
+
+Deno.test("tradeoffNote() names the points that reach the goal, else the best one and why", () => {
+  const base = { mae: 0.02, slope: -0.4 };
+  const reached = tradeoffNote(base, [
+    { label: "A", mae: 0.021, slope: -0.19 },
+    { label: "B", mae: 0.0215, slope: -0.1 },
+    { label: "C", mae: 0.03, slope: 0 },
+  ]);
+  assert.match(
+    reached,
+    /\|slope\| ≤ 0\.200, at an MAE at most 10 % above its 0\.0200, so ≤ 0\.0220/,
+  );
+  assert.match(reached, /Reached by 2 points:\*\* A .*; B /);
+  assert.match(reached, /The best is B/);
+  const none = tradeoffNote(base, [
+    { label: "A", mae: 0.021, slope: -0.3 },
+    { label: "C", mae: 0.05, slope: -0.05 },
+  ]);
+  assert.match(none, /No point reaches it/);
+  assert.match(
+    none,
+    /Within the MAE budget the flattest is A \(slope −0\.300, MAE 0\.0210, \+5\.0 %\)/,
+  );
+  assert.match(none, /The flattest of all is C .*over the budget/);
+  const baselineBest = tradeoffNote(base, [{ label: "C", mae: 0.05, slope: -0.05 }]);
+  assert.match(baselineBest, /the baseline is the best point here/);
+});
+
+Deno.test("pdfPitNote() and pdfCoverageNote() read the shapes and the extreme bins", () => {
+  assert.match(pdfPitNote("flat", new Array(10).fill(500)), /flat within its sampling error/);
+  const hump = [100, 300, 500, 700, 900, 900, 700, 500, 300, 100];
+  assert.match(pdfPitNote("hump", hump), /they are too wide/);
+  const low = [900, 800, 700, 600, 500, 400, 300, 200, 100, 100];
+  assert.match(pdfPitNote("low", low), /lies below the PDF's median more often than above/);
+  const report = {
+    levels: [0.68, 0.95],
+    byBin: [
+      { zLow: 0, zHigh: 0.05, n: 400, coverage: [0.5, 0.9] },
+      { zLow: 0.05, zHigh: 0.1, n: 400, coverage: [0.68, 0.95] },
+      { zLow: 0.1, zHigh: 0.15, n: 10, coverage: [0, 0] },
+    ],
+  };
+  const text = pdfCoverageNote("head", report);
+  assert.match(text, /over the 2 bins with at least 50/);
+  assert.match(text, /at 68 % from 50 % ± 2 at 0\.00–0\.05 \(400 galaxies: too narrow\)/);
+  assert.match(text, /to 68 % ± 2 at 0\.05–0\.10 \(400 galaxies: within its error\)/);
+  assert.match(pdfCoverageNote("head", { levels: [0.68], byBin: [] }), /no redshift bin holds/);
+});
+
+Deno.test("weightsByBinTable() gives each bin's share and mean weight", () => {
+  const table = weightsByBinTable([0.01, 0.02, 0.07, 0.58], [
+    { label: "w", weights: [1, 3, 5, 7] },
+  ]);
+  const lines = table.split("\n");
+  assert.match(lines[2], /0\.00–0\.05 \| 2 \(50\.00 %\) +\| 2\.00/);
+  assert.match(lines[3], /0\.05–0\.10 \| 1 \(25\.00 %\) +\| 5\.00/);
+  assert.match(lines[4], /0\.10–0\.15 \| 0 \(0\.00 %\) +\| –/);
+  assert.match(lines[13], /0\.55–0\.60 \| 1 \(25\.00 %\) +\| 7\.00/);
+});
+
+Deno.test("smallVersionNote() says what the small version trained, against the dissertation", () => {
+  const text = smallVersionNote({ ...profileModel(PROFILES.default), ...NARROW_MODEL }, {
+    epochs: 4,
+    learningRate: 0.003,
+    trainingGalaxies: 3780,
+    seconds: 42,
+  });
+  assert.match(text, /trained here in 42 s/);
+  assert.match(text, /narrow variant of the dissertation's layout/);
+  assert.match(text, /4 epochs on 3,780 training galaxies/);
+  assert.match(text, /3 times the dissertation's 0\.001/);
+});
+
+Deno.test("biasRunCommand() uses flags that task main has, and the weights' cap is main's", async () => {
+  const main = await Deno.readTextFile(new URL("../tools/main.ts", import.meta.url));
+  for (const { name } of BIAS_METHODS) {
+    const command = biasRunCommand(name, 2);
+    assert.match(command, new RegExp(`--out results/bias/${name}-seed2$`));
+    for (const flag of command.match(/--[a-z-]+/g)!) {
+      assert.ok(main.includes(`"${flag.slice(2)}"`) || main.includes(`${flag.slice(2)}:`), flag);
+    }
+  }
+  assert.equal(Number(/const WEIGHT_CAP = (\d+)/.exec(main)?.[1]), BALANCED_WEIGHT_CAP);
+});
+
+async function fakeRun(dir: string, profile = "default") {
+  await saveRunArtifact(dir, {
+    history: [],
+    run: {
+      profile,
+      command: "deno task main",
+      commit: "abc",
+      device: "cpu",
+      data: "50000 mock galaxies simulated (seed 2023, simulator 3.0.0)",
+      galaxies: 50,
+      evaluatedEpoch: 20,
+      trainingSeconds: 1,
+      wallSeconds: 1,
+      finishedAt: "2026-12-07T00:00:00.000Z",
+    },
+    test: {
+      ids: Float64Array.of(1, 2),
+      zTrue: Float32Array.of(0.1, 0.3),
+      zPred: Float32Array.of(0.12, 0.25),
+    },
+  });
+}
+
+Deno.test("readCommittedBiasRuns() reads complete <method>-seed<N> folders in the page's order", async () => {
+  const dir = await Deno.makeTempDir();
+  assert.deepEqual(await readCommittedBiasRuns(`${dir}/absent`), []);
+  await fakeRun(`${dir}/pdf-seed2`);
+  await fakeRun(`${dir}/baseline-seed3`);
+  await fakeRun(`${dir}/baseline-seed1`);
+  await fakeRun(`${dir}/notes-seed1`); // not a method
+  await Deno.mkdir(`${dir}/sqrt-seed1`); // still training: no run.json
+  const runs = await readCommittedBiasRuns(dir);
+  assert.deepEqual(runs.map((r) => r.name), ["baseline-seed1", "baseline-seed3", "pdf-seed2"]);
+  assert.equal(runs[2].method, "pdf");
+  assert.equal(runs[2].seed, 2);
+  assert.ok(presentsCommittedRuns(runs));
+  assert.ok(!presentsCommittedRuns(runs.filter((r) => r.method === "baseline")));
+  const missing = missingBiasRuns(runs);
+  assert.equal(missing.length, BIAS_METHODS.length * BIAS_SEEDS.length - 3);
+  assert.ok(missing.some((m) => m.name === "sqrt-seed1"));
+  Deno.env.set("REDSHIFT_RUN", "train");
+  try {
+    assert.ok(!presentsCommittedRuns(runs));
+  } finally {
+    Deno.env.delete("REDSHIFT_RUN");
+  }
+  Deno.env.set(BIAS_RESULTS_ENV, `${dir}/`);
+  try {
+    assert.equal(biasResultsDir(), dir);
+  } finally {
+    Deno.env.delete(BIAS_RESULTS_ENV);
+  }
+  assert.match(biasResultsDir(), /results\/bias$/);
+});
+
+Deno.test("loadSmallBiasData() takes the first galaxies of the profile's own mock", async () => {
+  const profile = { ...PROFILES.default, galaxies: 300 };
+  const small = await loadSmallBiasData(profile, 120);
+  const whole = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
+  assert.equal(small.data.n, 120);
+  assert.deepEqual(small.data.z, whole.z.subarray(0, 120));
+  assert.deepEqual(small.data.flux, whole.flux.subarray(0, 120 * small.data.flux.length / 120));
+  assert.match(small.source, /the first 120 of the `default` profile's 300 mock galaxies/);
+  assert.equal(small.prepared.test.y.length, 12);
+});
+
+Deno.test("page 07 types no run's count into its Markdown and quotes the dissertation verbatim", async () => {
+  const nb = JSON.parse(await Deno.readTextFile("notebooks/07_high_z_bias.ipynb"));
+  const prose = nb.cells.filter((c: { cell_type: string }) => c.cell_type === "markdown")
+    .map((c: { source: string[] }) => c.source.join("")).join("\n");
+  const unit =
+    "trials?|epochs?|members?|galaxies|minutes?|hours?|seconds?|parameters|sittings?|runs?";
+  const typed = prose.replace(/\s+/g, " ")
+    .match(new RegExp(`\\b\\d[\\d,.]*\\s*(?:${unit})\\b`, "g")) ?? [];
+  assert.deepEqual(typed, []);
+  const quote = /"(Future endeavors[^"]+)"/.exec(prose.replace(/\s+/g, " "))?.[1];
+  assert.ok(quote, "the future-work sentence is quoted");
+  const text = "/work/shared/reference/dissertation/dissertation.txt";
+  if (existsSync(text)) assert.ok((await Deno.readTextFile(text)).includes(quote));
+});
