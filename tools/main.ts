@@ -41,10 +41,7 @@ import { verifyCheckpoint } from "../lib/train.ts";
 import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/optimizers/schedules.ts";
 import { checkToolPaths, PathCollisionError, whyNotWritable } from "../lib/_atomic.ts";
 import { DEFAULT_PDF_BINS } from "../lib/redshift_bins.ts";
-import { balancedWeights } from "../lib/bias/mod.ts";
-
-/** The largest training weight of --weights, as a multiple of the smallest. */
-const WEIGHT_CAP = 10;
+import { BALANCED_WEIGHT_CAP as WEIGHT_CAP, balancedWeights } from "../lib/bias/mod.ts";
 import {
   gitCommit,
   OutputError,

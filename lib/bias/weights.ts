@@ -28,6 +28,12 @@ export interface BalancedWeights {
 }
 
 /**
+ * The cap of the project's balanced training (`deno task main --weights`, notebook 07): the largest
+ * weight at most this many times the smallest, so that the sparse high-z tail does not swamp the rest.
+ */
+export const BALANCED_WEIGHT_CAP = 10;
+
+/**
  * Weights ∝ (smoothed density of z)^(−power), capped at `maxRatio` times the smallest, normalised
  * to mean 1 over the galaxies. The density is {@link smoothedHistogram}'s (bins of 0.01 over
  * [0, 0.6], kernel 0.02 by default); a galaxy outside the range weighs as the nearest end bin.

@@ -42,8 +42,7 @@ export const BIAS_METHODS: readonly { name: BiasMethod; label: string; flags: st
 /** The seeds each method is trained with in `results/bias/`. */
 export const BIAS_SEEDS: readonly number[] = [1, 2, 3];
 
-/** Largest weight over smallest of the balanced weights, as `deno task main --weights` caps them. */
-export const BALANCED_WEIGHT_CAP = 10;
+export { BALANCED_WEIGHT_CAP } from "../bias/mod.ts";
 
 /** The label of a method in tables and figures. */
 export function methodLabel(method: BiasMethod): string {
