@@ -29,8 +29,18 @@ export interface RedshiftMetrics {
   outlierThreshold: number;
 }
 
-/** Checks that the arrays pair up and are not empty; returns their length. */
-function pairLength(zTrue: ArrayLike<number>, zPred: ArrayLike<number>): number {
+/**
+ * Checks that true and predicted redshifts pair up and are not empty; returns their length.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pairLength } from "./metrics.ts";
+ * assert.equal(pairLength([0.1, 0.2], [0.1, 0.3]), 2);
+ * assert.throws(() => pairLength([0.1], []), RangeError);
+ * ```
+ */
+export function pairLength(zTrue: ArrayLike<number>, zPred: ArrayLike<number>): number {
   if (zTrue.length !== zPred.length) {
     throw new RangeError(`${zTrue.length} true redshifts but ${zPred.length} predictions`);
   }

@@ -13,7 +13,8 @@ import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../lib/mock/simulate.ts";
 export { describeMachine, gitCommit } from "../lib/runs/provenance.ts";
 import type { Spectra } from "../lib/spectra.ts";
-import { EXIT, fail, positiveInteger, usage } from "./_args.ts";
+import { EXIT, fail, OutputError, positiveInteger, usage } from "./_args.ts";
+import { checkToolPaths, PathCollisionError, type ToolPath } from "../lib/_atomic.ts";
 import { splitSizes } from "../lib/split.ts";
 export * from "./_args.ts";
 
@@ -120,4 +121,16 @@ export async function prepareToolRun(
   if (data.n < MIN_GALAXIES) fail(EXIT.input, `${args.data ?? "the data"}: ${tooFew(data.n)}`);
   console.log(source);
   return { backend, data, source, prepared: prepareData(data, { seed: profile.seed }) };
+}
+
+/** {@link checkToolPaths} for a training tool: a collision is an {@link OutputError}, exit 5. */
+export async function checkOutputPaths(paths: readonly ToolPath[]): Promise<void> {
+  try {
+    await checkToolPaths(paths);
+  } catch (e) {
+    if (e instanceof PathCollisionError) {
+      throw new OutputError(e.written.path, `refused: ${e.message}; nothing was done`);
+    }
+    throw e;
+  }
 }

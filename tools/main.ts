@@ -39,10 +39,11 @@ import { trainRunFolder } from "../lib/runs/run_folder.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
 import { verifyCheckpoint } from "../lib/train.ts";
 import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/optimizers/schedules.ts";
-import { checkToolPaths, PathCollisionError, whyNotWritable } from "../lib/_atomic.ts";
+import { whyNotWritable } from "../lib/_atomic.ts";
 import { DEFAULT_PDF_BINS } from "../lib/redshift_bins.ts";
 import { BALANCED_WEIGHT_CAP as WEIGHT_CAP, balancedWeights } from "../lib/bias/mod.ts";
 import {
+  checkOutputPaths,
   gitCommit,
   OutputError,
   parseToolArgs,
@@ -329,14 +330,7 @@ async function checkRunPaths(out: string, data?: string, checkpoint?: string): P
     ...(data ? [{ role: "--data", path: data, use: "read" as const }] : []),
     ...(checkpoint ? [{ role: "--checkpoint", path: checkpoint, use: "write" as const }] : []),
   ];
-  try {
-    await checkToolPaths(paths);
-  } catch (e) {
-    if (e instanceof PathCollisionError) {
-      throw new OutputError(e.written.path, `refused: ${e.message}; nothing was done`);
-    }
-    throw e;
-  }
+  await checkOutputPaths(paths);
   try {
     await Deno.mkdir(out, { recursive: true });
   } catch (e) {

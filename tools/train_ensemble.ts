@@ -20,6 +20,7 @@
 import { formatBackendReport } from "../lib/backend/select.ts";
 import { profileModel } from "../lib/profiles.ts";
 import {
+  checkOutputPaths,
   gitCommit,
   OutputError,
   parseToolArgs,
@@ -36,12 +37,7 @@ import {
   UNCERTAINTY_RESULTS_VERSION,
   type UncertaintyResults,
 } from "../lib/uncertainty/results.ts";
-import {
-  checkToolPaths,
-  PathCollisionError,
-  whyNotWritable,
-  writeFileAtomic,
-} from "../lib/_atomic.ts";
+import { whyNotWritable, writeFileAtomic } from "../lib/_atomic.ts";
 
 const started = performance.now();
 const startedAt = new Date().toISOString();
@@ -160,18 +156,11 @@ await runTool("ensemble", async () => {
 /** Refuses, before any work, outputs that would replace the data or each other, or cannot be written. */
 async function checkEnsemblePaths(): Promise<void> {
   const out = args.out ?? `out/ensembles/${profileFromArgs(args).name}`;
-  try {
-    await checkToolPaths([
-      { role: "--out", path: out, use: "write", folder: true },
-      ...(args.results ? [{ role: "--results", path: args.results, use: "write" as const }] : []),
-      ...(args.data ? [{ role: "--data", path: args.data, use: "read" as const }] : []),
-    ]);
-  } catch (e) {
-    if (e instanceof PathCollisionError) {
-      throw new OutputError(e.written.path, `refused: ${e.message}; nothing was done`);
-    }
-    throw e;
-  }
+  await checkOutputPaths([
+    { role: "--out", path: out, use: "write", folder: true },
+    ...(args.results ? [{ role: "--results", path: args.results, use: "write" as const }] : []),
+    ...(args.data ? [{ role: "--data", path: args.data, use: "read" as const }] : []),
+  ]);
   const existing = await Deno.stat(out).catch(() => null);
   if (existing && !existing.isDirectory) {
     throw new OutputError(out, "--out names a file, not a folder");

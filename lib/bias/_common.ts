@@ -1,14 +1,7 @@
 // Checks and small helpers shared by the modules of lib/bias/.
 import { binIndex } from "../_bins.ts";
 
-/** Checks that true and predicted redshifts pair up and are not empty; returns their length. */
-export function pairLength(zTrue: ArrayLike<number>, zPred: ArrayLike<number>): number {
-  if (zTrue.length !== zPred.length) {
-    throw new RangeError(`${zTrue.length} true redshifts but ${zPred.length} predictions`);
-  }
-  if (zTrue.length === 0) throw new RangeError("no predictions to score");
-  return zTrue.length;
-}
+export { pairLength } from "../metrics.ts";
 
 /** Throws a RangeError naming `what` when an entry of `values` is not a finite number. */
 export function checkFinite(values: ArrayLike<number>, what: string): void {

@@ -22,6 +22,7 @@
 import type { Ensemble } from "../uncertainty/ensemble.ts";
 import { type BinRow, errorsByBin, type RedshiftMetrics, redshiftMetrics } from "../metrics.ts";
 import { errorsByBinTable, metricsTable } from "../tables.ts";
+import { Growable } from "../_growable.ts";
 import {
   type CatalogueChunk,
   catalogueFormat,
@@ -201,9 +202,9 @@ export async function predictCatalogue(
   }
   const predictor = await openPredictor(model, { alpha: options.alpha });
   let out: OutputFile | null = null, rejects: OutputFile | null = null;
-  const zTrue = new GrowableArray((n) => new Float32Array(n));
-  const zPred = new GrowableArray((n) => new Float32Array(n));
-  const flagged = new GrowableArray((n) => new Uint8Array(n));
+  const zTrue = new Growable(Float32Array);
+  const zPred = new Growable(Float32Array);
+  const flagged = new Growable(Uint8Array);
   const firstRejected: CatalogueReject[] = [];
   let rowsRead = 0, rowsPredicted = 0, rowsRejected = 0, rowsFlagged = 0;
   // While the device predicts chunk k, the next chunk is read and checked.
@@ -413,26 +414,5 @@ class ChunkClock {
       rowsPerSecond,
       secondsLeft: fraction > 0 ? seconds * (1 - fraction) / fraction : NaN,
     };
-  }
-}
-
-/** An append-only typed array that doubles its capacity as it fills. */
-class GrowableArray<T extends Float32Array | Uint8Array> {
-  #data: T;
-  #n = 0;
-  constructor(private readonly allocate: (length: number) => T) {
-    this.#data = allocate(1024);
-  }
-  push(values: ArrayLike<number>): void {
-    if (this.#n + values.length > this.#data.length) {
-      const next = this.allocate(Math.max(2 * this.#data.length, this.#n + values.length));
-      next.set(this.#data.subarray(0, this.#n));
-      this.#data = next;
-    }
-    this.#data.set(values, this.#n);
-    this.#n += values.length;
-  }
-  view(): T {
-    return this.#data.subarray(0, this.#n) as T;
   }
 }

@@ -14,6 +14,7 @@
  * @module
  */
 import { N_FLUX, type Spectra, Z_MAX } from "../spectra.ts";
+import { Growable } from "../_growable.ts";
 import {
   CatalogueInputError,
   type CatalogueLayout,
@@ -215,34 +216,6 @@ function describeLayout(layout: CatalogueLayout): string {
   const fluxAt = layout.columns.indexOf(layout.flux[0]) + 1;
   return `${layout.note}; fluxes from column ${fluxAt}` +
     (layout.ignored.length ? `; not used: ${layout.ignored.join(", ")}` : "");
-}
-
-/** An append-only typed array that grows towards the expected size (rows × width). */
-class Growable<T extends Float32Array | Float64Array> {
-  #data: T;
-  #n = 0;
-  constructor(readonly type: { new (n: number): T }, readonly width: number) {
-    this.#data = new type(1024 * width);
-  }
-  get length(): number {
-    return this.#n / this.width;
-  }
-  push(values: ArrayLike<number>, expectedRows: number): void {
-    if (this.#n + values.length > this.#data.length) {
-      const wanted = Math.max(2 * this.#data.length, this.#n + values.length);
-      // Near the estimated size, grow to it (plus a little) rather than doubling.
-      const estimate = Math.ceil(expectedRows * 1.02) * this.width;
-      const next = new this.type(estimate > this.#n + values.length ? estimate : wanted);
-      next.set(this.#data.subarray(0, this.#n));
-      this.#data = next;
-    }
-    this.#data.set(values, this.#n);
-    this.#n += values.length;
-  }
-  /** The values, in an array of exactly their length. */
-  take(): T {
-    return this.#n === this.#data.length ? this.#data : this.#data.slice(0, this.#n) as T;
-  }
 }
 
 /** A few lines that say what a load did, for notebooks and command-line tools. */

@@ -62,6 +62,15 @@ function strategyName(c: Pick<CommittedSearch, "strategy">): string {
   return c.strategy === "tpe" ? "TPE" : "random search";
 }
 
+/** Each committed profile's TPE and random logs (either undefined where it is not committed). */
+function tpeAndRandom(committed: readonly CommittedSearch[]) {
+  return COMMITTED_SEARCH_PROFILES.map((profile) => ({
+    profile,
+    tpe: committed.find((c) => c.profile === profile && c.strategy === "tpe"),
+    random: committed.find((c) => c.profile === profile && c.strategy === "random"),
+  }));
+}
+
 /** The trial 0 of a log, when it is the baseline. */
 function baselineOf(trials: readonly TrialRecord[]): TrialRecord | undefined {
   return trials.find((t) => t.source === "baseline");
@@ -236,9 +245,7 @@ export function searchCodeNote(committed: readonly CommittedSearch[]): string {
   const local = committed.some((c) => trialsByCode(c.log).some((s) => s.localChanges));
   let text = `Each log records the commit of each sitting. ${parts.join("; ")}.` +
     (local ? " Code with local changes is code that no commit holds exactly." : "");
-  for (const profile of COMMITTED_SEARCH_PROFILES) {
-    const tpe = committed.find((c) => c.profile === profile && c.strategy === "tpe");
-    const random = committed.find((c) => c.profile === profile && c.strategy === "random");
+  for (const { profile, tpe, random } of tpeAndRandom(committed)) {
     if (!tpe || !random) continue;
     const shared = sharedTrials(tpe.log.trials, random.log.trials);
     if (shared.length === 0) continue;
@@ -275,9 +282,7 @@ export function searchComparisonNote(
   seeds?: { scores: readonly MemberScore[]; label: string },
 ): string {
   const parts: string[] = [];
-  for (const profile of COMMITTED_SEARCH_PROFILES) {
-    const tpe = committed.find((c) => c.profile === profile && c.strategy === "tpe");
-    const random = committed.find((c) => c.profile === profile && c.strategy === "random");
+  for (const { profile, tpe, random } of tpeAndRandom(committed)) {
     if (!tpe || !random) continue;
     const bests = [tpe, random].map((c) => ({ c, best: bestTrial(c.log.trials) }));
     if (bests.some((b) => !b.best)) continue;
@@ -429,9 +434,7 @@ export function committedSearchReport({ label, log }: CommittedSearch): string {
  */
 export function committedSearchRaces(committed: readonly CommittedSearch[]): string {
   const parts: string[] = [];
-  for (const profile of COMMITTED_SEARCH_PROFILES) {
-    const tpe = committed.find((c) => c.profile === profile && c.strategy === "tpe");
-    const random = committed.find((c) => c.profile === profile && c.strategy === "random");
+  for (const { profile, tpe, random } of tpeAndRandom(committed)) {
     if (!tpe && !random) continue;
     if (!tpe || !random) {
       parts.push(
@@ -455,9 +458,7 @@ export function committedSearchRaces(committed: readonly CommittedSearch[]): str
 /** TPE against random search at equal training time, for each profile with both logs. */
 export function committedComputeRaces(committed: readonly CommittedSearch[]): string {
   const parts: string[] = [];
-  for (const profile of COMMITTED_SEARCH_PROFILES) {
-    const tpe = committed.find((c) => c.profile === profile && c.strategy === "tpe");
-    const random = committed.find((c) => c.profile === profile && c.strategy === "random");
+  for (const { profile, tpe, random } of tpeAndRandom(committed)) {
     if (!tpe || !random) continue;
     parts.push(
       `**\`${profile}\` profile, at equal training time** (each search's trials' own seconds, ` +
