@@ -17,6 +17,8 @@ import { softLabels } from "./redshift_bins.ts";
 import {
   Checkpointer,
   checkXY,
+  DEFAULT_SOFT_LABEL_WIDTH,
+  defaultLoss,
   EarlyStopping,
   type EngineOptions,
   EpochClock,
@@ -32,6 +34,7 @@ import {
 
 export {
   CheckpointError,
+  DEFAULT_SOFT_LABEL_WIDTH,
   type EngineOptions,
   type EpochLog,
   LOSSES,
@@ -149,7 +152,7 @@ export async function evaluate(
   const batchSize = options.batchSize ?? 1024;
   const bins = pdfBinsOf(model);
   const spec = {
-    name: options.loss ?? (bins ? "soft-label" : "huber"),
+    name: options.loss ?? defaultLoss(bins),
     delta: options.huberDelta ?? 1,
     bins,
   };
@@ -161,7 +164,9 @@ export async function evaluate(
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);
     const z = data.y.subarray(begin, begin + size);
-    const labels = bins ? softLabels(z, bins, options.softLabelWidth ?? 0.01) : null;
+    const labels = bins
+      ? softLabels(z, bins, options.softLabelWidth ?? DEFAULT_SOFT_LABEL_WIDTH)
+      : null;
     tf.tidy(() => {
       const output = planned
         ? tf.tensor2d(planned.subarray(begin, begin + size), [size, 1])

@@ -13,6 +13,7 @@
 import { fileURLToPath } from "node:url";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import {
+  DEFAULT_SOFT_LABEL_WIDTH,
   type EpochLog,
   predict,
   train,
@@ -256,7 +257,7 @@ export async function trainRunFolder(
       batchSize: options.batchSize,
       learningRate: String(options.learningRate),
       ...(options.modelConfig.pdfBins
-        ? { loss: `soft-label (width ${options.softLabelWidth ?? 0.01})` }
+        ? { loss: `soft-label (width ${options.softLabelWidth ?? DEFAULT_SOFT_LABEL_WIDTH})` }
         : {}),
       ...(options.sampleWeights ? { sampleWeights: options.sampleWeights.description } : {}),
     },

@@ -17,6 +17,14 @@ export interface XY {
   y: Float32Array;
 }
 
+/** Width (in z) of the soft labels when none is given. */
+export const DEFAULT_SOFT_LABEL_WIDTH = 0.01;
+
+/** The loss a network trains with when none is named: soft labels for a head, else Huber. */
+export function defaultLoss(bins: RedshiftBins | null): LossName {
+  return bins ? "soft-label" : "huber";
+}
+
 /** Every {@link RegressionLoss}: the losses of a network that outputs z. */
 export const LOSSES: readonly RegressionLoss[] = ["huber", "mse", "mae"];
 
@@ -41,7 +49,7 @@ export interface TrainOptions {
   loss?: LossName;
   /** Huber threshold δ; default 1. */
   huberDelta?: number;
-  /** Width (in z) of the Gaussian soft labels of "soft-label"; default 0.01. */
+  /** Width (in z) of the Gaussian soft labels of "soft-label"; default `DEFAULT_SOFT_LABEL_WIDTH`, 0.01. */
   softLabelWidth?: number;
   /**
    * One weight per training row (finite, ≥ 0, not all 0): each row's loss counts that many
@@ -101,7 +109,7 @@ export function resolveOptions(
 ): ResolvedOptions {
   const { epochs, batchSize, seed, learningRate = 0.001, sampleWeights } = options;
   const { length, shapes, bins } = model;
-  const loss = options.loss ?? (bins ? "soft-label" : "huber");
+  const loss = options.loss ?? defaultLoss(bins);
   if (bins ? loss !== "soft-label" : !LOSSES.includes(loss as RegressionLoss)) {
     throw new RangeError(
       bins
@@ -109,7 +117,7 @@ export function resolveOptions(
         : `unknown loss "${loss}": expected ${LOSSES.join(", ")}`,
     );
   }
-  const softLabelWidth = options.softLabelWidth ?? 0.01;
+  const softLabelWidth = options.softLabelWidth ?? DEFAULT_SOFT_LABEL_WIDTH;
   if (!(softLabelWidth >= 0 && Number.isFinite(softLabelWidth))) {
     throw new RangeError(`softLabelWidth must be a finite number ≥ 0, not ${softLabelWidth}`);
   }
