@@ -1,10 +1,23 @@
-// Small phrases the reports of notebooks 05 and 06 share.
+// Small phrases the reports of notebooks 05, 06 and 07 share.
 import { DISSERTATION_MODEL, type ModelConfig } from "../model.ts";
+import type { PitShape } from "../uncertainty/summary.ts";
 import { countParams } from "../search/mod.ts";
 
 /** A share as a percentage: `pct(0.6872)` is "68.7 %". */
 export function pct(x: number, digits = 1): string {
   return `${(100 * x).toFixed(digits)} %`;
+}
+
+/**
+ * The sentence on a PIT histogram that leans to one side ("" when it does not): how often the
+ * truth lies below `reference` (the predicted mean, the PDF's median), then `after`.
+ */
+export function pitLeanSentence(s: PitShape, reference: string, after: string): string {
+  if (s.lean === "none") return "";
+  const [side, other] = s.lean === "low" ? ["below", "above"] : ["above", "below"];
+  return ` And ${pct(s.belowMean)} of the PIT values are below 0.5 (± ${
+    (100 * s.se50).toFixed(1)
+  }): the true z lies ${side} ${reference} more often than ${other}${after}.`;
 }
 
 /** "56 % ± 3": a coverage and its binomial standard error, in percentage points. */

@@ -12,7 +12,7 @@ import { coverageStandardError, MIN_BIN_GALAXIES, pitShape } from "../uncertaint
 import { count, formatDuration, markdownTable } from "../tables.ts";
 import { DISSERTATION_RECIPE } from "../profiles.ts";
 import type { ModelConfig } from "../model.ts";
-import { networkAgainstDissertation, pct } from "./_words.ts";
+import { networkAgainstDissertation, pct, pitLeanSentence } from "./_words.ts";
 
 /** "+0.0131" or "−0.0980": a signed error with a true minus sign. */
 export function signed(x: number, digits = 4): string {
@@ -372,10 +372,7 @@ export function pdfPitNote(label: string, counts: readonly number[]): string {
     "hump": "the truth crowds the PDFs' middle: they are too wide",
     "flat": "the histogram is flat within its sampling error",
   }[s.verdict];
-  const lean = s.lean === "none" ? "" : ` And ${pct(s.belowMean)} of the PIT values are below ` +
-    `0.5 (± ${(100 * s.se50).toFixed(1)}): the true z lies ${
-      s.lean === "low" ? "below" : "above"
-    } the PDF's median more often than ${s.lean === "low" ? "above" : "below"} it.`;
+  const lean = pitLeanSentence(s, "the PDF's median", " it");
   return `**${label}:** ${shares}: ${shape}.${lean}`;
 }
 

@@ -23,7 +23,7 @@ import {
   type UncertaintyResults,
 } from "../uncertainty/mod.ts";
 import type { ProgressDisplay } from "./notebook.ts";
-import { networkAgainstDissertation, pct, pctPm } from "./_words.ts";
+import { networkAgainstDissertation, pct, pctPm, pitLeanSentence } from "./_words.ts";
 
 /**
  * A `trainEnsemble` progress callback that shows one bar over all members: member k's epochs
@@ -156,12 +156,7 @@ export function pitNote(label: string, counts: readonly number[]): string {
     "hump": "the truth crowds the middle: the error bars are too wide",
     "flat": "the histogram is flat within its sampling error",
   }[s.verdict];
-  const lean = s.lean === "none" ? "" : ` And ${pct(s.belowMean)} of the PIT values are below ` +
-    `0.5 (± ${(100 * s.se50).toFixed(1)}): the true z lies ${
-      s.lean === "low" ? "below" : "above"
-    } the predicted mean more often than ${
-      s.lean === "low" ? "above" : "below"
-    }, a bias the error bars do not describe.`;
+  const lean = pitLeanSentence(s, "the predicted mean", ", a bias the error bars do not describe");
   return `**${label}:** ${shares}: ${shape}.${lean}`;
 }
 
