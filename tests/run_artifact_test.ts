@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  ALPHA_GRID,
   isRunFolder,
+  loadAlphaMeans,
   loadRunArtifact,
   saveRunArtifact,
   trainRunFolder,
@@ -9,7 +11,10 @@ import { loadModel } from "../lib/runs/model_folder.ts";
 import { buildModel, resolveModelConfig } from "../lib/model.ts";
 import { prepareData } from "../lib/prepare.ts";
 import { simulateSpectra } from "../lib/mock/simulate.ts";
-import { predict } from "../lib/train.ts";
+import { predict, predictPdf } from "../lib/train.ts";
+import { pdfBinsOf } from "../lib/model.ts";
+import { pdfSummaries } from "../lib/bias/pdf_summary.ts";
+import { readTrainingPrior } from "../lib/runs/training_prior.ts";
 import { NARROW } from "./_toy_data.ts";
 
 const run = {
@@ -125,4 +130,57 @@ Deno.test("trainRunFolder() trains past the evaluated epoch and keeps that epoch
     trainRunFolder(lost, buildModel(options.modelConfig), prepared, options),
     /model/,
   );
+});
+
+Deno.test("trainRunFolder() writes a PDF head's test means over the α grid, as predict --alpha gives them", async () => {
+  const prepared = prepareData(simulateSpectra({ n: 300, seed: 6 }), { seed: 6 });
+  const modelConfig = resolveModelConfig({
+    ...NARROW,
+    seed: 4,
+    pdfBins: { count: 20, zMin: 0, zMax: 0.65 },
+  });
+  const options = {
+    profile: "smoke",
+    evaluatedEpoch: 1,
+    epochs: 2,
+    batchSize: 32,
+    seed: 5,
+    learningRate: 0.001,
+    huberDelta: 1,
+    modelConfig,
+    data: "300 mock galaxies",
+    device: "cpu",
+    command: "test",
+  };
+  const run = await trainRunFolder(
+    await Deno.makeTempDir(),
+    buildModel(modelConfig),
+    prepared,
+    options,
+  );
+  const means = await loadAlphaMeans(run.dir);
+  assert.ok(means);
+  assert.deepEqual(means.alphas, [...ALPHA_GRID]);
+  assert.deepEqual(means.ids, run.test.ids);
+  // α = 0 is the mean that predict() returns; each α is what the saved folder's prior gives
+  const saved = await loadModel(`${run.dir}/model`);
+  const bins = pdfBinsOf(saved.model)!;
+  const prior = readTrainingPrior(saved.run, bins)!;
+  const probs = await predictPdf(saved.model, prepared.test.x);
+  for (const [a, alpha] of ALPHA_GRID.entries()) {
+    const expected = pdfSummaries(probs, bins, { prior, alpha }).mean;
+    assert.ok(means.means[a].every((m, i) => Math.abs(m - expected[i]) <= 5e-7), `α = ${alpha}`);
+  }
+  assert.ok(means.means[0].every((m, i) => Math.abs(m - run.test.zPred[i]) < 1e-6));
+  assert.ok(means.means[10].some((m, i) => Math.abs(m - means.means[0][i]) > 1e-4));
+
+  // a one-redshift run has none; a damaged file names its row and column
+  const plain = await Deno.makeTempDir();
+  await saveRunArtifact(plain, { history, run: { ...run.run }, test });
+  assert.equal(await loadAlphaMeans(plain), null);
+  const csv = await Deno.readTextFile(`${run.dir}/alpha_means.csv`);
+  const lines = csv.split("\n");
+  lines[2] = lines[2].replace(/,[^,]*$/, ",nan?");
+  await Deno.writeTextFile(`${run.dir}/alpha_means.csv`, lines.join("\n"));
+  await assert.rejects(loadAlphaMeans(run.dir), /alpha_means\.csv, row 2, column 12: "nan\?"/);
 });

@@ -5,6 +5,9 @@
  * `model/` (a model folder, see persistence.ts), `history.json` (every epoch
  * trained, also past the evaluated one), `predictions.csv` (`id,z_true,z_pred`
  * for the test galaxies) and `run.json` (command, commit, device, wall time).
+ * A run of a PDF head adds `alpha_means.csv`: each test galaxy's PDF mean with
+ * the training distribution divided out to each power α of {@link ALPHA_GRID},
+ * the α knob's trade-off without the model or the spectra.
  * A run trained on the GPU machine is committed under `results/runs/<profile>/`
  * so that machines without a GPU can show full-scale results, labelled as loaded.
  *
@@ -12,10 +15,13 @@
  */
 import { fileURLToPath } from "node:url";
 import type * as tfl from "@tensorflow/tfjs-layers";
+import { pdfSummaries } from "../bias/pdf_summary.ts";
+import { trainingPrior } from "../bias/prior.ts";
 import {
   DEFAULT_SOFT_LABEL_WIDTH,
   type EpochLog,
   predict,
+  predictPdf,
   train,
   type TrainingProgress,
   type TrainOptions,
@@ -65,6 +71,18 @@ export interface RunRecord {
   finishedAt: string;
 }
 
+/** The powers α of a PDF head's `alpha_means.csv`: 0 (the PDF as predicted) to 1 by 0.1. */
+export const ALPHA_GRID: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
+
+/** A PDF head's test means per α: `means[a][i]` is galaxy i's at `alphas[a]`. */
+export interface AlphaMeans {
+  alphas: number[];
+  ids: Float64Array;
+  means: Float64Array[];
+}
+
+const ALPHA_HEADER = ["id", ...ALPHA_GRID.map((a) => `alpha_${a}`)].join(",");
+
 /** A run read back: its history, record and test predictions. */
 export interface RunArtifact {
   dir: string;
@@ -84,7 +102,7 @@ export function committedRunDir(profile: string): string {
  */
 export async function saveRunArtifact(
   dir: string,
-  artifact: Omit<RunArtifact, "dir">,
+  artifact: Omit<RunArtifact, "dir"> & { alphaMeans?: AlphaMeans | null },
 ): Promise<void> {
   const { ids, zTrue, zPred } = artifact.test;
   if (zTrue.length !== zPred.length || ids.length !== zTrue.length) {
@@ -94,6 +112,15 @@ export async function saveRunArtifact(
   const lines = ["id,z_true,z_pred"];
   for (let i = 0; i < zTrue.length; i++) lines.push(`${ids[i]},${zTrue[i]},${zPred[i]}`);
   await writeFileAtomic(`${dir}/predictions.csv`, lines.join("\n") + "\n");
+  if (artifact.alphaMeans) {
+    const { ids, means } = artifact.alphaMeans;
+    const rows = [ALPHA_HEADER];
+    // six decimals: a millionth in z, well below any bias or MAE the page quotes
+    for (let i = 0; i < ids.length; i++) {
+      rows.push(`${ids[i]},${means.map((m) => m[i].toFixed(6)).join(",")}`);
+    }
+    await writeFileAtomic(`${dir}/alpha_means.csv`, rows.join("\n") + "\n");
+  }
   await writeFileAtomic(`${dir}/history.json`, JSON.stringify(artifact.history, null, 1) + "\n");
   await writeFileAtomic(`${dir}/run.json`, JSON.stringify(artifact.run, null, 2) + "\n");
 }
@@ -131,6 +158,41 @@ export async function loadRunArtifact(dir: string): Promise<RunArtifact> {
     [test.ids[i], test.zTrue[i], test.zPred[i]] = fields;
   }
   return { dir, history, run, test };
+}
+
+/**
+ * A PDF head's `alpha_means.csv` in the run folder `dir`, or null when the folder has none (a run
+ * of the one-redshift head). A damaged file is an error that names its row and column.
+ */
+export async function loadAlphaMeans(dir: string): Promise<AlphaMeans | null> {
+  const path = `${dir}/alpha_means.csv`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  const rows = text.trimEnd().split("\n");
+  if (rows[0] !== ALPHA_HEADER) throw new Error(`${path}: expected the header ${ALPHA_HEADER}`);
+  const n = rows.length - 1;
+  const ids = new Float64Array(n);
+  const means = ALPHA_GRID.map(() => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    const fields = rows[i + 1].split(",");
+    if (fields.length !== ALPHA_GRID.length + 1) {
+      throw new Error(`${path}, row ${i + 1}: expected ${ALPHA_GRID.length + 1} columns`);
+    }
+    fields.forEach((f, c) => {
+      const v = Number(f);
+      if (f === "" || !Number.isFinite(v)) {
+        throw new Error(`${path}, row ${i + 1}, column ${c + 1}: "${f}" is not a number`);
+      }
+      if (c === 0) ids[i] = v;
+      else means[c - 1][i] = v;
+    });
+  }
+  return { alphas: [...ALPHA_GRID], ids, means };
 }
 
 /** True when `dir` holds a run folder (its run.json). */
@@ -209,7 +271,7 @@ export async function trainRunFolder(
   const checkpointPath = options.checkpointPath === undefined
     ? `${dir}/training.ckpt`
     : options.checkpointPath;
-  let zPred: Float32Array | null = null;
+  let evaluated: TestPredictions | null = null;
   const bins = pdfBinsOf(model);
   const result = await train(model, prepared, {
     epochs: options.epochs,
@@ -225,7 +287,7 @@ export async function trainRunFolder(
     onEpochEnd: async (log, sofar) => {
       await options.onEpochEnd?.(log);
       if (log.epoch !== evaluatedEpoch) return;
-      zPred = await predict(model, prepared.test.x);
+      evaluated = await testPredictions(model, prepared);
       await saveModel(`${dir}/model`, model, {
         modelConfig: options.modelConfig,
         scaler: prepared.scaler,
@@ -243,7 +305,8 @@ export async function trainRunFolder(
     },
   });
   const { history } = result;
-  zPred ??= await predictWithSavedModel(`${dir}/model`, history.slice(0, evaluatedEpoch), prepared);
+  const { zPred, alphaMeans } = evaluated ??
+    await predictWithSavedModel(`${dir}/model`, history.slice(0, evaluatedEpoch), prepared);
   const run: RunRecord = {
     profile: options.profile,
     command: options.command,
@@ -268,7 +331,7 @@ export async function trainRunFolder(
     finishedAt: new Date().toISOString(),
   };
   const test = { ids: prepared.testIds, zTrue: prepared.test.y, zPred };
-  await saveRunArtifact(dir, { history, run, test });
+  await saveRunArtifact(dir, { history, run, test, alphaMeans });
   if (checkpointPath) await Deno.remove(checkpointPath).catch(() => {});
   return { dir, history, run, test, resumedEpochs: result.resumedEpochs };
 }
@@ -281,7 +344,7 @@ async function predictWithSavedModel(
   modelDir: string,
   history: EpochLog[],
   prepared: PreparedData,
-): Promise<Float32Array> {
+): Promise<TestPredictions> {
   const saved = await loadModel(modelDir);
   try {
     const same = saved.history.length === history.length &&
@@ -293,10 +356,37 @@ async function predictWithSavedModel(
           "evaluated epoch, and the model saved then is missing or was replaced",
       );
     }
-    return await predict(saved.model, prepared.test.x);
+    return await testPredictions(saved.model, prepared);
   } finally {
     saved.model.dispose();
   }
+}
+
+interface TestPredictions {
+  zPred: Float32Array;
+  alphaMeans: AlphaMeans | null;
+}
+
+/** The test predictions of `model`, and for a PDF head its means over {@link ALPHA_GRID}. */
+async function testPredictions(
+  model: tfl.LayersModel,
+  prepared: PreparedData,
+): Promise<TestPredictions> {
+  const zPred = await predict(model, prepared.test.x);
+  const bins = pdfBinsOf(model);
+  if (!bins) return { zPred, alphaMeans: null };
+  const probs = await predictPdf(model, prepared.test.x);
+  // the prior that the model folder records (trainingPriorRecord's defaults), so that
+  // `task predict --alpha` gives these means
+  const prior = trainingPrior(prepared.train.y, bins);
+  return {
+    zPred,
+    alphaMeans: {
+      alphas: [...ALPHA_GRID],
+      ids: Float64Array.from(prepared.testIds),
+      means: ALPHA_GRID.map((alpha) => pdfSummaries(probs, bins, { prior, alpha }).mean),
+    },
+  };
 }
 
 /** A run's record as a two-column table: command, commit, device, data, epochs and times. */
