@@ -8,6 +8,7 @@ import { MOCK_SEED, NARROW_MODEL, profileModel, PROFILES } from "../lib/profiles
 import { saveRunArtifact } from "../lib/runs/run_folder.ts";
 import {
   againstBaselineNote,
+  bestTradeoffPoint,
   BIAS_METHODS,
   BIAS_RESULTS_ENV,
   BIAS_SEEDS,
@@ -23,6 +24,7 @@ import {
   pdfPitNote,
   presentsCommittedRuns,
   readCommittedBiasRuns,
+  readFullScaleBiasRuns,
   scoreMethod,
   seedAveragedBins,
   signed,
@@ -240,6 +242,52 @@ Deno.test("readCommittedBiasRuns() reads complete <method>-seed<N> folders in th
     Deno.env.delete(BIAS_RESULTS_ENV);
   }
   assert.match(biasResultsDir(), /results\/bias$/);
+});
+
+Deno.test("readFullScaleBiasRuns() reads complete <method>-full folders with a PDF head's α means", async () => {
+  const dir = await Deno.makeTempDir();
+  assert.deepEqual(await readFullScaleBiasRuns(`${dir}/absent`), []);
+  await fakeRun(`${dir}/sqrt-full`);
+  await fakeRun(`${dir}/baseline-full`); // the baseline full run is results/runs/full
+  await Deno.mkdir(`${dir}/inverse-full`); // still training
+  await fakeRun(`${dir}/pdf-full`);
+  await saveRunArtifact(`${dir}/pdf-full`, {
+    history: [],
+    run: JSON.parse(await Deno.readTextFile(`${dir}/pdf-full/run.json`)),
+    test: {
+      ids: Float64Array.of(1, 2),
+      zTrue: Float32Array.of(0.1, 0.3),
+      zPred: Float32Array.of(0.12, 0.25),
+    },
+    alphaMeans: {
+      alphas: Array.from({ length: 11 }, (_, i) => i / 10),
+      ids: Float64Array.of(1, 2),
+      means: Array.from({ length: 11 }, (_, a) => Float64Array.of(0.12, 0.25 + a / 100)),
+    },
+  });
+  const runs = await readFullScaleBiasRuns(dir);
+  assert.deepEqual(runs.map((r) => r.name), ["pdf-full", "sqrt-full"]);
+  assert.equal(runs[1].alphaMeans, null);
+  assert.deepEqual([...runs[0].alphaMeans!.means[10]], [0.12, 0.35]);
+});
+
+Deno.test("bestTradeoffPoint() takes the flattest point that reaches the bar, else the flattest in budget", () => {
+  const base = { mae: 0.02, slope: -0.3 };
+  const point = (label: string, mae: number, slope: number) => ({ label, mae, slope });
+  const [reach, reachFlatter, inBudget, overBudget] = [
+    point("reach", 0.0215, -0.14),
+    point("reach, flatter", 0.0219, -0.1),
+    point("in budget", 0.021, -0.2),
+    point("over budget", 0.03, 0),
+  ];
+  assert.equal(bestTradeoffPoint(base, [reach, inBudget, reachFlatter, overBudget]), reachFlatter);
+  assert.equal(bestTradeoffPoint(base, [inBudget, overBudget]), inBudget);
+  assert.equal(bestTradeoffPoint(base, [overBudget, point("steeper", 0.02, -0.4)]), null);
+  assert.equal(bestTradeoffPoint(base, [inBudget], { slopeFraction: 0.7 }), inBudget);
+  assert.match(
+    tradeoffNote(base, [inBudget, overBudget]),
+    /No point reaches it.*in budget.*over budget/,
+  );
 });
 
 Deno.test("loadSmallBiasData() takes the first galaxies of the profile's own mock", async () => {

@@ -243,11 +243,13 @@ export function seedAveragedBins(
 
 /**
  * The mean error per bin of every method side by side, binned by true z (with the galaxies per
- * bin, the same for all) or by predicted z (each method's galaxies differ, so none is given).
+ * bin, the same for all) or by predicted z (each method's galaxies differ, so none is given),
+ * and optionally a published column binned the same way, bin for bin (Table 3, by true z).
  */
 export function binnedComparisonTable(
   methods: readonly MethodScores[],
   by: "true" | "predicted",
+  published?: { label: string; rows: readonly { meanError: number }[] },
 ): string {
   const bins = methods.map((m) => seedAveragedBins(m, by));
   return markdownTable(
@@ -255,11 +257,13 @@ export function binnedComparisonTable(
       `${by} z bin`,
       ...(by === "true" ? ["galaxies"] : []),
       ...methods.map((m) => m.label),
+      ...(published ? [published.label] : []),
     ],
     bins[0].map((r, b) => [
       binName(r),
       ...(by === "true" ? [r.n.toLocaleString("en")] : []),
       ...bins.map((rows) => signed(rows[b].meanError)),
+      ...(published ? [signed(published.rows[b]?.meanError ?? NaN)] : []),
     ]),
   );
 }
@@ -271,58 +275,102 @@ export interface TradeoffCandidate {
   slope: number;
 }
 
+/** The bar of the trade-off: a slope of at most `slopeFraction` of the baseline's, at an MAE at most `maeBudget` above it. */
+export interface TradeoffBar {
+  /** Default 0.5: half the baseline's slope. */
+  slopeFraction?: number;
+  /** Default 0.1: + 10 %. */
+  maeBudget?: number;
+}
+
+/**
+ * The best point of a trade-off: the flattest of the candidates that reach the bar; else the
+ * flattest within the MAE budget, if it is flatter than the baseline; else null (the baseline is
+ * the best point).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bestTradeoffPoint } from "./bias_report.ts";
+ * const base = { mae: 0.02, slope: -0.3 };
+ * const a = { label: "a", mae: 0.021, slope: -0.12 }, b = { label: "b", mae: 0.03, slope: 0 };
+ * assert.equal(bestTradeoffPoint(base, [a, b]), a); // b costs more than the budget
+ * assert.equal(bestTradeoffPoint(base, [b]), null);
+ * ```
+ */
+export function bestTradeoffPoint<T extends TradeoffCandidate>(
+  baseline: { mae: number; slope: number },
+  candidates: readonly T[],
+  bar: TradeoffBar = {},
+): T | null {
+  const { maxMae, maxSlope } = barOf(baseline, bar);
+  const within = candidates.filter((c) => c.mae <= maxMae);
+  const reach = within.filter((c) => Math.abs(c.slope) <= maxSlope);
+  const best = flattest(reach.length ? reach : within);
+  return best && Math.abs(best.slope) < Math.abs(baseline.slope) ? best : null;
+}
+
+function barOf(baseline: { mae: number; slope: number }, bar: TradeoffBar) {
+  const { slopeFraction = 0.5, maeBudget = 0.1 } = bar;
+  return {
+    slopeFraction,
+    maeBudget,
+    maxMae: baseline.mae * (1 + maeBudget),
+    maxSlope: Math.abs(baseline.slope) * slopeFraction,
+  };
+}
+
+function flattest<T extends TradeoffCandidate>(cs: readonly T[]): T | undefined {
+  return cs.length
+    ? cs.reduce((a, b) => (Math.abs(b.slope) < Math.abs(a.slope) ? b : a))
+    : undefined;
+}
+
 /**
  * The trade-off in words, measured: the goal (a slope of at most `slopeFraction` of the baseline's
  * at an MAE at most `maeBudget` above the baseline's), which candidates reach it, and which point
- * is best — the flattest within the MAE budget — and why.
+ * is best ({@link bestTradeoffPoint}) and why.
  *
  * @param baseline the baseline's MAE and slope
  * @param candidates every other point (methods, α settings, weightings)
- * @param options the bar: `slopeFraction` (default 0.5) and `maeBudget` (default 0.1: + 10 %)
+ * @param bar the goal (default: half the slope, + 10 % MAE)
  */
 export function tradeoffNote(
   baseline: { mae: number; slope: number },
   candidates: readonly TradeoffCandidate[],
-  options: { slopeFraction?: number; maeBudget?: number } = {},
+  bar: TradeoffBar = {},
 ): string {
-  const { slopeFraction = 0.5, maeBudget = 0.1 } = options;
-  const maxMae = baseline.mae * (1 + maeBudget);
-  const maxSlope = Math.abs(baseline.slope) * slopeFraction;
+  const { slopeFraction, maeBudget, maxMae, maxSlope } = barOf(baseline, bar);
   const cost = (c: TradeoffCandidate) => {
     const change = 100 * (c.mae / baseline.mae - 1);
     return `${change >= 0 ? "+" : "−"}${Math.abs(change).toFixed(1)} %`;
   };
   const describe = (c: TradeoffCandidate) =>
     `${c.label} (slope ${signed(c.slope, 3)}, MAE ${c.mae.toFixed(4)}, ${cost(c)})`;
-  const bar = `The goal: a slope above z = 0.2 (by true z) at most ${
+  const goal = `The goal: a slope above z = 0.2 (by true z) at most ${
     (100 * slopeFraction).toFixed(0)
   } % of the baseline's ${signed(baseline.slope, 3)}, so |slope| ≤ ${
     maxSlope.toFixed(3)
   }, at an MAE at most ${(100 * maeBudget).toFixed(0)} % above its ${
     baseline.mae.toFixed(4)
   }, so ≤ ${maxMae.toFixed(4)}.`;
-  const flattest = (cs: readonly TradeoffCandidate[]) =>
-    cs.reduce((a, b) => (Math.abs(b.slope) < Math.abs(a.slope) ? b : a));
-  const within = candidates.filter((c) => c.mae <= maxMae);
-  const reach = within.filter((c) => Math.abs(c.slope) <= maxSlope);
+  const reach = candidates.filter((c) => c.mae <= maxMae && Math.abs(c.slope) <= maxSlope);
+  const best = bestTradeoffPoint(baseline, candidates, bar);
   if (reach.length) {
-    const best = flattest(reach);
-    return `${bar} **Reached by ${count(reach.length, "point")}:** ${
+    return `${goal} **Reached by ${count(reach.length, "point")}:** ${
       reach.map(describe).join("; ")
-    }. The best is ${best.label}: the flattest of those within the MAE budget.`;
+    }. The best is ${best!.label}: the flattest of those within the MAE budget.`;
   }
-  const overall = candidates.length ? flattest(candidates) : undefined;
-  const inBudget = within.length ? flattest(within) : undefined;
-  const flatter = inBudget && Math.abs(inBudget.slope) < Math.abs(baseline.slope);
-  const best = flatter
-    ? `Within the MAE budget the flattest is ${describe(inBudget)}: the best point here, since ` +
+  const overall = flattest(candidates);
+  const verdict = best
+    ? `Within the MAE budget the flattest is ${describe(best)}: the best point here, since ` +
       "it lowers the slope most without costing more than the budget."
     : "No point within the MAE budget is flatter than the baseline: the baseline is the best " +
       "point here.";
-  const steepest = overall && overall !== inBudget
+  const steepest = overall && overall !== best && overall.mae > maxMae
     ? ` The flattest of all is ${describe(overall)}, over the budget.`
     : "";
-  return `${bar} **No point reaches it.** ${best}${steepest}`;
+  return `${goal} **No point reaches it.** ${verdict}${steepest}`;
 }
 
 /** Calibration of PDFs or error bars as one table row. */

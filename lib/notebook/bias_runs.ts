@@ -11,7 +11,13 @@ import { readEnv } from "../_env.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../mock/simulate.ts";
 import { prepareData, type PreparedData } from "../prepare.ts";
 import { getProfile, MOCK_SEED, type RunProfile } from "../profiles.ts";
-import { isRunFolder, loadRunArtifact, type RunArtifact } from "../runs/run_folder.ts";
+import {
+  type AlphaMeans,
+  isRunFolder,
+  loadAlphaMeans,
+  loadRunArtifact,
+  type RunArtifact,
+} from "../runs/run_folder.ts";
 import { loadModel } from "../runs/model_folder.ts";
 import { predict, predictPdf } from "../train.ts";
 import { selectRows } from "../spectra.ts";
@@ -80,6 +86,29 @@ export interface CommittedBiasRun {
 
 const FOLDER = /^(baseline|pdf|sqrt|inverse)-seed(\d+)$/;
 
+/** The complete run folders of `dir` whose names match `pattern`, with the match. */
+async function runFolders(
+  dir: string,
+  pattern: RegExp,
+): Promise<{ match: RegExpExecArray; artifact: RunArtifact }[]> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  const found = [];
+  for (const e of entries) {
+    const match = pattern.exec(e.name);
+    if (!e.isDirectory || !match || !(await isRunFolder(`${dir}/${e.name}`))) continue;
+    found.push({ match, artifact: await loadRunArtifact(`${dir}/${e.name}`) });
+  }
+  return found;
+}
+
+const methodOrder = (m: BiasMethod) => BIAS_METHODS.findIndex((b) => b.name === m);
+
 /**
  * The complete run folders named `<method>-seed<N>` in `dir` (default {@link biasResultsDir}),
  * by method in {@link BIAS_METHODS}' order, then by seed; an empty list when there are none. A
@@ -88,26 +117,58 @@ const FOLDER = /^(baseline|pdf|sqrt|inverse)-seed(\d+)$/;
 export async function readCommittedBiasRuns(
   dir: string = biasResultsDir(),
 ): Promise<CommittedBiasRun[]> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(dir)];
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
-  }
-  const runs: CommittedBiasRun[] = [];
-  for (const e of entries) {
-    const m = FOLDER.exec(e.name);
-    if (!e.isDirectory || !m || !(await isRunFolder(`${dir}/${e.name}`))) continue;
+  const runs = (await runFolders(dir, FOLDER)).map(({ match, artifact }) => ({
+    method: match[1] as BiasMethod,
+    seed: Number(match[2]),
+    name: match[0],
+    artifact,
+  }));
+  return runs.sort((a, b) => methodOrder(a.method) - methodOrder(b.method) || a.seed - b.seed);
+}
+
+/** A method trained at full scale, `results/bias/<method>-full/`: the full profile, its seed. */
+export interface FullScaleBiasRun {
+  method: BiasMethod;
+  /** The folder's name, `<method>-full`. */
+  name: string;
+  artifact: RunArtifact;
+  /** A PDF head's test means over the α grid (`alpha_means.csv`); null for the other methods. */
+  alphaMeans: AlphaMeans | null;
+}
+
+/** The complete run folders named `<method>-full` in `dir` (default {@link biasResultsDir}). */
+export async function readFullScaleBiasRuns(
+  dir: string = biasResultsDir(),
+): Promise<FullScaleBiasRun[]> {
+  const runs = [];
+  for (const { match, artifact } of await runFolders(dir, /^(pdf|sqrt|inverse)-full$/)) {
     runs.push({
-      method: m[1] as BiasMethod,
-      seed: Number(m[2]),
-      name: e.name,
-      artifact: await loadRunArtifact(`${dir}/${e.name}`),
+      method: match[1] as BiasMethod,
+      name: match[0],
+      artifact,
+      alphaMeans: await loadAlphaMeans(artifact.dir),
     });
   }
-  const order = (r: CommittedBiasRun) => BIAS_METHODS.findIndex((m) => m.name === r.method);
-  return runs.sort((a, b) => order(a) - order(b) || a.seed - b.seed);
+  return runs.sort((a, b) => methodOrder(a.method) - methodOrder(b.method));
+}
+
+/**
+ * The command that trains a method at full scale: the full profile's galaxies, network, recipe and
+ * seed (those of the baseline full run, `results/runs/full`), the evaluated epoch only.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fullScaleBiasCommand } from "./bias_runs.ts";
+ * assert.equal(
+ *   fullScaleBiasCommand("pdf"),
+ *   "deno task main --profile full --extra-epochs 0 --head pdf --out results/bias/pdf-full",
+ * );
+ * ```
+ */
+export function fullScaleBiasCommand(method: BiasMethod): string {
+  const flags = BIAS_METHODS.find((m) => m.name === method)!.flags;
+  return `deno task main --profile full --extra-epochs 0${flags} --out results/bias/${method}-full`;
 }
 
 /**
