@@ -3,7 +3,7 @@
 # Haswell kernels and 1 thread so that any machine resumes a checkpoint bit for bit; each run
 # resumes from its checkpoint. Start: nohup results/bias/queue.sh &
 cd "$(dirname "$0")/../.."
-while pgrep -f "out results/bias/" >/dev/null; do sleep 30; done
+while pgrep -f "out results/bias/[a-z]*-seed" >/dev/null; do sleep 30; done
 for run in baseline:1 pdf:1 inverse:1 sqrt:1 baseline:2 pdf:2 inverse:2 sqrt:2 baseline:3 pdf:3 inverse:3 sqrt:3; do
   method=${run%:*}; seed=${run#*:}; name=$method-seed$seed
   [ -f results/bias/$name/run.json ] && continue
