@@ -18,6 +18,7 @@ import {
   binnedComparisonTable,
   binningTable,
   diagnosisNote,
+  fullScaleComparison,
   loadSmallBiasData,
   missingBiasRuns,
   pdfCoverageNote,
@@ -269,6 +270,83 @@ Deno.test("readFullScaleBiasRuns() reads complete <method>-full folders with a P
   assert.deepEqual(runs.map((r) => r.name), ["pdf-full", "sqrt-full"]);
   assert.equal(runs[1].alphaMeans, null);
   assert.deepEqual([...runs[0].alphaMeans!.means[10]], [0.12, 0.35]);
+});
+
+Deno.test("fullScaleComparison() scores the chosen point's full-scale run against the baseline, or says what is missing", async () => {
+  const n = 240;
+  const zTrue = Float32Array.from({ length: n }, (_, i) => (0.6 * i) / n);
+  const tilted = (k: number) => Float64Array.from(zTrue, (z) => z - k * (z - 0.14));
+  const ids = Float64Array.from({ length: n }, (_, i) => i);
+  const record = {
+    profile: "full",
+    command: "deno task main --profile full",
+    commit: "abc",
+    device: "cpu",
+    data: "520393 mock galaxies simulated (seed 2023, simulator 3.0.0)",
+    galaxies: n,
+    evaluatedEpoch: 20,
+    trainingSeconds: 16_722,
+    wallSeconds: 1,
+    finishedAt: "2026-12-07T00:00:00.000Z",
+  };
+  const baseline = {
+    dir: "results/runs/full",
+    history: [],
+    run: record,
+    test: { ids, zTrue, zPred: Float32Array.from(tilted(0.3)) },
+  };
+  const dir = await Deno.makeTempDir();
+  const pdf = {
+    label: "the PDF head at α = 0.8",
+    mae: 0.02,
+    slope: -0.1,
+    method: "pdf" as const,
+    alpha: 0.8,
+  };
+  assert.match(
+    await fullScaleComparison(null, baseline, dir),
+    /no method is trained at full scale/,
+  );
+  assert.match(
+    await fullScaleComparison(
+      { label: "the isotonic map (C)", mae: 0.02, slope: -0.2 },
+      baseline,
+      dir,
+    ),
+    /trains no network of its own/,
+  );
+  const missing = await fullScaleComparison(pdf, baseline, dir);
+  assert.match(
+    missing,
+    /Not committed yet.*--head pdf --out results\/bias\/pdf-full --checkpoint/s,
+  );
+  assert.match(missing, /took 4 h 38 min/);
+
+  const alphas = Array.from({ length: 11 }, (_, i) => i / 10);
+  await saveRunArtifact(`${dir}/pdf-full`, {
+    history: [],
+    run: { ...record, command: "deno task main --profile full --head pdf" },
+    test: { ids, zTrue, zPred: Float32Array.from(tilted(0.3)) },
+    alphaMeans: { alphas, ids, means: alphas.map((a) => tilted(0.3 * (1 - a))) },
+  });
+  const present = await fullScaleComparison(pdf, baseline, dir);
+  assert.match(present, /pdf-full, α = 0\.8 \(chosen\)/);
+  assert.match(present, /pdf-full, α = 0 \|/);
+  assert.match(present, /pdf-full, α = 1 \|/);
+  assert.match(present, /Reached by 1 point/);
+  assert.match(present, /Table 3 \(dissertation, real data\)/);
+  assert.match(present, /Binned by predicted z/);
+  await assert.rejects(
+    fullScaleComparison({ ...pdf, alpha: 0.85 }, baseline, dir),
+    /no PDF means for α = 0\.85/,
+  );
+  await assert.rejects(
+    fullScaleComparison(pdf, {
+      ...baseline,
+      test: { ...baseline.test, ids: ids.map((i) => i + 1) },
+    }, dir),
+    /not the baseline full run's/,
+  );
 });
 
 Deno.test("bestTradeoffPoint() takes the flattest point that reaches the bar, else the flattest in budget", () => {

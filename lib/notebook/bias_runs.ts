@@ -24,6 +24,17 @@ import { selectRows } from "../spectra.ts";
 import { permutation } from "../random.ts";
 import { formatDuration, markdownTable } from "../tables.ts";
 import { DATA_ENV, loadNotebookData, type NotebookData } from "./notebook.ts";
+import { PUBLISHED_ERRORS_BY_BIN } from "../published.ts";
+import { runRecordTable } from "../runs/run_folder.ts";
+import {
+  biasComparisonTable,
+  binnedComparisonTable,
+  type MethodScores,
+  scoreMethod,
+  seedMean,
+  type TradeoffCandidate,
+  tradeoffNote,
+} from "./bias_report.ts";
 
 /** Environment variable naming another folder of bias runs than `results/bias/` (for checks). */
 export const BIAS_RESULTS_ENV = "REDSHIFT_BIAS_RESULTS";
@@ -323,4 +334,77 @@ export async function predictCommittedRuns(
   const { model } = await loadModel(`${first.artifact.dir}/model`);
   const probs = await predictPdf(model, prepared.test.x);
   return { test, baselineValidation, pdf: { seed: first.seed, model, probs } };
+}
+
+/** A point of the trade-off, with the method (and α) that training it at full scale would take. */
+export type ChosenPoint = TradeoffCandidate & { method?: BiasMethod; alpha?: number };
+
+/**
+ * Page 07's "At full scale", in Markdown: the point chosen on the `default` runs, trained at full
+ * scale (`<method>-full` in `dir`), scored against the baseline full run on the same test
+ * galaxies by the same goal, with a PDF head's α as chosen (and α = 0 and 1 beside it); its run
+ * record, both binnings and Table 3. Says what is missing when no point was chosen, the point
+ * trains nothing, or its run is not committed yet.
+ *
+ * @param chosen the best point of the `default` runs' trade-off ({@link bestTradeoffPoint})
+ * @param baseline the baseline full run (`results/runs/full`)
+ * @param dir the committed bias runs (default {@link biasResultsDir})
+ */
+export async function fullScaleComparison(
+  chosen: ChosenPoint | null,
+  baseline: RunArtifact,
+  dir: string = biasResultsDir(),
+): Promise<string> {
+  if (!chosen) {
+    return "No point of the trade-off is better than the baseline: no method is trained at full scale.";
+  }
+  const { method, alpha } = chosen;
+  if (!method) {
+    return `The best point, ${chosen.label}, trains no network of its own: nothing to train at ` +
+      "full scale.";
+  }
+  const run = (await readFullScaleBiasRuns(dir)).find((r) => r.method === method);
+  if (!run) {
+    return `**Not committed yet:** the full-scale run of ${methodLabel(method)}, for the best ` +
+      `point (${chosen.label}). It is trained with\n\n\`\`\`\n${fullScaleBiasCommand(method)} ` +
+      `--checkpoint results/bias/${method}-full.ckpt\n\`\`\`\n\n(the baseline full run's training ` +
+      `took ${formatDuration(baseline.run.trainingSeconds)}).`;
+  }
+  const { ids, zTrue } = baseline.test;
+  if (
+    !(run.artifact.test.ids.length === ids.length &&
+      run.artifact.test.ids.every((id, i) => id === ids[i]))
+  ) {
+    throw new Error(`${run.artifact.dir}: its test galaxies are not the baseline full run's`);
+  }
+  const means = run.alphaMeans;
+  if (alpha !== undefined && !means?.alphas.includes(alpha)) {
+    throw new Error(`${run.artifact.dir}: alpha_means.csv holds no PDF means for α = ${alpha}`);
+  }
+  const atAlpha = (a: number) => means!.means[means!.alphas.indexOf(a)];
+  const scored = [
+    scoreMethod("baseline full run", zTrue, [baseline.test.zPred]),
+    ...(alpha === undefined
+      ? []
+      : [0, 1].filter((a) => a !== alpha).map((a) =>
+        scoreMethod(`${run.name}, α = ${a}`, zTrue, [atAlpha(a)])
+      )),
+    scoreMethod(
+      alpha === undefined ? run.name : `${run.name}, α = ${alpha} (chosen)`,
+      zTrue,
+      [alpha === undefined ? run.artifact.test.zPred : atAlpha(alpha)],
+    ),
+  ];
+  const point = (m: MethodScores, label: string) => ({
+    label,
+    mae: seedMean(m, (d) => d.mae),
+    slope: seedMean(m, (d) => d.slope.slope),
+  });
+  return runRecordTable(run.artifact.run) + "\n\n" + biasComparisonTable(scored) + "\n\n" +
+    tradeoffNote(point(scored[0], "baseline"), [point(scored.at(-1)!, chosen.label)]) +
+    "\n\nBinned by true z, beside the dissertation's Table 3 (real data):\n\n" +
+    binnedComparisonTable(scored, "true", {
+      label: "Table 3 (dissertation, real data)",
+      rows: PUBLISHED_ERRORS_BY_BIN,
+    }) + "\n\nBinned by predicted z:\n\n" + binnedComparisonTable(scored, "predicted");
 }
