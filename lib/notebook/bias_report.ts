@@ -275,6 +275,11 @@ export interface TradeoffCandidate {
   slope: number;
 }
 
+/** A method's point on the trade-off: its MAE and slope above z = 0.2 (by true z), over its seeds. */
+export function tradeoffPoint(m: MethodScores): { mae: number; slope: number } {
+  return { mae: seedMean(m, (d) => d.mae), slope: seedMean(m, (d) => d.slope.slope) };
+}
+
 /** The bar of the trade-off: a slope of at most `slopeFraction` of the baseline's, at an MAE at most `maeBudget` above it. */
 export interface TradeoffBar {
   /** Default 0.5: half the baseline's slope. */

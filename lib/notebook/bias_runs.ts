@@ -17,6 +17,7 @@ import {
   loadAlphaMeans,
   loadRunArtifact,
   type RunArtifact,
+  runRecordTable,
 } from "../runs/run_folder.ts";
 import { loadModel } from "../runs/model_folder.ts";
 import { predict, predictPdf } from "../train.ts";
@@ -25,15 +26,13 @@ import { permutation } from "../random.ts";
 import { formatDuration, markdownTable } from "../tables.ts";
 import { DATA_ENV, loadNotebookData, type NotebookData } from "./notebook.ts";
 import { PUBLISHED_ERRORS_BY_BIN } from "../published.ts";
-import { runRecordTable } from "../runs/run_folder.ts";
 import {
   biasComparisonTable,
   binnedComparisonTable,
-  type MethodScores,
   scoreMethod,
-  seedMean,
   type TradeoffCandidate,
   tradeoffNote,
+  tradeoffPoint,
 } from "./bias_report.ts";
 
 /** Environment variable naming another folder of bias runs than `results/bias/` (for checks). */
@@ -395,13 +394,11 @@ export async function fullScaleComparison(
       [alpha === undefined ? run.artifact.test.zPred : atAlpha(alpha)],
     ),
   ];
-  const point = (m: MethodScores, label: string) => ({
-    label,
-    mae: seedMean(m, (d) => d.mae),
-    slope: seedMean(m, (d) => d.slope.slope),
-  });
   return runRecordTable(run.artifact.run) + "\n\n" + biasComparisonTable(scored) + "\n\n" +
-    tradeoffNote(point(scored[0], "baseline"), [point(scored.at(-1)!, chosen.label)]) +
+    tradeoffNote(tradeoffPoint(scored[0]), [{
+      ...tradeoffPoint(scored.at(-1)!),
+      label: chosen.label,
+    }]) +
     "\n\nBinned by true z, beside the dissertation's Table 3 (real data):\n\n" +
     binnedComparisonTable(scored, "true", {
       label: "Table 3 (dissertation, real data)",
