@@ -26,6 +26,7 @@ import {
   presentsCommittedRuns,
   readCommittedBiasRuns,
   readFullScaleBiasRuns,
+  sameSeedRuns,
   scoreMethod,
   seedAveragedBins,
   signed,
@@ -243,6 +244,31 @@ Deno.test("readCommittedBiasRuns() reads complete <method>-seed<N> folders in th
     Deno.env.delete(BIAS_RESULTS_ENV);
   }
   assert.match(biasResultsDir(), /results\/bias$/);
+});
+
+Deno.test("sameSeedRuns() compares the methods over the seeds they all have, and sets the rest aside", async () => {
+  const dir = await Deno.makeTempDir();
+  for (const name of ["baseline-seed1", "baseline-seed2", "pdf-seed1", "pdf-seed3", "sqrt-seed1"]) {
+    await fakeRun(`${dir}/${name}`);
+  }
+  const runs = await readCommittedBiasRuns(dir);
+  const split = sameSeedRuns(runs);
+  assert.deepEqual(split.seeds, [1]);
+  assert.deepEqual(split.compared.map((r) => r.name), [
+    "baseline-seed1",
+    "pdf-seed1",
+    "sqrt-seed1",
+  ]);
+  assert.deepEqual(split.setAside.map((r) => r.name), ["baseline-seed2", "pdf-seed3"]);
+  // Once every method has seed 2, it is compared too; a method with no seed in common leaves none.
+  await fakeRun(`${dir}/pdf-seed2`);
+  await fakeRun(`${dir}/sqrt-seed2`);
+  assert.deepEqual(sameSeedRuns(await readCommittedBiasRuns(dir)).seeds, [1, 2]);
+  const apart = sameSeedRuns(runs.filter((r) => r.name !== "pdf-seed1"));
+  assert.deepEqual(apart.seeds, []);
+  assert.equal(apart.compared.length, 0);
+  assert.ok(!presentsCommittedRuns(apart.compared));
+  assert.deepEqual(sameSeedRuns([]), { seeds: [], compared: [], setAside: [] });
 });
 
 Deno.test("readFullScaleBiasRuns() reads complete <method>-full folders with a PDF head's α means", async () => {

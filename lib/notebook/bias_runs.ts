@@ -136,6 +136,45 @@ export async function readCommittedBiasRuns(
   return runs.sort((a, b) => methodOrder(a.method) - methodOrder(b.method) || a.seed - b.seed);
 }
 
+/** The committed runs split into those the page compares and those it sets aside. */
+export interface SameSeedRuns {
+  /** The seeds every method present has, ascending. */
+  seeds: number[];
+  /** The runs of those seeds: each method is scored over the same seeds. */
+  compared: CommittedBiasRun[];
+  /** The runs of a seed some method lacks, until that method has it too. */
+  setAside: CommittedBiasRun[];
+}
+
+/**
+ * Keeps the runs of the seeds that every method present has. A score averaged over seeds depends
+ * on which seeds (seed 2's baseline alone moved the baseline's slope from −0.270 to −0.205), so
+ * methods are compared only over the same seeds; a seed that only some methods have waits.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CommittedBiasRun, sameSeedRuns } from "./bias_runs.ts";
+ * const run = (method: "baseline" | "pdf", seed: number) =>
+ *   ({ method, seed, name: `${method}-seed${seed}` }) as CommittedBiasRun;
+ * const split = sameSeedRuns([run("baseline", 1), run("baseline", 2), run("pdf", 1)]);
+ * assert.deepEqual(split.seeds, [1]);
+ * assert.deepEqual(split.setAside.map((r) => r.name), ["baseline-seed2"]);
+ * ```
+ */
+export function sameSeedRuns(runs: readonly CommittedBiasRun[]): SameSeedRuns {
+  const methods = new Set(runs.map((r) => r.method));
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b)
+    .filter((seed) =>
+      [...methods].every((m) => runs.some((r) => r.method === m && r.seed === seed))
+    );
+  return {
+    seeds,
+    compared: runs.filter((r) => seeds.includes(r.seed)),
+    setAside: runs.filter((r) => !seeds.includes(r.seed)),
+  };
+}
+
 /** A method trained at full scale, `results/bias/<method>-full/`: the full profile, its seed. */
 export interface FullScaleBiasRun {
   method: BiasMethod;
