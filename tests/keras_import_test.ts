@@ -400,6 +400,27 @@ Deno.test("importKerasModel() names a weight whose shape disagrees with the conf
   await assertImportError(await keras3Bytes(fixture), /kernel layers\/dense_1\/vars\/0 has shape/);
 });
 
+Deno.test("readKerasArchitecture() refuses bad weights with the same KerasImportError", async () => {
+  // It used to dispose the model it built twice on this path, and tfjs's "already disposed"
+  // error replaced the refusal.
+  const fixture = makeFixture();
+  fixture.weights.get("dense_1")![0].shape = [4, 5];
+  const noGroup = makeFixture();
+  noGroup.weights.delete("dense");
+  for (
+    const [bytes, message] of [
+      [await keras2Bytes(fixture), /layer 6 "dense_1" \(Dense\): kernel .* has shape \[4,5\]/],
+      [await keras2Bytes(noGroup), /layer 5 "dense" \(Dense\): missing weight group/],
+    ] as const
+  ) {
+    await assert.rejects(() => readKerasArchitecture(bytes), (e: unknown) => {
+      assert.ok(e instanceof KerasImportError, String(e));
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
 Deno.test("importKerasModel() names a missing weight dataset", async () => {
   const fixture = makeFixture();
   // weight_names still lists the bias, but the dataset is not written.

@@ -108,19 +108,15 @@ export function isDataset(entity: unknown): entity is H5Dataset {
 
 /** Reads a scalar string attribute, or `undefined` when absent or not a string. */
 export function stringAttr(obj: H5Group, name: string): string | undefined {
-  const attr = obj.attrs[name];
-  if (attr === undefined) return undefined;
-  const value = attr.value;
+  const value = obj.attrs[name]?.value;
   if (typeof value === "string") return value;
   if (value instanceof Uint8Array) return new TextDecoder().decode(value);
   return undefined;
 }
 
-/** Reads a 1D string array attribute (Keras' `layer_names`, `weight_names`); empty when absent. */
+/** Reads a 1D string array attribute, such as Keras' `weight_names`; `undefined` if absent. */
 export function stringListAttr(obj: H5Group, name: string): string[] | undefined {
-  const attr = obj.attrs[name];
-  if (attr === undefined) return undefined;
-  const value = attr.value;
+  const value = obj.attrs[name]?.value;
   if (typeof value === "string") return [value];
   if (Array.isArray(value)) return value.map((v) => String(v));
   // h5py writes an empty list as an empty float64 array.

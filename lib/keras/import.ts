@@ -1,29 +1,26 @@
 /**
- * Imports a Keras model (such as the dissertation's published `model.keras`)
- * into this project's tfjs network.
+ * Imports a Keras model (such as the dissertation's published `model.keras`) into this project's
+ * tfjs network.
  *
- * The file's stored configuration is checked layer by layer and mapped onto a
- * {@link ModelConfig}; tfjs-layers' own Keras deserialiser reads the same
- * configuration, and the output shapes, parameter counts and weight shapes
- * come from the network it builds, compared layer by layer with the one
- * {@link buildModel} builds; the file's weights are then set in ours. A file
- * is accepted only when our builder can express its architecture
- * exactly: Conv1D ('valid', stride 1) each followed by MaxPooling1D(2, 2),
- * Flatten, Dense hidden layers with one shared activation, and a linear
- * Dense(1). Anything else is refused with a {@link KerasImportError} that
- * names the first layer that differs and how.
+ * The file's stored configuration is checked layer by layer and mapped onto a {@link ModelConfig};
+ * tfjs-layers' own Keras deserialiser reads the same configuration, and the output shapes,
+ * parameter counts and weight shapes come from the network it builds, compared layer by layer with
+ * the one {@link buildModel} builds; the file's weights are then set in ours. A file is accepted
+ * only when our builder can express its architecture exactly: Conv1D ('valid', stride 1) each
+ * followed by MaxPooling1D(2, 2), Flatten, Dense hidden layers with one shared activation, and a
+ * linear Dense(1). Anything else is refused with a {@link KerasImportError} that names the first
+ * layer that differs and how.
  *
  * Two formats are read:
- * - Keras 2 HDF5 (`model.save("m.h5")`, and `.keras` files written by Keras
- *   2.x, which are HDF5 despite the extension): root attributes
- *   `model_config`, `keras_version`, `backend`, `training_config`; weights in
- *   `model_weights/<layer>/<weight name>`.
- * - Keras 3 `.keras`: a zip archive of `config.json`, `metadata.json` and
- *   `model.weights.h5`, whose weights lie in `layers/<snake_case class>[_n]/vars/<i>`.
+ * - Keras 2 HDF5 (`model.save("m.h5")`, and `.keras` files written by Keras 2.x, which are HDF5
+ *   despite the extension): root attributes `model_config`, `keras_version`, `backend`,
+ *   `training_config`; weights in `model_weights/<layer>/<weight name>`.
+ * - Keras 3 `.keras`: a zip archive of `config.json`, `metadata.json` and `model.weights.h5`,
+ *   whose weights lie in `layers/<snake_case class>[_n]/vars/<i>`.
  *
- * HDF5 is read with h5wasm (the HDF5 C library compiled to WebAssembly), zip
- * with fflate; both are plain JavaScript and WebAssembly, so the importer runs
- * in notebooks, under `deno run` and in a `deno bundle` on the GPU machine.
+ * HDF5 is read with h5wasm (the HDF5 C library compiled to WebAssembly), zip with fflate; both are
+ * plain JavaScript and WebAssembly, so the importer runs in notebooks, under `deno run` and in a
+ * `deno bundle` on the GPU machine.
  *
  * @module
  */
@@ -38,10 +35,7 @@ import {
   summarizeModel,
 } from "../model.ts";
 import {
-  type H5Dataset,
   type H5File,
-  type H5Group,
-  Hdf5Error,
   isDataset,
   isGroup,
   isHdf5,
@@ -172,8 +166,7 @@ export class KerasImportError extends Error {
  * ```
  */
 export async function readKerasArchitecture(source: KerasSource): Promise<KerasArchitecture> {
-  const { architecture } = await readKerasFile(source, false);
-  return architecture;
+  return (await readKerasFile(source, false)).architecture;
 }
 
 /**
@@ -201,24 +194,33 @@ export async function importKerasModel(source: KerasSource): Promise<ImportedKer
 // ---------------------------------------------------------------------------
 // Reading files
 
-interface ParsedLayer {
-  index: number;
-  name: string;
-  className: string;
-  config: Record<string, unknown>;
+type Dict = Record<string, unknown>;
+
+interface ParsedLayer extends Pick<KerasLayer, "index" | "name" | "className"> {
+  config: Dict;
 }
 
-interface ParsedModel {
-  modelClass: string;
-  modelName: string;
-  inputShape: (number | null)[];
+/** A model configuration as read from the file, with the {@link ModelConfig} that rebuilds it. */
+interface ParsedModel
+  extends Pick<KerasArchitecture, "modelClass" | "modelName" | "inputShape" | "config"> {
   layers: ParsedLayer[];
 }
 
-type WeightValues = { shape: number[]; values: Float32Array };
-
 interface StoredWeight extends KerasWeight {
   values?: Float32Array;
+}
+
+/** A layer's stored weights and where they lie; `stored` is `null` when its group is absent. */
+interface LayerWeights {
+  where: string;
+  stored: StoredWeight[] | null;
+}
+
+/** What a format reader finds in a file, before the network is built. */
+interface ReadResult
+  extends Pick<KerasArchitecture, "format" | "kerasVersion" | "backend" | "training"> {
+  parsed: ParsedModel;
+  weights: LayerWeights[];
 }
 
 async function readKerasFile(
@@ -227,12 +229,14 @@ async function readKerasFile(
 ): Promise<{ architecture: KerasArchitecture; model?: tfl.LayersModel }> {
   const bytes = await loadBytes(source);
   const label = typeof source === "string" || source instanceof URL ? String(source) : "the file";
-  if (isHdf5(bytes)) return await readKeras2(bytes, label, withValues);
-  if (isZip(bytes)) return await readKeras3(bytes, label, withValues);
-  throw new KerasImportError(
-    `${label} is not a Keras model file: it is neither HDF5 (Keras 2 .h5 or .keras) ` +
-      `nor a zip archive (Keras 3 .keras)`,
-  );
+  const read = isHdf5(bytes) ? readKeras2 : isZip(bytes) ? readKeras3 : null;
+  if (!read) {
+    throw new KerasImportError(
+      `${label} is not a Keras model file: it is neither HDF5 (Keras 2 .h5 or .keras) ` +
+        `nor a zip archive (Keras 3 .keras)`,
+    );
+  }
+  return await assemble(await read(bytes, label, withValues), withValues);
 }
 
 async function loadBytes(source: KerasSource): Promise<Uint8Array> {
@@ -240,11 +244,7 @@ async function loadBytes(source: KerasSource): Promise<Uint8Array> {
   try {
     return await Deno.readFile(source);
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Error
-      ? error.message
-      : String(error);
+    const reason = error instanceof Deno.errors.NotFound ? "no such file" : errorText(error);
     throw new KerasImportError(`cannot read Keras model file ${source}: ${reason}`, {
       cause: error,
     });
@@ -257,8 +257,8 @@ function isZip(bytes: Uint8Array): boolean {
     ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
-async function readKeras2(bytes: Uint8Array, label: string, withValues: boolean) {
-  const read = (file: H5File) => {
+function readKeras2(bytes: Uint8Array, label: string, withValues: boolean): Promise<ReadResult> {
+  return readDamageAware(bytes, label, (file) => {
     const modelJson = stringAttr(file, "model_config");
     if (modelJson === undefined) {
       throw new KerasImportError(
@@ -267,43 +267,31 @@ async function readKeras2(bytes: Uint8Array, label: string, withValues: boolean)
       );
     }
     const parsed = parseModelConfig(parseJson(modelJson, `${label}: model_config`), label);
-    const config = mapArchitecture(parsed);
     const root = file.get("model_weights");
     if (!isGroup(root)) {
       throw new KerasImportError(`${label} has a model_config but no model_weights group`);
     }
-    const weights = parsed.layers.map((layer) => readKeras2Weights(root, layer, withValues));
+    const weights = parsed.layers.map((layer): LayerWeights => {
+      const where = `model_weights/${layer.name}`;
+      const group = root.get(layer.name);
+      if (!isGroup(group)) return { where, stored: null };
+      const names = stringListAttr(group, "weight_names") ?? [];
+      const stored = names.map((name, i) => {
+        const path = `${where}/${name}`;
+        const ds = group.get(name);
+        return storedWeight(ds, layer, path, roleOf(name, i), withValues, "missing weight dataset");
+      });
+      return { where, stored };
+    });
     return {
+      format: "keras2-hdf5",
       parsed,
-      config,
       weights,
       kerasVersion: stringAttr(file, "keras_version") ?? null,
       backend: stringAttr(file, "backend") ?? null,
       training: readTraining(stringAttr(file, "training_config"), label),
     };
-  };
-  const result = await readDamageAware(bytes, label, read);
-  return await assemble("keras2-hdf5", result, withValues);
-}
-
-function readKeras2Weights(root: H5Group, layer: ParsedLayer, withValues: boolean) {
-  const where = `model_weights/${layer.name}`;
-  const group = root.get(layer.name);
-  if (!isGroup(group)) return { where, stored: null };
-  const names = stringListAttr(group, "weight_names") ?? [];
-  const stored = names.map((name, i): StoredWeight => {
-    const path = `${where}/${name}`;
-    const ds = group.get(name);
-    if (!isDataset(ds)) {
-      throw new KerasImportError(`${layerLabel(layer)}: missing weight dataset ${path}`, {
-        layer,
-      });
-    }
-    const role = roleOf(name, i);
-    if (!withValues) return { role, path, shape: ds.shape ?? [] };
-    return { role, path, ...readWeight(ds, layer, path) };
   });
-  return { where, stored };
 }
 
 async function readKeras3(bytes: Uint8Array, label: string, withValues: boolean) {
@@ -323,88 +311,81 @@ async function readKeras3(bytes: Uint8Array, label: string, withValues: boolean)
       throw new KerasImportError(`${label} is a zip archive without ${name}: not a Keras 3 model`);
     }
   }
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  const config = parseJson(decode(entries["config.json"]), `${label}: config.json`) as Record<
-    string,
-    unknown
-  >;
-  const metadata = "metadata.json" in entries
-    ? parseJson(decode(entries["metadata.json"]), `${label}: metadata.json`) as Record<
-      string,
-      unknown
-    >
-    : {};
+  const json = (name: string) =>
+    parseJson(new TextDecoder().decode(entries[name]), `${label}: ${name}`) as Dict;
+  const config = json("config.json");
+  const metadata = "metadata.json" in entries ? json("metadata.json") : {};
   const parsed = parseModelConfig(config, label);
-  const modelConfig = mapArchitecture(parsed);
   const paths = keras3LayerPaths(parsed.layers);
   const weightsLabel = `${label}: model.weights.h5`;
   if (!isHdf5(entries["model.weights.h5"])) {
     throw new KerasImportError(`${weightsLabel} is not an HDF5 file`);
   }
-  const read = (file: H5File) => ({
+  return await readDamageAware(entries["model.weights.h5"], weightsLabel, (file): ReadResult => ({
+    format: "keras3-zip",
     parsed,
-    config: modelConfig,
-    weights: parsed.layers.map((layer, i) =>
-      readKeras3Weights(file, layer, paths[i], weightCount(layer.className), withValues)
-    ),
-    kerasVersion: typeof metadata.keras_version === "string" ? metadata.keras_version : null,
+    // Keras 3 numbers a layer's weights `<where>/vars/0, 1, …` (kernel then bias).
+    weights: parsed.layers.map((layer, i): LayerWeights => {
+      const where = paths[i];
+      const expected = layer.className === "Conv1D" || layer.className === "Dense" ? 2 : 0;
+      const group = file.get(`${where}/vars`);
+      if (!isGroup(group)) return { where, stored: expected === 0 ? [] : null };
+      const keys = group.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => +a - +b);
+      const stored = keys.map((key, i) => {
+        const path = `${where}/vars/${key}`;
+        return storedWeight(group.get(key), layer, path, i === 0 ? "kernel" : "bias", withValues);
+      });
+      if (keys.length < expected) {
+        throw layerError(layer, `missing weight dataset ${where}/vars/${keys.length}`);
+      }
+      return { where, stored };
+    }),
+    kerasVersion: asString(metadata.keras_version),
     backend: null,
     training: readTraining(config.compile_config, label),
-  });
-  const result = await readDamageAware(entries["model.weights.h5"], weightsLabel, read);
-  return await assemble("keras3-zip", result, withValues);
+  }));
 }
 
-function readKeras3Weights(
-  file: H5File,
+/**
+ * One stored weight: its shape, and its values when `withValues`. `missing` says how to report
+ * an entry that is not a dataset: before its path (Keras 2), or after it as "is not a dataset".
+ */
+function storedWeight(
+  ds: unknown,
   layer: ParsedLayer,
-  where: string,
-  expected: number,
+  path: string,
+  role: KerasWeight["role"],
   withValues: boolean,
-) {
-  const group = file.get(`${where}/vars`);
-  if (!isGroup(group)) return { where, stored: expected === 0 ? [] : null };
-  const keys = group.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-  const stored = keys.map((key, i): StoredWeight => {
-    const path = `${where}/vars/${key}`;
-    const ds = group.get(key);
-    if (!isDataset(ds)) {
-      throw new KerasImportError(`${layerLabel(layer)}: ${path} is not a dataset`, { layer });
-    }
-    const role = i === 0 ? "kernel" : "bias";
-    if (!withValues) return { role, path, shape: ds.shape ?? [] };
-    return { role, path, ...readWeight(ds, layer, path) };
-  });
-  if (keys.length < expected) {
-    throw new KerasImportError(
-      `${layerLabel(layer)}: missing weight dataset ${where}/vars/${keys.length}`,
-      { layer },
+  missing?: string,
+): StoredWeight {
+  if (!isDataset(ds)) {
+    throw layerError(layer, missing ? `${missing} ${path}` : `${path} is not a dataset`);
+  }
+  if (!withValues) return { role, path, shape: ds.shape ?? [] };
+  const read = readFloatDataset(ds);
+  if (read === null) {
+    throw layerError(
+      layer,
+      `${path} holds ${JSON.stringify(ds.dtype)} values, not float32 or float64`,
     );
   }
-  return { where, stored };
+  return { role, path, ...read };
 }
 
 /** Keras 3 stores a Sequential's layers under their snake-cased class name, numbered per class. */
 function keras3LayerPaths(layers: ParsedLayer[]): string[] {
   const used = new Map<string, number>();
   return layers.map((layer) => {
-    const base = snakeCase(layer.className);
+    const base = layer.className.replace(/\W+/g, "").replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
+      .replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
     const n = used.get(base);
     used.set(base, n === undefined ? 0 : n + 1);
     return `layers/${n === undefined ? base : `${base}_${n + 1}`}`;
   });
 }
 
-function snakeCase(name: string): string {
-  return name.replace(/\W+/g, "").replace(/(.)([A-Z][a-z]+)/g, "$1_$2")
-    .replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
-}
-
-async function readDamageAware<T>(
-  bytes: Uint8Array,
-  label: string,
-  read: (file: H5File) => T,
-): Promise<T> {
+/** Reads HDF5 `bytes`, reporting a failure of the HDF5 reader as a damaged or truncated file. */
+async function readDamageAware<T>(bytes: Uint8Array, label: string, read: (file: H5File) => T) {
   try {
     return await readHdf5(bytes, read);
   } catch (error) {
@@ -417,21 +398,7 @@ async function readDamageAware<T>(
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof Hdf5Error) return error.message;
   return error instanceof Error ? error.message : String(error);
-}
-
-function readWeight(ds: H5Dataset, layer: ParsedLayer, path: string): WeightValues {
-  const read = readFloatDataset(ds);
-  if (read === null) {
-    throw new KerasImportError(
-      `${layerLabel(layer)}: ${path} holds ${
-        JSON.stringify(ds.dtype)
-      } values, not float32 or float64`,
-      { layer },
-    );
-  }
-  return read;
 }
 
 function roleOf(name: string, position: number): "kernel" | "bias" {
@@ -451,36 +418,22 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
+/** Compile settings from Keras 2's `training_config` (JSON text) or Keras 3's `compile_config`. */
 function readTraining(raw: unknown, label: string): KerasTraining {
-  const none: KerasTraining = { optimizer: null, learningRate: null, loss: null, huberDelta: null };
-  if (raw === undefined || raw === null) return none;
-  const cfg = (typeof raw === "string" ? parseJson(raw, `${label}: training_config`) : raw) as
-    | Record<string, unknown>
-    | null;
-  if (!isRecord(cfg)) return none;
-  // Keras 2: optimizer_config; Keras 3: optimizer.
-  const opt = (cfg.optimizer_config ?? cfg.optimizer) as unknown;
-  const optimizer = isRecord(opt) && typeof opt.class_name === "string"
-    ? opt.class_name
-    : typeof opt === "string"
-    ? opt
-    : null;
-  const optCfg = isRecord(opt) && isRecord(opt.config) ? opt.config : {};
-  const learningRate = typeof optCfg.learning_rate === "number"
-    ? optCfg.learning_rate
-    : typeof optCfg.lr === "number"
-    ? optCfg.lr
-    : null;
-  const lossRaw = cfg.loss;
-  const loss = typeof lossRaw === "string"
-    ? lossRaw
-    : isRecord(lossRaw) && typeof lossRaw.class_name === "string"
-    ? lossRaw.class_name
-    : null;
-  const lossCfg = isRecord(lossRaw) && isRecord(lossRaw.config) ? lossRaw.config : {};
-  const isHuber = loss !== null && /^huber/i.test(loss);
-  const huberDelta = isHuber ? (typeof lossCfg.delta === "number" ? lossCfg.delta : 1) : null;
-  return { optimizer, learningRate, loss, huberDelta };
+  const cfg = typeof raw === "string" ? parseJson(raw, `${label}: training_config`) : raw;
+  if (!isRecord(cfg)) return { optimizer: null, learningRate: null, loss: null, huberDelta: null };
+  // Keras 2: optimizer_config; Keras 3: optimizer. Each is a name or a { class_name, config }.
+  const opt = cfg.optimizer_config ?? cfg.optimizer;
+  const nameOf = (v: unknown) => asString(v) ?? (isRecord(v) ? asString(v.class_name) : null);
+  const configOf = (v: unknown) => (isRecord(v) && isRecord(v.config) ? v.config : {});
+  const loss = nameOf(cfg.loss);
+  const delta = asNumber(configOf(cfg.loss).delta) ?? 1;
+  return {
+    optimizer: nameOf(opt),
+    learningRate: asNumber(configOf(opt).learning_rate) ?? asNumber(configOf(opt).lr),
+    loss,
+    huberDelta: loss !== null && /^huber/i.test(loss) ? delta : null,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -507,57 +460,43 @@ function parseModelConfig(raw: unknown, label: string): ParsedModel {
       throw new KerasImportError(`${label}: layer entry ${i} of the configuration is malformed`);
     }
     const config = entry.config;
-    const name = typeof config.name === "string"
-      ? config.name
-      : typeof entry.name === "string"
-      ? entry.name
-      : `layer_${i}`;
+    const name = asString(config.name) ?? asString(entry.name) ?? `layer_${i}`;
     return { entry, className: entry.class_name, name, config };
   });
   const first = all[0];
   const hasInput = first?.className === "InputLayer";
-  const inputShape = shapeOf(hasInput ? first.config : first?.config) ??
+  const inputShape = shapeOf(first?.config) ??
     (isRecord(cfg) ? shapeOf({ batch_input_shape: cfg.build_input_shape }) : undefined);
   if (inputShape === undefined) {
     throw new KerasImportError(`${label}: the model configuration has no input shape`);
   }
-  const body = hasInput ? all.slice(1) : all;
   if (modelClass !== "Sequential") checkChain(all, hasInput);
-  return {
-    modelClass,
-    modelName: isRecord(cfg) && typeof cfg.name === "string" ? cfg.name : "",
-    inputShape,
-    layers: body.map(({ className, name, config }, index) => ({
-      index,
-      name,
-      className,
-      config,
-    })),
-  };
+  const layers = all.slice(hasInput ? 1 : 0)
+    .map(({ className, name, config }, index) => ({ index, name, className, config }));
+  const modelName = (isRecord(cfg) && asString(cfg.name)) || "";
+  const parsed = { modelClass, modelName, inputShape, layers };
+  return { ...parsed, config: mapArchitecture(parsed) };
 }
 
-function shapeOf(config: Record<string, unknown> | undefined): (number | null)[] | undefined {
-  if (!config) return undefined;
-  const shape = config.batch_input_shape ?? config.batch_shape;
+function shapeOf(config: Dict | undefined): (number | null)[] | undefined {
+  const shape = config?.batch_input_shape ?? config?.batch_shape;
   if (!Array.isArray(shape)) return undefined;
   return shape.map((d) => (typeof d === "number" ? d : null));
 }
 
 /** A Functional model is accepted when it is a plain chain: each layer fed by the one before. */
 function checkChain(
-  all: { entry: Record<string, unknown>; className: string; name: string }[],
+  all: { entry: Dict; className: string; name: string }[],
   hasInput: boolean,
 ): void {
-  const offset = hasInput ? 1 : 0;
   for (let i = 1; i < all.length; i++) {
     const fed = inboundNames(all[i].entry.inbound_nodes);
     const want = all[i - 1].name;
     if (fed.length !== 1 || fed[0] !== want) {
-      const layer = { index: i - offset, name: all[i].name };
-      throw new KerasImportError(
-        `${layerLabel({ ...layer, className: all[i].className })}: fed by ` +
-          `[${fed.join(", ")}], but our builder is a plain chain (expected "${want}")`,
-        { layer },
+      const { name, className } = all[i];
+      throw layerError(
+        { index: i - (hasInput ? 1 : 0), name, className },
+        `fed by [${fed.join(", ")}], but our builder is a plain chain (expected "${want}")`,
       );
     }
   }
@@ -582,17 +521,60 @@ function inboundNames(nodes: unknown): string[] {
 const ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "selu"] as const;
 type Activation = (typeof ACTIVATIONS)[number];
 
-/** Weight arrays (kernel, bias) of a layer of each class our builder uses. */
-function weightCount(className: string): number {
-  return className === "Conv1D" || className === "Dense" ? 2 : 0;
-}
+/** Where the walk through our builder's layer sequence is: what the next layer may be. */
+type Stage = "start" | "pool" | "afterPool" | "dense";
+
+const EXPECTED_NEXT: Record<Stage, string> = {
+  start: "Conv1D",
+  pool: "MaxPooling1D(2) after each Conv1D",
+  afterPool: "Conv1D or Flatten",
+  dense: "Dense",
+};
+
+/** A setting our builder fixes: its name, the file's value, the value our builder uses. */
+type Setting = readonly [string, (c: Dict) => unknown, unknown];
+
+/** A setting that must be `want`, which is also Keras's default when the file leaves it out. */
+const byDefault = (key: string, want: unknown): Setting => [key, (c) => c[key] ?? want, want];
+
+/**
+ * The layer classes our builder makes: the stages each may come at, the stage after it, the key
+ * of its size (filters or units) and the settings it fixes.
+ */
+const LAYER_RULES: Record<string, { at: Stage[]; next: Stage; size?: string; fixed: Setting[] }> = {
+  Conv1D: {
+    at: ["start", "afterPool"],
+    next: "pool",
+    size: "filters",
+    fixed: [
+      ["strides", (c) => single(c.strides), 1],
+      ["padding", (c) => c.padding, "valid"],
+      ["dilation_rate", (c) => single(c.dilation_rate ?? 1), 1],
+      byDefault("groups", 1),
+      byDefault("data_format", "channels_last"),
+      byDefault("use_bias", true),
+    ],
+  },
+  MaxPooling1D: {
+    at: ["pool"],
+    next: "afterPool",
+    fixed: [
+      ["pool_size", (c) => single(c.pool_size), 2],
+      ["strides", (c) => single(c.strides ?? c.pool_size), 2],
+      byDefault("padding", "valid"),
+      byDefault("data_format", "channels_last"),
+    ],
+  },
+  Flatten: { at: ["afterPool"], next: "dense", fixed: [byDefault("data_format", "channels_last")] },
+  Dense: { at: ["dense"], next: "dense", size: "units", fixed: [byDefault("use_bias", true)] },
+};
 
 /**
  * Walks the layers through the sequence our builder makes, checking each layer's settings, and
  * returns the {@link ModelConfig} that rebuilds them. Shapes and parameter counts are not derived
  * here: tfjs-layers reads the file's configuration itself ({@link readWithTfjs}).
  */
-function mapArchitecture(parsed: ParsedModel): ModelConfig {
+function mapArchitecture(parsed: Omit<ParsedModel, "config">): ModelConfig {
   const [, length, channels, ...rest] = parsed.inputShape;
   const inputLabel = `the input shape [${parsed.inputShape.map(String)}]`;
   if (parsed.inputShape.length !== 3 || rest.length > 0 || typeof length !== "number") {
@@ -608,94 +590,58 @@ function mapArchitecture(parsed: ParsedModel): ModelConfig {
   const kernelSizes: number[] = [];
   const denseUnits: number[] = [];
   let activation: Activation | null = null;
-  let stage: "start" | "pool" | "afterPool" | "dense" = "start";
-  const n = parsed.layers.length;
+  let stage: Stage = "start";
 
   for (const layer of parsed.layers) {
-    const c = layer.config;
-    const fail = (what: string): never => {
-      throw new KerasImportError(`${layerLabel(layer)}: ${what}`, { layer });
-    };
+    const { className, config: c } = layer;
     const expect = (key: string, got: unknown, want: unknown) => {
-      if (JSON.stringify(got) !== JSON.stringify(want)) {
-        fail(`${key} is ${JSON.stringify(got)} but our builder uses ${JSON.stringify(want)}`);
-      }
+      const [g, w] = [got, want].map((v) => JSON.stringify(v));
+      if (g !== w) throw layerError(layer, `${key} is ${g} but our builder uses ${w}`);
     };
     const sharedActivation = (value: unknown) => {
       if (typeof value !== "string" || !ACTIVATIONS.includes(value as Activation)) {
-        fail(
+        throw layerError(
+          layer,
           `activation ${JSON.stringify(value)} is not one our builder offers ` +
             `(${ACTIVATIONS.join(", ")})`,
         );
       }
-      if (activation === null) activation = value as Activation;
-      else if (value !== activation) {
-        fail(
+      if (activation !== null && value !== activation) {
+        throw layerError(
+          layer,
           `activation is "${value}" but earlier layers use "${activation}"; ` +
             `our builder gives every hidden layer the same activation`,
         );
       }
+      activation = value as Activation;
     };
-    const expectedNext = {
-      start: "Conv1D",
-      pool: "MaxPooling1D(2) after each Conv1D",
-      afterPool: "Conv1D or Flatten",
-      dense: "Dense",
-    }[stage];
 
-    switch (layer.className) {
-      case "Conv1D": {
-        if (stage !== "start" && stage !== "afterPool") {
-          fail(`found Conv1D where our builder expects ${expectedNext}`);
-        }
-        if (typeof c.filters !== "number") fail("filters is missing");
-        const kernel = single(c.kernel_size);
-        if (kernel === null) fail(`kernel_size ${JSON.stringify(c.kernel_size)} is not one number`);
-        expect("strides", single(c.strides), 1);
-        expect("padding", c.padding, "valid");
-        expect("dilation_rate", single(c.dilation_rate ?? 1), 1);
-        expect("groups", c.groups ?? 1, 1);
-        expect("data_format", c.data_format ?? "channels_last", "channels_last");
-        expect("use_bias", c.use_bias ?? true, true);
-        sharedActivation(c.activation);
-        convFilters.push(c.filters as number);
-        kernelSizes.push(kernel as number);
-        stage = "pool";
-        break;
-      }
-      case "MaxPooling1D": {
-        if (stage !== "pool") fail(`found MaxPooling1D where our builder expects ${expectedNext}`);
-        expect("pool_size", single(c.pool_size), 2);
-        expect("strides", single(c.strides ?? c.pool_size), 2);
-        expect("padding", c.padding ?? "valid", "valid");
-        expect("data_format", c.data_format ?? "channels_last", "channels_last");
-        stage = "afterPool";
-        break;
-      }
-      case "Flatten": {
-        if (stage !== "afterPool") fail(`found Flatten where our builder expects ${expectedNext}`);
-        expect("data_format", c.data_format ?? "channels_last", "channels_last");
-        stage = "dense";
-        break;
-      }
-      case "Dense": {
-        if (stage !== "dense") fail(`found Dense where our builder expects ${expectedNext}`);
-        if (typeof c.units !== "number") fail("units is missing");
-        expect("use_bias", c.use_bias ?? true, true);
-        if (layer.index === n - 1) {
-          expect("units of the output layer", c.units, 1);
-          expect("activation of the output layer", c.activation ?? "linear", "linear");
-        } else {
-          sharedActivation(c.activation);
-          denseUnits.push(c.units as number);
-        }
-        break;
-      }
-      default:
-        fail(
-          `found ${layer.className} where our builder expects ${expectedNext}; ` +
-            `it has no ${layer.className} layers`,
-        );
+    const rule = Object.hasOwn(LAYER_RULES, className) ? LAYER_RULES[className] : undefined;
+    if (!rule?.at.includes(stage)) {
+      const none = rule ? "" : `; it has no ${className} layers`;
+      throw layerError(
+        layer,
+        `found ${className} where our builder expects ${EXPECTED_NEXT[stage]}${none}`,
+      );
+    }
+    stage = rule.next;
+    const size = rule.size && c[rule.size];
+    if (rule.size && typeof size !== "number") throw layerError(layer, `${rule.size} is missing`);
+    const kernel = single(c.kernel_size);
+    if (className === "Conv1D" && kernel === null) {
+      throw layerError(layer, `kernel_size ${JSON.stringify(c.kernel_size)} is not one number`);
+    }
+    for (const [key, read, want] of rule.fixed) expect(key, read(c), want);
+    if (className === "Conv1D") {
+      sharedActivation(c.activation);
+      convFilters.push(size as number);
+      kernelSizes.push(kernel as number);
+    } else if (className === "Dense" && layer.index === parsed.layers.length - 1) {
+      expect("units of the output layer", c.units, 1);
+      expect("activation of the output layer", c.activation ?? "linear", "linear");
+    } else if (className === "Dense") {
+      sharedActivation(c.activation);
+      denseUnits.push(size as number);
     }
   }
 
@@ -737,10 +683,11 @@ async function readWithTfjs(parsed: ParsedModel): Promise<tfl.LayersModel> {
     const named = /adding layer (\S+) with input shape/.exec(message)?.[1];
     const layer = parsed.layers.find((l) => l.name === named);
     if (layer && /Negative dimension/.test(message)) {
-      throw new KerasImportError(
-        `${layerLabel(layer)}: its output would have no samples (its kernel or pool is ` +
+      throw layerError(
+        layer,
+        `its output would have no samples (its kernel or pool is ` +
           `longer than its input; tfjs-layers: ${message})`,
-        { layer, cause: error },
+        error,
       );
     }
     throw new KerasImportError(`tfjs-layers cannot read the model configuration: ${message}`, {
@@ -748,6 +695,9 @@ async function readWithTfjs(parsed: ParsedModel): Promise<tfl.LayersModel> {
     });
   }
 }
+
+/** A layer as tfjs-layers read it from the file, before its stored weights are matched. */
+type MappedLayer = Omit<KerasLayer, "weights"> & { weights: { role: string; shape: number[] }[] };
 
 /**
  * The file's layers as tfjs-layers built them (output shapes, parameters, weight shapes), each
@@ -771,14 +721,13 @@ function describeLayers(
       b.type !== f.type || b.params !== f.params || b.outputShape.join() !== f.outputShape.join() ||
       b.kernelSize !== f.kernelSize || b.filtersOrUnits !== f.filtersOrUnits
     ) {
-      throw new KerasImportError(
-        `${layerLabel(layer)}: the built layer ${b.name} (${b.type}, output ` +
-          `[${b.outputShape}], ${b.params} parameters) does not match the file's ` +
-          `(output [${f.outputShape}], ${f.params} parameters)`,
-        { layer },
+      throw layerError(
+        layer,
+        `the built layer ${b.name} (${b.type}, output [${b.outputShape}], ` +
+          `${b.params} parameters) does not match the file's (output [${f.outputShape}], ` +
+          `${f.params} parameters)`,
       );
     }
-    const strides = single(config.strides);
     return {
       index: layer.index,
       name: layer.name,
@@ -787,9 +736,9 @@ function describeLayers(
       outputShape: f.outputShape,
       filtersOrUnits: f.filtersOrUnits,
       kernelSize: f.kernelSize ?? single(config.poolSize),
-      strides,
-      padding: typeof config.padding === "string" ? config.padding : null,
-      activation: typeof config.activation === "string" ? config.activation : null,
+      strides: single(config.strides),
+      padding: asString(config.padding),
+      activation: asString(config.activation),
       params: f.params,
       weights: fromFile.layers[i].weights.map((w) => ({
         role: /bias$/.test(w.originalName) ? "bias" : "kernel",
@@ -805,113 +754,104 @@ function single(value: unknown): number | null {
   return null;
 }
 
+function asString(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+function asNumber(value: unknown): number | null {
+  return typeof value === "number" ? value : null;
+}
+
 function layerLabel(layer: { index: number; name: string; className: string }): string {
   return `layer ${layer.index} "${layer.name}" (${layer.className})`;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A {@link KerasImportError} that blames `layer` for `what`. */
+function layerError(
+  layer: { index: number; name: string; className: string },
+  what: string,
+  cause?: unknown,
+): KerasImportError {
+  return new KerasImportError(`${layerLabel(layer)}: ${what}`, { layer, cause });
+}
+
+function isRecord(value: unknown): value is Dict {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------------------
 // Putting it together
 
-interface ReadResult {
-  parsed: ParsedModel;
-  config: ModelConfig;
-  weights: { where: string; stored: StoredWeight[] | null }[];
-  kerasVersion: string | null;
-  backend: string | null;
-  training: KerasTraining;
-}
-
-/** A layer as tfjs-layers read it from the file, before its stored weights are matched. */
-type MappedLayer = Omit<KerasLayer, "weights"> & { weights: { role: string; shape: number[] }[] };
-
 /**
  * Builds the file's network with tfjs-layers and ours with {@link buildModel}, compares them layer
  * by layer, checks the stored weights against the shapes tfjs gives, and assembles the result.
- * Our model is returned when `keepModel`, else disposed.
+ * With `withValues`, the file's weights are set in our model, which is returned; else it is
+ * disposed.
  */
 async function assemble(
-  format: KerasFormat,
-  result: ReadResult,
-  keepModel: boolean,
-): Promise<{ architecture: KerasArchitecture; values: WeightValues[]; model?: tfl.LayersModel }> {
-  const { parsed, weights, training, config } = result;
+  { format, parsed, weights, kerasVersion, backend, training }: ReadResult,
+  withValues: boolean,
+): Promise<{ architecture: KerasArchitecture; model?: tfl.LayersModel }> {
   const fromFile = await readWithTfjs(parsed);
-  const ours = buildModel(config);
+  const ours = buildModel(parsed.config);
+  let keep = false;
   try {
-    const values: WeightValues[] = [];
-    const mapped = describeLayers(parsed, fromFile, ours);
-    const layers = mapped.map((layer, i): KerasLayer => {
+    const values: StoredWeight[] = [];
+    const layers = describeLayers(parsed, fromFile, ours).map((layer, i): KerasLayer => {
       const { where, stored } = weights[i];
       const wanted = layer.weights;
       if (stored === null) {
         if (wanted.length === 0) return { ...layer, weights: [] };
-        throw new KerasImportError(
-          `${layerLabel(layer)}: missing weight group ${where} (needs a kernel and a bias)`,
-          { layer },
-        );
+        throw layerError(layer, `missing weight group ${where} (needs a kernel and a bias)`);
       }
       if (stored.length !== wanted.length) {
-        throw new KerasImportError(
-          `${layerLabel(layer)}: the file stores ${stored.length} weight arrays under ${where}; ` +
+        throw layerError(
+          layer,
+          `the file stores ${stored.length} weight arrays under ${where}; ` +
             `our builder needs ${wanted.length}${wanted.length ? " (kernel, bias)" : ""}`,
-          { layer },
         );
       }
       const byRole = wanted.map((w) => {
         const found = stored.find((s) => s.role === w.role);
-        if (!found) {
-          throw new KerasImportError(`${layerLabel(layer)}: missing ${w.role} under ${where}`, {
-            layer,
-          });
-        }
+        if (!found) throw layerError(layer, `missing ${w.role} under ${where}`);
         if (found.shape.join() !== w.shape.join()) {
-          throw new KerasImportError(
-            `${layerLabel(layer)}: ${w.role} ${found.path} has shape [${found.shape}] but the ` +
-              `configuration implies [${w.shape}]`,
-            { layer },
+          throw layerError(
+            layer,
+            `${w.role} ${found.path} has shape [${found.shape}] but the configuration implies ` +
+              `[${w.shape}]`,
           );
         }
         return found;
       });
-      for (const w of byRole) {
-        if (w.values) values.push({ shape: w.shape, values: w.values });
-      }
+      values.push(...byRole);
       return { ...layer, weights: byRole.map(({ role, path, shape }) => ({ role, path, shape })) };
     });
+    const { modelClass, modelName, inputShape, config } = parsed;
+    const params = layers.reduce((sum, l) => sum + l.params, 0);
     const architecture: KerasArchitecture = {
       format,
-      kerasVersion: result.kerasVersion,
-      backend: result.backend,
-      modelClass: parsed.modelClass,
-      modelName: parsed.modelName,
-      inputShape: parsed.inputShape,
+      kerasVersion,
+      backend,
+      modelClass,
+      modelName,
+      inputShape,
       layers,
-      params: layers.reduce((sum, l) => sum + l.params, 0),
+      params,
       config,
       training,
     };
-    if (keepModel) setWeights(ours, values);
-    return { architecture, values, model: keepModel ? ours : undefined };
-  } catch (error) {
-    ours.dispose();
-    throw error;
+    if (!withValues) return { architecture };
+    try {
+      setWeightsFromArrays(ours, values.map(({ shape, values }) => ({ shape, values: values! })));
+    } catch (e) {
+      throw new KerasImportError(
+        `the file's weights do not fit the built model: ${(e as Error).message}`,
+      );
+    }
+    keep = true;
+    return { architecture, model: ours };
   } finally {
     fromFile.dispose();
-    if (!keepModel) ours.dispose();
-  }
-}
-
-/** Sets the model's weights from arrays in Keras order, as a {@link KerasImportError} if they misfit. */
-function setWeights(model: tfl.LayersModel, arrays: WeightValues[]): void {
-  try {
-    setWeightsFromArrays(model, arrays);
-  } catch (e) {
-    throw new KerasImportError(
-      `the file's weights do not fit the built model: ${(e as Error).message}`,
-    );
+    if (!keep) ours.dispose();
   }
 }

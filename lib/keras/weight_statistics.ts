@@ -29,12 +29,6 @@ export interface LayerWeightStatistics {
   maxAbsBias: number;
 }
 
-/** Fan-in and fan-out of a kernel as Keras counts them (the receptive field times channels). */
-function fans(shape: number[]): [number, number] {
-  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
-  return [receptive * shape[shape.length - 2], receptive * shape[shape.length - 1]];
-}
-
 /**
  * Per-layer statistics of `model`'s kernels and biases (layers without a kernel are skipped).
  *
@@ -64,7 +58,9 @@ export function weightStatistics(model: tfl.LayersModel): LayerWeightStatistics[
     }
     const mean = sum / values.length;
     const std = Math.sqrt(Math.max(0, sumSquares / values.length - mean * mean));
-    const [fanIn, fanOut] = fans(kernel.shape);
+    // Fan-in and fan-out as Keras counts them: the receptive field times the channels.
+    const receptive = kernel.shape.slice(0, -2).reduce((a, b) => a * b, 1);
+    const [fanIn, fanOut] = kernel.shape.slice(-2).map((channels) => receptive * channels);
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     let maxAbsBias = 0;
     for (const b of bias?.dataSync() ?? []) maxAbsBias = Math.max(maxAbsBias, Math.abs(b));
