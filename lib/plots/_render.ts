@@ -128,31 +128,22 @@ export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions = {}): 
   const parts: string[] = [];
   let y = PAD;
   const textWidth = width - 2 * PAD;
-
-  if (frame.title) {
-    for (const line of wrap(frame.title, textWidth, TITLE_SIZE)) {
-      y += TITLE_SIZE * 1.25;
-      parts.push(textAt(PAD, y - 4, line, `font-size="${TITLE_SIZE}" font-weight="bold"`));
+  // Wrapped lines of text at the left, each `spacing` font sizes below the last.
+  const addText = (text: string, size: number, spacing: number, lift: number, attrs: string) => {
+    for (const line of wrap(text, textWidth, size)) {
+      y += size * spacing;
+      parts.push(textAt(PAD, y - lift, line, `font-size="${size}" ${attrs}`));
     }
-  }
-  if (frame.subtitle) {
-    for (const line of wrap(frame.subtitle, textWidth, SUBTITLE_SIZE)) {
-      y += SUBTITLE_SIZE * 1.35;
-      parts.push(textAt(PAD, y - 4, line, `font-size="${SUBTITLE_SIZE}" fill="#555555"`));
-    }
-  }
-  if (frame.legend?.length) {
+  };
+  const addBlock = ({ svg, height }: { svg: string; height: number }) => {
     y += 6;
-    const { svg, height } = swatches(frame.legend, textWidth);
     parts.push(`<g transform="translate(${PAD},${y})">${svg}</g>`);
     y += height;
-  }
-  if (frame.ramp) {
-    y += 6;
-    const { svg, height } = rampLegend(frame.ramp(chart));
-    parts.push(`<g transform="translate(${PAD},${y})">${svg}</g>`);
-    y += height;
-  }
+  };
+  if (frame.title) addText(frame.title, TITLE_SIZE, 1.25, 4, `font-weight="bold"`);
+  if (frame.subtitle) addText(frame.subtitle, SUBTITLE_SIZE, 1.35, 4, `fill="#555555"`);
+  if (frame.legend?.length) addBlock(swatches(frame.legend, textWidth));
+  if (frame.ramp) addBlock(rampLegend(frame.ramp(chart)));
   if (y > PAD) y += 6;
 
   // The chart becomes a nested <svg>; its own <style> would leak into the host page.
@@ -167,19 +158,17 @@ export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions = {}): 
 
   if (frame.caption) {
     y += 4;
-    for (const line of wrap(frame.caption, textWidth, FONT_SIZE)) {
-      y += FONT_SIZE * 1.35;
-      parts.push(textAt(PAD, y - 3, line, `font-size="${FONT_SIZE}" fill="#555555"`));
-    }
+    addText(frame.caption, FONT_SIZE, 1.35, 3, `fill="#555555"`);
   }
   y = Math.ceil(y + PAD);
 
   const label = escapeXml(frame.title ?? frame.subtitle ?? "Figure");
+  const data = Object.entries(frame.data ?? {}).map(([k, v]) =>
+    `data-${k}="${escapeXml(String(v))}" `
+  );
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" class="${FIGURE_CLASS}" ` +
     `width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" role="img" aria-label="${label}" ` +
-    Object.entries(frame.data ?? {}).map(([k, v]) => `data-${k}="${escapeXml(String(v))}" `).join(
-      "",
-    ) +
+    data.join("") +
     `font-family="system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif" ` +
     `style="max-width: 100%; height: auto; background: white; color: ${COLORS.text}">` +
     `<title>${label}</title>` +
@@ -201,8 +190,7 @@ export function normalizeSvg(svg: string): string {
     /<[^>]+>/g,
     (tag) => tag.replace(/-?\d+\.\d{3,}/g, (n) => String(Number(Number(n).toFixed(2)))),
   );
-  const ids: string[] = [];
-  for (const m of rounded.matchAll(/\sid="([^"]+)"/g)) ids.push(m[1]);
+  const ids = [...rounded.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
   if (ids.length === 0) return rounded;
   let placeholders = rounded;
   ids.forEach((id, i) => {
@@ -228,13 +216,101 @@ export function checkSameLength(
   return a.length;
 }
 
+const PALETTE = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, COLORS.red, COLORS.grey];
+
+/** Colour of series `k`: blue, orange, green, purple, red, grey, the first `n` of them in turn. */
+export function seriesColor(k: number, n: number = PALETTE.length): string {
+  return PALETTE[k % n];
+}
+
+/** The titles and size of a plot function's `options`, with `title` by default. */
+export function frameOf(options: FigureOptions, title: string): FrameOptions {
+  const { subtitle, caption, width, height } = options;
+  return { title: options.title ?? title, subtitle, caption, width, height };
+}
+
+/** A caption of the notes that apply (falsy ones are left out), one sentence each. */
+export function captionOf(...notes: (string | false | undefined)[]): string | undefined {
+  return notes.filter(Boolean).join(". ") || undefined;
+}
+
+/** Symbols of series in turn: Plot's name and the legend's marker. */
+export const SYMBOLS = [
+  { plot: "circle", legend: "dot" },
+  { plot: "diamond", legend: "diamond" },
+  { plot: "square", legend: "square" },
+] as const;
+
+/** The least and the greatest of `values`, each moved out by `fraction` of their spread. */
+export function paddedExtent(values: number[], fraction: number): [number, number] {
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const pad = (hi - lo || Math.abs(hi) || 1) * fraction;
+  return [lo - pad, hi + pad];
+}
+
+/** Options of an axis with its label centred and without an arrow. */
+export function axis(label: string, options: Plot.ScaleOptions = {}): Plot.ScaleOptions {
+  return { label, labelAnchor: "center", labelArrow: "none", ...options };
+}
+
+/** Options of a value axis with grid lines and its label at the end, without an arrow. */
+export function gridAxis(label: string, options: Plot.ScaleOptions = {}): Plot.ScaleOptions {
+  return { label, labelArrow: "none", grid: true, ...options };
+}
+
+/** Style of a dashed guide line: a target, the truth, the diagonal of perfect prediction. */
+export const DASHED = { stroke: COLORS.text, strokeDasharray: "5,4" };
+
+/** Legend entry of a {@link DASHED} guide. */
+export function dashedEntry(label: string): LegendEntry {
+  return { label, color: COLORS.text, line: "dashed", marker: "none" };
+}
+
+/** Small grey texts above the frame (e.g. galaxies per bin), where no point can cover them. */
+export function textAboveFrame(texts: { x: number; text: string }[]): Plot.Markish {
+  return Plot.text(texts, {
+    x: "x",
+    text: "text",
+    frameAnchor: "top",
+    dy: -8,
+    lineAnchor: "bottom",
+    fill: COLORS.grey,
+    fontSize: 10,
+  });
+}
+
+/** Grey rules across the frame at `xs` dashed with `dash`, each labelled at the top. */
+export function labelledRulesX(
+  xs: number[],
+  dash: string,
+  text: (x: number) => string,
+  style: Plot.TextOptions = {},
+): Plot.Markish[] {
+  return [
+    Plot.ruleX(xs, { stroke: COLORS.grey, strokeDasharray: dash }),
+    Plot.text(xs, {
+      x: (d: number) => d,
+      frameAnchor: "top",
+      text,
+      lineAnchor: "bottom",
+      fill: COLORS.grey,
+      ...style,
+    }),
+  ];
+}
+
+/** The lowest and the highest edge of the bins. */
+export function binExtent(bins: readonly { zLow: number; zHigh: number }[]): [number, number] {
+  const edges = bins.flatMap((b) => [b.zLow, b.zHigh]);
+  return [Math.min(...edges), Math.max(...edges)];
+}
+
 /**
- * Axis and grid marks for a logarithmic y axis over `values`: ticks at powers
- * of ten (with 2× and 5× between them when the data spans few decades) and one
- * tick below the data, or
- * evenly spaced when it spans less than one decade, where powers of ten would
- * leave the axis bare. Labels are plain decimals (0.0005), never SI prefixes:
- * Plot's own log axis hides some labels and writes "300m".
+ * Axis and grid marks for a logarithmic y axis over `values`: ticks at powers of ten (with 2× and
+ * 5× between them when the data spans few decades) and one tick below the data, or evenly spaced
+ * when it spans less than one decade, where powers of ten would leave the axis bare. Labels are
+ * plain decimals (0.0005), never SI prefixes: Plot's own log axis hides some labels and writes
+ * "300m".
  *
  * @param values the data drawn on the axis (non-positive values are ignored)
  * @param label the axis label
@@ -366,9 +442,7 @@ function swatch(entry: LegendEntry, w: number): string {
   }
   const m = w / 2;
   if (marker === "dot") s += `<circle cx="${m}" r="4" fill="${c}"/>`;
-  if (marker === "diamond") {
-    s += `<path d="M${m},-5L${m + 5},0L${m},5L${m - 5},0Z" fill="${c}"/>`;
-  }
+  if (marker === "diamond") s += `<path d="M${m},-5L${m + 5},0L${m},5L${m - 5},0Z" fill="${c}"/>`;
   if (marker === "square") {
     const opacity = entry.opacity === undefined ? "" : ` fill-opacity="${entry.opacity}"`;
     s += `<rect x="${m - 7}" y="-7" width="14" height="14" fill="${c}"${opacity}/>`;
@@ -394,20 +468,18 @@ function rampLegend(ramp: RampLegend): { svg: string; height: number } {
         `height="${rampHeight}" fill="${ramp.color(fromUnit((i + 0.5) / steps))}"/>`,
     );
   }
-  const ticks = isLog ? logTicks(lo, hi) : linearTicks(lo, hi);
+  const ticks = isLog ? logTicks(lo, hi) : [0, 1, 2, 3, 4].map((i) => lo + (i * (hi - lo)) / 4);
   for (const t of ticks) {
     const x = (toUnit(t) * rampWidth).toFixed(1);
     out.push(
-      `<line x1="${x}" x2="${x}" y1="${top}" y2="${top + rampHeight + 4}" ` +
-        `stroke="currentColor"/>`,
+      `<line x1="${x}" x2="${x}" y1="${top}" y2="${top + rampHeight + 4}" stroke="currentColor"/>`,
+      textAt(
+        Number(x),
+        top + rampHeight + 6,
+        formatCount(t),
+        `dy="0.8em" text-anchor="middle" font-size="${FONT_SIZE - 1}"`,
+      ),
     );
-    out.push(textAt(
-      Number(x),
-      top + rampHeight + 6,
-      formatCount(t),
-      `dy="0.8em" ` +
-        `text-anchor="middle" font-size="${FONT_SIZE - 1}"`,
-    ));
   }
   return { svg: out.join(""), height: top + rampHeight + 6 + FONT_SIZE + 6 };
 }
@@ -418,10 +490,6 @@ function logTicks(lo: number, hi: number): number[] {
     ticks.push(Math.pow(10, p));
   }
   return ticks.length >= 2 ? ticks : [lo, hi];
-}
-
-function linearTicks(lo: number, hi: number): number[] {
-  return Array.from({ length: 5 }, (_, i) => lo + (i * (hi - lo)) / 4);
 }
 
 function fnv1a(text: string): string {

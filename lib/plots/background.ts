@@ -6,12 +6,17 @@
  */
 import * as Plot from "@observablehq/plot";
 import {
+  axis,
   COLORS,
   type FigureOptions,
+  frameOf,
+  gridAxis,
+  labelledRulesX,
   type LegendEntry,
   logYAxisMarks,
   type PlotOutput,
   renderFigure,
+  seriesColor,
 } from "./_render.ts";
 
 /** The activation functions {@link activationFunctionsPlot} knows. */
@@ -71,6 +76,8 @@ export function activationFunctionsPlot(options: ActivationFunctionsPlotOptions 
       return { panel: a.title, x, y: a.f(x), dy: a.df(x) };
     });
   });
+  const curve = { fx: "panel", x: "x", clip: true };
+  const dashed = { y: "dy", stroke: COLORS.orange, strokeWidth: 1.8, strokeDasharray: "5,3" };
   // ReLU leaves the top: a taller axis would flatten sigmoid and tanh.
   const yMax = 2.2;
   return renderFigure({
@@ -80,50 +87,23 @@ export function activationFunctionsPlot(options: ActivationFunctionsPlotOptions 
     marginTop: 28,
     marginBottom: 40,
     fx: { domain: names.map((n) => ACTIVATION_FUNCTIONS[n].title), label: null, padding: 0.12 },
-    x: { domain: [x0, x1], label: "Input x", labelAnchor: "center", labelArrow: "none", ticks: 5 },
-    y: {
-      domain: [-1.2, yMax],
-      label: "Output f(x)",
-      labelAnchor: "center",
-      labelArrow: "none",
-      grid: true,
-    },
+    x: axis("Input x", { domain: [x0, x1], ticks: 5 }),
+    y: axis("Output f(x)", { domain: [-1.2, yMax], grid: true }),
     marks: [
       Plot.frame({ stroke: "#dddddd" }),
       Plot.ruleY([0], { stroke: "#999999" }),
       Plot.ruleX([0], { stroke: "#999999" }),
-      ...(derivatives
-        ? [Plot.lineY(points, {
-          fx: "panel",
-          x: "x",
-          y: "dy",
-          stroke: COLORS.orange,
-          strokeWidth: 1.8,
-          strokeDasharray: "5,3",
-          clip: true,
-        })]
-        : []),
-      Plot.lineY(points, {
-        fx: "panel",
-        x: "x",
-        y: "y",
-        stroke: COLORS.blue,
-        strokeWidth: 2.2,
-        clip: true,
-      }),
+      ...(derivatives ? [Plot.lineY(points, { ...curve, ...dashed })] : []),
+      Plot.lineY(points, { ...curve, y: "y", stroke: COLORS.blue, strokeWidth: 2.2 }),
     ],
   }, {
-    title: options.title ?? "Activation functions",
-    subtitle: options.subtitle,
-    caption: options.caption,
+    ...frameOf(options, "Activation functions"),
     legend: [
       { label: "f(x)", color: COLORS.blue },
       ...(derivatives
         ? [{ label: "derivative f′(x)", color: COLORS.orange, line: "dashed" as const }]
         : []),
     ],
-    width: options.width,
-    height: options.height,
   });
 }
 
@@ -163,14 +143,8 @@ export function lossFunctionsPlot(options: LossFunctionsPlotOptions = {}): PlotO
   ];
   const marks: Plot.Markish[] = [
     Plot.ruleY([0], { stroke: "#999999" }),
-    Plot.ruleX([-delta, delta], { stroke: COLORS.grey, strokeDasharray: "3,3" }),
-    Plot.text([-delta, delta], {
-      x: (d: number) => d,
-      frameAnchor: "top",
-      text: (d: number) => (d < 0 ? `−δ = ${-d}` : `δ = ${d}`),
+    ...labelledRulesX([-delta, delta], "3,3", (d) => (d < 0 ? `−δ = ${-d}` : `δ = ${d}`), {
       dy: -4,
-      lineAnchor: "bottom",
-      fill: COLORS.grey,
     }),
   ];
   for (const s of series) {
@@ -193,22 +167,14 @@ export function lossFunctionsPlot(options: LossFunctionsPlotOptions = {}): PlotO
     marginLeft: 50,
     marginTop: 28,
     marginBottom: 44,
-    x: {
-      domain: [e0, e1],
-      label: "Error e = prediction − truth",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
-    y: { domain: [0, yMax], label: "Loss", labelArrow: "none", grid: true },
+    x: axis("Error e = prediction − truth", { domain: [e0, e1] }),
+    y: gridAxis("Loss", { domain: [0, yMax] }),
     marks,
   }, {
-    title: options.title ?? "Loss functions",
+    ...frameOf(options, "Loss functions"),
     subtitle: options.subtitle ??
       "Huber: quadratic like MSE for |e| ≤ δ, linear like MAE beyond, so outliers weigh less",
-    caption: options.caption,
     legend: series.map((s): LegendEntry => ({ label: s.name, color: s.color })),
-    width: options.width,
-    height: options.height,
   });
 }
 
@@ -254,21 +220,13 @@ export function optimizerComparisonPlot(
   options: OptimizerComparisonPlotOptions = {},
 ): PlotOutput {
   const logY = options.logY ?? true;
-  const palette = [
-    COLORS.blue,
-    COLORS.orange,
-    COLORS.green,
-    COLORS.purple,
-    COLORS.red,
-    COLORS.grey,
-  ];
   const marks: Plot.Markish[] = [];
   const allValues: number[] = [];
   series.forEach((s, k) => {
     const points = Array.from(s.loss, (loss, i) => ({ step: s.x ? s.x[i] : i, loss }))
       .filter((p) => Number.isFinite(p.loss) && (!logY || p.loss > 0));
     for (const p of points) allValues.push(p.loss);
-    const stroke = palette[k % palette.length];
+    const stroke = seriesColor(k);
     marks.push(Plot.lineY(points, { x: "step", y: "loss", stroke, strokeWidth: 2 }));
     // few points (epochs rather than steps): mark each one
     if (points.length <= 40) {
@@ -281,19 +239,12 @@ export function optimizerComparisonPlot(
     height: 340,
     marginLeft: 60,
     marginBottom: 44,
-    x: { label: options.xLabel ?? "Step", labelAnchor: "center", labelArrow: "none" },
-    y: { type: logY ? "log" : "linear", label: yLabel, labelArrow: "none", grid: !logY },
+    x: axis(options.xLabel ?? "Step"),
+    y: gridAxis(yLabel, { type: logY ? "log" : "linear", grid: !logY }),
     marks,
   }, {
-    title: options.title ?? "Optimizers compared",
-    subtitle: options.subtitle,
-    caption: options.caption,
-    legend: series.map((s, k): LegendEntry => ({
-      label: s.label,
-      color: palette[k % palette.length],
-    })),
-    width: options.width,
-    height: options.height,
+    ...frameOf(options, "Optimizers compared"),
+    legend: series.map((s, k): LegendEntry => ({ label: s.label, color: seriesColor(k) })),
   });
 }
 

@@ -7,26 +7,21 @@
  */
 import * as Plot from "@observablehq/plot";
 import {
+  axis,
+  binExtent,
   COLORS,
+  DASHED,
+  dashedEntry,
   type FigureOptions,
+  frameOf,
+  gridAxis,
   type LegendEntry,
+  paddedExtent,
   type PlotOutput,
   renderFigure,
+  seriesColor,
+  SYMBOLS,
 } from "./_render.ts";
-
-const SERIES_COLORS = [
-  COLORS.blue,
-  COLORS.orange,
-  COLORS.green,
-  COLORS.purple,
-  COLORS.red,
-  COLORS.grey,
-];
-const SYMBOLS = [
-  { plot: "circle", legend: "dot" },
-  { plot: "diamond", legend: "diamond" },
-  { plot: "square", legend: "square" },
-] as const;
 
 /** One bin's mean error (`BiasBinRow` from lib/bias fits, and so does Table 3 without `n`). */
 export interface BinnedBiasRow {
@@ -90,15 +85,14 @@ export function binnedBiasPlot(
   const minGalaxies = options.minGalaxies ?? 1;
   const labels = [...new Set(series.map((s) => s.label))];
   const panels = (["true", "predicted"] as const).filter((by) => series.some((s) => s.by === by));
-  const widths = series.flatMap((s) => s.rows.map((r) => r.zHigh - r.zLow));
-  const binWidth = Math.min(...widths);
+  const binWidth = Math.min(...series.flatMap((s) => s.rows.map((r) => r.zHigh - r.zLow)));
   const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: COLORS.text })];
-  const edges: number[] = [];
+  const at = { ...(panels.length > 1 ? { fx: "panel" } : {}), x: "x" };
   for (const by of panels) {
     const inPanel = series.filter((s) => s.by === by);
     inPanel.forEach((s, k) => {
       const style = labels.indexOf(s.label);
-      const color = SERIES_COLORS[style % SERIES_COLORS.length];
+      const color = seriesColor(style), symbol = SYMBOLS[style % SYMBOLS.length].plot;
       const shift = (k - (inPanel.length - 1) / 2) * binWidth * 0.12;
       const points = s.rows
         .filter((r) => Number.isFinite(r.meanError) && (r.n === undefined || r.n >= minGalaxies))
@@ -112,36 +106,19 @@ export function binnedBiasPlot(
             high: r.meanError + se,
           };
         });
-      for (const r of s.rows) edges.push(r.zLow, r.zHigh);
-      const fx = panels.length > 1 ? { fx: "panel" } : {};
       marks.push(
-        Plot.line(points, { x: "x", y: "y", stroke: color, strokeOpacity: 0.5, ...fx }),
-        Plot.ruleX(points, {
-          x: "x",
-          y1: "low",
-          y2: "high",
-          stroke: color,
-          strokeWidth: 1.5,
-          ...fx,
-        }),
-        Plot.dot(points, {
-          x: "x",
-          y: "y",
-          fill: color,
-          symbol: SYMBOLS[style % SYMBOLS.length].plot,
-          r: 4,
-          ...fx,
-        }),
+        Plot.line(points, { ...at, y: "y", stroke: color, strokeOpacity: 0.5 }),
+        Plot.ruleX(points, { ...at, y1: "low", y2: "high", stroke: color, strokeWidth: 1.5 }),
+        Plot.dot(points, { ...at, y: "y", fill: color, symbol, r: 4 }),
       );
     });
   }
-  const legend: LegendEntry[] = labels.map((label, k) => ({
+  const legend = labels.map((label, k): LegendEntry => ({
     label,
-    color: SERIES_COLORS[k % SERIES_COLORS.length],
+    color: seriesColor(k),
     marker: SYMBOLS[k % SYMBOLS.length].legend,
     line: "solid",
   }));
-  const zMin = Math.min(...edges), zMax = Math.max(...edges);
   const xLabel = panels.length > 1
     ? "Redshift of the bin: true z (left), predicted z (right)"
     : panels[0] === "true"
@@ -152,28 +129,16 @@ export function binnedBiasPlot(
     marginLeft: 64,
     marginBottom: 44,
     ...(panels.length > 1 ? { fx: { domain: panels.map((by) => PANEL[by]), label: null } } : {}),
-    x: {
-      domain: [zMin, zMax],
-      label: xLabel,
-      labelAnchor: "center",
-      labelArrow: "none",
+    x: axis(xLabel, {
+      domain: binExtent(series.flatMap((s) => s.rows)),
       ticks: panels.length > 1 ? 4 : 8,
-    },
-    y: {
-      label: "Mean error z_pred − z_true",
-      labelAnchor: "center",
-      labelArrow: "none",
-      grid: true,
-      nice: true,
-    },
+    }),
+    y: axis("Mean error z_pred − z_true", { grid: true, nice: true }),
     marks,
   }, {
-    title: options.title ?? "Mean error per redshift bin",
+    ...frameOf(options, "Mean error per redshift bin"),
     subtitle: options.subtitle ?? `Bars: ${options.errorBars ?? "± 1 standard error"}`,
-    caption: options.caption,
     legend,
-    width: options.width,
-    height: options.height,
   });
 }
 
@@ -227,23 +192,15 @@ export function biasTradeoffPlot(
   const marks: Plot.Markish[] = [Plot.ruleX([0], { stroke: COLORS.grey })];
   const legend: LegendEntry[] = [];
   const all = series.flatMap((s) => s.points);
-  if (options.target) {
-    const t = options.target;
-    marks.push(
-      Plot.ruleX([t.slope], { stroke: COLORS.text, strokeDasharray: "5,4" }),
-      Plot.ruleY([t.mae], { stroke: COLORS.text, strokeDasharray: "5,4" }),
-    );
-    legend.push({
-      label: "targets: slope, MAE (dashed)",
-      color: COLORS.text,
-      line: "dashed",
-      marker: "none",
-    });
+  const target = options.target;
+  if (target) {
+    marks.push(Plot.ruleX([target.slope], DASHED), Plot.ruleY([target.mae], DASHED));
+    legend.push(dashedEntry("targets: slope, MAE (dashed)"));
   }
   // Labels above the first series' points, below the second's, right of the others'.
   const place = [{ dy: -10 }, { dy: 13 }, { dx: 8, textAnchor: "start" as const }];
   series.forEach((s, k) => {
-    const color = SERIES_COLORS[k % SERIES_COLORS.length];
+    const color = seriesColor(k);
     const symbol = SYMBOLS[k % SYMBOLS.length];
     const joined = s.line ?? s.points.length > 1;
     if (joined) marks.push(Plot.line(s.points, { x: "slope", y: "mae", stroke: color }));
@@ -258,44 +215,21 @@ export function biasTradeoffPlot(
         fontSize: 10,
       }),
     );
-    legend.push({
-      label: s.label,
-      color,
-      marker: symbol.legend,
-      line: joined ? "solid" : "none",
-    });
+    legend.push({ label: s.label, color, marker: symbol.legend, line: joined ? "solid" : "none" });
   });
-  const slopes = [0, ...all.map((p) => p.slope), ...(options.target ? [options.target.slope] : [])];
-  const maes = [...all.map((p) => p.mae), ...(options.target ? [options.target.mae] : [])];
-  const pad = (lo: number, hi: number) => (hi - lo || Math.abs(hi) || 1) * 0.08;
-  const [s0, s1] = [Math.min(...slopes), Math.max(...slopes)];
-  const [m0, m1] = [Math.min(...maes), Math.max(...maes)];
+  const slopes = [0, ...all.map((p) => p.slope), ...(target ? [target.slope] : [])];
+  const maes = [...all.map((p) => p.mae), ...(target ? [target.mae] : [])];
+  const [m0, m1] = paddedExtent(maes, 0.08);
   return renderFigure({
     height: 380,
     marginLeft: 64,
     marginBottom: 44,
-    x: {
-      domain: [s0 - pad(s0, s1), s1 + pad(s0, s1)],
-      label: "Slope of the mean error against true z above z = 0.2 (0: no tilt)",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
-    y: {
-      domain: [Math.max(0, m0 - pad(m0, m1)), m1 + pad(m0, m1)],
-      label: "MAE of the test galaxies",
-      labelAnchor: "center",
-      labelArrow: "none",
-      grid: true,
-    },
+    x: axis("Slope of the mean error against true z above z = 0.2 (0: no tilt)", {
+      domain: paddedExtent(slopes, 0.08),
+    }),
+    y: axis("MAE of the test galaxies", { domain: [Math.max(0, m0), m1], grid: true }),
     marks,
-  }, {
-    title: options.title ?? "What removing the tilt costs",
-    subtitle: options.subtitle,
-    caption: options.caption,
-    legend,
-    width: options.width,
-    height: options.height,
-  });
+  }, { ...frameOf(options, "What removing the tilt costs"), legend });
 }
 
 /** One PDF of {@link redshiftPdfPlot}: K probabilities over the plot's bins. */
@@ -351,36 +285,24 @@ export function redshiftPdfPlot(
   });
   const curve = "step-after";
   const marks: Plot.Markish[] = [
-    Plot.areaY(steps[0], { x: "x", y: "y", curve, fill: SERIES_COLORS[0], fillOpacity: 0.2 }),
+    Plot.areaY(steps[0], { x: "x", y: "y", curve, fill: seriesColor(0), fillOpacity: 0.2 }),
   ];
   const legend: LegendEntry[] = [];
   steps.forEach((points, k) => {
-    const color = SERIES_COLORS[k % SERIES_COLORS.length];
+    const color = seriesColor(k);
     marks.push(Plot.line(points, { x: "x", y: "y", curve, stroke: color, strokeWidth: 1.5 }));
     legend.push({ label: series[k].label, color, line: "solid", marker: "none" });
   });
   if (options.truth !== undefined) {
-    marks.push(Plot.ruleX([options.truth], { stroke: COLORS.text, strokeDasharray: "5,4" }));
-    legend.push({ label: "true z", color: COLORS.text, line: "dashed", marker: "none" });
+    marks.push(Plot.ruleX([options.truth], DASHED));
+    legend.push(dashedEntry("true z"));
   }
   return renderFigure({
     height: 300,
     marginLeft: 56,
     marginBottom: 44,
-    x: {
-      domain: [edges[0], edges[K]],
-      label: "Redshift z",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
-    y: { label: "Probability density", labelArrow: "none", grid: true, nice: true },
+    x: axis("Redshift z", { domain: [edges[0], edges[K]] }),
+    y: gridAxis("Probability density", { nice: true }),
     marks,
-  }, {
-    title: options.title ?? "A redshift PDF",
-    subtitle: options.subtitle,
-    caption: options.caption,
-    legend,
-    width: options.width,
-    height: options.height,
-  });
+  }, { ...frameOf(options, "A redshift PDF"), legend });
 }

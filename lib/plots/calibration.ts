@@ -6,16 +6,22 @@
  */
 import * as Plot from "@observablehq/plot";
 import {
+  axis,
+  binExtent,
   checkSameLength,
   COLORS,
+  DASHED,
+  dashedEntry,
   type FigureOptions,
+  frameOf,
+  gridAxis,
   type LegendEntry,
   type PlotOutput,
   renderFigure,
+  seriesColor,
+  textAboveFrame,
 } from "./_render.ts";
 import { Random } from "../random.ts";
-
-const SERIES_COLORS = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, COLORS.red];
 
 /** One PIT histogram: counts in equal bins over [0, 1]. */
 export interface PitSeries {
@@ -66,53 +72,42 @@ export function pitHistogramPlot(
       x1: "x1",
       x2: "x2",
       y: "density",
-      fill: SERIES_COLORS[0],
+      fill: seriesColor(0),
       fillOpacity: 0.55,
       inset: 0.5,
     }),
+    // The others as step lines through their bar tops: two points per bin.
+    ...densities.slice(1).map((d, k) =>
+      Plot.line(d.flatMap((b) => [{ x: b.x1, y: b.density }, { x: b.x2, y: b.density }]), {
+        x: "x",
+        y: "y",
+        stroke: seriesColor(k + 1, 5),
+        strokeWidth: 2,
+      })
+    ),
+    Plot.ruleY([1], DASHED),
   ];
-  densities.slice(1).forEach((d, k) => {
-    // A step line through the bar tops: two points per bin.
-    const steps = d.flatMap((b) => [{ x: b.x1, y: b.density }, { x: b.x2, y: b.density }]);
-    marks.push(
-      Plot.line(steps, { x: "x", y: "y", stroke: SERIES_COLORS[(k + 1) % 5], strokeWidth: 2 }),
-    );
-  });
-  marks.push(Plot.ruleY([1], { stroke: COLORS.text, strokeDasharray: "5,4" }));
   const top = Math.max(1.5, ...densities.flat().map((b) => b.density));
   const legend: LegendEntry[] = [
     ...series.map((s, k) => ({
       label: s.label,
-      color: SERIES_COLORS[k % 5],
+      color: seriesColor(k, 5),
       ...(k === 0 ? { marker: "square" as const, opacity: 0.55 } : { line: "solid" as const }),
     })),
-    { label: "calibrated (uniform)", color: COLORS.text, line: "dashed", marker: "none" },
+    dashedEntry("calibrated (uniform)"),
   ];
   return renderFigure({
     height: 320,
     marginLeft: 56,
     marginBottom: 44,
-    x: {
-      domain: [0, 1],
-      label: options.xLabel ?? "PIT = Φ((z_true − μ) / σ)",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
-    y: {
-      domain: [0, top * 1.05],
-      label: "Density",
-      labelArrow: "none",
-      grid: true,
-    },
+    x: axis(options.xLabel ?? "PIT = Φ((z_true − μ) / σ)", { domain: [0, 1] }),
+    y: gridAxis("Density", { domain: [0, top * 1.05] }),
     marks,
   }, {
-    title: options.title ?? "PIT histogram",
+    ...frameOf(options, "PIT histogram"),
     subtitle: options.subtitle ??
       "Flat: calibrated; U-shaped: error bars too narrow; hump: too wide; slope: biased",
-    caption: options.caption,
     legend,
-    width: options.width,
-    height: options.height,
   });
 }
 
@@ -166,7 +161,7 @@ export function coverageByBinPlot(
   const levels = options.levels ?? [0.68, 0.95];
   const symbols = ["circle", "diamond", "square", "triangle"];
   const marks: Plot.Markish[] = [
-    Plot.ruleY(levels.map((l) => 100 * l), { stroke: COLORS.text, strokeDasharray: "5,4" }),
+    Plot.ruleY(levels.map((l) => 100 * l), DASHED),
     Plot.text(levels.map((l) => ({ y: 100 * l, text: `${Math.round(100 * l)} % target` })), {
       y: "y",
       text: "text",
@@ -178,9 +173,8 @@ export function coverageByBinPlot(
     }),
   ];
   const legend: LegendEntry[] = [];
-  const edges: number[] = [];
   series.forEach((s, k) => {
-    const color = SERIES_COLORS[k % 5];
+    const color = seriesColor(k, 5);
     levels.forEach((_level, j) => {
       const points = s.rows
         .filter((r) => r.n > 0 && Number.isFinite(r.coverage[j]))
@@ -190,46 +184,27 @@ export function coverageByBinPlot(
         Plot.dot(points, { x: "x", y: "y", fill: color, symbol: symbols[j % 4], r: 4 }),
       );
     });
-    for (const r of s.rows) edges.push(r.zLow, r.zHigh);
     legend.push({ label: s.label, color, line: "solid", marker: "dot" });
   });
   const counts = series[0].rows
     .filter((r) => r.n > 0)
     .map((r) => ({ x: (r.zLow + r.zHigh) / 2, text: String(r.n) }));
-  marks.push(
-    // Above the frame, where no point can cover them.
-    Plot.text(counts, {
-      x: "x",
-      text: "text",
-      frameAnchor: "top",
-      dy: -8,
-      lineAnchor: "bottom",
-      fill: COLORS.grey,
-      fontSize: 10,
-    }),
-  );
-  const zMin = Math.min(...edges), zMax = Math.max(...edges);
+  marks.push(textAboveFrame(counts));
   return renderFigure({
     height: 340,
     marginLeft: 56,
     marginTop: 30,
     marginBottom: 44,
-    x: {
-      domain: [zMin, zMax],
-      label: "True redshift z (numbers above: galaxies per bin)",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
-    y: { domain: [0, 100], label: "Coverage (%)", labelArrow: "none", grid: true },
+    x: axis("True redshift z (numbers above: galaxies per bin)", {
+      domain: binExtent(series.flatMap((s) => s.rows)),
+    }),
+    y: gridAxis("Coverage (%)", { domain: [0, 100] }),
     marks,
   }, {
-    title: options.title ?? "Coverage of the predicted intervals per redshift bin",
+    ...frameOf(options, "Coverage of the predicted intervals per redshift bin"),
     subtitle: options.subtitle ??
       levels.map((l, j) => `${symbols[j % 4]}s: central ${Math.round(100 * l)} %`).join("; "),
-    caption: options.caption,
     legend,
-    width: options.width,
-    height: options.height,
   });
 }
 
@@ -269,12 +244,7 @@ export function errorBarsPlot(
   checkSameLength(zTrue, mean, ["zTrue", "mean"]);
   checkSameLength(zTrue, std, ["zTrue", "std"]);
   const { sample = 120, seed = 1, sigmas = 1 } = options;
-  const random = new Random(seed);
-  const chosen = Array.from({ length: zTrue.length }, (_, i) => i);
-  for (let i = chosen.length - 1; i > 0; i--) {
-    const j = random.int(i + 1);
-    [chosen[i], chosen[j]] = [chosen[j], chosen[i]];
-  }
+  const chosen = new Random(seed).shuffle(Array.from({ length: zTrue.length }, (_, i) => i));
   const points = chosen.slice(0, sample).map((i) => ({
     x: zTrue[i],
     y: mean[i],
@@ -287,15 +257,10 @@ export function errorBarsPlot(
     height: 420,
     marginLeft: 56,
     marginBottom: 44,
-    x: {
-      domain: [0, top],
-      label: "True redshift z",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
-    y: { domain: [bottom, top], label: "Predicted z", labelArrow: "none", grid: true },
+    x: axis("True redshift z", { domain: [0, top] }),
+    y: gridAxis("Predicted z", { domain: [bottom, top] }),
     marks: [
-      Plot.line([[0, 0], [top, top]], { stroke: COLORS.text, strokeDasharray: "5,4" }),
+      Plot.line([[0, 0], [top, top]], DASHED),
       Plot.ruleX(points, {
         x: "x",
         y1: "low",
@@ -306,12 +271,9 @@ export function errorBarsPlot(
       Plot.dot(points, { x: "x", y: "y", fill: COLORS.blue, r: 2.5 }),
     ],
   }, {
-    title: options.title ?? "Predictions with their error bars",
+    ...frameOf(options, "Predictions with their error bars"),
     subtitle: options.subtitle ??
       `${points.length} galaxies chosen at random; bars: ± ${sigmas} σ; dashed: perfect prediction`,
-    caption: options.caption,
     legend: [],
-    width: options.width,
-    height: options.height,
   });
 }

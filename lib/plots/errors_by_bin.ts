@@ -6,11 +6,17 @@
  */
 import * as Plot from "@observablehq/plot";
 import {
+  axis,
+  binExtent,
   COLORS,
   type FigureOptions,
+  frameOf,
   type LegendEntry,
   type PlotOutput,
   renderFigure,
+  seriesColor,
+  SYMBOLS,
+  textAboveFrame,
 } from "./_render.ts";
 
 /** One bin's error statistics (lib/metrics.ts's `BinRow` fits, so does the published table). */
@@ -63,96 +69,63 @@ export function errorsByBinPlot(
   rows: readonly ErrorBin[],
   options: ErrorsByBinPlotOptions = {},
 ): PlotOutput {
-  const label = options.label ?? "This model";
-  const referenceLabel = options.referenceLabel ?? "Dissertation (Table 3)";
-  const series: {
-    rows: readonly ErrorBin[];
-    label: string;
-    color: string;
-    symbol: string;
-    marker: LegendEntry["marker"];
-  }[] = [{ rows, label, color: COLORS.blue, symbol: "circle", marker: "dot" }];
+  const series = [{ rows, label: options.label ?? "This model" }];
   if (options.reference) {
-    series.push({
-      rows: options.reference,
-      label: referenceLabel,
-      color: COLORS.orange,
-      symbol: "diamond",
-      marker: "diamond",
-    });
+    const label = options.referenceLabel ?? "Dissertation (Table 3)";
+    series.push({ rows: options.reference, label });
   }
-  const widths = [...rows, ...(options.reference ?? [])].map((r) => r.zHigh - r.zLow);
-  const binWidth = widths.length ? Math.min(...widths) : 0.05;
+  const allRows = series.flatMap((s) => s.rows);
+  const binWidth = allRows.length ? Math.min(...allRows.map((r) => r.zHigh - r.zLow)) : 0.05;
   // Two series sit side by side within their bin so that their bars never overlap.
   const offset = series.length > 1 ? binWidth * 0.14 : 0;
 
   const marks: Plot.Markish[] = [Plot.ruleY([0], { stroke: COLORS.text })];
   const legend: LegendEntry[] = [];
-  const allEdges: number[] = [];
   series.forEach((s, k) => {
+    const color = seriesColor(k), { plot: symbol, legend: marker } = SYMBOLS[k];
     const shift = (k - (series.length - 1) / 2) * 2 * offset;
     const points = s.rows
       .filter((r) => Number.isFinite(r.meanError))
       .map((r) => {
         const std = Number.isFinite(r.stdError) ? r.stdError : 0;
+        const x = (r.zLow + r.zHigh) / 2 + shift;
         return {
-          x: (r.zLow + r.zHigh) / 2 + shift,
+          x,
           mean: r.meanError,
           low: r.meanError - std,
           high: r.meanError + std,
-          capLeft: (r.zLow + r.zHigh) / 2 + shift - binWidth * 0.06,
-          capRight: (r.zLow + r.zHigh) / 2 + shift + binWidth * 0.06,
+          capLeft: x - binWidth * 0.06,
+          capRight: x + binWidth * 0.06,
         };
       });
-    for (const r of s.rows) allEdges.push(r.zLow, r.zHigh);
+    const caps = { x1: "capLeft", x2: "capRight", stroke: color };
     marks.push(
-      Plot.ruleX(points, { x: "x", y1: "low", y2: "high", stroke: s.color, strokeWidth: 1.5 }),
-      Plot.link(points, { x1: "capLeft", x2: "capRight", y1: "low", y2: "low", stroke: s.color }),
-      Plot.link(points, { x1: "capLeft", x2: "capRight", y1: "high", y2: "high", stroke: s.color }),
-      Plot.dot(points, { x: "x", y: "mean", fill: s.color, symbol: s.symbol, r: 4.5 }),
+      Plot.ruleX(points, { x: "x", y1: "low", y2: "high", stroke: color, strokeWidth: 1.5 }),
+      Plot.link(points, { ...caps, y1: "low", y2: "low" }),
+      Plot.link(points, { ...caps, y1: "high", y2: "high" }),
+      Plot.dot(points, { x: "x", y: "mean", fill: color, symbol, r: 4.5 }),
     );
-    legend.push({ label: `${s.label}: mean ± 1 std`, color: s.color, marker: s.marker });
+    legend.push({ label: `${s.label}: mean ± 1 std`, color, marker });
   });
 
-  const showPercent = (options.showPercent ?? true) &&
-    rows.some((r) => r.percent !== undefined && Number.isFinite(r.percent));
+  const withPercent = rows.filter((r) => Number.isFinite(r.percent));
+  const showPercent = (options.showPercent ?? true) && withPercent.length > 0;
   if (showPercent) {
-    const shares = rows
-      .filter((r) => r.percent !== undefined && Number.isFinite(r.percent))
-      .map((r) => ({ x: (r.zLow + r.zHigh) / 2, text: formatPercent(r.percent!) }));
-    marks.push(
-      Plot.text(shares, {
-        x: "x",
-        frameAnchor: "top",
-        text: "text",
-        dy: -8,
-        lineAnchor: "bottom",
-        fill: COLORS.grey,
-        fontSize: 10,
-      }),
-    );
+    marks.push(textAboveFrame(
+      withPercent.map((r) => ({ x: (r.zLow + r.zHigh) / 2, text: formatPercent(r.percent!) })),
+    ));
   }
-  const zMin = allEdges.length ? Math.min(...allEdges) : 0;
-  const zMax = allEdges.length ? Math.max(...allEdges) : 0.6;
+  const [zMin, zMax] = allRows.length ? binExtent(allRows) : [0, 0.6];
   return renderFigure({
     height: 380,
     marginLeft: 70,
     marginTop: showPercent ? 36 : 20,
     marginBottom: 44,
-    x: {
+    x: axis(`True redshift z (bins of ${Math.round(binWidth * 1e6) / 1e6})`, {
       domain: [zMin, zMax],
-      label: "True redshift z (bins of " + round(binWidth) + ")",
-      labelAnchor: "center",
-      labelArrow: "none",
       ticks: Math.min(12, Math.round((zMax - zMin) / binWidth)),
-    },
-    y: {
-      label: "Mean error z_pred − z_true",
-      labelAnchor: "center",
-      labelArrow: "none",
-      grid: true,
-      nice: true,
-    },
+    }),
+    y: axis("Mean error z_pred − z_true", { grid: true, nice: true }),
     marks: [
       ...(showPercent
         ? [Plot.text(["% of data"], {
@@ -168,20 +141,9 @@ export function errorsByBinPlot(
         : []),
       ...marks,
     ],
-  }, {
-    title: options.title ?? "Prediction error per redshift bin",
-    subtitle: options.subtitle,
-    caption: options.caption,
-    legend,
-    width: options.width,
-    height: options.height,
-  });
+  }, { ...frameOf(options, "Prediction error per redshift bin"), legend });
 }
 
 function formatPercent(p: number): string {
   return p >= 10 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toFixed(2);
-}
-
-function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
 }

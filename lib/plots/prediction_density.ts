@@ -10,9 +10,13 @@
 import * as Plot from "@observablehq/plot";
 import { binning } from "../statistics.ts";
 import {
+  axis,
+  captionOf,
   checkSameLength,
+  COLORS,
   type FigureOptions,
   formatCount,
+  frameOf,
   type PlotOutput,
   renderFigure,
 } from "./_render.ts";
@@ -131,35 +135,15 @@ export function predictionDensityPlot(
   const { cells, outside } = histogram2d(zTrue, zPred, { cellSize, zMin, zMax });
   const maxCount = Math.max(1, ...cells.map((c) => c.count));
   const width = options.width ?? 620;
-  const margin = { top: 16, right: 20, bottom: 44, left: 60 };
+  const margins = { marginTop: 16, marginRight: 20, marginBottom: 44, marginLeft: 60 };
   // Square frame: one unit of z is as long on both axes.
-  const height = options.height ?? width - margin.left - margin.right + margin.top + margin.bottom;
-  const notes = [];
-  if (outside > 0) {
-    notes.push(
-      `${formatCount(outside)} of ${formatCount(zTrue.length)} galaxies fall outside ` +
-        `[${zMin}, ${zMax}] on either axis and are not shown`,
-    );
-  }
-  if (options.caption) notes.push(options.caption);
+  const height = options.height ??
+    width - margins.marginLeft - margins.marginRight + margins.marginTop + margins.marginBottom;
   return renderFigure({
     height,
-    marginTop: margin.top,
-    marginRight: margin.right,
-    marginBottom: margin.bottom,
-    marginLeft: margin.left,
-    x: {
-      domain: [zMin, zMax],
-      label: "True redshift z",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
-    y: {
-      domain: [zMin, zMax],
-      label: "Predicted redshift z",
-      labelAnchor: "center",
-      labelArrow: "none",
-    },
+    ...margins,
+    x: axis("True redshift z", { domain: [zMin, zMax] }),
+    y: axis("Predicted redshift z", { domain: [zMin, zMax] }),
     color: {
       type: "log",
       scheme: options.scheme ?? "viridis",
@@ -169,7 +153,7 @@ export function predictionDensityPlot(
       Plot.frame({ stroke: "#cccccc" }),
       Plot.rect(cells, { x1: "x1", x2: "x2", y1: "y1", y2: "y2", fill: "count" }),
       Plot.line([[zMin, zMin], [zMax, zMax]], {
-        stroke: "#d62728",
+        stroke: COLORS.red,
         strokeWidth: 1.5,
         strokeDasharray: "6,4",
       }),
@@ -178,15 +162,19 @@ export function predictionDensityPlot(
         textAnchor: "end",
         dx: -4,
         dy: -8,
-        fill: "#d62728",
+        fill: COLORS.red,
         rotate: -45,
       }),
     ],
   }, {
-    title: options.title ?? "Predicted against true redshift",
+    ...frameOf(options, "Predicted against true redshift"),
     subtitle: options.subtitle ??
       `${formatCount(zTrue.length)} galaxies in cells of ${cellSize} × ${cellSize}`,
-    caption: notes.join(". ") || undefined,
+    caption: captionOf(
+      outside > 0 && `${formatCount(outside)} of ${formatCount(zTrue.length)} galaxies fall ` +
+          `outside [${zMin}, ${zMax}] on either axis and are not shown`,
+      options.caption,
+    ),
     ramp: (chart) => {
       const scale = chart.scale("color")!;
       return {

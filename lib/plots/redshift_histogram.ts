@@ -6,10 +6,14 @@
  */
 import * as Plot from "@observablehq/plot";
 import {
+  axis,
+  captionOf,
   checkSameLength,
   COLORS,
   type FigureOptions,
   formatCount,
+  frameOf,
+  gridAxis,
   linearNiceTicks,
   type PlotOutput,
   renderFigure,
@@ -51,21 +55,17 @@ export function redshiftHistogram(
 ): PlotOutput {
   const bins = binning(options), { binWidth, zMin, zMax } = bins;
   const h = histogramCounts(z, bins);
-  const notes = [];
-  if (h.outside > 0) notes.push(`${formatCount(h.outside)} values outside [${zMin}, ${zMax}]`);
-  if (options.caption) notes.push(options.caption);
   const xLabel = options.xLabel ?? "Spectroscopic redshift z";
   return renderFigure(
-    histogramFrame(bins, xLabel, h.counts, [
-      countBars(h, { fill: options.color ?? COLORS.blue }),
-    ]),
+    histogramFrame(bins, xLabel, h.counts, [countBars(h, { fill: options.color ?? COLORS.blue })]),
     {
-      title: options.title ?? "Redshift distribution",
+      ...frameOf(options, "Redshift distribution"),
       subtitle: options.subtitle ??
         `${formatCount(z.length)} galaxies, bins of width ${binWidth} in z`,
-      caption: notes.join(". ") || undefined,
-      width: options.width,
-      height: options.height,
+      caption: captionOf(
+        h.outside > 0 && `${formatCount(h.outside)} values outside [${zMin}, ${zMax}]`,
+        options.caption,
+      ),
     },
   );
 }
@@ -110,14 +110,8 @@ export function predictedVsTrueHistogram(
     { x: predH.edges[b], count },
     { x: predH.edges[b + 1], count },
   ]);
-  const notes = [];
-  if (predH.outside > 0) {
-    notes.push(`${formatCount(predH.outside)} predictions outside [${zMin}, ${zMax}] not shown`);
-  }
-  if (trueH.outside > 0) {
-    notes.push(`${formatCount(trueH.outside)} true values outside [${zMin}, ${zMax}] not shown`);
-  }
-  if (options.caption) notes.push(options.caption);
+  const outside = (h: HistogramCounts, what: string) =>
+    h.outside > 0 && `${formatCount(h.outside)} ${what} outside [${zMin}, ${zMax}] not shown`;
   const counts = [...trueH.counts, ...predH.counts];
   return renderFigure(
     histogramFrame(bins, "Redshift z", counts, [
@@ -125,15 +119,17 @@ export function predictedVsTrueHistogram(
       Plot.lineY(steps, { x: "x", y: "count", stroke: COLORS.orange, strokeWidth: 2 }),
     ]),
     {
-      title: options.title ?? "Predicted and true redshift distributions",
+      ...frameOf(options, "Predicted and true redshift distributions"),
       subtitle: options.subtitle ?? `${formatCount(n)} galaxies, bins of width ${binWidth} in z`,
-      caption: notes.join(". ") || undefined,
+      caption: captionOf(
+        outside(predH, "predictions"),
+        outside(trueH, "true values"),
+        options.caption,
+      ),
       legend: [
         { label: trueLabel, color: COLORS.blue, marker: "square", opacity: 0.45 },
         { label: predictedLabel, color: COLORS.orange, line: "solid" },
       ],
-      width: options.width,
-      height: options.height,
     },
   );
 }
@@ -154,15 +150,12 @@ function histogramFrame(
     marginLeft: 64,
     marginTop: 30,
     marginBottom: 44,
-    x: { domain: [zMin, zMax], label: xLabel, labelAnchor: "center", labelArrow: "none" },
-    y: {
-      label: `Galaxies per ${binWidth} bin`,
-      grid: true,
+    x: axis(xLabel, { domain: [zMin, zMax] }),
+    y: gridAxis(`Galaxies per ${binWidth} bin`, {
       ticks,
       domain: [0, ticks[ticks.length - 1]],
       tickFormat: formatCount,
-      labelArrow: "none",
-    },
+    }),
     marks: [...marks, Plot.ruleY([0])],
   };
 }

@@ -6,8 +6,11 @@
  */
 import * as Plot from "@observablehq/plot";
 import {
+  axis,
   COLORS,
   type FigureOptions,
+  frameOf,
+  gridAxis,
   type LegendEntry,
   logYAxisMarks,
   type PlotOutput,
@@ -78,9 +81,8 @@ export function searchTrialsPlot(
     }
     if (Number.isFinite(best)) steps.push({ number: t.number, value: best });
   }
-  const marks: Plot.Markish[] = [];
-  if (logY) marks.push(...logYAxisMarks(shown.map((t) => t.value), yLabel));
-  marks.push(
+  const marks: Plot.Markish[] = [
+    ...(logY ? logYAxisMarks(shown.map((t) => t.value), yLabel) : []),
     Plot.line(steps, {
       x: "number",
       y: "value",
@@ -89,7 +91,7 @@ export function searchTrialsPlot(
       strokeWidth: 1.5,
       strokeOpacity: 0.8,
     }),
-  );
+  ];
   const legend: LegendEntry[] = [];
   for (const s of SOURCES) {
     const mine = shown.filter((t) => t.source === s.source);
@@ -118,24 +120,16 @@ export function searchTrialsPlot(
     marginLeft: 70,
     marginBottom: 44,
     marginRight: 20,
-    x: {
+    x: axis("Trial", {
       domain: [-0.5, last + 0.5],
-      label: "Trial",
-      labelAnchor: "center",
-      labelArrow: "none",
       ticks: Math.min(last + 1, 12),
       tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
-    },
-    y: logY
-      ? { type: "log", label: yLabel, labelArrow: "none" }
-      : { label: yLabel, labelArrow: "none", grid: true },
+    }),
+    y: logY ? { type: "log", label: yLabel, labelArrow: "none" } : gridAxis(yLabel),
     marks,
   }, {
-    title: options.title ?? "Validation score by trial",
-    subtitle: options.subtitle,
-    caption: options.caption ?? (notes.length ? notes.join("; ") : undefined),
+    ...frameOf(options, "Validation score by trial"),
+    caption: options.caption ?? (notes.join("; ") || undefined),
     legend,
-    width: options.width,
-    height: options.height,
   });
 }

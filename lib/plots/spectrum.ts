@@ -9,9 +9,14 @@ import * as Plot from "@observablehq/plot";
 import { Random } from "../random.ts";
 import { N_BP, N_FLUX } from "../spectra.ts";
 import {
+  axis,
+  checkSameLength,
   COLORS,
   type FigureOptions,
   formatCount,
+  frameOf,
+  gridAxis,
+  labelledRulesX,
   type LegendEntry,
   type PlotOutput,
   renderFigure,
@@ -58,41 +63,35 @@ export function spectrumPlot(
 ): PlotOutput {
   const { wavelengthsNm, flux } = spectrum;
   const nBp = spectrum.nBp ?? N_BP;
-  checkSpectrumLength(wavelengthsNm, flux.length, "flux");
-  const points = Array.from({ length: flux.length }, (_, i) => ({
-    wavelength: wavelengthsNm[i],
-    flux: flux[i],
-    band: i < nBp ? "BP" : "RP",
-  }));
+  checkSameLength(wavelengthsNm, flux, ["wavelengthsNm", "flux"]);
+  const points = Array.from(flux, (f, i) => ({ wavelength: wavelengthsNm[i], flux: f }));
   const bp = points.slice(0, nBp), rp = points.slice(nBp);
+  const bands = [
+    { points: bp, color: COLORS.blue, label: "BP (blue photometer)" },
+    { points: rp, color: COLORS.red, label: "RP (red photometer)" },
+  ];
   return renderFigure({
     height: 340,
     marginLeft: 60,
     marginBottom: 44,
-    x: { label: "Wavelength (nm)", labelAnchor: "center", labelArrow: "none" },
-    y: { label: options.fluxLabel ?? "Flux (instrument units)", grid: true, labelArrow: "none" },
+    x: axis("Wavelength (nm)"),
+    y: gridAxis(options.fluxLabel ?? "Flux (instrument units)"),
     marks: [
       ...junctionMarks(wavelengthsNm, nBp),
-      Plot.lineY(bp, { x: "wavelength", y: "flux", stroke: COLORS.blue, strokeWidth: 1.5 }),
-      Plot.dot(bp, { x: "wavelength", y: "flux", fill: COLORS.blue, r: 1.8 }),
-      Plot.lineY(rp, { x: "wavelength", y: "flux", stroke: COLORS.red, strokeWidth: 1.5 }),
-      Plot.dot(rp, { x: "wavelength", y: "flux", fill: COLORS.red, r: 1.8 }),
+      ...bands.flatMap(({ points, color }) => [
+        Plot.lineY(points, { x: "wavelength", y: "flux", stroke: color, strokeWidth: 1.5 }),
+        Plot.dot(points, { x: "wavelength", y: "flux", fill: color, r: 1.8 }),
+      ]),
     ],
   }, {
-    title: options.title ?? spectrum.title ?? "Spectrum",
+    ...frameOf(options, spectrum.title ?? "Spectrum"),
     subtitle: options.subtitle ??
       `${bp.length} BP samples and ${rp.length} RP samples of the Gaia sampled mean spectrum`,
-    caption: options.caption,
-    legend: [
-      ...(bp.length
-        ? [{ label: "BP (blue photometer)", color: COLORS.blue, marker: "dot" as const }]
-        : []),
-      ...(rp.length
-        ? [{ label: "RP (red photometer)", color: COLORS.red, marker: "dot" as const }]
-        : []),
-    ],
-    width: options.width,
-    height: options.height,
+    legend: bands.filter((b) => b.points.length).map(({ label, color }) => ({
+      label,
+      color,
+      marker: "dot",
+    })),
   });
 }
 
@@ -141,7 +140,7 @@ export function meanSpectraPlot(
 ): PlotOutput {
   const nBp = options.nBp ?? N_BP;
   const drawn = series.filter((s) => {
-    checkSpectrumLength(wavelengthsNm, s.flux.length, `flux of "${s.label}"`);
+    checkSameLength(wavelengthsNm, s.flux, ["wavelengthsNm", `flux of "${s.label}"`]);
     return Array.from(s.flux).some(Number.isFinite);
   });
   const colors = options.colors ?? sequentialColors(drawn.length);
@@ -158,12 +157,8 @@ export function meanSpectraPlot(
     height: 360,
     marginLeft: 60,
     marginBottom: 44,
-    x: { label: "Wavelength (nm)", labelAnchor: "center", labelArrow: "none" },
-    y: {
-      label: options.fluxLabel ?? "Mean flux (instrument units)",
-      grid: true,
-      labelArrow: "none",
-    },
+    x: axis("Wavelength (nm)"),
+    y: gridAxis(options.fluxLabel ?? "Mean flux (instrument units)"),
     marks: [
       ...junctionMarks(wavelengthsNm, nBp),
       Plot.lineY(points, {
@@ -175,12 +170,8 @@ export function meanSpectraPlot(
       }),
     ],
   }, {
-    title: options.title ?? "Mean spectrum per redshift range",
-    subtitle: options.subtitle,
-    caption: options.caption,
+    ...frameOf(options, "Mean spectrum per redshift range"),
     legend: drawn.map((s, k): LegendEntry => ({ label: s.label, color: colors[k] })),
-    width: options.width,
-    height: options.height,
   });
 }
 
@@ -242,16 +233,12 @@ export function meanSpectraByRedshift(
   }
   const nRanges = edges.length - 1;
   const members: number[][] = Array.from({ length: nRanges }, () => []);
+  // The last range is closed, with a tolerance for float32 (0.6 is 0.6000000238).
+  const within = (z: number, r: number) =>
+    z >= edges[r] && (z < edges[r + 1] || (r === nRanges - 1 && z <= edges[r + 1] + 1e-6));
   for (let i = 0; i < n; i++) {
-    const z = data.z[i];
-    for (let r = 0; r < nRanges; r++) {
-      const last = r === nRanges - 1;
-      // The last range is closed, with a tolerance for float32 (0.6 is 0.6000000238).
-      if (z >= edges[r] && (z < edges[r + 1] || (last && z <= edges[r + 1] + 1e-6))) {
-        members[r].push(i);
-        break;
-      }
-    }
+    const r = members.findIndex((_, k) => within(data.z[i], k));
+    if (r >= 0) members[r].push(i);
   }
   const random = new Random(seed);
   return members.map((rows, r) => {
@@ -264,8 +251,7 @@ export function meanSpectraByRedshift(
       for (let j = 0; j < nFlux; j++) flux[j] += data.flux[i * nFlux + j];
     }
     for (let j = 0; j < nFlux; j++) flux[j] = rows.length ? flux[j] / rows.length : NaN;
-    const last = r === nRanges - 1;
-    const range = `${edges[r]} ≤ z ${last ? "≤" : "<"} ${edges[r + 1]}`;
+    const range = `${edges[r]} ≤ z ${r === nRanges - 1 ? "≤" : "<"} ${edges[r + 1]}`;
     return {
       label: `${range} (${formatCount(rows.length)} galaxies)`,
       zLow: edges[r],
@@ -286,27 +272,9 @@ export function sequentialColors(count: number): string[] {
   );
 }
 
-function checkSpectrumLength(wavelengthsNm: ArrayLike<number>, length: number, name: string) {
-  if (wavelengthsNm.length !== length) {
-    throw new RangeError(
-      `wavelengthsNm has ${wavelengthsNm.length} values but ${name} has ${length}; they must match`,
-    );
-  }
-}
-
 /** A dashed rule between the last BP and the first RP sample, labelled at the top. */
 function junctionMarks(wavelengthsNm: ArrayLike<number>, nBp: number): Plot.Markish[] {
   if (nBp <= 0 || nBp >= wavelengthsNm.length) return [];
   const x = (wavelengthsNm[nBp - 1] + wavelengthsNm[nBp]) / 2;
-  return [
-    Plot.ruleX([x], { stroke: COLORS.grey, strokeDasharray: "4,3" }),
-    Plot.text([x], {
-      x: (d: number) => d,
-      frameAnchor: "top",
-      text: () => "BP | RP",
-      dy: -2,
-      fill: COLORS.grey,
-      lineAnchor: "bottom",
-    }),
-  ];
+  return labelledRulesX([x], "4,3", () => "BP | RP", { dy: -2 });
 }

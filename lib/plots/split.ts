@@ -5,11 +5,13 @@
  */
 import * as Plot from "@observablehq/plot";
 import {
-  COLORS,
+  axis,
   type FigureOptions,
   formatCount,
+  frameOf,
   type PlotOutput,
   renderFigure,
+  seriesColor,
 } from "./_render.ts";
 
 /** One part of a split. */
@@ -61,10 +63,9 @@ export function dataSplitPlot(
     if (!(p.count >= 0)) throw new RangeError(`count of "${p.label}" must be ≥ 0, got ${p.count}`);
   }
   const total = list.reduce((sum, p) => sum + p.count, 0);
-  const palette = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, COLORS.red];
   const rows = list.map((p, k) => ({
     ...p,
-    color: palette[k % palette.length],
+    color: seriesColor(k, 5),
     text: `${formatCount(p.count)} (${total ? ((100 * p.count) / total).toFixed(1) : "0.0"} %)`,
   }));
   return renderFigure({
@@ -72,15 +73,12 @@ export function dataSplitPlot(
     marginLeft: 90,
     marginRight: 140,
     marginBottom: 40,
-    x: {
+    x: axis("Galaxies", {
       domain: [0, Math.max(total ? Math.max(...list.map((p) => p.count)) : 1, 1)],
-      label: "Galaxies",
-      labelAnchor: "center",
-      labelArrow: "none",
       grid: true,
       tickFormat: formatCount,
       ticks: 5,
-    },
+    }),
     y: { domain: rows.map((r) => r.label), label: null, padding: 0.25 },
     marks: [
       Plot.barX(rows, { x: "count", y: "label", fill: (d: { color: string }) => d.color }),
@@ -95,9 +93,7 @@ export function dataSplitPlot(
       Plot.ruleX([0]),
     ],
   }, {
-    title: options.title ?? "Data split",
+    ...frameOf(options, "Data split"),
     subtitle: options.subtitle ?? `${formatCount(total)} galaxies in all`,
-    caption: options.caption,
-    width: options.width,
   });
 }

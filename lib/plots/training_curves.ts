@@ -6,14 +6,18 @@
  */
 import * as Plot from "@observablehq/plot";
 import {
+  axis,
   COLORS,
   type FigureOptions,
+  frameOf,
+  gridAxis,
+  labelledRulesX,
   type LegendEntry,
   logYAxisMarks,
+  paddedExtent,
   type PlotOutput,
   renderFigure,
 } from "./_render.ts";
-
 import type { EpochLog } from "../train.ts";
 
 /** The fields of a training epoch the curves draw; a Keras history read from CSV has these. */
@@ -60,12 +64,11 @@ export function trainingCurvesPlot(
   history: CurveEpoch[],
   options: TrainingCurvesPlotOptions = {},
 ): PlotOutput {
-  const metric = options.metric ?? "loss";
-  const historyLabel = options.historyLabel ?? "this run";
-  const referenceLabel = options.referenceLabel ?? "dissertation";
-  const sources = [{ points: history, label: historyLabel, dashed: false }];
+  const metric = options.metric ?? "loss", logY = options.logY;
+  const sources = [{ points: history, label: options.historyLabel ?? "this run", dashed: false }];
   if (options.reference) {
-    sources.push({ points: options.reference, label: referenceLabel, dashed: true });
+    const label = options.referenceLabel ?? "dissertation";
+    sources.push({ points: options.reference, label, dashed: true });
   }
   const split = [
     { key: metric === "loss" ? "loss" : "mae", name: "Training", color: COLORS.blue },
@@ -80,22 +83,20 @@ export function trainingCurvesPlot(
     for (const part of split) {
       const points = source.points
         .map((p) => ({ epoch: p.epoch, value: p[part.key] }))
-        .filter((p) => Number.isFinite(p.value) && (!options.logY || p.value > 0));
+        .filter((p) => Number.isFinite(p.value) && (!logY || p.value > 0));
       if (points.length === 0) continue;
       for (const p of points) {
         allValues.push(p.value);
         allEpochs.push(p.epoch);
       }
-      const dash = source.dashed ? "6,4" : undefined;
-      const opacity = source.dashed ? 0.8 : 1;
       marks.push(
         Plot.lineY(points, {
           x: "epoch",
           y: "value",
           stroke: part.color,
           strokeWidth: source.dashed ? 1.5 : 2,
-          strokeDasharray: dash,
-          strokeOpacity: opacity,
+          strokeDasharray: source.dashed ? "6,4" : undefined,
+          strokeOpacity: source.dashed ? 0.8 : 1,
         }),
       );
       if (!source.dashed) {
@@ -111,64 +112,37 @@ export function trainingCurvesPlot(
   }
   if (options.markEpoch !== undefined) {
     const label = options.markLabel ?? `epoch ${options.markEpoch}`;
-    marks.unshift(
-      Plot.ruleX([options.markEpoch], { stroke: COLORS.grey, strokeDasharray: "2,3" }),
-      Plot.text([options.markEpoch], {
-        x: (d: number) => d,
-        frameAnchor: "top",
-        text: () => label,
-        textAnchor: "start",
-        dx: 4,
-        dy: 4,
-        lineAnchor: "top",
-        fill: COLORS.grey,
-      }),
-    );
+    marks.unshift(...labelledRulesX([options.markEpoch], "2,3", () => label, {
+      textAnchor: "start",
+      dx: 4,
+      dy: 4,
+      lineAnchor: "top",
+    }));
   }
   const maxEpoch = Math.max(1, ...allEpochs, options.markEpoch ?? 1);
-  const defaultYLabel = metric === "loss" ? "Huber loss (δ = 1)" : "Mean absolute error in z";
-  const yLabel = options.yLabel ?? defaultYLabel;
-  if (options.logY) marks.unshift(...logYAxisMarks(allValues, yLabel));
+  const yLabel = options.yLabel ??
+    (metric === "loss" ? "Huber loss (δ = 1)" : "Mean absolute error in z");
+  if (logY) marks.unshift(...logYAxisMarks(allValues, yLabel));
+  // A linear axis spans the data with 5 % headroom: curves of small losses need no zero.
+  const domain = allValues.length ? paddedExtent(allValues, 0.05) : undefined;
   return renderFigure({
     height: 340,
     marginLeft: 70,
     marginBottom: 44,
     marginRight: 20,
-    x: {
+    x: axis("Epoch", {
       domain: [Math.min(1, ...allEpochs), maxEpoch],
-      label: "Epoch",
-      labelAnchor: "center",
-      labelArrow: "none",
       ticks: Math.min(maxEpoch, 10),
       tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
-    },
-    y: {
-      type: options.logY ? "log" : "linear",
-      label: yLabel,
-      labelArrow: "none",
-      grid: !options.logY,
-      ...(options.logY ? {} : { domain: niceDomain(allValues) }),
-    },
+    }),
+    y: gridAxis(yLabel, logY ? { type: "log", grid: false } : { type: "linear", domain }),
     marks,
   }, {
-    title: options.title ??
-      (metric === "loss" ? "Training and validation loss" : "Training and validation MAE"),
-    subtitle: options.subtitle,
-    caption: options.caption,
+    ...frameOf(options, `Training and validation ${metric === "loss" ? "loss" : "MAE"}`),
     legend,
     // The last epoch of this run drawn: tools/check_html.ts holds the title's epoch count to it.
     data: { epochs: Math.max(0, ...history.map((h) => h.epoch)) },
-    width: options.width,
-    height: options.height,
   });
-}
-
-/** A y domain from the data with 5 % headroom; curves of small losses need no zero baseline. */
-function niceDomain(values: number[]): [number, number] | undefined {
-  if (values.length === 0) return undefined;
-  const lo = Math.min(...values), hi = Math.max(...values);
-  const pad = (hi - lo || Math.abs(hi) || 1) * 0.05;
-  return [lo - pad, hi + pad];
 }
 
 /**
