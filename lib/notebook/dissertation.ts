@@ -8,8 +8,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { historyFromKerasCsv } from "../plots/training_curves.ts";
-import type { CurveEpoch } from "../plots/training_curves.ts";
+import { type CurveEpoch, historyFromKerasCsv } from "../plots/training_curves.ts";
 import {
   importKerasModel,
   type KerasLayer,
@@ -97,9 +96,8 @@ export async function readShippedKerasFacts(): Promise<KerasModelFacts> {
  */
 export function findDissertationKerasModel(path?: string): string | undefined {
   const candidate = path ?? readEnv(KERAS_MODEL_ENV);
-  if (candidate === undefined) return undefined;
   try {
-    return Deno.statSync(candidate).isFile ? candidate : undefined;
+    return candidate !== undefined && Deno.statSync(candidate).isFile ? candidate : undefined;
   } catch {
     return undefined;
   }

@@ -8,8 +8,7 @@
  */
 import { count, formatDuration, markdownTable } from "../tables.ts";
 import type { TrainingProgress } from "../train.ts";
-import type { ModelConfig } from "../model.ts";
-import { DISSERTATION_MODEL } from "../model.ts";
+import { DISSERTATION_MODEL, type ModelConfig } from "../model.ts";
 import { countParams } from "../search/mod.ts";
 import {
   type CalibrationReport,
@@ -23,7 +22,7 @@ import {
   type UncertaintyResults,
 } from "../uncertainty/mod.ts";
 import type { ProgressDisplay } from "./notebook.ts";
-import { networkAgainstDissertation, pct, pctPm, pitLeanSentence } from "./_words.ts";
+import { en, networkAgainstDissertation, pct, pctPm, pitLeanSentence, pp } from "./_words.ts";
 
 /**
  * A `trainEnsemble` progress callback that shows one bar over all members: member k's epochs
@@ -68,9 +67,7 @@ export function ensembleTrainsNote(
   plan: { members: number; epochs: number; trainingGalaxies: number },
 ): string {
   return `${count(plan.members, "member")}, each ${networkAgainstDissertation(model)}, trained ` +
-    `for ${count(plan.epochs, "epoch")} on ${
-      plan.trainingGalaxies.toLocaleString("en")
-    } training galaxies`;
+    `for ${count(plan.epochs, "epoch")} on ${en(plan.trainingGalaxies)} training galaxies`;
 }
 
 /**
@@ -78,30 +75,24 @@ export function ensembleTrainsNote(
  * command, device, training and evaluation time (its scores are read in the page's sections).
  */
 export function committedEnsembleReport(r: UncertaintyResults): string {
-  const dissertation = countParams(DISSERTATION_MODEL);
-  const network = r.parameters === dissertation
-    ? `the dissertation's network (${dissertation.toLocaleString("en")} parameters)`
-    : `a network of ${r.parameters.toLocaleString("en")} parameters`;
-  return [
-    `### \`${r.profile}\` profile: ${r.members} members × ${r.epochs} epochs of ${network}, ` +
-    `${r.galaxies.train.toLocaleString("en")} training galaxies of the mock`,
-    "",
+  const network = r.parameters === countParams(DISSERTATION_MODEL)
+    ? `the dissertation's network (${en(r.parameters)} parameters)`
+    : `a network of ${en(r.parameters)} parameters`;
+  const { members, evaluation, total } = r.wallSeconds;
+  return `### \`${r.profile}\` profile: ${r.members} members × ${r.epochs} epochs of ` +
+    `${network}, ${en(r.galaxies.train)} training galaxies of the mock\n\n` +
     markdownTable(["", "the run"], [
       ["command", `\`${r.command}\``],
       ["device", r.device],
       [
         "training",
-        `${formatDuration(r.wallSeconds.members.reduce((a, b) => a + b, 0))} in all (members: ` +
-        `${r.wallSeconds.members.map((s) => formatDuration(s)).join(", ")})`,
+        `${formatDuration(members.reduce((a, b) => a + b, 0))} in all (members: ` +
+        `${members.map((s) => formatDuration(s)).join(", ")})`,
       ],
-      ["evaluation", formatDuration(r.wallSeconds.evaluation)],
+      ["evaluation", formatDuration(evaluation)],
       // A run resumed from its members' checkpoints records the sitting that finished it.
-      [
-        "last sitting",
-        `started ${r.startedAt}, ${formatDuration(r.wallSeconds.total)}, commit ${r.commit}`,
-      ],
-    ]),
-  ].join("\n");
+      ["last sitting", `started ${r.startedAt}, ${formatDuration(total)}, commit ${r.commit}`],
+    ]);
 }
 
 /**
@@ -110,40 +101,31 @@ export function committedEnsembleReport(r: UncertaintyResults): string {
  */
 export function coverageNote(label: string, e: EnsembleEvaluation): string {
   const c = e.calibration, n = c.recalibrated.n;
-  const [raw, at68, at95] = [
-    c.raw.coverage[0],
-    c.recalibrated.coverage[0],
-    c.recalibrated.coverage[1],
-  ];
+  const [raw, [at68, at95]] = [c.raw.coverage[0], c.recalibrated.coverage];
   const [se68, se95] = [coverageStandardError(0.68, n), coverageStandardError(0.95, n)];
   const verdict95 = Math.abs(at95 - 0.95) <= 2 * se95
     ? "as a Gaussian error bar should"
     : at95 < 0.95
     ? "not 95 %: the 95 % intervals are too narrow"
     : "more than 95 %: the 95 % intervals are too wide";
-  const head =
-    `**${label}** (${n.toLocaleString("en")} test galaxies): the members' raw spread covers ` +
-    `${pct(raw)} of the test galaxies at 68 %. Scaled by ${e.stdScale.toFixed(2)}, the factor ` +
-    `that makes the 68 % interval cover 68 % of the validation galaxies, it covers ${pct(at68)} ` +
-    `of the test galaxies${
-      Math.abs(at68 - 0.68) <= 2 * se68
-        ? ", within its sampling error of 68 %. That holds because the scale was fitted at " +
-          "that level: it only checks that test and validation galaxies are alike"
-        : `, more than twice its sampling error (± ${(100 * se68).toFixed(1)}) from 68 % ` +
-          "although the scale was fitted at that level: test and validation galaxies differ"
-    }. `;
-  const rest = `At 95 %, which nothing was fitted to, it covers ${pct(at95)} ± ${
-    (100 * se95).toFixed(1)
-  }, ${verdict95}.`;
-  return head + rest;
+  const verdict68 = Math.abs(at68 - 0.68) <= 2 * se68
+    ? ", within its sampling error of 68 %. That holds because the scale was fitted at that " +
+      "level: it only checks that test and validation galaxies are alike"
+    : `, more than twice its sampling error (± ${pp(se68)}) from 68 % although the scale was ` +
+      "fitted at that level: test and validation galaxies differ";
+  return `**${label}** (${en(n)} test galaxies): the members' raw spread covers ${pct(raw)} of ` +
+    `the test galaxies at 68 %. Scaled by ${e.stdScale.toFixed(2)}, the factor that makes the ` +
+    `68 % interval cover 68 % of the validation galaxies, it covers ${pct(at68)} of the test ` +
+    `galaxies${verdict68}. At 95 %, which nothing was fitted to, it covers ${pct(at95)} ± ` +
+    `${pp(se95)}, ${verdict95}.`;
 }
 
 /** The share of galaxies in a PIT histogram's outer and middle bins, read as a shape. */
 export function pitNote(label: string, counts: readonly number[]): string {
   const s = pitShape(counts);
-  const shares = `${pct(s.tails)} of the ${s.n.toLocaleString("en")} galaxies fall in the two ` +
-    `outer bins and ${pct(s.centre)} in the two middle ones, against 20 % each for calibrated ` +
-    `error bars (± ${(100 * s.se20).toFixed(1)} from sampling alone)`;
+  const shares = `${pct(s.tails)} of the ${en(s.n)} galaxies fall in the two outer bins and ` +
+    `${pct(s.centre)} in the two middle ones, against 20 % each for calibrated error bars ` +
+    `(± ${pp(s.se20)} from sampling alone)`;
   const shape = {
     "heavy-tails": "too many truths lie close to μ and too many far from it, too few in " +
       "between: the errors have heavier tails and a sharper peak than a Gaussian. A σ scaled to " +
@@ -160,19 +142,18 @@ export function pitNote(label: string, counts: readonly number[]): string {
   return `**${label}:** ${shares}: ${shape}.${lean}`;
 }
 
-function binName(r: CoverageRow): string {
-  return `${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)}`;
-}
-
 /**
  * Coverage per redshift bin, in words: the worst- and best-covered bins (with at least
  * {@link MIN_BIN_GALAXIES} test galaxies) at 68 % and at 95 %, each with its sampling error, and
  * whether each is too narrow or too wide there.
  */
 export function binCoverageNote(label: string, report: CalibrationReport): string {
-  const levels = report.levels.map((level, i) => {
-    const x = coverageExtremes(report, i);
-    if (!x) return "";
+  const bins = coverageExtremes(report)?.bins ?? 0;
+  if (bins === 0) {
+    return `**${label}:** no redshift bin holds ${MIN_BIN_GALAXIES} test galaxies, too few to ` +
+      "judge coverage bin by bin.";
+  }
+  const levels = report.levels.flatMap((level, i) => {
     const judge = (r: CoverageRow) => {
       const p = r.coverage[i], se = coverageStandardError(level, r.n);
       const verdict = p < level - 2 * se
@@ -180,15 +161,14 @@ export function binCoverageNote(label: string, report: CalibrationReport): strin
         : p > level + 2 * se
         ? "too wide"
         : "within its error";
-      return `${pctPm(p, se)} at ${binName(r)} (${r.n.toLocaleString("en")} galaxies: ${verdict})`;
+      return `${pctPm(p, se)} at ${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)} (${en(r.n)} ` +
+        `galaxies: ${verdict})`;
     };
-    return `at ${Math.round(100 * level)} % from ${judge(x.lowest)} to ${judge(x.highest)}`;
-  }).filter(Boolean);
-  const bins = coverageExtremes(report)?.bins ?? 0;
-  if (bins === 0) {
-    return `**${label}:** no redshift bin holds ${MIN_BIN_GALAXIES} test galaxies, too few to ` +
-      "judge coverage bin by bin.";
-  }
+    const x = coverageExtremes(report, i);
+    return x
+      ? [`at ${Math.round(100 * level)} % from ${judge(x.lowest)} to ${judge(x.highest)}`]
+      : [];
+  });
   return `**${label}**, over the ${count(bins, "bin")} with at least ${MIN_BIN_GALAXIES} test ` +
     `galaxies (± one standard error): coverage runs ${levels.join("; ")}.`;
 }
@@ -207,31 +187,25 @@ export function crpsNote(label: string, e: EnsembleEvaluation): string {
   const estimate = c.singleConstant.crps * e.metrics.ensemble.mae / e.metrics.single.mae;
   const verdict = (other: number) => {
     const change = (ours - other) / other;
-    return Math.abs(change) < 0.01
-      ? "the per-galaxy σ gains nothing over one σ for all"
-      : change < 0
-      ? `the per-galaxy σ scores ${Math.round(-100 * change)} % better than one σ for all`
-      : `the per-galaxy σ scores ${Math.round(100 * change)} % worse than one σ for all`;
+    const by = `scores ${Math.round(100 * Math.abs(change))} % ${change < 0 ? "better" : "worse"}`;
+    return `the per-galaxy σ ${Math.abs(change) < 0.01 ? "gains nothing over" : `${by} than`} ` +
+      "one σ for all";
   };
+  const f5 = (x: number) => x.toFixed(5);
   if (c.ensembleConstant) {
-    return `**${label}:** around the same ensemble mean, the per-galaxy σ has CRPS ${
-      ours.toFixed(5)
-    } and one constant σ ${c.ensembleConstant.crps.toFixed(5)}: ${
-      verdict(c.ensembleConstant.crps)
-    }. (The estimate used below for results files without this baseline, one network's ` +
-      `constant-σ CRPS scaled by the ratio of the MAEs, gives ${estimate.toFixed(5)} here.)`;
+    const constant = c.ensembleConstant.crps;
+    return `**${label}:** around the same ensemble mean, the per-galaxy σ has CRPS ${f5(ours)} ` +
+      `and one constant σ ${f5(constant)}: ${verdict(constant)}. (The estimate used below for ` +
+      "results files without this baseline, one network's constant-σ CRPS scaled by the ratio " +
+      `of the MAEs, gives ${f5(estimate)} here.)`;
   }
   return `**${label}:** this results file predates the constant σ around the ensemble mean. Its ` +
-    `one constant-σ baseline is one network, whose mean is worse (MAE ${
-      e.metrics.single.mae.toFixed(4)
-    } against the ensemble's ${e.metrics.ensemble.mae.toFixed(4)}), so the gap in CRPS (${
-      c.singleConstant.crps.toFixed(5)
-    } against ${
-      ours.toFixed(5)
-    }) mixes the better mean with the per-galaxy σ. If the ensemble mean's errors have the ` +
-    `same shape as one network's, only smaller, a constant σ around the ensemble mean scores ` +
-    `that CRPS scaled by the ratio of the MAEs: about ${estimate.toFixed(5)}, so ${
-      verdict(estimate)
-    } on that estimate. Measuring it takes the ensemble's evaluation again (\`deno task ` +
-    "ensemble\` now records it).";
+    `one constant-σ baseline is one network, whose mean is worse (MAE ` +
+    `${e.metrics.single.mae.toFixed(4)} against the ensemble's ` +
+    `${e.metrics.ensemble.mae.toFixed(4)}), so the gap in CRPS ` +
+    `(${f5(c.singleConstant.crps)} against ${f5(ours)}) mixes the better mean with the ` +
+    "per-galaxy σ. If the ensemble mean's errors have the same shape as one network's, only " +
+    "smaller, a constant σ around the ensemble mean scores that CRPS scaled by the ratio of " +
+    `the MAEs: about ${f5(estimate)}, so ${verdict(estimate)} on that estimate. Measuring it ` +
+    "takes the ensemble's evaluation again (`deno task ensemble` now records it).";
 }

@@ -24,13 +24,12 @@ export interface CompareOptimizersOptions {
 }
 
 /**
- * Trains the same small network (1 → 32 → 32 → 1, tanh) on the same noisy
- * curve with SGD, Adam and Adamax from the same initial weights, full batch,
- * and returns the mean-squared-error loss after every step.
+ * Trains the same small network (1 → 32 → 32 → 1, tanh) on the same noisy curve with SGD, Adam and
+ * Adamax from the same initial weights, full batch, and returns the mean-squared-error loss after
+ * every step.
  *
- * The point is the shape of the curves: plain gradient descent moves at one
- * rate for every weight, Adam and Adamax scale each weight's step by the
- * history of its gradients.
+ * The point is the shape of the curves: plain gradient descent moves at one rate for every weight,
+ * Adam and Adamax scale each weight's step by the history of its gradients.
  */
 export function compareOptimizers(options: CompareOptimizersOptions = {}): OptimizerRun[] {
   const { steps = 300, seed = 1 } = options;
@@ -39,32 +38,20 @@ export function compareOptimizers(options: CompareOptimizersOptions = {}): Optim
   const n = 128;
   const xs = Float32Array.from({ length: n }, (_, i) => -1 + (2 * i) / (n - 1));
   const ys = xs.map((x) => Math.sin(3 * x) + 0.3 * x * x + 0.05 * rng.normal());
-  const factories: [string, () => tf.Optimizer][] = [
-    [`SGD (lr ${rates.SGD})`, () => tf.train.sgd(rates.SGD)],
-    [`Adam (lr ${rates.Adam})`, () => tf.train.adam(rates.Adam)],
-    [`Adamax (lr ${rates.Adamax})`, () => tf.train.adamax(rates.Adamax)],
-  ];
-  return factories.map(([label, makeOptimizer]) => {
+  const makers = { SGD: tf.train.sgd, Adam: tf.train.adam, Adamax: tf.train.adamax };
+  return (["SGD", "Adam", "Adamax"] as const).map((name) => {
+    // 1 → 32 → 32 → 1: tanh, then a linear output; layer i's initial weights from seed + i.
     const model = tfl.sequential({
-      layers: [
+      layers: [32, 32, 1].map((units, i) =>
         tfl.layers.dense({
-          inputShape: [1],
-          units: 32,
-          activation: "tanh",
-          kernelInitializer: tfl.initializers.glorotUniform({ seed }),
-        }),
-        tfl.layers.dense({
-          units: 32,
-          activation: "tanh",
-          kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }),
-        }),
-        tfl.layers.dense({
-          units: 1,
-          kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 2 }),
-        }),
-      ],
+          inputShape: i === 0 ? [1] : undefined,
+          units,
+          activation: i < 2 ? "tanh" : undefined,
+          kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + i }),
+        })
+      ),
     });
-    const optimizer = makeOptimizer();
+    const optimizer = makers[name](rates[name]);
     const x = tf.tensor2d(xs, [n, 1]), y = tf.tensor2d(ys, [n, 1]);
     const loss = new Float32Array(steps);
     for (let step = 0; step < steps; step++) {
@@ -78,6 +65,6 @@ export function compareOptimizers(options: CompareOptimizersOptions = {}): Optim
     tf.dispose([x, y]);
     optimizer.dispose();
     model.dispose();
-    return { label, loss };
+    return { label: `${name} (lr ${rates[name]})`, loss };
   });
 }

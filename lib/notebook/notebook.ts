@@ -1,6 +1,6 @@
 /**
- * What the notebooks share: where their data comes from, where a run's
- * results go, and displays that work in Jupyter and in a terminal alike.
+ * What the notebooks share: where their data comes from, where a run's results go, and displays
+ * that work in Jupyter and in a terminal alike.
  *
  * @module
  */
@@ -39,8 +39,8 @@ export const RUNS_ENV = "REDSHIFT_RUNS";
 
 /**
  * Folder of a profile's results (trained models, predictions), ignored by git:
- * `$REDSHIFT_RUNS/<profile>` when set (the report points it into its own, fresh
- * folder, so that a report never reads back an earlier run), else `out/runs/<profile>`.
+ * `$REDSHIFT_RUNS/<profile>` when set (the report points it into its own, fresh folder, so that a
+ * report never reads back an earlier run), else `out/runs/<profile>`.
  */
 export function runDir(profile: RunProfile): string {
   const root = readEnv(RUNS_ENV);
@@ -55,15 +55,14 @@ export interface NotebookData {
 }
 
 /**
- * The galaxies a profile works on: the file named by `$REDSHIFT_DATA` if set
- * (a seeded subset when it holds more than the profile's count), else the
- * committed sample in the `smoke` profile, else freshly simulated mock galaxies.
+ * The galaxies a profile works on: the file named by `$REDSHIFT_DATA` if set (a seeded subset when
+ * it holds more than the profile's count), else the committed sample in the `smoke` profile, else
+ * freshly simulated mock galaxies.
  */
 export async function loadNotebookData(profile: RunProfile = getProfile()): Promise<NotebookData> {
   const path = readEnv(DATA_ENV);
   if (path || profile.name === "smoke") {
-    const file = path ?? SAMPLE_PATH;
-    const { data, report } = await loadSpectra(file);
+    const { data, report } = await loadSpectra(path ?? SAMPLE_PATH);
     let source = formatLoadReport(report);
     if (data.n <= profile.galaxies) return { data, source };
     const subset = permutation(data.n, profile.seed).subarray(0, profile.galaxies).sort();
@@ -74,12 +73,9 @@ export async function loadNotebookData(profile: RunProfile = getProfile()): Prom
   const started = performance.now();
   const data = simulateSpectra({ n: profile.galaxies, seed: MOCK_SEED });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  return {
-    data,
-    source: `${
-      data.n.toLocaleString("en")
-    } mock galaxies simulated (seed ${MOCK_SEED}, simulator ${SIMULATOR_VERSION}) in ${seconds} s`,
-  };
+  const source = `${data.n.toLocaleString("en")} mock galaxies simulated (seed ${MOCK_SEED}, ` +
+    `simulator ${SIMULATOR_VERSION}) in ${seconds} s`;
+  return { data, source };
 }
 
 /** Loads a profile's data and splits and scales it the same way in every notebook. */
@@ -93,11 +89,10 @@ export async function loadPreparedData(
 /**
  * Shows a figure (an SVG string from `lib/plots`) in the notebook now.
  *
- * Notebooks show everything through explicit displays rather than a cell's
- * last value, which the Deno kernel (2.9) can send after the cell has
- * finished. Displays can be late too (see `tools/notebooks.py`, which
- * the report uses to collect them), so each one waits a moment before the cell
- * goes on. The SVG goes out as `text/html`, which nbconvert keeps as is (its
+ * Notebooks show everything through explicit displays rather than a cell's last value, which the
+ * Deno kernel (2.9) can send after the cell has finished. Displays can be late too (see
+ * `tools/notebooks.py`, which the report uses to collect them), so each one waits a moment before
+ * the cell goes on. The SVG goes out as `text/html`, which nbconvert keeps as is (its
  * `image/svg+xml` path strips SVG elements). Outside Jupyter it does nothing.
  */
 export async function figure(svg: string): Promise<void> {
@@ -109,16 +104,9 @@ export async function figure(svg: string): Promise<void> {
  * evaluated epoch). The page checks count it as the figure's place, not as a figure that failed.
  */
 export async function figureOmitted(title: string, reason: string): Promise<void> {
-  const text = `**${title} is not drawn:** ${reason}`;
-  if (!inJupyter()) {
-    console.log(text);
-    return;
-  }
-  await publish({
-    "text/html": `<p ${FIGURE_OMITTED_ATTRIBUTE}="${escapeHtml(title)}"><b>${
-      escapeHtml(title)
-    } is not drawn:</b> ${escapeHtml(reason)}</p>`,
-    "text/plain": text,
+  const [t, r] = [escapeHtml(title), escapeHtml(reason)];
+  await showText(`**${title} is not drawn:** ${reason}`, {
+    "text/html": `<p ${FIGURE_OMITTED_ATTRIBUTE}="${t}"><b>${t} is not drawn:</b> ${r}</p>`,
   });
 }
 
@@ -127,21 +115,22 @@ export const FIGURE_OMITTED_ATTRIBUTE = "data-figure-omitted";
 
 /** Shows Markdown (a table, a note) in the notebook now; prints it outside Jupyter. */
 export async function show(text: string): Promise<void> {
-  if (!inJupyter()) {
-    console.log(text);
-    return;
-  }
-  await publish({ "text/markdown": text, "text/plain": text });
+  await showText(text, { "text/markdown": text });
+}
+
+/** Publishes `data` with `text` as its plain form in Jupyter; prints `text` elsewhere. */
+async function showText(text: string, data: Record<string, string>): Promise<void> {
+  if (inJupyter()) await publish({ ...data, "text/plain": text });
+  else console.log(text);
 }
 
 async function publish(data: Record<string, string>): Promise<void> {
   if (!inJupyter()) return;
   await broadcast("display_data", data, {});
-  // The kernel queues broadcasts and stamps each with the request current when
-  // it leaves the queue, so a display at the end of a cell can land under the
-  // next cell in "Run All". A short wait lets the queue drain first: a cell
-  // ending in a display sent it late in 8 of 40 runs without it, 0 of 40 with
-  // 20 ms (busy 2-core machine; tools/notebooks.py has the details).
+  // The kernel queues broadcasts and stamps each with the request current when it leaves the queue,
+  // so a display at the end of a cell can land under the next cell in "Run All". A short wait lets
+  // the queue drain first: a cell ending in a display sent it late in 8 of 40 runs without it, 0 of
+  // 40 with 20 ms (busy 2-core machine; tools/notebooks.py has the details).
   await new Promise((resolve) => setTimeout(resolve, PUBLISH_SETTLE_MS));
 }
 
@@ -170,9 +159,8 @@ export function inJupyter(): boolean {
 }
 
 /**
- * A training progress line that updates in place: one Jupyter output
- * (replaced through its display id) in a notebook, one rewritten line on a
- * terminal's standard error elsewhere.
+ * A training progress line that updates in place: one Jupyter output (replaced through its display
+ * id) in a notebook, one rewritten line on a terminal's standard error elsewhere.
  */
 export class ProgressDisplay {
   #id = `progress-${crypto.randomUUID()}`;
@@ -210,12 +198,9 @@ export function formatProgress(p: TrainingProgress): string {
   const width = 24;
   const done = Math.round((width * p.step) / p.steps);
   const bar = "█".repeat(done) + "░".repeat(width - done);
-  return `epoch ${p.epoch}/${p.epochs} ${bar} step ${p.step}/${p.steps}  loss ${
-    p.loss.toFixed(5)
-  }  ` +
-    `${Math.round(p.samplesPerSecond).toLocaleString("en")} samples/s  ${
-      formatDuration(p.secondsLeft)
-    } left`;
+  return `epoch ${p.epoch}/${p.epochs} ${bar} step ${p.step}/${p.steps}  ` +
+    `loss ${p.loss.toFixed(5)}  ${Math.round(p.samplesPerSecond).toLocaleString("en")} ` +
+    `samples/s  ${formatDuration(p.secondsLeft)} left`;
 }
 
 /** Whether notebooks 03–04 train a run here or present a committed one, and why. */
@@ -231,15 +216,13 @@ export interface RunSource {
 /**
  * Decides between training here and loading the committed run of the profile:
  * `$REDSHIFT_RUN=train|load` if set; else train when training takes at most
- * {@link TRAIN_HERE_LIMIT_S} on this machine (measured with `speed`, by default
- * a few steps of the profile's network on the current backend); else load the
- * committed run from `results/runs/<profile>`; without one, train anyway and
- * say how long it will take.
+ * {@link TRAIN_HERE_LIMIT_S} on this machine (measured with `speed`, by default a few steps of the
+ * profile's network on the current backend); else load the committed run from
+ * `results/runs/<profile>`; without one, train anyway and say how long it will take.
  */
 export async function chooseRunSource(
   profile: RunProfile,
-  speed: () => Promise<MeasuredSpeed> = () =>
-    measureSpeed(profileModel(profile), profile.batchSize),
+  speed?: () => Promise<MeasuredSpeed>,
 ): Promise<RunSource> {
   const committed = committedRunDir(profile.name);
   const train = { mode: "train" as const, dir: runDir(profile) };
@@ -250,27 +233,16 @@ export async function chooseRunSource(
     }
     return { mode: "load", dir: committed, reason: "REDSHIFT_RUN=load" };
   }
-  const measured = await speed();
-  const seconds = trainingSeconds(measured, {
-    epochs: profile.extendedEpochs,
-    galaxies: profile.galaxies,
-  });
-  const estimate = {
-    seconds,
-    text: formatEstimate(seconds, measured, `training ${profile.extendedEpochs} epochs`),
-  };
+  const epochs = profile.extendedEpochs;
+  const estimate = await estimateHere(profile, epochs, `training ${epochs} epochs`, speed);
   if (forced === "train") return { ...train, reason: "REDSHIFT_RUN=train", estimate };
-  if (seconds <= TRAIN_HERE_LIMIT_S) {
+  if (estimate.seconds <= TRAIN_HERE_LIMIT_S) {
     return { ...train, reason: `it takes minutes here: ${estimate.text}`, estimate };
   }
   if (await isRunFolder(committed)) {
-    return {
-      mode: "load",
-      dir: committed,
-      reason:
-        `${estimate.text}, so the committed run is presented; REDSHIFT_RUN=train trains it here`,
-      estimate,
-    };
+    const reason = `${estimate.text}, so the committed run is presented; REDSHIFT_RUN=train ` +
+      "trains it here";
+    return { mode: "load", dir: committed, reason, estimate };
   }
   return { ...train, reason: `no committed run, so it trains here: ${estimate.text}`, estimate };
 }
@@ -296,6 +268,18 @@ export async function runToEvaluate(profile: RunProfile): Promise<RunSource> {
   );
 }
 
+/** How long training a profile's network for `epochs` takes here, and the line that says so. */
+async function estimateHere(
+  profile: RunProfile,
+  epochs: number,
+  what: string,
+  speed = () => measureSpeed(profileModel(profile), profile.batchSize),
+): Promise<{ seconds: number; text: string }> {
+  const measured = await speed();
+  const seconds = trainingSeconds(measured, { epochs, galaxies: profile.galaxies });
+  return { seconds, text: formatEstimate(seconds, measured, what) };
+}
+
 /** What notebooks 05 and 06 run now, and the line that says so. */
 export interface ExperimentScale {
   /** The profile whose data and plan the page runs now: its own, or `smoke`'s small version. */
@@ -314,20 +298,14 @@ export interface ExperimentScale {
 export async function chooseExperimentScale(
   profile: RunProfile,
   work: { what: string; epochs: number },
-  speed: () => Promise<MeasuredSpeed> = () =>
-    measureSpeed(profileModel(profile), profile.batchSize),
+  speed?: () => Promise<MeasuredSpeed>,
 ): Promise<ExperimentScale> {
   if (profile.name === "smoke") {
     return { profile, note: `The \`smoke\` profile runs ${work.what} here, a small version.` };
   }
-  const measured = await speed();
-  const seconds = trainingSeconds(measured, { epochs: work.epochs, galaxies: profile.galaxies });
-  const what = work.what.charAt(0).toUpperCase() + work.what.slice(1);
-  const estimate = formatEstimate(
-    seconds,
-    measured,
-    `${what} of the \`${profile.name}\` profile`,
-  );
+  const what = `${work.what.charAt(0).toUpperCase()}${work.what.slice(1)} of the ` +
+    `\`${profile.name}\` profile`;
+  const estimate = (await estimateHere(profile, work.epochs, what, speed)).text;
   if (readEnv("REDSHIFT_RUN") === "train") {
     return { profile, note: `${estimate}. Running it now (REDSHIFT_RUN=train).` };
   }

@@ -66,9 +66,8 @@ export function trainingSeconds(
 
 /** One line: the estimate and the speed it comes from. */
 export function formatEstimate(seconds: number, speed: MeasuredSpeed, what: string): string {
-  return `${what}: about ${formatDuration(seconds)} on this machine (measured ${
-    Math.round(speed.trainSamplesPerSecond).toLocaleString("en")
-  } training samples/s at batch ${speed.batchSize}, ${
-    Math.round(speed.predictRowsPerSecond).toLocaleString("en")
-  } predictions/s)`;
+  const rate = (x: number) => Math.round(x).toLocaleString("en");
+  return `${what}: about ${formatDuration(seconds)} on this machine (measured ` +
+    `${rate(speed.trainSamplesPerSecond)} training samples/s at batch ${speed.batchSize}, ` +
+    `${rate(speed.predictRowsPerSecond)} predictions/s)`;
 }

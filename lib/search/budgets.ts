@@ -78,13 +78,11 @@ export const SEARCH_BUDGETS: Readonly<Record<ProfileName, SearchBudget>> = Objec
 
 /** The baseline trial of a profile: its own network and recipe, or its budget's `baseline`. */
 export function searchBaseline(profile: RunProfile): Params {
-  const budget = SEARCH_BUDGETS[profile.name];
-  const model = budget.baseline
-    ? { ...profileModel(profile), ...budget.baseline.model }
-    : profileModel(profile);
-  return trialConfigToParams(model, budget.baseline?.batchSize ?? profile.batchSize, {
-    maxConvLayers: budget.space.maxConvLayers,
-    maxDenseLayers: budget.space.maxDenseLayers,
+  const { baseline, space } = SEARCH_BUDGETS[profile.name];
+  const model = { ...profileModel(profile), ...baseline?.model };
+  return trialConfigToParams(model, baseline?.batchSize ?? profile.batchSize, {
+    maxConvLayers: space.maxConvLayers,
+    maxDenseLayers: space.maxDenseLayers,
     learningRate: profile.learningRate,
     huberDelta: profile.huberDelta,
   });

@@ -174,10 +174,7 @@ export function paramsToTrialConfig(
  * @param options the space's layer slots: most convolution and dense layers (5 and 4)
  */
 export function trialConfigToParams(
-  model: Pick<
-    ModelConfig,
-    "convFilters" | "kernelSizes" | "denseUnits" | "activation"
-  >,
+  model: Pick<ModelConfig, "convFilters" | "kernelSizes" | "denseUnits" | "activation">,
   batchSize: number,
   options: {
     learningRate?: number;

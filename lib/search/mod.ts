@@ -7,14 +7,11 @@
  */
 export * from "./space.ts";
 export * from "./sampler.ts";
-export * from "./random_sampler.ts";
 export * from "./tpe.ts";
 export * from "./pruner.ts";
 export * from "./trial_log.ts";
 export * from "./search.ts";
 export * from "./cnn_space.ts";
-export * from "./cnn_objective.ts";
 export * from "./budgets.ts";
 export * from "./cnn_search.ts";
 export * from "./search_tables.ts";
-export * from "./compare.ts";

@@ -66,9 +66,8 @@ export class MedianPruner {
 }
 
 function bestOf(values: readonly number[]): number {
-  let best = Infinity;
-  for (const v of values) best = Number.isNaN(v) ? best : Math.min(best, v);
-  return values.every(Number.isNaN) ? NaN : best;
+  const scored = values.filter((v) => !Number.isNaN(v));
+  return scored.length ? Math.min(...scored) : NaN;
 }
 
 function median(values: number[]): number {

@@ -1,11 +1,11 @@
 /**
  * What a search strategy is: something that proposes the next point from the
- * points already evaluated.
+ * points already evaluated; and the simplest one, random search.
  *
  * @module
  */
 import type { Random } from "../random.ts";
-import type { Params, SearchSpace } from "./space.ts";
+import { type Params, sampleSpace, type SearchSpace } from "./space.ts";
 
 /** A finished trial as a sampler sees it: its point and objective (lower is better). */
 export interface Observation {
@@ -31,4 +31,30 @@ export interface Sampler {
   readonly settings: Record<string, unknown>;
   /** The next point to evaluate, given the trials so far; draws only from `random`. */
   propose(space: SearchSpace, observations: readonly Observation[], random: Random): Proposal;
+}
+
+/**
+ * Random search (Bergstra & Bengio 2012): every point drawn uniformly (log-uniformly on log
+ * scales), independent of the results so far. With few dimensions that matter, it covers each of
+ * them better than a grid of the same size.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { randomSampler } from "./sampler.ts";
+ * import { Random } from "../random.ts";
+ * const space = { dimensions: { lr: { kind: "float" as const, low: 1e-4, high: 1e-2, log: true } } };
+ * const { params } = randomSampler().propose(space, [], new Random(3));
+ * assert.ok(Number(params.lr) >= 1e-4 && Number(params.lr) <= 1e-2);
+ * ```
+ */
+export function randomSampler(): Sampler {
+  return {
+    name: "random",
+    settings: {},
+    propose: (space, _observations, random) => ({
+      params: sampleSpace(space, random),
+      source: "random",
+    }),
+  };
 }

@@ -12,7 +12,7 @@
  */
 import { Random } from "../random.ts";
 import { checkParams, type Params, type SearchSpace } from "./space.ts";
-import type { Observation, Proposal, Sampler } from "./sampler.ts";
+import type { Proposal, Sampler } from "./sampler.ts";
 import type { MedianPruner } from "./pruner.ts";
 import {
   appendSearchRecord,
@@ -127,31 +127,24 @@ export async function runSearch(
     baseline: options.baseline ?? null,
     objective: options.settings ?? {},
   }));
-  const trials: TrialRecord[] = [];
-  const sessions: SessionRecord[] = [];
   const path = options.logPath;
+  const log = path ? await readSearchLog(path) : null;
+  if (log && !options.resume) {
+    throw new Error(`${path} exists: resume it, or delete it to start afresh`);
+  }
+  if (log && JSON.stringify(log.header.settings) !== JSON.stringify(settings)) {
+    throw new Error(
+      `${path} was written by a different search (sampler, seed, space or settings differ); ` +
+        "delete it or choose another log",
+    );
+  }
+  const trials: TrialRecord[] = [...(log?.trials ?? [])];
+  const sessions: SessionRecord[] = [...(log?.sessions ?? [])];
   if (path) {
-    const log = await readSearchLog(path);
-    if (log && !options.resume) {
-      throw new Error(`${path} exists: resume it, or delete it to start afresh`);
-    }
-    if (log) {
-      if (JSON.stringify(log.header.settings) !== JSON.stringify(settings)) {
-        throw new Error(
-          `${path} was written by a different search (sampler, seed, space or settings differ); ` +
-            "delete it or choose another log",
-        );
-      }
-      await repairSearchLog(path, log);
-      trials.push(...log.trials);
-      sessions.push(...log.sessions);
-    } else {
-      await createSearchLog(path, {
-        type: "search",
-        version: SEARCH_LOG_VERSION,
-        createdAt: new Date().toISOString(),
-        settings,
-      });
+    if (log) await repairSearchLog(path, log);
+    else {
+      const header = { version: SEARCH_LOG_VERSION, createdAt: new Date().toISOString(), settings };
+      await createSearchLog(path, { type: "search", ...header });
     }
     const session: SessionRecord = {
       type: "session",
@@ -165,18 +158,14 @@ export async function runSearch(
   const resumedTrials = trials.length;
   let stoppedForTime = false;
   for (let number = trials.length; number < options.trials; number++) {
-    if (
-      options.timeLimitSeconds !== undefined &&
-      (performance.now() - started) / 1000 >= options.timeLimitSeconds
-    ) {
+    if ((performance.now() - started) / 1000 >= (options.timeLimitSeconds ?? Infinity)) {
       stoppedForTime = true;
       break;
     }
     const seed = trialSeed(options.seed, number);
-    const observations: Observation[] = trials.map((t) => ({ params: t.params, value: t.value }));
     const proposal: Proposal = number === 0 && options.baseline
       ? { params: { ...options.baseline }, source: "baseline" }
-      : options.sampler.propose(space, observations, new Random(seed));
+      : options.sampler.propose(space, trials, new Random(seed));
     await options.onTrialStart?.(number, proposal);
     const trial = await runTrial(objective, proposal, {
       number,
@@ -245,8 +234,36 @@ async function runTrial(
 
 /** The complete trial with the lowest value; undefined when none completed. */
 export function bestTrial(trials: readonly TrialRecord[]): TrialRecord | undefined {
+  return bestWithin(trials, Infinity);
+}
+
+/**
+ * The best complete trial a search had once `seconds` of training were spent (its trials' own
+ * seconds, summed in order); undefined before the first complete trial ended.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { bestWithin, type TrialRecord } from "./mod.ts";
+ * const t = (number: number, value: number, seconds: number): TrialRecord => ({
+ *   type: "trial", number, seed: 0, source: "random", params: {}, state: "complete", value,
+ *   curve: [value], seconds, finishedAt: "",
+ * });
+ * const trials = [t(0, 0.05, 100), t(1, 0.02, 500)];
+ * assert.equal(bestWithin(trials, 99), undefined);
+ * assert.equal(bestWithin(trials, 599)?.number, 0);
+ * assert.equal(bestWithin(trials, 600)?.number, 1);
+ * ```
+ */
+export function bestWithin(
+  trials: readonly TrialRecord[],
+  seconds: number,
+): TrialRecord | undefined {
+  let spent = 0;
   let best: TrialRecord | undefined;
   for (const t of trials) {
+    spent += t.seconds;
+    if (spent > seconds) break;
     if (t.state === "complete" && t.value !== null && (!best || t.value < best.value!)) best = t;
   }
   return best;

@@ -135,8 +135,7 @@ export function fitDensity(dim: Dimension, values: ParamValue[], priorWeight = 1
   );
   return {
     sample(random) {
-      let u = random.uniform() * total, k = 0;
-      while (k < weights.length - 1 && u >= weights[k]) u -= weights[k++];
+      const k = pickWeighted(weights, total, random);
       let t = centers[k];
       for (let tries = 0; tries < 100; tries++) {
         t = centers[k] + sigmas[k] * random.normal();
@@ -166,16 +165,19 @@ function categoricalDensity(
   const weights = choices.map((c) => priorWeight + values.filter((v) => v === c).length);
   const total = weights.reduce((a, b) => a + b, 0);
   return {
-    sample(random) {
-      let u = random.uniform() * total, k = 0;
-      while (k < weights.length - 1 && u >= weights[k]) u -= weights[k++];
-      return choices[k];
-    },
+    sample: (random) => choices[pickWeighted(weights, total, random)],
     logDensity(value) {
       const k = choices.indexOf(value);
       return k < 0 ? -Infinity : Math.log(weights[k] / total);
     },
   };
+}
+
+/** Index k drawn with probability weights[k] / total. */
+function pickWeighted(weights: readonly number[], total: number, random: Random): number {
+  let u = random.uniform() * total, k = 0;
+  while (k < weights.length - 1 && u >= weights[k]) u -= weights[k++];
+  return k;
 }
 
 /** Standard normal CDF through erf (Abramowitz & Stegun 7.1.26, error below 1.5e-7). */

@@ -12,8 +12,7 @@
  *
  * @module
  */
-import { normalCdf } from "../statistics.ts";
-import { quantileSorted } from "../statistics.ts";
+import { normalCdf, quantileSorted } from "../statistics.ts";
 import { binIndex } from "../_bins.ts";
 
 /** Predicted means and standard deviations of the redshift of each galaxy. */
@@ -99,6 +98,24 @@ function checkLengths(zTrue: ArrayLike<number>, prediction: GaussianPrediction):
   return n;
 }
 
+/** `f(z_true, μ, σ)` of each galaxy, once the lengths are checked. */
+function perGalaxy(
+  zTrue: ArrayLike<number>,
+  prediction: GaussianPrediction,
+  f: (z: number, mean: number, std: number) => number,
+): Float64Array {
+  const n = checkLengths(zTrue, prediction);
+  return Float64Array.from(
+    { length: n },
+    (_, i) => f(zTrue[i], prediction.mean[i], prediction.std[i]),
+  );
+}
+
+/** The mean of `values`, summed in order. */
+function meanOf(values: Float64Array): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 /**
  * PIT value Φ((z_true − μ)/σ) of each galaxy: uniform on [0, 1] when the predictions are calibrated.
  *
@@ -111,13 +128,7 @@ function checkLengths(zTrue: ArrayLike<number>, prediction: GaussianPrediction):
  * ```
  */
 export function pitValues(zTrue: ArrayLike<number>, prediction: GaussianPrediction): Float64Array {
-  const n = checkLengths(zTrue, prediction);
-  const pit = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = Math.max(prediction.std[i], MIN_STD);
-    pit[i] = normalCdf((zTrue[i] - prediction.mean[i]) / s);
-  }
-  return pit;
+  return perGalaxy(zTrue, prediction, (z, m, s) => normalCdf((z - m) / Math.max(s, MIN_STD)));
 }
 
 /** Counts of PIT values in `bins` equal bins over [0, 1] (default 10); 1 falls in the last. */
@@ -141,13 +152,8 @@ export function intervalCoverage(
   prediction: GaussianPrediction,
   options: { level: number },
 ): number {
-  const n = checkLengths(zTrue, prediction);
   const q = normalQuantile((1 + options.level) / 2);
-  let inside = 0;
-  for (let i = 0; i < n; i++) {
-    if (Math.abs(zTrue[i] - prediction.mean[i]) <= q * prediction.std[i]) inside++;
-  }
-  return inside / n;
+  return meanOf(perGalaxy(zTrue, prediction, (z, m, s) => (Math.abs(z - m) <= q * s ? 1 : 0)));
 }
 
 /** Coverage of each interval level among the galaxies of one bin of true redshift. */
@@ -220,10 +226,7 @@ export function gaussianCrps(y: number, mean: number, std: number): number {
 
 /** Mean CRPS of Gaussian predictions over all galaxies, in units of z. */
 export function meanGaussianCrps(zTrue: ArrayLike<number>, prediction: GaussianPrediction): number {
-  const n = checkLengths(zTrue, prediction);
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += gaussianCrps(zTrue[i], prediction.mean[i], prediction.std[i]);
-  return sum / n;
+  return meanOf(perGalaxy(zTrue, prediction, gaussianCrps));
 }
 
 /**
@@ -260,14 +263,11 @@ export function ensembleCrps(
 
 /** Mean negative log-likelihood of the truth under Gaussian predictions (lower is better). */
 export function meanGaussianNll(zTrue: ArrayLike<number>, prediction: GaussianPrediction): number {
-  const n = checkLengths(zTrue, prediction);
-  let sum = 0;
-  for (let i = 0; i < n; i++) {
-    const s = Math.max(prediction.std[i], MIN_STD);
-    const t = (zTrue[i] - prediction.mean[i]) / s;
-    sum += 0.5 * t * t + Math.log(s) + 0.5 * Math.log(2 * Math.PI);
-  }
-  return sum / n;
+  return meanOf(perGalaxy(zTrue, prediction, (z, m, std) => {
+    const s = Math.max(std, MIN_STD);
+    const t = (z - m) / s;
+    return 0.5 * t * t + Math.log(s) + 0.5 * Math.log(2 * Math.PI);
+  }));
 }
 
 /**
@@ -289,14 +289,9 @@ export function fitStdScale(
   prediction: GaussianPrediction,
   options: { level?: number } = {},
 ): number {
-  const n = checkLengths(zTrue, prediction);
   const level = options.level ?? 0.68;
-  const ratio = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    ratio[i] = Math.abs(zTrue[i] - prediction.mean[i]) / Math.max(prediction.std[i], MIN_STD);
-  }
-  ratio.sort();
-  return quantileSorted(ratio, level) / normalQuantile((1 + level) / 2);
+  const ratio = perGalaxy(zTrue, prediction, (z, m, s) => Math.abs(z - m) / Math.max(s, MIN_STD));
+  return quantileSorted(ratio.sort(), level) / normalQuantile((1 + level) / 2);
 }
 
 /** The same means with every σ multiplied by `scale`. */
@@ -351,7 +346,7 @@ export function calibrationReport(
     coverage: levels.map((level) => intervalCoverage(zTrue, prediction, { level })),
     crps: meanGaussianCrps(zTrue, prediction),
     nll: meanGaussianNll(zTrue, prediction),
-    meanStd: std.reduce((a, b) => a + b, 0) / n,
+    meanStd: meanOf(std),
     medianStd: quantileSorted(std, 0.5),
     pitCounts: pitHistogram(pitValues(zTrue, prediction), { bins: options.pitBins ?? 10 }),
     byBin: coverageByBin(zTrue, prediction, { ...options, levels }),

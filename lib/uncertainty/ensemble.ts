@@ -92,6 +92,7 @@ export async function trainEnsemble(
   }
   const models: tfl.LayersModel[] = [], histories: EpochLog[][] = [];
   const memberSeeds: number[] = [], memberSeconds: number[] = [];
+  const checkpoint = (k: number) => `${options.checkpointPrefix}_${k}.ckpt`;
   try {
     for (let k = 0; k < options.members; k++) {
       const seed = memberSeed(options.seed, k);
@@ -103,7 +104,7 @@ export async function trainEnsemble(
         seed,
         learningRate: options.learningRate,
         huberDelta: options.huberDelta,
-        checkpointPath: options.checkpointPrefix && `${options.checkpointPrefix}_${k + 1}.ckpt`,
+        checkpointPath: options.checkpointPrefix && checkpoint(k + 1),
         onProgress: options.onProgress && ((p) => options.onProgress!(k + 1, p)),
       });
       // The epochs' own seconds (validation included), so that a member resumed from its file
@@ -115,13 +116,11 @@ export async function trainEnsemble(
       await options.onMemberEnd?.(k + 1, result.history, seconds);
     }
   } catch (e) {
-    models.forEach((m) => m.dispose());
+    disposeEnsemble({ models });
     throw e;
   }
   if (options.checkpointPrefix) {
-    for (let k = 1; k <= options.members; k++) {
-      await Deno.remove(`${options.checkpointPrefix}_${k}.ckpt`).catch(() => {});
-    }
+    for (let k = 1; k <= options.members; k++) await Deno.remove(checkpoint(k)).catch(() => {});
   }
   const ensemble: Ensemble = {
     models,
@@ -180,35 +179,27 @@ export async function predictWithUncertainty(
 
 /** Writes the ensemble to the folder `dir` (one model folder per member), replacing it atomically. */
 export async function saveEnsemble(dir: string, ensemble: Ensemble): Promise<void> {
+  const memberDirs = ensemble.models.map((_, k) => `member_${k + 1}`);
   await writeDirAtomic(dir, async (tmp) => {
-    const memberDirs: string[] = [];
     for (const [k, model] of ensemble.models.entries()) {
-      const name = `member_${k + 1}`;
-      memberDirs.push(name);
-      await saveModel(`${tmp}/${name}`, model, {
+      await saveModel(`${tmp}/${memberDirs[k]}`, model, {
         modelConfig: { ...ensemble.modelConfig, seed: ensemble.memberSeeds[k] },
         scaler: ensemble.scaler,
         history: ensemble.histories[k] ?? [],
         run: { ...ensemble.run, member: k + 1, of: ensemble.models.length },
       });
     }
-    await Deno.writeTextFile(
-      `${tmp}/${ENSEMBLE_FILE}`,
-      JSON.stringify(
-        {
-          formatVersion: ENSEMBLE_FORMAT_VERSION,
-          kind: "deep-ensemble",
-          savedAt: new Date().toISOString(),
-          members: memberDirs,
-          memberSeeds: ensemble.memberSeeds,
-          stdScale: ensemble.stdScale,
-          stdScaleNote: "σ = stdScale × sample std of the members; fitted on validation (68 %)",
-          run: ensemble.run,
-        },
-        null,
-        2,
-      ),
-    );
+    const meta = {
+      formatVersion: ENSEMBLE_FORMAT_VERSION,
+      kind: "deep-ensemble",
+      savedAt: new Date().toISOString(),
+      members: memberDirs,
+      memberSeeds: ensemble.memberSeeds,
+      stdScale: ensemble.stdScale,
+      stdScaleNote: "σ = stdScale × sample std of the members; fitted on validation (68 %)",
+      run: ensemble.run,
+    };
+    await Deno.writeTextFile(`${tmp}/${ENSEMBLE_FILE}`, JSON.stringify(meta, null, 2));
   });
 }
 
@@ -255,18 +246,15 @@ export async function loadEnsemble(dir: string): Promise<Ensemble> {
   const loaded = [];
   try {
     for (const name of meta.members) loaded.push(await loadModel(`${dir}/${name}`));
+    const scalerJson = JSON.stringify(loaded[0].scaler.toJSON());
+    const mismatch = loaded.findIndex((m) => JSON.stringify(m.scaler.toJSON()) !== scalerJson);
+    if (mismatch > 0) {
+      const why = `${meta.members[mismatch]} was scaled differently from ${meta.members[0]}`;
+      throw new ModelFolderError(dir, why);
+    }
   } catch (e) {
     loaded.forEach((m) => m.model.dispose());
     throw e;
-  }
-  const scalerJson = JSON.stringify(loaded[0].scaler.toJSON());
-  const mismatch = loaded.findIndex((m) => JSON.stringify(m.scaler.toJSON()) !== scalerJson);
-  if (mismatch > 0) {
-    loaded.forEach((m) => m.model.dispose());
-    throw new ModelFolderError(
-      dir,
-      `${meta.members[mismatch]} was scaled differently from ${meta.members[0]}`,
-    );
   }
   return {
     models: loaded.map((m) => m.model),

@@ -97,18 +97,14 @@ export async function evaluateEnsemble(
 ): Promise<{ evaluation: EnsembleEvaluation; test: UncertainPrediction }> {
   const val = await predictWithUncertainty(ensemble, data.validation.x);
   const test = await predictWithUncertainty(ensemble, data.test.x);
-  const y = data.test.y;
-  const ones = (n: number) => new Float64Array(n).fill(1);
-  const baselineStd = fitStdScale(data.validation.y, {
-    mean: val.members[0],
-    std: ones(val.mean.length),
-  });
-  const ensembleBaselineStd = fitStdScale(data.validation.y, {
-    mean: val.mean,
-    std: ones(val.mean.length),
-  });
-  const single = test.members[0];
-  const constant = (std: number) => new Float64Array(y.length).fill(std);
+  const y = data.test.y, single = test.members[0];
+  const constant = (n: number, std: number) => new Float64Array(n).fill(std);
+  // One σ for every galaxy, fitted on validation around the given means.
+  const constantStd = (mean: Float32Array) =>
+    fitStdScale(data.validation.y, { mean, std: constant(mean.length, 1) });
+  const baselineStd = constantStd(val.members[0]), ensembleBaselineStd = constantStd(val.mean);
+  const report = (mean: Float32Array, std: ArrayLike<number>) =>
+    calibrationReport(y, { mean, std });
   return {
     evaluation: {
       members: ensemble.models.length,
@@ -118,13 +114,10 @@ export async function evaluateEnsemble(
       metrics: { ensemble: redshiftMetrics(y, test.mean), single: redshiftMetrics(y, single) },
       empiricalCrps: ensembleCrps(y, test.members),
       calibration: {
-        raw: calibrationReport(y, { mean: test.mean, std: test.rawStd }),
-        recalibrated: calibrationReport(y, { mean: test.mean, std: test.std }),
-        singleConstant: calibrationReport(y, { mean: single, std: constant(baselineStd) }),
-        ensembleConstant: calibrationReport(y, {
-          mean: test.mean,
-          std: constant(ensembleBaselineStd),
-        }),
+        raw: report(test.mean, test.rawStd),
+        recalibrated: report(test.mean, test.std),
+        singleConstant: report(single, constant(y.length, baselineStd)),
+        ensembleConstant: report(test.mean, constant(y.length, ensembleBaselineStd)),
       },
     },
     test,
@@ -146,18 +139,15 @@ export async function readCommittedUncertaintyResults(
     if (e instanceof Deno.errors.NotFound) return found;
     throw e;
   }
-  for (const e of entries.filter((e) => e.isFile && e.name.endsWith(".json")).sort(byName)) {
-    const json = JSON.parse(await Deno.readTextFile(`${dir}/${e.name}`)) as UncertaintyResults;
+  const names = entries.filter((e) => e.isFile && e.name.endsWith(".json")).map((e) => e.name);
+  for (const name of names.sort()) {
+    const json = JSON.parse(await Deno.readTextFile(`${dir}/${name}`)) as UncertaintyResults;
     if (json.formatVersion !== UNCERTAINTY_RESULTS_VERSION) {
-      throw new Error(`${dir}/${e.name}: results version ${json.formatVersion}, expected 1`);
+      throw new Error(`${dir}/${name}: results version ${json.formatVersion}, expected 1`);
     }
     found.push(json);
   }
   return found;
-}
-
-function byName(a: Deno.DirEntry, b: Deno.DirEntry): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** The calibration of one or more evaluations as a Markdown table, one row per prediction. */
@@ -167,37 +157,28 @@ export function calibrationTable(
   return markdownTable(
     ["run", "prediction", "MAE", "68 % coverage", "95 % coverage", "CRPS", "NLL", "median σ"],
     rows.flatMap(({ label, evaluation: e }) => {
-      const c = e.calibration;
-      const line = (name: string, mae: number, r: CalibrationReport) => [
+      const { raw, recalibrated, ensembleConstant, singleConstant } = e.calibration;
+      const mae = e.metrics.ensemble.mae, ensemble = `ensemble of ${e.members}`;
+      const lines: [string, number, CalibrationReport][] = [
+        [`${ensemble}, raw spread`, mae, raw],
+        [`${ensemble}, spread × ${e.stdScale.toFixed(2)}`, mae, recalibrated],
+      ];
+      if (ensembleConstant && e.ensembleBaselineStd !== undefined) {
+        const name = `ensemble mean, constant σ = ${e.ensembleBaselineStd.toFixed(4)}`;
+        lines.push([name, mae, ensembleConstant]);
+      }
+      const one = `one network, constant σ = ${e.baselineStd.toFixed(4)}`;
+      lines.push([one, e.metrics.single.mae, singleConstant]);
+      return lines.map(([name, lineMae, r]) => [
         label,
         name,
-        fixed(mae),
+        fixed(lineMae),
         pct(r.coverage[0], 1),
         pct(r.coverage[1], 1),
         fixed(r.crps, 5),
         fixed(r.nll, 3),
         fixed(r.medianStd),
-      ];
-      return [
-        line(`ensemble of ${e.members}, raw spread`, e.metrics.ensemble.mae, c.raw),
-        line(
-          `ensemble of ${e.members}, spread × ${e.stdScale.toFixed(2)}`,
-          e.metrics.ensemble.mae,
-          c.recalibrated,
-        ),
-        ...(c.ensembleConstant && e.ensembleBaselineStd !== undefined
-          ? [line(
-            `ensemble mean, constant σ = ${e.ensembleBaselineStd.toFixed(4)}`,
-            e.metrics.ensemble.mae,
-            c.ensembleConstant,
-          )]
-          : []),
-        line(
-          `one network, constant σ = ${e.baselineStd.toFixed(4)}`,
-          e.metrics.single.mae,
-          c.singleConstant,
-        ),
-      ];
+      ]);
     }),
   );
 }

@@ -83,7 +83,7 @@ export function pitShape(counts: readonly number[]): PitShape {
   const n = counts.reduce((a, b) => a + b, 0);
   const share = (...bins: number[]) => bins.reduce((a, b) => a + counts[b], 0) / n;
   const tails = share(0, 9), centre = share(4, 5), belowMean = share(0, 1, 2, 3, 4);
-  const se20 = Math.sqrt((0.2 * 0.8) / n), se50 = Math.sqrt(0.25 / n);
+  const se20 = coverageStandardError(0.2, n), se50 = coverageStandardError(0.5, n);
   const sign = (x: number, se: number) => (x > 2 * se ? 1 : x < -2 * se ? -1 : 0);
   const [t, c] = [sign(tails - 0.2, se20), sign(centre - 0.2, se20)];
   const verdict = t > 0 && c > 0
@@ -96,16 +96,8 @@ export function pitShape(counts: readonly number[]): PitShape {
     ? "hump"
     : "flat";
   const l = sign(belowMean - 0.5, se50);
-  return {
-    n,
-    tails,
-    centre,
-    belowMean,
-    se20,
-    se50,
-    verdict,
-    lean: l > 0 ? "low" : l < 0 ? "high" : "none",
-  };
+  const lean = l > 0 ? "low" : l < 0 ? "high" : "none";
+  return { n, tails, centre, belowMean, se20, se50, verdict, lean };
 }
 
 /** One member's line of an ensemble run's log. */
@@ -135,13 +127,8 @@ export function memberScoresFromLog(text: string): MemberScore[] {
   const members = new Map<number, MemberScore>();
   const line = /^member (\d+): (\d+) epochs in ([\d.]+) s, val_mae ([\d.]+)$/gm;
   for (const m of text.matchAll(line)) {
-    const member = Number(m[1]);
-    members.set(member, {
-      member,
-      epochs: Number(m[2]),
-      seconds: Number(m[3]),
-      valMae: Number(m[4]),
-    });
+    const [, member, epochs, seconds, valMae] = m.map(Number);
+    members.set(member, { member, epochs, seconds, valMae });
   }
   return [...members.values()].sort((a, b) => a.member - b.member);
 }
