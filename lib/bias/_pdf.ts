@@ -1,5 +1,6 @@
 // Checks and row operations shared by the modules that read binned PDFs.
 import type { RedshiftBins } from "../redshift_bins.ts";
+import { checkFinite } from "./_common.ts";
 
 /**
  * Throws a RangeError unless α lies in [0, 1].
@@ -20,16 +21,25 @@ export function checkAlpha(alpha: number): void {
   }
 }
 
+/** Throws unless one PDF's `p` has a probability per bin. */
+export function checkPdfLength(p: ArrayLike<number>, bins: RedshiftBins): void {
+  if (p.length !== bins.count) {
+    throw new RangeError(`a PDF of ${p.length} probabilities over ${bins.count} bins`);
+  }
+}
+
+/** `v`, the probability in bin `k`, after checking it is finite and ≥ 0. */
+function probability(v: number, k: number): number {
+  if (!(v >= 0 && v < Infinity)) {
+    throw new RangeError(`probability ${v} in bin ${k}: a PDF needs finite values ≥ 0`);
+  }
+  return v;
+}
+
 /** Sum of one PDF's probabilities, after checking them; throws on a bad PDF. */
 export function pdfTotal(p: ArrayLike<number>, bins: RedshiftBins, offset = 0): number {
   let total = 0;
-  for (let k = 0; k < bins.count; k++) {
-    const v = p[offset + k];
-    if (!(v >= 0 && v < Infinity)) {
-      throw new RangeError(`probability ${v} in bin ${k}: a PDF needs finite values ≥ 0`);
-    }
-    total += v;
-  }
+  for (let k = 0; k < bins.count; k++) total += probability(p[offset + k], k);
   if (!(total > 0)) throw new RangeError("a PDF whose probabilities sum to 0");
   return total;
 }
@@ -57,11 +67,7 @@ export function divideRow(
   const K = factor.length;
   let total = 0;
   for (let k = 0; k < K; k++) {
-    const v = probs[offset + k];
-    if (!(v >= 0 && v < Infinity)) {
-      throw new RangeError(`probability ${v} in bin ${k}: a PDF needs finite values ≥ 0`);
-    }
-    out[at + k] = v * factor[k];
+    out[at + k] = probability(probs[offset + k], k) * factor[k];
     total += out[at + k];
   }
   if (!(total > 0)) throw new RangeError("a PDF whose probabilities sum to 0");
@@ -126,7 +132,24 @@ export function cdfAt(
   return Math.min(1, (c + p[offset + k] * frac) / total);
 }
 
-/** Throws unless there is one true redshift per PDF. */
-export function checkTruth(zTrue: ArrayLike<number>, n: number): void {
+/**
+ * `score(row, offset, bins, z, total)` of each of the n PDFs in `probs` (read as {@link forEachPdf}
+ * reads them) against its true redshift `zTrue[i]`, where `total` is the row's sum.
+ */
+export function scorePdfs(
+  zTrue: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  bins: RedshiftBins,
+  options: PriorOptions,
+  score: typeof cdfAt,
+): Float64Array {
+  checkFinite(zTrue, "zTrue");
+  const scores = new Float64Array(zTrue.length);
+  const n = forEachPdf(probs, bins, options, (row, offset, i) => {
+    if (i < zTrue.length) {
+      scores[i] = score(row, offset, bins, zTrue[i], pdfTotal(row, bins, offset));
+    }
+  });
   if (zTrue.length !== n) throw new RangeError(`${zTrue.length} true redshifts but ${n} PDFs`);
+  return scores;
 }

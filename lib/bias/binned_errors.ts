@@ -61,10 +61,6 @@ export interface BinnedErrorOptions {
  * counted in no bin. The bootstrap draws each bin's galaxies with replacement `resamples` times
  * from one seeded generator and reports the standard deviation (n − 1) of the resampled means.
  *
- * @param zTrue true redshifts
- * @param zPred predicted redshifts, as many
- * @param options binning, resamples and seed
- *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -108,22 +104,22 @@ export function meanErrorByBin(
       sumTrue += zTrue[idx[j]];
       sumPred += zPred[idx[j]];
     }
-    const mean = m ? sum / m : NaN;
+    const per = (total: number) => (m ? total / m : NaN), mean = per(sum);
     return {
       zLow: roundEdge(zMin + b * binWidth),
       zHigh: roundEdge(zMin + (b + 1) * binWidth),
       n: m,
       meanError: mean,
-      standardError: m >= 2 && resamples > 0 ? bootstrapSe(error, resamples, random) : NaN,
+      standardError: m >= 2 ? bootstrapSe(error, resamples, random) : NaN,
       stdError: m ? Math.sqrt(Math.max(0, sq / m - mean * mean)) : NaN,
-      mae: m ? abs / m : NaN,
-      meanTrue: m ? sumTrue / m : NaN,
-      meanPredicted: m ? sumPred / m : NaN,
+      mae: per(abs),
+      meanTrue: per(sumTrue),
+      meanPredicted: per(sumPred),
     };
   });
 }
 
-/** Standard deviation (n − 1) of the means of `resamples` bootstrap resamples of `values`. */
+/** Standard deviation (n − 1) of `resamples` bootstrap means of `values`; NaN below 2 resamples. */
 function bootstrapSe(values: Float64Array, resamples: number, random: Random): number {
   if (resamples < 2) return NaN;
   const m = values.length;

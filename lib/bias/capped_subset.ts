@@ -6,28 +6,20 @@
  * @module
  */
 import { Random } from "../random.ts";
+import type { BinningOptions } from "../statistics.ts";
 import { binCount, clampedBin } from "./_common.ts";
 
-/** Options of {@link cappedSubset}. */
-export interface CappedSubsetOptions {
+/** Options of {@link cappedSubset}: the cap, the seed, and the bins (0.01 over [0, 0.6]). */
+export interface CappedSubsetOptions extends BinningOptions {
   /** Most galaxies kept per bin (a whole number ≥ 1). */
   cap: number;
-  /** Bin width; default 0.01. */
-  binWidth?: number;
-  /** Lower edge of the first bin; default 0. */
-  zMin?: number;
-  /** Upper edge of the last bin; default 0.6 (a z outside goes to the nearest end bin). */
-  zMax?: number;
   /** Seed of the draw; default 0. */
   seed?: number;
 }
 
 /**
  * Indices (ascending) of a subset with at most `cap` galaxies per bin of z, drawn without
- * replacement and uniformly within each bin.
- *
- * @param z redshifts of the galaxies to choose from
- * @param options the cap, binning and seed
+ * replacement and uniformly within each bin; a z outside the bins goes to the nearest end bin.
  *
  * @example
  * ```ts

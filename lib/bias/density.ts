@@ -5,16 +5,11 @@
  *
  * @module
  */
+import type { BinningOptions } from "../statistics.ts";
 import { binCount, clampedBin, roundEdge } from "./_common.ts";
 
-/** Options of {@link smoothedHistogram}. */
-export interface SmoothingOptions {
-  /** Bin width; default 0.01 (the dissertation's Fig. 9). */
-  binWidth?: number;
-  /** Lower edge of the first bin; default 0. */
-  zMin?: number;
-  /** Upper edge of the last bin; default 0.6. */
-  zMax?: number;
+/** Options of {@link smoothedHistogram}: bins of 0.01 over [0, 0.6] by default, and the kernel. */
+export interface SmoothingOptions extends BinningOptions {
   /** Standard deviation of the Gaussian kernel, in units of z; default 0.02; 0 smooths nothing. */
   smoothing?: number;
 }
@@ -35,9 +30,6 @@ export interface SmoothedHistogram {
  * Each bin's count is spread over the bins by a Gaussian of width `smoothing` truncated to the
  * range and renormalised, so no galaxy's share leaks out at the ends (a bin at z = 0 is not
  * thinned by the empty bins below it). A value outside the range is put in the nearest end bin.
- *
- * @param z training redshifts
- * @param options binning and kernel width
  *
  * @example
  * ```ts

@@ -39,8 +39,6 @@ export interface BiasDiagnostics {
 /**
  * The bias diagnostics of a set of predictions, binned (by default) as Table 3.
  *
- * @param zTrue true redshifts
- * @param zPred predicted redshifts, as many
  * @param options the binning and bootstrap of {@link meanErrorByBin}, and the slope's lower end
  *   `zAbove` (default 0.2)
  *

@@ -42,8 +42,6 @@ export interface GaussianToy {
 /**
  * Draws the Gaussian toy from one seed.
  *
- * @param options size, μ, τ, σ and seed
- *
  * @example
  * ```ts
  * import assert from "node:assert/strict";

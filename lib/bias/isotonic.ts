@@ -68,22 +68,20 @@ export function fitIsotonic(
     }
   }
   // Pool adjacent violators: a stack of blocks (weighted mean, weight, first and last unique x).
-  const mean: number[] = [], weight: number[] = [], first: number[] = [], last: number[] = [];
+  const blocks: { mean: number; weight: number; first: number; last: number }[] = [];
   for (let j = 0; j < ux.length; j++) {
-    let m = sy[j] / sw[j], wt = sw[j], f = j;
-    while (mean.length && mean[mean.length - 1] >= m) {
-      const k = mean.length - 1;
-      m = (mean[k] * weight[k] + m * wt) / (weight[k] + wt);
-      wt += weight[k];
-      f = first[k];
-      mean.pop(), weight.pop(), first.pop(), last.pop();
+    let mean = sy[j] / sw[j], weight = sw[j], first = j;
+    for (let top = blocks.at(-1); top && top.mean >= mean; top = blocks.at(-1)) {
+      mean = (top.mean * top.weight + mean * weight) / (top.weight + weight);
+      weight += top.weight, first = top.first;
+      blocks.pop();
     }
-    mean.push(m), weight.push(wt), first.push(f), last.push(j);
+    blocks.push({ mean, weight, first, last: j });
   }
   const kx: number[] = [], ky: number[] = [];
-  for (let k = 0; k < mean.length; k++) {
-    kx.push(ux[first[k]]), ky.push(mean[k]);
-    if (last[k] > first[k]) kx.push(ux[last[k]]), ky.push(mean[k]);
+  for (const { mean, first, last } of blocks) {
+    kx.push(ux[first]), ky.push(mean);
+    if (last > first) kx.push(ux[last]), ky.push(mean);
   }
   return { x: Float64Array.from(kx), y: Float64Array.from(ky) };
 }

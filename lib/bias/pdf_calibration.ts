@@ -13,9 +13,9 @@
 import { COVERAGE_LEVELS, type CoverageRow, pitHistogram } from "../uncertainty/calibration.ts";
 import { binIndex } from "../_bins.ts";
 import type { RedshiftBins } from "../redshift_bins.ts";
-import { cdfAt, checkTruth, forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
+import { cdfAt, checkPdfLength, pdfTotal, type PriorOptions, scorePdfs } from "./_pdf.ts";
 import { meanPdfCrps } from "./pdf_crps.ts";
-import { binCount, checkFinite, roundEdge } from "./_common.ts";
+import { binCount, roundEdge } from "./_common.ts";
 
 /**
  * The cumulative probability F(y) of one binned PDF (linear inside each bin, 0 below the first
@@ -30,18 +30,14 @@ import { binCount, checkFinite, roundEdge } from "./_common.ts";
  * ```
  */
 export function pdfCdf(p: ArrayLike<number>, bins: RedshiftBins, y: number): number {
-  if (p.length !== bins.count) {
-    throw new RangeError(`a PDF of ${p.length} probabilities over ${bins.count} bins`);
-  }
+  checkPdfLength(p, bins);
   return cdfAt(p, 0, bins, y, pdfTotal(p, bins));
 }
 
 /**
  * PIT value F_i(z_true,i) of each galaxy's PDF: uniform on [0, 1] when the PDFs are calibrated.
  *
- * @param zTrue true redshifts
  * @param probs n × K probabilities, row-major
- * @param bins their bins
  * @param options `prior` and `alpha`, to score the PDFs after the α knob
  */
 export function pdfPitValues(
@@ -50,13 +46,7 @@ export function pdfPitValues(
   bins: RedshiftBins,
   options: PriorOptions = {},
 ): Float64Array {
-  checkFinite(zTrue, "zTrue");
-  const pit = new Float64Array(zTrue.length);
-  const n = forEachPdf(probs, bins, options, (row, offset, i) => {
-    if (i < zTrue.length) pit[i] = cdfAt(row, offset, bins, zTrue[i], pdfTotal(row, bins, offset));
-  });
-  checkTruth(zTrue, n);
-  return pit;
+  return scorePdfs(zTrue, probs, bins, options, cdfAt);
 }
 
 /**
@@ -96,8 +86,7 @@ export type PitCoverageRow = Omit<CoverageRow, "meanStd">;
  * Coverage of the central intervals per bin of true z, from PIT values; by default 68 % and 95 %
  * in Table 3's bins (0.05 over [0, 0.6]). Galaxies outside the range are counted in no bin.
  *
- * @param zTrue true redshifts
- * @param pit their PIT values, as many
+ * @param pit the PIT values of the galaxies at `zTrue`, as many
  * @param options `levels`, `binWidth`, `zMax`
  */
 export function coverageFromPitByBin(
@@ -149,9 +138,7 @@ export interface PdfCalibrationReport {
  * PIT histogram, coverage overall and per bin of true z, and mean CRPS of binned PDFs: the
  * measures the ensemble's `calibrationReport` gives, for a PDF head.
  *
- * @param zTrue true redshifts
  * @param probs n × K probabilities, row-major
- * @param bins their bins
  * @param options `prior`/`alpha` (the α knob), `levels` (68 % and 95 %), `pitBins` (10),
  *   `binWidth` (0.05) and `zMax` (0.6) of the per-bin table
  *

@@ -6,8 +6,7 @@
  * @module
  */
 import type { RedshiftBins } from "../redshift_bins.ts";
-import { checkTruth, forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
-import { checkFinite } from "./_common.ts";
+import { checkPdfLength, pdfTotal, type PriorOptions, scorePdfs } from "./_pdf.ts";
 
 /** ∫ of v² over a segment of `length` where v goes linearly from u0 to u1. */
 function squareIntegral(length: number, u0: number, u1: number): number {
@@ -51,9 +50,7 @@ function crpsAt(
  * ```
  */
 export function pdfCrps(p: ArrayLike<number>, bins: RedshiftBins, y: number): number {
-  if (p.length !== bins.count) {
-    throw new RangeError(`a PDF of ${p.length} probabilities over ${bins.count} bins`);
-  }
+  checkPdfLength(p, bins);
   if (!Number.isFinite(y)) throw new RangeError(`true redshift ${y} is not a finite number`);
   return crpsAt(p, 0, bins, y, pdfTotal(p, bins));
 }
@@ -61,9 +58,7 @@ export function pdfCrps(p: ArrayLike<number>, bins: RedshiftBins, y: number): nu
 /**
  * Mean CRPS of n binned PDFs against their true redshifts, in units of z.
  *
- * @param zTrue true redshifts
  * @param probs n × K probabilities, row-major
- * @param bins their bins
  * @param options `prior` and `alpha`, to score the PDFs after the α knob
  */
 export function meanPdfCrps(
@@ -72,11 +67,8 @@ export function meanPdfCrps(
   bins: RedshiftBins,
   options: PriorOptions = {},
 ): number {
-  checkFinite(zTrue, "zTrue");
+  const crps = scorePdfs(zTrue, probs, bins, options, crpsAt);
   let sum = 0;
-  const n = forEachPdf(probs, bins, options, (row, offset, i) => {
-    if (i < zTrue.length) sum += crpsAt(row, offset, bins, zTrue[i], pdfTotal(row, bins, offset));
-  });
-  checkTruth(zTrue, n);
-  return sum / n;
+  for (const c of crps) sum += c;
+  return sum / crps.length;
 }

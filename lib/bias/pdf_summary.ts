@@ -10,7 +10,7 @@
  * @module
  */
 import type { RedshiftBins } from "../redshift_bins.ts";
-import { forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
+import { checkPdfLength, forEachPdf, pdfTotal, type PriorOptions } from "./_pdf.ts";
 
 /** Point estimates and a central interval of one PDF. */
 export interface PdfSummary {
@@ -24,12 +24,6 @@ export interface PdfSummary {
   lower: number;
   /** Upper end of the central interval (the (1 + level)/2 quantile). */
   upper: number;
-}
-
-function checkLength(p: ArrayLike<number>, bins: RedshiftBins): void {
-  if (p.length !== bins.count) {
-    throw new RangeError(`a PDF of ${p.length} probabilities over ${bins.count} bins`);
-  }
 }
 
 function checkLevel(q: number, what: string): void {
@@ -61,8 +55,6 @@ function quantileAt(
 /**
  * The `q` quantile of a binned PDF.
  *
- * @param p K probabilities
- * @param bins their bins
  * @param q the level, in [0, 1]
  *
  * @example
@@ -75,7 +67,7 @@ function quantileAt(
  * ```
  */
 export function pdfQuantile(p: ArrayLike<number>, bins: RedshiftBins, q: number): number {
-  checkLength(p, bins);
+  checkPdfLength(p, bins);
   checkLevel(q, "a quantile's level");
   return quantileAt(p, 0, bins, q, pdfTotal(p, bins));
 }
@@ -104,8 +96,6 @@ function summaryAt(
 /**
  * Mean, median, mode and central interval (default 68 %) of one binned PDF.
  *
- * @param p K probabilities
- * @param bins their bins
  * @param options `level` of the central interval, in [0, 1]; default 0.68
  *
  * @example
@@ -123,27 +113,20 @@ export function pdfSummary(
   bins: RedshiftBins,
   options: { level?: number } = {},
 ): PdfSummary {
-  checkLength(p, bins);
+  checkPdfLength(p, bins);
   const level = options.level ?? 0.68;
   checkLevel(level, "the interval's level");
   return summaryAt(p, 0, bins, level);
 }
 
 /** {@link PdfSummary} of many galaxies, one array per field. */
-export interface PdfSummaries {
-  mean: Float64Array;
-  median: Float64Array;
-  mode: Float64Array;
-  lower: Float64Array;
-  upper: Float64Array;
-}
+export type PdfSummaries = { [K in keyof PdfSummary]: Float64Array };
 
 /**
  * Summaries of n PDFs stored row-major (n × K), as a softmax head predicts them; optionally each
  * divided first by the training prior raised to α ({@link divideByPrior}).
  *
  * @param probs n × K probabilities
- * @param bins their bins
  * @param options `level` (default 0.68); `prior` and `alpha` (default 0: the PDFs as predicted)
  *
  * @example
@@ -163,20 +146,11 @@ export function pdfSummaries(
   const level = options.level ?? 0.68;
   checkLevel(level, "the interval's level");
   const n = Math.floor(probs.length / bins.count); // forEachPdf checks that rows fill `probs`
-  const out: PdfSummaries = {
-    mean: new Float64Array(n),
-    median: new Float64Array(n),
-    mode: new Float64Array(n),
-    lower: new Float64Array(n),
-    upper: new Float64Array(n),
-  };
+  const fields = ["mean", "median", "mode", "lower", "upper"] as const;
+  const out = Object.fromEntries(fields.map((f) => [f, new Float64Array(n)])) as PdfSummaries;
   forEachPdf(probs, bins, options, (row, offset, i) => {
     const s = summaryAt(row, offset, bins, level);
-    out.mean[i] = s.mean;
-    out.median[i] = s.median;
-    out.mode[i] = s.mode;
-    out.lower[i] = s.lower;
-    out.upper[i] = s.upper;
+    for (const f of fields) out[f][i] = s[f];
   });
   return out;
 }

@@ -16,10 +16,6 @@ export { checkAlpha } from "./_pdf.ts";
  * `smoothing`, default 0.02) with every share raised to at least `floor` (default 0.001) times the
  * largest, so that dividing by it never divides by zero; sums to 1.
  *
- * @param zTrain training redshifts
- * @param bins the head's bins
- * @param options kernel width and floor
- *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -40,12 +36,8 @@ export function trainingPrior(
   if (!(floor > 0 && floor <= 1)) {
     throw new RangeError(`the floor must lie in (0, 1], not ${floor}`);
   }
-  const { density } = smoothedHistogram(zTrain, {
-    binWidth: bins.width,
-    zMin: bins.zMin,
-    zMax: bins.zMax,
-    smoothing,
-  });
+  const { width: binWidth, zMin, zMax } = bins;
+  const { density } = smoothedHistogram(zTrain, { binWidth, zMin, zMax, smoothing });
   if (density.length !== bins.count) {
     throw new RangeError(`${density.length} histogram bins for ${bins.count} PDF bins`);
   }

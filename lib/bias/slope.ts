@@ -72,8 +72,6 @@ export interface ErrorSlopeOptions {
  * counts as 0.2, as in {@link binIndex}. Selecting on z_true keeps the fit unbiased: for the
  * Gaussian toy it recovers −σ²/(σ² + τ²) from any range of z_true.
  *
- * @param zTrue true redshifts
- * @param zPred predicted redshifts, as many
  * @param options the lower end of the fit and which z it is about
  *
  * @example

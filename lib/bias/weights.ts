@@ -38,9 +38,6 @@ export const BALANCED_WEIGHT_CAP = 10;
  * to mean 1 over the galaxies. The density is {@link smoothedHistogram}'s (bins of 0.01 over
  * [0, 0.6], kernel 0.02 by default); a galaxy outside the range weighs as the nearest end bin.
  *
- * @param z training redshifts
- * @param options binning, kernel, power and cap
- *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -77,9 +74,6 @@ export function balancedWeights(
   for (let b = 0; b < nBins; b++) sum += counts[b] * capped[b];
   const scale = z.length / sum;
   const binWeights = capped.map((w) => w * scale);
-  const weights = new Float32Array(z.length);
-  for (let i = 0; i < z.length; i++) {
-    weights[i] = binWeights[clampedBin(z[i], binWidth, nBins, zMin)];
-  }
+  const weights = Float32Array.from(z, (zi) => binWeights[clampedBin(zi, binWidth, nBins, zMin)]);
   return { weights, binWeights, histogram };
 }

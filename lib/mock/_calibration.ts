@@ -8,6 +8,3 @@ export const INSTRUMENT = calibration.instrument;
 
 /** Galaxy-model parameters fitted to the kcorrect templates. */
 export const TEMPLATES = calibration.templates;
-
-/** Names of the absorption features, in the order of the continuum parameters after the six stellar ones. */
-export const FEATURE_NAMES: readonly string[] = calibration.featureNames;

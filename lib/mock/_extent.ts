@@ -93,12 +93,10 @@ export function smearKernel(profile: Profile, sizeArcsec: number, band: number):
   const x = Math.log(Math.max(sizeArcsec, SIZE_GRID.min) / SIZE_GRID.min) / Math.log(SIZE_RATIO);
   const i = Math.min(Math.round(x), SIZE_GRID.count - 1);
   const key = `${profile} ${i} ${band}`;
-  let kernel = kernels.get(key);
-  if (!kernel) {
-    kernel = buildKernel(profile, SIZE_GRID.min * Math.pow(SIZE_RATIO, i), band);
-    kernels.set(key, kernel);
+  if (!kernels.has(key)) {
+    kernels.set(key, buildKernel(profile, SIZE_GRID.min * Math.pow(SIZE_RATIO, i), band));
   }
-  return kernel;
+  return kernels.get(key)!;
 }
 
 /**

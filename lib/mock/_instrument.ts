@@ -40,40 +40,33 @@ export const OBS_MIN_NM = 320, OBS_MAX_NM = 1070;
 /** Number of points of the observed-frame grid. */
 export const N_OBS = Math.round((OBS_MAX_NM - OBS_MIN_NM) / OBS_STEP_NM) + 1;
 
-const TABLE_START = INSTRUMENT.responseWavelengthNm.start;
-
+/** Linear interpolation of an instrument table (1 nm steps) at `lambdaNm`; NaN across a gap. */
 function tableAt(values: readonly (number | null)[], lambdaNm: number): number {
-  const x = lambdaNm - TABLE_START;
+  const x = lambdaNm - INSTRUMENT.responseWavelengthNm.start;
   const i = Math.min(Math.max(Math.floor(x), 0), values.length - 2);
-  const t = x - i;
   const a = values[i], b = values[i + 1];
   if (a === null || b === null) return NaN;
-  return a + (b - a) * t;
+  return a + (b - a) * (x - i);
 }
+
+/** Each band's pseudo-wavelength u_d(λ) and response tables, LSF σ (pixels) and sample step. */
+const BANDS = (["Bp", "Rp"] as const).map((b) => ({
+  pseudo: INSTRUMENT[`pseudoWavelength${b}`],
+  response: INSTRUMENT[`response${b}`],
+  sigma: LSF_FWHM_PIXELS[b === "Bp" ? "bp" : "rp"] / 2.3548,
+  step: INSTRUMENT[`sampleStep${b}`],
+}));
 
 /** Gaia's samples per band, numbered 0..119; the dissertation kept BP 34..113 and RP 4..109. */
 export const SAMPLES_PER_BAND = 120;
 /** Samples of both bands' full grids: BP 0..119, then RP 0..119. */
 export const N_GRID = 2 * SAMPLES_PER_BAND;
 
-/** Band of each kept sample: true for BP (samples 0..79). */
-function isBp(j: number): boolean {
-  return j < N_BP;
-}
-
 /** Position in the full grid of kept sample `j`: band × 120 + Gaia's sample number. */
 export const KEPT_IN_GRID: Int32Array = Int32Array.from(
   { length: N_FLUX },
-  (_, j) => (isBp(j) ? 0 : SAMPLES_PER_BAND) + INSTRUMENT.sampleIndex[j],
+  (_, j) => (j < N_BP ? 0 : SAMPLES_PER_BAND) + INSTRUMENT.sampleIndex[j],
 );
-
-/** Pseudo-wavelength u_d(λ) of `band` (0 BP, 1 RP). */
-function dispersion(band: number, lambdaNm: number): number {
-  return tableAt(
-    band === 0 ? INSTRUMENT.pseudoWavelengthBp : INSTRUMENT.pseudoWavelengthRp,
-    lambdaNm,
-  );
-}
 
 /**
  * The full grid's pseudo-wavelengths and wavelengths. Samples are evenly spaced in u, so the
@@ -91,10 +84,10 @@ const GRID: { u: Float64Array; wavelengthNm: Float64Array } = (() => {
   KEPT_IN_GRID.forEach((g, j) => wavelengthNm[g] = INSTRUMENT.sampleWavelengthNm[j]);
   for (let g = 0; g < N_GRID; g++) {
     if (!Number.isNaN(wavelengthNm[g])) continue;
-    const band = g < SAMPLES_PER_BAND ? 0 : 1;
+    const { pseudo } = BANDS[g < SAMPLES_PER_BAND ? 0 : 1];
     let best = OBS_MIN_NM, bestDistance = Infinity;
     for (let lam = OBS_MIN_NM; lam <= OBS_MAX_NM; lam += 0.05) {
-      const distance = Math.abs(dispersion(band, lam) - u[g]);
+      const distance = Math.abs(tableAt(pseudo, lam) - u[g]);
       if (distance < bestDistance) bestDistance = distance, best = lam;
     }
     wavelengthNm[g] = best;
@@ -111,15 +104,11 @@ export const GRID_WAVELENGTHS: Float64Array = GRID.wavelengthNm;
  * P × R(λ) × L(u_g − u_d(λ)) × Δu, with L a unit-area Gaussian in u and Δu the sample step.
  */
 export function sampleKernel(g: number, lambdaNm: number): number {
-  const band = g < SAMPLES_PER_BAND ? 0 : 1;
-  const r = tableAt(band === 0 ? INSTRUMENT.responseBp : INSTRUMENT.responseRp, lambdaNm);
+  const { pseudo, response, sigma, step } = BANDS[g < SAMPLES_PER_BAND ? 0 : 1];
+  const r = tableAt(response, lambdaNm);
   if (!(r > 0)) return 0;
-  const u = dispersion(band, lambdaNm);
-  if (Number.isNaN(u)) return 0;
-  const sigma = (band === 0 ? LSF_FWHM_PIXELS.bp : LSF_FWHM_PIXELS.rp) / 2.3548;
-  const step = band === 0 ? INSTRUMENT.sampleStepBp : INSTRUMENT.sampleStepRp;
-  const d = (GRID.u[g] - u) / sigma;
-  if (Math.abs(d) > 6) return 0;
+  const d = (GRID.u[g] - tableAt(pseudo, lambdaNm)) / sigma;
+  if (!(Math.abs(d) <= 6)) return 0; // also a u_d(λ) of NaN
   return PUPIL_AREA_M2 * r * step * Math.exp(-0.5 * d * d) / (sigma * Math.sqrt(2 * Math.PI));
 }
 
@@ -144,21 +133,14 @@ let operator: ObservationOperator | null = null;
 export function observationOperator(): ObservationOperator {
   if (operator) return operator;
   const first = new Int32Array(N_GRID);
-  const weights: Float64Array[] = [];
-  const dLambdaA = OBS_STEP_NM * 10;
-  for (let g = 0; g < N_GRID; g++) {
-    const row: number[] = [];
-    let start = -1;
-    for (let i = 0; i < N_OBS; i++) {
+  const weights = Array.from({ length: N_GRID }, (_, g) => {
+    const row = Float64Array.from({ length: N_OBS }, (_, i) => {
       const lam = OBS_MIN_NM + i * OBS_STEP_NM;
-      const w = sampleKernel(g, lam) * photonsPerJoule(lam) * dLambdaA;
-      if (w > 0 && start < 0) start = i;
-      if (start >= 0) row.push(w);
-    }
-    while (row.length > 0 && row[row.length - 1] === 0) row.pop();
-    first[g] = Math.max(start, 0);
-    weights.push(Float64Array.from(row));
-  }
+      return sampleKernel(g, lam) * photonsPerJoule(lam) * (OBS_STEP_NM * 10);
+    });
+    first[g] = Math.max(row.findIndex((w) => w > 0), 0);
+    return row.slice(first[g], row.findLastIndex((w) => w > 0) + 1);
+  });
   operator = { first, weights };
   return operator;
 }
@@ -185,9 +167,6 @@ export function observeLine(
   for (let g = 0; g < N_GRID; g++) out[offset + g] += photons * sampleKernel(g, lambdaNm);
 }
 
-/** Wavelength (nm) of each of the 186 kept samples. */
-export const SAMPLE_WAVELENGTHS: readonly number[] = INSTRUMENT.sampleWavelengthNm;
-
 /** A sample's value per e⁻/s of its count rate, in BP and in RP. */
 export const VALUE_PER_COUNT_RATE_BY_BAND: readonly [number, number] = [
   1 / INSTRUMENT.sampleStepBp,
@@ -200,5 +179,5 @@ export const VALUE_PER_COUNT_RATE_BY_BAND: readonly [number, number] = [
  */
 export const VALUE_PER_COUNT_RATE: readonly number[] = Array.from(
   { length: N_FLUX },
-  (_, j) => VALUE_PER_COUNT_RATE_BY_BAND[isBp(j) ? 0 : 1],
+  (_, j) => VALUE_PER_COUNT_RATE_BY_BAND[j < N_BP ? 0 : 1],
 );

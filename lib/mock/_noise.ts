@@ -30,18 +30,18 @@ export const NOISE = {
   rippleModes: 6,
 } as const;
 
-/** The two bands as [first, end) sample ranges of the 186 kept samples. */
-const BANDS: readonly [number, number][] = [[0, N_BP], [N_BP, N_FLUX]];
-
-/** cos(π m (i + ½) / n) for m = 1..modes, i in band: slow waves across each band. */
-const RIPPLE_TABLES: Float64Array[] = BANDS.map(([a, b]) => {
-  const n = b - a;
-  const t = new Float64Array(NOISE.rippleModes * n);
-  for (let m = 0; m < NOISE.rippleModes; m++) {
-    for (let i = 0; i < n; i++) t[m * n + i] = Math.cos(Math.PI * (m + 1) * (i + 0.5) / n);
-  }
-  return t;
-});
+/** Each band: its first kept sample and count, background (e⁻/s) and its noise, ripple table. */
+const BANDS = ([[0, N_BP, NOISE.backgroundBp], [N_BP, N_FLUX, NOISE.backgroundRp]] as const).map(
+  ([a, b, background]) => {
+    const n = b - a;
+    // cos(π m (i + ½) / n) for m = 1..modes, i in band: slow waves across each band.
+    const ripples = new Float64Array(NOISE.rippleModes * n);
+    for (let m = 0; m < NOISE.rippleModes; m++) {
+      for (let i = 0; i < n; i++) ripples[m * n + i] = Math.cos(Math.PI * (m + 1) * (i + 0.5) / n);
+    }
+    return { a, n, background, bgSigma: Math.sqrt(background / NOISE.exposureS), ripples };
+  },
+);
 
 /** Variance (e⁻/s)² of a sample's count rate `c` from photons, background and calibration. */
 function countVariance(c: number, background: number): number {
@@ -54,15 +54,11 @@ function countVariance(c: number, background: number): number {
  * share of that sample.
  */
 export function noiseSigma(s: number, j: number): number {
-  const band = j < N_BP ? 0 : 1;
-  const [a, b] = BANDS[band];
-  const background = band === 0 ? NOISE.backgroundBp : NOISE.backgroundRp;
-  const bgSigma = Math.sqrt(background / NOISE.exposureS);
+  const { a, n, background, bgSigma, ripples } = BANDS[j < N_BP ? 0 : 1];
   const unit = VALUE_PER_COUNT_RATE[j];
   let variance = countVariance(s / unit, background);
-  const table = RIPPLE_TABLES[band];
   for (let m = 0; m < NOISE.rippleModes; m++) {
-    variance += (NOISE.ripple * bgSigma * table[m * (b - a) + j - a]) ** 2;
+    variance += (NOISE.ripple * bgSigma * ripples[m * n + j - a]) ** 2;
   }
   return unit * Math.sqrt(variance);
 }
@@ -70,24 +66,18 @@ export function noiseSigma(s: number, j: number): number {
 /** Adds noise to the values `flux[offset .. offset + 186)` in place, drawing from `rng`. */
 export function addNoise(flux: Float32Array, offset: number, rng: Random): void {
   const white = new Float64Array(N_FLUX + 2);
-  for (let band = 0; band < 2; band++) {
-    const [a, b] = BANDS[band];
-    const n = b - a;
-    const background = band === 0 ? NOISE.backgroundBp : NOISE.backgroundRp;
-    const bgSigma = Math.sqrt(background / NOISE.exposureS);
+  for (const { a, n, background, bgSigma, ripples } of BANDS) {
     for (let i = 0; i < n + 2; i++) white[i] = rng.normal();
-    const table = RIPPLE_TABLES[band];
     const amp = new Float64Array(NOISE.rippleModes);
     for (let m = 0; m < NOISE.rippleModes; m++) amp[m] = NOISE.ripple * bgSigma * rng.normal();
     for (let i = 0; i < n; i++) {
       const k = offset + a + i;
       const unit = VALUE_PER_COUNT_RATE[a + i], c = flux[k] / unit;
-      const variance = countVariance(c, background);
       // A [1, 2, 1] smoothing of white noise (unit variance): neighbouring samples correlate.
       const correlated = (white[i] + 2 * white[i + 1] + white[i + 2]) * 0.408248290463863;
       let ripple = 0;
-      for (let m = 0; m < NOISE.rippleModes; m++) ripple += amp[m] * table[m * n + i];
-      flux[k] = (c + Math.sqrt(variance) * correlated + ripple) * unit;
+      for (let m = 0; m < NOISE.rippleModes; m++) ripple += amp[m] * ripples[m * n + i];
+      flux[k] = (c + Math.sqrt(countVariance(c, background)) * correlated + ripple) * unit;
     }
   }
 }

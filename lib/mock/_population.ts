@@ -51,9 +51,9 @@ export const WEIGHT_SCATTER = 0.5;
 /** Scatter (ln sigma) of each line group's flux: gas conditions vary at fixed stellar type. */
 export const LINE_SCATTER = 0.5;
 
-/** Faintest and brightest G drawn; mean G at z = 0.1; slope of mean G against 5 log10 d_L. */
+/** Faintest and brightest G drawn. */
 export const G_LIMITS = { faint: 21.0, bright: 16.5 } as const;
-/** Mean G at z = 0.1 and the share of the inverse-square dimming that survives selection. */
+/** Mean G at z = 0.1, the share of the inverse-square dimming that survives selection, scatter. */
 export const BRIGHTNESS = { gAtZ01: 18.7, dimmingSlope: 0.45, sigma: 0.65 } as const;
 
 /** Quiescent fraction at redshift z: from about 0.35 nearby to 0.85 beyond z ≈ 0.35. */

@@ -48,45 +48,31 @@ function measured(t: number, name: string): number {
   return Math.max(0, (TEMPLATES[t].lineFluxA as Record<string, number>)[name]);
 }
 
-/** Index of the template with the strongest lines, whose ratios are used for gas-dependent groups. */
-const LINE_RICH = 1;
+/** A line's flux in t2, the template with the strongest lines. */
+const rich = (name: string) => measured(1, name);
 
-function groupRatios(group: LineGroup): Record<string, number> {
-  switch (group) {
-    case "oii":
-      return { oii_3727: 1 };
-    case "oiii":
-      return { oiii_4959: 1, oiii_5007: 2.98 };
-    case "nii":
-      return { nii_6548: 1, nii_6584: 2.95 };
-    case "balmer": {
-      // Hδ is weak and blended with Hδ absorption in the templates: case B Hδ/Hγ = 0.553.
-      const hg = measured(LINE_RICH, "h_gamma");
-      return {
-        h_alpha: measured(LINE_RICH, "h_alpha"),
-        h_beta: measured(LINE_RICH, "h_beta"),
-        h_gamma: hg,
-        h_delta: 0.553 * hg,
-      };
-    }
-    case "sii":
-      return {
-        sii_6717: measured(LINE_RICH, "sii_6717"),
-        sii_6731: measured(LINE_RICH, "sii_6731"),
-      };
-  }
-}
+/** Line ratios within each group: fixed by atomic physics, or where set by the gas, t2's. */
+const GROUP_RATIOS: Record<LineGroup, Record<string, number>> = {
+  oii: { oii_3727: 1 },
+  // Hδ is weak and blended with Hδ absorption in the templates: case B Hδ/Hγ = 0.553.
+  balmer: {
+    h_alpha: rich("h_alpha"),
+    h_beta: rich("h_beta"),
+    h_gamma: rich("h_gamma"),
+    h_delta: 0.553 * rich("h_gamma"),
+  },
+  oiii: { oiii_4959: 1, oiii_5007: 2.98 },
+  nii: { nii_6548: 1, nii_6584: 2.95 },
+  sii: { sii_6717: rich("sii_6717"), sii_6731: rich("sii_6731") },
+};
 
 /** The lines of each group with their shares of the group's flux. */
 export const GROUP_LINES: Readonly<Record<LineGroup, GroupLine[]>> = Object.fromEntries(
   LINE_GROUPS.map((g) => {
-    const ratios = groupRatios(g);
-    const total = Object.values(ratios).reduce((s, v) => s + v, 0);
-    const lines = Object.entries(ratios).map(([name, v]) => ({
-      restA: EMISSION_LINES.find((l) => l.name === name)!.restA,
-      share: v / total,
-    }));
-    return [g, lines];
+    const ratios = Object.entries(GROUP_RATIOS[g]);
+    const total = ratios.reduce((s, [, v]) => s + v, 0);
+    const restA = (name: string) => EMISSION_LINES.find((l) => l.name === name)!.restA;
+    return [g, ratios.map(([name, v]) => ({ restA: restA(name), share: v / total }))];
   }),
 ) as Record<LineGroup, GroupLine[]>;
 

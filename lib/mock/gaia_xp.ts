@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { N_BP, N_FLUX } from "../spectra.ts";
 import { INSTRUMENT } from "./_calibration.ts";
 
 /** Wavelength (nm) of each of the 186 kept samples: BP 366–631 nm, then RP 628–997 nm. */
@@ -33,15 +34,9 @@ export const RP_KEPT = { first: 4, last: 109 } as const;
  * ```
  */
 export function nearestSample(lambdaNm: number, band: "bp" | "rp"): number {
-  const [a, b] = band === "bp" ? [0, 80] : [80, 186];
+  const [a, b] = band === "bp" ? [0, N_BP] : [N_BP, N_FLUX];
+  const distance = (j: number) => Math.abs(SAMPLE_WAVELENGTHS_NM[j] - lambdaNm);
   let best = a;
-  for (let j = a; j < b; j++) {
-    if (
-      Math.abs(SAMPLE_WAVELENGTHS_NM[j] - lambdaNm) <
-        Math.abs(SAMPLE_WAVELENGTHS_NM[best] - lambdaNm)
-    ) {
-      best = j;
-    }
-  }
+  for (let j = a + 1; j < b; j++) if (distance(j) < distance(best)) best = j;
   return best;
 }

@@ -79,6 +79,20 @@ function galaxySeed(seed: number, index: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Room for `n` galaxies. */
+function allocate(n: number): SimulatedSpectra {
+  const f32 = () => new Float32Array(n);
+  const flux = new Float32Array(n * N_FLUX), ids = new Float64Array(n);
+  return { n, z: f32(), flux, ids, gMag: f32(), activity: f32(), ebv: f32(), sizeArcsec: f32() };
+}
+
+/** Writes galaxy `g` (galaxy `index` of its seed) into row `r` of `out`, with noise from `rng`. */
+function store(out: SimulatedSpectra, r: number, g: Galaxy, index: number, rng: Random | null) {
+  out.z[r] = g.z, out.ids[r] = index, out.gMag[r] = g.gMag;
+  out.activity[r] = g.activity, out.ebv[r] = g.ebv;
+  out.sizeArcsec[r] = renderGalaxy(g, out.flux, r * N_FLUX, rng);
+}
+
 /**
  * Simulates `n` galaxies in memory; `ids` are the galaxies' indices.
  *
@@ -92,19 +106,19 @@ function galaxySeed(seed: number, index: number): number {
  */
 export function simulateSpectra(options: SimulateOptions): SimulatedSpectra {
   const { n, seed, firstIndex = 0, noise = true } = options;
-  const z = new Float32Array(n), ids = new Float64Array(n);
-  const gMag = new Float32Array(n), activity = new Float32Array(n), ebv = new Float32Array(n);
-  const sizeArcsec = new Float32Array(n);
-  const flux = new Float32Array(n * N_FLUX);
+  const out = allocate(n);
   for (let r = 0; r < n; r++) {
-    const index = firstIndex + r;
-    const rng = new Random(galaxySeed(seed, index));
-    const g = drawGalaxy(rng);
-    z[r] = g.z, ids[r] = index, gMag[r] = g.gMag, activity[r] = g.activity, ebv[r] = g.ebv;
-    sizeArcsec[r] = renderGalaxy(g, flux, r * N_FLUX, noise ? rng : null);
+    const index = firstIndex + r, rng = new Random(galaxySeed(seed, index));
+    store(out, r, drawGalaxy(rng), index, noise ? rng : null);
   }
-  return { n, z, flux, ids, gMag, activity, ebv, sizeArcsec };
+  return out;
 }
+
+/** Highest redshift the precomputed tables cover. */
+const MAX_SIMULATED_Z = (N_Z - 1) * Z_STEP;
+
+/** Luminosity distance (units of c/H0) at which a galaxy at `z` is seen, z floored at 0.005. */
+const distance = (z: number) => luminosityDistance(Math.max(z, 0.005));
 
 /**
  * Simulates one galaxy (galaxy `index` of `seed`) moved to each of `redshifts`:
@@ -118,35 +132,17 @@ export function simulateGalaxyAtRedshifts(
   const { seed, index = 0, redshifts, noise = false } = options;
   const rng = new Random(galaxySeed(seed, index));
   const own = drawGalaxy(rng);
-  const n = redshifts.length;
-  const out: SimulatedSpectra = {
-    n,
-    z: Float32Array.from(redshifts),
-    flux: new Float32Array(n * N_FLUX),
-    ids: new Float64Array(n).fill(index),
-    gMag: new Float32Array(n),
-    activity: new Float32Array(n).fill(own.activity),
-    ebv: new Float32Array(n).fill(own.ebv),
-    sizeArcsec: new Float32Array(n),
-  };
-  redshifts.forEach((zNew, r) => {
-    if (!(zNew >= 0 && zNew <= MAX_SIMULATED_Z)) {
-      throw new RangeError(`redshift ${zNew} is outside [0, ${MAX_SIMULATED_Z}]`);
+  const out = allocate(redshifts.length);
+  redshifts.forEach((z, r) => {
+    if (!(z >= 0 && z <= MAX_SIMULATED_Z)) {
+      throw new RangeError(`redshift ${z} is outside [0, ${MAX_SIMULATED_Z}]`);
     }
     // Distance modulus relative to where the galaxy was drawn: inverse-square dimming.
-    const dm = 5 * Math.log10(
-      luminosityDistance(Math.max(zNew, 0.005)) /
-        luminosityDistance(Math.max(own.z, 0.005)),
-    );
-    const moved = { ...own, z: zNew, gMag: own.gMag + dm };
-    out.gMag[r] = moved.gMag;
-    out.sizeArcsec[r] = renderGalaxy(moved, out.flux, r * N_FLUX, noise ? rng : null);
+    const gMag = own.gMag + 5 * Math.log10(distance(z) / distance(own.z));
+    store(out, r, { ...own, z, gMag }, index, noise ? rng : null);
   });
   return out;
 }
-
-/** Highest redshift the precomputed tables cover. */
-const MAX_SIMULATED_Z = (N_Z - 1) * Z_STEP;
 
 /**
  * Writes galaxy `g`'s observed 186 fluxes at `flux[offset…]`, with noise from `rng` if given;
@@ -172,16 +168,16 @@ function renderGalaxy(g: Galaxy, flux: Float32Array, offset: number, rng: Random
     for (let s = 0; s < N_GRID; s++) spec[s] += c0 * values[o0 + s] + c1 * values[o1 + s];
   }
 
-  // Dust (smooth on the scale of the line spread function, so applied after it).
+  // Dust (smooth on the scale of the line spread function, so applied after it), then values per
+  // unit pseudo-wavelength; the galaxy's extent smears each band along the scan.
   const a = -0.4 * Math.LN10 * g.ebv;
   for (let s = 0; s < N_GRID; s++) {
-    spec[s] *= Math.exp(a * ((1 - f) * dustK[zi * N_GRID + s] + f * dustK[(zi + 1) * N_GRID + s]));
+    const dust = Math.exp(
+      a * ((1 - f) * dustK[zi * N_GRID + s] + f * dustK[(zi + 1) * N_GRID + s]),
+    );
+    spec[s] = spec[s] * dust * VALUE_PER_COUNT_RATE_BY_BAND[s < SAMPLES_PER_BAND ? 0 : 1];
   }
-  // The galaxy's extent smears each band along the scan; values are per unit pseudo-wavelength.
-  for (let s = 0; s < N_GRID; s++) {
-    spec[s] *= VALUE_PER_COUNT_RATE_BY_BAND[s < SAMPLES_PER_BAND ? 0 : 1];
-  }
-  const sizeArcsec = angularSize(g.radiusKpc, g.z, luminosityDistance(Math.max(g.z, 0.005)));
+  const sizeArcsec = angularSize(g.radiusKpc, g.z, distance(g.z));
   smear(spec, g.profile, sizeArcsec);
   // Brightness: the 186 kept samples' count rates add up to the G-band count rate times the XP
   // light excess.
@@ -193,16 +189,10 @@ function renderGalaxy(g: Galaxy, flux: Float32Array, offset: number, rng: Random
   return sizeArcsec;
 }
 
-/** Options of {@link simulateChunks}. */
-export interface SimulateChunksOptions {
-  /** Total number of galaxies. */
-  n: number;
-  /** Seed, as in {@link simulateSpectra}. */
-  seed: number;
+/** Options of {@link simulateChunks}: those of {@link simulateSpectra}, `n` being the total. */
+export interface SimulateChunksOptions extends Omit<SimulateOptions, "firstIndex"> {
   /** Galaxies per chunk (default 16,384). */
   chunkSize?: number;
-  /** Add measurement noise (default true). */
-  noise?: boolean;
 }
 
 /**
