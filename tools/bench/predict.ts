@@ -36,13 +36,23 @@
  * @module
  */
 import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
-import { buildModel, fitMinMax, NARROW_MODEL, predict, resolveModelConfig } from "../../lib/mod.ts";
+import { isFile } from "../_system.ts";
+import {
+  buildModel,
+  fitMinMax,
+  type ModelConfig,
+  N_FLUX,
+  NARROW_MODEL,
+  predict,
+  resolveModelConfig,
+} from "../../lib/mod.ts";
 import { type BackendName, formatBackendReport, selectBackend } from "../../lib/backend/mod.ts";
 import { predictCatalogue } from "../../lib/catalogue/mod.ts";
 import { writeSpectraChunks } from "../../lib/data/mod.ts";
 import { simulateChunks, simulateSpectra } from "../../lib/mock/mod.ts";
 import { loadModel, saveModel } from "../../lib/runs/mod.ts";
 import { openCatalogue } from "../../lib/data/_chunked_reader.ts";
+import { mib, plainTable, secondsSince } from "./_bench.ts";
 
 const args = parseToolArgs("bench:predict", {
   rows: { type: "string", default: "200000" },
@@ -64,28 +74,38 @@ exitWithModuleHelp(args.help, import.meta.url);
 const chunkRows = positiveInteger("--chunk", args.chunk);
 /** Architecture of the tiny network of `--large`: the pipeline's memory does not depend on it. */
 const TINY = { convFilters: [2, 2, 2, 2], denseUnits: [4, 4, 4, 4] };
+/** The scaler of the saved models, fitted on 5,000 other mock rows when the first is saved. */
+let scaler: ReturnType<typeof fitMinMax> | undefined;
 
-const mib = (bytes: number) => bytes / 2 ** 20;
+/** The columns every table ends with; {@link measured} gives their cells. */
+const MEASURES = ["rows", "seconds", "rows/s", "peak RSS MiB", "RSS by quarter MiB"];
 
-/** RSS after each chunk: the peak, and the value at the end of each quarter of the file. */
+/** The cells of {@link MEASURES}: `rows` read in `seconds`, and the RSS if it was tracked. */
+function measured(rows: number, seconds: number, rss?: RssTrack): (string | number)[] {
+  const memory = rss ? [rss.peak(), rss.quarters()] : ["", ""];
+  return [rows, seconds.toFixed(1), Math.round(rows / seconds), ...memory];
+}
+
+/** RSS as the file is read (by default this process's): the peak, and the value by quarter. */
 class RssTrack {
   #samples: [number, number][] = [];
-  sample(fraction: number) {
-    this.#samples.push([fraction, Deno.memoryUsage().rss]);
+  sample(fraction: number, rss = Deno.memoryUsage().rss) {
+    this.#samples.push([fraction, rss]);
   }
   peak(): string {
     return mib(Math.max(...this.#samples.map((s) => s[1]))).toFixed(0);
   }
+  /** The RSS at the end of each quarter of the file, in MiB ("?" before any sample). */
   quarters(): string {
     return [0.25, 0.5, 0.75, 1].map((q) => {
-      const at = this.#samples.find((s) => s[0] >= q - 1e-9) ?? this.#samples.at(-1)!;
-      return mib(at[1]).toFixed(0);
+      const at = this.#samples.find((s) => s[0] >= q - 1e-9) ?? this.#samples.at(-1);
+      return at ? mib(at[1]).toFixed(0) : "?";
     }).join(" / ");
   }
 }
 
 if (args.worker) {
-  await worker(args.worker as "cpu" | "webgpu", args.dir!);
+  await worker(args.worker, args.dir!);
   Deno.exit(0);
 }
 if (args.large) {
@@ -100,66 +120,36 @@ console.log(
 );
 console.log(`files in ${dir}`);
 const t = performance.now();
-for (const ext of ["csv", "parquet"]) {
-  await mock(`${dir}/bench.${ext}`, rows);
-}
-console.log(`mock written in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+for (const ext of ["csv", "parquet"]) await mock(`${dir}/bench.${ext}`, rows);
+console.log(`mock written in ${secondsSince(t).toFixed(1)} s\n`);
 
 // Reading alone (parse, check, float32 rows), over the whole file.
-console.log("## Reading alone\n");
-console.log("| file | rows | seconds | rows/s | peak RSS MiB | RSS by quarter MiB |");
-console.log("| --- | --- | --- | --- | --- | --- |");
+const reading = [];
 for (const file of ["bench.csv", "bench.parquet"]) {
   const rss = new RssTrack();
   const t0 = performance.now();
   let n = 0;
-  const reader = await openCatalogue(`${dir}/${file}`);
-  for await (const chunk of reader.chunks(chunkRows)) {
+  for await (const chunk of (await openCatalogue(`${dir}/${file}`)).chunks(chunkRows)) {
     n += chunk.n;
     rss.sample(chunk.fraction);
   }
-  const s = (performance.now() - t0) / 1000;
-  console.log(
-    `| ${file} | ${n} | ${s.toFixed(1)} | ${
-      Math.round(n / s)
-    } | ${rss.peak()} | ${rss.quarters()} |`,
-  );
+  reading.push([file, ...measured(n, secondsSince(t0), rss)]);
 }
-console.log();
+console.log(`## Reading alone\n\n${plainTable(["file", ...MEASURES], reading)}\n`);
 
-// Models: untrained weights predict as fast as trained ones; the scaler is fitted on other mock rows.
-const fitRows = simulateSpectra({ n: 5_000, seed: 8 });
-const scaler = fitMinMax(fitRows.flux, "all", { fittedOn: "5,000 mock rows" });
-await selectBackend({ backend: "cpu" });
-for (const [name, config] of [["narrow", NARROW_MODEL], ["full", {}]] as const) {
-  const modelConfig = resolveModelConfig({ ...config, seed: 1 });
-  await saveModel(`${dir}/${name}`, buildModel(modelConfig), {
-    modelConfig,
-    scaler,
-    history: [],
-    run: {},
-  });
-}
+await saveMockModel(`${dir}/narrow`, NARROW_MODEL);
+await saveMockModel(`${dir}/full`, {});
 
+const fullRows = positiveInteger("--full-rows", args["full-rows"]);
 for (const backend of args.backend.split(",")) {
   const rowsFlag = backend === "cpu" ? "cpu-rows" : backend === "webgpu" ? "webgpu-rows" : "";
   const narrowRows = rowsFlag && args[rowsFlag] !== undefined
     ? positiveInteger(`--${rowsFlag}`, args[rowsFlag])
     : rows;
+  const spec = `${backend}:${Math.min(narrowRows, rows)}:${fullRows}`;
+  const self = new URL(import.meta.url).pathname;
   const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(import.meta.url).pathname,
-      "--worker",
-      `${backend}:${Math.min(narrowRows, rows)}:${
-        positiveInteger("--full-rows", args["full-rows"])
-      }`,
-      "--dir",
-      dir,
-      "--chunk",
-      String(chunkRows),
-    ],
+    args: ["run", "-A", self, "--worker", spec, "--dir", dir, "--chunk", String(chunkRows)],
     stderr: "piped",
   }).output();
   console.log(new TextDecoder().decode(stdout));
@@ -177,62 +167,35 @@ async function large(n: number): Promise<number> {
   const log = (text: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
   log(`# tools/predict.ts on ${n.toLocaleString("en")} rows (${format}, with z); files in ${dir}`);
 
-  let t0 = performance.now();
-  if (await Deno.stat(input).then(() => true, () => false)) log(`${input}: already there, kept`);
-  else {
-    let written = 0, nextReport = 0;
-    const chunks = function* () {
-      for (const chunk of simulateChunks({ n, seed: 6, chunkSize: 16_384 })) {
-        written += chunk.n;
-        if (written >= nextReport) {
-          log(
-            `writing the mock: ${written.toLocaleString("en")} rows, RSS ${
-              mib(Deno.memoryUsage().rss).toFixed(0)
-            } MiB`,
-          );
-          nextReport += 1_000_000;
-        }
-        yield chunk;
-      }
-    };
-    await writeSpectraChunks(chunks(), input);
-  }
+  let t0 = performance.now(), nextReport = 0;
+  const kept = await mock(input, n, (written) => {
+    if (written < nextReport) return;
+    const rss = mib(Deno.memoryUsage().rss).toFixed(0);
+    log(`writing the mock: ${written.toLocaleString("en")} rows, RSS ${rss} MiB`);
+    nextReport += 1_000_000;
+  });
+  if (kept) log(`${input}: already there, kept`);
   const bytes = (await Deno.stat(input)).size;
   log(
     `mock: ${(bytes / 1e9).toFixed(2)} GB (${Math.round(bytes / n)} bytes/row), written in ${
-      ((performance.now() - t0) / 1000).toFixed(0)
+      secondsSince(t0).toFixed(0)
     } s`,
   );
 
-  const fitRows = simulateSpectra({ n: 5_000, seed: 8 });
-  const scaler = fitMinMax(fitRows.flux, "all", { fittedOn: "5,000 mock rows" });
   const networks = { tiny: TINY, narrow: NARROW_MODEL, full: {} };
   const network = args.network as keyof typeof networks;
   if (!(network in networks)) throw new RangeError(`--network ${network}: tiny, narrow or full`);
-  const modelConfig = resolveModelConfig({ ...networks[network], seed: 1 });
-  await selectBackend({ backend: "cpu" });
-  await saveModel(model, buildModel(modelConfig), { modelConfig, scaler, history: [], run: {} });
+  const config = await saveMockModel(model, networks[network]);
   log(
-    `${network} network: convFilters [${modelConfig.convFilters}], kernelSizes [${modelConfig.kernelSizes}], denseUnits [${modelConfig.denseUnits}]`,
+    `${network} network: convFilters [${config.convFilters}], kernelSizes [${config.kernelSizes}], denseUnits [${config.denseUnits}]`,
   );
 
   const predictArgs = [
-    "run",
-    "-A",
-    new URL("../predict.ts", import.meta.url).pathname,
-    "--model",
-    model,
-    "--in",
-    input,
-    "--out",
-    output,
-    "--backend",
-    "cpu",
-    "--progress",
+    ...["run", "-A", new URL("../predict.ts", import.meta.url).pathname, "--model", model],
+    ...["--in", input, "--out", output, "--backend", "cpu", "--progress"],
   ];
-  const timeBin = "/usr/bin/time";
-  const timed = await Deno.stat(timeBin).then(() => true, () => false);
-  const timeReport = `${dir}/time.txt`;
+  const timeBin = "/usr/bin/time", timeReport = `${dir}/time.txt`;
+  const timed = isFile(timeBin);
   const command = timed
     ? [timeBin, "-v", "-o", timeReport, Deno.execPath(), ...predictArgs]
     : [Deno.execPath(), ...predictArgs];
@@ -258,29 +221,25 @@ async function large(n: number): Promise<number> {
 
   // Progress lines on stderr ("\r12,345 / ~10,000,000 rows (0.1 %), …"): keep the latest.
   let progress = "", fraction = 0, stderrText = "";
+  const take = (piece: string) => {
+    const line = piece.replaceAll("\x1b[K", "").trim();
+    const m = line.match(/^([\d,]+) \/ ~[\d,]+ rows \(([\d.]+) %\)/);
+    if (m) [progress, fraction] = [line, Number(m[2]) / 100];
+    else if (line) stderrText += line + "\n";
+  };
   const readStderr = (async () => {
-    const decoder = new TextDecoder();
     let rest = "";
-    for await (const bytes of child.stderr) {
-      const pieces = (rest + decoder.decode(bytes, { stream: true })).split(/[\r\n]/);
+    for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) {
+      const pieces = (rest + text).split(/[\r\n]/);
       rest = pieces.pop()!; // an unfinished line waits for the next read
-      for (const piece of pieces) {
-        const line = piece.replaceAll("\x1b[K", "").trim();
-        const m = line.match(/^([\d,]+) \/ ~[\d,]+ rows \(([\d.]+) %\)/);
-        if (m) {
-          progress = line;
-          fraction = Number(m[2]) / 100;
-        } else if (line) stderrText += line + "\n";
-      }
+      pieces.forEach(take);
     }
-    rest = rest.replaceAll("\x1b[K", "").trim();
-    if (rest) stderrText += rest + "\n";
+    take(rest);
   })();
   const stdoutText = new Response(child.stdout).text();
-  const samples: [number, number][] = [];
-  let polledPeak = 0, lastReport = performance.now();
+  const rssTrack = new RssTrack();
+  let polledPeak = 0, lastReport = performance.now(), done = false;
   const every = positiveInteger("--every", args.every) * 1000;
-  let done = false;
   const exit = child.status.then((s) => (done = true, s));
   while (!done) {
     await Promise.race([exit, new Promise((r) => setTimeout(r, 1000))]);
@@ -290,7 +249,7 @@ async function large(n: number): Promise<number> {
     const { rss, hwm } = await status(pid);
     if (!rss) continue;
     polledPeak = Math.max(polledPeak, hwm, rss);
-    samples.push([fraction, rss]);
+    rssTrack.sample(fraction, rss);
     if (performance.now() - lastReport >= every) {
       lastReport = performance.now();
       log(
@@ -302,7 +261,7 @@ async function large(n: number): Promise<number> {
   }
   const { code } = await exit;
   await readStderr;
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = secondsSince(t0);
   const summary = await stdoutText;
   if (stderrText) console.log(stderrText.trimEnd());
   if (code !== 0) {
@@ -317,19 +276,10 @@ async function large(n: number): Promise<number> {
     const kib = Number(report.match(/Maximum resident set size \(kbytes\): (\d+)/)?.[1]);
     if (kib) peak = kib * 1024, peakFrom = "/usr/bin/time -v, Maximum resident set size";
   }
-  const quarters = [0.25, 0.5, 0.75, 1].map((q) => {
-    const at = samples.find((s) => s[0] >= q - 1e-9) ?? samples.at(-1);
-    return at ? mib(at[1]).toFixed(0) : "?";
-  }).join(" / ");
   // The output's data rows: every line but the header.
   let outRows = -1;
-  {
-    const file = await Deno.open(output);
-    const buffer = new Uint8Array(1 << 20);
-    for (let got; (got = await file.read(buffer)) !== null;) {
-      for (let i = 0; i < got; i++) if (buffer[i] === 10) outRows++;
-    }
-    file.close();
+  for await (const bytes of (await Deno.open(output)).readable) {
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) outRows++;
   }
   const hasMetrics = /All predicted rows/.test(summary) && /Errors per redshift bin/.test(summary);
   const ownRate = summary.match(/([\d.]+) s, (\d+) rows\/s/);
@@ -347,7 +297,7 @@ async function large(n: number): Promise<number> {
     `peak RSS: ${mib(peak).toFixed(0)} MiB = ${(peak / 1e9).toFixed(2)} GB (${peakFrom})`,
   );
   console.log(`highest RSS polled from /proc: ${mib(polledPeak).toFixed(0)} MiB`);
-  console.log(`RSS by quarter of the file (polled VmRSS): ${quarters} MiB`);
+  console.log(`RSS by quarter of the file (polled VmRSS): ${rssTrack.quarters()} MiB`);
   console.log(
     `wall time of the command: ${seconds.toFixed(0)} s, ${Math.round(n / seconds)} rows/s`,
   );
@@ -362,21 +312,41 @@ async function large(n: number): Promise<number> {
   return outRows === n && hasMetrics && peak < 4e9 ? 0 : 1;
 }
 
-/** Writes `n` mock rows to `path` unless a file is already there. */
-async function mock(path: string, n: number) {
-  if (await Deno.stat(path).then(() => true, () => false)) return;
-  await writeSpectraChunks(simulateChunks({ n, seed: 6, chunkSize: 16_384 }), path);
+/**
+ * Writes `n` mock rows to `path` unless a file is already there (then true); `onChunk` sees the
+ * count of rows written so far before each chunk is written.
+ */
+async function mock(path: string, n: number, onChunk?: (written: number) => void) {
+  if (isFile(path)) return true;
+  let written = 0;
+  const chunks = function* () {
+    for (const chunk of simulateChunks({ n, seed: 6, chunkSize: 16_384 })) {
+      onChunk?.(written += chunk.n);
+      yield chunk;
+    }
+  };
+  await writeSpectraChunks(chunks(), path);
+  return false;
 }
 
+/**
+ * Saves an untrained `network` (its weights predict as fast as trained ones) with the scaler, built
+ * on the plain `cpu` backend; returns its configuration.
+ */
+async function saveMockModel(path: string, network: Partial<ModelConfig>): Promise<ModelConfig> {
+  scaler ??= fitMinMax(simulateSpectra({ n: 5_000, seed: 8 }).flux, "all", {
+    fittedOn: "5,000 mock rows",
+  });
+  const modelConfig = resolveModelConfig({ ...network, seed: 1 });
+  await selectBackend({ backend: "cpu" });
+  await saveModel(path, buildModel(modelConfig), { modelConfig, scaler, history: [], run: {} });
+  return modelConfig;
+}
+/** `--worker BACKEND:NARROW_ROWS:FULL_ROWS`: one backend's table, for the main process to print. */
 async function worker(spec: string, dir: string) {
-  const [backendName, narrowText, fullText] = spec.split(":");
-  const backend = await selectBackend(
-    backendName === "auto" ? {} : { backend: backendName as BackendName },
-  );
-  const lines: string[] = [`## ${formatBackendReport(backend)}`, ""];
-  const table = (cells: (string | number)[]) => lines.push(`| ${cells.join(" | ")} |`);
-  table(["network", "what", "rows", "seconds", "rows/s", "peak RSS MiB", "RSS by quarter MiB"]);
-  table(["---", "---", "---", "---", "---", "---", "---"]);
+  const [name, narrowText, fullText] = spec.split(":");
+  const backend = await selectBackend(name === "auto" ? {} : { backend: name as BackendName });
+  const rows: (string | number)[][] = [];
   for (const network of ["narrow", "full"]) {
     const n = Number(network === "narrow" ? narrowText : fullText);
     const files = [`${network}_${n}.csv`, `${network}_${n}.parquet`];
@@ -385,20 +355,11 @@ async function worker(spec: string, dir: string) {
     // The raw model: rows already scaled, in memory, same batch size.
     const sample = simulateSpectra({ n: Math.min(n, 16_384), seed: 9 });
     const x = loaded.scaler.transform(sample.flux);
-    await predict(loaded.model, x.subarray(0, 186 * Math.min(256, sample.n))); // compile kernels
+    await predict(loaded.model, x.subarray(0, N_FLUX * Math.min(256, sample.n))); // compile kernels
     let t0 = performance.now();
     await predict(loaded.model, x, { batchSize: 1024 });
-    let s = (performance.now() - t0) / 1000;
-    const raw = sample.n / s;
-    table([
-      network,
-      "`predict()` on scaled rows in memory",
-      sample.n,
-      s.toFixed(1),
-      Math.round(raw),
-      "",
-      "",
-    ]);
+    const seconds = secondsSince(t0), raw = sample.n / seconds;
+    rows.push([network, "`predict()` on scaled rows in memory", ...measured(sample.n, seconds)]);
     for (const file of files) {
       const rss = new RssTrack();
       t0 = performance.now();
@@ -406,20 +367,12 @@ async function worker(spec: string, dir: string) {
         chunkRows,
         onProgress: (p) => rss.sample(p.fraction),
       });
-      s = (performance.now() - t0) / 1000;
-      const rate = summary.rowsRead / s;
-      table([
-        network,
-        `\`predictCatalogue\` ${file.replace(/^.*\./, "")} → CSV (${
-          (rate / raw).toFixed(2)
-        } × raw)`,
-        summary.rowsRead,
-        s.toFixed(1),
-        Math.round(rate),
-        rss.peak(),
-        rss.quarters(),
-      ]);
+      const seconds = secondsSince(t0), rate = summary.rowsRead / seconds;
+      const format = file.replace(/^.*\./, "");
+      const what = `\`predictCatalogue\` ${format} → CSV (${(rate / raw).toFixed(2)} × raw)`;
+      rows.push([network, what, ...measured(summary.rowsRead, seconds, rss)]);
     }
   }
-  console.log(lines.join("\n"));
+  const table = plainTable(["network", "what", ...MEASURES], rows);
+  console.log(`## ${formatBackendReport(backend)}\n\n${table}`);
 }

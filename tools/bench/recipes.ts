@@ -32,13 +32,16 @@ import { type EpochLog, predict, train } from "../../lib/train.ts";
 import { writeFileAtomic } from "../../lib/_atomic.ts";
 import {
   exitWithError,
+  exitWithModuleHelp,
   gitCommit,
   parseToolArgs,
   positiveInteger,
+  positiveIntegers,
   prepareToolRun,
   profileFromArgs,
   usage,
 } from "../_cli.ts";
+import { cumulativeSeconds, secondsSince } from "./_bench.ts";
 
 const args = parseToolArgs("bench:recipes", {
   profile: { type: "string" },
@@ -52,16 +55,7 @@ const args = parseToolArgs("bench:recipes", {
   out: { type: "string" },
   help: { type: "boolean", short: "h" },
 });
-if (args.help) {
-  console.log(
-    "usage: deno task bench:recipes [--profile smoke|default|full] [--galaxies N] [--epochs N]\n" +
-      "                               [--batch N] [--large-epochs N] [--seeds 1,2] [--recipes a,b]\n" +
-      "                               [--backend webgpu|cpu-blas|cpu] [--out DIR]\n" +
-      "recipes: base (batch 16, lr 0.001), naive (batch N, lr 0.001), sqrt and linear (batch N,\n" +
-      "rate scaled after a one-epoch warm-up, cosine decay)",
-  );
-  Deno.exit(0);
-}
+exitWithModuleHelp(args.help, import.meta.url);
 
 const BASE = { batchSize: 16, learningRate: 0.001 };
 const profile = profileFromArgs(args);
@@ -70,7 +64,7 @@ const largeEpochs = args["large-epochs"]
   ? positiveInteger("--large-epochs", args["large-epochs"])
   : epochs;
 const largeBatch = positiveInteger("--batch", args.batch!);
-const seeds = args.seeds!.split(",").map((s) => positiveInteger("--seeds", s));
+const seeds = positiveIntegers("--seeds", args.seeds!);
 
 interface Recipe {
   name: string;
@@ -79,15 +73,14 @@ interface Recipe {
   epochs: number;
   learningRate: number | LearningRateSchedule;
 }
-const schedule = (scaling: "sqrt" | "linear") =>
-  warmupSchedule({
-    baseRate: BASE.learningRate,
-    baseBatchSize: BASE.batchSize,
-    batchSize: largeBatch,
-    epochs: largeEpochs,
-    scaling,
-    warmupEpochs: 1,
-  });
+/** A recipe of `--batch` for `--large-epochs`. */
+const large = (name: string, label: string, learningRate: Recipe["learningRate"]): Recipe => ({
+  name,
+  label: `batch ${largeBatch}, ${label}`,
+  batchSize: largeBatch,
+  epochs: largeEpochs,
+  learningRate,
+});
 const ALL: Recipe[] = [
   {
     name: "base",
@@ -96,22 +89,17 @@ const ALL: Recipe[] = [
     epochs,
     learningRate: BASE.learningRate,
   },
-  {
-    name: "naive",
-    label: `batch ${largeBatch}, lr ${BASE.learningRate}`,
-    batchSize: largeBatch,
-    epochs: largeEpochs,
-    learningRate: BASE.learningRate,
-  },
+  large("naive", `lr ${BASE.learningRate}`, BASE.learningRate),
   ...(["sqrt", "linear"] as const).map((scaling) => {
-    const rate = schedule(scaling);
-    return {
-      name: scaling,
-      label: `batch ${largeBatch}, warm-up to ${rate.peakRate.toPrecision(2)} (${scaling}), cosine`,
+    const rate = warmupSchedule({
+      baseRate: BASE.learningRate,
+      baseBatchSize: BASE.batchSize,
       batchSize: largeBatch,
       epochs: largeEpochs,
-      learningRate: rate,
-    };
+      scaling,
+      warmupEpochs: 1,
+    });
+    return large(scaling, `warm-up to ${rate.peakRate.toPrecision(2)} (${scaling}), cosine`, rate);
   }),
 ];
 const recipes = args.recipes!.split(",").map((name) =>
@@ -146,7 +134,7 @@ for (const seed of seeds) {
       seed,
       learningRate: recipe.learningRate,
     });
-    const trainSeconds = (performance.now() - started) / 1000;
+    const trainSeconds = secondsSince(started);
     const test = redshiftMetrics(prepared.test.y, await predict(model, prepared.test.x));
     model.dispose();
     const epochSeconds = history.reduce((s, h) => s + h.seconds, 0);
@@ -210,23 +198,19 @@ const labelOf = (name: string) => recipes.find((r) => r.name === name)!.label;
 const subtitle = `${prepared.train.y.length.toLocaleString("en")} training galaxies, seed ${
   seeds[0]
 }, ${backend.backend}`;
-const byEpoch = optimizerComparisonPlot(
+/** The first seed's validation curves against `x` of each history (epochs or seconds). */
+const curves = (x: (history: EpochLog[]) => number[]) =>
   firstSeed.map((o) => ({
     label: labelOf(o.recipe),
-    x: o.history.map((h) => h.epoch),
+    x: x(o.history),
     loss: o.history.map((h) => h.valMae),
-  })),
+  }));
+const byEpoch = optimizerComparisonPlot(
+  curves((history) => history.map((h) => h.epoch)),
   { title: "Validation MAE by epoch", subtitle, xLabel: "Epoch", yLabel: "Validation MAE" },
 );
 const byTime = optimizerComparisonPlot(
-  firstSeed.map((o) => {
-    let t = 0;
-    return {
-      label: labelOf(o.recipe),
-      x: o.history.map((h) => (t += h.seconds)),
-      loss: o.history.map((h) => h.valMae),
-    };
-  }),
+  curves(cumulativeSeconds),
   {
     title: "Validation MAE against training time",
     subtitle,

@@ -8,6 +8,7 @@
  */
 import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
 import { DISSERTATION_N, simulateChunks, simulateSpectra } from "../../lib/mock/simulate.ts";
+import { mib, secondsSince } from "./_bench.ts";
 
 const values = parseToolArgs("bench:simulate", {
   n: { type: "string" },
@@ -18,7 +19,7 @@ const n = values.n === undefined ? DISSERTATION_N : positiveInteger("--n", value
 
 let t0 = performance.now();
 simulateSpectra({ n: 1, seed: 1 }); // builds the precomputed component tables
-const setup = (performance.now() - t0) / 1000;
+const setup = secondsSince(t0);
 
 t0 = performance.now();
 let peakRss = Deno.memoryUsage().rss;
@@ -27,8 +28,8 @@ for (const chunk of simulateChunks({ n, seed: 2023, chunkSize: 16_384 })) {
   checksum += chunk.flux[0];
   peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
 }
-const seconds = (performance.now() - t0) / 1000;
+const seconds = secondsSince(t0);
 console.log(`setup (component tables): ${setup.toFixed(2)} s`);
 console.log(`simulated ${n.toLocaleString("en")} spectra in ${seconds.toFixed(1)} s`);
 console.log(`rate: ${Math.round(n / seconds).toLocaleString("en")} spectra/s (one thread)`);
-console.log(`peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB (checksum ${checksum.toFixed(3)})`);
+console.log(`peak RSS: ${mib(peakRss).toFixed(0)} MiB (checksum ${checksum.toFixed(3)})`);

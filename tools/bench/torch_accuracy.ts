@@ -25,12 +25,12 @@ import { profileModel } from "../../lib/profiles.ts";
 import { permutation } from "../../lib/random.ts";
 import { N_FLUX } from "../../lib/spectra.ts";
 import { markdownTable } from "../../lib/tables.ts";
-import { type EpochLog, epochSeed, predict, train } from "../../lib/train.ts";
+import { epochSeed, predict, train } from "../../lib/train.ts";
 import { writeFileAtomic } from "../../lib/_atomic.ts";
-import { installSystemPart } from "../_system.ts";
 import {
   EXIT,
   exitWithError,
+  exitWithModuleHelp,
   fail,
   gitCommit,
   parseToolArgs,
@@ -38,9 +38,14 @@ import {
   prepareToolRun,
   profileFromArgs,
 } from "../_cli.ts";
-
-const USAGE = `usage: deno task bench:torch-accuracy [--profile smoke|default|full] [--galaxies N]
-         [--data CSV] [--epochs N] [--batch N] [--backend cpu-blas|cpu|webgpu] [--out DIR]`;
+import {
+  benchFile,
+  cumulativeSeconds,
+  deviceOf,
+  requireTorch,
+  runJsonLine,
+  secondsSince,
+} from "./_bench.ts";
 
 const args = parseToolArgs("bench:torch-accuracy", {
   profile: { type: "string", default: "default" },
@@ -52,20 +57,13 @@ const args = parseToolArgs("bench:torch-accuracy", {
   out: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 });
-if (args.help) {
-  console.log(USAGE);
-  Deno.exit(EXIT.ok);
-}
+exitWithModuleHelp(args.help, import.meta.url);
 // 20,000 galaxies unless a file or the smoke profile's committed sample says otherwise.
 const galaxies = args.galaxies ?? (args.data || args.profile === "smoke" ? undefined : "20000");
 const profile = profileFromArgs({ profile: args.profile, galaxies, epochs: args.epochs });
 const batchSize = args.batch ? positiveInteger("--batch", args.batch, 1 << 20) : profile.batchSize;
 const out = args.out ?? `out/bench/torch_accuracy/${profile.name}`;
-const tools = new URL("./", import.meta.url).pathname;
-
-if (!await installSystemPart("torch")) {
-  fail(EXIT.internal, "PyTorch is needed for the reference and could not be installed");
-}
+await requireTorch();
 
 const { backend, source, prepared } = await prepareToolRun(args, profile).catch(exitWithError);
 const config = profileModel(profile);
@@ -82,19 +80,20 @@ const model = buildModel({ ...config, seed: profile.seed });
 const weights = model.getWeights(); // live variables: read, never disposed
 const weightFiles = await Promise.all(weights.map(async (w, i) => {
   const file = `weight_${i}.f32`;
-  await writeFloats(file, (await w.data()) as Float32Array);
+  await writeLittleEndian(file, (await w.data()) as Float32Array);
   return { file, shape: w.shape };
 }));
-for (const part of ["train", "validation", "test"] as const) {
-  await writeFloats(`${part}_x.f32`, prepared[part].x);
-  await writeFloats(`${part}_y.f32`, prepared[part].y);
+const PARTS = ["train", "validation", "test"] as const;
+for (const part of PARTS) {
+  await writeLittleEndian(`${part}_x.f32`, prepared[part].x);
+  await writeLittleEndian(`${part}_y.f32`, prepared[part].y);
 }
 const orders = new Uint32Array(profile.epochs * nTrain);
 for (let epoch = 1; epoch <= profile.epochs; epoch++) {
   orders.set(permutation(nTrain, epochSeed(profile.seed, epoch)), (epoch - 1) * nTrain);
 }
-await Deno.writeFile(`${folder}/orders.u32`, littleEndian(orders));
-await writeFloats(
+await writeLittleEndian("orders.u32", orders);
+await writeLittleEndian(
   "initial_validation_predictions.f32",
   await predict(model, prepared.validation.x),
 );
@@ -102,9 +101,7 @@ await Deno.writeTextFile(
   `${folder}/meta.json`,
   JSON.stringify({
     nFlux: N_FLUX,
-    rows: Object.fromEntries(
-      (["train", "validation", "test"] as const).map((p) => [p, prepared[p].y.length]),
-    ),
+    rows: Object.fromEntries(PARTS.map((p) => [p, prepared[p].y.length])),
     network: { filters: config.convFilters, kernels: config.kernelSizes, units: config.denseUnits },
     weights: weightFiles,
     epochs: profile.epochs,
@@ -127,13 +124,17 @@ const { history } = await train(model, prepared, {
       `  epoch ${log.epoch}: val MAE ${log.valMae.toFixed(4)}, ${log.seconds.toFixed(0)} s`,
     ),
 });
-const ourSeconds = (performance.now() - ourStart) / 1000;
+const ourSeconds = secondsSince(ourStart);
 const ourTest = redshiftMetrics(prepared.test.y, await predict(model, prepared.test.x));
 model.dispose();
 
 const threads = backend.backend === "cpu-blas" ? blasThreads() : 1;
 console.error(`PyTorch: training (${threads} thread${threads > 1 ? "s" : ""})...`);
-const reference = await runTorch(threads);
+const reference = await runJsonLine<TorchResult>(
+  ["/usr/bin/python3", benchFile("torch_train.py"), folder, "--threads", String(threads)],
+  // PyTorch has read the folder: removed before anything can end the tool.
+  { finished: () => Deno.remove(folder, { recursive: true }) },
+);
 
 const tolerance = 1e-4 * Math.max(1, reference.initialScale);
 if (!(reference.initialDifference <= tolerance)) {
@@ -144,12 +145,8 @@ if (!(reference.initialDifference <= tolerance)) {
   );
 }
 
-const cumulative = (h: { seconds: number }[]) => {
-  let total = 0;
-  return h.map((e) => (total += e.seconds));
-};
-const ourTimes = cumulative(history);
-const torchTimes = cumulative(reference.history);
+const ourTimes = cumulativeSeconds(history);
+const torchTimes = cumulativeSeconds(reference.history);
 // The accuracy both reached: the worse of the two best validation MAEs.
 const target = Math.max(
   Math.min(...history.map((e) => e.valMae)),
@@ -159,7 +156,7 @@ const timeTo = (h: { valMae: number }[], times: number[]) =>
   times[h.findIndex((e) => e.valMae <= target)];
 const ourTime = timeTo(history, ourTimes), torchTime = timeTo(reference.history, torchTimes);
 
-const rows: (string | number)[][] = history.map((e: EpochLog, i) => {
+const rows: (string | number)[][] = history.map((e, i) => {
   const t = reference.history[i];
   return [
     e.epoch,
@@ -185,9 +182,7 @@ const table = markdownTable(
   rows,
 );
 const summary = [
-  `ours: ${backend.backend}${
-    backend.library ? ` (${backend.library})` : ""
-  }; PyTorch: ${reference.device}`,
+  `ours: ${deviceOf(backend)}; PyTorch: ${reference.device}`,
   `data: ${source}`,
   `same initial network: max |ours − PyTorch| = ${reference.initialDifference.toExponential(1)} ` +
   `over the validation predictions (largest ${reference.initialScale.toFixed(3)})`,
@@ -201,41 +196,27 @@ const summary = [
 ];
 console.log(summary.join("\n"));
 
+const record = {
+  commit: await gitCommit(),
+  profile: profile.name,
+  data: source,
+  batchSize,
+  epochs: profile.epochs,
+  ours: { backend, history, seconds: ourSeconds, test: ourTest },
+  torch: reference,
+  target,
+  secondsToTarget: { ours: ourTime, torch: torchTime },
+};
 await Deno.mkdir(out, { recursive: true });
-await writeFileAtomic(
-  `${out}/torch_accuracy.json`,
-  JSON.stringify(
-    {
-      commit: await gitCommit(),
-      profile: profile.name,
-      data: source,
-      batchSize,
-      epochs: profile.epochs,
-      ours: { backend, history, seconds: ourSeconds, test: ourTest },
-      torch: reference,
-      target,
-      secondsToTarget: { ours: ourTime, torch: torchTime },
-    },
-    null,
-    2,
-  ) + "\n",
-);
+await writeFileAtomic(`${out}/torch_accuracy.json`, JSON.stringify(record, null, 2) + "\n");
 console.log(`written: ${out}/torch_accuracy.json`);
 
-async function writeFloats(name: string, values: Float32Array): Promise<void> {
-  await Deno.writeFile(`${folder}/${name}`, littleEndian(values));
-}
-
-/** The bytes of `values`, little-endian (what numpy's "<f4"/"<u4" read on any machine). */
-function littleEndian(values: Float32Array | Uint32Array): Uint8Array {
-  const bytes = new Uint8Array(values.length * 4);
-  const view = new DataView(bytes.buffer);
-  const float = values instanceof Float32Array;
-  for (let i = 0; i < values.length; i++) {
-    if (float) view.setFloat32(4 * i, values[i], true);
-    else view.setUint32(4 * i, values[i], true);
-  }
-  return bytes;
+/** Writes `values` into the folder little-endian (what numpy's "<f4"/"<u4" read on any machine). */
+async function writeLittleEndian(name: string, values: Float32Array | Uint32Array): Promise<void> {
+  const view = new DataView(new ArrayBuffer(values.length * 4));
+  const set = values instanceof Float32Array ? view.setFloat32 : view.setUint32;
+  for (let i = 0; i < values.length; i++) set.call(view, 4 * i, values[i], true);
+  await Deno.writeFile(`${folder}/${name}`, new Uint8Array(view.buffer));
 }
 
 interface TorchResult {
@@ -244,28 +225,4 @@ interface TorchResult {
   initialScale: number;
   history: { epoch: number; loss: number; mae: number; valMae: number; seconds: number }[];
   testMae: number;
-}
-
-async function runTorch(threads: number): Promise<TorchResult> {
-  const command = [
-    "/usr/bin/python3",
-    `${tools}torch_train.py`,
-    folder,
-    "--threads",
-    String(threads),
-  ];
-  const result = await new Deno.Command(command[0], {
-    args: command.slice(1),
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  // PyTorch has read the folder: removed before anything below can end the tool.
-  await Deno.remove(folder, { recursive: true });
-  const text = new TextDecoder().decode(result.stdout).trim().split("\n").at(-1) ?? "";
-  if (!result.success) fail(EXIT.internal, `${command.join(" ")} failed (exit ${result.code})`);
-  try {
-    return JSON.parse(text) as TorchResult;
-  } catch {
-    fail(EXIT.internal, `${command.join(" ")} printed no JSON: ${text.slice(0, 200)}`);
-  }
 }

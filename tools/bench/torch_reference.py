@@ -29,10 +29,6 @@ FULL = ([256, 256, 128, 64], [5, 5, 3, 2], [256, 256, 128, 64])
 NARROW = ([16, 16, 16, 16], [5, 5, 3, 2], [32, 32, 16, 16])
 
 
-def build_model(narrow: bool) -> nn.Module:
-    return build_network(*(NARROW if narrow else FULL))
-
-
 def build_network(filters: list[int], kernels: list[int], units: list[int]) -> nn.Module:
     """Conv1D(f, k) + ReLU + MaxPool1D(2) per filter, Flatten, Dense(u) + ReLU per unit, Dense(1)."""
     layers: list[nn.Module] = []
@@ -108,7 +104,7 @@ def main() -> None:
     torch.manual_seed(1)
     generator = torch.Generator(device=device)
     generator.manual_seed(1)
-    model = build_model(args.narrow).to(device)
+    model = build_network(*(NARROW if args.narrow else FULL)).to(device)
     parameters = sum(t.numel() for t in model.parameters())
     optimizer = torch.optim.Adamax(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
     loss_fn = nn.HuberLoss(delta=1.0)

@@ -21,15 +21,9 @@
  *
  * @module
  */
-import {
-  EXIT,
-  exitWithModuleHelp,
-  fail,
-  parseToolArgs,
-  positiveInteger,
-  positiveIntegers,
-} from "../_args.ts";
-import { installSystemPart } from "../_system.ts";
+import { exitWithModuleHelp, parseToolArgs, positiveInteger, positiveIntegers } from "../_args.ts";
+import { median } from "../../lib/metrics.ts";
+import { benchFile, requireTorch, runJsonLine } from "./_bench.ts";
 
 const args = parseToolArgs("bench:torch", {
   batches: { type: "string", default: "16,256" },
@@ -62,10 +56,7 @@ interface BenchSummary {
 type Side = "ours" | "torch";
 const BEST = "prediction, each side at its best batch (rows/s)";
 
-if (!await installSystemPart("torch")) {
-  fail(EXIT.internal, "PyTorch is needed for the reference side and could not be installed");
-}
-const tools = new URL("./", import.meta.url).pathname;
+await requireTorch();
 const common = [
   ...["--batches", args.batches, "--samples", args.samples, "--min-steps", "4"],
   ...["--predict", args.predict, "--predict-batches", args["predict-batches"], "--json"],
@@ -73,11 +64,12 @@ const common = [
 ];
 const commands: Record<Side, string[]> = {
   ours: [
-    ...[Deno.execPath(), "run", "-A", `${tools}train.ts`, ...common],
+    ...[Deno.execPath(), "run", "-A", benchFile("train.ts"), ...common],
     ...(args.backend === "auto" ? [] : ["--backend", args.backend]),
   ],
-  torch: ["/usr/bin/python3", `${tools}torch_reference.py`, ...common],
+  torch: ["/usr/bin/python3", benchFile("torch_reference.py"), ...common],
 };
+const env = { OMP_NUM_THREADS: args.threads, REDSHIFT_BLAS_THREADS: args.threads };
 
 // Each round runs both sides back to back, the first side alternating, and its ratio is taken
 // within the round: a shared machine's speed wanders over minutes (a GEMM's rate halved and came
@@ -89,7 +81,7 @@ for (let round = 1; round <= Number(args.rounds); round++) {
   const measured = {} as Record<Side, Map<string, Rate>>;
   for (const side of (round % 2 ? ["ours", "torch"] : ["torch", "ours"]) as Side[]) {
     console.error(`round ${round}: ${side}...`);
-    const summary = await runJson(commands[side]);
+    const summary = await runJsonLine<BenchSummary>(commands[side], { env });
     devices = { ...devices, [side]: summary.device };
     measured[side] = ratesOf(summary);
   }
@@ -138,25 +130,4 @@ function ratesOf(s: BenchSummary): Map<string, Rate> {
 
 function fastest(rates: Rate[]): Rate {
   return rates.reduce((a, b) => b.samplesPerSecond > a.samplesPerSecond ? b : a);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b), mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-async function runJson(command: string[]): Promise<BenchSummary> {
-  const out = await new Deno.Command(command[0], {
-    args: command.slice(1),
-    stdout: "piped",
-    stderr: "inherit",
-    env: { OMP_NUM_THREADS: args.threads, REDSHIFT_BLAS_THREADS: args.threads },
-  }).output();
-  const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-  if (!out.success) fail(EXIT.internal, `${command.join(" ")} failed (exit ${out.code})`);
-  try {
-    return JSON.parse(text) as BenchSummary;
-  } catch {
-    fail(EXIT.internal, `${command.join(" ")} printed no JSON summary: ${text.slice(0, 200)}`);
-  }
 }

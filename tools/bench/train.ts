@@ -32,6 +32,7 @@ import { buildModel } from "../../lib/model.ts";
 import { NARROW_MODEL } from "../../lib/profiles.ts";
 import { predict, train } from "../../lib/train.ts";
 import { N_FLUX } from "../../lib/spectra.ts";
+import { deviceOf, secondsSince } from "./_bench.ts";
 
 const args = parseToolArgs("bench:train", {
   narrow: { type: "boolean", default: false },
@@ -62,9 +63,7 @@ const gradientChunk = args.chunk === undefined ? undefined : positiveInteger("--
 // On cpu-blas: the training plan (default) or every step through tfjs's kernels (false).
 const trainingPlan = args.plan === undefined ? undefined : args.plan !== "false";
 
-const report = await selectBackend(
-  args.backend ? { backend: args.backend as BackendName } : {},
-);
+const report = await selectBackend(args.backend ? { backend: args.backend as BackendName } : {});
 console.error(`backend: ${formatBackendReport(report)}`);
 for (const setting of args.flag) {
   const [name, value] = setting.split("=");
@@ -72,8 +71,7 @@ for (const setting of args.flag) {
 }
 const counter = countDispatches();
 const kernels = args["kernel-time"] ? timeKernels() : null;
-const network = args.narrow ? NARROW_MODEL : {};
-const model = buildModel({ ...network, seed: 1 });
+const model = buildModel({ ...(args.narrow ? NARROW_MODEL : {}), seed: 1 });
 
 function rows(n: number, salt: number) {
   const x = Float32Array.from({ length: n * N_FLUX }, (_, i) => ((i * 7919 + salt) % 1000) / 1000);
@@ -81,11 +79,6 @@ function rows(n: number, salt: number) {
   return { x, y };
 }
 
-const device = report.adapter
-  ? `${report.backend} (${report.adapter})`
-  : report.library
-  ? `${report.backend} (${report.library})`
-  : report.backend;
 const results = [];
 for (const batchSize of batches) {
   const steps = Math.max(minSteps, Math.ceil(samples / batchSize));
@@ -106,7 +99,7 @@ for (const batchSize of batches) {
   }
   const t = performance.now();
   await train(model, { train: timed }, opts, engine);
-  const seconds = (performance.now() - t) / 1000;
+  const seconds = secondsSince(t);
   const used = process.cpuUsage(cpu);
   const dispatches = (counter.dispatches - before - warmDispatches) / (steps - warmSteps);
   if (!args.json) {
@@ -138,11 +131,11 @@ for (const batchSize of predictBatches) {
   await predict(model, warm, { batchSize }); // compiles the kernels of this batch size
   const t = performance.now();
   await predict(model, xp, { batchSize });
-  predictions.push({ batchSize, samplesPerSecond: nPredict / ((performance.now() - t) / 1000) });
+  predictions.push({ batchSize, samplesPerSecond: nPredict / secondsSince(t) });
 }
 
 const summary = {
-  device,
+  device: deviceOf(report),
   network: args.narrow ? "narrow" : "full",
   parameters: model.countParams(),
   flags: args.flag,
@@ -153,7 +146,7 @@ if (args.json) {
   console.log(JSON.stringify(summary));
 } else {
   console.log(
-    `device: ${device}; network: ${summary.network} (${summary.parameters} parameters); ` +
+    `device: ${summary.device}; network: ${summary.network} (${summary.parameters} parameters); ` +
       `flags: ${args.flag.join(" ") || "none"}; tfjs ${tf.version_core}`,
   );
   console.log(
@@ -226,18 +219,16 @@ function timeKernels(): { ms: number; calls: number; byName: Map<string, number>
 function countDispatches(): { dispatches: number; submits: number } {
   const counts = { dispatches: 0, submits: 0 };
   if (typeof GPUComputePassEncoder === "undefined") return counts;
-  const dispatch = GPUComputePassEncoder.prototype.dispatchWorkgroups;
-  GPUComputePassEncoder.prototype.dispatchWorkgroups = function (
-    this: GPUComputePassEncoder,
-    ...a: Parameters<typeof dispatch>
-  ) {
-    counts.dispatches++;
-    return dispatch.apply(this, a);
-  };
-  const submit = GPUQueue.prototype.submit;
-  GPUQueue.prototype.submit = function (this: GPUQueue, ...a: Parameters<typeof submit>) {
-    counts.submits++;
-    return submit.apply(this, a);
-  };
+  countCalls(GPUComputePassEncoder.prototype, "dispatchWorkgroups", () => counts.dispatches++);
+  countCalls(GPUQueue.prototype, "submit", () => counts.submits++);
   return counts;
+}
+
+/** Wraps the method `name` of `prototype` so that each call runs `count` first. */
+function countCalls<T, K extends keyof T>(prototype: T, name: K, count: () => void): void {
+  const inner = prototype[name] as (...a: unknown[]) => unknown;
+  prototype[name] = function (this: unknown, ...a: unknown[]) {
+    count();
+    return inner.apply(this, a);
+  } as T[K];
 }
