@@ -9,9 +9,9 @@
  *
  * @module
  */
-import type { CatalogueChunk, CatalogueReject } from "../data/_chunked_reader.ts";
+import type { CatalogueReject } from "../data/_chunked_reader.ts";
 import { type PendingFile, tempPathBeside } from "../_atomic.ts";
-import type { ChunkPredictions } from "./_predictor.ts";
+import type { PredictedChunk } from "./_screening.ts";
 
 /** A problem writing the output or the rejects file. */
 export class CatalogueOutputError extends Error {
@@ -40,19 +40,10 @@ export const PDF_COLUMNS = ["z_mean", "z_median", "z_mode", "z_lo68", "z_hi68"] 
 function float32Text(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return "0";
-  for (let p = 6; p < 9; p++) {
-    const text = v.toPrecision(p);
-    if (Math.fround(Number(text)) === v) return trimZeros(text);
-  }
-  return trimZeros(v.toPrecision(9));
-}
-
-function trimZeros(text: string): string {
-  const e = text.indexOf("e");
-  const mantissa = e < 0 ? text : text.slice(0, e);
-  const exponent = e < 0 ? "" : text.slice(e);
-  const trimmed = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
-  return trimmed + exponent;
+  let p = 6;
+  while (p < 9 && Math.fround(Number(v.toPrecision(p))) !== v) p++;
+  // Trailing zeros of the mantissa go, and its point with them: 1.50000e-7 → 1.5e-7, 2.000 → 2.
+  return v.toPrecision(p).replace(/(?:(\.\d*[1-9])|\.)0*(?=e|$)/, "$1");
 }
 
 /**
@@ -70,6 +61,9 @@ export function csvField(text: string, neutralise = true): string {
 
 const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
+/** A column of the predictions, with its type in a Parquet output. */
+type Column = readonly [name: string, type: "Utf8" | "Int64" | "Float32" | "Bool" | "Int32"];
+
 /** One file of a run (predictions or rejects), written as CSV text under a temporary name. */
 export class OutputFile {
   #file: Deno.FsFile | null;
@@ -79,10 +73,8 @@ export class OutputFile {
     readonly format: "csv" | "parquet",
     readonly temp: string,
     file: Deno.FsFile,
-    readonly hasZ: boolean,
-    readonly rowIds: boolean,
-    readonly hasError: boolean,
-    readonly hasPdf: boolean,
+    /** The columns of a predictions file, with the Parquet type of each; null for rejects. */
+    readonly columns: Column[] | null,
   ) {
     this.#file = file;
   }
@@ -105,56 +97,37 @@ export class OutputFile {
     } catch (e) {
       throw new CatalogueOutputError(path, `cannot write beside it: ${(e as Error).message}`);
     }
-    const output = new OutputFile(
-      path,
-      format,
-      temp,
-      file,
-      what.hasZ ?? false,
-      what.rowIds ?? false,
-      what.hasError ?? false,
-      what.hasPdf ?? false,
-    );
-    const header = what.rejects ? ["row", "id", "column", "reason"] : [
-      "id",
-      "z_pred",
-      ...(what.hasError ? ["z_err"] : []),
-      ...(what.hasPdf ? PDF_COLUMNS : []),
-      ...(what.hasZ ? ["z_true", "error", "dz_norm"] : []),
-      "ood",
-      "n_outside",
+    const floats = (names: readonly string[]) => names.map((c) => [c, "Float32"] as const);
+    const columns: Column[] | null = what.rejects ? null : [
+      ["id", what.rowIds ? "Int64" : "Utf8"],
+      ...floats(["z_pred", ...(what.hasError ? ["z_err"] : [])]),
+      ...floats(what.hasPdf ? PDF_COLUMNS : []),
+      ...floats(what.hasZ ? ["z_true", "error", "dz_norm"] : []),
+      ["ood", "Bool"],
+      ["n_outside", "Int32"],
     ];
+    const output = new OutputFile(path, format, temp, file, columns);
+    const header = columns?.map(([c]) => c) ?? ["row", "id", "column", "reason"];
     await output.#write(header.join(",") + "\n");
     return output;
   }
 
-  async writePredictions(
-    chunk: CatalogueChunk,
-    predictions: ChunkPredictions,
-    outside: Int32Array,
-    ood: Uint8Array,
-  ): Promise<void> {
+  async writePredictions({ chunk, predictions, outside, isOod }: PredictedChunk): Promise<void> {
     // A Parquet output is converted from this text, and keeps ids exactly as read.
     const neutralise = this.format === "csv";
     const { mean: zPred, std: zErr, pdf } = predictions;
     let text = "";
     for (let i = 0; i < chunk.n; i++) {
-      const id = chunk.ids ? csvField(chunk.ids[i], neutralise) : String(chunk.rows[i]);
-      let line = `${id},${float32Text(zPred[i])}`;
-      if (zErr) line += `,${float32Text(zErr[i])}`;
-      if (pdf) {
-        line += `,${float32Text(zPred[i])},${float32Text(pdf.median[i])},${
-          float32Text(pdf.mode[i])
-        },${float32Text(pdf.lower[i])},${float32Text(pdf.upper[i])}`;
-      }
+      const cells = [chunk.ids ? csvField(chunk.ids[i], neutralise) : String(chunk.rows[i])];
+      const floats = [zPred[i]];
+      if (zErr) floats.push(zErr[i]);
+      if (pdf) floats.push(zPred[i], pdf.median[i], pdf.mode[i], pdf.lower[i], pdf.upper[i]);
       if (chunk.z) {
         const z = chunk.z[i], error = zPred[i] - z;
-        line += `,${float32Text(z)},${float32Text(Math.fround(error))},${
-          float32Text(Math.fround(error / (1 + z)))
-        }`;
+        floats.push(z, Math.fround(error), Math.fround(error / (1 + z)));
       }
-      line += `,${ood[i] ? "true" : "false"},${outside[i]}\n`;
-      text += line;
+      cells.push(...floats.map(float32Text), isOod[i] ? "true" : "false", String(outside[i]));
+      text += cells.join(",") + "\n";
     }
     await this.#write(text);
   }
@@ -189,21 +162,12 @@ export class OutputFile {
       if (this.format === "csv") return { temp: this.temp, path: this.path };
       const pl = (await import("nodejs-polars")).default;
       this.#parquet = tempPathBeside(this.path, "part");
-      const schema: Record<string, unknown> = {
-        id: this.rowIds ? pl.Int64 : pl.Utf8,
-        z_pred: pl.Float32,
-        ...(this.hasError ? { z_err: pl.Float32 } : {}),
-        ...(this.hasPdf ? Object.fromEntries(PDF_COLUMNS.map((c) => [c, pl.Float32])) : {}),
-        ...(this.hasZ ? { z_true: pl.Float32, error: pl.Float32, dz_norm: pl.Float32 } : {}),
-        ood: pl.Bool,
-        n_outside: pl.Int32,
-      };
+      const schema = Object.fromEntries(this.columns!.map(([c, type]) => [c, pl[type]]));
       await pl.scanCSV(this.temp, { schema } as Parameters<typeof pl.scanCSV>[1])
         .sinkParquet(this.#parquet, { compression: "zstd" }).collect();
       await Deno.remove(this.temp).catch(() => {});
       return { temp: this.#parquet, path: this.path };
     } catch (e) {
-      if (e instanceof CatalogueOutputError) throw e;
       throw new CatalogueOutputError(this.path, `could not finish: ${(e as Error).message}`);
     }
   }

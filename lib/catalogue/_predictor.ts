@@ -107,12 +107,11 @@ async function predictorOf(
   alpha: number | undefined,
 ): Promise<Predictor> {
   // What is loaded here is ours to free; what the caller passed in stays the caller's.
-  const owned = typeof model === "string";
   const folder = typeof model === "string" ? model : null;
   if (typeof model === "string" && await isEnsembleFolder(model)) model = await loadEnsemble(model);
   if (typeof model !== "string" && "models" in model) {
     const ensemble = model;
-    const dispose = () => owned ? disposeEnsemble(ensemble) : undefined;
+    const dispose = () => folder !== null && disposeEnsemble(ensemble);
     if (alpha !== undefined) {
       dispose();
       throw noHead(alpha, "an ensemble");
@@ -128,40 +127,28 @@ async function predictorOf(
       dispose,
     };
   }
-  const single = typeof model === "string" ? await loadModel(model) : model;
-  const dispose = () => owned ? single.model.dispose() : undefined;
-  const bins = pdfBinsOf(single.model);
-  if (!bins) {
-    if (alpha !== undefined) {
-      dispose();
-      throw noHead(alpha, "this model");
-    }
+  const { model: network, scaler, run } = typeof model === "string"
+    ? await loadModel(model)
+    : model;
+  const dispose = () => folder !== null && network.dispose();
+  try {
+    const bins = pdfBinsOf(network);
+    if (!bins && alpha !== undefined) throw noHead(alpha, "this model");
+    const reading = bins && priorReading(run ?? {}, bins, alpha ?? 0, folder);
     return {
-      scaler: single.scaler,
+      scaler,
       hasError: false,
-      pdf: null,
-      predict: async (x, n, batchSize) => ({
-        mean: await dispatchPredictions(single.model, x, n, batchSize),
-        std: null,
-        pdf: null,
-      }),
+      pdf: bins && { bins, alpha: alpha ?? 0 },
+      predict: async (x, n, batchSize) =>
+        bins
+          ? await summarisePdfs(network, bins, reading!, x, n, batchSize)
+          : { mean: await dispatchPredictions(network, x, n, batchSize), std: null, pdf: null },
       dispose,
     };
-  }
-  let reading: PriorOptions;
-  try {
-    reading = priorReading(single.run ?? {}, bins, alpha ?? 0, folder);
   } catch (e) {
     dispose();
     throw e;
   }
-  return {
-    scaler: single.scaler,
-    hasError: false,
-    pdf: { bins, alpha: alpha ?? 0 },
-    predict: (x, n, batchSize) => summarisePdfs(single.model, bins, reading, x, n, batchSize),
-    dispose,
-  };
 }
 
 /**
@@ -173,13 +160,9 @@ async function predictorOf(
 export async function checkAlphaFits(dir: string, alpha: number): Promise<void> {
   checkAlpha(alpha);
   if (await isEnsembleFolder(dir)) throw noHead(alpha, "an ensemble");
-  let config: { modelConfig?: { pdfBins?: unknown }; run?: Record<string, unknown> };
-  try {
-    config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
-    if (typeof config !== "object" || config === null) return;
-  } catch {
-    return;
-  }
+  const config: { modelConfig?: { pdfBins?: unknown }; run?: Record<string, unknown> } | null =
+    await Deno.readTextFile(`${dir}/config.json`).then(JSON.parse).catch(() => null);
+  if (typeof config !== "object" || config === null) return;
   if (!config.modelConfig?.pdfBins) throw noHead(alpha, "this model");
   const prior = config.run?.[TRAINING_PRIOR_KEY];
   if (alpha > 0 && (prior === undefined || prior === null)) throw noPrior(alpha, dir);
@@ -235,6 +218,7 @@ async function summarisePdfs(
   const column = () => new Float32Array(n).fill(NaN);
   const mean = column();
   const pdf: PdfColumns = { median: column(), mode: column(), lower: column(), upper: column() };
+  const columns = { mean, ...pdf };
   const K = bins.count;
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);
@@ -243,18 +227,13 @@ async function summarisePdfs(
     });
     const good: number[] = [];
     for (let i = 0; i < size; i++) if (isPdf(probs, i * K, K)) good.push(i);
+    if (!good.length) continue;
     const rows = good.length === size ? probs : new Float32Array(good.length * K);
     if (rows !== probs) good.forEach((i, g) => rows.set(probs.subarray(i * K, (i + 1) * K), g * K));
-    const s = good.length
-      ? pdfSummaries(rows, bins, { level: PDF_INTERVAL_LEVEL, ...reading })
-      : null;
-    good.forEach((i, g) => {
-      mean[begin + i] = s!.mean[g];
-      pdf.median[begin + i] = s!.median[g];
-      pdf.mode[begin + i] = s!.mode[g];
-      pdf.lower[begin + i] = s!.lower[g];
-      pdf.upper[begin + i] = s!.upper[g];
-    });
+    const s = pdfSummaries(rows, bins, { level: PDF_INTERVAL_LEVEL, ...reading });
+    for (const [key, column] of Object.entries(columns)) {
+      good.forEach((i, g) => column[begin + i] = s[key as keyof typeof columns][g]);
+    }
   }
   return { mean, std: null, pdf };
 }
@@ -271,7 +250,7 @@ function isPdf(p: Float32Array, offset: number, K: number): boolean {
 }
 
 /** Starts every batch's prediction on the device and resolves with all of them. */
-function dispatchPredictions(
+async function dispatchPredictions(
   model: tfl.LayersModel,
   x: Float32Array,
   n: number,
@@ -279,13 +258,8 @@ function dispatchPredictions(
 ): Promise<Float32Array> {
   // On cpu-blas the compiled forward pass beats running the layers through tfjs.
   const plan = forwardPlanOf(model);
-  if (plan && plan.inputLength === N_FLUX) {
-    try {
-      return Promise.resolve(plan.predict(x.subarray(0, n * N_FLUX)));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
+  if (plan && plan.inputLength === N_FLUX) return plan.predict(x.subarray(0, n * N_FLUX));
+  // Every batch is dispatched before the first await, so the device works while the run reads on.
   const outputs: tf.Tensor[] = [];
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);
@@ -296,15 +270,13 @@ function dispatchPredictions(
       ) as tf.Tensor
     ));
   }
-  return (async () => {
-    const result = new Float32Array(n);
-    try {
-      for (let b = 0; b < outputs.length; b++) {
-        result.set(await outputs[b].data() as Float32Array, b * batchSize);
-      }
-    } finally {
-      for (const t of outputs) t.dispose();
+  const result = new Float32Array(n);
+  try {
+    for (let b = 0; b < outputs.length; b++) {
+      result.set(await outputs[b].data() as Float32Array, b * batchSize);
     }
-    return result;
-  })();
+  } finally {
+    for (const t of outputs) t.dispose();
+  }
+  return result;
 }

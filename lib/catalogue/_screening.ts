@@ -1,8 +1,8 @@
 /**
  * Screening the rows of a catalogue: which spectra lie outside the training
  * range ({@link OodRule}, {@link outOfDistribution}), which predictions are
- * no result ({@link notFinite}, {@link keepFinite}), and how a bad row is
- * described ({@link describeReject}).
+ * no result ({@link keepFinite}), and how a bad row is described
+ * ({@link describeReject}, {@link rejectError}).
  *
  * These are pure functions of a chunk and the model's scaler, kept apart from
  * the run that reads and writes the files so each can be read on its own.
@@ -11,7 +11,11 @@
  */
 import type { MinMaxScaler } from "../min_max_scaler.ts";
 import { N_FLUX } from "../spectra.ts";
-import type { CatalogueChunk, CatalogueReject } from "../data/_chunked_reader.ts";
+import {
+  type CatalogueChunk,
+  CatalogueInputError,
+  type CatalogueReject,
+} from "../data/_chunked_reader.ts";
 import type { ChunkPredictions } from "./_predictor.ts";
 
 /**
@@ -75,74 +79,86 @@ export function outOfDistribution(
   return { outside, flagged };
 }
 
-/** Rows of `chunk` whose prediction (or error bar) is not a finite number, as rejects. */
-export function notFinite(
-  chunk: CatalogueChunk,
-  mean: Float32Array,
-  std: Float32Array | null,
-): CatalogueReject[] {
-  const bad: CatalogueReject[] = [];
-  for (let i = 0; i < chunk.n; i++) {
-    const m = mean[i], s = std ? std[i] : 0;
-    if (Number.isFinite(m) && Number.isFinite(s)) continue;
-    bad.push({
-      row: chunk.rows[i],
-      id: chunk.ids?.[i] ?? null,
-      column: null,
-      reason: `the model's prediction is ${Number.isFinite(m) ? `z_err ${s}` : m}, ` +
-        "not a finite number (a spectrum far outside the training range, or a broken model)",
-    });
-  }
-  return bad;
+/** A chunk with its predictions and its out-of-distribution screening, as the run writes it. */
+export interface PredictedChunk {
+  chunk: CatalogueChunk;
+  predictions: ChunkPredictions;
+  outside: Int32Array;
+  isOod: Uint8Array;
 }
 
-/** The rows of a chunk (and their predictions) whose predictions are finite. */
+/**
+ * Splits off the rows whose prediction (or error bar) is not a finite number, as rejects; `kept`
+ * is the rest (`predicted` itself when every prediction is finite).
+ */
 export function keepFinite(
-  chunk: CatalogueChunk,
-  predictions: ChunkPredictions,
-  outside: Int32Array,
-  isOod: Uint8Array,
-) {
-  const { mean, std, pdf } = predictions;
-  const keep: number[] = [];
+  predicted: PredictedChunk,
+): { rejected: CatalogueReject[]; kept: PredictedChunk } {
+  const { chunk, predictions: { mean, std, pdf } } = predicted;
+  const rejected: CatalogueReject[] = [], keep: number[] = [];
   for (let i = 0; i < chunk.n; i++) {
-    if (Number.isFinite(mean[i]) && (!std || Number.isFinite(std[i]))) keep.push(i);
+    const m = mean[i], s = std ? std[i] : 0;
+    if (Number.isFinite(m) && Number.isFinite(s)) keep.push(i);
+    else {
+      rejected.push({
+        row: chunk.rows[i],
+        id: chunk.ids?.[i] ?? null,
+        column: null,
+        reason: `the model's prediction is ${Number.isFinite(m) ? `z_err ${s}` : m}, ` +
+          "not a finite number (a spectrum far outside the training range, or a broken model)",
+      });
+    }
   }
+  if (!rejected.length) return { rejected, kept: predicted };
   const n = keep.length;
   const flux = new Float32Array(n * N_FLUX);
   keep.forEach((i, k) => flux.set(chunk.flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), k * N_FLUX));
-  const pick = <T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T) =>
-    keep.map((i) => a[i]);
-  return {
+  const f32 = (a: Float32Array) => Float32Array.from(keep, (i) => a[i]);
+  const kept: PredictedChunk = {
     chunk: {
       ...chunk,
       n,
-      rows: Float64Array.from(pick(chunk.rows)),
-      ids: chunk.ids ? keep.map((i) => chunk.ids![i]) : null,
-      z: chunk.z ? Float32Array.from(pick(chunk.z)) : null,
+      rows: Float64Array.from(keep, (i) => chunk.rows[i]),
+      ids: chunk.ids && keep.map((i) => chunk.ids![i]),
+      z: chunk.z && f32(chunk.z),
       flux,
     },
     predictions: {
-      mean: Float32Array.from(pick(mean)),
-      std: std ? Float32Array.from(pick(std)) : null,
-      pdf: pdf
-        ? {
-          median: Float32Array.from(pick(pdf.median)),
-          mode: Float32Array.from(pick(pdf.mode)),
-          lower: Float32Array.from(pick(pdf.lower)),
-          upper: Float32Array.from(pick(pdf.upper)),
-        }
-        : null,
-    } satisfies ChunkPredictions,
-    outside: Int32Array.from(pick(outside)),
-    isOod: Uint8Array.from(pick(isOod)),
+      mean: f32(mean),
+      std: std && f32(std),
+      pdf: pdf &&
+        {
+          median: f32(pdf.median),
+          mode: f32(pdf.mode),
+          lower: f32(pdf.lower),
+          upper: f32(pdf.upper),
+        },
+    },
+    outside: Int32Array.from(keep, (i) => predicted.outside[i]),
+    isOod: Uint8Array.from(keep, (i) => predicted.isOod[i]),
   };
+  return { rejected, kept };
+}
+
+/** Where a bad row is at fault besides its row number: its id and column, when known. */
+function idAndColumn(rejected: CatalogueReject): string[] {
+  const where = [];
+  if (rejected.id) where.push(`id ${rejected.id}`);
+  if (rejected.column) where.push(`column ${rejected.column}`);
+  return where;
+}
+
+/** The error that stops a strict run at a bad row of the input `file`. */
+export function rejectError(file: string, rejected: CatalogueReject): CatalogueInputError {
+  const where = idAndColumn(rejected).join(", ");
+  return new CatalogueInputError(
+    file,
+    `${where ? where + ": " : ""}${rejected.reason}`,
+    rejected.row,
+  );
 }
 
 /** One line for a bad row, e.g. `row 17, column flux_3: "abc" is not a number`. */
 export function describeReject(rejected: CatalogueReject): string {
-  const where = [`row ${rejected.row}`];
-  if (rejected.id) where.push(`id ${rejected.id}`);
-  if (rejected.column) where.push(`column ${rejected.column}`);
-  return `${where.join(", ")}: ${rejected.reason}`;
+  return `${[`row ${rejected.row}`, ...idAndColumn(rejected)].join(", ")}: ${rejected.reason}`;
 }

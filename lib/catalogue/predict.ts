@@ -1,21 +1,11 @@
 /**
- * Predicting redshifts for a whole catalogue, a chunk at a time.
+ * Predicting redshifts for a whole catalogue, a chunk at a time, so that memory stays bounded
+ * whatever the file's size. Before any work the output and rejects paths are checked against the
+ * input, the model folder and each other; both files are written under temporary names and put in
+ * place together at the end, so a run that fails or is interrupted changes nothing.
  *
- * {@link predictCatalogue} reads a CSV or Parquet file of spectra in chunks
- * (memory stays bounded whatever the file's size), applies the model's own
- * scaler, predicts in batches on the current tfjs backend and writes one row
- * per galaxy: `id, z_pred`, then (for a model with a PDF head) `z_mean,
- * z_median, z_mode, z_lo68, z_hi68`, then `z_true, error, dz_norm` when the
- * input has a z column, then `ood, n_outside`. Before any work, the output and rejects
- * paths are checked against the input, the model folder and each other (by
- * real path) and for writability. Both files are written under temporary
- * names beside their targets and put in place together at the end (both or
- * neither), so a run that fails or is interrupted changes nothing. Ids that a
- * spreadsheet would read as formulas are neutralised in CSV outputs.
- *
- * The parts live beside it: `_predictor.ts` (the model, PDF head or ensemble
- * that predicts), `_screening.ts` (out-of-distribution and non-finite rows) and
- * `_output.ts` (writing the files).
+ * The parts live beside it: `_predictor.ts` (the model, PDF head or ensemble that predicts),
+ * `_screening.ts` (out-of-distribution and non-finite rows) and `_output.ts` (writing the files).
  *
  * @module
  */
@@ -24,27 +14,21 @@ import { type BinRow, errorsByBin, type RedshiftMetrics, redshiftMetrics } from 
 import { errorsByBinTable, metricsTable } from "../tables.ts";
 import { Growable } from "../_growable.ts";
 import {
-  type CatalogueChunk,
   catalogueFormat,
   CatalogueInputError,
   type CatalogueLayout,
   type CatalogueReject,
   openCatalogue,
 } from "../data/_chunked_reader.ts";
-import {
-  checkToolPaths,
-  commitTogether,
-  PathCollisionError,
-  type ToolPath,
-  whyNotWritable,
-} from "../_atomic.ts";
-import { type CatalogueModel, type ChunkPredictions, openPredictor } from "./_predictor.ts";
+import { checkToolPaths, commitTogether, PathCollisionError, whyNotWritable } from "../_atomic.ts";
+import { type CatalogueModel, openPredictor } from "./_predictor.ts";
 import {
   DEFAULT_OOD_RULE,
   keepFinite,
-  notFinite,
   type OodRule,
   outOfDistribution,
+  type PredictedChunk,
+  rejectError,
 } from "./_screening.ts";
 import { CatalogueOutputError, OutputFile } from "./_output.ts";
 
@@ -201,46 +185,32 @@ export async function predictCatalogue(
     throw new RangeError(`batchSize must be a positive integer, not ${batchSize}`);
   }
   const predictor = await openPredictor(model, { alpha: options.alpha });
+  const { scaler } = predictor;
   let out: OutputFile | null = null, rejects: OutputFile | null = null;
-  const zTrue = new Growable(Float32Array);
-  const zPred = new Growable(Float32Array);
+  const zTrue = new Growable(Float32Array), zPred = new Growable(Float32Array);
   const flagged = new Growable(Uint8Array);
   const firstRejected: CatalogueReject[] = [];
   let rowsRead = 0, rowsPredicted = 0, rowsRejected = 0, rowsFlagged = 0;
   // While the device predicts chunk k, the next chunk is read and checked.
-  let pending: {
-    chunk: CatalogueChunk;
-    outside: Int32Array;
-    isOod: Uint8Array;
-    result: Promise<ChunkPredictions>;
-  } | null = null;
-  const { scaler } = predictor;
-  const pdf = predictor.pdf && {
-    count: predictor.pdf.bins.count,
-    zMin: predictor.pdf.bins.zMin,
-    zMax: predictor.pdf.bins.zMax,
-    alpha: predictor.pdf.alpha,
-  };
+  let pending: Promise<PredictedChunk> | null = null;
+  const head = predictor.pdf;
+  const pdf = head &&
+    { count: head.bins.count, zMin: head.bins.zMin, zMax: head.bins.zMax, alpha: head.alpha };
   const rule: OodRule = { ...DEFAULT_OOD_RULE, ...options.ood };
   let layout: CatalogueLayout;
   try {
     const reader = await openCatalogue(inPath, options);
     layout = reader.layout;
-    const hasZ = layout.z !== null;
     out = await OutputFile.create(outPath, outFormat, {
-      hasZ,
+      hasZ: layout.z !== null,
       hasError: predictor.hasError,
-      hasPdf: predictor.pdf !== null,
+      hasPdf: pdf !== null,
       rowIds: layout.id === null,
     });
     rejects = await OutputFile.create(rejectsPath, "csv", { rejects: true });
     const setAside = async (bad: CatalogueReject[]) => {
       for (const b of bad) {
-        if (options.strict) {
-          const where = [b.id ? `id ${b.id}` : "", b.column ? `column ${b.column}` : ""];
-          const prefix = where.filter(Boolean).join(", ");
-          throw new CatalogueInputError(inPath, `${prefix ? prefix + ": " : ""}${b.reason}`, b.row);
-        }
+        if (options.strict) throw rejectError(inPath, b);
         rowsRejected++;
         if (firstRejected.length < 100) firstRejected.push(b);
         options.onReject?.(b);
@@ -249,35 +219,40 @@ export async function predictCatalogue(
     };
     const finish = async () => {
       if (!pending) return;
-      const { chunk, outside, isOod, result } = pending;
-      pending = null;
-      const predicted = await result;
       // A prediction that is not a finite number is no result: the row is set aside.
-      const unusable = notFinite(chunk, predicted.mean, predicted.std);
-      if (unusable.length) await setAside(unusable);
-      const kept = unusable.length ? keepFinite(chunk, predicted, outside, isOod) : null;
-      const c = kept?.chunk ?? chunk, predictions = kept?.predictions ?? predicted;
-      const ood = kept?.isOod ?? isOod;
-      for (let i = 0; i < c.n; i++) rowsFlagged += ood[i];
-      await out!.writePredictions(c, predictions, kept?.outside ?? outside, ood);
-      rowsPredicted += c.n;
-      if (c.z) {
-        zTrue.push(c.z);
+      const { rejected, kept } = keepFinite(await pending);
+      pending = null;
+      await setAside(rejected);
+      const { chunk, predictions, isOod } = kept;
+      for (let i = 0; i < chunk.n; i++) rowsFlagged += isOod[i];
+      await out!.writePredictions(kept);
+      rowsPredicted += chunk.n;
+      if (chunk.z) {
+        zTrue.push(chunk.z);
         zPred.push(predictions.mean);
-        flagged.push(ood);
+        flagged.push(isOod);
       }
     };
-    const stats = new ChunkClock(started, reader.totalRows);
     for await (const chunk of reader.chunks(chunkRows)) {
       if (options.signal?.aborted) throw new CatalogueInterrupted();
       await setAside(chunk.rejected);
       const { outside, flagged: isOod } = outOfDistribution(chunk.flux, chunk.n, scaler, rule);
-      const x = scaler.transform(chunk.flux);
-      const result = predictor.predict(x, chunk.n, batchSize);
+      const result = predictor.predict(scaler.transform(chunk.flux), chunk.n, batchSize);
       await finish();
-      pending = { chunk, outside, isOod, result };
+      pending = result.then((predictions) => ({ chunk, predictions, outside, isOod }));
       rowsRead = chunk.rowsSoFar;
-      options.onProgress?.(stats.progress(rowsRead, chunk.fraction));
+      if (options.onProgress) {
+        const seconds = (performance.now() - started) / 1000, fraction = chunk.fraction;
+        options.onProgress({
+          rowsDone: rowsRead,
+          // Exact for Parquet; for CSV, estimated from the share of the file read.
+          rowsTotal: reader.totalRows ??
+            (fraction > 0 ? Math.round(rowsRead / fraction) : rowsRead),
+          fraction,
+          rowsPerSecond: rowsRead / Math.max(seconds, 1e-9),
+          secondsLeft: fraction > 0 ? seconds * (1 - fraction) / fraction : NaN,
+        });
+      }
     }
     await finish();
     if (options.signal?.aborted) throw new CatalogueInterrupted();
@@ -293,7 +268,7 @@ export async function predictCatalogue(
       );
     }
   } catch (e) {
-    await (pending as { result: Promise<unknown> } | null)?.result.catch(() => {});
+    await (pending as Promise<unknown> | null)?.catch(() => {});
     await out?.discard();
     await rejects?.discard();
     throw e;
@@ -307,11 +282,8 @@ export async function predictCatalogue(
     metrics = redshiftMetrics(t, p);
     bins = errorsByBin(t, p);
     if (rowsFlagged > 0 && rowsFlagged < rowsPredicted) {
-      const keep = flagged.view();
-      metricsUnflagged = redshiftMetrics(
-        t.filter((_, i) => !keep[i]),
-        p.filter((_, i) => !keep[i]),
-      );
+      const ood = flagged.view(), unflagged = (a: Float32Array) => a.filter((_, i) => !ood[i]);
+      metricsUnflagged = redshiftMetrics(unflagged(t), unflagged(p));
     }
   }
   return {
@@ -350,16 +322,15 @@ export async function checkCataloguePaths(
   paths: { model: string | null; inPath: string; outPath: string; rejectsPath?: string },
 ): Promise<void> {
   const rejectsPath = paths.rejectsPath ?? defaultRejectsPath(paths.outPath);
-  const all: ToolPath[] = [
-    { role: "--out", path: paths.outPath, use: "write" },
-    { role: "--rejects", path: rejectsPath, use: "write" },
-    { role: "--in", path: paths.inPath, use: "read" },
-  ];
-  if (paths.model !== null) {
-    all.push({ role: "the model folder", path: paths.model, use: "read", folder: true });
-  }
   try {
-    await checkToolPaths(all);
+    await checkToolPaths([
+      { role: "--out", path: paths.outPath, use: "write" },
+      { role: "--rejects", path: rejectsPath, use: "write" },
+      { role: "--in", path: paths.inPath, use: "read" },
+      ...(paths.model === null ? [] : [
+        { role: "the model folder", path: paths.model, use: "read", folder: true } as const,
+      ]),
+    ]);
   } catch (e) {
     if (e instanceof PathCollisionError) {
       throw new CatalogueOutputError(e.written.path, `refused: ${e.message}; nothing was written`);
@@ -398,21 +369,4 @@ export function formatCatalogueSummary(summary: CatalogueSummary): string {
     lines.push("", "Errors per redshift bin", "", errorsByBinTable(s.bins!, { published: false }));
   }
   return lines.join("\n");
-}
-
-/** Rows per second and time left from the rows done and the share of the file read. */
-class ChunkClock {
-  constructor(readonly started: number, readonly totalRows: number | null) {}
-  progress(rowsDone: number, fraction: number): CatalogueProgress {
-    const seconds = (performance.now() - this.started) / 1000;
-    const rowsTotal = this.totalRows ?? (fraction > 0 ? Math.round(rowsDone / fraction) : rowsDone);
-    const rowsPerSecond = rowsDone / Math.max(seconds, 1e-9);
-    return {
-      rowsDone,
-      rowsTotal,
-      fraction,
-      rowsPerSecond,
-      secondsLeft: fraction > 0 ? seconds * (1 - fraction) / fraction : NaN,
-    };
-  }
 }

@@ -45,9 +45,7 @@ export class ModelFolderError extends Error {
   }
 }
 
-/**
- * Writes `model` and its record to the folder `dir`, replacing it atomically.
- */
+/** Writes `model` and its record to the folder `dir`, replacing it atomically. */
 export async function saveModel(
   dir: string,
   model: tfl.LayersModel,

@@ -2,7 +2,7 @@
  * A trained run as a folder: what notebooks 03 and 04 need to present it
  * without training again.
  *
- * `model/` (a model folder, see persistence.ts), `history.json` (every epoch
+ * `model/` (a model folder, see model_folder.ts), `history.json` (every epoch
  * trained, also past the evaluated one), `predictions.csv` (`id,z_true,z_pred`
  * for the test galaxies) and `run.json` (command, commit, device, wall time).
  * A run of a PDF head adds `alpha_means.csv`: each test galaxy's PDF mean with
@@ -188,8 +188,7 @@ export async function loadAlphaMeans(dir: string): Promise<AlphaMeans | null> {
       if (f === "" || !Number.isFinite(v)) {
         throw new Error(`${path}, row ${i + 1}, column ${c + 1}: "${f}" is not a number`);
       }
-      if (c === 0) ids[i] = v;
-      else means[c - 1][i] = v;
+      (c === 0 ? ids : means[c - 1])[i] = v;
     });
   }
   return { alphas: [...ALPHA_GRID], ids, means };
@@ -255,12 +254,10 @@ export async function trainRunFolder(
   prepared: PreparedData,
   options: TrainRunFolderOptions,
 ): Promise<RunArtifact & { resumedEpochs: number }> {
-  const { evaluatedEpoch } = options;
-  if (
-    !(Number.isInteger(evaluatedEpoch) && evaluatedEpoch >= 1 && evaluatedEpoch <= options.epochs)
-  ) {
+  const { evaluatedEpoch, epochs } = options;
+  if (!(Number.isInteger(evaluatedEpoch) && evaluatedEpoch >= 1 && evaluatedEpoch <= epochs)) {
     throw new RangeError(
-      `the evaluated epoch must be a whole number from 1 to the epochs trained (${options.epochs}), ` +
+      `the evaluated epoch must be a whole number from 1 to the epochs trained (${epochs}), ` +
         `got ${evaluatedEpoch}`,
     );
   }
@@ -268,13 +265,11 @@ export async function trainRunFolder(
   const started = performance.now();
   // The code that trains is the code loaded now, whatever is committed while it runs.
   const commit = await gitCommit();
-  const checkpointPath = options.checkpointPath === undefined
-    ? `${dir}/training.ckpt`
-    : options.checkpointPath;
+  const { checkpointPath = `${dir}/training.ckpt` } = options;
   let evaluated: TestPredictions | null = null;
   const bins = pdfBinsOf(model);
   const result = await train(model, prepared, {
-    epochs: options.epochs,
+    epochs,
     batchSize: options.batchSize,
     seed: options.seed,
     learningRate: options.learningRate,

@@ -108,17 +108,11 @@ export function readTrainingPrior(
   if (!Array.isArray(shares) || shares.length !== bins.count) {
     throw new RangeError(`${where}.shares must be a list of ${bins.count} numbers`);
   }
-  const prior = new Float64Array(bins.count);
-  let total = 0;
-  for (const [k, v] of shares.entries()) {
-    if (typeof v !== "number" || !(v > 0 && Number.isFinite(v))) {
-      throw new RangeError(`${where}.shares[${k}] is ${v}, not a positive number`);
-    }
-    prior[k] = v;
-    total += v;
+  const bad = shares.findIndex((v) => typeof v !== "number" || !(v > 0 && Number.isFinite(v)));
+  if (bad >= 0) {
+    throw new RangeError(`${where}.shares[${bad}] is ${shares[bad]}, not a positive number`);
   }
-  if (Math.abs(total - 1) > 1e-6) {
-    throw new RangeError(`${where}.shares sum to ${total}, not 1`);
-  }
-  return prior;
+  const total = shares.reduce((sum, v) => sum + v, 0);
+  if (Math.abs(total - 1) > 1e-6) throw new RangeError(`${where}.shares sum to ${total}, not 1`);
+  return Float64Array.from(shares);
 }
