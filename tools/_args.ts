@@ -35,29 +35,25 @@ export function fail(code: number, message: string): never {
   Deno.exit(code);
 }
 
+/** The exit code of each class of user error; any other error is internal. */
+const EXIT_OF_ERROR: Record<string, number> = {
+  ModelFolderError: EXIT.model,
+  CheckpointError: EXIT.model,
+  KerasImportError: EXIT.model,
+  Hdf5Error: EXIT.model,
+  LoadError: EXIT.input,
+  CatalogueInputError: EXIT.input,
+  CatalogueOutputError: EXIT.output,
+  PathCollisionError: EXIT.output,
+  OutputError: EXIT.output,
+  CatalogueInterrupted: EXIT.interrupted,
+  UsageError: EXIT.usage,
+  CatalogueOptionError: EXIT.usage,
+};
+
 /** Exit code of an error by its class: user errors get their own code, the rest are internal. */
 export function exitCodeOf(e: unknown): number {
-  switch ((e as Error)?.name) {
-    case "ModelFolderError":
-    case "CheckpointError":
-    case "KerasImportError":
-    case "Hdf5Error":
-      return EXIT.model;
-    case "LoadError":
-    case "CatalogueInputError":
-      return EXIT.input;
-    case "CatalogueOutputError":
-    case "PathCollisionError":
-    case "OutputError":
-      return EXIT.output;
-    case "CatalogueInterrupted":
-      return EXIT.interrupted;
-    case "UsageError":
-    case "CatalogueOptionError":
-      return EXIT.usage;
-    default:
-      return EXIT.internal;
-  }
+  return Object.hasOwn(EXIT_OF_ERROR, (e as Error)?.name) ? EXIT_OF_ERROR[(e as Error).name] : 1;
 }
 
 /** A problem writing an output of a tool, naming the path. */
@@ -100,30 +96,59 @@ export function exitWithError(e: unknown): never {
   fail(code, (e as Error).message);
 }
 
-/** `parseArgs` for a tool: an unknown flag or a missing value is a usage error, exit 2. */
-export function parseToolArgs<T extends ParseArgsConfig["options"]>(
-  name: string,
-  options: T,
-): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>["values"] {
-  return parseToolCommandLine(name, options, false).values;
-}
+type Options = ParseArgsConfig["options"];
+/** The `--help` flag (`-h`) that every tool takes. */
+const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
+type CommandLine<T extends Options, P extends boolean> = ReturnType<
+  typeof parseArgs<{ options: T & typeof HELP_OPTION; strict: true; allowPositionals: P }>
+>;
+
+/** A tool's `--help`: its text, or the `import.meta` of the module whose doc comment is its usage. */
+export type Help = string | ImportMeta;
 
 /**
- * `parseArgs` for a tool that also takes positional arguments (paths): the flags' values and the
- * positionals; an unknown flag or a missing value is a usage error, exit 2.
+ * `parseArgs` for a tool, `--help` included: an unknown flag or a missing value is a usage error,
+ * exit 2; with `help`, `--help` prints it and exits 0.
  */
-export function parseToolCommandLine<T extends ParseArgsConfig["options"], P extends boolean>(
+export function parseToolArgs<T extends Options>(
+  name: string,
+  options: T,
+  help?: Help,
+): CommandLine<T, false>["values"] {
+  return parseToolCommandLine(name, options, false, help).values;
+}
+
+/** {@link parseToolArgs} for a tool that also takes positional arguments (paths). */
+export function parseToolCommandLine<T extends Options, P extends boolean>(
   name: string,
   options: T,
   allowPositionals: P,
-): ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: P }>> {
+  help?: Help,
+): CommandLine<T, P> {
   toolName = name;
+  let parsed: CommandLine<T, P>;
   try {
-    return parseArgs({ args: Deno.args, options, strict: true, allowPositionals });
+    parsed = parseArgs({
+      args: Deno.args,
+      options: { ...HELP_OPTION, ...options },
+      strict: true,
+      allowPositionals,
+    }) as CommandLine<T, P>;
   } catch (e) {
     usage((e as Error).message.split("\n")[0]);
   }
+  if (help !== undefined && (parsed.values as { help?: boolean }).help) {
+    console.log(typeof help === "string" ? help : moduleHelp(help.url));
+    Deno.exit(EXIT.ok);
+  }
+  return parsed;
 }
+
+/** Options of flags that take a value, `names` each: `{ [name]: { type: "string" } }`. */
+export function stringFlags<K extends string>(...names: K[]): StringFlags<K> {
+  return Object.fromEntries(names.map((name) => [name, { type: "string" }])) as StringFlags<K>;
+}
+type StringFlags<K extends string> = Record<K, { type: "string" }>;
 
 /**
  * `text` as an integer from `min` to `max`, written in plain decimal digits
@@ -139,6 +164,16 @@ export function plainInteger(flag: string, text: string, min = 1, max = 1e9): nu
     );
   }
   return n;
+}
+
+/** {@link plainInteger} of a flag's `text`, or undefined when the flag is not given. */
+export function optionalInteger(
+  flag: string,
+  text: string | undefined,
+  min = 1,
+  max = 1e9,
+): number | undefined {
+  return text === undefined ? undefined : plainInteger(flag, text, min, max);
 }
 
 /** `text` as a positive integer (plain decimal), or a usage error naming `flag`. */
@@ -157,18 +192,40 @@ export function positiveIntegers(flag: string, text: string): number[] {
   });
 }
 
+/** `value` when it is one of `choices`, else a usage error: "FLAG VALUE: expected a, b`last`c". */
+export function oneOf<T extends string>(
+  flag: string,
+  value: string,
+  choices: readonly T[],
+  last = " or ",
+): T {
+  if (!(choices as readonly string[]).includes(value)) {
+    usage(`${flag} ${value}: expected ${choices.slice(0, -1).join(", ")}${last}${choices.at(-1)}`);
+  }
+  return value as T;
+}
+
+/** A usage error unless `path` (when given) names a .csv or .parquet file. */
+export function checkTableFile(flag: string, path: string | undefined): void {
+  if (path !== undefined && !/\.(csv|parquet|pq)$/i.test(path)) {
+    usage(`${flag} ${path}: expected a .csv or .parquet file`);
+  }
+}
+
+/** The leading doc comment of the module at `moduleUrl`, without its `@module` tag. */
+function moduleHelp(moduleUrl: string): string {
+  const source = Deno.readTextFileSync(new URL(moduleUrl));
+  const doc = source.match(/\/\*\*([\s\S]*?)\*\//)?.[1] ?? "";
+  return doc.split("\n").map((line) => line.replace(/^\s*\* ?/, ""))
+    .filter((line) => !line.startsWith("@module")).join("\n").trim();
+}
+
 /**
  * With `--help` (`requested`): prints the tool's module documentation, the leading doc comment of
  * the file at `moduleUrl` (its one description of usage), and exits 0.
  */
 export function exitWithModuleHelp(requested: boolean | undefined, moduleUrl: string): void {
   if (!requested) return;
-  const source = Deno.readTextFileSync(new URL(moduleUrl));
-  const doc = source.match(/\/\*\*([\s\S]*?)\*\//)?.[1] ?? "";
-  console.log(
-    doc.split("\n").map((line) => line.replace(/^\s*\* ?/, "")).filter((line) =>
-      !line.startsWith("@module")
-    ).join("\n").trim(),
-  );
+  console.log(moduleHelp(moduleUrl));
   Deno.exit(EXIT.ok);
 }

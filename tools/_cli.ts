@@ -3,9 +3,9 @@
 // Kept free of polars so that every tool can be bundled for the GPU machine.
 import {
   BACKEND_NAMES,
+  type BackendName,
   type BackendReport,
   formatBackendReport,
-  isBackendName,
   selectBackend,
 } from "../lib/backend/select.ts";
 import { prepareData, type PreparedData } from "../lib/prepare.ts";
@@ -13,7 +13,7 @@ import { getProfile, MOCK_SEED, type RunProfile } from "../lib/profiles.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../lib/mock/simulate.ts";
 export { describeMachine, gitCommit } from "../lib/runs/provenance.ts";
 import type { Spectra } from "../lib/spectra.ts";
-import { EXIT, fail, OutputError, positiveInteger, usage } from "./_args.ts";
+import { EXIT, fail, oneOf, optionalInteger, OutputError, usage } from "./_args.ts";
 import { checkToolPaths, PathCollisionError, type ToolPath } from "../lib/_atomic.ts";
 import { splitSizes } from "../lib/split.ts";
 export * from "./_args.ts";
@@ -44,16 +44,12 @@ export function profileFromArgs(
   } catch (e) {
     usage((e as Error).message);
   }
-  const galaxies = args.galaxies !== undefined
-    ? positiveInteger("--galaxies", args.galaxies, MAX_GALAXIES)
-    : base.galaxies;
+  const galaxies = optionalInteger("--galaxies", args.galaxies, 1, MAX_GALAXIES) ?? base.galaxies;
   if (galaxies < MIN_GALAXIES) usage(`--galaxies ${galaxies}: ${tooFew(galaxies)}`);
   return {
     ...base,
     galaxies,
-    epochs: args.epochs !== undefined
-      ? positiveInteger("--epochs", args.epochs, 100_000)
-      : base.epochs,
+    epochs: optionalInteger("--epochs", args.epochs, 1, 100_000) ?? base.epochs,
   };
 }
 
@@ -62,9 +58,7 @@ export async function selectToolBackend(
   backend: string | undefined,
   profile: RunProfile,
 ): Promise<BackendReport> {
-  if (backend !== undefined && !isBackendName(backend)) {
-    usage(`--backend ${backend}: expected ${BACKEND_NAMES.join(", ")}`);
-  }
+  checkBackendName(backend);
   try {
     return await selectBackend({ backend, preferred: profile.backend });
   } catch (e) {
@@ -72,6 +66,18 @@ export async function selectToolBackend(
     if (e instanceof RangeError || backend !== undefined) usage((e as Error).message);
     throw e;
   }
+}
+
+/** A usage error unless `backend` (when given) names a backend. */
+export function checkBackendName(
+  backend: string | undefined,
+): asserts backend is BackendName | undefined {
+  if (backend !== undefined) oneOf("--backend", backend, BACKEND_NAMES, ", ");
+}
+
+/** Writes `line` over the status line of a terminal's standard error (none: clears it). */
+export function statusLine(line = ""): void {
+  Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
 }
 
 /**

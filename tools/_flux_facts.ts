@@ -109,11 +109,9 @@ export function measureFluxFacts(d: FactsInput): FluxFacts {
     return { z: row.z, count: near.length, quoted, p5, p95, inside, rank };
   });
 
-  const bounds: [number, number][] = [[0, 0.1], [0.1, 0.2], [0.2, 0.3], [0.3, 0.4], [0.4, 0.5], [
-    0.5,
-    0.6,
-  ]];
-  const ranges = bounds.map(([a, b]): RangeFact => {
+  // The ranges of width 0.1 from 0 to 0.6 (the last one closed).
+  const ranges = [0, 1, 2, 3, 4, 5].map((k): RangeFact => {
+    const [a, b] = [k / 10, (k + 1) / 10];
     const m = new Float64Array(N_FLUX);
     let count = 0;
     for (let i = 0; i < d.n; i++) {
@@ -136,9 +134,8 @@ export function measureFluxFacts(d: FactsInput): FluxFacts {
     };
   });
 
-  const column = (j: number) => Array.from({ length: d.n }, (_, i) => d.flux[i * N_FLUX + j]);
   const three = (j: number): [number, number, number] => {
-    const v = column(j);
+    const v = Array.from({ length: d.n }, (_, i) => d.flux[i * N_FLUX + j]);
     return [quantile(v, 0.05), quantile(v, 0.5), quantile(v, 0.95)];
   };
 
@@ -215,8 +212,6 @@ export function formatFluxFacts(f: FluxFacts): string {
   out.push(`  flux_185 ${f.flux185.map(n2).join(" ")}   (quoted rows: 2.39 … 12.43)`);
   out.push(`  flux_0..2 below zero: ${(100 * f.negativeBlue).toFixed(1)} % (quoted rows: 2 of 9)`);
   out.push("Median S/N per sample, 18.6 ≤ G < 19.0");
-  for (const s of f.snr) {
-    out.push(`  ${s.nm} nm (flux_${s.sample}): ${s.median.toFixed(2)}`);
-  }
+  for (const s of f.snr) out.push(`  ${s.nm} nm (flux_${s.sample}): ${s.median.toFixed(2)}`);
   return out.join("\n");
 }

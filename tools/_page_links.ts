@@ -2,6 +2,7 @@
 // after it. tools/_index_page.ts adds the links; tools/check_html.ts checks them.
 import { escapeXml } from "../lib/plots/_render.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
+import { isFile } from "./_system.ts";
 
 /** One page of the book, in reading order. */
 export interface BookPage {
@@ -49,13 +50,7 @@ export async function addPageLinks(dir: string, pages: BookPage[]): Promise<void
  */
 export function pageLinkProblems(dir: string, pages: string[]): string[] {
   const problems: string[] = [];
-  const exists = (name: string) => {
-    try {
-      return Deno.statSync(`${dir}/${name}`).isFile;
-    } catch {
-      return false;
-    }
-  };
+  const exists = (name: string) => isFile(`${dir}/${name}`);
   const index = exists("index.html") ? Deno.readTextFileSync(`${dir}/index.html`) : "";
   if (!index) problems.push("index.html: missing");
   pages.forEach((page, i) => {

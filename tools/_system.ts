@@ -18,20 +18,17 @@ export async function installSystemPart(part: SystemPart, quiet = false): Promis
   return success;
 }
 
-/** True when `path` is a folder (false when it is missing, or is something else). */
-export function isFolder(path: string): boolean {
+/** What `path` is, or null when it is missing (or cannot be read). */
+function statOrNull(path: string): Deno.FileInfo | null {
   try {
-    return Deno.statSync(path).isDirectory;
+    return Deno.statSync(path);
   } catch {
-    return false;
+    return null;
   }
 }
 
+/** True when `path` is a folder (false when it is missing, or is something else). */
+export const isFolder = (path: string): boolean => statOrNull(path)?.isDirectory ?? false;
+
 /** True when `path` is a regular file (false when it is missing, or is something else). */
-export function isFile(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
+export const isFile = (path: string): boolean => statOrNull(path)?.isFile ?? false;

@@ -12,7 +12,7 @@
  */
 import wabtInit from "wabt";
 import { writeFileAtomic } from "../lib/_atomic.ts";
-import { exitWithModuleHelp, parseToolArgs } from "./_args.ts";
+import { parseToolArgs } from "./_args.ts";
 
 const SOURCE = new URL("../lib/backend/_simd_kernels.wat", import.meta.url);
 const TARGET = new URL("../lib/backend/_simd_kernels_wasm.ts", import.meta.url);
@@ -40,11 +40,7 @@ export async function compileSimdKernels(wat: string): Promise<string> {
 }
 
 if (import.meta.main) {
-  const args = parseToolArgs("build:simd", {
-    check: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  exitWithModuleHelp(args.help, import.meta.url);
+  const args = parseToolArgs("build:simd", { check: { type: "boolean" } }, import.meta);
   const generated = await compileSimdKernels(await Deno.readTextFile(SOURCE));
   if (args.check) {
     const committed = await Deno.readTextFile(TARGET).catch(() => "");

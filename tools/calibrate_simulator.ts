@@ -20,13 +20,10 @@ import {
   temperature,
 } from "../lib/mock/_sed_model.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
-import { EXIT, exitWithModuleHelp, fail, parseToolCommandLine, usage } from "./_args.ts";
+import { EXIT, fail, parseToolCommandLine, usage } from "./_args.ts";
 import { isFolder } from "./_system.ts";
 
-const { values: args, positionals } = parseToolCommandLine("calibrate_simulator", {
-  help: { type: "boolean", short: "h" },
-}, true);
-exitWithModuleHelp(args.help, import.meta.url);
+const { positionals } = parseToolCommandLine("calibrate_simulator", {}, true, import.meta);
 if (positionals.length > 1) {
   usage(`one REFERENCE_DIR expected, got ${positionals.length} arguments`);
 }
@@ -53,35 +50,23 @@ function readCsvRows(path: string): string[][] {
 function instrumentTables() {
   const disp = readCsvRows(
     `${REF}/gaiaxpy/TabulatedDispersionFunction-DR3-v375wiv142r_20200610.csv`,
-  )
-    .slice(1);
+  ).slice(1);
   const bpResp = readCsvRows(`${REF}/gaiaxpy/bpC03_v375wi_response.csv`).map((r) => r.map(Number));
   const rpResp = readCsvRows(`${REF}/gaiaxpy/rpC03_v142r_response.csv`).map((r) => r.map(Number));
-  const lam0 = 320, lam1 = 1070;
-  const wl: number[] = [],
-    rBp: number[] = [],
-    rRp: number[] = [],
-    uBp: number[] = [],
-    uRp: number[] = [];
-  for (let lam = lam0; lam <= lam1; lam++) {
-    const row = disp.find((r) => Math.round(Number(r[0])) === lam)!;
-    wl.push(lam);
-    uBp.push(Number(row[1]));
-    uRp.push(row[2] === "" ? NaN : Number(row[2]));
-    const k = Math.round((lam - 310) / 0.5);
-    rBp.push(Math.max(0, bpResp[1][k]));
-    rRp.push(Math.max(0, rpResp[1][k]));
-  }
+  // Every nm from 320 to 1070: its row of the dispersion table and its index in the responses.
+  const lams = Array.from({ length: 751 }, (_, i) => 320 + i);
+  const rows = lams.map((lam) => disp.find((r) => Math.round(Number(r[0])) === lam)!);
+  const at = lams.map((lam) => Math.round((lam - 310) / 0.5));
   const grid = readCsvRows(`${REF}/gaiaxpy/smsgen_grid_reconstructed.csv`).slice(1);
   const kept = grid.filter((r) => r[5] === "1");
   const bpAll = grid.filter((r) => r[0] === "BP").map((r) => Number(r[2]));
   const rpAll = grid.filter((r) => r[0] === "RP").map((r) => Number(r[2]));
   return {
-    responseWavelengthNm: { start: lam0, step: 1, count: wl.length },
-    responseBp: rBp.map(sig),
-    responseRp: rRp.map(sig),
-    pseudoWavelengthBp: uBp.map((v) => round(v, 4)),
-    pseudoWavelengthRp: uRp.map((v) => (Number.isNaN(v) ? null : round(v, 4))),
+    responseWavelengthNm: { start: 320, step: 1, count: lams.length },
+    responseBp: at.map((k) => sig(Math.max(0, bpResp[1][k]))),
+    responseRp: at.map((k) => sig(Math.max(0, rpResp[1][k]))),
+    pseudoWavelengthBp: rows.map((r) => round(Number(r[1]), 4)),
+    pseudoWavelengthRp: rows.map((r) => (r[2] === "" ? null : round(Number(r[2]), 4))),
     sampleBand: kept.map((r) => r[0]),
     sampleIndex: kept.map((r) => Number(r[1])),
     samplePseudoWavelength: kept.map((r) => Number(r[2])),
@@ -276,20 +261,14 @@ function calibrateTemplates() {
       fitIdx.reduce((s, i) => s + Math.log(model[i] / f[i]) ** 2, 0) / fitIdx.length,
     );
     const lineFlux = Object.fromEntries(EMISSION_LINES.map((l, j) => [l.name, lines.flux[j]]));
+    // [template, model] pairs of each measure.
+    const both = (measure: (flux: ArrayLike<number>) => number) =>
+      [f, model].map((g) => round(measure(g), 3));
     const check = {
-      dn4000: [round(dn4000(t.wave, f), 3), round(dn4000(t.wave, model), 3)],
-      uMinusG: [
-        round(colour(t.wave, f, U_BAND, G_BAND), 3),
-        round(colour(t.wave, model, U_BAND, G_BAND), 3),
-      ],
-      gMinusR: [
-        round(colour(t.wave, f, G_BAND, R_BAND), 3),
-        round(colour(t.wave, model, G_BAND, R_BAND), 3),
-      ],
-      rMinusI: [
-        round(colour(t.wave, f, R_BAND, I_BAND), 3),
-        round(colour(t.wave, model, R_BAND, I_BAND), 3),
-      ],
+      dn4000: both((g) => dn4000(t.wave, g)),
+      uMinusG: both((g) => colour(t.wave, g, U_BAND, G_BAND)),
+      gMinusR: both((g) => colour(t.wave, g, G_BAND, R_BAND)),
+      rMinusI: both((g) => colour(t.wave, g, R_BAND, I_BAND)),
       logFluxRms: round(rms, 4),
       lineSigmaA: lines.sigma,
     };

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolCommandLine } from "./_args.ts";
+import { parseToolCommandLine } from "./_args.ts";
 import { installSystemPart, isFolder } from "./_system.ts";
 import { expectedFigures } from "./_expected_figures.ts";
 import { malformedTables } from "./_html_tables.ts";
@@ -22,17 +22,18 @@ import { pageLinkProblems } from "./_page_links.ts";
 import { epochClaimProblems } from "./_figure_claims.ts";
 import { count } from "../lib/tables.ts";
 
-const { values: args, positionals } = parseToolCommandLine("check_html", {
-  screenshots: { type: "string" },
-  help: { type: "boolean", short: "h" },
-}, true);
-exitWithModuleHelp(args.help, import.meta.url);
+const { values: args, positionals } = parseToolCommandLine(
+  "check_html",
+  {
+    screenshots: { type: "string" },
+  },
+  true,
+  import.meta,
+);
 const dir = positionals[0] ?? "out/report/default";
 if (!isFolder(dir)) fail(`${dir}: no such folder of exported pages (run the report first)`);
-const pages = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) =>
-  /^\d\d[a-z]?_.*\.html$/.test(n)
-)
-  .sort();
+const pages = [...Deno.readDirSync(dir)].map((e) => e.name)
+  .filter((n) => /^\d\d[a-z]?_.*\.html$/.test(n)).sort();
 if (pages.length === 0) fail(`no notebook pages in ${dir}: run the report first`);
 
 const browser = await launchChromium();
@@ -56,11 +57,10 @@ try {
     const flat = formulas.filter((f) => f.width === 0 || f.height === 0).length;
     if (flat) problems.push(`${page}: ${flat} of ${formulas.length} formulas not laid out`);
     const bad = figures.filter((f) => f.width < 300 || f.height < 150 || f.marks < 3);
+    const notRendered = bad.length ? `, ${bad.length} not` : "";
+    const formulaCount = count(formulas.length, "formula");
     console.log(
-      `${page}: ${count(figures.length, "figure")} rendered${
-        bad.length ? `, ${bad.length} not` : ""
-      }, ` +
-        count(formulas.length, "formula"),
+      `${page}: ${count(figures.length, "figure")} rendered${notRendered}, ${formulaCount}`,
     );
     const expected = expectedFigures(`notebooks/${page.replace(/\.html$/, ".ipynb")}`);
     // A figure's place left empty on purpose (figureOmitted in lib/notebook) counts as its place.
@@ -68,11 +68,11 @@ try {
     if (figures.length + omitted < expected) {
       problems.push(`${page}: ${figures.length} figures rendered, ${expected} expected`);
     }
-    for (const f of bad) {
-      problems.push(
-        `${page}: figure ${f.index + 1} is ${f.width}×${f.height} px with ${f.marks} marks`,
-      );
-    }
+    problems.push(
+      ...bad.map((f) =>
+        `${page}: figure ${f.index + 1} is ${f.width}×${f.height} px with ${f.marks} marks`
+      ),
+    );
   }
 } finally {
   browser.process.kill();
@@ -105,25 +105,19 @@ async function inspectPage(
     await cdp.send("Page.navigate", { url });
     await loaded;
     // Figures are top-level SVGs in output areas (nested SVGs are parts of them).
-    const { result } = await cdp.send("Runtime.evaluate", {
-      returnByValue: true,
-      expression: `[...document.querySelectorAll(".jp-OutputArea-output svg, .output_html svg")]
+    const figures = await cdp.evaluate(
+      `[...document.querySelectorAll(".jp-OutputArea-output svg, .output_html svg")]
         .filter((svg) => !svg.parentElement.closest("svg"))
         .map((svg, index) => { const r = svg.getBoundingClientRect();
           return { index, width: Math.round(r.width), height: Math.round(r.height),
             marks: svg.querySelectorAll("path, rect, circle, line, polyline").length }; })`,
-    });
-    const { result: math } = await cdp.send("Runtime.evaluate", {
-      returnByValue: true,
-      expression: `[...document.querySelectorAll("math")].map((m) => {
-        const r = m.getBoundingClientRect(); return { width: r.width, height: r.height }; })`,
-    });
+    );
+    const formulas = await cdp.evaluate(`[...document.querySelectorAll("math")].map((m) => {
+        const r = m.getBoundingClientRect(); return { width: r.width, height: r.height }; })`);
     if (screenshot) {
-      const { result: size } = await cdp.send("Runtime.evaluate", {
-        returnByValue: true,
-        expression: "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]",
-      });
-      const [width, height] = size.value as number[];
+      const [width, height] = await cdp.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]",
+      );
       await cdp.send("Emulation.setDeviceMetricsOverride", {
         width,
         height,
@@ -137,10 +131,7 @@ async function inspectPage(
         Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0)),
       );
     }
-    return {
-      figures: result.value as FigureBox[],
-      formulas: math.value as { width: number; height: number }[],
-    };
+    return { figures, formulas };
   } finally {
     cdp.close();
     await fetch(`http://127.0.0.1:${port}/json/close/${target.id}`).then((r) => r.body?.cancel());
@@ -226,6 +217,12 @@ function connect(url: string) {
       const message = await reply;
       if (message.error) throw new Error(`${method}: ${JSON.stringify(message.error)}`);
       return message.result;
+    },
+    /** The value of the JavaScript `expression` in the page. */
+    // deno-lint-ignore no-explicit-any
+    async evaluate(expression: string): Promise<any> {
+      return (await this.send("Runtime.evaluate", { expression, returnByValue: true })).result
+        .value;
     },
     once(method: string): Promise<void> {
       return new Promise((resolve) => waiters.set(method, resolve));

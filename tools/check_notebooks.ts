@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolArgs } from "./_args.ts";
+import { parseToolArgs } from "./_args.ts";
 import { typedCounts } from "./_prose_counts.ts";
 
 interface Cell {
@@ -17,8 +17,7 @@ interface Cell {
   execution_count?: number | null;
 }
 
-const args = parseToolArgs("check_notebooks", { help: { type: "boolean", short: "h" } });
-exitWithModuleHelp(args.help, import.meta.url);
+parseToolArgs("check_notebooks", {}, import.meta);
 const sources = [...Deno.readDirSync("notebooks")]
   .filter((e) => /^\d\d[a-z]?_.*\.ipynb$/.test(e.name))
   .map((e) => e.name)

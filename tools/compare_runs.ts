@@ -21,25 +21,15 @@ then the mean error (z_pred − z_true) per 0.05 bin of true z beside the disser
 Exit codes: 0 done, 2 usage, 4 a run folder is missing or damaged.`;
 
 await runTool("compare_runs", async () => {
-  const args = parseToolArgs("compare_runs", {
-    run: { type: "string", multiple: true },
-    help: { type: "boolean", short: "h" },
-  });
-  if (args.help) {
-    console.log(HELP);
-    return;
-  }
+  const args = parseToolArgs("compare_runs", { run: { type: "string", multiple: true } }, HELP);
   if (!args.run?.length) usage("name at least one --run LABEL=DIR");
   const runs: { label: string; artifact: RunArtifact }[] = [];
   for (const spec of args.run) {
     const at = spec.indexOf("=");
     if (at < 1) usage(`--run ${spec}: expected LABEL=DIR`);
-    const dir = spec.slice(at + 1);
-    try {
-      runs.push({ label: spec.slice(0, at), artifact: await loadRunArtifact(dir) });
-    } catch (e) {
-      fail(EXIT.input, (e as Error).message);
-    }
+    const artifact = await loadRunArtifact(spec.slice(at + 1))
+      .catch((e) => fail(EXIT.input, (e as Error).message));
+    runs.push({ label: spec.slice(0, at), artifact });
   }
   console.log(metricsTable(runs));
   console.log();

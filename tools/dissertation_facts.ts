@@ -7,24 +7,20 @@
  *
  * @module
  */
-import {
-  EXIT,
-  exitWithError,
-  exitWithModuleHelp,
-  fail,
-  parseToolCommandLine,
-  usage,
-} from "./_args.ts";
+import { EXIT, exitWithError, fail, parseToolCommandLine, usage } from "./_args.ts";
 import { isFile } from "./_system.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
 import { KERAS_FACTS_PATH, kerasModelFacts } from "../lib/notebook/mod.ts";
 
-const { values: args, positionals } = parseToolCommandLine("dissertation_facts", {
-  out: { type: "string" },
-  help: { type: "boolean", short: "h" },
-}, true);
-exitWithModuleHelp(args.help, import.meta.url);
+const { values: args, positionals } = parseToolCommandLine(
+  "dissertation_facts",
+  {
+    out: { type: "string" },
+  },
+  true,
+  import.meta,
+);
 if (positionals.length !== 1) usage("expected one PATH/TO/model.keras");
 if (!isFile(positionals[0])) fail(EXIT.model, `${positionals[0]}: no such file`);
 await selectBackend({ backend: "cpu" });

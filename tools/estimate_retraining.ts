@@ -15,13 +15,9 @@ import { profileModel } from "../lib/profiles.ts";
 import { SEARCH_BUDGETS } from "../lib/search/budgets.ts";
 import { formatDuration } from "../lib/tables.ts";
 import { measureSpeed, trainingSeconds } from "../lib/notebook/training_time.ts";
-import { exitWithModuleHelp, parseToolArgs, profileFromArgs, selectToolBackend } from "./_cli.ts";
+import { parseToolArgs, profileFromArgs, selectToolBackend } from "./_cli.ts";
 
-const args = parseToolArgs("estimate", {
-  profile: { type: "string" },
-  help: { type: "boolean", short: "h" },
-});
-exitWithModuleHelp(args.help, import.meta.url);
+const args = parseToolArgs("estimate", { profile: { type: "string" } }, import.meta);
 const profile = profileFromArgs(args);
 const backend = await selectToolBackend(undefined, profile);
 const speed = await measureSpeed(profileModel(profile), profile.batchSize);

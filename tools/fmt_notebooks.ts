@@ -11,13 +11,9 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolArgs } from "./_args.ts";
+import { parseToolArgs } from "./_args.ts";
 
-const args = parseToolArgs("fmt_notebooks", {
-  check: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-});
-exitWithModuleHelp(args.help, import.meta.url);
+const args = parseToolArgs("fmt_notebooks", { check: { type: "boolean" } }, import.meta);
 
 const root = new URL("../", import.meta.url).pathname;
 const notebooks = [...Deno.readDirSync(`${root}notebooks`)]

@@ -38,27 +38,30 @@ import { profileModel, PROFILES, type RunProfile } from "../lib/profiles.ts";
 import { trainRunFolder } from "../lib/runs/run_folder.ts";
 import { errorsByBinTable, metricsTable } from "../lib/tables.ts";
 import { verifyCheckpoint } from "../lib/train.ts";
-import { RATE_SCALINGS, type RateScaling, warmupSchedule } from "../lib/optimizers/schedules.ts";
+import { RATE_SCALINGS, warmupSchedule } from "../lib/optimizers/schedules.ts";
 import { whyNotWritable } from "../lib/_atomic.ts";
 import { DEFAULT_PDF_BINS } from "../lib/redshift_bins.ts";
 import { BALANCED_WEIGHT_CAP as WEIGHT_CAP, balancedWeights } from "../lib/bias/mod.ts";
 import {
   checkOutputPaths,
+  checkTableFile,
   gitCommit,
+  oneOf,
+  optionalInteger,
   OutputError,
   parseToolArgs,
-  plainInteger,
-  positiveInteger,
   positiveIntegers,
   prepareToolRun,
   profileFromArgs,
   runTool,
+  statusLine,
+  stringFlags,
   usage,
 } from "./_cli.ts";
 
 /** `f` of each profile, as "smoke X, default Y, full Z", or "X in every profile". */
-function byProfile(f: (profile: RunProfile) => string): string {
-  const values = Object.values(PROFILES).map(f);
+function byProfile(f: (profile: RunProfile) => string | number): string {
+  const values = Object.values(PROFILES).map((p) => String(f(p)));
   if (values.every((v) => v === values[0])) return `${values[0]} in every profile`;
   return Object.keys(PROFILES).map((name, i) => `${name} ${values[i]}`).join(", ");
 }
@@ -81,16 +84,12 @@ Options:
   --galaxies N       number of mock galaxies (default: the profile's:
                      ${byProfile((p) => p.galaxies.toLocaleString("en"))})
   --epochs N         epochs of the evaluated model (default: the profile's:
-                     ${byProfile((p) => `${p.epochs}`)})
+                     ${byProfile((p) => p.epochs)})
   --extra-epochs N   epochs trained past the evaluated one, into the history only, to
                      show where validation stops improving (Figure 14); the model and
                      test predictions stay those of epoch --epochs (default: the
-                     profile's: ${
-  byProfile((p) => `${p.extendedEpochs - p.epochs}`)
-}; 0 stops there)
-  --batch N          batch size (default: the profile's: ${
-  byProfile((p) => `${p.batchSize}`)
-}); another
+                     profile's: ${byProfile((p) => p.extendedEpochs - p.epochs)}; 0 stops there)
+  --batch N          batch size (default: the profile's: ${byProfile((p) => p.batchSize)}); another
                      size scales the learning rate (--scaling) after a one-epoch warm-up
   --scaling S        linear, sqrt or none: how --batch scales the rate (default linear)
   --filters A,B,C,D  filters of the 4 convolution layers (default: the profile's:
@@ -99,7 +98,7 @@ Options:
                      ${byProfile((p) => profileModel(p).denseUnits.join())})
   --seed N           seed of the initial weights and the batch order (default: the
                      profile's, ${
-  byProfile((p) => `${p.seed}`)
+  byProfile((p) => p.seed)
 }); the data and the split keep the profile's
   --head H           z: the dissertation's output, one redshift (default); pdf: a
                      classification head over ${DEFAULT_PDF_BINS.count} bins of z in [${DEFAULT_PDF_BINS.zMin}, ${DEFAULT_PDF_BINS.zMax}], trained with
@@ -125,39 +124,16 @@ Exit codes: 0 done, 1 internal error, 2 usage, 3 damaged checkpoint or model,
 4 unreadable or invalid --data, 5 output cannot be written, 130 interrupted.`;
 
 const args = parseToolArgs("main", {
-  profile: { type: "string" },
-  data: { type: "string" },
-  backend: { type: "string" },
-  out: { type: "string" },
-  galaxies: { type: "string" },
-  epochs: { type: "string" },
-  "extra-epochs": { type: "string" },
-  checkpoint: { type: "string" },
-  batch: { type: "string" },
-  scaling: { type: "string" },
-  filters: { type: "string" },
-  units: { type: "string" },
-  seed: { type: "string" },
-  head: { type: "string" },
-  "soft-label-width": { type: "string" },
-  weights: { type: "string" },
-  help: { type: "boolean", short: "h" },
-});
-if (args.help) {
-  console.log(HELP);
-  Deno.exit(0);
-}
+  ...stringFlags("profile", "data", "backend", "out", "galaxies", "epochs", "extra-epochs"),
+  ...stringFlags("checkpoint", "batch", "scaling", "filters", "units", "seed", "head"),
+  ...stringFlags("soft-label-width", "weights"),
+}, HELP);
 
 await runTool("main", async () => {
   // Every flag is checked before any data is loaded or simulated.
   const profile = profileFromArgs(args);
-  const seed = args.seed !== undefined
-    ? plainInteger("--seed", args.seed, 0, 2 ** 31 - 1)
-    : profile.seed;
-  if (args.head !== undefined && args.head !== "z" && args.head !== "pdf") {
-    usage(`--head ${args.head}: expected z or pdf`);
-  }
-  const pdfHead = args.head === "pdf";
+  const seed = optionalInteger("--seed", args.seed, 0, 2 ** 31 - 1) ?? profile.seed;
+  const pdfHead = oneOf("--head", args.head ?? "z", ["z", "pdf"]) === "pdf";
   if (args["soft-label-width"] !== undefined && !pdfHead) {
     usage("--soft-label-width is for --head pdf");
   }
@@ -167,10 +143,7 @@ await runTool("main", async () => {
   if (softLabelWidth !== undefined && !(softLabelWidth >= 0 && softLabelWidth < 1)) {
     usage(`--soft-label-width ${args["soft-label-width"]}: expected a number in [0, 1)`);
   }
-  const weighting = args.weights ?? "none";
-  if (!["none", "inverse", "sqrt"].includes(weighting)) {
-    usage(`--weights ${weighting}: expected none, inverse or sqrt`);
-  }
+  const weighting = oneOf("--weights", args.weights ?? "none", ["none", "inverse", "sqrt"]);
   const modelConfig = {
     ...profileModel(profile),
     seed,
@@ -182,21 +155,13 @@ await runTool("main", async () => {
     usage(`--filters needs ${modelConfig.kernelSizes.length} numbers, one per convolution layer`);
   }
   if (modelConfig.denseUnits.length < 1) usage("--units needs at least one number");
-  const batchSize = args.batch !== undefined
-    ? positiveInteger("--batch", args.batch, 65_536)
-    : profile.batchSize;
-  const scaling = args.scaling ?? "linear";
-  if (!(RATE_SCALINGS as readonly string[]).includes(scaling)) {
-    usage(`--scaling ${scaling}: expected ${RATE_SCALINGS.join(", ")}`);
-  }
-  if (args.data !== undefined && !/\.(csv|parquet|pq)$/i.test(args.data)) {
-    usage(`--data ${args.data}: expected a .csv or .parquet file`);
-  }
+  const batchSize = optionalInteger("--batch", args.batch, 1, 65_536) ?? profile.batchSize;
+  const scaling = oneOf("--scaling", args.scaling ?? "linear", RATE_SCALINGS, ", ");
+  checkTableFile("--data", args.data);
   const epochs = profile.epochs;
   const trainedEpochs = epochs +
-    (args["extra-epochs"] !== undefined
-      ? plainInteger("--extra-epochs", args["extra-epochs"], 0, 1000)
-      : PROFILES[profile.name].extendedEpochs - PROFILES[profile.name].epochs);
+    (optionalInteger("--extra-epochs", args["extra-epochs"], 0, 1000) ??
+      PROFILES[profile.name].extendedEpochs - PROFILES[profile.name].epochs);
   const out = args.out ?? `out/runs/${profile.name}`;
   await checkRunPaths(out, args.data, args.checkpoint);
   if (args.checkpoint) await verifyCheckpoint(args.checkpoint);
@@ -219,7 +184,7 @@ await runTool("main", async () => {
     baseBatchSize: profile.batchSize,
     batchSize,
     epochs,
-    scaling: scaling as RateScaling,
+    scaling,
   });
   console.log(`recipe: batch ${batchSize}, learning rate ${learningRate}`);
   // A run resumed across sittings may span commits; the log says which code ran each one.
@@ -271,7 +236,7 @@ await runTool("main", async () => {
         if (!estimated) {
           // Once, from the rate of the first steps: an honest answer to "how long?".
           estimated = true;
-          if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+          if (isTerminal) statusLine();
           console.log(
             `measured ${p.samplesPerSecond.toFixed(0)} samples/s (epoch ${p.epoch}, step ` +
               `${p.step.toLocaleString("en")} of ${p.steps.toLocaleString("en")}): about ` +
@@ -279,13 +244,13 @@ await runTool("main", async () => {
           );
         }
         if (!isTerminal) return;
-        const line =
+        statusLine(
           `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(5)} ` +
-          `${p.samplesPerSecond.toFixed(0)} samples/s, ${Math.round(p.secondsLeft)} s left`;
-        Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
+            `${p.samplesPerSecond.toFixed(0)} samples/s, ${Math.round(p.secondsLeft)} s left`,
+        );
       },
       onEpochEnd: (log) => {
-        if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+        if (isTerminal) statusLine();
         console.log(
           `epoch ${log.epoch}: loss ${log.loss.toFixed(5)} mae ${log.mae.toFixed(4)} ` +
             `val_loss ${log.valLoss.toFixed(5)} val_mae ${log.valMae.toFixed(4)} (${
@@ -320,7 +285,7 @@ await runTool("main", async () => {
 async function checkRunPaths(out: string, data?: string, checkpoint?: string): Promise<void> {
   const stat = await Deno.stat(out).catch(() => null);
   if (stat && !stat.isDirectory) throw new OutputError(out, "--out names a file, not a folder");
-  const paths = [
+  await checkOutputPaths([
     { role: "--out's model folder", path: `${out}/model`, use: "write" as const, folder: true },
     ...["history.json", "predictions.csv", "run.json"].map((name) => ({
       role: `--out's ${name}`,
@@ -329,8 +294,7 @@ async function checkRunPaths(out: string, data?: string, checkpoint?: string): P
     })),
     ...(data ? [{ role: "--data", path: data, use: "read" as const }] : []),
     ...(checkpoint ? [{ role: "--checkpoint", path: checkpoint, use: "write" as const }] : []),
-  ];
-  await checkOutputPaths(paths);
+  ]);
   try {
     await Deno.mkdir(out, { recursive: true });
   } catch (e) {

@@ -34,12 +34,7 @@ const values = parseToolArgs("mock", {
   n: { type: "string" },
   out: { type: "string" },
   parquet: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
-});
-if (values.help) {
-  console.log(USAGE);
-  Deno.exit(0);
-}
+}, USAGE);
 const sample = values.sample;
 const seed = plainInteger("--seed", values.seed, 0, 2 ** 31);
 const n = values.n === undefined ? (sample ? 3000 : DISSERTATION_N) : plainInteger("--n", values.n);

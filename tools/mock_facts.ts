@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolArgs, plainInteger, positiveInteger } from "./_args.ts";
+import { parseToolArgs, plainInteger, positiveInteger } from "./_args.ts";
 import { simulateSpectra, SIMULATOR_VERSION } from "../lib/mock/mod.ts";
 import { noiseSigma } from "../lib/mock/_noise.ts";
 import { formatFluxFacts, measureFluxFacts } from "./_flux_facts.ts";
@@ -15,9 +15,7 @@ import { formatFluxFacts, measureFluxFacts } from "./_flux_facts.ts";
 const values = parseToolArgs("mock_facts", {
   n: { type: "string", default: "20000" },
   seed: { type: "string", default: "17" },
-  help: { type: "boolean", short: "h" },
-});
-exitWithModuleHelp(values.help, import.meta.url);
+}, import.meta);
 const n = positiveInteger("--n", values.n), seed = plainInteger("--seed", values.seed, 0);
 const noisy = simulateSpectra({ n, seed });
 const clean = simulateSpectra({ n, seed, noise: false });

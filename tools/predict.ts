@@ -7,13 +7,7 @@
  *
  * @module
  */
-import {
-  BACKEND_NAMES,
-  type BackendName,
-  formatBackendReport,
-  isBackendName,
-  selectBackend,
-} from "../lib/backend/mod.ts";
+import { formatBackendReport, selectBackend } from "../lib/backend/mod.ts";
 import {
   checkAlphaFits,
   checkCataloguePaths,
@@ -22,7 +16,19 @@ import {
   formatCatalogueSummary,
   predictCatalogue,
 } from "../lib/catalogue/mod.ts";
-import { EXIT, exitCodeOf, fail, parseToolArgs, plainInteger, usage } from "./_cli.ts";
+import {
+  checkBackendName,
+  checkTableFile,
+  EXIT,
+  exitCodeOf,
+  exitWithError,
+  fail,
+  optionalInteger,
+  parseToolArgs,
+  statusLine,
+  stringFlags,
+  usage,
+} from "./_cli.ts";
 
 /** Most rows per read chunk: memory grows with it (about 750 bytes a row, and more in flight). */
 const MAX_CHUNK = 1_048_576;
@@ -118,65 +124,43 @@ Exit codes (the same for every tool):
 `;
 
 const args = parseToolArgs("predict", {
-  model: { type: "string" },
-  in: { type: "string" },
-  out: { type: "string" },
-  batch: { type: "string" },
-  chunk: { type: "string" },
-  backend: { type: "string" },
+  ...stringFlags("model", "in", "out", "batch", "chunk", "backend", "id-column", "z-column"),
+  ...stringFlags("rejects", "ood-margin", "ood-max-outside", "ood-far", "alpha"),
   strict: { type: "boolean" },
-  "id-column": { type: "string" },
-  "z-column": { type: "string" },
-  rejects: { type: "string" },
-  "ood-margin": { type: "string" },
-  "ood-max-outside": { type: "string" },
-  "ood-far": { type: "string" },
-  alpha: { type: "string" },
   quiet: { type: "boolean" },
   progress: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-});
-if (args.help) {
-  console.log(HELP);
-  Deno.exit(EXIT.ok);
-}
+}, HELP);
 for (const flag of ["model", "in", "out"] as const) {
   if (!args[flag]) usage(`--${flag} is required`);
 }
-const integer = (flag: string, text: string | undefined, min: number, max: number) =>
-  text === undefined ? undefined : plainInteger(`--${flag}`, text, min, max);
+/** A plain decimal number ≥ 0: digits with at most one point. */
+const DECIMAL = /^[0-9]*\.?[0-9]+$|^[0-9]+\.$/;
 const decimal = (flag: string, text: string | undefined) => {
   if (text === undefined) return undefined;
-  const v = /^[0-9]*\.?[0-9]+$|^[0-9]+\.$/.test(text) ? Number(text) : NaN;
+  const v = DECIMAL.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(v)) usage(`--${flag} ${text}: expected a number ≥ 0, e.g. 0.1`);
   return v;
 };
-const batchSize = integer("batch", args.batch, 1, MAX_BATCH);
-const chunkRows = integer("chunk", args.chunk, 1, MAX_CHUNK);
+const batchSize = optionalInteger("--batch", args.batch, 1, MAX_BATCH);
+const chunkRows = optionalInteger("--chunk", args.chunk, 1, MAX_CHUNK);
 const ood = {
   margin: decimal("ood-margin", args["ood-margin"]),
-  maxOutside: integer("ood-max-outside", args["ood-max-outside"], 0, 186),
+  maxOutside: optionalInteger("--ood-max-outside", args["ood-max-outside"], 0, 186),
   far: decimal("ood-far", args["ood-far"]),
 };
 const alpha = args.alpha === undefined ? undefined : Number(args.alpha);
-if (alpha !== undefined && !(/^[0-9]*\.?[0-9]+$|^[0-9]+\.$/.test(args.alpha!) && alpha <= 1)) {
+if (alpha !== undefined && !(DECIMAL.test(args.alpha!) && alpha <= 1)) {
   usage(
     `--alpha ${args.alpha}: expected a number from 0 to 1, e.g. 0.5 (0 keeps the predicted ` +
       "PDFs, 1 divides out the whole training distribution)",
   );
 }
-if (args.backend !== undefined && !isBackendName(args.backend)) {
-  usage(`--backend ${args.backend}: expected ${BACKEND_NAMES.join(", ")}`);
-}
-for (const flag of ["in", "out"] as const) {
-  if (!/\.(csv|parquet|pq)$/i.test(args[flag]!)) {
-    usage(`--${flag} ${args[flag]}: expected a .csv or .parquet file`);
-  }
-}
+checkBackendName(args.backend);
+checkTableFile("--in", args.in);
+checkTableFile("--out", args.out);
 
 const quiet = Boolean(args.quiet);
 const showProgress = !quiet && (args.progress || Deno.stderr.isTerminal());
-const encoder = new TextEncoder();
 const info = (text: string) => quiet || console.error(text);
 
 const controller = new AbortController();
@@ -197,7 +181,7 @@ try {
   });
   // An α the model cannot take is refused from its config.json, before the backend starts.
   if (alpha !== undefined) await checkAlphaFits(args.model!, alpha);
-  const backend = await selectBackend({ backend: args.backend as BackendName | undefined });
+  const backend = await selectBackend({ backend: args.backend });
   info(`backend: ${formatBackendReport(backend)}`);
   let shown = 0;
   const summary = await predictCatalogue(args.model!, args.in!, args.out!, {
@@ -212,29 +196,29 @@ try {
     signal: controller.signal,
     onReject: (bad) => {
       if (shown++ < 10) {
-        if (showProgress) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+        if (showProgress) statusLine();
         console.error(`predict: ${args.in}: bad ${describeReject(bad)}`);
       }
     },
     onProgress: (p) => {
       if (!showProgress) return;
       const left = Number.isFinite(p.secondsLeft) ? `${Math.round(p.secondsLeft)} s left` : "";
-      const line = `${p.rowsDone.toLocaleString("en")} / ~${p.rowsTotal.toLocaleString("en")} ` +
-        `rows (${(100 * p.fraction).toFixed(1)} %), ${Math.round(p.rowsPerSecond)} rows/s, ${left}`;
-      Deno.stderr.writeSync(encoder.encode(`\r${line}\x1b[K`));
+      statusLine(
+        `${p.rowsDone.toLocaleString("en")} / ~${p.rowsTotal.toLocaleString("en")} rows (${
+          (100 * p.fraction).toFixed(1)
+        } %), ${Math.round(p.rowsPerSecond)} rows/s, ${left}`,
+      );
     },
   });
-  if (showProgress) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+  if (showProgress) statusLine();
   if (shown > 10) info(`predict: … and ${shown - 10} more bad rows in ${summary.rejectsPath}`);
   if (!quiet) console.log(formatCatalogueSummary(summary));
   Deno.exit(EXIT.ok);
 } catch (e) {
-  if (showProgress) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+  if (showProgress) statusLine();
+  // A model's problem names the model; a RangeError from the library is a bad option.
   const code = exitCodeOf(e);
-  const message = (e as Error).message;
-  if (code === EXIT.model) fail(code, `model: ${message}`);
-  if (code !== EXIT.internal) fail(code, message);
-  if (e instanceof RangeError) fail(EXIT.usage, message);
-  console.error(e);
-  fail(EXIT.internal, `unexpected error: ${message}`);
+  if (code === EXIT.model) fail(code, `model: ${(e as Error).message}`);
+  if (code === EXIT.internal && e instanceof RangeError) fail(EXIT.usage, e.message);
+  exitWithError(e);
 }

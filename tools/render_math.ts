@@ -11,21 +11,14 @@
 import katex from "katex";
 import { renderMathInHtml } from "./_math.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
-import { EXIT, exitWithModuleHelp, fail, parseToolCommandLine, usage } from "./_args.ts";
+import { EXIT, fail, parseToolCommandLine, usage } from "./_args.ts";
 
-const { values: args, positionals: paths } = parseToolCommandLine("render_math", {
-  help: { type: "boolean", short: "h" },
-}, true);
-exitWithModuleHelp(args.help, import.meta.url);
+const { positionals: paths } = parseToolCommandLine("render_math", {}, true, import.meta);
 if (paths.length === 0) usage("no page given");
 
 for (const path of paths) {
-  let page: string;
-  try {
-    page = await Deno.readTextFile(path);
-  } catch (e) {
-    fail(EXIT.input, `${path}: ${(e as Error).message}`);
-  }
+  const page = await Deno.readTextFile(path)
+    .catch((e) => fail(EXIT.input, `${path}: ${(e as Error).message}`));
   let rendered: ReturnType<typeof renderMathInHtml>;
   try {
     rendered = renderMathInHtml(

@@ -25,11 +25,13 @@ import { formatBackendReport } from "../lib/backend/select.ts";
 import {
   describeMachine,
   gitCommit,
+  oneOf,
   parseToolArgs,
   positiveInteger,
   prepareToolRun,
   profileFromArgs,
   runTool,
+  stringFlags,
   usage,
 } from "./_cli.ts";
 import {
@@ -40,32 +42,30 @@ import {
   summarizeSearch,
 } from "../lib/search/mod.ts";
 
-const args = parseToolArgs("search", {
-  profile: { type: "string" },
-  strategy: { type: "string", default: "tpe" },
-  trials: { type: "string" },
-  epochs: { type: "string" },
-  seed: { type: "string" },
-  log: { type: "string" },
-  resume: { type: "boolean", default: false },
-  "time-limit": { type: "string" },
-  backend: { type: "string" },
-  galaxies: { type: "string" },
-  "no-baseline": { type: "boolean", default: false },
-  help: { type: "boolean", short: "h" },
-});
-if (args.help) {
-  console.log(
-    "usage: deno task search [--profile smoke|default|full] [--strategy tpe|random] [--trials N]\n" +
-      "         [--epochs N] [--seed N] [--log FILE] [--resume] [--time-limit MINUTES]\n" +
-      "         [--backend webgpu|cpu-blas|cpu] [--galaxies N] [--no-baseline]",
-  );
-  Deno.exit(0);
-}
-if (args.strategy !== "tpe" && args.strategy !== "random") {
-  usage(`--strategy ${args.strategy}: expected tpe or random`);
-}
-const strategy = args.strategy as "tpe" | "random";
+const args = parseToolArgs(
+  "search",
+  {
+    ...stringFlags(
+      "profile",
+      "trials",
+      "epochs",
+      "seed",
+      "log",
+      "time-limit",
+      "backend",
+      "galaxies",
+    ),
+    strategy: { type: "string", default: "tpe" },
+    resume: { type: "boolean", default: false },
+    "no-baseline": { type: "boolean", default: false },
+  },
+  [
+    "usage: deno task search [--profile smoke|default|full] [--strategy tpe|random] [--trials N]",
+    "         [--epochs N] [--seed N] [--log FILE] [--resume] [--time-limit MINUTES]",
+    "         [--backend webgpu|cpu-blas|cpu] [--galaxies N] [--no-baseline]",
+  ].join("\n"),
+);
+const strategy = oneOf("--strategy", args.strategy, ["tpe", "random"]);
 const profile = profileFromArgs({ profile: args.profile }); // a bad name is a usage error
 const budget = SEARCH_BUDGETS[profile.name];
 const trials = args.trials ? positiveInteger("--trials", args.trials) : budget.trials;
@@ -74,12 +74,8 @@ const seed = args.seed ? positiveInteger("--seed", args.seed) : budget.seed;
 const galaxies = args.galaxies ? positiveInteger("--galaxies", args.galaxies) : profile.galaxies;
 const logPath = args.log ?? `out/search/${profile.name}_${strategy}.jsonl`;
 const timeText = args["time-limit"];
-const timeLimit = timeText !== undefined && /^[0-9]*\.?[0-9]+$/.test(timeText)
-  ? Number(timeText) * 60
-  : timeText === undefined
-  ? undefined
-  : NaN;
-if (timeLimit !== undefined && !(timeLimit > 0)) {
+const timeLimit = timeText === undefined ? undefined : Number(timeText) * 60;
+if (timeText !== undefined && !(/^[0-9]*\.?[0-9]+$/.test(timeText) && timeLimit! > 0)) {
   usage(`--time-limit ${timeText}: expected minutes > 0, e.g. 30 or 2.5`);
 }
 

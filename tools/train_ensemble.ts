@@ -21,6 +21,7 @@ import { formatBackendReport } from "../lib/backend/select.ts";
 import { profileModel } from "../lib/profiles.ts";
 import {
   checkOutputPaths,
+  checkTableFile,
   gitCommit,
   OutputError,
   parseToolArgs,
@@ -28,6 +29,8 @@ import {
   prepareToolRun,
   profileFromArgs,
   runTool,
+  statusLine,
+  stringFlags,
   usage,
 } from "./_cli.ts";
 import { saveEnsemble, trainEnsemble } from "../lib/uncertainty/ensemble.ts";
@@ -41,34 +44,25 @@ import { whyNotWritable, writeFileAtomic } from "../lib/_atomic.ts";
 
 const started = performance.now();
 const startedAt = new Date().toISOString();
-const args = parseToolArgs("ensemble", {
-  profile: { type: "string" },
-  members: { type: "string", default: "5" },
-  out: { type: "string" },
-  epochs: { type: "string" },
-  galaxies: { type: "string" },
-  data: { type: "string" },
-  backend: { type: "string" },
-  results: { type: "string" },
-  help: { type: "boolean", short: "h" },
-});
-if (args.help) {
-  console.log(
-    "usage: deno task ensemble [--profile smoke|default|full] [--members K (5)] [--out DIR]\n" +
-      "                          [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu-blas|cpu]\n" +
-      "                          [--results FILE]",
-  );
-  Deno.exit(0);
-}
+const args = parseToolArgs(
+  "ensemble",
+  {
+    ...stringFlags("profile", "out", "epochs", "galaxies", "data", "backend", "results"),
+    members: { type: "string", default: "5" },
+  },
+  [
+    "usage: deno task ensemble [--profile smoke|default|full] [--members K (5)] [--out DIR]",
+    "                          [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu-blas|cpu]",
+    "                          [--results FILE]",
+  ].join("\n"),
+);
 await runTool("ensemble", async () => {
   const profile = profileFromArgs(args);
-  const members = positiveInteger("--members", args.members!, 100);
+  const members = positiveInteger("--members", args.members, 100);
   if (members < 2) usage("--members must be at least 2");
   const out = args.out ?? `out/ensembles/${profile.name}`;
-  if (args.data !== undefined && !/\.(csv|parquet|pq)$/i.test(args.data)) {
-    usage(`--data ${args.data}: expected a .csv or .parquet file`);
-  }
-  await checkEnsemblePaths();
+  checkTableFile("--data", args.data);
+  await checkEnsemblePaths(out);
 
   const { backend, data, source, prepared } = await prepareToolRun(args, profile);
   const modelConfig = profileModel(profile);
@@ -90,13 +84,13 @@ await runTool("ensemble", async () => {
     checkpointPrefix: `${out}.member`,
     onProgress: (k, p) => {
       if (!isTerminal) return;
-      const line =
+      statusLine(
         `member ${k}/${members} epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} ` +
-        `loss ${p.loss.toFixed(5)} ${p.samplesPerSecond.toFixed(0)} samples/s`;
-      Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
+          `loss ${p.loss.toFixed(5)} ${p.samplesPerSecond.toFixed(0)} samples/s`,
+      );
     },
     onMemberEnd: (k, history, seconds) => {
-      if (isTerminal) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
+      if (isTerminal) statusLine();
       const last = history[history.length - 1];
       console.log(
         `member ${k}: ${history.length} epochs in ${seconds.toFixed(1)} s, ` +
@@ -154,8 +148,7 @@ await runTool("ensemble", async () => {
 });
 
 /** Refuses, before any work, outputs that would replace the data or each other, or cannot be written. */
-async function checkEnsemblePaths(): Promise<void> {
-  const out = args.out ?? `out/ensembles/${profileFromArgs(args).name}`;
+async function checkEnsemblePaths(out: string): Promise<void> {
   await checkOutputPaths([
     { role: "--out", path: out, use: "write", folder: true },
     ...(args.results ? [{ role: "--results", path: args.results, use: "write" as const }] : []),
