@@ -2,7 +2,8 @@
  * The arrays of the `cpu-blas` backend's kernels: which float32 arrays the backend alone holds
  * (`privateArrays`), the pool of disposed tensors' arrays the kernels take their outputs and
  * scratch from (`take`, `recycle`), and the helpers every kernel module shares (the BLAS the
- * products run in, a tensor's values, the backend's types).
+ * products run in, a tensor's values, the backend's types, tfjs's convolution and pooling
+ * geometry; `cpu_kernels.ts` uses the last three too).
  *
  * Kept apart from `blas_backend.ts` so that the kernel modules (`_blas_conv.ts`,
  * `_blas_matmul.ts`, `_blas_pool.ts`, `_blas_elementwise.ts`) and the backend that registers
@@ -144,4 +145,35 @@ export function int32View(values: Float32Array): Int32Array {
 /** The float32 values of a tensor of `backend` (not copied). */
 export function f32(backend: CpuBackend, t: tf.TensorInfo): Float32Array {
   return backend.data.get(t.dataId).values as Float32Array;
+}
+
+/** tfjs's geometry of a channels-last 2-D convolution of an input of `xShape`. */
+export function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown },
+  dilations: number | [number, number],
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    dilations,
+    attrs.pad as "valid",
+    attrs.dimRoundingMode as "floor" | undefined,
+    false,
+    "channelsLast",
+  );
+}
+
+/** tfjs's geometry of a 2-D pooling of an input of `xShape`. */
+export function poolInfo(xShape: number[], attrs: tf.MaxPoolAttrs | tf.MaxPoolGradAttrs) {
+  return tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
 }

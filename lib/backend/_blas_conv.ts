@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  convInfo,
   type CpuBackend,
   f32,
   type KernelArgs,
@@ -102,57 +103,37 @@ function windowsOf(xp: Float32Array, { conv }: BatchConvolution): Float32Array {
   return windows;
 }
 
-function convInfo(
-  xShape: number[],
-  filterShape: number[],
-  attrs: { strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown },
-  dilations: number | [number, number],
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides,
-    dilations,
-    attrs.pad as "valid",
-    attrs.dimRoundingMode as "floor" | undefined,
-    false,
-    "channelsLast",
-  );
-}
-
-/** y = conv(x, w) and its shape, or null for a geometry left to tfjs. */
-function forward(args: KernelArgs, attrs: tf.Conv2DAttrs) {
-  const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-  if (attrs.dataFormat === "NCHW" || x.dtype !== "float32" || filter.dtype !== "float32") {
-    return null;
-  }
-  const backend = args.backend as unknown as CpuBackend;
-  const batch = batchConvolution(convInfo(x.shape, filter.shape, attrs, attrs.dilations));
-  if (!batch) return null;
-  const xs = f32(backend, x), xp = padInput(xs, batch), windows = windowsOf(xp, batch);
-  const y = take(batch.conv.convLength * batch.conv.channels);
-  convolve(batch.conv, 1, xp, f32(backend, filter), y, windows);
-  if (xp !== xs) recycle(xp);
-  recycle(windows);
-  return { backend, y: packRows(y, batch), shape: batch.info.outShape };
-}
-
-export function conv2dKernel(args: KernelArgs, original: tf.KernelFunc): Result {
-  const result = forward(args, args.attrs as unknown as tf.Conv2DAttrs);
-  if (!result) return original(args);
-  return result.backend.makeTensorInfo(result.shape, "float32", result.y);
-}
-
+/**
+ * Conv2D, and FusedConv2D with a bias and activation that `biasActivate` takes: y = conv(x, w),
+ * then (fused) its bias and activation; tfjs's kernel for a geometry left to it.
+ */
 export function fusedConv2dKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
-  const { filter, bias } = args.inputs as { filter: tf.TensorInfo; bias?: tf.TensorInfo };
+  const { x, filter, bias } = args.inputs as {
+    x: tf.TensorInfo;
+    filter: tf.TensorInfo;
+    bias?: tf.TensorInfo;
+  };
   const co = filter.shape[3];
-  const result = canBiasActivate(bias, co, attrs.activation) ? forward(args, attrs) : null;
-  if (!result) return original(args);
-  const { backend, y, shape } = result;
+  if (
+    !canBiasActivate(bias, co, attrs.activation) || attrs.dataFormat === "NCHW" ||
+    x.dtype !== "float32" || filter.dtype !== "float32"
+  ) return original(args);
+  const backend = args.backend as unknown as CpuBackend;
+  const batch = batchConvolution(convInfo(x.shape, filter.shape, attrs, attrs.dilations));
+  if (!batch) return original(args);
+  const xs = f32(backend, x), xp = padInput(xs, batch), windows = windowsOf(xp, batch);
+  const product = take(batch.conv.convLength * batch.conv.channels);
+  convolve(batch.conv, 1, xp, f32(backend, filter), product, windows);
+  if (xp !== xs) recycle(xp);
+  recycle(windows);
+  const y = packRows(product, batch);
   biasActivate(y, co, bias ? f32(backend, bias) : null, attrs.activation, attrs.leakyreluAlpha);
-  return backend.makeTensorInfo(shape, "float32", y);
+  return backend.makeTensorInfo(batch.info.outShape, "float32", y);
 }
+
+/** Conv2D: {@link fusedConv2dKernel} with no bias or activation. */
+export const conv2dKernel = fusedConv2dKernel;
 
 /**
  * What both gradients start with: the geometry, or null where tfjs's own kernel should run
@@ -185,15 +166,15 @@ export function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelF
   convolveInputGradient(conv, 1, dys, f32(backend, filter), dxp, null);
   if (dys !== dyValues) recycle(dys);
   const paddedWidth = slots * conv.stride!;
-  if (left === 0 && paddedWidth === w) {
-    return backend.makeTensorInfo(attrs.inputShape, "float32", dxp);
+  let dx = dxp;
+  if (left !== 0 || paddedWidth !== w) {
+    dx = take(rows * w * ci);
+    for (let r = 0; r < rows; r++) {
+      const from = (r * paddedWidth + left) * ci;
+      dx.set(dxp.subarray(from, from + w * ci), r * w * ci);
+    }
+    recycle(dxp);
   }
-  const dx = take(rows * w * ci);
-  for (let r = 0; r < rows; r++) {
-    const from = (r * paddedWidth + left) * ci;
-    dx.set(dxp.subarray(from, from + w * ci), r * w * ci);
-  }
-  recycle(dxp);
   return backend.makeTensorInfo(attrs.inputShape, "float32", dx);
 }
 

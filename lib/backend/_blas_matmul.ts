@@ -67,16 +67,10 @@ function matMul(
   return out;
 }
 
-export function batchMatMulKernel(args: KernelArgs, original: tf.KernelFunc): Result {
-  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-  const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-  const p = planMatMul(a, b, transposeA, transposeB);
-  if (!p) return original(args);
-  const backend = args.backend as unknown as CpuBackend;
-  const out = matMul(f32(backend, a), f32(backend, b), p, transposeA, transposeB);
-  return backend.makeTensorInfo(p.outShape, "float32", out);
-}
-
+/**
+ * _FusedMatMul, and BatchMatMul (no bias, no activation): a GEMM, then the bias and activation
+ * where `biasActivate` takes them; tfjs's kernel otherwise.
+ */
 export function fusedMatMulKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const { a, b, bias } = args.inputs as {
     a: tf.TensorInfo;
@@ -91,6 +85,9 @@ export function fusedMatMulKernel(args: KernelArgs, original: tf.KernelFunc): Re
   biasActivate(out, p.n, bias ? f32(backend, bias) : null, attrs.activation, attrs.leakyreluAlpha);
   return backend.makeTensorInfo(p.outShape, "float32", out);
 }
+
+/** BatchMatMul: {@link fusedMatMulKernel} with no bias or activation. */
+export const batchMatMulKernel = fusedMatMulKernel;
 
 const ACTIVATIONS = new Set(["linear", "relu", "relu6", "leakyrelu", "elu", "sigmoid"]);
 

@@ -8,20 +8,16 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type CpuBackend, f32, type KernelArgs, type Result, take } from "./_blas_arrays.ts";
+import {
+  type CpuBackend,
+  f32,
+  type KernelArgs,
+  poolInfo,
+  type Result,
+  take,
+} from "./_blas_arrays.ts";
 import { maxPoolRows, poolBiasActivateGradient } from "./_pooling.ts";
 import { windowPool } from "./cpu_kernels.ts";
-
-function poolInfo(xShape: number[], attrs: tf.MaxPoolAttrs | tf.MaxPoolGradAttrs) {
-  return tf.backend_util.computePool2DInfo(
-    xShape as [number, number, number, number],
-    attrs.filterSize,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
-}
 
 /** The pool as the building blocks run it, with its rows and their stride, or null. */
 function rowPooling(info: tf.backend_util.Conv2DInfo) {

@@ -146,9 +146,8 @@ export function convolveFilterGradient(
   const { taps, inChannels, channels } = conv, m = positions(conv, rows);
   const beta = accumulate ? 1 : 0;
   if (copiesWindows(conv)) {
-    const width = taps * inChannels;
     sgemm({
-      m: width,
+      m: taps * inChannels,
       n: channels,
       k: m,
       a: windows,
@@ -177,10 +176,9 @@ export function convolveFilterGradient(
 }
 
 /**
- * The input's gradient (`rows` rows of `inLength` positions) from the product's. Through the
- * window matrix's gradient where the convolution copies windows and `windowGradient` is given
- * (one GEMM, then each window's gradient added back onto the positions it copied), else one GEMM
- * per tap.
+ * The input's gradient (`rows` rows of `inLength` positions) from the product's. Through the window
+ * matrix's gradient where the convolution copies windows and `windowGradient` is given (one GEMM,
+ * then each window's gradient added back onto the positions it copied), else one GEMM per tap.
  */
 export function convolveInputGradient(
   conv: Convolution,
@@ -194,10 +192,9 @@ export function convolveInputGradient(
   const m = positions(conv, rows), stride = conv.stride ?? 1, dilation = conv.dilation ?? 1;
   const end = rows * inLength * inChannels;
   if (windowGradient && copiesWindows(conv)) {
-    const width = taps * inChannels;
     sgemm({
       m,
-      n: width,
+      n: taps * inChannels,
       k: channels,
       a: productGradient,
       b: kernel,

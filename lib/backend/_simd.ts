@@ -11,12 +11,7 @@
 import { SIMD_KERNELS_WASM } from "./_simd_kernels_wasm.ts";
 
 /** The module's exports: each kernel takes byte offsets and counts (see the .wat). */
-type KernelName =
-  | "pairRelu"
-  | "pairReluBackward"
-  | "winogradInput"
-  | "winogradOutput"
-  | "adamax";
+type KernelName = "pairRelu" | "pairReluBackward" | "winogradInput" | "winogradOutput" | "adamax";
 type SimdExports = Record<KernelName, (...args: number[]) => void>;
 
 const WASM_PAGE_BYTES = 65_536;

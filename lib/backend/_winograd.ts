@@ -88,10 +88,7 @@ export function winogradTransform(m: number, taps: number): WinogradTransform {
  */
 export function winogradFor(step: ConvStep): WinogradTransform | null {
   const { taps, inChannels, channels, convLength } = step;
-  if (
-    taps < 3 || copiesWindows(step) || inChannels % 4 !== 0 ||
-    channels % 4 !== 0
-  ) return null;
+  if (taps < 3 || copiesWindows(step) || inChannels % 4 !== 0 || channels % 4 !== 0) return null;
   const m = Math.min(WINOGRAD_ALPHA - taps + 1, convLength);
   return m >= 2 ? winogradTransform(m, taps) : null;
 }

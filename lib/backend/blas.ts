@@ -1,15 +1,13 @@
 /**
  * A native BLAS through Deno's FFI: OpenBLAS on Linux, Accelerate on macOS.
  *
- * {@link openBlas} finds and opens the library once and returns either a
- * {@link Blas} (a typed `sgemm` on Float32Arrays plus thread control) or a
- * {@link BlasUnavailable} whose `reason` says why not (no library found, no
- * FFI permission, an unsupported platform). It never throws.
+ * {@link openBlas} finds and opens the library once and returns either a {@link Blas} (a typed
+ * `sgemm` on Float32Arrays plus thread control) or a {@link BlasUnavailable} whose `reason` says
+ * why not (no library found, no FFI permission, an unsupported platform). It never throws.
  *
- * On Debian and Ubuntu the library is `apt-get install libopenblas0-pthread`;
- * on Fedora `dnf install openblas-threads`; on macOS Accelerate is always
- * there. `$REDSHIFT_BLAS=/path/to/lib` names another library that exports
- * `cblas_sgemm`.
+ * On Debian and Ubuntu the library is `apt-get install libopenblas0-pthread`; on Fedora
+ * `dnf install openblas-threads`; on macOS Accelerate is always there.
+ * `$REDSHIFT_BLAS=/path/to/lib` names another library that exports `cblas_sgemm`.
  *
  * @module
  */
@@ -42,9 +40,8 @@ export interface Blas {
 }
 
 /**
- * One matrix product of {@link Blas.sgemm}, row-major: C = op(A) · op(B) + beta · C with op(A)
- * m×k, op(B) k×n and C m×n. Views (`subarray`) are honoured: element 0 of each is its matrix's
- * origin.
+ * One matrix product of {@link Blas.sgemm}, row-major: C = op(A) · op(B) + beta · C with op(A) m×k,
+ * op(B) k×n and C m×n. Views (`subarray`) are honoured: element 0 of each is its matrix's origin.
  */
 export interface Gemm {
   m: number;
@@ -72,23 +69,10 @@ export interface BlasUnavailable {
   readonly reason: string;
 }
 
+// cblas_sgemm's arguments: order, transposes, m, n, k (i32); alpha, A, lda, B, ldb, beta, C, ldc.
+const I32X6 = ["i32", "i32", "i32", "i32", "i32", "i32"] as const;
 const SGEMM = {
-  parameters: [
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "f32",
-    "buffer",
-    "i32",
-    "buffer",
-    "i32",
-    "f32",
-    "buffer",
-    "i32",
-  ],
+  parameters: [...I32X6, "f32", "buffer", "i32", "buffer", "i32", "f32", "buffer", "i32"],
   result: "void",
 } as const;
 
@@ -176,9 +160,7 @@ function tryOpen(): Blas | BlasUnavailable {
     ? "install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0-pthread; " +
       "Fedora: dnf install openblas-threads)"
     : `set ${BLAS_ENV} to a library exporting cblas_sgemm`;
-  return unavailable(
-    failures.length > 0 ? failures.join("; ") : `no BLAS library found; ${hint}`,
-  );
+  return unavailable(failures.length > 0 ? failures.join("; ") : `no BLAS library found; ${hint}`);
 }
 
 function exists(deno: typeof Deno, path: string): boolean {
@@ -217,7 +199,7 @@ function openOne(deno: typeof Deno, path: string): Blas | BlasUnavailable {
   }
 }
 
-// cblas_sgemm as FFI calls it: order, transposes, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc.
+// cblas_sgemm as FFI calls it (see SGEMM).
 type RawSgemm = (...args: (number | Float32Array)[]) => void;
 
 function makeBlas(

@@ -12,8 +12,8 @@
  * - BatchMatMul and _FusedMatMul as GEMMs (`_blas_matmul.ts`);
  * - the element-wise and reduction kernels that dominate a step once the products are fast: Add
  *   (a bias's broadcast), Sub, Multiply, RealDiv, Maximum, Sum over leading axes, Relu and Step,
- *   and Relu's gradient as one kernel (`_blas_elementwise.ts`);
- * - GatherV2 along the first axis: whole rows (`_blas_gather.ts`).
+ *   and Relu's gradient as one kernel, and GatherV2 along the first axis: whole rows
+ *   (`_blas_elementwise.ts`).
  *
  * Anything a replacement does not handle (another layout, dtype, a 2-D window, a broadcast it does
  * not know) goes to the original cpu kernel.
@@ -48,9 +48,9 @@ import {
 } from "./_blas_conv.ts";
 import { batchMatMulKernel, fusedMatMulKernel } from "./_blas_matmul.ts";
 import { maxPoolGradKernel, maxPoolKernel } from "./_blas_pool.ts";
-import { gatherV2Kernel } from "./_blas_gather.ts";
 import {
   addKernel,
+  gatherV2Kernel,
   maximumKernel,
   multiplyKernel,
   realDivKernel,

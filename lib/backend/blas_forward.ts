@@ -127,12 +127,8 @@ export function forwardPlanOf(model: tfl.LayersModel): ForwardPlan | null {
  * a window matrix. With SIMD they, the Winograd work arrays and the weights the kernels read live
  * in one WebAssembly memory instead.
  */
-const scratch = {
-  ping: new Float32Array(0),
-  pong: new Float32Array(0),
-  product: new Float32Array(0),
-  windows: new Float32Array(0),
-};
+const empty = new Float32Array(0);
+const scratch = { ping: empty, pong: empty, product: empty, windows: empty };
 const sharedArena = new ReusedArena();
 
 function grow(name: keyof typeof scratch, length: number): Float32Array {
@@ -230,12 +226,8 @@ class BlasForwardPlan implements ForwardPlan {
         simd: this.#steps.map(() => null),
       };
     }
-    const [ping, pong, product, windows] = [
-      sizes.activations,
-      sizes.activations,
-      sizes.product,
-      sizes.windows,
-    ].map((floats) => arena.alloc(floats));
+    const ping = arena.alloc(sizes.activations), pong = arena.alloc(sizes.activations);
+    const product = arena.alloc(sizes.product), windows = arena.alloc(sizes.windows);
     const biases = this.#simdPool.map((simdPool, i) => {
       if (!simdPool) return null;
       const bias = arena.alloc(weights[i].bias!.length);

@@ -1,93 +1,71 @@
-// Faster CPU kernels for the two gradients that dominate training on the CPU.
-// tfjs-backend-cpu's versions read every element through TensorBuffer.get()
-// in their innermost loops: Conv2DBackpropFilter took 1.27 s and MaxPoolGrad
-// 0.11 s of a 1.71 s training step of the smoke-profile network (tf.profile,
-// batch 32). These walk the flat arrays in memory order. Results match the
-// originals (the filter gradient to float32 rounding: it also sums in float64;
-// max-pool ties go to the first maximum, as in the original).
+// Faster CPU kernels for the two gradients that dominate training on the CPU. tfjs-backend-cpu's
+// versions read every element through TensorBuffer.get() in their innermost loops:
+// Conv2DBackpropFilter took 1.27 s and MaxPoolGrad 0.11 s of a 1.71 s training step of the
+// smoke-profile network (tf.profile, batch 32). These walk the flat arrays in memory order. Results
+// match the originals (the filter gradient to float32 rounding: it also sums in float64; max-pool
+// ties go to the first maximum, as in the original).
 import * as tf from "@tensorflow/tfjs-core";
-
-const { backend_util } = tf;
-type Shape4 = [number, number, number, number];
-
-type CpuBackend = {
-  data: { get(id: object): { values: Float32Array } };
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): tf.TensorInfo;
-};
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
+import {
+  convInfo,
+  type CpuBackend,
+  f32,
+  type KernelArgs,
+  poolInfo,
+  type Result,
+} from "./_blas_arrays.ts";
 
 let registered = false;
 
 /** Replaces the CPU backend's Conv2DBackpropFilter and MaxPoolGrad with fast ones (once). */
 export function registerFastCpuKernels(): void {
   if (registered) return;
-  replaceCpuKernel("Conv2DBackpropFilter", (args, original) => {
-    const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-    // Channels-first layouts are rare here; leave them to the original kernel.
-    if (attrs.dataFormat === "NCHW") return original(args);
-    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-    return conv2dFilterGradient(args.backend as unknown as CpuBackend, x, dy, attrs);
-  });
-  replaceCpuKernel("MaxPoolGrad", (args) => {
-    const attrs = args.attrs as unknown as tf.MaxPoolGradAttrs;
-    const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
-    return maxPoolGradient(args.backend as unknown as CpuBackend, dy, input, attrs);
-  });
+  replaceKernel("Conv2DBackpropFilter", "cpu", conv2dFilterGradient);
+  replaceKernel("MaxPoolGrad", "cpu", maxPoolGradient);
   registered = true;
 }
 
-function replaceCpuKernel(
+/**
+ * Replaces `backend`'s kernel `name` with `kernelFunc`, which may call the original; false (and
+ * nothing replaced) where the backend has no such kernel.
+ */
+export function replaceKernel(
   name: string,
-  kernelFunc: (args: KernelArgs, original: tf.KernelFunc) => tf.TensorInfo | tf.TensorInfo[],
-): void {
-  const original = tf.getKernel(name, "cpu");
-  if (!original) return;
-  tf.unregisterKernel(name, "cpu");
+  backend: string,
+  kernelFunc: (args: KernelArgs, original: tf.KernelFunc) => Result,
+): boolean {
+  const original = tf.getKernel(name, backend);
+  if (!original) return false;
+  tf.unregisterKernel(name, backend);
   tf.registerKernel({
     kernelName: name,
-    backendName: "cpu",
+    backendName: backend,
     kernelFunc: (args) => kernelFunc(args, original.kernelFunc),
   });
+  return true;
 }
 
-function maxPoolGradient(
-  backend: CpuBackend,
-  dy: tf.TensorInfo,
-  x: tf.TensorInfo,
-  attrs: tf.MaxPoolGradAttrs,
-): tf.TensorInfo {
-  const { filterSize, strides, pad, dimRoundingMode } = attrs;
-  const shape = x.shape as Shape4;
-  const info = backend_util.computePool2DInfo(shape, filterSize, strides, 1, pad, dimRoundingMode);
-  const xs = backend.data.get(x.dataId).values;
-  const dys = backend.data.get(dy.dataId).values;
+function maxPoolGradient(args: KernelArgs): tf.TensorInfo {
+  const attrs = args.attrs as unknown as tf.MaxPoolGradAttrs;
+  const { dy, input: x } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const backend = args.backend as unknown as CpuBackend;
+  const info = poolInfo(x.shape, attrs);
+  const xs = f32(backend, x), dys = f32(backend, dy);
   const dx = new Float32Array(xs.length);
   windowPool(xs, info, null, dys, dx);
   return backend.makeTensorInfo(x.shape, "float32", dx);
 }
 
-function conv2dFilterGradient(
-  backend: CpuBackend,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  attrs: tf.Conv2DBackpropFilterAttrs,
-): tf.TensorInfo {
-  const info = backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    "channelsLast",
-  );
+function conv2dFilterGradient(args: KernelArgs, original: tf.KernelFunc): Result {
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  // Channels-first layouts are rare here; leave them to the original kernel.
+  if (attrs.dataFormat === "NCHW") return original(args);
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const backend = args.backend as unknown as CpuBackend;
+  const info = convInfo(x.shape, attrs.filterShape, attrs, 1);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const top = info.padInfo.top, left = info.padInfo.left;
-  const xs = backend.data.get(x.dataId).values;
-  const dys = backend.data.get(dy.dataId).values;
+  const xs = f32(backend, x), dys = f32(backend, dy);
   const dw = new Float64Array(filterHeight * filterWidth * inChannels * outChannels);
   for (let b = 0; b < batchSize; b++) {
     for (let oh = 0; oh < outHeight; oh++) {

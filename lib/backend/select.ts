@@ -1,10 +1,9 @@
 /**
  * Chooses where tensors live: WebGPU when an adapter exists, else the CPU.
  *
- * WebGPU is the one tfjs backend that can train this network at useful speed
- * in Deno: on an NVIDIA GPU through Vulkan, on a Mac through Metal, and on a
- * machine without a GPU through a software adapter (Mesa's llvmpipe).
- * `tfjs-node-gpu` is not an option here: its installer downloads
+ * WebGPU is the one tfjs backend that can train this network at useful speed in Deno: on an NVIDIA
+ * GPU through Vulkan, on a Mac through Metal, and on a machine without a GPU through a software
+ * adapter (Mesa's llvmpipe). `tfjs-node-gpu` is not an option here: its installer downloads
  * libtensorflow from a host these machines cannot reach.
  *
  * @module
@@ -70,10 +69,7 @@ export interface SelectBackendOptions {
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendReport> {
   const fromEnv = readEnv(BACKEND_ENV);
   const requested = options.backend ?? fromEnv ?? options.preferred;
-  if (
-    requested !== undefined && requested !== "webgpu" && requested !== "cpu-blas" &&
-    requested !== "cpu"
-  ) {
+  if (requested !== undefined && !isBackendName(requested)) {
     throw new RangeError(`${BACKEND_ENV}=${requested}: expected "webgpu", "cpu-blas" or "cpu"`);
   }
   const reason = options.backend
@@ -84,8 +80,6 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     ? "preferred by the run profile"
     : "detected";
 
-  // The ladder: WebGPU on a hardware adapter (a software one only when asked for), else
-  // cpu-blas when a BLAS opens, else cpu. A profile's preferred "cpu" means the CPU path.
   let skipped = "";
   if (requested === undefined || requested === "webgpu") {
     const adapter = await requestAdapter();
@@ -118,14 +112,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     const blas = registerBlasBackend();
     if (blas.available && await tf.setBackend(BLAS_BACKEND)) {
       await tf.ready();
-      const why = skipped ? `${reason}: ${skipped}` : reason;
-      return {
-        backend: BLAS_BACKEND,
-        adapter: null,
-        isFallbackAdapter: false,
-        reason: why,
-        library: describeBlas(blas),
-      };
+      return cpuReport(BLAS_BACKEND, reason, skipped, describeBlas(blas));
     }
     if (requested === "cpu-blas") {
       throw new Error(
@@ -140,12 +127,14 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   // The CPU backend greets Node-like runtimes with a banner recommending
   // tfjs-node, which cannot be installed here; it would clutter every notebook.
   (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
-  return {
-    backend: "cpu",
-    adapter: null,
-    isFallbackAdapter: false,
-    reason: skipped ? `${reason}: ${skipped}` : reason,
-  };
+  return cpuReport("cpu", reason, skipped);
+}
+
+/** A CPU rung's report: the reason, with the rungs `skipped` above it; `library`: the BLAS. */
+function cpuReport(backend: BackendName, reason: string, skipped: string, library?: string) {
+  if (skipped) reason = `${reason}: ${skipped}`;
+  const report: BackendReport = { backend, adapter: null, isFallbackAdapter: false, reason };
+  return library === undefined ? report : { ...report, library };
 }
 
 /** One line for notebooks and logs, e.g. `webgpu (NVIDIA H100 80GB HBM3), detected`. */

@@ -9,8 +9,8 @@
 // whose unrolled copy would exceed a buffer binding. train() installs it on WebGPU; the flag
 // below sets the channel threshold (0 turns it off), e.g. for tools/bench/train.ts --flag.
 import * as tf from "@tensorflow/tfjs-core";
-
-type KernelArgs = Parameters<tf.KernelFunc>[0];
+import type { KernelArgs } from "./_blas_arrays.ts";
+import { replaceKernel } from "./cpu_kernels.ts";
 
 /** tfjs flag: input channels from which the matrix-product filter gradient is used (0: never). */
 export const MATMUL_FILTER_GRAD_FLAG = "REDSHIFT_WEBGPU_MATMUL_FILTER_GRAD_MIN_CHANNELS";
@@ -23,15 +23,9 @@ const windows = new Map<string, tf.Tensor2D>();
 /** Replaces the WebGPU backend's Conv2DBackpropFilter with the im2col + matmul one (once). */
 export function registerFastWebGPUKernels(): void {
   if (registered) return;
-  const original = tf.getKernel("Conv2DBackpropFilter", "webgpu");
-  if (!original) return;
-  tf.unregisterKernel("Conv2DBackpropFilter", "webgpu");
-  tf.registerKernel({
-    kernelName: "Conv2DBackpropFilter",
-    backendName: "webgpu",
-    kernelFunc: (args) => filterGradient(args) ?? original.kernelFunc(args),
+  registered = replaceKernel("Conv2DBackpropFilter", "webgpu", (args, original) => {
+    return filterGradient(args) ?? original(args);
   });
-  registered = true;
 }
 
 function filterGradient(args: KernelArgs): tf.TensorInfo | null {
