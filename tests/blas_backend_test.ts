@@ -385,7 +385,15 @@ Deno.test({
         `step ${i + 1}: loss ${ours.losses[i]} on cpu-blas, ${cpu.losses[i]} on cpu`,
       );
     }
-    ours.weights.forEach((w, i) => assertClose(w, cpu.weights[i], `weight ${i}`, 1e-4));
+    // Adamax's first steps move a weight by about lr × sign(g) whatever |g| is, so where a gradient
+    // is near zero the kernels' rounding (OpenBLAS's kernel set: SkylakeX here gave 15 of 327,680
+    // weights of the second convolution off by up to 5.4e-4) may flip its sign. So: every weight
+    // within the 3 steps' reach (2 × lr × 3), all but 1 in 1,000 of each array within 1e-4.
+    ours.weights.forEach((w, i) => {
+      const off = w.filter((v, j) => Math.abs(v - cpu.weights[i][j]) > 1e-4).length;
+      assert.ok(off <= w.length / 1000, `weight ${i}: ${off} of ${w.length} differ by > 1e-4`);
+      assertClose(w, cpu.weights[i], `weight ${i}`, 2 * 0.001 * 3);
+    });
   },
 });
 
