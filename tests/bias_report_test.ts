@@ -17,6 +17,7 @@ import {
   biasRunCommand,
   binnedComparisonTable,
   binningTable,
+  committedRunsNote,
   diagnosisNote,
   fullScaleComparison,
   loadSmallBiasData,
@@ -32,6 +33,7 @@ import {
   signed,
   smallVersionNote,
   tradeoffNote,
+  waitingNote,
   weightsByBinTable,
 } from "../lib/notebook/mod.ts";
 
@@ -269,6 +271,21 @@ Deno.test("sameSeedRuns() compares the methods over the seeds they all have, and
   assert.equal(apart.compared.length, 0);
   assert.ok(!presentsCommittedRuns(apart.compared));
   assert.deepEqual(sameSeedRuns([]), { seeds: [], compared: [], setAside: [] });
+  // What the page says: the seeds compared and the runs that wait, or the small version and why.
+  assert.match(
+    committedRunsNote(runs, split),
+    /presents the committed runs.*3 runs, every method over seed 1 .*\. baseline-seed2, pdf-seed3 wait until/,
+  );
+  assert.equal(
+    waitingNote(split.setAside.slice(0, 1)),
+    "baseline-seed2 waits until every method has that seed.",
+  );
+  assert.equal(waitingNote([]), "");
+  assert.match(
+    committedRunsNote(runs, apart),
+    /not there yet.*with no seed that every method has\. So/,
+  );
+  assert.match(committedRunsNote([], sameSeedRuns([])), /holds no run\. So from section 2 on/);
 });
 
 Deno.test("readFullScaleBiasRuns() reads complete <method>-full folders with a PDF head's α means", async () => {

@@ -175,6 +175,36 @@ export function sameSeedRuns(runs: readonly CommittedBiasRun[]): SameSeedRuns {
   };
 }
 
+/** The sentence naming the runs set aside until every method has their seed; empty when none. */
+export function waitingNote(setAside: readonly CommittedBiasRun[]): string {
+  if (!setAside.length) return "";
+  const verb = setAside.length > 1 ? "wait" : "waits";
+  return `${setAside.map((r) => r.name).join(", ")} ${verb} until every method has that seed.`;
+}
+
+/**
+ * The page's opening word on its runs: the committed runs it presents and over which seeds, or,
+ * when there are too few, that it trains a small version instead.
+ *
+ * @param all every committed run ({@link readCommittedBiasRuns})
+ * @param split the same runs split by seed ({@link sameSeedRuns})
+ */
+export function committedRunsNote(all: readonly CommittedBiasRun[], split: SameSeedRuns): string {
+  const { compared, seeds, setAside } = split;
+  if (presentsCommittedRuns(compared)) {
+    return `**This page presents the committed runs** of \`results/bias/\` from section 2 on: ` +
+      `${compared.length} runs, every method over seed${seeds.length > 1 ? "s" : ""} ` +
+      `${seeds.join(", ")} (their records are at the end of the page). ${waitingNote(setAside)}`
+        .trimEnd();
+  }
+  const holds = all.length ? `only ${all.map((r) => r.name).join(", ")}` : "no run";
+  const noCommonSeed = all.length && !compared.length ? ", with no seed that every method has" : "";
+  return `**The committed runs of the methods are not there yet**: \`results/bias/\` holds ` +
+    `${holds}${noCommonSeed}. So from section 2 on, this page trains and measures a **small ` +
+    "version** here, and every number there is the small version's, not the committed runs'. " +
+    "The runs to commit, with their commands, are listed at the end.";
+}
+
 /** A method trained at full scale, `results/bias/<method>-full/`: the full profile, its seed. */
 export interface FullScaleBiasRun {
   method: BiasMethod;
