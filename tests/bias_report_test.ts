@@ -273,19 +273,25 @@ Deno.test("sameSeedRuns() compares the methods over the seeds they all have, and
   assert.deepEqual(sameSeedRuns([]), { seeds: [], compared: [], setAside: [] });
   // What the page says: the seeds compared and the runs that wait, or the small version and why.
   assert.match(
-    committedRunsNote(runs, split),
+    committedRunsNote(runs),
     /presents the committed runs.*3 runs, every method over seed 1 .*\. baseline-seed2, pdf-seed3 wait until/,
   );
   assert.equal(
     waitingNote(split.setAside.slice(0, 1)),
-    "baseline-seed2 waits until every method has that seed.",
+    "baseline-seed2 waits until every method has its seed.",
   );
   assert.equal(waitingNote([]), "");
   assert.match(
-    committedRunsNote(runs, apart),
+    committedRunsNote(runs.filter((r) => r.name !== "pdf-seed1")),
     /not there yet.*with no seed that every method has\. So/,
   );
-  assert.match(committedRunsNote([], sameSeedRuns([])), /holds no run\. So from section 2 on/);
+  assert.match(committedRunsNote([]), /holds no run\. So from section 2 on/);
+  Deno.env.set("REDSHIFT_RUN", "train");
+  try {
+    assert.match(committedRunsNote(runs), /REDSHIFT_RUN=train.*small version\*\* here instead of/);
+  } finally {
+    Deno.env.delete("REDSHIFT_RUN");
+  }
 });
 
 Deno.test("readFullScaleBiasRuns() reads complete <method>-full folders with a PDF head's α means", async () => {

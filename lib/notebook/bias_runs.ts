@@ -179,18 +179,22 @@ export function sameSeedRuns(runs: readonly CommittedBiasRun[]): SameSeedRuns {
 export function waitingNote(setAside: readonly CommittedBiasRun[]): string {
   if (!setAside.length) return "";
   const verb = setAside.length > 1 ? "wait" : "waits";
-  return `${setAside.map((r) => r.name).join(", ")} ${verb} until every method has that seed.`;
+  return `${setAside.map((r) => r.name).join(", ")} ${verb} until every method has its seed.`;
 }
 
 /**
- * The page's opening word on its runs: the committed runs it presents and over which seeds, or,
- * when there are too few, that it trains a small version instead.
+ * The page's opening word on its runs: the committed runs it presents and over which seeds
+ * ({@link sameSeedRuns}), or that it trains a small version instead, and why.
  *
  * @param all every committed run ({@link readCommittedBiasRuns})
- * @param split the same runs split by seed ({@link sameSeedRuns})
  */
-export function committedRunsNote(all: readonly CommittedBiasRun[], split: SameSeedRuns): string {
-  const { compared, seeds, setAside } = split;
+export function committedRunsNote(all: readonly CommittedBiasRun[]): string {
+  const { compared, seeds, setAside } = sameSeedRuns(all);
+  if (readEnv("REDSHIFT_RUN") === "train") {
+    return "**`REDSHIFT_RUN=train`**: from section 2 on, this page trains and measures a **small " +
+      "version** here instead of presenting the committed runs of `results/bias/`, and every " +
+      "number there is the small version's.";
+  }
   if (presentsCommittedRuns(compared)) {
     return `**This page presents the committed runs** of \`results/bias/\` from section 2 on: ` +
       `${compared.length} runs, every method over seed${seeds.length > 1 ? "s" : ""} ` +
