@@ -53,7 +53,9 @@ const EXIT_OF_ERROR: Record<string, number> = {
 
 /** Exit code of an error by its class: user errors get their own code, the rest are internal. */
 export function exitCodeOf(e: unknown): number {
-  return Object.hasOwn(EXIT_OF_ERROR, (e as Error)?.name) ? EXIT_OF_ERROR[(e as Error).name] : 1;
+  return Object.hasOwn(EXIT_OF_ERROR, (e as Error)?.name)
+    ? EXIT_OF_ERROR[(e as Error).name]
+    : EXIT.internal;
 }
 
 /** A problem writing an output of a tool, naming the path. */
