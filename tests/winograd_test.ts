@@ -255,7 +255,7 @@ Deno.test({
       const input = inputAll.subarray(0, inputFloats);
       input.set(random(inputFloats, m * 100 + taps, -1, 1));
       const vAll = arena.alloc(alpha * plane + PAD).fill(NaN);
-      arena.winogradInput(input, rows, inLength, channels, tiles, m, alpha, bt, vAll, zeros);
+      arena.run("winogradInput", input, rows, inLength, channels, tiles, m, alpha, bt, vAll, zeros);
       const v = vAll.subarray(0, alpha * plane);
       const vExpected = inputTransformJs(input, rows, inLength, channels, tiles, t);
       const inputError = relativeError(v, vExpected);
@@ -281,7 +281,19 @@ Deno.test({
       const mx = mxAll.subarray(0, alpha * plane);
       const outFloats = rows * convLength * channels;
       const outAll = arena.alloc(outFloats + PAD).fill(NaN);
-      arena.winogradOutput(mx, rows, tiles, m, alpha, at, channels, convLength, outAll, zeros);
+      arena.run(
+        "winogradOutput",
+        mx,
+        rows,
+        tiles,
+        m,
+        alpha,
+        at,
+        channels,
+        convLength,
+        outAll,
+        zeros,
+      );
       const out = outAll.subarray(0, outFloats);
       const outputError = relativeError(
         out,
@@ -328,7 +340,7 @@ Deno.test({
         bias.set(random(channels, 70 + i, -2, 2).map((b) => integers ? Math.round(b) : b));
         const outFloats = rows * length * channels;
         const outAll = arena.alloc(outFloats + PAD).fill(NaN);
-        arena.pairRelu(product, rows, rowStride, length, channels, bias, outAll);
+        arena.run("pairRelu", product, rows, rowStride, length, channels, bias, outAll);
         const expected = new Float32Array(outFloats);
         poolBiasActivate(product, rows, rowStride, step, bias, expected);
         assert.ok(expected.some((v) => v === 0) && expected.some((v) => v > 0), label);

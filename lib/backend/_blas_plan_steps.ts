@@ -232,6 +232,6 @@ export function forwardStep(
   } else convolve(step, rows, input, kernel, product, arrays.windows);
   const { length, channels } = step;
   if (simd?.bias) {
-    simd.arena.pairRelu(product, rows, rowStride, length, channels, simd.bias, output);
+    simd.arena.run("pairRelu", product, rows, rowStride, length, channels, simd.bias, output);
   } else poolBiasActivate(product, rows, rowStride, step, bias, output);
 }

@@ -1,5 +1,6 @@
 /**
- * The SIMD kernels of the forward plan and of the Adamax update (`_simd_kernels.wat`) and the WebAssembly memory they work in.
+ * The SIMD kernels of the plans and of the Adamax update (`_simd_kernels.wat`) and the
+ * WebAssembly memory they work in.
  *
  * A {@link SimdArena} is one memory holding every array a pass touches: the kernels address them
  * by byte offset, and the BLAS reads and writes the same arrays through FFI as it does any
@@ -34,15 +35,6 @@ function simdModule(): WebAssembly.Module | null {
 /** Whether this runtime runs the SIMD kernels. */
 export function simdAvailable(): boolean {
   return simdModule() !== null;
-}
-
-/** The Adamax update's constants, each as float32 rounds it. */
-export interface AdamaxConstants {
-  beta1: number;
-  oneMinusBeta1: number;
-  beta2: number;
-  epsilon: number;
-  stepSize: number;
 }
 
 /**
@@ -111,96 +103,15 @@ export class SimdArena {
     return a.buffer === this.#memory.buffer;
   }
 
-  /** Runs a kernel, each array passed as its byte offset in the arena. */
-  #run(kernel: KernelName, ...args: (number | Float32Array | Float64Array)[]): void {
+  /**
+   * Runs a kernel of `_simd_kernels.wat` (whose comments give each one's arguments), each array
+   * passed as its byte offset in the arena.
+   */
+  run(kernel: KernelName, ...args: (number | Float32Array | Float64Array)[]): void {
     this.#kernels[kernel](...args.map((a) => {
       if (typeof a === "number") return a;
       if (!this.holds(a)) throw new Error(`${kernel}: an array is not in the kernel's arena`);
       return a.byteOffset;
     }));
-  }
-
-  /**
-   * `out[r, j, c] = relu(max(product[r, 2j, c], product[r, 2j + 1, c]) + bias[c])`: pooling of 2,
-   * bias and ReLU, rows `rowStride` floats apart in `product` and packed in `out`; `channels` a
-   * multiple of 4.
-   */
-  pairRelu(
-    product: Float32Array,
-    rows: number,
-    rowStride: number,
-    length: number,
-    channels: number,
-    bias: Float32Array,
-    out: Float32Array,
-  ): void {
-    this.#run("pairRelu", product, rows, rowStride, length, channels, bias, out);
-  }
-
-  /**
-   * {@link pairRelu}'s gradient (see the .wat): from the pooled outputs `out` and their gradient
-   * `g`, the product's gradient into `pg` (laid out as `product`, rows `rowStride` floats apart),
-   * and the passed gradients added to `biasSum`; `channels` a multiple of 4.
-   */
-  pairReluBackward(
-    product: Float32Array,
-    rows: number,
-    rowStride: number,
-    length: number,
-    channels: number,
-    out: Float32Array,
-    g: Float32Array,
-    pg: Float32Array,
-    biasSum: Float64Array,
-  ): void {
-    this.#run("pairReluBackward", product, rows, rowStride, length, channels, out, g, pg, biasSum);
-  }
-
-  /** The Winograd input transform (see `_winograd.ts`). */
-  winogradInput(
-    d: Float32Array,
-    rows: number,
-    inLength: number,
-    channels: number,
-    tiles: number,
-    m: number,
-    alpha: number,
-    bt: Float32Array,
-    v: Float32Array,
-    zeros: Float32Array,
-  ): void {
-    this.#run("winogradInput", d, rows, inLength, channels, tiles, m, alpha, bt, v, zeros);
-  }
-
-  /** The Winograd output transform (see `_winograd.ts`). */
-  winogradOutput(
-    mx: Float32Array,
-    rows: number,
-    tiles: number,
-    m: number,
-    alpha: number,
-    at: Float32Array,
-    channels: number,
-    convLength: number,
-    out: Float32Array,
-    zeros: Float32Array,
-  ): void {
-    this.#run("winogradOutput", mx, rows, tiles, m, alpha, at, channels, convLength, out, zeros);
-  }
-
-  /**
-   * One Adamax update in place over the first `n` floats (a multiple of 4) of `w`, `m` and `u`
-   * from `g`, every operation rounded to float32 (see the .wat); the constants as float32.
-   */
-  adamax(
-    w: Float32Array,
-    m: Float32Array,
-    u: Float32Array,
-    g: Float32Array,
-    n: number,
-    constants: AdamaxConstants,
-  ): void {
-    const { beta1, oneMinusBeta1, beta2, epsilon, stepSize } = constants;
-    this.#run("adamax", w, m, u, g, n, beta1, oneMinusBeta1, beta2, epsilon, stepSize);
   }
 }

@@ -164,8 +164,8 @@ export interface WinogradWork {
 }
 
 /**
- * A convolution step's product through Winograd over `rows` rows of `input` into `product`
- * (position j of row r at `product[(r · convLength + j) · channels]`), before bias and
+ * A convolution step's product through Winograd over `rows` rows of `input` into `out`
+ * (position j of row r at `out[(r · convLength + j) · channels]`), before bias and
  * activation. Every array is in `arena`; `work` is sized by {@link winogradSizes}, `zeros` holds
  * at least `inChannels` and `channels` zeros.
  */
@@ -176,23 +176,22 @@ export function winogradProduct(
   rows: number,
   input: Float32Array,
   work: WinogradWork,
-  product: Float32Array,
+  out: Float32Array,
 ): void {
   const { inLength, inChannels, channels, convLength } = step;
   const { transform: { m, alpha }, bt, at, u } = kernel;
-  const tiles = tilesOf(step, kernel.transform);
-  const { transformed, products, zeros } = work;
-  arena.winogradInput(input, rows, inLength, inChannels, tiles, m, alpha, bt, transformed, zeros);
+  const tiles = tilesOf(step, kernel.transform), { transformed: v, products: mx, zeros } = work;
+  arena.run("winogradInput", input, rows, inLength, inChannels, tiles, m, alpha, bt, v, zeros);
   const inPlane = rows * tiles * inChannels, outPlane = rows * tiles * channels;
   for (let x = 0; x < alpha; x++) {
     sgemm({
       m: rows * tiles,
       n: channels,
       k: inChannels,
-      a: transformed.subarray(x * inPlane),
+      a: v.subarray(x * inPlane),
       b: u.subarray(x * inChannels * channels),
-      c: products.subarray(x * outPlane),
+      c: mx.subarray(x * outPlane),
     });
   }
-  arena.winogradOutput(products, rows, tiles, m, alpha, at, channels, convLength, product, zeros);
+  arena.run("winogradOutput", mx, rows, tiles, m, alpha, at, channels, convLength, out, zeros);
 }

@@ -22,10 +22,17 @@ import {
   tensorOver,
   valuesOf,
 } from "./_blas_arrays.ts";
-import { type AdamaxConstants, ReusedArena } from "./_simd.ts";
+import { ReusedArena } from "./_simd.ts";
 import { webgpuAdamax } from "./_webgpu_adamax.ts";
 
-export type { AdamaxConstants };
+/** The update's constants, each as float32 rounds it. */
+export interface AdamaxConstants {
+  beta1: number;
+  oneMinusBeta1: number;
+  beta2: number;
+  epsilon: number;
+  stepSize: number;
+}
 
 /** One update's hyperparameters; `stepSize` is lr / (1 − β₁ᵗ). */
 export interface AdamaxStep {
@@ -173,7 +180,8 @@ function simdAdamax(
   u.set(from.infNorm);
   g.set(gradient);
   // The padding lanes compute on stale floats and are never copied out.
-  memory.adamax(w, m, u, g, padded, constants);
+  const { beta1, oneMinusBeta1, beta2, epsilon, stepSize } = constants;
+  memory.run("adamax", w, m, u, g, padded, beta1, oneMinusBeta1, beta2, epsilon, stepSize);
   out.weight.set(w.subarray(0, n));
   out.firstMoment.set(m.subarray(0, n));
   out.infNorm.set(u.subarray(0, n));

@@ -293,7 +293,8 @@ class BlasGradientPlan implements GradientPlan {
     const productGradient = this.#productGradient, rowStride = productRowStride(step);
     if (this.#simdBias[i]) {
       const { length, channels } = step;
-      this.#arena!.pairReluBackward(
+      this.#arena!.run(
+        "pairReluBackward",
         product,
         rows,
         rowStride,
