@@ -6,7 +6,7 @@
  */
 import type { OptimizerName } from "../optimizers/optimizers.ts";
 import type { LearningRateSchedule } from "../optimizers/schedules.ts";
-import type { LossName, LossSpec, RegressionLoss } from "./steps.ts";
+import type { LossName, RegressionLoss } from "./steps.ts";
 import type { RedshiftBins } from "../redshift_bins.ts";
 import type { EarlyStoppingOptions } from "./early_stopping.ts";
 import type { EpochLog, TrainingProgress } from "./progress.ts";
@@ -75,29 +75,6 @@ export interface TrainOptions {
   onEpochEnd?: (log: EpochLog, history: EpochLog[]) => void | Promise<void>;
 }
 
-/** {@link TrainOptions} with every default filled in, checked against the data. */
-export interface ResolvedOptions {
-  epochs: number;
-  batchSize: number;
-  seed: number;
-  rate: (epoch: number, step: number, steps: number) => number;
-  optimizer: OptimizerName;
-  loss: LossSpec;
-  softLabelWidth: number;
-  progressEvery: number;
-  evalBatchSize: number;
-  checkpointPath: string | null;
-  checkpointEverySeconds: number;
-  /** Inputs per spectrum. */
-  length: number;
-  /** Training rows. */
-  rows: number;
-  /** Steps per epoch. */
-  steps: number;
-  /** The recipe and data sizes, as the checkpoint names its run. */
-  fingerprint: string;
-}
-
 /**
  * Fills in `options`' defaults and checks them and `data` against a model whose inputs are
  * `length` long, whose weights have `shapes`, and whose head has `bins` (null: it outputs z).
@@ -106,7 +83,7 @@ export function resolveOptions(
   options: TrainOptions,
   data: { train: XY; validation?: XY },
   model: { length: number; shapes: number[][]; bins: RedshiftBins | null },
-): ResolvedOptions {
+) {
   const { epochs, batchSize, seed, learningRate = 0.001, sampleWeights } = options;
   const { length, shapes, bins } = model;
   const loss = options.loss ?? defaultLoss(bins);

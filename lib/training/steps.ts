@@ -2,8 +2,7 @@
  * One training step of `train()` (the batch's gradient, one optimiser update, the epoch's running
  * sums), in two forms: through tfjs's kernels and autodiff on any backend, or through the
  * `cpu-blas` training plan (`backend/blas_gradients.ts`), which gives the same gradients within
- * float32 rounding without tfjs's per-kernel bookkeeping. {@link EngineOptions} choose between
- * them; their defaults are the fastest measured, and only benchmarks and kernel tests change them.
+ * float32 rounding without tfjs's per-kernel bookkeeping.
  *
  * @module
  */
@@ -29,38 +28,38 @@ export type RegressionLoss = PlanLossName;
  */
 export type LossName = RegressionLoss | "soft-label";
 
-/** Mean loss of a batch: Huber with threshold `delta`, or mean squared or absolute error. */
+/**
+ * Loss of a batch: Huber with threshold `delta`, or mean squared or absolute error; the mean by
+ * default, each row's with `reduction` NONE.
+ */
 export function batchLoss(
   name: RegressionLoss,
   yTrue: tf.Tensor,
   yPred: tf.Tensor,
   delta: number,
+  reduction: tf.Reduction = tf.Reduction.SUM_BY_NONZERO_WEIGHTS,
 ): tf.Scalar {
   switch (name) {
     case "huber":
-      return tf.losses.huberLoss(yTrue, yPred, undefined, delta) as tf.Scalar;
+      return tf.losses.huberLoss(yTrue, yPred, undefined, delta, reduction) as tf.Scalar;
     case "mse":
-      return tf.losses.meanSquaredError(yTrue, yPred) as tf.Scalar;
+      return tf.losses.meanSquaredError(yTrue, yPred, undefined, reduction) as tf.Scalar;
     case "mae":
-      return tf.losses.absoluteDifference(yTrue, yPred) as tf.Scalar;
+      return tf.losses.absoluteDifference(yTrue, yPred, undefined, reduction) as tf.Scalar;
   }
 }
 
-/** What a loss compares the network's output with. */
+/** What a loss compares the network's output with: its name, Huber δ and a head's bins (or null). */
 export interface LossSpec {
   name: LossName;
-  /** Huber threshold δ. */
   delta: number;
-  /** The classification head's bins (with "soft-label"), else null. */
   bins: RedshiftBins | null;
 }
 
-/** The targets of a batch: z (`n × 1`), and the soft labels and sample weights where used. */
+/** The targets of a batch: z (`n × 1`), and the `n × K` soft labels and `n` sample weights where used. */
 export interface BatchTargets {
   z: tf.Tensor;
-  /** `n × K` soft labels, with "soft-label". */
   labels: tf.Tensor | null;
-  /** `n` sample weights, or null: each row counts once. */
   weights: tf.Tensor | null;
 }
 
@@ -84,7 +83,7 @@ export function lossAndError(
       ? tf.div(tf.losses.softmaxCrossEntropy(labels!, output, weights, 0, sum), n)
       : tf.losses.softmaxCrossEntropy(labels!, output) as tf.Scalar;
   } else if (weights) {
-    const perRow = regressionLosses(spec.name, z, output, spec.delta);
+    const perRow = batchLoss(spec.name, z, output, spec.delta, tf.Reduction.NONE);
     loss = tf.div(tf.sum(tf.mul(perRow, tf.reshape(weights, [n, 1]))), n);
   } else {
     loss = batchLoss(spec.name, z, output, spec.delta);
@@ -101,77 +100,49 @@ export function pointEstimate(output: tf.Tensor, bins: RedshiftBins | null): tf.
   );
 }
 
-function regressionLosses(
-  name: RegressionLoss,
-  z: tf.Tensor,
-  prediction: tf.Tensor,
-  delta: number,
-) {
-  const none = tf.Reduction.NONE;
-  switch (name) {
-    case "huber":
-      return tf.losses.huberLoss(z, prediction, undefined, delta, none);
-    case "mse":
-      return tf.losses.meanSquaredError(z, prediction, undefined, none);
-    case "mae":
-      return tf.losses.absoluteDifference(z, prediction, undefined, none);
-  }
-}
-
 /**
  * How the steps run, not what they compute: each choice gives the same gradients within float32
  * rounding. For benchmarks and the kernel tests; `train()` takes them apart from its options.
  */
 export interface EngineOptions {
   /**
-   * Rows per forward and backward pass within a step. A larger batch's gradient is summed chunk
-   * by chunk, each chunk's loss weighted by its share of the batch: the same mean gradient over
-   * the batch, summed in another order, while each chunk's activations stay in the CPU's cache.
-   * Default {@link defaultGradientChunk}.
+   * Rows per forward and backward pass within a step: a larger batch's gradient is summed chunk
+   * by chunk, each chunk's loss weighted by its share of the batch, so that each chunk's
+   * activations stay in the CPU's cache. Default: 64 on the CPU (a step of the dissertation's
+   * network took 15–30 % less time than in one pass, `docs/performance.md`, "Issue 25"), the
+   * whole batch on a GPU.
    */
   gradientChunk?: number;
-  /**
-   * On `cpu-blas`, run the steps through the training plan where it can run the model (default
-   * true); false runs every step through tfjs, for comparison.
-   */
+  /** On `cpu-blas`, run the steps through the training plan (default true; false: tfjs). */
   trainingPlan?: boolean;
-}
-
-/**
- * Rows per forward and backward pass of a training step on `backend`. On the CPU a batch of 256
- * passes the first layer's 48 MB of activations through memory in each element-wise op; chunks of
- * 64 keep a step's working set near the cache, and a step of the dissertation's network at batch
- * 256 took 15–30 % less time than in one pass (`docs/performance.md`, "Issue 25"; 16 and 32 were
- * slower than 64). A GPU wants the whole batch in one pass.
- */
-export function defaultGradientChunk(backend: string): number {
-  return backend === "cpu" || backend === "cpu-blas" ? GRADIENT_ROWS : Infinity;
 }
 
 /** {@link EngineOptions} with their defaults on `backend`, checked. */
 export function resolveEngine(engine: EngineOptions, backend: string): Required<EngineOptions> {
-  const gradientChunk = engine.gradientChunk ?? defaultGradientChunk(backend);
+  const cpu = backend === "cpu" || backend === "cpu-blas";
+  const gradientChunk = engine.gradientChunk ?? (cpu ? GRADIENT_ROWS : Infinity);
   if (!(Number.isInteger(gradientChunk) && gradientChunk >= 1) && gradientChunk !== Infinity) {
     throw new RangeError(`gradientChunk must be a whole number at least 1, got ${gradientChunk}`);
   }
-  return {
-    gradientChunk,
-    trainingPlan: engine.trainingPlan ?? true,
-  };
+  return { gradientChunk, trainingPlan: engine.trainingPlan ?? true };
 }
 
-/** What a step needs besides its batch. */
-export interface StepSettings {
+/** What the steps need besides the data. */
+interface StepSettings {
   model: tfl.LayersModel;
   variables: tf.Variable[];
   optimizer: Optimizer;
   loss: LossSpec;
+  softLabelWidth: number;
+  batchSize: number;
+  /** Inputs per row. */
+  length: number;
   /** Rows per forward and backward pass (see {@link EngineOptions.gradientChunk}). */
   chunk: number;
 }
 
 /** Training steps over one training set, an epoch at a time. */
-export interface TrainingSteps {
+interface TrainingSteps {
   /** Starts an epoch: its batch order, and running sums to go on from (a resumed epoch's). */
   startEpoch(order: Int32Array, lossSum: number, absErrorSum: number): void;
   /** One update from rows `order[begin … begin + size)` at `learningRate`. */
@@ -182,13 +153,10 @@ export interface TrainingSteps {
   dispose(): void;
 }
 
-/** The training data of {@link trainingSteps}. */
-export interface StepData {
-  /** `n × length` inputs, row-major. */
+/** The training data: `n × length` inputs, `n` redshifts and `n` sample weights (or none). */
+interface StepData {
   x: Float32Array;
-  /** `n` target redshifts. */
   y: Float32Array;
-  /** `n` sample weights, or undefined: each row counts once. */
   weights?: Float32Array;
 }
 
@@ -210,17 +178,11 @@ export function trainingSteps(
   engine: EngineOptions,
 ): { optimizer: Optimizer; batches: TrainingSteps } {
   if (tf.getBackend() === "webgpu") registerFastWebGPUKernels();
-  const { gradientChunk: chunk, trainingPlan } = resolveEngine(
-    engine,
-    tf.getBackend(),
-  );
+  const { gradientChunk: chunk, trainingPlan } = resolveEngine(engine, tf.getBackend());
   const optimizer = createOptimizer(run.optimizer, variables);
-  const settings = { model, variables, optimizer, loss: run.loss, chunk };
-  const sized = { ...data, length: run.length };
+  const settings = { ...run, model, variables, optimizer, chunk };
   const plan = trainingPlan ? planGradients(model, Math.min(chunk, run.batchSize)) : null;
-  const batches = plan
-    ? new PlanSteps(settings, plan, sized, run.batchSize, run.softLabelWidth)
-    : new TfjsSteps(settings, sized, run.softLabelWidth);
+  const batches = plan ? new PlanSteps(settings, plan, data) : new TfjsSteps(settings, data);
   return { optimizer, batches };
 }
 
@@ -237,16 +199,12 @@ class TfjsSteps implements TrainingSteps {
   #lossSum = tf.variable(tf.scalar(0), false);
   #absErrorSum = tf.variable(tf.scalar(0), false);
 
-  constructor(
-    readonly settings: StepSettings,
-    data: StepData & { length: number },
-    softLabelWidth: number,
-  ) {
-    const n = data.y.length, bins = settings.loss.bins;
-    this.#x = tf.tensor3d(data.x, [n, data.length, 1]);
+  constructor(readonly settings: StepSettings, data: StepData) {
+    const n = data.y.length, { bins } = settings.loss;
+    this.#x = tf.tensor3d(data.x, [n, settings.length, 1]);
     this.#y = tf.tensor2d(data.y, [n, 1]);
     this.#labels = bins
-      ? tf.tensor2d(softLabels(data.y, bins, softLabelWidth), [n, bins.count])
+      ? tf.tensor2d(softLabels(data.y, bins, settings.softLabelWidth), [n, bins.count])
       : null;
     this.#weights = data.weights ? tf.tensor1d(data.weights) : null;
   }
@@ -334,15 +292,13 @@ class PlanSteps implements TrainingSteps {
   constructor(
     readonly settings: StepSettings,
     readonly plan: GradientPlan,
-    readonly data: StepData & { length: number },
-    batchSize: number,
-    readonly softLabelWidth: number,
+    readonly data: StepData,
   ) {
-    this.#batchX = new Float32Array(batchSize * data.length);
+    const { batchSize, length, loss } = settings;
+    this.#batchX = new Float32Array(batchSize * length);
     this.#batchY = new Float32Array(batchSize);
     this.#batchWeights = data.weights ? new Float32Array(batchSize) : null;
-    const bins = settings.loss.bins;
-    this.#centres = bins ? Float32Array.from(bins.centres) : null;
+    this.#centres = loss.bins ? Float32Array.from(loss.bins.centres) : null;
   }
 
   startEpoch(order: Int32Array, lossSum: number, absErrorSum: number) {
@@ -352,7 +308,8 @@ class PlanSteps implements TrainingSteps {
   }
 
   step(begin: number, size: number, learningRate: number) {
-    const { x, y, weights, length } = this.data;
+    const { x, y, weights } = this.data;
+    const { loss, variables, optimizer, length } = this.settings;
     const batchX = this.#batchX.subarray(0, size * length), batchY = this.#batchY.subarray(0, size);
     const batchWeights = this.#batchWeights?.subarray(0, size);
     for (let i = 0; i < size; i++) {
@@ -361,9 +318,11 @@ class PlanSteps implements TrainingSteps {
       batchY[i] = y[row];
       if (batchWeights) batchWeights[i] = weights![row];
     }
-    const { loss, variables, optimizer } = this.settings;
     const planLoss = loss.bins
-      ? { labels: softLabels(batchY, loss.bins, this.softLabelWidth), centres: this.#centres! }
+      ? {
+        labels: softLabels(batchY, loss.bins, this.settings.softLabelWidth),
+        centres: this.#centres!,
+      }
       : loss.name as PlanLossName;
     const sums = this.plan.compute(batchX, batchY, planLoss, loss.delta, batchWeights);
     this.#lossSum += sums.lossSum;
