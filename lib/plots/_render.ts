@@ -1,14 +1,8 @@
 /**
- * Shared rendering for the plot functions: a DOM for Observable Plot, a figure
- * frame (title, subtitle, legend, caption) drawn inside one standalone SVG, and
- * serialisation that is identical from run to run.
- *
- * Every plot function returns a {@link PlotOutput}: the text of one `<svg>`
- * element with its own `xmlns`, never an HTML `<figure>`. Titles and legends are
- * drawn in SVG rather than with Plot's HTML figure, so that the same string
- * works in `Deno.jupyter.svg(...)`, in a `.svg` file, in an `<img>` and in
- * nbconvert's HTML, and looks the same under every notebook theme (white
- * background, dark text).
+ * Shared rendering for the plot functions: Observable Plot's chart framed by title, subtitle,
+ * legend and caption in one standalone `<svg>` (never an HTML `<figure>`, so that the same string
+ * works in a notebook, a `.svg` file, an `<img>` and nbconvert's HTML, white under every theme),
+ * serialised identically from run to run; and the axes, guides and colours the figures share.
  *
  * @module
  */
@@ -26,10 +20,7 @@ export const FONT_SIZE = 12;
 
 /** Colours the figures share: a colour-blind-safe pair first (Plot's "observable10"). */
 export const COLORS: Readonly<
-  Record<
-    "blue" | "orange" | "red" | "green" | "purple" | "grey" | "text",
-    string
-  >
+  Record<"blue" | "orange" | "red" | "green" | "purple" | "grey" | "text", string>
 > = {
   blue: "#4269d0",
   orange: "#e0850b",
@@ -80,25 +71,22 @@ export interface RampLegend {
   type: "linear" | "log";
 }
 
-/** Everything {@link renderFigure} draws around the Plot chart. */
-export interface FrameOptions extends FigureOptions {
+/** What a plot function draws around its chart, where the caller's {@link FigureOptions} say nothing. */
+export interface FrameOptions {
+  /** Title unless the options give one. */
+  title: string;
+  /** Subtitle unless the options give one. */
+  subtitle?: string;
+  /** Notes that apply (falsy ones are left out), one sentence each, before the options' caption. */
+  notes?: (string | false | undefined)[];
+  /** Figure width unless the options give one; default 680. */
+  width?: number;
   /** Categorical legend drawn between the titles and the plot. */
   legend?: LegendEntry[];
   /** Builds a continuous colour legend from the rendered chart (its scales are known only then). */
   ramp?: (chart: Plot.Plot) => RampLegend;
-  /**
-   * Facts about the data drawn, written on the `<svg>` as `data-*` attributes, so that a check
-   * of the exported page can hold the figure's title to what it draws (e.g. `{ epochs: 30 }`).
-   */
+  /** Facts written as `data-*` attributes, which a page check holds the title to (`{ epochs: 30 }`). */
   data?: Record<string, number | string>;
-}
-
-/** A fresh linkedom document for Plot to build elements in. */
-export function createDocument(): NonNullable<Plot.PlotOptions["document"]> {
-  const { document } = parseHTML("<html><body></body></html>") as unknown as {
-    document: NonNullable<Plot.PlotOptions["document"]>;
-  };
-  return document;
 }
 
 const PAD = 10;
@@ -111,15 +99,24 @@ const FIGURE_CLASS = "redshift-cnn-figure";
  * Renders `plot` with Plot and frames it with titles, legend and caption in one standalone SVG.
  *
  * @param plot Plot options without `document`, `width`, `title`, `subtitle` or `caption`
- * @param frame titles, legend and size
+ * @param options the caller's titles and size
+ * @param frame default titles, legend, notes
  */
-export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions = {}): PlotOutput {
-  const width = frame.width ?? DEFAULT_WIDTH;
+export function renderFigure(
+  plot: Plot.PlotOptions,
+  options: FigureOptions,
+  frame: FrameOptions,
+): PlotOutput {
+  const width = options.width ?? frame.width ?? DEFAULT_WIDTH;
+  const title = options.title ?? frame.title, subtitle = options.subtitle ?? frame.subtitle;
+  const caption = [...(frame.notes ?? []), options.caption].filter(Boolean).join(". ");
+  const { document } = parseHTML("<html><body></body></html>") as unknown as Plot.PlotOptions;
   const chart = Plot.plot({
+    marginBottom: 44,
     ...plot,
-    document: createDocument(),
+    document,
     width,
-    height: frame.height ?? plot.height,
+    height: options.height ?? plot.height,
     style: { fontSize: `${FONT_SIZE}px`, ...(plot.style as object ?? {}) },
   });
   if (chart.tagName.toLowerCase() !== "svg") {
@@ -140,8 +137,8 @@ export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions = {}): 
     parts.push(`<g transform="translate(${PAD},${y})">${svg}</g>`);
     y += height;
   };
-  if (frame.title) addText(frame.title, TITLE_SIZE, 1.25, 4, `font-weight="bold"`);
-  if (frame.subtitle) addText(frame.subtitle, SUBTITLE_SIZE, 1.35, 4, `fill="#555555"`);
+  if (title) addText(title, TITLE_SIZE, 1.25, 4, `font-weight="bold"`);
+  if (subtitle) addText(subtitle, SUBTITLE_SIZE, 1.35, 4, `fill="#555555"`);
   if (frame.legend?.length) addBlock(swatches(frame.legend, textWidth));
   if (frame.ramp) addBlock(rampLegend(frame.ramp(chart)));
   if (y > PAD) y += 6;
@@ -156,13 +153,13 @@ export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions = {}): 
   parts.push(chart.outerHTML);
   y += Number(chart.getAttribute("height"));
 
-  if (frame.caption) {
+  if (caption) {
     y += 4;
-    addText(frame.caption, FONT_SIZE, 1.35, 3, `fill="#555555"`);
+    addText(caption, FONT_SIZE, 1.35, 3, `fill="#555555"`);
   }
   y = Math.ceil(y + PAD);
 
-  const label = escapeXml(frame.title ?? frame.subtitle ?? "Figure");
+  const label = escapeXml(title ?? subtitle ?? "Figure");
   const data = Object.entries(frame.data ?? {}).map(([k, v]) =>
     `data-${k}="${escapeXml(String(v))}" `
   );
@@ -221,17 +218,6 @@ const PALETTE = [COLORS.blue, COLORS.orange, COLORS.green, COLORS.purple, COLORS
 /** Colour of series `k`: blue, orange, green, purple, red, grey, the first `n` of them in turn. */
 export function seriesColor(k: number, n: number = PALETTE.length): string {
   return PALETTE[k % n];
-}
-
-/** The titles and size of a plot function's `options`, with `title` by default. */
-export function frameOf(options: FigureOptions, title: string): FrameOptions {
-  const { subtitle, caption, width, height } = options;
-  return { title: options.title ?? title, subtitle, caption, width, height };
-}
-
-/** A caption of the notes that apply (falsy ones are left out), one sentence each. */
-export function captionOf(...notes: (string | false | undefined)[]): string | undefined {
-  return notes.filter(Boolean).join(". ") || undefined;
 }
 
 /** Symbols of series in turn: Plot's name and the legend's marker. */

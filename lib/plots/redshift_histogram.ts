@@ -7,12 +7,10 @@
 import * as Plot from "@observablehq/plot";
 import {
   axis,
-  captionOf,
   checkSameLength,
   COLORS,
   type FigureOptions,
   formatCount,
-  frameOf,
   gridAxis,
   linearNiceTicks,
   type PlotOutput,
@@ -58,14 +56,11 @@ export function redshiftHistogram(
   const xLabel = options.xLabel ?? "Spectroscopic redshift z";
   return renderFigure(
     histogramFrame(bins, xLabel, h.counts, [countBars(h, { fill: options.color ?? COLORS.blue })]),
+    options,
     {
-      ...frameOf(options, "Redshift distribution"),
-      subtitle: options.subtitle ??
-        `${formatCount(z.length)} galaxies, bins of width ${binWidth} in z`,
-      caption: captionOf(
-        h.outside > 0 && `${formatCount(h.outside)} values outside [${zMin}, ${zMax}]`,
-        options.caption,
-      ),
+      title: "Redshift distribution",
+      subtitle: `${formatCount(z.length)} galaxies, bins of width ${binWidth} in z`,
+      notes: [h.outside > 0 && `${formatCount(h.outside)} values outside [${zMin}, ${zMax}]`],
     },
   );
 }
@@ -118,14 +113,11 @@ export function predictedVsTrueHistogram(
       countBars(trueH, { fill: COLORS.blue, fillOpacity: 0.45 }),
       Plot.lineY(steps, { x: "x", y: "count", stroke: COLORS.orange, strokeWidth: 2 }),
     ]),
+    options,
     {
-      ...frameOf(options, "Predicted and true redshift distributions"),
-      subtitle: options.subtitle ?? `${formatCount(n)} galaxies, bins of width ${binWidth} in z`,
-      caption: captionOf(
-        outside(predH, "predictions"),
-        outside(trueH, "true values"),
-        options.caption,
-      ),
+      title: "Predicted and true redshift distributions",
+      subtitle: `${formatCount(n)} galaxies, bins of width ${binWidth} in z`,
+      notes: [outside(predH, "predictions"), outside(trueH, "true values")],
       legend: [
         { label: trueLabel, color: COLORS.blue, marker: "square", opacity: 0.45 },
         { label: predictedLabel, color: COLORS.orange, line: "solid" },
@@ -149,7 +141,6 @@ function histogramFrame(
     height: 360,
     marginLeft: 64,
     marginTop: 30,
-    marginBottom: 44,
     x: axis(xLabel, { domain: [zMin, zMax] }),
     y: gridAxis(`Galaxies per ${binWidth} bin`, {
       ticks,

@@ -9,7 +9,6 @@ import {
   axis,
   COLORS,
   type FigureOptions,
-  frameOf,
   gridAxis,
   type LegendEntry,
   logYAxisMarks,
@@ -109,27 +108,28 @@ export function searchTrialsPlot(
   const nPruned = shown.filter((t) => t.state === "pruned").length;
   const nFailed = trials.length - shown.length;
   const notes = [
-    nPruned
-      ? `hollow: ${count(nPruned, "trial")} stopped early (median rule), at their best score`
-      : "",
-    nFailed ? `${count(nFailed, "failed trial")} not shown` : "",
+    nPruned &&
+    `hollow: ${count(nPruned, "trial")} stopped early (median rule), at their best score`,
+    nFailed && `${count(nFailed, "failed trial")} not shown`,
   ].filter(Boolean);
   const last = Math.max(1, ...trials.map((t) => t.number));
-  return renderFigure({
-    height: 320,
-    marginLeft: 70,
-    marginBottom: 44,
-    marginRight: 20,
-    x: axis("Trial", {
-      domain: [-0.5, last + 0.5],
-      ticks: Math.min(last + 1, 12),
-      tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
-    }),
-    y: logY ? { type: "log", label: yLabel, labelArrow: "none" } : gridAxis(yLabel),
-    marks,
-  }, {
-    ...frameOf(options, "Validation score by trial"),
-    caption: options.caption ?? (notes.join("; ") || undefined),
-    legend,
-  });
+  return renderFigure(
+    {
+      height: 320,
+      marginLeft: 70,
+      marginRight: 20,
+      x: axis("Trial", {
+        domain: [-0.5, last + 0.5],
+        ticks: Math.min(last + 1, 12),
+        tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
+      }),
+      y: logY ? { type: "log", label: yLabel, labelArrow: "none" } : gridAxis(yLabel),
+      marks,
+    },
+    { ...options, caption: options.caption ?? notes.join("; ") },
+    {
+      title: "Validation score by trial",
+      legend,
+    },
+  );
 }
