@@ -9,9 +9,12 @@
  */
 export function tempPathBeside(path: string, tag = "part"): string {
   const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash + 1) : "";
-  const stamp = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  return `${dir}.${path.slice(slash + 1)}.${tag}-${stamp}.tmp`;
+  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${tag}-${stamp()}.tmp`;
+}
+
+/** This process and a random tag, to make a name no other writer uses. */
+function stamp(): string {
+  return `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
 /** Writes `data` to `path` through a temporary file in the same folder and a rename. */
@@ -23,9 +26,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 }
 
 /**
- * Lets `write` fill a temporary file beside `path`, then syncs it and renames
- * it into place; if `write` throws, the temporary file is removed and `path`
- * keeps its old content.
+ * Lets `write` fill a temporary file beside `path`, then syncs it and renames it into place; if
+ * `write` throws, the temporary file is removed and `path` keeps its old content.
  */
 export async function writeFileAtomicWith<T>(
   path: string,
@@ -41,6 +43,11 @@ export async function writeFileAtomicWith<T>(
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }
+}
+
+async function syncFile(path: string): Promise<void> {
+  using file = await Deno.open(path, { read: true, write: true });
+  await file.sync();
 }
 
 /** A finished temporary file and the path it is to replace. */
@@ -92,9 +99,7 @@ export async function writeDirAtomic(
   dir: string,
   fill: (tmpDir: string) => Promise<void>,
 ): Promise<void> {
-  const stamp = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  const tmp = `${dir}.tmp-${stamp}`;
-  const old = `${dir}.old-${stamp}`;
+  const tag = stamp(), tmp = `${dir}.tmp-${tag}`, old = `${dir}.old-${tag}`;
   await Deno.mkdir(tmp, { recursive: true });
   try {
     await fill(tmp);
@@ -111,11 +116,6 @@ export async function writeDirAtomic(
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
     throw e;
   }
-}
-
-async function syncFile(path: string): Promise<void> {
-  using file = await Deno.open(path, { read: true, write: true });
-  await file.sync();
 }
 
 // ---------------------------------------------------------------------------

@@ -29,10 +29,7 @@ export class Random {
       t = Math.imul(t ^ (t >>> 15), 0x735a2d97);
       return (t ^ (t >>> 15)) >>> 0;
     };
-    this.#s0 = next();
-    this.#s1 = next();
-    this.#s2 = next();
-    this.#s3 = next();
+    [this.#s0, this.#s1, this.#s2, this.#s3] = [next(), next(), next(), next()];
   }
 
   /** Next unsigned 32-bit integer. */
@@ -81,9 +78,7 @@ export class Random {
   shuffle<T extends { length: number; [i: number]: unknown }>(array: T): T {
     for (let i = array.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      const tmp = array[i];
-      array[i] = array[j];
-      array[j] = tmp;
+      [array[i], array[j]] = [array[j], array[i]];
     }
     return array;
   }
@@ -105,7 +100,5 @@ function rotl(x: number, k: number): number {
  * ```
  */
 export function permutation(n: number, seed: number): Uint32Array {
-  const out = new Uint32Array(n);
-  for (let i = 0; i < n; i++) out[i] = i;
-  return new Random(seed).shuffle(out);
+  return new Random(seed).shuffle(Uint32Array.from({ length: n }, (_, i) => i));
 }

@@ -29,9 +29,7 @@ export interface RedshiftBins {
 export const DEFAULT_PDF_BINS = { count: 195, zMin: 0, zMax: 0.65 } as const;
 
 /**
- * K equal bins over [zMin, zMax].
- *
- * @param options `count` (default 195), `zMin` (0) and `zMax` (0.65)
+ * K equal bins over [zMin, zMax]: `count` (default 195), `zMin` (0) and `zMax` (0.65).
  *
  * @example
  * ```ts
@@ -59,12 +57,9 @@ export function redshiftBins(
 }
 
 /**
- * The soft label of one redshift: a Gaussian of width `s` centred on z, integrated over each bin
- * and normalised over the bins (so truncated to [zMin, zMax]). `s` = 0 gives the one-hot label.
- *
- * @param z the target redshift, within the bins' range
- * @param bins the head's bins
- * @param s the Gaussian's width, in units of z (≥ 0)
+ * The soft label of redshift `z` (within the bins' range): a Gaussian of width `s` (in z, ≥ 0)
+ * centred on z, integrated over each bin and normalised over the bins (so truncated to [zMin,
+ * zMax]). `s` = 0 gives the one-hot label.
  *
  * @example
  * ```ts
@@ -78,35 +73,22 @@ export function redshiftBins(
  */
 export function softLabel(z: number, bins: RedshiftBins, s: number): Float64Array {
   const out = new Float64Array(bins.count);
-  writeSoftLabel(out, 0, z, bins, s);
+  writeSoftLabel(out, z, bins, s);
   return out;
 }
 
-/**
- * Soft labels of many redshifts as one row-major n × K Float32Array, ready to be a tensor of
- * targets; see {@link softLabel}.
- *
- * @param z target redshifts
- * @param bins the head's bins
- * @param s the Gaussian's width, in units of z (≥ 0)
- */
+/** Soft labels ({@link softLabel}) of many redshifts as one row-major n × K Float32Array. */
 export function softLabels(z: ArrayLike<number>, bins: RedshiftBins, s: number): Float32Array {
   const out = new Float32Array(z.length * bins.count);
   const row = new Float64Array(bins.count);
   for (let i = 0; i < z.length; i++) {
-    writeSoftLabel(row, 0, z[i], bins, s);
+    writeSoftLabel(row, z[i], bins, s);
     out.set(row, i * bins.count);
   }
   return out;
 }
 
-function writeSoftLabel(
-  out: Float64Array,
-  offset: number,
-  z: number,
-  bins: RedshiftBins,
-  s: number,
-): void {
+function writeSoftLabel(out: Float64Array, z: number, bins: RedshiftBins, s: number): void {
   if (!(s >= 0 && Number.isFinite(s))) {
     throw new RangeError(`the soft labels' width must be a finite number ≥ 0, not ${s}`);
   }
@@ -114,10 +96,10 @@ function writeSoftLabel(
   if (k < 0) {
     throw new RangeError(`redshift ${z} lies outside the bins' range [${bins.zMin}, ${bins.zMax}]`);
   }
-  out.fill(0, offset, offset + bins.count);
+  out.fill(0);
   // Bins more than 8 s from z get nothing (their share is below 1e-15).
   if (s < bins.width * 1e-6) {
-    out[offset + k] = 1;
+    out[k] = 1;
     return;
   }
   const lo = Math.max(0, Math.floor((z - 8 * s - bins.zMin) / bins.width));
@@ -126,12 +108,12 @@ function writeSoftLabel(
   let below = normalCdf((bins.edges[lo] - z) / s);
   for (let b = lo; b <= hi; b++) {
     const above = normalCdf((bins.edges[b + 1] - z) / s);
-    out[offset + b] = Math.max(0, above - below);
-    total += out[offset + b];
+    out[b] = Math.max(0, above - below);
+    total += out[b];
     below = above;
   }
-  if (!(total > 0)) out[offset + k] = total = 1;
-  for (let b = lo; b <= hi; b++) out[offset + b] /= total;
+  if (!(total > 0)) out[k] = total = 1;
+  for (let b = lo; b <= hi; b++) out[b] /= total;
 }
 
 /** `x` without float noise below 1e-12 (0.15000000000000002 → 0.15), exact for any width. */

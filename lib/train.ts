@@ -156,8 +156,7 @@ export async function evaluate(
     delta: options.huberDelta ?? 1,
     bins,
   };
-  const length = inputLength(model);
-  const n = checkXY(data, length, "evaluation");
+  const n = checkXY(data, inputLength(model), "evaluation");
   // On cpu-blas the forward pass runs as one plan of BLAS calls (lib/backend/blas_forward.ts).
   const planned = bins ? null : forwardPlanOf(model)?.predict(data.x) ?? null;
   const sums = tf.variable(tf.zeros([2]), false);
@@ -170,10 +169,7 @@ export async function evaluate(
     tf.tidy(() => {
       const output = planned
         ? tf.tensor2d(planned.subarray(begin, begin + size), [size, 1])
-        : model.apply(
-          tf.tensor3d(data.x.subarray(begin * length, (begin + size) * length), [size, length, 1]),
-          { training: false },
-        ) as tf.Tensor;
+        : applyToRows(model, data.x, begin, size);
       const targets = {
         z: tf.tensor2d(z, [size, 1]),
         labels: labels && tf.tensor2d(labels, [size, bins!.count]),
@@ -232,18 +228,18 @@ async function inBatches(
   const out = new Float32Array(n * columns);
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);
-    const result = tf.tidy(() =>
-      read(
-        model.apply(
-          tf.tensor3d(x.subarray(begin * length, (begin + size) * length), [size, length, 1]),
-          { training: false },
-        ) as tf.Tensor,
-      )
-    );
+    const result = tf.tidy(() => read(applyToRows(model, x, begin, size)));
     out.set(await result.data() as Float32Array, begin * columns);
     result.dispose();
   }
   return out;
+}
+
+/** `model`'s output (inference) on rows `begin … begin + size` of the `n × length` inputs `x`. */
+function applyToRows(model: tfl.LayersModel, x: Float32Array, begin: number, size: number) {
+  const length = inputLength(model);
+  const rows = tf.tensor3d(x.subarray(begin * length, (begin + size) * length), [size, length, 1]);
+  return model.apply(rows, { training: false }) as tf.Tensor;
 }
 
 /** Seed of epoch `epoch`'s shuffle: a hash of (seed, epoch), so resumed runs shuffle alike. */

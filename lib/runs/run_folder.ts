@@ -23,7 +23,6 @@ import {
   predict,
   predictPdf,
   train,
-  type TrainingProgress,
   type TrainOptions,
 } from "../train.ts";
 import { type ModelConfig, pdfBinsOf } from "../model.ts";
@@ -199,21 +198,17 @@ export async function isRunFolder(dir: string): Promise<boolean> {
   return await Deno.stat(`${dir}/run.json`).then((s) => s.isFile, () => false);
 }
 
-/** Options of {@link trainRunFolder}. */
-export interface TrainRunFolderOptions {
+/** Options of {@link trainRunFolder}: `train()`'s recipe, the epochs, and what the record says. */
+export interface TrainRunFolderOptions
+  extends
+    Required<Pick<TrainOptions, "batchSize" | "seed" | "learningRate" | "huberDelta">>,
+    Pick<TrainOptions, "softLabelWidth" | "progressEvery" | "onProgress"> {
   /** Profile name, for the record. */
   profile: string;
   /** Epoch whose weights are evaluated and saved (the dissertation's 20). */
   evaluatedEpoch: number;
   /** Epochs trained in all (past the evaluated one, to show where validation stops improving). */
   epochs: number;
-  batchSize: number;
-  seed: number;
-  /** A constant rate or a schedule, as {@link train} takes it. */
-  learningRate: TrainOptions["learningRate"];
-  huberDelta: number;
-  /** Width of the soft labels, for a network with a classification head (`train()`'s). */
-  softLabelWidth?: number;
   /** One weight per training row, and how they were made (for the record). */
   sampleWeights?: { weights: Float32Array; description: string };
   /** The network's configuration, saved with the model. */
@@ -229,8 +224,6 @@ export interface TrainRunFolderOptions {
    * removed when the run is complete.
    */
   checkpointPath?: string | null;
-  progressEvery?: number;
-  onProgress?: (progress: TrainingProgress) => void | Promise<void>;
   onEpochEnd?: (log: EpochLog) => void | Promise<void>;
 }
 
@@ -268,16 +261,13 @@ export async function trainRunFolder(
   const { checkpointPath = `${dir}/training.ckpt` } = options;
   let evaluated: TestPredictions | null = null;
   const bins = pdfBinsOf(model);
+  const { batchSize, seed, learningRate, huberDelta, softLabelWidth, progressEvery } = options;
+  const recipe = { batchSize, seed, learningRate, huberDelta, softLabelWidth, progressEvery };
   const result = await train(model, prepared, {
+    ...recipe,
     epochs,
-    batchSize: options.batchSize,
-    seed: options.seed,
-    learningRate: options.learningRate,
-    huberDelta: options.huberDelta,
-    softLabelWidth: options.softLabelWidth,
     sampleWeights: options.sampleWeights?.weights,
     checkpointPath: checkpointPath ?? undefined,
-    progressEvery: options.progressEvery,
     onProgress: options.onProgress,
     onEpochEnd: async (log, sofar) => {
       await options.onEpochEnd?.(log);
