@@ -59,15 +59,27 @@ function batchConvolution(info: tf.backend_util.Conv2DInfo): BatchConvolution | 
   return { info, conv, rows, slots };
 }
 
+/** Copies `rows` rows of `width` floats, `fromStride` apart in `from`, `toStride` apart to `to`. */
+function copyRows(
+  rows: number,
+  width: number,
+  from: Float32Array,
+  fromStride: number,
+  to: Float32Array,
+  toStride: number,
+): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    to.set(from.subarray(r * fromStride, r * fromStride + width), r * toStride);
+  }
+  return to;
+}
+
 /** The input padded (left, right, up to a multiple of the stride); the input itself if none. */
 function padInput(x: Float32Array, { info, rows, slots, conv }: BatchConvolution): Float32Array {
-  const c = info.inChannels, w = info.inWidth, left = info.padInfo.left;
-  const paddedWidth = slots * conv.stride!;
-  if (left === 0 && paddedWidth === w) return x;
-  const out = take(rows * paddedWidth * c).fill(0);
-  for (let r = 0; r < rows; r++) {
-    out.set(x.subarray(r * w * c, (r + 1) * w * c), (r * paddedWidth + left) * c);
-  }
+  const c = info.inChannels, w = info.inWidth * c, padded = slots * conv.stride! * c;
+  if (info.padInfo.left === 0 && padded === w) return x;
+  const out = take(rows * padded).fill(0);
+  copyRows(rows, w, x, w, out.subarray(info.padInfo.left * c), padded);
   return out;
 }
 
@@ -75,10 +87,7 @@ function padInput(x: Float32Array, { info, rows, slots, conv }: BatchConvolution
 function packRows(y: Float32Array, { info, rows, slots }: BatchConvolution): Float32Array {
   const ow = info.outWidth, co = info.outChannels;
   if (slots === ow) return y;
-  const out = take(rows * ow * co);
-  for (let r = 0; r < rows; r++) {
-    out.set(y.subarray(r * slots * co, (r * slots + ow) * co), r * ow * co);
-  }
+  const out = copyRows(rows, ow * co, y, slots * co, take(rows * ow * co), ow * co);
   recycle(y);
   return out;
 }
@@ -87,12 +96,7 @@ function packRows(y: Float32Array, { info, rows, slots }: BatchConvolution): Flo
 function spreadRows(dy: Float32Array, { info, rows, slots, conv }: BatchConvolution): Float32Array {
   const ow = info.outWidth, co = info.outChannels;
   if (slots === ow) return dy;
-  const out = take(conv.convLength * co);
-  for (let r = 0; r < rows; r++) {
-    if (r > 0) out.fill(0, ((r - 1) * slots + ow) * co, r * slots * co);
-    out.set(dy.subarray(r * ow * co, (r + 1) * ow * co), r * slots * co);
-  }
-  return out;
+  return copyRows(rows, ow * co, dy, ow * co, take(conv.convLength * co).fill(0), slots * co);
 }
 
 /** The window matrix of the padded input `xp`, where the convolution copies one. */
@@ -165,14 +169,10 @@ export function conv2dBackpropInputKernel(args: KernelArgs, original: tf.KernelF
   const dxp = take(conv.inLength * ci);
   convolveInputGradient(conv, 1, dys, f32(backend, filter), dxp, null);
   if (dys !== dyValues) recycle(dys);
-  const paddedWidth = slots * conv.stride!;
+  const padded = slots * conv.stride! * ci;
   let dx = dxp;
-  if (left !== 0 || paddedWidth !== w) {
-    dx = take(rows * w * ci);
-    for (let r = 0; r < rows; r++) {
-      const from = (r * paddedWidth + left) * ci;
-      dx.set(dxp.subarray(from, from + w * ci), r * w * ci);
-    }
+  if (left !== 0 || padded !== w * ci) {
+    dx = copyRows(rows, w * ci, dxp.subarray(left * ci), padded, take(rows * w * ci), w * ci);
     recycle(dxp);
   }
   return backend.makeTensorInfo(attrs.inputShape, "float32", dx);

@@ -41,7 +41,7 @@ import {
   windowRowLength,
 } from "./_conv.ts";
 import { poolBiasActivateGradient, zeroUnreadPositions } from "./_pooling.ts";
-import { SimdArena } from "./_simd.ts";
+import { SimdArena, simdAvailable } from "./_simd.ts";
 
 /**
  * Rows a pass of the plan takes; a larger batch passes in parts whose gradients add up. As for
@@ -116,35 +116,54 @@ export function planGradients(
   return new BlasGradientPlan(inputLength, steps, weights, rowsPerPass, options.simd ?? true);
 }
 
-/** A step's arrays for one pass: its output, and a convolution's GEMM output and windows. */
-interface StepBuffers {
-  output: Float32Array;
-  product: Float32Array;
-  windows: Float32Array;
-  /** The bias's gradient, summed in float64 over the batch's passes. */
-  biasSum: Float64Array;
+/**
+ * A plan's buffers for passes of `rows` rows, from `arena`: per step its output, a convolution's
+ * GEMM output and windows, the bias's gradient (summed in float64 over a batch's passes) and,
+ * `simd`, its bias for the SIMD kernels; the gradients flowing back (`back`: a step's output
+ * gradient and its input's, in turn); a convolution's gradient before pooling and activation,
+ * laid out as its GEMM output; the window matrix's gradient, for a copied-window convolution that
+ * is not the first step.
+ */
+function allocateBuffers(
+  arena: Pick<SimdArena, "alloc" | "allocFloat64">,
+  inputLength: number,
+  steps: Step[],
+  rows: number,
+  simd: boolean,
+) {
+  const float32 = (n: number) => arena.alloc(n);
+  const conv = (s: Step, floats: (c: ConvStep) => number) =>
+    s.kind === "conv" ? rows * floats(s) : 0;
+  const back = rows * Math.max(inputLength, ...steps.map(outputRowLength));
+  return {
+    steps: steps.map((s) => ({
+      output: float32(rows * outputRowLength(s)),
+      product: float32(conv(s, productRowStride)),
+      windows: float32(conv(s, windowRowLength)),
+      biasSum: arena.allocFloat64(s.bias ? (s.kind === "conv" ? s.channels : s.units) : 0),
+    })),
+    simdBias: steps.map((s) =>
+      simd && runsSimdPairRelu(s) ? float32((s as ConvStep).channels) : null
+    ),
+    back: [float32(back), float32(back)],
+    productGradient: float32(Math.max(0, ...steps.map((s) => conv(s, productRowStride)))),
+    windowGradient: float32(Math.max(0, ...steps.slice(1).map((s) => conv(s, windowRowLength)))),
+  };
 }
 
 class BlasGradientPlan implements GradientPlan {
   readonly gradients: Float32Array[];
   #steps: Step[];
-  #buffers: StepBuffers[];
-  /** Gradients flowing back: a step's output gradient and its input's, in turn. */
-  #back: [Float32Array, Float32Array];
-  /** A convolution's gradient before pooling and activation, laid out as its GEMM output. */
-  #productGradient: Float32Array;
-  /** The window matrix's gradient, for a copied-window convolution that is not the first step. */
-  #windowGradient: Float32Array;
-  /** Each step's kernel gradient (a view of {@link gradients}) and its bias's index there. */
-  #kernelGradients: Float32Array[];
-  #biasIndex: number[];
+  /** Each step's kernel and bias gradients (views of {@link gradients}). */
+  #stepGradients: { kernel: Float32Array; bias: Float32Array | null }[];
   /**
-   * Where the runtime has WebAssembly SIMD, the memory every buffer above lives in (but the
+   * The pass's buffers. Where the runtime has WebAssembly SIMD, they live in `#arena` (but the
    * weights' gradients), so that the SIMD kernels run a block's pooling, bias and ReLU and their
-   * gradients; per step, its bias copied there for them, or null where the JavaScript loops run.
+   * gradients; `simdBias`: per step, its bias copied there for them, or null where the JavaScript
+   * loops run.
    */
-  #arena: SimdArena | null;
-  #simdBias: (Float32Array | null)[];
+  #b: ReturnType<typeof allocateBuffers>;
+  #arena: SimdArena | null = null;
 
   constructor(
     readonly inputLength: number,
@@ -157,51 +176,29 @@ class BlasGradientPlan implements GradientPlan {
       throw new RangeError(`rowsPerPass must be a whole number at least 1, got ${rowsPerPass}`);
     }
     this.#steps = steps;
-    const rows = rowsPerPass;
-    const simdSteps = steps.map(runsSimdPairRelu);
-    const widest = Math.max(inputLength, ...steps.map(outputRowLength));
-    const sizes = {
-      back: rows * widest,
-      productGradient: rows *
-        Math.max(0, ...steps.map((s) => s.kind === "conv" ? productRowStride(s) : 0)),
-      windowGradient: rows *
-        Math.max(0, ...steps.slice(1).map((s) => s.kind === "conv" ? windowRowLength(s) : 0)),
+    const inArena = simd && steps.some(runsSimdPairRelu) && simdAvailable();
+    // Plain arrays, counted; then, for SIMD, the same in an arena of their size.
+    const counter = {
+      floats: 0,
+      arrays: 0,
+      alloc(n: number) {
+        counter.floats += n;
+        counter.arrays++;
+        return new Float32Array(n);
+      },
+      allocFloat64: (n: number) => new Float64Array(counter.alloc(2 * n).buffer),
     };
-    const stepSizes = steps.map((s) => ({
-      output: rows * outputRowLength(s),
-      product: s.kind === "conv" ? rows * productRowStride(s) : 0,
-      windows: s.kind === "conv" ? rows * windowRowLength(s) : 0,
-      biasSum: s.bias ? (s.kind === "conv" ? s.channels : s.units) : 0,
-      simdBias: s.kind === "conv" ? s.channels : 0,
-    }));
-    const floats = 2 * sizes.back + sizes.productGradient + sizes.windowGradient +
-      stepSizes.reduce(
-        (n, s) => n + s.output + s.product + s.windows + 2 * s.biasSum + s.simdBias,
-        0,
-      );
-    this.#arena = simd && simdSteps.some(Boolean)
-      ? SimdArena.create(floats, 4 + 5 * steps.length) // the arrays allocated below
-      : null;
-    const arena = this.#arena;
-    const float32 = (n: number) => arena ? arena.alloc(n) : new Float32Array(n);
-    this.#buffers = stepSizes.map((s) => ({
-      output: float32(s.output),
-      product: float32(s.product),
-      windows: float32(s.windows),
-      biasSum: arena ? arena.allocFloat64(s.biasSum) : new Float64Array(s.biasSum),
-    }));
-    this.#simdBias = stepSizes.map((s, i) => arena && simdSteps[i] ? float32(s.simdBias) : null);
-    this.#back = [float32(sizes.back), float32(sizes.back)];
-    this.#productGradient = float32(sizes.productGradient);
-    this.#windowGradient = float32(sizes.windowGradient);
-    this.gradients = weights.map((w) => new Float32Array(w.read().size));
-    this.#kernelGradients = [];
-    this.#biasIndex = [];
-    let index = 0;
-    for (const step of steps) {
-      this.#kernelGradients.push(this.gradients[index++]);
-      this.#biasIndex.push(step.bias ? index++ : -1);
+    this.#b = allocateBuffers(counter, inputLength, steps, rowsPerPass, inArena);
+    if (inArena) {
+      this.#arena = SimdArena.create(counter.floats, counter.arrays);
+      this.#b = allocateBuffers(this.#arena!, inputLength, steps, rowsPerPass, inArena);
     }
+    this.gradients = weights.map((w) => new Float32Array(w.read().size));
+    let next = 0;
+    this.#stepGradients = steps.map((s) => ({
+      kernel: this.gradients[next++],
+      bias: s.bias ? this.gradients[next++] : null,
+    }));
   }
 
   compute(
@@ -221,26 +218,24 @@ class BlasGradientPlan implements GradientPlan {
       throw new Error(`the training plan runs on ${BLAS_BACKEND}, not ${tf.getBackend()}`);
     }
     const values = readWeights(this.#steps);
-    values.forEach(({ bias }, i) => this.#simdBias[i]?.set(bias!));
-    for (const b of this.#buffers) b.biasSum.fill(0);
+    values.forEach(({ bias }, i) => this.#b.simdBias[i]?.set(bias!));
+    for (const b of this.#b.steps) b.biasSum.fill(0);
     const sums: BatchSums = { lossSum: 0, absErrorSum: 0 };
     for (let begin = 0; begin < n; begin += this.rowsPerPass) {
       const rows = Math.min(this.rowsPerPass, n - begin);
       const input = x.subarray(begin * this.inputLength, (begin + rows) * this.inputLength);
       const inputs = this.#forward(rows, input, values);
-      const outputs = this.#buffers[this.#buffers.length - 1].output;
+      const outputs = this.#b.steps[this.#b.steps.length - 1].output;
       const targets = y.subarray(begin, begin + rows), w = weights?.subarray(begin, begin + rows);
       if (typeof loss === "string") {
-        lossGradient(outputs, targets, loss, delta, 1 / n, this.#back[0], sums, w);
+        lossGradient(outputs, targets, loss, delta, 1 / n, this.#b.back[0], sums, w);
       } else {
         const k = loss.centres.length, labels = loss.labels.subarray(begin * k, (begin + rows) * k);
-        softLabelGradient(outputs, targets, labels, loss.centres, 1 / n, this.#back[0], sums, w);
+        softLabelGradient(outputs, targets, labels, loss.centres, 1 / n, this.#b.back[0], sums, w);
       }
       this.#backward(rows, inputs, values, begin > 0);
     }
-    this.#steps.forEach((s, i) => {
-      if (s.bias) this.gradients[this.#biasIndex[i]].set(this.#buffers[i].biasSum);
-    });
+    this.#stepGradients.forEach((g, i) => g.bias?.set(this.#b.steps[i].biasSum));
     return sums;
   }
 
@@ -250,10 +245,10 @@ class BlasGradientPlan implements GradientPlan {
     let input = x;
     this.#steps.forEach((step, i) => {
       inputs.push(input);
-      const bias = this.#simdBias[i];
+      const bias = this.#b.simdBias[i];
       const simd = bias ? { arena: this.#arena!, bias } : null;
-      forwardStep(step, rows, input, weights[i], this.#buffers[i], simd);
-      input = this.#buffers[i].output;
+      forwardStep(step, rows, input, weights[i], this.#b.steps[i], simd);
+      input = this.#b.steps[i].output;
     });
     return inputs;
   }
@@ -263,13 +258,13 @@ class BlasGradientPlan implements GradientPlan {
    * gradient to its array (`accumulate`) or writing it (the batch's first pass).
    */
   #backward(rows: number, inputs: Float32Array[], weights: StepWeights[], accumulate: boolean) {
-    let [gradient, spare] = this.#back;
+    let [gradient, spare] = this.#b.back;
     for (let i = this.#steps.length - 1; i >= 0; i--) {
-      const step = this.#steps[i], kernelGradient = this.#kernelGradients[i];
+      const step = this.#steps[i], kernelGradient = this.#stepGradients[i].kernel;
       const pass = { rows, input: inputs[i], gradient, kernelGradient, accumulate };
       const inputGradient = i > 0 ? spare : null, kernel = weights[i].kernel;
       if (step.kind === "dense") {
-        denseBackward(step, this.#buffers[i], pass, kernel, inputGradient);
+        denseBackward(step, this.#b.steps[i], pass, kernel, inputGradient);
       } else this.#convBackward(step, i, pass, kernel, inputGradient);
       [gradient, spare] = [spare, gradient];
     }
@@ -289,9 +284,9 @@ class BlasGradientPlan implements GradientPlan {
     kernel: Float32Array,
     inputGradient: Float32Array | null,
   ) {
-    const { product, output, windows, biasSum } = this.#buffers[i];
-    const productGradient = this.#productGradient, rowStride = productRowStride(step);
-    if (this.#simdBias[i]) {
+    const { product, output, windows, biasSum } = this.#b.steps[i];
+    const productGradient = this.#b.productGradient, rowStride = productRowStride(step);
+    if (this.#b.simdBias[i]) {
       const { length, channels } = step;
       this.#arena!.run(
         "pairReluBackward",
@@ -327,7 +322,7 @@ class BlasGradientPlan implements GradientPlan {
         productGradient,
         kernel,
         inputGradient,
-        this.#windowGradient,
+        this.#b.windowGradient,
       );
     }
   }
@@ -424,7 +419,7 @@ function softLabelGradient(
  */
 function denseBackward(
   step: DenseStep,
-  b: StepBuffers,
+  b: { output: Float32Array; biasSum: Float64Array },
   { rows, input, gradient, kernelGradient, accumulate }: Pass,
   kernel: Float32Array,
   inputGradient: Float32Array | null,
