@@ -1,6 +1,6 @@
 // Small phrases the reports of notebooks 05, 06 and 07 share.
 import { DISSERTATION_MODEL, type ModelConfig } from "../model.ts";
-import type { PitShape } from "../uncertainty/summary.ts";
+import { type PitShape, pitShape } from "../uncertainty/summary.ts";
 import { countParams } from "../search/mod.ts";
 
 /** A share as a percentage: `pct(0.6872)` is "68.7 %". */
@@ -23,20 +23,42 @@ export function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/**
- * The sentence on a PIT histogram that leans to one side ("" when it does not): how often the
- * truth lies below `reference` (the predicted mean, the PDF's median), then `after`.
- */
-export function pitLeanSentence(s: PitShape, reference: string, after: string): string {
-  if (s.lean === "none") return "";
-  const [side, other] = s.lean === "low" ? ["below", "above"] : ["above", "below"];
-  return ` And ${pct(s.belowMean)} of the PIT values are below 0.5 (± ${pp(s.se50)}): the true ` +
-    `z lies ${side} ${reference} more often than ${other}${after}.`;
+/** A bin's range: "0.25–0.30". */
+export function binName(r: { zLow: number; zHigh: number }): string {
+  return `${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)}`;
 }
 
-/** "56 % ± 3": a coverage and its binomial standard error, in percentage points. */
-export function pctPm(x: number, se: number): string {
-  return `${pct(x, 0)} ± ${Math.max(1, Math.round(100 * se))}`;
+/** "+1.5 %" or "−0.3 %": how much `mae` lies above `baseline`. */
+export function maeChange(mae: number, baseline: number): string {
+  const change = 100 * (mae / baseline - 1);
+  return `${change >= 0 ? "+" : "−"}${Math.abs(change).toFixed(1)} %`;
+}
+
+/**
+ * A 10-bin PIT histogram in words: the shares in its outer and middle bins against 20 % each,
+ * what its shape says (`shapes`), and how often the truth lies below `reference`.
+ */
+export function pitShapeNote(
+  label: string,
+  counts: readonly number[],
+  words: {
+    outer: string;
+    calibrated: string;
+    shapes: Record<PitShape["verdict"], string>;
+    reference: string;
+    after: string;
+  },
+): string {
+  const s = pitShape(counts);
+  const [side, other] = s.lean === "low" ? ["below", "above"] : ["above", "below"];
+  const lean = s.lean === "none"
+    ? ""
+    : ` And ${pct(s.belowMean)} of the PIT values are below 0.5 (± ${pp(s.se50)}): the true z ` +
+      `lies ${side} ${words.reference} more often than ${other}${words.after}.`;
+  return `**${label}:** ${pct(s.tails)} of the ${en(s.n)} galaxies fall in the two ` +
+    `${words.outer} and ${pct(s.centre)} in the two middle ones, against 20 % each for ` +
+    `calibrated ${words.calibrated} (± ${pp(s.se20)} from sampling alone): ` +
+    `${words.shapes[s.verdict]}.${lean}`;
 }
 
 /**

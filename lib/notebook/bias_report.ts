@@ -1,18 +1,18 @@
 /**
- * Notebook 07's tables and sentences about the high-z bias: the two binnings side by side with
- * Table 3, the methods' scores over their seeds, the trade-off's verdict and the PDFs'
- * calibration in words. Every sentence is chosen and filled by the numbers it is given.
+ * Notebook 07's tables and sentences about the high-z bias, each chosen and filled by the numbers
+ * it is given: the two binnings beside Table 3, the methods' scores over their seeds, the
+ * trade-off's verdict and the PDFs' calibration.
  *
  * @module
  */
 import { type BiasBinRow, type BiasDiagnostics, biasDiagnostics, errorSlope } from "../bias/mod.ts";
 import type { LinearFit } from "../bias/slope.ts";
 import type { BinnedBiasRow } from "../plots/bias.ts";
-import { coverageStandardError, MIN_BIN_GALAXIES, pitShape } from "../uncertainty/summary.ts";
 import { count, formatDuration, markdownTable } from "../tables.ts";
 import { DISSERTATION_RECIPE } from "../profiles.ts";
 import type { ModelConfig } from "../model.ts";
-import { networkAgainstDissertation, pct, pitLeanSentence } from "./_words.ts";
+import { binName, en, maeChange, networkAgainstDissertation, pct, pitShapeNote } from "./_words.ts";
+import { binCoverageNote } from "./ensemble_report.ts";
 
 /** "+0.0131" or "−0.0980": a signed error with a true minus sign. */
 export function signed(x: number, digits = 4): string {
@@ -21,16 +21,11 @@ export function signed(x: number, digits = 4): string {
   return Number(text) === 0 ? text : `${x < 0 ? "−" : "+"}${text}`;
 }
 
-/** "−0.098 ± 0.004": a mean error and its standard error, "–" when the bin is empty. */
-function withError(mean: number, se: number, digits = 4): string {
-  if (!Number.isFinite(mean)) return "–";
-  return Number.isFinite(se)
-    ? `${signed(mean, digits)} ± ${se.toFixed(digits)}`
-    : signed(mean, digits);
-}
-
-function binName(r: { zLow: number; zHigh: number }): string {
-  return `${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)}`;
+/** "−0.0980 ± 0.0040": a mean error and its standard error, "–" when the bin is empty. */
+function withError(mean: number, se: number): string {
+  return Number.isFinite(mean) && Number.isFinite(se)
+    ? `${signed(mean)} ± ${se.toFixed(4)}`
+    : signed(mean);
 }
 
 /**
@@ -57,9 +52,9 @@ export function binningTable(
       const p = d.byPredicted[b];
       return [
         binName(t),
-        t.n.toLocaleString("en"),
+        en(t.n),
         withError(t.meanError, t.standardError),
-        p.n.toLocaleString("en"),
+        en(p.n),
         withError(p.meanError, p.standardError),
         ...(published ? [signed(published.rows[b]?.meanError ?? NaN)] : []),
       ];
@@ -112,11 +107,9 @@ export function diagnosisNote(
       : "tilted as much or more"
     : "flat within two standard errors";
   return `**${label}:** ${range}Above z = 0.2 the slope of the mean error against true z is ` +
-    `${slopeText(d.slope)} (${trueWords}, ${
-      d.slope.n.toLocaleString("en")
-    } galaxies); binned by predicted z instead, its slope above z = 0.2 is ${
-      slopeText(byPredicted)
-    } (${predWords}, ${byPredicted.n.toLocaleString("en")} galaxies).`;
+    `${slopeText(d.slope)} (${trueWords}, ${en(d.slope.n)} galaxies); binned by predicted z ` +
+    `instead, its slope above z = 0.2 is ${slopeText(byPredicted)} (${predWords}, ` +
+    `${en(byPredicted.n)} galaxies).`;
 }
 
 /** One method's test predictions from one or more seeds, and their scores. */
@@ -189,31 +182,22 @@ export function seedMean(m: MethodScores, pick: (d: BiasDiagnostics) => number):
  * seeds, ± their standard deviation where there are several.
  */
 export function biasComparisonTable(methods: readonly MethodScores[]): string {
-  const f4 = (x: number) => x.toFixed(4);
-  const p = (x: number) => `${(100 * x).toFixed(2)} %`;
-  const s = (x: number) => signed(x, 3);
+  const f4 = (x: number) => x.toFixed(4), p = (x: number) => pct(x, 2);
+  const columns: [string, (d: BiasDiagnostics) => number, (x: number) => string][] = [
+    ["MAE", (d) => d.mae, f4],
+    ["MAE averaged over bins", (d) => d.binMae, f4],
+    ["σ_NMAD", (d) => d.sigmaNmad, f4],
+    ["|Δz| > 0.05", (d) => d.outliers05, p],
+    ["|Δz| > 0.15", (d) => d.outliers15, p],
+    ["slope above 0.2, by true z", (d) => d.slope.slope, (x) => signed(x, 3)],
+  ];
   return markdownTable(
-    [
-      "method",
-      "seeds",
-      "MAE",
-      "MAE averaged over bins",
-      "σ_NMAD",
-      "|Δz| > 0.05",
-      "|Δz| > 0.15",
-      "slope above 0.2, by true z",
-      "slope above 0.2, by predicted z",
-    ],
+    ["method", "seeds", ...columns.map((c) => c[0]), "slope above 0.2, by predicted z"],
     methods.map((m) => [
       m.label,
       m.runs.length,
-      overSeeds(m.runs.map((d) => d.mae), f4),
-      overSeeds(m.runs.map((d) => d.binMae), f4),
-      overSeeds(m.runs.map((d) => d.sigmaNmad), f4),
-      overSeeds(m.runs.map((d) => d.outliers05), p),
-      overSeeds(m.runs.map((d) => d.outliers15), p),
-      overSeeds(m.runs.map((d) => d.slope.slope), s),
-      overSeeds(m.predictedSlopes.map((f) => f.slope), s),
+      ...columns.map(([, pick, format]) => overSeeds(m.runs.map(pick), format)),
+      overSeeds(m.predictedSlopes.map((f) => f.slope), (x) => signed(x, 3)),
     ]),
   );
 }
@@ -261,7 +245,7 @@ export function binnedComparisonTable(
     ],
     bins[0].map((r, b) => [
       binName(r),
-      ...(by === "true" ? [r.n.toLocaleString("en")] : []),
+      ...(by === "true" ? [en(r.n)] : []),
       ...bins.map((rows) => signed(rows[b].meanError)),
       ...(published ? [signed(published.rows[b]?.meanError ?? NaN)] : []),
     ]),
@@ -346,19 +330,13 @@ export function tradeoffNote(
   bar: TradeoffBar = {},
 ): string {
   const { slopeFraction, maeBudget, maxMae, maxSlope } = barOf(baseline, bar);
-  const cost = (c: TradeoffCandidate) => {
-    const change = 100 * (c.mae / baseline.mae - 1);
-    return `${change >= 0 ? "+" : "−"}${Math.abs(change).toFixed(1)} %`;
-  };
   const describe = (c: TradeoffCandidate) =>
-    `${c.label} (slope ${signed(c.slope, 3)}, MAE ${c.mae.toFixed(4)}, ${cost(c)})`;
-  const goal = `The goal: a slope above z = 0.2 (by true z) at most ${
-    (100 * slopeFraction).toFixed(0)
-  } % of the baseline's ${signed(baseline.slope, 3)}, so |slope| ≤ ${
-    maxSlope.toFixed(3)
-  }, at an MAE at most ${(100 * maeBudget).toFixed(0)} % above its ${
-    baseline.mae.toFixed(4)
-  }, so ≤ ${maxMae.toFixed(4)}.`;
+    `${c.label} (slope ${signed(c.slope, 3)}, MAE ${c.mae.toFixed(4)}, ${
+      maeChange(c.mae, baseline.mae)
+    })`;
+  const goal = `The goal: a slope above z = 0.2 (by true z) at most ${pct(slopeFraction, 0)} of ` +
+    `the baseline's ${signed(baseline.slope, 3)}, so |slope| ≤ ${maxSlope.toFixed(3)}, at an MAE ` +
+    `at most ${pct(maeBudget, 0)} above its ${baseline.mae.toFixed(4)}, so ≤ ${maxMae.toFixed(4)}.`;
   const reach = candidates.filter((c) => c.mae <= maxMae && Math.abs(c.slope) <= maxSlope);
   const best = bestTradeoffPoint(baseline, candidates, bar);
   if (reach.length) {
@@ -398,7 +376,7 @@ export function pdfCalibrationTable(rows: readonly CalibrationRow[]): string {
     ["prediction", "test galaxies", "MAE", "68 % coverage", "95 % coverage", "CRPS"],
     rows.map((r) => [
       r.label,
-      r.n.toLocaleString("en"),
+      en(r.n),
       r.mae.toFixed(4),
       pct(r.coverage[0]),
       pct(r.coverage[1]),
@@ -413,57 +391,24 @@ export function pdfCalibrationTable(rows: readonly CalibrationRow[]): string {
  * median more often than above it.
  */
 export function pdfPitNote(label: string, counts: readonly number[]): string {
-  const s = pitShape(counts);
-  const shares = `${pct(s.tails)} of the ${s.n.toLocaleString("en")} galaxies fall in the two ` +
-    `outer bins of the PIT histogram and ${pct(s.centre)} in the two middle ones, against 20 % ` +
-    `each for calibrated PDFs (± ${(100 * s.se20).toFixed(1)} from sampling alone)`;
-  const shape = {
-    "heavy-tails": "the PDFs are too narrow for the galaxies they miss and too wide for the " +
-      "ones they get right: the truth lands both near the middle and in the far tails too often",
-    "light-tails": "the truth lands too rarely both in the middle and in the tails",
-    "u-shape": "the truth falls in the PDFs' tails too often: they are too narrow",
-    "hump": "the truth crowds the PDFs' middle: they are too wide",
-    "flat": "the histogram is flat within its sampling error",
-  }[s.verdict];
-  const lean = pitLeanSentence(s, "the PDF's median", " it");
-  return `**${label}:** ${shares}: ${shape}.${lean}`;
+  return pitShapeNote(label, counts, {
+    outer: "outer bins of the PIT histogram",
+    calibrated: "PDFs",
+    shapes: {
+      "heavy-tails": "the PDFs are too narrow for the galaxies they miss and too wide for the " +
+        "ones they get right: the truth lands both near the middle and in the far tails too often",
+      "light-tails": "the truth lands too rarely both in the middle and in the tails",
+      "u-shape": "the truth falls in the PDFs' tails too often: they are too narrow",
+      "hump": "the truth crowds the PDFs' middle: they are too wide",
+      "flat": "the histogram is flat within its sampling error",
+    },
+    reference: "the PDF's median",
+    after: " it",
+  });
 }
 
-/**
- * Coverage per bin of true z in words: at each level, the worst- and best-covered bins among
- * those with at least {@link MIN_BIN_GALAXIES} galaxies, with their standard errors.
- */
-export function pdfCoverageNote(
-  label: string,
-  report: {
-    levels: readonly number[];
-    byBin: readonly { zLow: number; zHigh: number; n: number; coverage: readonly number[] }[];
-  },
-): string {
-  const rows = report.byBin.filter((r) => r.n >= MIN_BIN_GALAXIES);
-  if (rows.length === 0) {
-    return `**${label}:** no redshift bin holds ${MIN_BIN_GALAXIES} test galaxies, too few to ` +
-      "judge coverage bin by bin.";
-  }
-  const parts = report.levels.map((level, i) => {
-    const judge = (r: (typeof rows)[number]) => {
-      const p = r.coverage[i], se = coverageStandardError(level, r.n);
-      const verdict = p < level - 2 * se
-        ? "too narrow"
-        : p > level + 2 * se
-        ? "too wide"
-        : "within its error";
-      return `${(100 * p).toFixed(0)} % ± ${Math.max(1, Math.round(100 * se))} at ${binName(r)} (${
-        r.n.toLocaleString("en")
-      } galaxies: ${verdict})`;
-    };
-    const lo = rows.reduce((a, b) => (b.coverage[i] < a.coverage[i] ? b : a));
-    const hi = rows.reduce((a, b) => (b.coverage[i] > a.coverage[i] ? b : a));
-    return `at ${Math.round(100 * level)} % from ${judge(lo)} to ${judge(hi)}`;
-  });
-  return `**${label}**, over the ${count(rows.length, "bin")} with at least ${MIN_BIN_GALAXIES} ` +
-    `test galaxies (± one standard error): coverage runs ${parts.join("; ")}.`;
-}
+/** Coverage per bin of true z in words, as {@link binCoverageNote} says it of the ensemble. */
+export const pdfCoverageNote: typeof binCoverageNote = binCoverageNote;
 
 /**
  * The mean training weight per 0.05 bin of z for each weighting, beside the bin's share of the
@@ -487,7 +432,7 @@ export function weightsByBinTable(
     ["z bin", "training galaxies", ...weightings.map((w) => `mean weight: ${w.label}`)],
     Array.from({ length: nBins }, (_, b) => [
       binName({ zLow: b * binWidth, zHigh: (b + 1) * binWidth }),
-      `${n[b].toLocaleString("en")} (${(100 * n[b] / z.length).toFixed(2)} %)`,
+      `${en(n[b])} (${(100 * n[b] / z.length).toFixed(2)} %)`,
       ...sums.map((s) => (n[b] ? (s[b] / n[b]).toFixed(2) : "–")),
     ]),
   );
@@ -501,27 +446,21 @@ export function smallVersionNote(
   network: ModelConfig,
   plan: { epochs: number; learningRate: number; trainingGalaxies: number; seconds: number },
 ): string {
-  const ratio = plan.learningRate / DISSERTATION_RECIPE.learningRate;
+  const { learningRate: lr } = DISSERTATION_RECIPE;
   return `**The small version, trained here in ${formatDuration(plan.seconds)}:** each method on ` +
-    `${networkAgainstDissertation(network)}; ${count(plan.epochs, "epoch")} on ${
-      plan.trainingGalaxies.toLocaleString("en")
-    } training galaxies, Adamax at a learning rate of ${plan.learningRate} (${
-      Number(ratio.toFixed(2))
-    } times the dissertation's ${DISSERTATION_RECIPE.learningRate}, so that so few epochs get ` +
-    "somewhere). Its numbers show how the methods are run and compared, not how well they work " +
-    "at scale.";
+    `${networkAgainstDissertation(network)}; ${count(plan.epochs, "epoch")} on ` +
+    `${en(plan.trainingGalaxies)} training galaxies, Adamax at a learning rate of ` +
+    `${plan.learningRate} (${Number((plan.learningRate / lr).toFixed(2))} times the ` +
+    `dissertation's ${lr}, so that so few epochs get somewhere). Its numbers show how the ` +
+    "methods are run and compared, not how well they work at scale.";
 }
 
 /** How a method moves the two slopes and the MAE against the baseline, as numbers. */
 export function againstBaselineNote(baseline: MethodScores, m: MethodScores): string {
-  const slope = (x: MethodScores) => seedMean(x, (d) => d.slope.slope);
-  const predicted = (x: MethodScores) =>
-    x.predictedSlopes.reduce((s, f) => s + f.slope, 0) / x.predictedSlopes.length;
-  const mae = (x: MethodScores) => seedMean(x, (d) => d.mae);
-  const change = 100 * (mae(m) / mae(baseline) - 1);
-  return `**${m.label}:** slope above z = 0.2 by true z ${signed(slope(baseline), 3)} → ${
-    signed(slope(m), 3)
-  }; by predicted z ${signed(predicted(baseline), 3)} → ${signed(predicted(m), 3)}; MAE ${
-    mae(baseline).toFixed(4)
-  } → ${mae(m).toFixed(4)} (${change >= 0 ? "+" : "−"}${Math.abs(change).toFixed(1)} %).`;
+  const [b, x] = [tradeoffPoint(baseline), tradeoffPoint(m)];
+  const predicted = (s: MethodScores) => meanSd(s.predictedSlopes.map((f) => f.slope)).mean;
+  return `**${m.label}:** slope above z = 0.2 by true z ${signed(b.slope, 3)} → ` +
+    `${signed(x.slope, 3)}; by predicted z ${signed(predicted(baseline), 3)} → ` +
+    `${signed(predicted(m), 3)}; MAE ${b.mae.toFixed(4)} → ${x.mae.toFixed(4)} ` +
+    `(${maeChange(x.mae, b.mae)}).`;
 }

@@ -11,18 +11,15 @@ import type { TrainingProgress } from "../train.ts";
 import { DISSERTATION_MODEL, type ModelConfig } from "../model.ts";
 import { countParams } from "../search/mod.ts";
 import {
-  type CalibrationReport,
-  coverageExtremes,
   type CoverageRow,
   coverageStandardError,
   type Ensemble,
   type EnsembleEvaluation,
   MIN_BIN_GALAXIES,
-  pitShape,
   type UncertaintyResults,
 } from "../uncertainty/mod.ts";
 import type { ProgressDisplay } from "./notebook.ts";
-import { en, networkAgainstDissertation, pct, pctPm, pitLeanSentence, pp } from "./_words.ts";
+import { binName, en, networkAgainstDissertation, pct, pitShapeNote, pp } from "./_words.ts";
 
 /**
  * A `trainEnsemble` progress callback that shows one bar over all members: member k's epochs
@@ -122,55 +119,57 @@ export function coverageNote(label: string, e: EnsembleEvaluation): string {
 
 /** The share of galaxies in a PIT histogram's outer and middle bins, read as a shape. */
 export function pitNote(label: string, counts: readonly number[]): string {
-  const s = pitShape(counts);
-  const shares = `${pct(s.tails)} of the ${en(s.n)} galaxies fall in the two outer bins and ` +
-    `${pct(s.centre)} in the two middle ones, against 20 % each for calibrated error bars ` +
-    `(± ${pp(s.se20)} from sampling alone)`;
-  const shape = {
-    "heavy-tails": "too many truths lie close to μ and too many far from it, too few in " +
-      "between: the errors have heavier tails and a sharper peak than a Gaussian. A σ scaled to " +
-      "be right at 68 % is then too small for the tails, which is why the 95 % interval covers " +
-      "too few galaxies; one scale factor cannot change a shape (intervals from the quantiles " +
-      "of the validation errors, or a heavier-tailed distribution, could)",
-    "light-tails": "too few truths lie both close to μ and far from it: the errors have lighter " +
-      "tails than a Gaussian",
-    "u-shape": "the truth falls in the tails too often: the error bars are too narrow",
-    "hump": "the truth crowds the middle: the error bars are too wide",
-    "flat": "the histogram is flat within its sampling error",
-  }[s.verdict];
-  const lean = pitLeanSentence(s, "the predicted mean", ", a bias the error bars do not describe");
-  return `**${label}:** ${shares}: ${shape}.${lean}`;
+  return pitShapeNote(label, counts, {
+    outer: "outer bins",
+    calibrated: "error bars",
+    shapes: {
+      "heavy-tails": "too many truths lie close to μ and too many far from it, too few in " +
+        "between: the errors have heavier tails and a sharper peak than a Gaussian. A σ scaled " +
+        "to be right at 68 % is then too small for the tails, which is why the 95 % interval " +
+        "covers too few galaxies; one scale factor cannot change a shape (intervals from the " +
+        "quantiles of the validation errors, or a heavier-tailed distribution, could)",
+      "light-tails": "too few truths lie both close to μ and far from it: the errors have " +
+        "lighter tails than a Gaussian",
+      "u-shape": "the truth falls in the tails too often: the error bars are too narrow",
+      "hump": "the truth crowds the middle: the error bars are too wide",
+      "flat": "the histogram is flat within its sampling error",
+    },
+    reference: "the predicted mean",
+    after: ", a bias the error bars do not describe",
+  });
 }
 
 /**
- * Coverage per redshift bin, in words: the worst- and best-covered bins (with at least
- * {@link MIN_BIN_GALAXIES} test galaxies) at 68 % and at 95 %, each with its sampling error, and
- * whether each is too narrow or too wide there.
+ * Coverage per redshift bin, in words: at each level, the worst- and best-covered bins (with at
+ * least {@link MIN_BIN_GALAXIES} test galaxies), each with its sampling error, and whether each
+ * is too narrow or too wide there.
  */
-export function binCoverageNote(label: string, report: CalibrationReport): string {
-  const bins = coverageExtremes(report)?.bins ?? 0;
-  if (bins === 0) {
+export function binCoverageNote(
+  label: string,
+  report: { levels: readonly number[]; byBin: readonly Omit<CoverageRow, "meanStd">[] },
+): string {
+  const rows = report.byBin.filter((r) => r.n >= MIN_BIN_GALAXIES);
+  if (rows.length === 0) {
     return `**${label}:** no redshift bin holds ${MIN_BIN_GALAXIES} test galaxies, too few to ` +
       "judge coverage bin by bin.";
   }
-  const levels = report.levels.flatMap((level, i) => {
-    const judge = (r: CoverageRow) => {
+  const levels = report.levels.map((level, i) => {
+    const judge = (r: (typeof rows)[number]) => {
       const p = r.coverage[i], se = coverageStandardError(level, r.n);
       const verdict = p < level - 2 * se
         ? "too narrow"
         : p > level + 2 * se
         ? "too wide"
         : "within its error";
-      return `${pctPm(p, se)} at ${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)} (${en(r.n)} ` +
+      return `${pct(p, 0)} ± ${Math.max(1, Math.round(100 * se))} at ${binName(r)} (${en(r.n)} ` +
         `galaxies: ${verdict})`;
     };
-    const x = coverageExtremes(report, i);
-    return x
-      ? [`at ${Math.round(100 * level)} % from ${judge(x.lowest)} to ${judge(x.highest)}`]
-      : [];
+    const lo = rows.reduce((a, b) => (b.coverage[i] < a.coverage[i] ? b : a));
+    const hi = rows.reduce((a, b) => (b.coverage[i] > a.coverage[i] ? b : a));
+    return `at ${Math.round(100 * level)} % from ${judge(lo)} to ${judge(hi)}`;
   });
-  return `**${label}**, over the ${count(bins, "bin")} with at least ${MIN_BIN_GALAXIES} test ` +
-    `galaxies (± one standard error): coverage runs ${levels.join("; ")}.`;
+  return `**${label}**, over the ${count(rows.length, "bin")} with at least ${MIN_BIN_GALAXIES} ` +
+    `test galaxies (± one standard error): coverage runs ${levels.join("; ")}.`;
 }
 
 /**
