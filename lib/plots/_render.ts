@@ -71,8 +71,10 @@ export interface RampLegend {
   type: "linear" | "log";
 }
 
-/** What a plot function draws around its chart, where the caller's {@link FigureOptions} say nothing. */
+/** What a plot function draws around its chart: the caller's `options`, with defaults. */
 export interface FrameOptions {
+  /** The caller's titles and size, which win over the defaults below. */
+  options: FigureOptions;
   /** Title unless the options give one. */
   title: string;
   /** Subtitle unless the options give one. */
@@ -99,14 +101,10 @@ const FIGURE_CLASS = "redshift-cnn-figure";
  * Renders `plot` with Plot and frames it with titles, legend and caption in one standalone SVG.
  *
  * @param plot Plot options without `document`, `width`, `title`, `subtitle` or `caption`
- * @param options the caller's titles and size
- * @param frame default titles, legend, notes
+ * @param frame the caller's titles and size; the default titles, legend and notes
  */
-export function renderFigure(
-  plot: Plot.PlotOptions,
-  options: FigureOptions,
-  frame: FrameOptions,
-): PlotOutput {
+export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions): PlotOutput {
+  const { options } = frame;
   const width = options.width ?? frame.width ?? DEFAULT_WIDTH;
   const title = options.title ?? frame.title, subtitle = options.subtitle ?? frame.subtitle;
   const caption = [...(frame.notes ?? []), options.caption].filter(Boolean).join(". ");

@@ -79,35 +79,32 @@ export function activationFunctionsPlot(options: ActivationFunctionsPlotOptions 
   const dashed = { y: "dy", stroke: COLORS.orange, strokeWidth: 1.8, strokeDasharray: "5,3" };
   // ReLU leaves the top: a taller axis would flatten sigmoid and tanh.
   const yMax = 2.2;
-  return renderFigure(
-    {
-      height: 280,
-      marginLeft: 56,
-      marginRight: 16,
-      marginTop: 28,
-      marginBottom: 40,
-      fx: { domain: names.map((n) => ACTIVATION_FUNCTIONS[n].title), label: null, padding: 0.12 },
-      x: axis("Input x", { domain: [x0, x1], ticks: 5 }),
-      y: axis("Output f(x)", { domain: [-1.2, yMax], grid: true }),
-      marks: [
-        Plot.frame({ stroke: "#dddddd" }),
-        Plot.ruleY([0], { stroke: "#999999" }),
-        Plot.ruleX([0], { stroke: "#999999" }),
-        ...(derivatives ? [Plot.lineY(points, { ...curve, ...dashed })] : []),
-        Plot.lineY(points, { ...curve, y: "y", stroke: COLORS.blue, strokeWidth: 2.2 }),
-      ],
-    },
+  return renderFigure({
+    height: 280,
+    marginLeft: 56,
+    marginRight: 16,
+    marginTop: 28,
+    marginBottom: 40,
+    fx: { domain: names.map((n) => ACTIVATION_FUNCTIONS[n].title), label: null, padding: 0.12 },
+    x: axis("Input x", { domain: [x0, x1], ticks: 5 }),
+    y: axis("Output f(x)", { domain: [-1.2, yMax], grid: true }),
+    marks: [
+      Plot.frame({ stroke: "#dddddd" }),
+      Plot.ruleY([0], { stroke: "#999999" }),
+      Plot.ruleX([0], { stroke: "#999999" }),
+      ...(derivatives ? [Plot.lineY(points, { ...curve, ...dashed })] : []),
+      Plot.lineY(points, { ...curve, y: "y", stroke: COLORS.blue, strokeWidth: 2.2 }),
+    ],
+  }, {
     options,
-    {
-      title: "Activation functions",
-      legend: [
-        { label: "f(x)", color: COLORS.blue },
-        ...(derivatives
-          ? [{ label: "derivative f′(x)", color: COLORS.orange, line: "dashed" as const }]
-          : []),
-      ],
-    },
-  );
+    title: "Activation functions",
+    legend: [
+      { label: "f(x)", color: COLORS.blue },
+      ...(derivatives
+        ? [{ label: "derivative f′(x)", color: COLORS.orange, line: "dashed" as const }]
+        : []),
+    ],
+  });
 }
 
 /** Options of {@link lossFunctionsPlot}. */
@@ -165,23 +162,20 @@ export function lossFunctionsPlot(options: LossFunctionsPlotOptions = {}): PlotO
       Plot.lineY(points, { x: "e", y: "loss", z: "piece", stroke: s.color, strokeWidth: 2.2 }),
     );
   }
-  return renderFigure(
-    {
-      height: 340,
-      marginLeft: 50,
-      marginTop: 28,
-      x: axis("Error e = prediction − truth", { domain: [e0, e1] }),
-      y: gridAxis("Loss", { domain: [0, yMax] }),
-      marks,
-    },
+  return renderFigure({
+    height: 340,
+    marginLeft: 50,
+    marginTop: 28,
+    x: axis("Error e = prediction − truth", { domain: [e0, e1] }),
+    y: gridAxis("Loss", { domain: [0, yMax] }),
+    marks,
+  }, {
     options,
-    {
-      title: "Loss functions",
-      subtitle:
-        "Huber: quadratic like MSE for |e| ≤ δ, linear like MAE beyond, so outliers weigh less",
-      legend: series.map((s): LegendEntry => ({ label: s.name, color: s.color })),
-    },
-  );
+    title: "Loss functions",
+    subtitle:
+      "Huber: quadratic like MSE for |e| ≤ δ, linear like MAE beyond, so outliers weigh less",
+    legend: series.map((s): LegendEntry => ({ label: s.name, color: s.color })),
+  });
 }
 
 /** One optimizer's loss curve for {@link optimizerComparisonPlot}. */
@@ -241,20 +235,17 @@ export function optimizerComparisonPlot(
   });
   const yLabel = options.yLabel ?? (logY ? "Loss (log scale)" : "Loss");
   if (logY) marks.unshift(...logYAxisMarks(allValues, yLabel));
-  return renderFigure(
-    {
-      height: 340,
-      marginLeft: 60,
-      x: axis(options.xLabel ?? "Step"),
-      y: gridAxis(yLabel, { type: logY ? "log" : "linear", grid: !logY }),
-      marks,
-    },
+  return renderFigure({
+    height: 340,
+    marginLeft: 60,
+    x: axis(options.xLabel ?? "Step"),
+    y: gridAxis(yLabel, { type: logY ? "log" : "linear", grid: !logY }),
+    marks,
+  }, {
     options,
-    {
-      title: "Optimizers compared",
-      legend: series.map((s, k): LegendEntry => ({ label: s.label, color: seriesColor(k) })),
-    },
-  );
+    title: "Optimizers compared",
+    legend: series.map((s, k): LegendEntry => ({ label: s.label, color: seriesColor(k) })),
+  });
 }
 
 /** Huber loss of one error: ½e² inside ±δ, δ(|e| − ½δ) outside. */

@@ -123,25 +123,22 @@ export function binnedBiasPlot(
     : panels[0] === "true"
     ? "True redshift z"
     : "Predicted redshift z";
-  return renderFigure(
-    {
-      height: 360,
-      marginLeft: 64,
-      ...(panels.length > 1 ? { fx: { domain: panels.map((by) => PANEL[by]), label: null } } : {}),
-      x: axis(xLabel, {
-        domain: binExtent(series.flatMap((s) => s.rows)),
-        ticks: panels.length > 1 ? 4 : 8,
-      }),
-      y: axis("Mean error z_pred − z_true", { grid: true, nice: true }),
-      marks,
-    },
+  return renderFigure({
+    height: 360,
+    marginLeft: 64,
+    ...(panels.length > 1 ? { fx: { domain: panels.map((by) => PANEL[by]), label: null } } : {}),
+    x: axis(xLabel, {
+      domain: binExtent(series.flatMap((s) => s.rows)),
+      ticks: panels.length > 1 ? 4 : 8,
+    }),
+    y: axis("Mean error z_pred − z_true", { grid: true, nice: true }),
+    marks,
+  }, {
     options,
-    {
-      title: "Mean error per redshift bin",
-      subtitle: `Bars: ${options.errorBars ?? "± 1 standard error"}`,
-      legend,
-    },
-  );
+    title: "Mean error per redshift bin",
+    subtitle: `Bars: ${options.errorBars ?? "± 1 standard error"}`,
+    legend,
+  });
 }
 
 /** One point of {@link biasTradeoffPlot}: a method's MAE and its slope above z = 0.2. */
@@ -222,19 +219,15 @@ export function biasTradeoffPlot(
   const slopes = [0, ...all.map((p) => p.slope), ...(target ? [target.slope] : [])];
   const maes = [...all.map((p) => p.mae), ...(target ? [target.mae] : [])];
   const [m0, m1] = paddedExtent(maes, 0.08);
-  return renderFigure(
-    {
-      height: 380,
-      marginLeft: 64,
-      x: axis("Slope of the mean error against true z above z = 0.2 (0: no tilt)", {
-        domain: paddedExtent(slopes, 0.08),
-      }),
-      y: axis("MAE of the test galaxies", { domain: [Math.max(0, m0), m1], grid: true }),
-      marks,
-    },
-    options,
-    { title: "What removing the tilt costs", legend },
-  );
+  return renderFigure({
+    height: 380,
+    marginLeft: 64,
+    x: axis("Slope of the mean error against true z above z = 0.2 (0: no tilt)", {
+      domain: paddedExtent(slopes, 0.08),
+    }),
+    y: axis("MAE of the test galaxies", { domain: [Math.max(0, m0), m1], grid: true }),
+    marks,
+  }, { options, title: "What removing the tilt costs", legend });
 }
 
 /** One PDF of {@link redshiftPdfPlot}: K probabilities over the plot's bins. */
@@ -302,15 +295,11 @@ export function redshiftPdfPlot(
     marks.push(Plot.ruleX([options.truth], DASHED));
     legend.push(dashedEntry("true z"));
   }
-  return renderFigure(
-    {
-      height: 300,
-      marginLeft: 56,
-      x: axis("Redshift z", { domain: [edges[0], edges[K]] }),
-      y: gridAxis("Probability density", { nice: true }),
-      marks,
-    },
-    options,
-    { title: "A redshift PDF", legend },
-  );
+  return renderFigure({
+    height: 300,
+    marginLeft: 56,
+    x: axis("Redshift z", { domain: [edges[0], edges[K]] }),
+    y: gridAxis("Probability density", { nice: true }),
+    marks,
+  }, { options, title: "A redshift PDF", legend });
 }

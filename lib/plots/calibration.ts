@@ -95,21 +95,18 @@ export function pitHistogramPlot(
     })),
     dashedEntry("calibrated (uniform)"),
   ];
-  return renderFigure(
-    {
-      height: 320,
-      marginLeft: 56,
-      x: axis(options.xLabel ?? "PIT = Φ((z_true − μ) / σ)", { domain: [0, 1] }),
-      y: gridAxis("Density", { domain: [0, top * 1.05] }),
-      marks,
-    },
+  return renderFigure({
+    height: 320,
+    marginLeft: 56,
+    x: axis(options.xLabel ?? "PIT = Φ((z_true − μ) / σ)", { domain: [0, 1] }),
+    y: gridAxis("Density", { domain: [0, top * 1.05] }),
+    marks,
+  }, {
     options,
-    {
-      title: "PIT histogram",
-      subtitle: "Flat: calibrated; U-shaped: error bars too narrow; hump: too wide; slope: biased",
-      legend,
-    },
-  );
+    title: "PIT histogram",
+    subtitle: "Flat: calibrated; U-shaped: error bars too narrow; hump: too wide; slope: biased",
+    legend,
+  });
 }
 
 /** Coverage of one prediction per redshift bin (`CoverageRow` from lib/uncertainty fits). */
@@ -191,26 +188,23 @@ export function coverageByBinPlot(
     .filter((r) => r.n > 0)
     .map((r) => ({ x: (r.zLow + r.zHigh) / 2, text: String(r.n) }));
   marks.push(textAboveFrame(counts));
-  return renderFigure(
-    {
-      height: 340,
-      marginLeft: 56,
-      marginTop: 30,
-      x: axis("True redshift z (numbers above: galaxies per bin)", {
-        domain: binExtent(series.flatMap((s) => s.rows)),
-      }),
-      y: gridAxis("Coverage (%)", { domain: [0, 100] }),
-      marks,
-    },
+  return renderFigure({
+    height: 340,
+    marginLeft: 56,
+    marginTop: 30,
+    x: axis("True redshift z (numbers above: galaxies per bin)", {
+      domain: binExtent(series.flatMap((s) => s.rows)),
+    }),
+    y: gridAxis("Coverage (%)", { domain: [0, 100] }),
+    marks,
+  }, {
     options,
-    {
-      title: "Coverage of the predicted intervals per redshift bin",
-      subtitle: levels.map((l, j) => `${symbols[j % 4]}s: central ${Math.round(100 * l)} %`).join(
-        "; ",
-      ),
-      legend,
-    },
-  );
+    title: "Coverage of the predicted intervals per redshift bin",
+    subtitle: levels.map((l, j) => `${symbols[j % 4]}s: central ${Math.round(100 * l)} %`).join(
+      "; ",
+    ),
+    legend,
+  });
 }
 
 /** Options of {@link errorBarsPlot}. */
@@ -258,29 +252,26 @@ export function errorBarsPlot(
   }));
   const top = Math.max(0.1, ...points.map((p) => Math.max(p.x, p.high)));
   const bottom = Math.min(0, ...points.map((p) => p.low));
-  return renderFigure(
-    {
-      height: 420,
-      marginLeft: 56,
-      x: axis("True redshift z", { domain: [0, top] }),
-      y: gridAxis("Predicted z", { domain: [bottom, top] }),
-      marks: [
-        Plot.line([[0, 0], [top, top]], DASHED),
-        Plot.ruleX(points, {
-          x: "x",
-          y1: "low",
-          y2: "high",
-          stroke: COLORS.blue,
-          strokeOpacity: 0.6,
-        }),
-        Plot.dot(points, { x: "x", y: "y", fill: COLORS.blue, r: 2.5 }),
-      ],
-    },
+  return renderFigure({
+    height: 420,
+    marginLeft: 56,
+    x: axis("True redshift z", { domain: [0, top] }),
+    y: gridAxis("Predicted z", { domain: [bottom, top] }),
+    marks: [
+      Plot.line([[0, 0], [top, top]], DASHED),
+      Plot.ruleX(points, {
+        x: "x",
+        y1: "low",
+        y2: "high",
+        stroke: COLORS.blue,
+        strokeOpacity: 0.6,
+      }),
+      Plot.dot(points, { x: "x", y: "y", fill: COLORS.blue, r: 2.5 }),
+    ],
+  }, {
     options,
-    {
-      title: "Predictions with their error bars",
-      subtitle:
-        `${points.length} galaxies chosen at random; bars: ± ${sigmas} σ; dashed: perfect prediction`,
-    },
-  );
+    title: "Predictions with their error bars",
+    subtitle:
+      `${points.length} galaxies chosen at random; bars: ± ${sigmas} σ; dashed: perfect prediction`,
+  });
 }

@@ -115,35 +115,31 @@ export function errorsByBinPlot(
     ));
   }
   const [zMin, zMax] = allRows.length ? binExtent(allRows) : [0, 0.6];
-  return renderFigure(
-    {
-      height: 380,
-      marginLeft: 70,
-      marginTop: showPercent ? 36 : 20,
-      x: axis(`True redshift z (bins of ${Math.round(binWidth * 1e6) / 1e6})`, {
-        domain: [zMin, zMax],
-        ticks: Math.min(12, Math.round((zMax - zMin) / binWidth)),
-      }),
-      y: axis("Mean error z_pred − z_true", { grid: true, nice: true }),
-      marks: [
-        ...(showPercent
-          ? [Plot.text(["% of data"], {
-            frameAnchor: "top-left",
-            text: (d: string) => d,
-            dx: -8,
-            dy: -8,
-            lineAnchor: "bottom",
-            textAnchor: "end",
-            fill: COLORS.grey,
-            fontSize: 10,
-          })]
-          : []),
-        ...marks,
-      ],
-    },
-    options,
-    { title: "Prediction error per redshift bin", legend },
-  );
+  return renderFigure({
+    height: 380,
+    marginLeft: 70,
+    marginTop: showPercent ? 36 : 20,
+    x: axis(`True redshift z (bins of ${Math.round(binWidth * 1e6) / 1e6})`, {
+      domain: [zMin, zMax],
+      ticks: Math.min(12, Math.round((zMax - zMin) / binWidth)),
+    }),
+    y: axis("Mean error z_pred − z_true", { grid: true, nice: true }),
+    marks: [
+      ...(showPercent
+        ? [Plot.text(["% of data"], {
+          frameAnchor: "top-left",
+          text: (d: string) => d,
+          dx: -8,
+          dy: -8,
+          lineAnchor: "bottom",
+          textAnchor: "end",
+          fill: COLORS.grey,
+          fontSize: 10,
+        })]
+        : []),
+      ...marks,
+    ],
+  }, { options, title: "Prediction error per redshift bin", legend });
 }
 
 function formatPercent(p: number): string {

@@ -135,54 +135,51 @@ export function predictionDensityPlot(
   const width = options.width ?? 620;
   const margins = { marginTop: 16, marginRight: 20, marginBottom: 44, marginLeft: 60 };
   // Square frame: one unit of z is as long on both axes.
-  return renderFigure(
-    {
-      height: width - margins.marginLeft - margins.marginRight + margins.marginTop +
-        margins.marginBottom,
-      ...margins,
-      x: axis("True redshift z", { domain: [zMin, zMax] }),
-      y: axis("Predicted redshift z", { domain: [zMin, zMax] }),
-      color: {
-        type: "log",
-        scheme: options.scheme ?? "viridis",
-        domain: [1, Math.max(maxCount, 10)],
-      },
-      marks: [
-        Plot.frame({ stroke: "#cccccc" }),
-        Plot.rect(cells, { x1: "x1", x2: "x2", y1: "y1", y2: "y2", fill: "count" }),
-        Plot.line([[zMin, zMin], [zMax, zMax]], {
-          stroke: COLORS.red,
-          strokeWidth: 1.5,
-          strokeDasharray: "6,4",
-        }),
-        Plot.text([[zMax, zMax]], {
-          text: () => "z_pred = z_true",
-          textAnchor: "end",
-          dx: -4,
-          dy: -8,
-          fill: COLORS.red,
-          rotate: -45,
-        }),
-      ],
+  return renderFigure({
+    height: width - margins.marginLeft - margins.marginRight + margins.marginTop +
+      margins.marginBottom,
+    ...margins,
+    x: axis("True redshift z", { domain: [zMin, zMax] }),
+    y: axis("Predicted redshift z", { domain: [zMin, zMax] }),
+    color: {
+      type: "log",
+      scheme: options.scheme ?? "viridis",
+      domain: [1, Math.max(maxCount, 10)],
     },
+    marks: [
+      Plot.frame({ stroke: "#cccccc" }),
+      Plot.rect(cells, { x1: "x1", x2: "x2", y1: "y1", y2: "y2", fill: "count" }),
+      Plot.line([[zMin, zMin], [zMax, zMax]], {
+        stroke: COLORS.red,
+        strokeWidth: 1.5,
+        strokeDasharray: "6,4",
+      }),
+      Plot.text([[zMax, zMax]], {
+        text: () => "z_pred = z_true",
+        textAnchor: "end",
+        dx: -4,
+        dy: -8,
+        fill: COLORS.red,
+        rotate: -45,
+      }),
+    ],
+  }, {
     options,
-    {
-      title: "Predicted against true redshift",
-      subtitle: `${formatCount(zTrue.length)} galaxies in cells of ${cellSize} × ${cellSize}`,
-      notes: [
-        outside > 0 && `${formatCount(outside)} of ${formatCount(zTrue.length)} galaxies fall ` +
-          `outside [${zMin}, ${zMax}] on either axis and are not shown`,
-      ],
-      ramp: (chart) => {
-        const scale = chart.scale("color")!;
-        return {
-          label: "Galaxies per cell (log scale)",
-          domain: scale.domain as [number, number],
-          color: (v) => scale.apply(v) as string,
-          type: "log",
-        };
-      },
-      width,
+    title: "Predicted against true redshift",
+    subtitle: `${formatCount(zTrue.length)} galaxies in cells of ${cellSize} × ${cellSize}`,
+    notes: [
+      outside > 0 && `${formatCount(outside)} of ${formatCount(zTrue.length)} galaxies fall ` +
+        `outside [${zMin}, ${zMax}] on either axis and are not shown`,
+    ],
+    ramp: (chart) => {
+      const scale = chart.scale("color")!;
+      return {
+        label: "Galaxies per cell (log scale)",
+        domain: scale.domain as [number, number],
+        color: (v) => scale.apply(v) as string,
+        type: "log",
+      };
     },
-  );
+    width,
+  });
 }

@@ -56,8 +56,8 @@ export function redshiftHistogram(
   const xLabel = options.xLabel ?? "Spectroscopic redshift z";
   return renderFigure(
     histogramFrame(bins, xLabel, h.counts, [countBars(h, { fill: options.color ?? COLORS.blue })]),
-    options,
     {
+      options,
       title: "Redshift distribution",
       subtitle: `${formatCount(z.length)} galaxies, bins of width ${binWidth} in z`,
       notes: [h.outside > 0 && `${formatCount(h.outside)} values outside [${zMin}, ${zMax}]`],
@@ -113,8 +113,8 @@ export function predictedVsTrueHistogram(
       countBars(trueH, { fill: COLORS.blue, fillOpacity: 0.45 }),
       Plot.lineY(steps, { x: "x", y: "count", stroke: COLORS.orange, strokeWidth: 2 }),
     ]),
-    options,
     {
+      options,
       title: "Predicted and true redshift distributions",
       subtitle: `${formatCount(n)} galaxies, bins of width ${binWidth} in z`,
       notes: [outside(predH, "predictions"), outside(trueH, "true values")],

@@ -113,23 +113,20 @@ export function searchTrialsPlot(
     nFailed && `${count(nFailed, "failed trial")} not shown`,
   ].filter(Boolean);
   const last = Math.max(1, ...trials.map((t) => t.number));
-  return renderFigure(
-    {
-      height: 320,
-      marginLeft: 70,
-      marginRight: 20,
-      x: axis("Trial", {
-        domain: [-0.5, last + 0.5],
-        ticks: Math.min(last + 1, 12),
-        tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
-      }),
-      y: logY ? { type: "log", label: yLabel, labelArrow: "none" } : gridAxis(yLabel),
-      marks,
-    },
-    { ...options, caption: options.caption ?? notes.join("; ") },
-    {
-      title: "Validation score by trial",
-      legend,
-    },
-  );
+  return renderFigure({
+    height: 320,
+    marginLeft: 70,
+    marginRight: 20,
+    x: axis("Trial", {
+      domain: [-0.5, last + 0.5],
+      ticks: Math.min(last + 1, 12),
+      tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
+    }),
+    y: logY ? { type: "log", label: yLabel, labelArrow: "none" } : gridAxis(yLabel),
+    marks,
+  }, {
+    options: { ...options, caption: options.caption ?? notes.join("; ") },
+    title: "Validation score by trial",
+    legend,
+  });
 }

@@ -69,32 +69,29 @@ export function spectrumPlot(
     { points: bp, color: COLORS.blue, label: "BP (blue photometer)" },
     { points: rp, color: COLORS.red, label: "RP (red photometer)" },
   ];
-  return renderFigure(
-    {
-      height: 340,
-      marginLeft: 60,
-      x: axis("Wavelength (nm)"),
-      y: gridAxis(options.fluxLabel ?? "Flux (instrument units)"),
-      marks: [
-        ...junctionMarks(wavelengthsNm, nBp),
-        ...bands.flatMap(({ points, color }) => [
-          Plot.lineY(points, { x: "wavelength", y: "flux", stroke: color, strokeWidth: 1.5 }),
-          Plot.dot(points, { x: "wavelength", y: "flux", fill: color, r: 1.8 }),
-        ]),
-      ],
-    },
+  return renderFigure({
+    height: 340,
+    marginLeft: 60,
+    x: axis("Wavelength (nm)"),
+    y: gridAxis(options.fluxLabel ?? "Flux (instrument units)"),
+    marks: [
+      ...junctionMarks(wavelengthsNm, nBp),
+      ...bands.flatMap(({ points, color }) => [
+        Plot.lineY(points, { x: "wavelength", y: "flux", stroke: color, strokeWidth: 1.5 }),
+        Plot.dot(points, { x: "wavelength", y: "flux", fill: color, r: 1.8 }),
+      ]),
+    ],
+  }, {
     options,
-    {
-      title: spectrum.title ?? "Spectrum",
-      subtitle:
-        `${bp.length} BP samples and ${rp.length} RP samples of the Gaia sampled mean spectrum`,
-      legend: bands.filter((b) => b.points.length).map(({ label, color }) => ({
-        label,
-        color,
-        marker: "dot",
-      })),
-    },
-  );
+    title: spectrum.title ?? "Spectrum",
+    subtitle:
+      `${bp.length} BP samples and ${rp.length} RP samples of the Gaia sampled mean spectrum`,
+    legend: bands.filter((b) => b.points.length).map(({ label, color }) => ({
+      label,
+      color,
+      marker: "dot",
+    })),
+  });
 }
 
 /** One line of {@link meanSpectraPlot}. */
@@ -155,29 +152,26 @@ export function meanSpectraPlot(
       color: colors[k],
     }))
   );
-  return renderFigure(
-    {
-      height: 360,
-      marginLeft: 60,
-      x: axis("Wavelength (nm)"),
-      y: gridAxis(options.fluxLabel ?? "Mean flux (instrument units)"),
-      marks: [
-        ...junctionMarks(wavelengthsNm, nBp),
-        Plot.lineY(points, {
-          x: "wavelength",
-          y: "flux",
-          z: "piece",
-          stroke: (d: { color: string }) => d.color,
-          strokeWidth: 1.8,
-        }),
-      ],
-    },
+  return renderFigure({
+    height: 360,
+    marginLeft: 60,
+    x: axis("Wavelength (nm)"),
+    y: gridAxis(options.fluxLabel ?? "Mean flux (instrument units)"),
+    marks: [
+      ...junctionMarks(wavelengthsNm, nBp),
+      Plot.lineY(points, {
+        x: "wavelength",
+        y: "flux",
+        z: "piece",
+        stroke: (d: { color: string }) => d.color,
+        strokeWidth: 1.8,
+      }),
+    ],
+  }, {
     options,
-    {
-      title: "Mean spectrum per redshift range",
-      legend: drawn.map((s, k): LegendEntry => ({ label: s.label, color: colors[k] })),
-    },
-  );
+    title: "Mean spectrum per redshift range",
+    legend: drawn.map((s, k): LegendEntry => ({ label: s.label, color: colors[k] })),
+  });
 }
 
 /** The mean spectrum of the galaxies in one redshift range. */

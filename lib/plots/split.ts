@@ -67,33 +67,29 @@ export function dataSplitPlot(
     color: seriesColor(k, 5),
     text: `${formatCount(p.count)} (${total ? ((100 * p.count) / total).toFixed(1) : "0.0"} %)`,
   }));
-  return renderFigure(
-    {
-      height: 60 + 48 * rows.length,
-      marginLeft: 90,
-      marginRight: 140,
-      marginBottom: 40,
-      x: axis("Galaxies", {
-        domain: [0, Math.max(total ? Math.max(...list.map((p) => p.count)) : 1, 1)],
-        grid: true,
-        tickFormat: formatCount,
-        ticks: 5,
+  return renderFigure({
+    height: 60 + 48 * rows.length,
+    marginLeft: 90,
+    marginRight: 140,
+    marginBottom: 40,
+    x: axis("Galaxies", {
+      domain: [0, Math.max(total ? Math.max(...list.map((p) => p.count)) : 1, 1)],
+      grid: true,
+      tickFormat: formatCount,
+      ticks: 5,
+    }),
+    y: { domain: rows.map((r) => r.label), label: null, padding: 0.25 },
+    marks: [
+      Plot.barX(rows, { x: "count", y: "label", fill: (d: { color: string }) => d.color }),
+      Plot.text(rows, {
+        x: "count",
+        y: "label",
+        text: "text",
+        textAnchor: "start",
+        dx: 6,
+        fontWeight: "bold",
       }),
-      y: { domain: rows.map((r) => r.label), label: null, padding: 0.25 },
-      marks: [
-        Plot.barX(rows, { x: "count", y: "label", fill: (d: { color: string }) => d.color }),
-        Plot.text(rows, {
-          x: "count",
-          y: "label",
-          text: "text",
-          textAnchor: "start",
-          dx: 6,
-          fontWeight: "bold",
-        }),
-        Plot.ruleX([0]),
-      ],
-    },
-    options,
-    { title: "Data split", subtitle: `${formatCount(total)} galaxies in all` },
-  );
+      Plot.ruleX([0]),
+    ],
+  }, { options, title: "Data split", subtitle: `${formatCount(total)} galaxies in all` });
 }

@@ -124,27 +124,24 @@ export function trainingCurvesPlot(
   if (logY) marks.unshift(...logYAxisMarks(allValues, yLabel));
   // A linear axis spans the data with 5 % headroom: curves of small losses need no zero.
   const domain = allValues.length ? paddedExtent(allValues, 0.05) : undefined;
-  return renderFigure(
-    {
-      height: 340,
-      marginLeft: 70,
-      marginRight: 20,
-      x: axis("Epoch", {
-        domain: [Math.min(1, ...allEpochs), maxEpoch],
-        ticks: Math.min(maxEpoch, 10),
-        tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
-      }),
-      y: gridAxis(yLabel, logY ? { type: "log", grid: false } : { type: "linear", domain }),
-      marks,
-    },
+  return renderFigure({
+    height: 340,
+    marginLeft: 70,
+    marginRight: 20,
+    x: axis("Epoch", {
+      domain: [Math.min(1, ...allEpochs), maxEpoch],
+      ticks: Math.min(maxEpoch, 10),
+      tickFormat: (d: number) => (Number.isInteger(d) ? String(d) : ""),
+    }),
+    y: gridAxis(yLabel, logY ? { type: "log", grid: false } : { type: "linear", domain }),
+    marks,
+  }, {
     options,
-    {
-      title: `Training and validation ${metric === "loss" ? "loss" : "MAE"}`,
-      legend,
-      // The last epoch of this run drawn: tools/check_html.ts holds the title's epoch count to it.
-      data: { epochs: Math.max(0, ...history.map((h) => h.epoch)) },
-    },
-  );
+    title: `Training and validation ${metric === "loss" ? "loss" : "MAE"}`,
+    legend,
+    // The last epoch of this run drawn: tools/check_html.ts holds the title's epoch count to it.
+    data: { epochs: Math.max(0, ...history.map((h) => h.epoch)) },
+  });
 }
 
 /**
