@@ -221,13 +221,3 @@ function moduleHelp(moduleUrl: string): string {
   return doc.split("\n").map((line) => line.replace(/^\s*\* ?/, ""))
     .filter((line) => !line.startsWith("@module")).join("\n").trim();
 }
-
-/**
- * With `--help` (`requested`): prints the tool's module documentation, the leading doc comment of
- * the file at `moduleUrl` (its one description of usage), and exits 0.
- */
-export function exitWithModuleHelp(requested: boolean | undefined, moduleUrl: string): void {
-  if (!requested) return;
-  console.log(moduleHelp(moduleUrl));
-  Deno.exit(EXIT.ok);
-}

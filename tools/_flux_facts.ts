@@ -29,56 +29,10 @@ export interface FactsInput {
 export const QUOTED_COLUMNS = [0, 1, 2, 183, 184, 185] as const;
 
 /** Half-width of the redshift window around a quoted row's z. */
-export const ROW_WINDOW = 0.01;
-
-/** One quoted row against the mock's galaxies near its z. */
-export interface RowFact {
-  z: number;
-  /** Galaxies within ±{@link ROW_WINDOW}. */
-  count: number;
-  /** The six quoted values, in QUOTED_COLUMNS order. */
-  quoted: number[];
-  /** The mock's 5 % and 95 % quantiles of each of those columns. */
-  p5: number[];
-  p95: number[];
-  /** Whether each quoted value lies in [p5, p95]. */
-  inside: boolean[];
-  /** Share of the mock's galaxies below each quoted value (0.5: the value is the median). */
-  rank: number[];
-}
-
-/** The mean spectrum of one redshift range (Figure 11). */
-export interface RangeFact {
-  range: [number, number];
-  count: number;
-  peak: number;
-  bpPeak: number;
-  rpPeak: number;
-  /** Mean flux of samples 79 (last BP), 80 (first RP) and 84. */
-  at79: number;
-  at80: number;
-  at84: number;
-  /** Samples 79 and 84 both above 80: the dip where the bands join. */
-  dip: boolean;
-}
-
-/** Every measured fact. */
-export interface FluxFacts {
-  rows: RowFact[];
-  ranges: RangeFact[];
-  /** Peak of the z < 0.1 mean over the peak of the 0.2–0.3 mean (published: about 3). */
-  peakRatio: number;
-  /** 5/50/95 % of flux_0 and flux_185 over all galaxies. */
-  flux0: [number, number, number];
-  flux185: [number, number, number];
-  /** Median S/N per sample for 18.6 ≤ G < 19.0 at 366, 797 and 997 nm (samples 0, nearest, 185). */
-  snr: { nm: number; sample: number; median: number }[];
-  /** Share of flux_0..2 values below zero, all galaxies. */
-  negativeBlue: number;
-}
+const ROW_WINDOW = 0.01;
 
 /** The q-quantile of `values` (sorted copy, nearest rank). */
-export function quantile(values: ArrayLike<number>, q: number): number {
+function quantile(values: ArrayLike<number>, q: number): number {
   const s = Float64Array.from(values).sort();
   return s[Math.min(s.length - 1, Math.max(0, Math.floor(q * s.length)))];
 }
@@ -93,8 +47,14 @@ function nearest(nm: number): number {
   return best;
 }
 
-/** Measures every fact on `d`. */
-export function measureFluxFacts(d: FactsInput): FluxFacts {
+/**
+ * Measures every fact on `d`: per quoted row, the mock's 5–95 % range of each quoted column for
+ * galaxies within ±{@link ROW_WINDOW} of its z and the share below each value (0.5: the median);
+ * per z range, the mean spectrum's peaks and samples 79 (last BP), 80 (first RP) and 84, whose
+ * dip marks where the bands join; the ends' quantiles, the median S/N at 18.6 ≤ G < 19.0, and
+ * the share of flux_0..2 below zero.
+ */
+export function measureFluxFacts(d: FactsInput) {
   const rows = PUBLISHED_EXAMPLE_ROWS.map((row) => {
     const near: number[] = [];
     for (let i = 0; i < d.n; i++) if (Math.abs(d.z[i] - row.z) <= ROW_WINDOW) near.push(i);
@@ -110,7 +70,7 @@ export function measureFluxFacts(d: FactsInput): FluxFacts {
   });
 
   // The ranges of width 0.1 from 0 to 0.6 (the last one closed).
-  const ranges = [0, 1, 2, 3, 4, 5].map((k): RangeFact => {
+  const ranges = [0, 1, 2, 3, 4, 5].map((k) => {
     const [a, b] = [k / 10, (k + 1) / 10];
     const m = new Float64Array(N_FLUX);
     let count = 0;
@@ -122,7 +82,7 @@ export function measureFluxFacts(d: FactsInput): FluxFacts {
     for (let j = 0; j < N_FLUX; j++) m[j] /= Math.max(count, 1);
     const bpPeak = Math.max(...m.subarray(0, N_BP)), rpPeak = Math.max(...m.subarray(N_BP));
     return {
-      range: [a, b],
+      range: [a, b] as [number, number],
       count,
       peak: Math.max(bpPeak, rpPeak),
       bpPeak,
@@ -134,9 +94,9 @@ export function measureFluxFacts(d: FactsInput): FluxFacts {
     };
   });
 
-  const three = (j: number): [number, number, number] => {
+  const three = (j: number) => {
     const v = Array.from({ length: d.n }, (_, i) => d.flux[i * N_FLUX + j]);
-    return [quantile(v, 0.05), quantile(v, 0.5), quantile(v, 0.95)];
+    return [0.05, 0.5, 0.95].map((q) => quantile(v, q));
   };
 
   const snr = [[366, 0], [797, nearest(797)], [997, 185]].map(([nm, j]) => {
@@ -157,6 +117,7 @@ export function measureFluxFacts(d: FactsInput): FluxFacts {
   return {
     rows,
     ranges,
+    /** Peak of the z < 0.1 mean over the peak of the 0.2–0.3 mean (published: about 3). */
     peakRatio: ranges[0].peak / ranges[2].peak,
     flux0: three(0),
     flux185: three(185),
@@ -166,7 +127,7 @@ export function measureFluxFacts(d: FactsInput): FluxFacts {
 }
 
 /** The facts as text, one block per kind, with the published value beside each. */
-export function formatFluxFacts(f: FluxFacts): string {
+export function formatFluxFacts(f: ReturnType<typeof measureFluxFacts>): string {
   const n2 = (v: number) => v.toFixed(2).padStart(6);
   const out: string[] = [];
   out.push("Table 1 rows: quoted value, then the mock's 5–95 % for galaxies within ±0.01 in z");

@@ -1,32 +1,11 @@
 /**
- * The main job without notebooks: simulate (or load) galaxies, split, scale,
- * train, evaluate on the test set, print the metrics and write a run folder
- * (model, history, test predictions, run record; lib/runs/run_folder.ts).
+ * The main job without notebooks: simulate (or load) galaxies, split, scale, train, evaluate on
+ * the test set, print the metrics and write a run folder (lib/runs/run_folder.ts). `--help` (HELP
+ * below) explains every flag with its default; every flag and path is checked before data is
+ * loaded, and errors print one line and exit with the README's codes.
  *
- *   deno task main [--profile smoke|default|full] [--data FILE.csv|.parquet]
- *                  [--backend webgpu|cpu-blas|cpu] [--out DIR] [--galaxies N] [--epochs N]
- *                  [--extra-epochs N]
- *                  [--checkpoint FILE] [--batch N [--scaling linear|sqrt|none]]
- *                  [--filters A,B,C,D] [--units A,B,C,D] [--seed N]
- *                  [--head z|pdf [--soft-label-width S]] [--weights none|inverse|sqrt]
- *
- * `--help` explains every flag with its default. Every flag and path is checked
- * before data is loaded; errors print one line and exit with the README's codes.
- *
- * With `--checkpoint`, training writes FILE after every epoch and, started
- * again with the same arguments, resumes from it: a long run can be split into
- * several time-limited calls.
- * `--galaxies` and `--epochs` override the profile's counts (the rest of the
- * profile stays). `--filters` and `--units` change the network's width: the
- * filters of its convolution layers and the units of its dense layers, one
- * number per layer (the dissertation's are 256,256,128,64 and 256,256,128,64);
- * a narrower network trains on a CPU in a fraction of the time. `--batch` trains with another batch size
- * than the profile's, its learning rate scaled (`--scaling`, default linear) after
- * a one-epoch warm-up and decayed by a cosine (lib/optimizers/schedules.ts): the
- * large-batch recipe that `deno task bench:recipes` compares with the base one. The folder defaults to `out/runs/<profile>`,
- * where notebook 04 finds it. On the GPU machine (bundled with
- * ../shared/tools/device-pack.sh; it imports no polars unless `--data` is given),
- * `--out results/runs/full` makes the run that notebooks 03 and 04 present on
+ * On the GPU machine (bundled with ../shared/tools/device-pack.sh; it imports no polars unless
+ * `--data` is given), `--out results/runs/full` makes the run that notebooks 03 and 04 present on
  * machines without a GPU once it is committed.
  *
  * @module

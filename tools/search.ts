@@ -45,16 +45,8 @@ import {
 const args = parseToolArgs(
   "search",
   {
-    ...stringFlags(
-      "profile",
-      "trials",
-      "epochs",
-      "seed",
-      "log",
-      "time-limit",
-      "backend",
-      "galaxies",
-    ),
+    ...stringFlags("profile", "trials", "epochs", "seed", "log"),
+    ...stringFlags("time-limit", "backend", "galaxies"),
     strategy: { type: "string", default: "tpe" },
     resume: { type: "boolean", default: false },
     "no-baseline": { type: "boolean", default: false },

@@ -35,7 +35,7 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
+import { parseToolArgs, positiveInteger, stringFlags } from "../_args.ts";
 import { isFile } from "../_system.ts";
 import {
   buildModel,
@@ -56,21 +56,15 @@ import { mib, plainTable, secondsSince } from "./_bench.ts";
 
 const args = parseToolArgs("bench:predict", {
   rows: { type: "string", default: "200000" },
-  "cpu-rows": { type: "string" },
   "webgpu-rows": { type: "string", default: "5000" },
   "full-rows": { type: "string", default: "200" },
   backend: { type: "string", default: "auto" },
   chunk: { type: "string", default: "16384" },
-  keep: { type: "string" },
-  worker: { type: "string" },
-  dir: { type: "string" },
-  large: { type: "string" },
+  ...stringFlags("cpu-rows", "keep", "worker", "dir", "large"),
   format: { type: "string", default: "csv" },
   every: { type: "string", default: "60" },
   network: { type: "string", default: "tiny" },
-  help: { type: "boolean", short: "h" },
-});
-exitWithModuleHelp(args.help, import.meta.url);
+}, import.meta);
 const chunkRows = positiveInteger("--chunk", args.chunk);
 /** Architecture of the tiny network of `--large`: the pipeline's memory does not depend on it. */
 const TINY = { convFilters: [2, 2, 2, 2], denseUnits: [4, 4, 4, 4] };

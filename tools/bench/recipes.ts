@@ -32,30 +32,23 @@ import { type EpochLog, predict, train } from "../../lib/train.ts";
 import { writeFileAtomic } from "../../lib/_atomic.ts";
 import {
   exitWithError,
-  exitWithModuleHelp,
   gitCommit,
   parseToolArgs,
   positiveInteger,
   positiveIntegers,
   prepareToolRun,
   profileFromArgs,
+  stringFlags,
   usage,
 } from "../_cli.ts";
 import { cumulativeSeconds, secondsSince } from "./_bench.ts";
 
 const args = parseToolArgs("bench:recipes", {
-  profile: { type: "string" },
-  galaxies: { type: "string" },
-  epochs: { type: "string" },
-  "large-epochs": { type: "string" },
+  ...stringFlags("profile", "galaxies", "epochs", "large-epochs", "backend", "out"),
   batch: { type: "string", default: "256" },
   seeds: { type: "string", default: "1" },
   recipes: { type: "string", default: "base,naive,sqrt,linear" },
-  backend: { type: "string" },
-  out: { type: "string" },
-  help: { type: "boolean", short: "h" },
-});
-exitWithModuleHelp(args.help, import.meta.url);
+}, import.meta);
 
 const BASE = { batchSize: 16, learningRate: 0.001 };
 const profile = profileFromArgs(args);

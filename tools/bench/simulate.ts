@@ -6,15 +6,13 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolArgs, positiveInteger } from "../_args.ts";
+import { parseToolArgs, positiveInteger } from "../_args.ts";
 import { DISSERTATION_N, simulateChunks, simulateSpectra } from "../../lib/mock/simulate.ts";
 import { mib, secondsSince } from "./_bench.ts";
 
 const values = parseToolArgs("bench:simulate", {
   n: { type: "string" },
-  help: { type: "boolean", short: "h" },
-});
-exitWithModuleHelp(values.help, import.meta.url);
+}, import.meta);
 const n = values.n === undefined ? DISSERTATION_N : positiveInteger("--n", values.n);
 
 let t0 = performance.now();

@@ -30,13 +30,13 @@ import { writeFileAtomic } from "../../lib/_atomic.ts";
 import {
   EXIT,
   exitWithError,
-  exitWithModuleHelp,
   fail,
   gitCommit,
   parseToolArgs,
   positiveInteger,
   prepareToolRun,
   profileFromArgs,
+  stringFlags,
 } from "../_cli.ts";
 import {
   benchFile,
@@ -49,15 +49,9 @@ import {
 
 const args = parseToolArgs("bench:torch-accuracy", {
   profile: { type: "string", default: "default" },
-  galaxies: { type: "string" },
-  data: { type: "string" },
+  ...stringFlags("galaxies", "data", "batch", "backend", "out"),
   epochs: { type: "string", default: "3" },
-  batch: { type: "string" },
-  backend: { type: "string" },
-  out: { type: "string" },
-  help: { type: "boolean", short: "h", default: false },
-});
-exitWithModuleHelp(args.help, import.meta.url);
+}, import.meta);
 // 20,000 galaxies unless a file or the smoke profile's committed sample says otherwise.
 const galaxies = args.galaxies ?? (args.data || args.profile === "smoke" ? undefined : "20000");
 const profile = profileFromArgs({ profile: args.profile, galaxies, epochs: args.epochs });

@@ -21,9 +21,9 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolArgs, positiveInteger, positiveIntegers } from "../_args.ts";
+import { parseToolArgs, positiveInteger, positiveIntegers } from "../_args.ts";
 import { median } from "../../lib/metrics.ts";
-import { benchFile, requireTorch, runJsonLine } from "./_bench.ts";
+import { benchFile, plainTable, requireTorch, runJsonLine } from "./_bench.ts";
 
 const args = parseToolArgs("bench:torch", {
   batches: { type: "string", default: "16,256" },
@@ -35,9 +35,7 @@ const args = parseToolArgs("bench:torch", {
   threads: { type: "string", default: String(navigator.hardwareConcurrency || 1) },
   narrow: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
-  help: { type: "boolean", short: "h", default: false },
-});
-exitWithModuleHelp(args.help, import.meta.url);
+}, import.meta);
 for (const flag of ["samples", "predict", "rounds", "threads"] as const) {
   positiveInteger(`--${flag}`, args[flag]);
 }
@@ -104,17 +102,19 @@ if (args.json) {
     `ours: ${devices.ours}; PyTorch: ${devices.torch}; ${args.threads} threads each; ` +
       `${args.rounds} rounds, each side once a round, back to back`,
   );
-  console.log(
-    "| measure | ours, best | PyTorch, best | ours / PyTorch, median of rounds | rounds |",
+  const header = ["measure", "ours, best", "PyTorch, best", "ours / PyTorch, median of rounds"];
+  const table = plainTable(
+    [...header, "rounds"],
+    rows.map((r) => [
+      r.what,
+      cell(r.what, r.ours),
+      cell(r.what, r.torch),
+      r.medianRatio.toFixed(2),
+      r.ratios.map((x) => x.toFixed(2)).join(", "),
+    ]),
+    ["---", "---:", "---:", "---:", "---"],
   );
-  console.log("| --- | ---: | ---: | ---: | --- |");
-  for (const r of rows) {
-    const ratios = r.ratios.map((x) => x.toFixed(2)).join(", ");
-    console.log(
-      `| ${r.what} | ${cell(r.what, r.ours)} | ${cell(r.what, r.torch)} | ` +
-        `${r.medianRatio.toFixed(2)} | ${ratios} |`,
-    );
-  }
+  console.log(table);
 }
 
 /** One run's rates by measure; the best prediction batch under {@link BEST}. */

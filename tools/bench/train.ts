@@ -24,7 +24,13 @@
  *
  * @module
  */
-import { exitWithModuleHelp, parseToolArgs, positiveInteger, positiveIntegers } from "../_args.ts";
+import {
+  optionalInteger,
+  parseToolArgs,
+  positiveInteger,
+  positiveIntegers,
+  stringFlags,
+} from "../_args.ts";
 import process from "node:process";
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendName, formatBackendReport, selectBackend } from "../../lib/backend/select.ts";
@@ -32,25 +38,18 @@ import { buildModel } from "../../lib/model.ts";
 import { NARROW_MODEL } from "../../lib/profiles.ts";
 import { predict, train } from "../../lib/train.ts";
 import { N_FLUX } from "../../lib/spectra.ts";
-import { deviceOf, secondsSince } from "./_bench.ts";
+import { deviceOf, plainTable, secondsSince } from "./_bench.ts";
 
 const args = parseToolArgs("bench:train", {
   narrow: { type: "boolean", default: false },
   quick: { type: "boolean", default: false },
-  backend: { type: "string" },
+  ...stringFlags("backend", "samples", "min-steps", "predict", "chunk", "plan"),
   batches: { type: "string", default: "16,64,256,1024" },
-  samples: { type: "string" },
-  "min-steps": { type: "string" },
-  predict: { type: "string" },
   "predict-batches": { type: "string", default: "1024" },
-  chunk: { type: "string" },
-  plan: { type: "string" },
   json: { type: "boolean", default: false },
   "kernel-time": { type: "boolean", default: false },
   flag: { type: "string", multiple: true, default: [] },
-  help: { type: "boolean", short: "h" },
-});
-exitWithModuleHelp(args.help, import.meta.url);
+}, import.meta);
 
 // Training samples per batch size (steps = samples / batch, at least min-steps): about 20 s
 // per batch size at the H100's baseline; --quick is for llvmpipe and the CPU backend.
@@ -59,7 +58,7 @@ const minSteps = positiveInteger("--min-steps", args["min-steps"] ?? (args.quick
 const nPredict = positiveInteger("--predict", args.predict ?? (args.quick ? "1024" : "65536"));
 const batches = positiveIntegers("--batches", args.batches);
 const predictBatches = positiveIntegers("--predict-batches", args["predict-batches"]);
-const gradientChunk = args.chunk === undefined ? undefined : positiveInteger("--chunk", args.chunk);
+const gradientChunk = optionalInteger("--chunk", args.chunk);
 // On cpu-blas: the training plan (default) or every step through tfjs's kernels (false).
 const trainingPlan = args.plan === undefined ? undefined : args.plan !== "false";
 
@@ -102,13 +101,8 @@ for (const batchSize of batches) {
   const seconds = secondsSince(t);
   const used = process.cpuUsage(cpu);
   const dispatches = (counter.dispatches - before - warmDispatches) / (steps - warmSteps);
-  if (!args.json) {
-    console.error(
-      `batch ${batchSize}: ${steps} steps in ${
-        seconds.toFixed(1)
-      } s, ${dispatches} dispatches/step`,
-    );
-  }
+  const done = `${steps} steps in ${seconds.toFixed(1)} s, ${dispatches} dispatches/step`;
+  if (!args.json) console.error(`batch ${batchSize}: ${done}`);
   const topKernels = [...(kernels?.byName ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 12);
   results.push({
     batchSize,
@@ -149,30 +143,32 @@ if (args.json) {
     `device: ${summary.device}; network: ${summary.network} (${summary.parameters} parameters); ` +
       `flags: ${args.flag.join(" ") || "none"}; tfjs ${tf.version_core}`,
   );
-  console.log(
-    "| batch | steps | training samples/s | ms/step | CPU ms/step | dispatches/step |" +
-      " submits/step |",
-  );
-  console.log("| --- | --- | --- | --- | --- | --- | --- |");
-  for (const r of results) {
-    console.log(
-      `| ${r.batchSize} | ${r.steps} | ${r.samplesPerSecond.toFixed(1)} | ${
-        r.msPerStep.toFixed(1)
-      } | ${r.cpuMsPerStep.toFixed(0)} | ${r.dispatchesPerStep.toFixed(1)} | ${
-        r.submitsPerStep.toFixed(2)
-      } |`,
-    );
-  }
+  const header = ["batch", "steps", "training samples/s", "ms/step", "CPU ms/step"];
+  console.log(plainTable(
+    [...header, "dispatches/step", "submits/step"],
+    results.map((r) => [
+      r.batchSize,
+      r.steps,
+      r.samplesPerSecond.toFixed(1),
+      r.msPerStep.toFixed(1),
+      r.cpuMsPerStep.toFixed(0),
+      r.dispatchesPerStep.toFixed(1),
+      r.submitsPerStep.toFixed(2),
+    ]),
+  ));
   if (kernels) {
-    console.log("\n| batch | ms/step | in kernels | the rest | kernel calls/step |");
-    console.log("| --- | --- | --- | --- | --- |");
-    for (const r of results) {
-      console.log(
-        `| ${r.batchSize} | ${r.msPerStep.toFixed(1)} | ${r.kernelMsPerStep.toFixed(1)} | ${
-          (r.msPerStep - r.kernelMsPerStep).toFixed(1)
-        } | ${r.kernelCallsPerStep.toFixed(0)} |`,
-      );
-    }
+    console.log(
+      "\n" + plainTable(
+        ["batch", "ms/step", "in kernels", "the rest", "kernel calls/step"],
+        results.map((r) => [
+          r.batchSize,
+          r.msPerStep.toFixed(1),
+          r.kernelMsPerStep.toFixed(1),
+          (r.msPerStep - r.kernelMsPerStep).toFixed(1),
+          r.kernelCallsPerStep.toFixed(0),
+        ]),
+      ),
+    );
     for (const r of results) {
       const top = Object.entries(r.kernelMsPerStepByName).map(([k, ms]) => `${k} ${ms.toFixed(1)}`);
       console.log(`batch ${r.batchSize}, ms/step by kernel: ${top.join(", ")}`);
