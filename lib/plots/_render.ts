@@ -297,7 +297,6 @@ export function binExtent(bins: readonly { zLow: number; zHigh: number }[]): [nu
  * "300m".
  *
  * @param values the data drawn on the axis (non-positive values are ignored)
- * @param label the axis label
  */
 export function logYAxisMarks(values: number[], label: string): Plot.Markish[] {
   const positive = values.filter((v) => v > 0 && Number.isFinite(v));

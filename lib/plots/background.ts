@@ -60,8 +60,6 @@ export interface ActivationFunctionsPlotOptions extends FigureOptions {
  * const svg = activationFunctionsPlot({ functions: ["sigmoid", "relu"] });
  * assert.ok(svg.includes("ReLU"));
  * ```
- *
- * @param options functions, x range, derivatives, titles and size
  */
 export function activationFunctionsPlot(options: ActivationFunctionsPlotOptions = {}): PlotOutput {
   const names = options.functions ?? ["sigmoid", "tanh", "relu"];
@@ -128,8 +126,6 @@ export interface LossFunctionsPlotOptions extends FigureOptions {
  * const svg = lossFunctionsPlot({ delta: 1 });
  * assert.ok(svg.includes("Huber"));
  * ```
- *
- * @param options δ, error range, y limit, titles and size
  */
 export function lossFunctionsPlot(options: LossFunctionsPlotOptions = {}): PlotOutput {
   const delta = options.delta ?? 1;
@@ -211,9 +207,6 @@ export interface OptimizerComparisonPlotOptions extends FigureOptions {
  * ]);
  * assert.ok(svg.includes("Adam"));
  * ```
- *
- * @param series one loss curve per optimizer
- * @param options y scale, axis labels, titles and size
  */
 export function optimizerComparisonPlot(
   series: OptimizerSeries[],

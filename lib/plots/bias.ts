@@ -72,9 +72,6 @@ const PANEL = { true: "binned by true z", predicted: "binned by predicted z" } a
  * ]);
  * assert.ok(svg.includes("binned by predicted z"));
  * ```
- *
- * @param series one or more series of bins
- * @param options minimum galaxies per drawn bin, titles and size
  */
 export function binnedBiasPlot(
   series: readonly BinnedBiasSeries[],
@@ -179,9 +176,6 @@ export interface BiasTradeoffPlotOptions extends FigureOptions {
  * ], { target: { slope: -0.275, mae: 0.033 } });
  * assert.ok(svg.includes("Slope"));
  * ```
- *
- * @param series curves and points
- * @param options guides, titles and size
  */
 export function biasTradeoffPlot(
   series: readonly TradeoffSeries[],
@@ -258,7 +252,6 @@ export interface RedshiftPdfPlotOptions extends FigureOptions {
  *
  * @param edges K + 1 bin edges, ascending
  * @param series one or more PDFs of K probabilities
- * @param options the truth, titles and size
  */
 export function redshiftPdfPlot(
   edges: ArrayLike<number>,

@@ -50,7 +50,6 @@ export interface PitHistogramPlotOptions extends FigureOptions {
  * ```
  *
  * @param series one or more histograms, each normalised to a density
- * @param options titles and size
  */
 export function pitHistogramPlot(
   series: readonly PitSeries[],
@@ -147,9 +146,6 @@ export interface CoverageByBinPlotOptions extends FigureOptions {
  * }]);
  * assert.ok(svg.includes("Coverage"));
  * ```
- *
- * @param series one or more predictions' coverage per bin
- * @param options levels, titles and size
  */
 export function coverageByBinPlot(
   series: readonly CoverageSeries[],
@@ -228,11 +224,6 @@ export interface ErrorBarsPlotOptions extends FigureOptions {
  * const svg = errorBarsPlot([0.1, 0.2], [0.12, 0.18], [0.02, 0.03]);
  * assert.ok(svg.startsWith("<svg"));
  * ```
- *
- * @param zTrue true redshifts
- * @param mean predicted redshifts
- * @param std predicted σ of each
- * @param options sample size, seed, titles and size
  */
 export function errorBarsPlot(
   zTrue: ArrayLike<number>,

@@ -62,7 +62,6 @@ export interface ErrorsByBinPlotOptions extends FigureOptions {
  * ```
  *
  * @param rows one entry per bin; bins with a NaN mean are skipped
- * @param options reference table, labels, titles and size
  */
 export function errorsByBinPlot(
   rows: readonly ErrorBin[],

@@ -61,10 +61,6 @@ export interface Histogram2dOptions {
  * const h = histogram2d([0.101, 0.105, 0.5], [0.102, 0.109, -0.1]);
  * assert.ok(h.cells.length === 1 && h.cells[0].count === 2 && h.outside === 1);
  * ```
- *
- * @param zTrue true redshifts (x)
- * @param zPred predicted redshifts (y), same length
- * @param options cell size and range
  */
 export function histogram2d(
   zTrue: ArrayLike<number>,
@@ -119,10 +115,6 @@ export interface PredictionDensityPlotOptions extends FigureOptions, Histogram2d
  * const svg = predictionDensityPlot([0.1, 0.2, 0.3], [0.12, 0.19, 0.25]);
  * assert.ok(svg.includes("Predicted"));
  * ```
- *
- * @param zTrue true redshifts
- * @param zPred predicted redshifts, same length
- * @param options cell size, range, colour scheme, titles and size
  */
 export function predictionDensityPlot(
   zTrue: ArrayLike<number>,

@@ -43,9 +43,6 @@ export interface RedshiftHistogramOptions extends FigureOptions, BinningOptions 
  * const svg = redshiftHistogram([0.05, 0.12, 0.13, 0.31]);
  * assert.ok(svg.startsWith("<svg"));
  * ```
- *
- * @param z redshifts
- * @param options binning, titles and size
  */
 export function redshiftHistogram(
   z: ArrayLike<number>,
@@ -87,7 +84,6 @@ export interface PredictedVsTrueHistogramOptions extends FigureOptions, BinningO
  *
  * @param zTrue true (spectroscopic) redshifts
  * @param zPred predicted redshifts, same order and length
- * @param options binning, labels, titles and size
  */
 export function predictedVsTrueHistogram(
   zTrue: ArrayLike<number>,

@@ -59,9 +59,6 @@ const SOURCES = [
  * ]);
  * assert.ok(svg.includes("Best so far"));
  * ```
- *
- * @param trials the trials, in order
- * @param options axis scale and label, titles and size
  */
 export function searchTrialsPlot(
   trials: readonly TrialPoint[],

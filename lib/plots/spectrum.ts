@@ -129,8 +129,6 @@ export interface MeanSpectraPlotOptions extends FigureOptions {
  * ```
  *
  * @param wavelengthsNm wavelength of each sample in nm
- * @param series one entry per line
- * @param options labels, colours, titles and size
  */
 export function meanSpectraPlot(
   wavelengthsNm: ArrayLike<number>,
@@ -217,7 +215,6 @@ export interface MeanSpectraByRedshiftOptions {
  * ```
  *
  * @param data redshifts and row-major fluxes (`n × nFlux`)
- * @param options range edges, the per-range cap and its seed
  */
 export function meanSpectraByRedshift(
   data: { z: ArrayLike<number>; flux: ArrayLike<number> },

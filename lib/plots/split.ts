@@ -47,7 +47,6 @@ export type DataSplitPlotOptions = FigureOptions;
  * ```
  *
  * @param parts the three usual counts, or any list of labelled counts
- * @param options titles and size
  */
 export function dataSplitPlot(
   parts: SplitCounts | SplitPart[],

@@ -55,9 +55,6 @@ export interface TrainingCurvesPlotOptions extends FigureOptions {
  * const svg = trainingCurvesPlot(history, { metric: "mae", markEpoch: 2 });
  * assert.ok(svg.includes("Validation"));
  * ```
- *
- * @param history one entry per epoch
- * @param options metric, reference history, marked epoch, y scale, titles and size
  */
 export function trainingCurvesPlot(
   history: CurveEpoch[],

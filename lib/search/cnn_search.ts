@@ -32,9 +32,6 @@ export interface CnnObjectiveOptions {
 /**
  * An objective that trains the network of each point on `data.train` and reports its validation
  * MAE after every epoch; the trial's seed fixes the initial weights and the batch order.
- *
- * @param data scaled training and validation sets
- * @param options epochs per trial and fixed model fields
  */
 export function cnnObjective(
   data: { train: XY; validation: XY },
@@ -86,10 +83,6 @@ export interface CnnSearchOptions extends
 
 /**
  * Searches the network's hyperparameters on `data` with the budget of `profile`.
- *
- * @param profile the run profile (its budget, baseline network and seed)
- * @param data scaled training and validation sets
- * @param options strategy, trials, log file and callbacks
  */
 export async function runCnnSearch(
   profile: RunProfile,

@@ -85,8 +85,6 @@ export interface CnnTrialConfig {
  * const space = cnnSearchSpace({ maxConvLayers: 3 });
  * assert.ok("filters3" in space.dimensions && !("filters4" in space.dimensions));
  * ```
- *
- * @param options the range of each dimension
  */
 export function cnnSearchSpace(options: CnnSpaceOptions = {}): SearchSpace {
   const maxConv = options.maxConvLayers ?? 5;
@@ -169,8 +167,6 @@ export function paramsToTrialConfig(
  * The point of {@link cnnSearchSpace} that builds `model` and trains with `batchSize`
  * (e.g. the dissertation's configuration, as a baseline trial); unused slots repeat the last layer.
  *
- * @param model the network's configuration
- * @param batchSize the training batch size
  * @param options the space's layer slots: most convolution and dense layers (5 and 4)
  */
 export function trialConfigToParams(
@@ -217,8 +213,6 @@ export function trialConfigToParams(
  * import { DISSERTATION_MODEL } from "../model.ts";
  * assert.ok(countParams(DISSERTATION_MODEL) === 699_073);
  * ```
- *
- * @param config the network's configuration
  */
 export function countParams(
   config: Pick<ModelConfig, "inputLength" | "convFilters" | "kernelSizes" | "denseUnits">,

@@ -107,9 +107,7 @@ export interface SearchResult {
  * assert.ok(best !== undefined && best.value! < 0.1);
  * ```
  *
- * @param space the dimensions searched
  * @param objective evaluates a point; reports per-epoch scores through its context
- * @param options sampler, number of trials, seed, pruner, log file and callbacks
  */
 export async function runSearch(
   space: SearchSpace,

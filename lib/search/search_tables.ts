@@ -32,7 +32,6 @@ function valueText(t: TrialRecord): string {
 /**
  * One row per trial: who proposed it, the network, learning rate, batch, δ, how it ended, its score.
  *
- * @param trials the trials, in order
  * @param options the base model fields (input length) used to decode each point
  */
 export function searchTrialsTable(
@@ -64,8 +63,6 @@ export function searchTrialsTable(
 /**
  * The best trial's point beside another's (e.g. the baseline, the dissertation's), dimension by dimension.
  *
- * @param best the trial shown first
- * @param other the trial it is compared with
  * @param labels column headers of the two; default "best found" and "baseline"
  */
 export function compareTrialsTable(
@@ -184,8 +181,6 @@ export function searchRaceTable(a: RaceSide, b: RaceSide, every = 5): string {
  * every `step` seconds of training were spent, and at the end of the shorter one; the lower value
  * of a row in bold, a tie in neither.
  *
- * @param a the first search
- * @param b the second
  * @param step seconds between rows; default 30 minutes
  */
 export function computeRaceTable(a: RaceSide, b: RaceSide, step = 1800): string {

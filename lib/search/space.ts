@@ -81,8 +81,6 @@ export function sampleDimension(dim: Dimension, random: Random): ParamValue {
  * assert.ok(Number(p.n) >= 1 && Number(p.n) <= 4);
  * ```
  *
- * @param space the dimensions and validity rule
- * @param random the generator to draw from
  * @param options how many draws to try before giving up (default 10,000)
  */
 export function sampleSpace(

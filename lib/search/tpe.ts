@@ -50,8 +50,6 @@ export interface TpeOptions {
  * const { source } = tpeSampler({ startupTrials: 3 }).propose(space, seen, new Random(1));
  * assert.ok(source === "tpe");
  * ```
- *
- * @param options startup trials, candidates, γ and prior weight
  */
 export function tpeSampler(options: TpeOptions = {}): Sampler {
   const settings = {

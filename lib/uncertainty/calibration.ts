@@ -233,7 +233,6 @@ export function meanGaussianCrps(zTrue: ArrayLike<number>, prediction: GaussianP
  * Mean CRPS of an ensemble taken as an empirical distribution of its members' predictions:
  * mean_k |x_k − y| − ½ mean_{j,k} |x_j − x_k| per galaxy, averaged over galaxies.
  *
- * @param zTrue true redshifts
  * @param members one array of predictions per member, each as long as `zTrue`
  */
 export function ensembleCrps(

@@ -29,7 +29,6 @@ export const MIN_BIN_GALAXIES = 50;
  * The bins (with at least `minGalaxies` test galaxies) whose interval at `levels[level]` covers
  * the fewest and the most; undefined when no bin has that many galaxies.
  *
- * @param report a calibration report
  * @param level index into `report.levels` (0: 68 %, 1: 95 %)
  * @param minGalaxies fewest galaxies a bin needs; default {@link MIN_BIN_GALAXIES}
  */
