@@ -256,9 +256,7 @@ export function setWeightsFromArrays(
     const size = want.reduce((p, d) => p * d, 1);
     if (a.shape.join() !== want.join() || a.values.length !== size) {
       throw new RangeError(
-        `weight ${i} (${
-          model.weights[i].name
-        }) has shape [${a.shape}] but the model needs [${want}]`,
+        `weight ${i} (${expected[i].name}) has shape [${a.shape}] but the model needs [${want}]`,
       );
     }
     return tf.tensor(a.values, want);

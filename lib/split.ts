@@ -47,10 +47,8 @@ export function splitIndices(n: number, options: SplitOptions = {}): Split {
     }
   }
   const order = permutation(n, seed);
-  const { test: nTest, validation: nValidation } = splitSizes(n, {
-    testFraction,
-    validationFraction,
-  });
+  const sizes = splitSizes(n, { testFraction, validationFraction });
+  const nTest = sizes.test, nValidation = sizes.validation;
   const sorted = (a: Uint32Array) => a.slice().sort();
   return {
     test: sorted(order.subarray(0, nTest)),

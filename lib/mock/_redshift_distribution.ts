@@ -1,7 +1,7 @@
 /**
  * The redshift distribution of the dissertation's sample, as a quantile function.
  *
- * Knots are the published facts (docs/mission.md): the 1st–99th percentiles
+ * Knots are the published facts (`published.ts`): the 1st–99th percentiles
  * and the cumulative shares at every 0.05 bin edge. A monotone cubic
  * (Fritsch–Carlson) through them gives z = Q(u) for u uniform, so every
  * percentile and bin share is matched by construction and the density between
@@ -9,35 +9,14 @@
  *
  * @module
  */
+import { PUBLISHED_ERRORS_BY_BIN, PUBLISHED_REDSHIFT_STATS } from "../published.ts";
 
 /** Published percentiles: [cumulative fraction, z]. */
-const PERCENTILES: readonly [number, number][] = [
-  [0.01, 0.02564],
-  [0.05, 0.04463],
-  [0.10, 0.05957],
-  [0.25, 0.08431],
-  [0.50, 0.12573],
-  [0.75, 0.18107],
-  [0.90, 0.25860],
-  [0.95, 0.30228],
-  [0.99, 0.36938],
-];
+const PERCENTILES = Object.entries(PUBLISHED_REDSHIFT_STATS.percentiles)
+  .map(([level, z]): [number, number] => [Number(level) / 100, z]);
 
-/** Published share (%) of galaxies per 0.05 bin from 0 to 0.6. */
-export const BIN_SHARES_PERCENT: readonly number[] = [
-  6.62,
-  27.77,
-  28.99,
-  16.61,
-  8.80,
-  6.00,
-  3.55,
-  1.15,
-  0.30,
-  0.11,
-  0.06,
-  0.04,
-];
+/** Published share (%) of galaxies per 0.05 bin from 0 to 0.6 (Table 3). */
+const BIN_SHARES_PERCENT = PUBLISHED_ERRORS_BY_BIN.map((bin) => bin.percent);
 
 function knots(): { u: number[]; z: number[] } {
   const pts: [number, number][] = [[0, 0], ...PERCENTILES];
