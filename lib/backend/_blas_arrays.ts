@@ -1,13 +1,9 @@
 /**
  * The arrays of the `cpu-blas` backend's kernels: which float32 arrays the backend alone holds
  * (`privateArrays`), the pool of disposed tensors' arrays the kernels take their outputs and
- * scratch from (`take`, `recycle`), and the helpers every kernel module shares (the BLAS the
- * products run in, a tensor's values, the backend's types, tfjs's convolution and pooling
- * geometry; `cpu_kernels.ts` uses the last three too).
- *
- * Kept apart from `blas_backend.ts` so that the kernel modules (`_blas_conv.ts`,
- * `_blas_matmul.ts`, `_blas_pool.ts`, `_blas_elementwise.ts`) and the backend that registers
- * them share one pool and one BLAS handle without importing one another.
+ * scratch from (`take`, `recycle`), and what every kernel module shares (the BLAS, a tensor's
+ * values, the backend's types, tfjs's convolution and pooling geometry), apart from
+ * `blas_backend.ts` so that the kernel modules need not import it.
  *
  * @module
  */

@@ -1,9 +1,6 @@
 /**
- * The 1-D convolution on `cpu-blas`, as three building blocks over rows of channels-last data:
- * the forward pass ({@link convolve}), the filter's gradient ({@link convolveFilterGradient}) and
- * the input's ({@link convolveInputGradient}), each a few BLAS GEMMs. The plans run them on their
- * steps' rows; tfjs's Conv2D kernels (`_blas_conv.ts`) on one row that holds the whole padded
- * batch.
+ * The 1-D convolution on `cpu-blas`, as three building blocks over rows of channels-last data,
+ * each a few BLAS GEMMs: the forward pass, the filter's gradient and the input's.
  *
  * Two ways, by input channels:
  * - few ({@link WINDOW_COPY_MAX_CHANNELS} or less: the first layer's one): each output's window of

@@ -1,28 +1,11 @@
 /**
  * The `cpu-blas` tfjs backend: tfjs-backend-cpu's MathBackendCPU with every cpu kernel, the heavy
- * ones replaced by the engine's building blocks, whose products run in a native BLAS (`blas.ts`).
- * Training and prediction of the project's networks bypass tfjs's kernels through the plans
- * (`blas_gradients.ts`, `blas_forward.ts`); these kernels serve what the plans do not cover
- * (training with other activations than ReLU, other networks, the optimisers written with tfjs's
- * ops, a step's batch gather):
- *
- * - Conv2D, FusedConv2D and both their gradients along W, as the 1-D convolution arrives (a
- *   conv2d of height 1, NHWC): the convolution's blocks (`_conv.ts`, through `_blas_conv.ts`);
- * - MaxPool and MaxPoolGrad: the pooling's (`_pooling.ts`, through `_blas_pool.ts`);
- * - BatchMatMul and _FusedMatMul as GEMMs (`_blas_matmul.ts`);
- * - the element-wise and reduction kernels that dominate a step once the products are fast: Add
- *   (a bias's broadcast), Sub, Multiply, RealDiv, Maximum, Sum over leading axes, Relu and Step,
- *   and Relu's gradient as one kernel, and GatherV2 along the first axis: whole rows
- *   (`_blas_elementwise.ts`).
- *
- * Anything a replacement does not handle (another layout, dtype, a 2-D window, a broadcast it does
- * not know) goes to the original cpu kernel.
- *
- * Kernel outputs and scratch come from a pool of disposed tensors' arrays (`take`, `recycle` of
- * `_blas_arrays.ts`), which saves a training step the page faults and garbage collections of tens
- * of megabytes of new arrays. Only arrays the backend alone holds go there: reading a tensor's
- * values out, or a view of them in another tensor, makes its array public for good
- * (`privateArrays`). The same rule lets Adamax's update (`adamax.ts`) rewrite weights in place.
+ * ones replaced by the engine's building blocks (BLAS products, `docs/architecture.md` lists
+ * them) for what the plans (`blas_gradients.ts`, `blas_forward.ts`) do not cover. Anything a
+ * replacement does not handle (another layout, dtype, window or broadcast) goes to the original
+ * cpu kernel. Kernel outputs and scratch come from a pool of disposed tensors' arrays
+ * (`_blas_arrays.ts`), and only arrays the backend alone holds go there: reading a tensor's values
+ * out makes its array public for good. The same rule lets Adamax (`adamax.ts`) update in place.
  *
  * @module
  */

@@ -1,21 +1,9 @@
 /**
  * Prediction on `cpu-blas` as one plan: the forward pass of a Conv1D / MaxPooling1D / Flatten /
- * Dense network run as BLAS calls and fused loops over buffers allocated once, instead of one tfjs
- * kernel (and one new array) per layer.
- *
- * Why it is faster than the layers through tfjs (docs/performance.md has the figures):
- * - rows go through the network a few at a time ({@link FORWARD_ROWS}), so each layer's output
- *   stays in cache between its GEMM and the loop that finishes it; through tfjs a batch of 1,024
- *   writes the first layer's 190 MB output to memory and reads it back three times (bias, ReLU,
- *   pooling);
- * - a convolution's max pooling, bias and activation are one loop on the GEMM's output, pooling
- *   first (`poolBiasActivate` of `_pooling.ts` says why it may), and wide layers convolve through
- *   Winograd (`_winograd.ts`).
- *
- * The weights are read where they live (no copy) at every call, so a plan made before training
- * predicts with the trained weights. {@link planForward} returns null, with nothing allocated,
- * for anything else (another backend, another layer, padding, strides, dilation or activation);
- * the caller then runs the model through tfjs.
+ * Dense network as BLAS calls and fused loops over buffers allocated once, a few rows at a time
+ * ({@link FORWARD_ROWS}) so that each layer's output stays in cache, with wide layers through
+ * Winograd (`_winograd.ts`); `docs/performance.md` has the figures. The weights are read where
+ * they live at every call, so a plan made before training predicts with the trained weights.
  *
  * @module
  */
@@ -43,10 +31,8 @@ import {
 } from "./_winograd.ts";
 
 /**
- * Rows that pass through the network together. Measured on the 2-core machine with the
- * dissertation's network (when the forward plan was written; `deno task bench:predict` measures
- * prediction today): large enough that the GEMMs keep both BLAS
- * threads busy, small enough that a layer's output (64 × 182 × 256 floats at most) stays in cache.
+ * Rows that pass through the network together (measured on the 2-core machine): enough to keep
+ * both BLAS threads busy, few enough that a layer's output stays in cache.
  */
 export const FORWARD_ROWS = 16;
 
@@ -62,11 +48,7 @@ export interface ForwardPlan {
 
 /** How a forward plan runs. */
 export interface ForwardPlanOptions {
-  /**
-   * Run pooling, bias and ReLU and the wide convolutions' Winograd transforms as WebAssembly SIMD
-   * kernels where the runtime has them (default); false keeps the JavaScript loops and direct
-   * GEMMs, for comparison.
-   */
+  /** WebAssembly SIMD kernels and Winograd where the runtime has them (default); false: not. */
   simd?: boolean;
 }
 
@@ -123,9 +105,7 @@ export function forwardPlanOf(model: tfl.LayersModel): ForwardPlan | null {
 
 /**
  * The plans' buffers, shared (a prediction runs to its end before another starts) and grown to
- * the largest plan's needs: two activation buffers the steps write in turn, the GEMMs' output and
- * a window matrix. With SIMD they, the Winograd work arrays and the weights the kernels read live
- * in one WebAssembly memory instead.
+ * the largest plan's needs; with SIMD, one WebAssembly memory holds them and the kernels' weights.
  */
 const empty = new Float32Array(0);
 const scratch = { ping: empty, pong: empty, product: empty, windows: empty };

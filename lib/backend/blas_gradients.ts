@@ -1,21 +1,14 @@
 /**
  * Training on `cpu-blas` as one plan: the loss, its gradient for every weight and the batch's
- * absolute error, for a Conv1D / MaxPooling1D / Flatten / Dense network of ReLU and linear layers
- * ending in one output, as BLAS calls and fused loops over buffers allocated once.
+ * absolute error, for a Conv1D / MaxPooling1D / Flatten / Dense network of ReLU and linear layers,
+ * as BLAS calls and fused loops over buffers allocated once. A convolution block's forward pass is
+ * its GEMMs and one loop (pooling, bias and ReLU), its backward pass one loop (their gradients and
+ * the bias sum) and its GEMMs; for a window of 2, ReLU and a bias both loops are SIMD kernels
+ * (`_simd_kernels.wat`). Through tfjs the same step runs 279 kernels (`docs/performance.md`).
  *
- * Through tfjs a batch-16 step of the dissertation's network runs 279 kernels: per convolution
- * block six element-wise passes over its activations (bias add, ReLU, pooling and their
- * gradients, the bias sum), each writing a new array, and about 30 µs of tape and scope
- * bookkeeping per kernel, 18 % of the step (`docs/performance.md`). Here a block's forward pass
- * is its GEMMs and one loop (pooling, bias and ReLU: `_blas_plan_steps.ts`), and its backward
- * pass one loop (the pooling's and the ReLU's gradients and the bias sum together) and its GEMMs.
- * For a window of 2, ReLU and a bias (the dissertation's blocks) both loops are WebAssembly SIMD
- * kernels (`_simd_kernels.wat`) over buffers in one WebAssembly memory, where the runtime has it.
- *
- * The gradients are tfjs's within float32 rounding (the same products summed in another order):
- * `tests/blas_gradients_test.ts` checks them against `tf.variableGrads` on the `cpu` backend. The
- * pooling's gradient goes to the window's first maximum as tfjs's does; the ReLU's gradient is 0 at
- * 0, as tfjs's `step` is.
+ * The gradients are tfjs's within float32 rounding (the same products summed in another order;
+ * `tests/blas_gradients_test.ts`); the pooling's gradient goes to the window's first maximum and
+ * the ReLU's is 0 at 0, as tfjs's are.
  *
  * @module
  */
@@ -280,50 +273,22 @@ class BlasGradientPlan implements GradientPlan {
   #convBackward(
     step: ConvStep,
     i: number,
-    { rows, input, gradient, kernelGradient, accumulate }: Pass,
+    { rows, input, gradient: g, kernelGradient, accumulate }: Pass,
     kernel: Float32Array,
     inputGradient: Float32Array | null,
   ) {
-    const { product, output, windows, biasSum } = this.#b.steps[i];
-    const productGradient = this.#b.productGradient, rowStride = productRowStride(step);
+    const { product, output: out, windows, biasSum } = this.#b.steps[i];
+    const pg = this.#b.productGradient, stride = productRowStride(step), arena = this.#arena!;
+    const { length, channels } = step;
     if (this.#b.simdBias[i]) {
-      const { length, channels } = step;
-      this.#arena!.run(
-        "pairReluBackward",
-        product,
-        rows,
-        rowStride,
-        length,
-        channels,
-        output,
-        gradient,
-        productGradient,
-        biasSum,
-      );
-      zeroUnreadPositions(rows, rowStride, step, productGradient);
+      arena.run("pairReluBackward", product, rows, stride, length, channels, out, g, pg, biasSum);
+      zeroUnreadPositions(rows, stride, step, pg);
     } else {
-      const sums = step.bias ? biasSum : null;
-      poolBiasActivateGradient(
-        product,
-        rows,
-        rowStride,
-        step,
-        output,
-        gradient,
-        productGradient,
-        sums,
-      );
+      poolBiasActivateGradient(product, rows, stride, step, out, g, pg, step.bias && biasSum);
     }
-    convolveFilterGradient(step, rows, input, windows, productGradient, kernelGradient, accumulate);
+    convolveFilterGradient(step, rows, input, windows, pg, kernelGradient, accumulate);
     if (inputGradient) {
-      convolveInputGradient(
-        step,
-        rows,
-        productGradient,
-        kernel,
-        inputGradient,
-        this.#b.windowGradient,
-      );
+      convolveInputGradient(step, rows, pg, kernel, inputGradient, this.#b.windowGradient);
     }
   }
 }
