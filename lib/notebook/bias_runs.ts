@@ -21,7 +21,7 @@ import {
 } from "../runs/run_folder.ts";
 import { loadModel } from "../runs/model_folder.ts";
 import { predict, predictPdf } from "../train.ts";
-import { selectRows } from "../spectra.ts";
+import { selectRows, type Spectra } from "../spectra.ts";
 import { permutation } from "../random.ts";
 import { formatDuration, markdownTable } from "../tables.ts";
 import { DATA_ENV, loadNotebookData, type NotebookData } from "./notebook.ts";
@@ -34,6 +34,7 @@ import {
   tradeoffNote,
   tradeoffPoint,
 } from "./bias_report.ts";
+import { en } from "./_words.ts";
 
 /** Environment variable naming another folder of bias runs than `results/bias/` (for checks). */
 export const BIAS_RESULTS_ENV = "REDSHIFT_BIAS_RESULTS";
@@ -62,8 +63,11 @@ export { BALANCED_WEIGHT_CAP } from "../bias/mod.ts";
 
 /** The label of a method in tables and figures. */
 export function methodLabel(method: BiasMethod): string {
-  return BIAS_METHODS.find((m) => m.name === method)!.label;
+  return methodOf(method).label;
 }
+
+const methodOf = (method: BiasMethod) => BIAS_METHODS.find((m) => m.name === method)!;
+const methodOrder = (m: BiasMethod) => BIAS_METHODS.indexOf(methodOf(m));
 
 /**
  * The command that trains one committed run: the profile's network and recipe, the evaluated
@@ -80,9 +84,9 @@ export function methodLabel(method: BiasMethod): string {
  * ```
  */
 export function biasRunCommand(method: BiasMethod, seed: number, profile = "default"): string {
-  const flags = BIAS_METHODS.find((m) => m.name === method)!.flags;
-  return `deno task main --profile ${profile} --extra-epochs 0 --seed ${seed}${flags} ` +
-    `--out results/bias/${method}-seed${seed}`;
+  return `deno task main --profile ${profile} --extra-epochs 0 --seed ${seed}${
+    methodOf(method).flags
+  } --out results/bias/${method}-seed${seed}`;
 }
 
 /** One committed run of a method. */
@@ -116,8 +120,6 @@ async function runFolders(
   }
   return found;
 }
-
-const methodOrder = (m: BiasMethod) => BIAS_METHODS.findIndex((b) => b.name === m);
 
 /**
  * The complete run folders named `<method>-seed<N>` in `dir` (default {@link biasResultsDir}),
@@ -250,7 +252,7 @@ export async function readFullScaleBiasRuns(
  * ```
  */
 export function fullScaleBiasCommand(method: BiasMethod): string {
-  const flags = BIAS_METHODS.find((m) => m.name === method)!.flags;
+  const { flags } = methodOf(method);
   return `deno task main --profile full --extra-epochs 0${flags} --out results/bias/${method}-full`;
 }
 
@@ -293,17 +295,12 @@ export function missingBiasRuns(
   profile = "default",
 ): { name: string; command: string }[] {
   const have = new Set(runs.map((r) => r.name));
-  return BIAS_METHODS.flatMap(({ name }) =>
-    BIAS_SEEDS.map((seed) => ({ name: `${name}-seed${seed}`, seed, method: name }))
-  ).filter((r) => !have.has(r.name)).map((r) => ({
-    name: r.name,
-    command: biasRunCommand(r.method, r.seed, profile),
-  }));
-}
-
-/** What the small version trains on: a few thousand galaxies of the profile's data. */
-export interface SmallBiasData extends NotebookData {
-  prepared: PreparedData;
+  return BIAS_METHODS.flatMap(({ name: method }) =>
+    BIAS_SEEDS.map((seed) => ({
+      name: `${method}-seed${seed}`,
+      command: biasRunCommand(method, seed, profile),
+    }))
+  ).filter((r) => !have.has(r.name));
 }
 
 /**
@@ -318,31 +315,27 @@ export interface SmallBiasData extends NotebookData {
 export async function loadSmallBiasData(
   profile: RunProfile = getProfile(),
   galaxies = 6_000,
-): Promise<SmallBiasData> {
+): Promise<NotebookData & { prepared: PreparedData }> {
   const n = Math.min(galaxies, profile.galaxies);
+  const split = (data: Spectra, source: string) => ({
+    data,
+    source,
+    prepared: prepareData(data, { seed: profile.seed }),
+  });
   if (readEnv(DATA_ENV) || profile.name === "smoke") {
     const loaded = await loadNotebookData(profile);
-    if (loaded.data.n <= n) {
-      return { ...loaded, prepared: prepareData(loaded.data, { seed: profile.seed }) };
-    }
+    if (loaded.data.n <= n) return split(loaded.data, loaded.source);
     const rows = permutation(loaded.data.n, profile.seed).subarray(0, n).sort();
-    const data = selectRows(loaded.data, rows);
-    return {
-      data,
-      source: `${loaded.source}\nthe small version: a seeded random ${
-        n.toLocaleString("en")
-      } of them`,
-      prepared: prepareData(data, { seed: profile.seed }),
-    };
+    return split(
+      selectRows(loaded.data, rows),
+      `${loaded.source}\nthe small version: a seeded random ${en(n)} of them`,
+    );
   }
-  const data = simulateSpectra({ n, seed: MOCK_SEED });
-  return {
-    data,
-    source: `the first ${n.toLocaleString("en")} of the \`${profile.name}\` profile's ${
-      profile.galaxies.toLocaleString("en")
-    } mock galaxies simulated (seed ${MOCK_SEED}, simulator ${SIMULATOR_VERSION})`,
-    prepared: prepareData(data, { seed: profile.seed }),
-  };
+  return split(
+    simulateSpectra({ n, seed: MOCK_SEED }),
+    `the first ${en(n)} of the \`${profile.name}\` profile's ${en(profile.galaxies)} mock ` +
+      `galaxies simulated (seed ${MOCK_SEED}, simulator ${SIMULATOR_VERSION})`,
+  );
 }
 
 /** Predictions of one method from one seed. */
@@ -442,11 +435,8 @@ export async function fullScaleComparison(
       `--checkpoint results/bias/${method}-full.ckpt\n\`\`\`\n\n(the baseline full run's training ` +
       `took ${formatDuration(baseline.run.trainingSeconds)}).`;
   }
-  const { ids, zTrue } = baseline.test;
-  if (
-    !(run.artifact.test.ids.length === ids.length &&
-      run.artifact.test.ids.every((id, i) => id === ids[i]))
-  ) {
+  const { ids, zTrue } = baseline.test, own = run.artifact.test.ids;
+  if (own.length !== ids.length || own.some((id, i) => id !== ids[i])) {
     throw new Error(`${run.artifact.dir}: its test galaxies are not the baseline full run's`);
   }
   const means = run.alphaMeans;
@@ -454,18 +444,14 @@ export async function fullScaleComparison(
     throw new Error(`${run.artifact.dir}: alpha_means.csv holds no PDF means for α = ${alpha}`);
   }
   const atAlpha = (a: number) => means!.means[means!.alphas.indexOf(a)];
+  const score = (label: string, zPred: ArrayLike<number>) => scoreMethod(label, zTrue, [zPred]);
   const scored = [
-    scoreMethod("baseline full run", zTrue, [baseline.test.zPred]),
-    ...(alpha === undefined
-      ? []
-      : [0, 1].filter((a) => a !== alpha).map((a) =>
-        scoreMethod(`${run.name}, α = ${a}`, zTrue, [atAlpha(a)])
-      )),
-    scoreMethod(
-      alpha === undefined ? run.name : `${run.name}, α = ${alpha} (chosen)`,
-      zTrue,
-      [alpha === undefined ? run.artifact.test.zPred : atAlpha(alpha)],
-    ),
+    score("baseline full run", baseline.test.zPred),
+    ...(alpha === undefined ? [] : [0, 1].filter((a) => a !== alpha))
+      .map((a) => score(`${run.name}, α = ${a}`, atAlpha(a))),
+    alpha === undefined
+      ? score(run.name, run.artifact.test.zPred)
+      : score(`${run.name}, α = ${alpha} (chosen)`, atAlpha(alpha)),
   ];
   return runRecordTable(run.artifact.run) + "\n\n" + biasComparisonTable(scored) + "\n\n" +
     tradeoffNote(tradeoffPoint(scored[0]), [{

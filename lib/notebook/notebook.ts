@@ -1,6 +1,6 @@
 /**
- * What the notebooks share: where their data comes from, where a run's results go, and displays
- * that work in Jupyter and in a terminal alike.
+ * What the notebooks share: their data, where a run's results go, and displays that work in
+ * Jupyter and in a terminal alike.
  *
  * @module
  */
@@ -38,9 +38,8 @@ export const SAMPLE_PATH: string = fromFileUrl(
 export const RUNS_ENV = "REDSHIFT_RUNS";
 
 /**
- * Folder of a profile's results (trained models, predictions), ignored by git:
- * `$REDSHIFT_RUNS/<profile>` when set (the report points it into its own, fresh folder, so that a
- * report never reads back an earlier run), else `out/runs/<profile>`.
+ * Folder of a profile's results, ignored by git: `$REDSHIFT_RUNS/<profile>` when set (the report's
+ * own fresh folder, so that it never reads back an earlier run), else `out/runs/<profile>`.
  */
 export function runDir(profile: RunProfile): string {
   const root = readEnv(RUNS_ENV);
@@ -87,22 +86,16 @@ export async function loadPreparedData(
 }
 
 /**
- * Shows a figure (an SVG string from `lib/plots`) in the notebook now.
- *
- * Notebooks show everything through explicit displays rather than a cell's last value, which the
- * Deno kernel (2.9) can send after the cell has finished. Displays can be late too (see
- * `tools/notebooks.py`, which the report uses to collect them), so each one waits a moment before
- * the cell goes on. The SVG goes out as `text/html`, which nbconvert keeps as is (its
- * `image/svg+xml` path strips SVG elements). Outside Jupyter it does nothing.
+ * Shows a figure (an SVG string from `lib/plots`) in the notebook now; outside Jupyter it does
+ * nothing. Notebooks display explicitly, not through a cell's last value, which the Deno kernel
+ * (2.9) can send after the cell has finished. The SVG goes out as `text/html`, which nbconvert
+ * keeps as is (its `image/svg+xml` path strips SVG elements).
  */
 export async function figure(svg: string): Promise<void> {
   await publish({ "text/html": svg, "text/plain": "[figure]" });
 }
 
-/**
- * Says, in place of a figure, why it is not drawn (e.g. Figure 14 for a run not trained past its
- * evaluated epoch). The page checks count it as the figure's place, not as a figure that failed.
- */
+/** Says, in place of a figure, why it is not drawn; the page checks count it as its place. */
 export async function figureOmitted(title: string, reason: string): Promise<void> {
   const [t, r] = [escapeHtml(title), escapeHtml(reason)];
   await showText(`**${title} is not drawn:** ${reason}`, {
@@ -127,15 +120,11 @@ async function showText(text: string, data: Record<string, string>): Promise<voi
 async function publish(data: Record<string, string>): Promise<void> {
   if (!inJupyter()) return;
   await broadcast("display_data", data, {});
-  // The kernel queues broadcasts and stamps each with the request current when it leaves the queue,
-  // so a display at the end of a cell can land under the next cell in "Run All". A short wait lets
-  // the queue drain first: a cell ending in a display sent it late in 8 of 40 runs without it, 0 of
-  // 40 with 20 ms (busy 2-core machine; tools/notebooks.py has the details).
-  await new Promise((resolve) => setTimeout(resolve, PUBLISH_SETTLE_MS));
+  // The kernel stamps a queued broadcast with the request current when it leaves the queue, so a
+  // display ending a cell can land under the next one in "Run All": 20 ms lets the queue drain
+  // (late in 8 of 40 runs without it, 0 of 40 with it; tools/notebooks.py has the details).
+  await new Promise((resolve) => setTimeout(resolve, 20));
 }
-
-/** How long a display waits for the kernel's message queue to drain. */
-const PUBLISH_SETTLE_MS = 20;
 
 /** Sends a display message to the notebook (Deno's kernel API, typed here). */
 async function broadcast(
@@ -158,10 +147,7 @@ export function inJupyter(): boolean {
   }
 }
 
-/**
- * A training progress line that updates in place: one Jupyter output (replaced through its display
- * id) in a notebook, one rewritten line on a terminal's standard error elsewhere.
- */
+/** A progress line updated in place: one Jupyter output, or one line on a terminal's stderr. */
 export class ProgressDisplay {
   #id = `progress-${crypto.randomUUID()}`;
   #shown = false;
@@ -209,16 +195,14 @@ export interface RunSource {
   /** The run folder: `out/runs/<profile>` when training, `results/runs/<profile>` when loading. */
   dir: string;
   reason: string;
-  /** How long training takes here, measured on this machine (absent when `REDSHIFT_RUN=load`). */
+  /** How long training takes here (absent when `REDSHIFT_RUN=load`). */
   estimate?: { seconds: number; text: string };
 }
 
 /**
- * Decides between training here and loading the committed run of the profile:
- * `$REDSHIFT_RUN=train|load` if set; else train when training takes at most
- * {@link TRAIN_HERE_LIMIT_S} on this machine (measured with `speed`, by default a few steps of the
- * profile's network on the current backend); else load the committed run from
- * `results/runs/<profile>`; without one, train anyway and say how long it will take.
+ * Trains here or loads the profile's committed run: `$REDSHIFT_RUN=train|load` if set; else
+ * trains when that takes at most {@link TRAIN_HERE_LIMIT_S} here (measured with `speed`, by
+ * default a few steps of the profile's network); else loads `results/runs/<profile>`, if there.
  */
 export async function chooseRunSource(
   profile: RunProfile,
@@ -280,20 +264,17 @@ async function estimateHere(
   return { seconds, text: formatEstimate(seconds, measured, what) };
 }
 
-/** What notebooks 05 and 06 run now, and the line that says so. */
+/** What notebooks 05 and 06 run now (the profile's own plan, or `smoke`'s), and why. */
 export interface ExperimentScale {
-  /** The profile whose data and plan the page runs now: its own, or `smoke`'s small version. */
   profile: RunProfile;
-  /** One line for the page: how long the profile's own run takes here, and what runs instead. */
   note: string;
 }
 
 /**
  * The search and the ensemble take hours at the `default` profile's size on a laptop, so a page
- * runs them only when asked (`$REDSHIFT_RUN=train`), after measuring this machine to say how long;
- * otherwise it runs the `smoke` profile's small version and presents the committed large run.
- * `work.epochs` is the large run's training in epochs of the profile's network over its split
- * (an upper bound for a search, whose trials are often smaller or stopped early).
+ * runs them only under `$REDSHIFT_RUN=train`, saying how long they take here; otherwise it runs
+ * the `smoke` profile's small version. `work.epochs`: the large run's epochs of the profile's
+ * network over its split (an upper bound for a search).
  */
 export async function chooseExperimentScale(
   profile: RunProfile,
