@@ -1,14 +1,10 @@
 /**
- * The network's search space: the dissertation's dimensions (convolution
- * layers, filters and kernel of each, dense layers and units of each, the
- * activation, the loss and the optimiser) plus learning rate, batch size and
- * the Huber threshold δ. The Huber loss is ½·error² below δ and δ·|error|
- * above, so with redshift errors of a few hundredths a small δ (0.001) makes
- * it MAE-like and a large one (1) MSE-like.
+ * The network's search space: the dissertation's dimensions (convolution and dense layers, their
+ * sizes, activation, loss, optimiser) plus learning rate, batch size and the Huber δ (with errors
+ * of a few hundredths, δ = 0.001 makes Huber MAE-like and δ = 1 MSE-like).
  *
- * Layers are fixed slots (`filters1`…`filtersN`): a point with `convLayers = 2`
- * uses the first two and ignores the rest. TPE models every slot anyway, which
- * costs a little efficiency and keeps the sampler simple.
+ * Layers are fixed slots (`filters1`…`filtersN`): a point with `convLayers = 2` uses the first
+ * two and ignores the rest. TPE models every slot anyway, which keeps the sampler simple.
  *
  * @module
  */
@@ -19,14 +15,10 @@ import { LOSSES, type LossName } from "../train.ts";
 import { type OptimizerName, OPTIMIZERS } from "../optimizers/optimizers.ts";
 import type { Params, SearchSpace } from "./space.ts";
 
+type Activation = ModelConfig["activation"];
+
 /** Activations the space offers (those of {@link ModelConfig}). */
-export const ACTIVATIONS: readonly ModelConfig["activation"][] = [
-  "relu",
-  "tanh",
-  "sigmoid",
-  "elu",
-  "selu",
-];
+export const ACTIVATIONS: readonly Activation[] = ["relu", "tanh", "sigmoid", "elu", "selu"];
 
 /** Options of {@link cnnSearchSpace}: the range of each dimension. */
 export interface CnnSpaceOptions {
@@ -51,7 +43,7 @@ export interface CnnSpaceOptions {
   /** Optimisers; default Adamax, Adam and SGD with momentum. */
   optimizers?: readonly OptimizerName[];
   /** Activations; default all five. */
-  activations?: readonly ModelConfig["activation"][];
+  activations?: readonly Activation[];
   /** Largest network (parameters) a point may build; default 2,000,000. */
   maxParams?: number;
   /** Length of the input spectrum; default 186. */
@@ -62,21 +54,16 @@ export interface CnnSpaceOptions {
 export interface CnnTrialConfig {
   model: ModelConfig;
   batchSize: number;
-  /** The rate the optimiser trains with. */
   learningRate: number;
-  /** The loss trained with (Huber uses `huberDelta`). */
   loss: LossName;
-  /** Huber δ. */
+  /** Huber δ (used by the Huber loss only). */
   huberDelta: number;
-  /** The update rule trained with, at `learningRate`. */
   optimizer: OptimizerName;
 }
 
 /**
- * The search space of the network.
- *
- * Its validity rule rejects kernels that leave a convolution block no samples
- * and networks above `maxParams` parameters, so neither is ever proposed.
+ * The search space of the network. Its validity rule rejects kernels that leave a convolution
+ * block no samples and networks above `maxParams` parameters, so neither is ever proposed.
  *
  * @example
  * ```ts
@@ -152,7 +139,7 @@ export function paramsToTrialConfig(
       convFilters: slots("filters", conv),
       kernelSizes: slots("kernel", conv),
       denseUnits: slots("units", dense),
-      activation: params.activation as ModelConfig["activation"],
+      activation: params.activation as Activation,
     },
     batchSize: Number(params.batchSize),
     learningRate: Number(params.learningRate),
@@ -172,14 +159,9 @@ export function paramsToTrialConfig(
 export function trialConfigToParams(
   model: Pick<ModelConfig, "convFilters" | "kernelSizes" | "denseUnits" | "activation">,
   batchSize: number,
-  options: {
-    learningRate?: number;
-    huberDelta?: number;
-    maxConvLayers?: number;
-    maxDenseLayers?: number;
-    loss?: LossName;
-    optimizer?: OptimizerName;
-  } = {},
+  options:
+    & Pick<CnnSpaceOptions, "maxConvLayers" | "maxDenseLayers">
+    & Partial<Omit<CnnTrialConfig, "model" | "batchSize">> = {},
 ): Params {
   const maxConv = options.maxConvLayers ?? 5, maxDense = options.maxDenseLayers ?? 4;
   const params: Params = { convLayers: model.convFilters.length };

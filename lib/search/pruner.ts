@@ -1,12 +1,8 @@
 /**
- * Early stopping of poor trials: the median stopping rule (Golovin et al.
- * 2017, Google Vizier; Optuna's `MedianPruner`).
- *
- * A trial reports its validation score after every epoch. From the epoch
- * after the warm-up on, it is stopped when its best score so far is worse
- * than the median of what the finished trials had reached by the same epoch:
- * such a trial rarely catches up, and its remaining epochs are better spent on
- * a new point.
+ * Early stopping of poor trials: the median stopping rule (Golovin et al. 2017, Google Vizier;
+ * Optuna's `MedianPruner`). After the warm-up, a trial whose best score so far is worse than the
+ * median of what the finished trials had reached by the same epoch is stopped: it rarely catches
+ * up, and its remaining epochs are better spent on a new point.
  *
  * @module
  */
@@ -45,11 +41,8 @@ export class MedianPruner {
   }
 
   /**
-   * True when the trial with scores `curve` (one per epoch so far, lower is
-   * better) should stop, given the curves of the trials that ran to the end.
-   *
-   * @param curve this trial's scores, one per epoch so far
-   * @param finished curves of the finished (not stopped) trials
+   * True when the trial with scores `curve` (one per epoch so far, lower is better) should stop,
+   * given the curves of the trials that ran to the end (not stopped).
    */
   shouldPrune(curve: readonly number[], finished: readonly (readonly number[])[]): boolean {
     const step = curve.length;

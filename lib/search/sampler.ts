@@ -1,6 +1,6 @@
 /**
- * What a search strategy is: something that proposes the next point from the
- * points already evaluated; and the simplest one, random search.
+ * What a search strategy is (it proposes the next point from those evaluated so far), and the
+ * simplest one, random search.
  *
  * @module
  */

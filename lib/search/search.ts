@@ -1,12 +1,8 @@
 /**
- * The search loop: propose a point, evaluate it, log it, repeat; resumable
- * from its trial log.
- *
- * Everything a trial depends on is fixed by the search seed, the trial's
- * number and the trials before it (all in the log): the proposal draws from a
- * generator seeded with (seed, number), and the pruner compares with logged
- * curves. So a search interrupted and resumed ends with the same trials as one
- * that ran straight through, provided the objective is deterministic.
+ * The search loop: propose a point, evaluate it, log it, repeat; resumable from its trial log.
+ * A trial depends only on the search seed, its number and the trials before it (all logged), so a
+ * resumed search ends with the same trials as one run straight through (for a deterministic
+ * objective).
  *
  * @module
  */
@@ -39,10 +35,7 @@ export interface TrialContext {
   readonly number: number;
   /** Seed for the trial's own randomness (weights, batch order). */
   readonly seed: number;
-  /**
-   * Records the score after an epoch; throws {@link TrialPruned} when the trial should stop.
-   * With `last`, the trial's final epoch, it only records (stopping then would save nothing).
-   */
+  /** Records an epoch's score; throws {@link TrialPruned} to stop, except after the `last` epoch. */
   report(score: number, options?: { last?: boolean }): void;
   /** Extra facts the objective wants logged (e.g. the parameter count). */
   readonly info: Record<string, unknown>;

@@ -1,8 +1,6 @@
 /**
- * Tables of a search for notebooks and the terminal (the trials, the best point beside a baseline,
- * the sessions, two searches raced), and facts of committed logs that a page quotes: how long
- * trials took, which code made which trials, how far the same seeded trial scored apart in two
- * logs.
+ * Tables of a search (trials, best beside baseline, sessions, two searches raced) and the facts of
+ * committed logs that a page quotes (trial times, which code made which trials, shared trials).
  *
  * @module
  */
@@ -30,7 +28,8 @@ function valueText(t: TrialRecord): string {
 }
 
 /**
- * One row per trial: who proposed it, the network, learning rate, batch, δ, how it ended, its score.
+ * One row per trial: who proposed it, the network, optimiser, learning rate, batch, loss, how it
+ * ended, its score.
  *
  * @param options the base model fields (input length) used to decode each point
  */
@@ -197,12 +196,9 @@ export function computeRaceTable(a: RaceSide, b: RaceSide, step = 1800): string 
 }
 
 /** Trials by state and the summed wall time of a log. */
-export function summarizeSearch(trials: readonly TrialRecord[]): {
-  complete: number;
-  pruned: number;
-  failed: number;
-  seconds: number;
-} {
+export function summarizeSearch(
+  trials: readonly TrialRecord[],
+): Record<TrialRecord["state"] | "seconds", number> {
   const count = (s: TrialRecord["state"]) => trials.filter((t) => t.state === s).length;
   return {
     complete: count("complete"),

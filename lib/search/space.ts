@@ -1,10 +1,7 @@
 /**
- * Search spaces: named dimensions (integers, reals, categories), an optional
- * validity rule, and uniform sampling from them.
- *
- * Samplers work on each numeric dimension in an "internal" coordinate: the
- * logarithm for log-scaled dimensions, and for integers a real number rounded
- * at the end. Both random search and TPE draw and score points there.
+ * Search spaces: named dimensions (integers, reals, categories), an optional validity rule, and
+ * uniform sampling. Samplers draw and score numeric dimensions in an "internal" coordinate: the
+ * logarithm on log scales, and for integers a real number rounded at the end.
  *
  * @module
  */

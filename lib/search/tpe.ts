@@ -1,14 +1,10 @@
 /**
- * The tree-structured Parzen estimator (TPE; Bergstra et al. 2011), the
- * model-based search of hyperopt and Optuna.
- *
- * After some random trials, TPE splits the trials so far into the best
- * fraction γ ("good") and the rest ("bad"), and fits one density to the good
- * points, l(x), and one to the bad, g(x): a mixture of truncated Gaussians per
- * numeric dimension (one per point, plus a broad prior) and smoothed counts per
- * categorical one. It then draws candidates from l(x) and evaluates the one
- * that maximises l(x)/g(x), which is where the expected improvement is largest.
- * Dimensions are modelled independently, as in Optuna's default TPE.
+ * The tree-structured Parzen estimator (TPE; Bergstra et al. 2011), the model-based search of
+ * hyperopt and Optuna. After some random trials it splits the trials so far into the best fraction
+ * γ ("good") and the rest ("bad"), fits a density to each, l(x) and g(x) (per numeric dimension a
+ * mixture of truncated Gaussians, one per point plus a broad prior; per categorical one smoothed
+ * counts; dimensions independent, as in Optuna's default), draws candidates from l(x) and
+ * evaluates the one that maximises l(x)/g(x), where the expected improvement is largest.
  *
  * @module
  */

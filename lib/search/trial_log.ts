@@ -1,13 +1,8 @@
 /**
- * The trial log: one JSON object per line (JSON Lines), appended and synced
- * as each trial finishes, so that an interrupted search loses at most the
- * trial it was running.
- *
- * The first line describes the search (sampler, seed, space, objective
- * settings); a resumed search must match it. Each run of the search adds a
- * `session` line (command, device, start time); each finished trial adds a
- * `trial` line. A crash in the middle of a write leaves a partial last line,
- * which reading ignores and resuming cuts off.
+ * The trial log (JSON Lines): a header line describing the search, which a resumed search must
+ * match; a `session` line per run of the search; a `trial` line appended and synced as each trial
+ * finishes, so that an interrupted search loses at most the trial it was running. A partial last
+ * line from a crash is ignored when reading and cut off when resuming.
  *
  * @module
  */
