@@ -52,14 +52,6 @@ export interface ActivationFunctionsPlotOptions extends FigureOptions {
 
 /**
  * Activation functions side by side, one panel each, with their derivatives dashed.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { activationFunctionsPlot } from "./background.ts";
- * const svg = activationFunctionsPlot({ functions: ["sigmoid", "relu"] });
- * assert.ok(svg.includes("ReLU"));
- * ```
  */
 export function activationFunctionsPlot(options: ActivationFunctionsPlotOptions = {}): PlotOutput {
   const names = options.functions ?? ["sigmoid", "tanh", "relu"];
@@ -118,14 +110,6 @@ export interface LossFunctionsPlotOptions extends FigureOptions {
 /**
  * MSE, MAE and Huber loss as functions of the error (prediction − truth),
  * with Huber's δ marked, as Keras defines them (MSE = e², Huber = ½e² inside ±δ).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { lossFunctionsPlot } from "./background.ts";
- * const svg = lossFunctionsPlot({ delta: 1 });
- * assert.ok(svg.includes("Huber"));
- * ```
  */
 export function lossFunctionsPlot(options: LossFunctionsPlotOptions = {}): PlotOutput {
   const delta = options.delta ?? 1;
@@ -196,17 +180,6 @@ export interface OptimizerComparisonPlotOptions extends FigureOptions {
 
 /**
  * Loss against step (or any x: epoch, seconds) for several optimizers or recipes, one colour each.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { optimizerComparisonPlot } from "./background.ts";
- * const svg = optimizerComparisonPlot([
- *   { label: "SGD", loss: [1, 0.8, 0.6] },
- *   { label: "Adam", loss: [1, 0.5, 0.2] },
- * ]);
- * assert.ok(svg.includes("Adam"));
- * ```
  */
 export function optimizerComparisonPlot(
   series: OptimizerSeries[],

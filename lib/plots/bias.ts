@@ -57,21 +57,6 @@ const PANEL = { true: "binned by true z", predicted: "binned by predicted z" } a
  * Mean error (prediction − truth) per redshift bin, one line of points per series with its error
  * bars, and a rule at zero. Series binned by true z and by predicted z are drawn side by side in
  * two panels, so that each panel's x axis means one thing.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { binnedBiasPlot } from "./bias.ts";
- * const rows = [
- *   { zLow: 0, zHigh: 0.05, n: 10, meanError: 0.02, standardError: 0.004 },
- *   { zLow: 0.05, zHigh: 0.1, n: 20, meanError: -0.01, standardError: 0.003 },
- * ];
- * const svg = binnedBiasPlot([
- *   { label: "run", by: "true", rows },
- *   { label: "run", by: "predicted", rows },
- * ]);
- * assert.ok(svg.includes("binned by predicted z"));
- * ```
  */
 export function binnedBiasPlot(
   series: readonly BinnedBiasSeries[],
@@ -165,17 +150,6 @@ export interface BiasTradeoffPlotOptions extends FigureOptions {
 /**
  * The trade-off of the bias methods: overall MAE against the slope of the mean error above
  * z = 0.2 (0 is no tilt), each knob traced as a curve through its settings.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { biasTradeoffPlot } from "./bias.ts";
- * const svg = biasTradeoffPlot([
- *   { label: "α", points: [{ slope: -0.6, mae: 0.03, label: "α = 0" }, { slope: -0.2, mae: 0.05 }] },
- *   { label: "baseline", points: [{ slope: -0.55, mae: 0.03 }] },
- * ], { target: { slope: -0.275, mae: 0.033 } });
- * assert.ok(svg.includes("Slope"));
- * ```
  */
 export function biasTradeoffPlot(
   series: readonly TradeoffSeries[],
@@ -239,17 +213,6 @@ export interface RedshiftPdfPlotOptions extends FigureOptions {
 /**
  * Binned redshift PDFs as step curves of probability density (probability over bin width), the
  * first one filled, with the true redshift as a dashed rule.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { redshiftPdfPlot } from "./bias.ts";
- * const svg = redshiftPdfPlot([0, 0.1, 0.2, 0.3], [{ label: "α = 0", probs: [0.2, 0.5, 0.3] }], {
- *   truth: 0.17,
- * });
- * assert.ok(svg.includes("Probability density"));
- * ```
- *
  * @param edges K + 1 bin edges, ascending
  * @param series one or more PDFs of K probabilities
  */

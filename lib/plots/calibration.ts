@@ -40,15 +40,6 @@ export interface PitHistogramPlotOptions extends FigureOptions {
  * PIT histogram: the share of galaxies per bin of Φ((z_true − μ)/σ), as a density, with the
  * uniform density 1 of calibrated predictions dashed. The first series is drawn as bars, the
  * others as step lines over them.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pitHistogramPlot } from "./calibration.ts";
- * const svg = pitHistogramPlot([{ label: "ensemble", counts: [3, 1, 1, 1, 4] }]);
- * assert.ok(svg.includes("PIT"));
- * ```
- *
  * @param series one or more histograms, each normalised to a density
  */
 export function pitHistogramPlot(
@@ -135,17 +126,6 @@ export interface CoverageByBinPlotOptions extends FigureOptions {
  * Coverage of the central 68 % and 95 % intervals per bin of true redshift: points (circles for
  * the first level, diamonds for the second) per series, joined by lines, with the target levels
  * as dashed rules. Bins are labelled with their galaxy count (of the first series).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { coverageByBinPlot } from "./calibration.ts";
- * const svg = coverageByBinPlot([{
- *   label: "ensemble",
- *   rows: [{ zLow: 0, zHigh: 0.05, n: 10, coverage: [0.7, 0.9] }],
- * }]);
- * assert.ok(svg.includes("Coverage"));
- * ```
  */
 export function coverageByBinPlot(
   series: readonly CoverageSeries[],
@@ -216,14 +196,6 @@ export interface ErrorBarsPlotOptions extends FigureOptions {
 /**
  * Predicted against true redshift for a sample of galaxies, each with its ± σ error bar, and the
  * diagonal of perfect prediction.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { errorBarsPlot } from "./calibration.ts";
- * const svg = errorBarsPlot([0.1, 0.2], [0.12, 0.18], [0.02, 0.03]);
- * assert.ok(svg.startsWith("<svg"));
- * ```
  */
 export function errorBarsPlot(
   zTrue: ArrayLike<number>,

@@ -49,18 +49,6 @@ export interface ErrorsByBinPlotOptions extends FigureOptions {
 /**
  * Fig. 16: mean error (prediction − truth) per bin of true redshift as points,
  * ± one standard deviation as bars, with a rule at zero error.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { errorsByBinPlot } from "./errors_by_bin.ts";
- * const svg = errorsByBinPlot([
- *   { zLow: 0, zHigh: 0.05, meanError: 0.02, stdError: 0.02, percent: 60 },
- *   { zLow: 0.05, zHigh: 0.1, meanError: -0.01, stdError: 0.03, percent: 40 },
- * ]);
- * assert.ok(svg.includes("Mean error"));
- * ```
- *
  * @param rows one entry per bin; bins with a NaN mean are skipped
  */
 export function errorsByBinPlot(

@@ -107,14 +107,6 @@ export interface PredictionDensityPlotOptions extends FigureOptions, Histogram2d
 /**
  * Fig. 18: 2D histogram of predicted against true redshift, log colour scale,
  * with the diagonal y = x; points below it are underestimates.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { predictionDensityPlot } from "./prediction_density.ts";
- * const svg = predictionDensityPlot([0.1, 0.2, 0.3], [0.12, 0.19, 0.25]);
- * assert.ok(svg.includes("Predicted"));
- * ```
  */
 export function predictionDensityPlot(
   zTrue: ArrayLike<number>,

@@ -47,18 +47,6 @@ const SOURCES = [
 
 /**
  * Validation score of each trial and the best so far.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { searchTrialsPlot } from "./search_trials.ts";
- * const svg = searchTrialsPlot([
- *   { number: 0, source: "random", state: "complete", value: 0.05 },
- *   { number: 1, source: "tpe", state: "pruned", value: 0.08 },
- *   { number: 2, source: "tpe", state: "complete", value: 0.03 },
- * ]);
- * assert.ok(svg.includes("Best so far"));
- * ```
  */
 export function searchTrialsPlot(
   trials: readonly TrialPoint[],

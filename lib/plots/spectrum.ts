@@ -42,17 +42,6 @@ export interface SpectrumPlotOptions extends FigureOptions {
 /**
  * Fig. 10: one spectrum's flux against wavelength, BP and RP in two colours
  * with a dashed rule at the junction of the two bands.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { spectrumPlot } from "./spectrum.ts";
- * const wavelengthsNm = Array.from({ length: 186 }, (_, i) => 366 + i * 630 / 185);
- * const flux = wavelengthsNm.map((w) => Math.sin(w / 100) + 2);
- * const svg = spectrumPlot({ wavelengthsNm, flux, title: "A made-up spectrum" });
- * assert.ok(svg.includes("Wavelength"));
- * ```
- *
  * @param spectrum wavelengths, fluxes and the number of BP samples
  * @param options labels, titles and size; `options.title` wins over `spectrum.title`
  */
@@ -115,19 +104,6 @@ export interface MeanSpectraPlotOptions extends FigureOptions {
 /**
  * Fig. 11: several spectra on one chart, e.g. the mean spectrum of each
  * redshift range, with a legend. Series with no finite flux are left out.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { meanSpectraPlot } from "./spectrum.ts";
- * const wavelengthsNm = Array.from({ length: 186 }, (_, i) => 366 + i * 630 / 185);
- * const svg = meanSpectraPlot(wavelengthsNm, [
- *   { label: "low z", flux: wavelengthsNm.map(() => 2) },
- *   { label: "high z", flux: wavelengthsNm.map(() => 1) },
- * ]);
- * assert.ok(svg.includes("high z"));
- * ```
- *
  * @param wavelengthsNm wavelength of each sample in nm
  */
 export function meanSpectraPlot(

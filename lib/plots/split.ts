@@ -37,15 +37,6 @@ export type DataSplitPlotOptions = FigureOptions;
 /**
  * Fig. 12: one horizontal bar per part of the split, labelled with its count
  * and its share of all galaxies.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { dataSplitPlot } from "./split.ts";
- * const svg = dataSplitPlot({ train: 630, validation: 270, test: 100 });
- * assert.ok(svg.includes("63.0 %"));
- * ```
- *
  * @param parts the three usual counts, or any list of labelled counts
  */
 export function dataSplitPlot(

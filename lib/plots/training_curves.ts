@@ -44,17 +44,6 @@ export interface TrainingCurvesPlotOptions extends FigureOptions {
 
 /**
  * Figs. 13–15: training and validation loss (or MAE) per epoch.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { trainingCurvesPlot } from "./training_curves.ts";
- * const history = [1, 2, 3].map((epoch) => ({
- *   epoch, loss: 1 / epoch, mae: 0.5 / epoch, valLoss: 1.2 / epoch, valMae: 0.6 / epoch,
- * }));
- * const svg = trainingCurvesPlot(history, { metric: "mae", markEpoch: 2 });
- * assert.ok(svg.includes("Validation"));
- * ```
  */
 export function trainingCurvesPlot(
   history: CurveEpoch[],
