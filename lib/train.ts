@@ -107,12 +107,7 @@ export async function train(
       }
       const { lossSum, absErrorSum } = await batches.sums();
       const val = data.validation
-        ? await evaluate(model, data.validation, {
-          batchSize: o.evalBatchSize,
-          loss: o.loss.name,
-          huberDelta: o.loss.delta,
-          softLabelWidth: o.softLabelWidth,
-        })
+        ? await evaluate(model, data.validation, o.evaluation)
         : { loss: NaN, mae: NaN };
       const log: EpochLog = {
         epoch,

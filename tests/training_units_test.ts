@@ -52,7 +52,7 @@ Deno.test("resolveOptions() names a run as every checkpoint written so far does 
       '"loss":"huber","optimizer":"adamax","earlyStopping":null}',
   );
   assert.deepEqual(
-    [o.loss, o.optimizer, o.progressEvery, o.evalBatchSize, o.steps, o.rate(3, 7, 9)],
+    [o.loss, o.optimizer, o.progressEvery, o.evaluation.batchSize, o.steps, o.rate(3, 7, 9)],
     [{ name: "huber", delta: 1, bins: null }, "adamax", 50, 1024, 20_491, 0.001],
   );
 });

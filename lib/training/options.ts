@@ -120,7 +120,8 @@ export function resolveOptions(
     loss: { name: loss, delta: huberDelta, bins },
     softLabelWidth,
     progressEvery: options.progressEvery ?? 50,
-    evalBatchSize: options.evalBatchSize ?? 1024,
+    // what evaluate() takes: validation is scored with the training loss
+    evaluation: { batchSize: options.evalBatchSize ?? 1024, loss, huberDelta, softLabelWidth },
     checkpointPath: options.checkpointPath ?? null,
     checkpointEverySeconds: options.checkpointEverySeconds ?? 600,
     length,
