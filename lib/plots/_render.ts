@@ -59,18 +59,6 @@ export interface LegendEntry {
   opacity?: number;
 }
 
-/** A continuous colour legend: a ramp from `domain[0]` to `domain[1]`. */
-export interface RampLegend {
-  /** Text above the ramp, with units. */
-  label: string;
-  /** Smallest and largest value shown. */
-  domain: [number, number];
-  /** Maps a value to a CSS colour (e.g. `plot.scale("color").apply`). */
-  color: (value: number) => string;
-  /** Spacing of the ramp: log puts powers of ten at equal distances. */
-  type: "linear" | "log";
-}
-
 /** What a plot function draws around its chart: the caller's `options`, with defaults. */
 export interface FrameOptions {
   /** The caller's titles and size, which win over the defaults below. */
@@ -85,8 +73,8 @@ export interface FrameOptions {
   width?: number;
   /** Categorical legend drawn between the titles and the plot. */
   legend?: LegendEntry[];
-  /** Builds a continuous colour legend from the rendered chart (its scales are known only then). */
-  ramp?: (chart: Plot.Plot) => RampLegend;
+  /** Label (with units) of a ramp legend of the chart's colour scale, log-spaced on a log scale. */
+  ramp?: string;
   /** Facts written as `data-*` attributes, which a page check holds the title to (`{ epochs: 30 }`). */
   data?: Record<string, number | string>;
 }
@@ -138,7 +126,7 @@ export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions): PlotO
   if (title) addText(title, TITLE_SIZE, 1.25, 4, `font-weight="bold"`);
   if (subtitle) addText(subtitle, SUBTITLE_SIZE, 1.35, 4, `fill="#555555"`);
   if (frame.legend?.length) addBlock(swatches(frame.legend, textWidth));
-  if (frame.ramp) addBlock(rampLegend(frame.ramp(chart)));
+  if (frame.ramp) addBlock(rampLegend(frame.ramp, chart.scale("color")!));
   if (y > PAD) y += 6;
 
   // The chart becomes a nested <svg>; its own <style> would leak into the host page.
@@ -175,10 +163,9 @@ export function renderFigure(plot: Plot.PlotOptions, frame: FrameOptions): PlotO
 }
 
 /**
- * Makes SVG text stable and compact: numbers inside tags rounded to 2 decimals,
- * and element ids (Plot numbers its clip paths with a global counter) renamed
- * from a hash of the figure, so that equal figures give equal text and two
- * figures on one page never share an id.
+ * Makes SVG text stable and compact: numbers inside tags rounded to 2 decimals, and element ids
+ * (Plot numbers its clip paths with a global counter) renamed from a hash of the figure, so that
+ * equal figures give equal text and two figures on one page never share an id.
  */
 export function normalizeSvg(svg: string): string {
   const rounded = svg.replace(
@@ -433,22 +420,22 @@ function swatch(entry: LegendEntry, w: number): string {
   return s;
 }
 
-function rampLegend(ramp: RampLegend): { svg: string; height: number } {
+function rampLegend(label: string, scale: Plot.Scale): { svg: string; height: number } {
   const rampWidth = 280, rampHeight = 12, steps = 64;
-  const [lo, hi] = ramp.domain;
-  const isLog = ramp.type === "log";
+  const [lo, hi] = scale.domain as [number, number];
+  const isLog = scale.type === "log";
   const toUnit = (v: number) =>
     isLog ? Math.log(v / lo) / Math.log(hi / lo) : (v - lo) / (hi - lo || 1);
   const fromUnit = (t: number) => isLog ? lo * Math.pow(hi / lo, t) : lo + t * (hi - lo);
   const out: string[] = [
-    textAt(0, FONT_SIZE, ramp.label, `font-size="${FONT_SIZE}" font-weight="bold"`),
+    textAt(0, FONT_SIZE, label, `font-size="${FONT_SIZE}" font-weight="bold"`),
   ];
   const top = FONT_SIZE + 6;
   const cell = rampWidth / steps;
   for (let i = 0; i < steps; i++) {
     out.push(
       `<rect x="${(i * cell).toFixed(2)}" y="${top}" width="${(cell + 0.5).toFixed(2)}" ` +
-        `height="${rampHeight}" fill="${ramp.color(fromUnit((i + 0.5) / steps))}"/>`,
+        `height="${rampHeight}" fill="${scale.apply(fromUnit((i + 0.5) / steps))}"/>`,
     );
   }
   const ticks = isLog ? logTicks(lo, hi) : [0, 1, 2, 3, 4].map((i) => lo + (i * (hi - lo)) / 4);
@@ -491,14 +478,9 @@ export interface SvgDisplay {
 }
 
 /**
- * Wraps a figure so that a Deno notebook cell shows it when it is the cell's
- * last expression (or passed to `Deno.jupyter.display`).
- *
- * The bundle carries the SVG as `text/html` as well as `image/svg+xml`:
- * nbconvert 6.5 (Debian 12's) passes every `image/svg+xml` output through an
- * HTML cleaner that deletes all SVG elements, so its HTML export would show
- * blank figures; it prefers `text/html`, which it keeps as is. For the same
- * reason prefer this (or ``Deno.jupyter.html`${svg}` ``) to ``Deno.jupyter.svg``.
+ * Wraps a figure so that a Deno notebook cell shows it as its last expression. The bundle carries
+ * the SVG as `text/html` too: nbconvert 6.5 (Debian 12's) strips every SVG element from
+ * `image/svg+xml` outputs but keeps `text/html`, so prefer this to ``Deno.jupyter.svg``.
  *
  * @example
  * ```ts

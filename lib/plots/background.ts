@@ -50,9 +50,7 @@ export interface ActivationFunctionsPlotOptions extends FigureOptions {
   derivatives?: boolean;
 }
 
-/**
- * Activation functions side by side, one panel each, with their derivatives dashed.
- */
+/** Activation functions side by side, one panel each, with their derivatives dashed. */
 export function activationFunctionsPlot(options: ActivationFunctionsPlotOptions = {}): PlotOutput {
   const names = options.functions ?? ["sigmoid", "tanh", "relu"];
   const [x0, x1] = options.xRange ?? [-4, 4];

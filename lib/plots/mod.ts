@@ -1,9 +1,8 @@
 /**
- * Plot functions for every figure of the project. Each takes plain data and an
- * options object and returns a {@link PlotOutput}: the text of one standalone
- * `<svg>` (titles, legend and caption drawn inside it). In a notebook, show it
- * with `svgDisplay(svg)` as a cell's last expression (or ``Deno.jupyter.svg`${svg}` ``,
- * a template tag); or write it to a `.svg` file.
+ * Plot functions for every figure of the project. Each takes plain data and an options object and
+ * returns a {@link PlotOutput}: the text of one standalone `<svg>` (titles, legend and caption
+ * drawn inside it). In a notebook, show it with `svgDisplay(svg)` as a cell's last expression (or
+ * ``Deno.jupyter.svg`${svg}` ``, a template tag); or write it to a `.svg` file.
  *
  * @example
  * ```ts

@@ -155,15 +155,7 @@ export function predictionDensityPlot(
       outside > 0 && `${formatCount(outside)} of ${formatCount(zTrue.length)} galaxies fall ` +
         `outside [${zMin}, ${zMax}] on either axis and are not shown`,
     ],
-    ramp: (chart) => {
-      const scale = chart.scale("color")!;
-      return {
-        label: "Galaxies per cell (log scale)",
-        domain: scale.domain as [number, number],
-        color: (v) => scale.apply(v) as string,
-        type: "log",
-      };
-    },
+    ramp: "Galaxies per cell (log scale)",
     width,
   });
 }

@@ -33,9 +33,7 @@ export interface RedshiftHistogramOptions extends FigureOptions, BinningOptions 
   xLabel?: string;
 }
 
-/**
- * Fig. 9: histogram of redshift in bins of 0.01 over [0, 0.6].
- */
+/** Fig. 9: histogram of redshift in bins of 0.01 over [0, 0.6]. */
 export function redshiftHistogram(
   z: ArrayLike<number>,
   options: RedshiftHistogramOptions = {},

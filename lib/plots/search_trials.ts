@@ -45,9 +45,7 @@ const SOURCES = [
   { source: "tpe", label: "TPE (model-based)", color: COLORS.orange },
 ] as const;
 
-/**
- * Validation score of each trial and the best so far.
- */
+/** Validation score of each trial and the best so far. */
 export function searchTrialsPlot(
   trials: readonly TrialPoint[],
   options: SearchTrialsPlotOptions = {},

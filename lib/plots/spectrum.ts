@@ -1,7 +1,6 @@
 /**
- * Spectra against wavelength: one galaxy's 186 fluxes (Fig. 10) and the mean
- * spectrum of each redshift range (Fig. 11), with the helper that computes
- * those means.
+ * Spectra against wavelength: one galaxy's 186 fluxes (Fig. 10) and the mean spectrum of each
+ * redshift range (Fig. 11), with the helper that computes those means.
  *
  * @module
  */

@@ -42,9 +42,7 @@ export interface TrainingCurvesPlotOptions extends FigureOptions {
   yLabel?: string;
 }
 
-/**
- * Figs. 13–15: training and validation loss (or MAE) per epoch.
- */
+/** Figs. 13–15: training and validation loss (or MAE) per epoch. */
 export function trainingCurvesPlot(
   history: CurveEpoch[],
   options: TrainingCurvesPlotOptions = {},

@@ -81,9 +81,7 @@ export interface CnnSearchOptions extends
   settings?: Record<string, unknown>;
 }
 
-/**
- * Searches the network's hyperparameters on `data` with the budget of `profile`.
- */
+/** Searches the network's hyperparameters on `data` with the budget of `profile`. */
 export async function runCnnSearch(
   profile: RunProfile,
   data: { train: XY; validation: XY },

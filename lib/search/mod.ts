@@ -1,7 +1,6 @@
 /**
- * Hyperparameter search: a search space, random search, TPE (a model-based
- * search), early stopping of poor trials, and a resumable trial log; with the
- * network's space and objective.
+ * Hyperparameter search: a search space, random search, TPE (a model-based search), early stopping
+ * of poor trials, and a resumable trial log; with the network's space and objective.
  *
  * @module
  */
