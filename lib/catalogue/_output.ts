@@ -54,7 +54,7 @@ function float32Text(v: number): string {
  * single quote, the usual defence against CSV injection; plain numbers such as
  * `-12` or `+3.5` are left as they are, since they cannot be formulas.
  */
-export function csvField(text: string, neutralise = true): string {
+function csvField(text: string, neutralise = true): string {
   if (neutralise && /^[=+\-@\t\r]/.test(text) && !PLAIN_NUMBER.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -27,6 +27,7 @@ import {
 } from "../uncertainty/ensemble.ts";
 import type { MinMaxScaler } from "../min_max_scaler.ts";
 import { N_FLUX } from "../spectra.ts";
+import { pickRows } from "../data/_chunked_reader.ts";
 
 /** A model ready to predict with its scaler: what {@link loadModel} returns will do. */
 export interface CatalogueModel {
@@ -40,7 +41,7 @@ export interface CatalogueModel {
 }
 
 /** Level of the central interval a PDF head's `z_lo68` and `z_hi68` bound. */
-export const PDF_INTERVAL_LEVEL = 0.68;
+const PDF_INTERVAL_LEVEL = 0.68;
 
 /** A PDF head's summaries of one chunk besides its mean (which is the chunk's `mean`). */
 export interface PdfColumns {
@@ -219,7 +220,7 @@ async function summarisePdfs(
   const mean = column();
   const pdf: PdfColumns = { median: column(), mode: column(), lower: column(), upper: column() };
   const columns = { mean, ...pdf };
-  const K = bins.count;
+  const K = bins.count, options = { level: PDF_INTERVAL_LEVEL, ...reading };
   for (let begin = 0; begin < n; begin += batchSize) {
     const size = Math.min(batchSize, n - begin);
     const probs = await predictPdf(model, x.subarray(begin * N_FLUX, (begin + size) * N_FLUX), {
@@ -228,9 +229,7 @@ async function summarisePdfs(
     const good: number[] = [];
     for (let i = 0; i < size; i++) if (isPdf(probs, i * K, K)) good.push(i);
     if (!good.length) continue;
-    const rows = good.length === size ? probs : new Float32Array(good.length * K);
-    if (rows !== probs) good.forEach((i, g) => rows.set(probs.subarray(i * K, (i + 1) * K), g * K));
-    const s = pdfSummaries(rows, bins, { level: PDF_INTERVAL_LEVEL, ...reading });
+    const s = pdfSummaries(pickRows(probs, good, K), bins, options);
     for (const [key, column] of Object.entries(columns)) {
       good.forEach((i, g) => column[begin + i] = s[key as keyof typeof columns][g]);
     }

@@ -15,6 +15,7 @@ import {
   type CatalogueChunk,
   CatalogueInputError,
   type CatalogueReject,
+  pickRows,
 } from "../data/_chunked_reader.ts";
 import type { ChunkPredictions } from "./_predictor.ts";
 
@@ -110,32 +111,29 @@ export function keepFinite(
     }
   }
   if (!rejected.length) return { rejected, kept: predicted };
-  const n = keep.length;
-  const flux = new Float32Array(n * N_FLUX);
-  keep.forEach((i, k) => flux.set(chunk.flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), k * N_FLUX));
-  const f32 = (a: Float32Array) => Float32Array.from(keep, (i) => a[i]);
+  const pick = <T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T) =>
+    pickRows(a, keep);
   const kept: PredictedChunk = {
     chunk: {
       ...chunk,
-      n,
-      rows: Float64Array.from(keep, (i) => chunk.rows[i]),
+      n: keep.length,
+      rows: pick(chunk.rows),
       ids: chunk.ids && keep.map((i) => chunk.ids![i]),
-      z: chunk.z && f32(chunk.z),
-      flux,
+      z: chunk.z && pick(chunk.z),
+      flux: pickRows(chunk.flux, keep, N_FLUX),
     },
     predictions: {
-      mean: f32(mean),
-      std: std && f32(std),
-      pdf: pdf &&
-        {
-          median: f32(pdf.median),
-          mode: f32(pdf.mode),
-          lower: f32(pdf.lower),
-          upper: f32(pdf.upper),
-        },
+      mean: pick(mean),
+      std: std && pick(std),
+      pdf: pdf && {
+        median: pick(pdf.median),
+        mode: pick(pdf.mode),
+        lower: pick(pdf.lower),
+        upper: pick(pdf.upper),
+      },
     },
-    outside: Int32Array.from(keep, (i) => predicted.outside[i]),
-    isOod: Uint8Array.from(keep, (i) => predicted.isOod[i]),
+    outside: pick(predicted.outside),
+    isOod: pick(predicted.isOod),
   };
   return { rejected, kept };
 }

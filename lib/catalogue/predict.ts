@@ -33,14 +33,9 @@ import {
 import { CatalogueOutputError, OutputFile } from "./_output.ts";
 
 export { CatalogueInputError, type CatalogueLayout, type CatalogueReject };
-export {
-  type CatalogueModel,
-  CatalogueOptionError,
-  checkAlphaFits,
-  PDF_INTERVAL_LEVEL,
-} from "./_predictor.ts";
+export { type CatalogueModel, CatalogueOptionError, checkAlphaFits } from "./_predictor.ts";
 export { DEFAULT_OOD_RULE, describeReject, type OodRule } from "./_screening.ts";
-export { CatalogueOutputError, csvField, PDF_COLUMNS } from "./_output.ts";
+export { CatalogueOutputError, PDF_COLUMNS } from "./_output.ts";
 
 /** Progress of {@link predictCatalogue}, reported after every chunk. */
 export interface CatalogueProgress {
@@ -171,13 +166,12 @@ export async function predictCatalogue(
   if (!outFormat) {
     throw new CatalogueOutputError(outPath, "unknown format: expected a .csv or .parquet path");
   }
-  const rejectsPath = options.rejectsPath ?? defaultRejectsPath(outPath);
   // Every check on the paths comes before any work, and before anything is written.
-  await checkCataloguePaths({
+  const rejectsPath = await checkCataloguePaths({
     model: typeof model === "string" ? model : null,
     inPath,
     outPath,
-    rejectsPath,
+    rejectsPath: options.rejectsPath,
   });
   const batchSize = options.batchSize ?? 1024;
   const chunkRows = options.chunkRows ?? 16_384;
@@ -306,22 +300,16 @@ export async function predictCatalogue(
   };
 }
 
-/** Where bad rows go when no rejects path is given: beside the output, `OUT.rejects.csv`. */
-export function defaultRejectsPath(outPath: string): string {
-  return `${outPath}.rejects.csv`;
-}
-
 /**
- * Checks, before any work, that the output and the rejects file differ from
- * the input, from each other and from everything in the model folder (by real
- * path, links resolved), and that both can be written: their folders exist
- * and take new files, and neither names a folder. Throws a
- * {@link CatalogueOutputError} naming the path at fault.
+ * Checks, before any work, that the output and the rejects file (default `OUT.rejects.csv`, the
+ * path returned) differ from the input, from each other and from everything in the model folder
+ * (by real path, links resolved), and that both can be written: their folders exist and take new
+ * files, and neither names a folder. Throws a {@link CatalogueOutputError} naming the path at fault.
  */
 export async function checkCataloguePaths(
   paths: { model: string | null; inPath: string; outPath: string; rejectsPath?: string },
-): Promise<void> {
-  const rejectsPath = paths.rejectsPath ?? defaultRejectsPath(paths.outPath);
+): Promise<string> {
+  const rejectsPath = paths.rejectsPath ?? `${paths.outPath}.rejects.csv`;
   try {
     await checkToolPaths([
       { role: "--out", path: paths.outPath, use: "write" },
@@ -341,6 +329,7 @@ export async function checkCataloguePaths(
     const why = await whyNotWritable(path);
     if (why) throw new CatalogueOutputError(path, `cannot be written: ${why}`);
   }
+  return rejectsPath;
 }
 
 /** The summary as text: counts, files, and the metrics tables when the input had z. */

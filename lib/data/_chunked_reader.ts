@@ -1,30 +1,23 @@
-// The one reader of spectra files: CSV or Parquet, a bounded number of rows at
-// a time, columns found by name. `loadSpectra` (training) and
-// `predictCatalogue` (predict) both read through it, so a file means the same
-// to both.
+// The one reader of spectra files, CSV or Parquet, a bounded number of rows at a time, columns
+// found by name: `loadSpectra` and `predictCatalogue` both read through it.
 //
-// CSV is parsed here, in TypeScript, from 4 MiB blocks: polars cannot chunk a
-// CSV in bounded time and memory (`scanCSV().slice()` re-reads the file up to
-// the offset, so a pass is O(n²); `readCSV({ skipRows, nRows })` took 2 GB for
-// 16k rows of the mock), and it pads short lines and truncates long ones
-// silently. Parsing ourselves checks the field count of every record in the
-// same pass and names the row, column and text of every bad value. Lines
-// without a quote take a fast path; a record with a quote is split by RFC 4180
-// (quoted fields may hold commas, doubled quotes and line breaks). Why not a
-// library: with this reader's checks, papaparse 5.7.1 read 0.54–0.57× and
-// csv-parse 7.0.3 0.20–0.22× as many rows/s as ours, on 100k rows × 188 columns
-// (docs/performance.md, "Reading CSV").
+// CSV is parsed here from 4 MiB blocks: polars cannot chunk a CSV in bounded time and memory
+// (`scanCSV().slice()` re-reads up to the offset; `readCSV({ skipRows, nRows })` took 2 GB for 16k
+// rows) and pads or truncates bad lines silently. Parsing ourselves checks every record's field
+// count in the same pass and names the row, column and text of every bad value. Lines without a
+// quote take a fast path; others are split by RFC 4180. Why not a library: with these checks,
+// papaparse 5.7.1 read 0.54–0.57× and csv-parse 7.0.3 0.20–0.22× as many rows/s as this, on 100k
+// rows × 188 columns (docs/performance.md, "Reading CSV").
 //
-// Parquet is read through polars' `scanParquet(...).slice(...)`, which skips
-// row groups, so each chunk costs the same wherever it lies in the file. polars
-// is imported only when a Parquet file is read.
+// Parquet goes through polars' `scanParquet(...).slice(...)`, which skips row groups, so each chunk
+// costs the same wherever it lies; polars is imported only when a Parquet file is read.
 import { N_FLUX } from "../spectra.ts";
 
 /** Redshifts outside this open interval are no redshifts: z ≤ −1 makes 1 + z ≤ 0. */
-export const Z_LIMITS: readonly [number, number] = [-1, 3];
+const Z_LIMITS: readonly [number, number] = [-1, 3];
 
 /** Largest finite float32; values beyond it would become ±Infinity in the arrays. */
-export const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Where the id, z and flux values sit in a catalogue's columns. */
 export interface CatalogueLayout {
@@ -87,11 +80,7 @@ export interface OpenCatalogueOptions {
 
 /** A problem with the input file as a whole, or (in strict mode) with one row. */
 export class CatalogueInputError extends Error {
-  /**
-   * @param file the input's path
-   * @param message what is wrong
-   * @param row 1-based data row, when one row is at fault
-   */
+  /** `row`: the 1-based data row at fault, if one is. */
   constructor(readonly file: string, message: string, readonly row: number | null = null) {
     super(`${file}: ${row === null ? "" : `row ${row}: `}${message}`);
     this.name = "CatalogueInputError";
@@ -109,10 +98,7 @@ export interface CatalogueReader {
 
 /** Format of a catalogue or output path by its extension, or `null` when unknown. */
 export function catalogueFormat(path: string): "csv" | "parquet" | null {
-  const lower = path.toLowerCase();
-  if (lower.endsWith(".csv")) return "csv";
-  if (lower.endsWith(".parquet") || lower.endsWith(".pq")) return "parquet";
-  return null;
+  return /\.csv$/i.test(path) ? "csv" : /\.(parquet|pq)$/i.test(path) ? "parquet" : null;
 }
 
 /** Opens `path` and works out which columns hold the id, z and fluxes. */
@@ -244,13 +230,7 @@ function headerDecision(
     return { hasHeader: true, note: "header: every field of the first line is a name" };
   }
   const count = fields.length;
-  const what = count === N_FLUX
-    ? "fluxes"
-    : count === N_FLUX + 1
-    ? "z, fluxes"
-    : count === N_FLUX + 2
-    ? "id, z, fluxes"
-    : "unknown";
+  const what = ["fluxes", "z, fluxes", "id, z, fluxes"][count - N_FLUX] ?? "unknown";
   return {
     hasHeader: false,
     note: `no header: the first line names no column, so it is data, ` +
@@ -307,7 +287,7 @@ function unnamed(width: number): string[] {
 }
 
 /** Most rows a chunk may hold: its flux buffer alone is then 1.5 GB. */
-export const MAX_CHUNK_ROWS = 1 << 21;
+const MAX_CHUNK_ROWS = 1 << 21;
 
 function checkChunkRows(chunkRows: number): number {
   if (!Number.isInteger(chunkRows) || chunkRows < 1 || chunkRows > MAX_CHUNK_ROWS) {
@@ -316,6 +296,18 @@ function checkChunkRows(chunkRows: number): number {
     );
   }
   return chunkRows;
+}
+
+/** The rows `keep` (ascending) of `a`, rows of `width` values; `a` itself when all are kept. */
+export function pickRows<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(
+  a: T,
+  keep: readonly number[],
+  width = 1,
+): T {
+  if (keep.length * width === a.length) return a;
+  const out = new (a.constructor as new (n: number) => T)(keep.length * width);
+  keep.forEach((i, k) => out.set(a.subarray(i * width, (i + 1) * width), k * width));
+  return out;
 }
 
 /** Bytes a UTF-8 byte-order mark takes at the start of `data`, 0 or 3. */
@@ -330,15 +322,8 @@ async function readFirstRecord(path: string): Promise<string[]> {
   const buffer = new Uint8Array(1 << 16);
   for (;;) {
     const read = await file.read(buffer);
-    const eof = read === null;
-    if (!eof) {
-      const next = new Uint8Array(data.length + read);
-      next.set(data);
-      next.set(buffer.subarray(0, read), data.length);
-      data = next;
-    }
-    const start = bomLength(data);
-    const record = splitRecord(data, start, data.length, eof);
+    if (read !== null) data = concat(data, buffer.subarray(0, read));
+    const record = splitRecord(data, bomLength(data), data.length, read === null);
     if (record) return record.fields;
     if (data.length > MAX_RECORD) {
       throw new CatalogueInputError(path, `the first line is longer than ${MAX_RECORD >> 20} MiB`);
@@ -346,13 +331,18 @@ async function readFirstRecord(path: string): Promise<string[]> {
   }
 }
 
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array<ArrayBuffer> {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
 /**
- * Splits the record that starts at `start` by RFC 4180: fields separated by
- * commas, a field that starts with a quote runs to its closing quote (commas,
- * line breaks and doubled quotes `""` inside are text). Returns the fields and
- * the index of the newline that ends the record (or `limit`), or `null` when
- * the record does not end before `limit` and more data may follow. A quote
- * that is never closed is reported as `unclosed`.
+ * Splits the record that starts at `start` by RFC 4180: a field that starts with a quote runs to
+ * its closing quote (commas, line breaks and doubled quotes `""` inside are text). Returns the
+ * fields and the index of the newline that ends the record (or `limit`; `unclosed` when a quote is
+ * never closed), or `null` when the record does not end before `limit` and more data may follow.
  */
 function splitRecord(
   data: Uint8Array,
@@ -363,54 +353,37 @@ function splitRecord(
   const fields: string[] = [];
   let i = start;
   for (;;) {
-    // One field: skip blanks before an opening quote, then quoted or plain text.
-    let j = i;
+    // One field: skip blanks before an opening quote, then quoted text, then plain text.
+    let j = i, quoted = "";
     while (j < limit && (data[j] === SPACE || data[j] === TAB)) j++;
     if (j < limit && data[j] === QUOTE) {
-      const parts: Uint8Array[] = [];
-      let k = j + 1;
-      for (;;) {
-        const close = data.indexOf(QUOTE, k);
+      for (i = j + 1;;) {
+        const close = data.indexOf(QUOTE, i);
         if (close < 0 || close >= limit) {
           if (!eof) return null;
-          parts.push(data.subarray(k, limit));
-          fields.push(decodeParts(parts));
+          fields.push(quoted + decoder.decode(data.subarray(i, limit)));
           return { fields, end: limit, unclosed: true };
         }
-        parts.push(data.subarray(k, close));
+        quoted += decoder.decode(data.subarray(i, close));
         if (close + 1 < limit && data[close + 1] === QUOTE) {
-          parts.push(data.subarray(close, close + 1)); // "" is one quote
-          k = close + 2;
+          quoted += '"'; // "" is one quote
+          i = close + 2;
           continue;
         }
         if (close + 1 >= limit && !eof) return null; // a quote may follow in the next block
-        k = close + 1;
+        i = close + 1;
         break;
       }
-      // Text between the closing quote and the next comma is kept, blanks (and a CR) dropped.
-      let m = k;
-      while (m < limit && data[m] !== COMMA && data[m] !== NEWLINE) m++;
-      const after = decoder.decode(data.subarray(k, m)).trim();
-      fields.push(decodeParts(parts) + after);
-      i = m;
-    } else {
-      let m = i;
-      while (m < limit && data[m] !== COMMA && data[m] !== NEWLINE) m++;
-      // Blanks around a plain field are no part of it (a CR before the newline included).
-      fields.push(decoder.decode(data.subarray(i, m)).trim());
-      i = m;
     }
-    if (i >= limit) {
-      if (!eof) return null;
-      return { fields, end: limit, unclosed: false };
-    }
+    // Blanks around plain text are no part of it (a CR before the newline included).
+    let m = i;
+    while (m < limit && data[m] !== COMMA && data[m] !== NEWLINE) m++;
+    fields.push(quoted + decoder.decode(data.subarray(i, m)).trim());
+    i = m;
+    if (i >= limit) return eof ? { fields, end: limit, unclosed: false } : null;
     if (data[i] === NEWLINE) return { fields, end: i, unclosed: false };
     i++; // the comma
   }
-}
-
-function decodeParts(parts: Uint8Array[]): string {
-  return parts.map((p) => decoder.decode(p)).join("");
 }
 
 /** A chunk being filled: preallocated arrays and a count of good rows. */
@@ -462,13 +435,10 @@ async function* csvChunks(
   dest: Int32Array,
   chunkRows: number,
 ): AsyncGenerator<CatalogueChunk> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path);
-  } catch (e) {
+  const fail = (e: unknown): never => {
     throw asInputError(path, e);
-  }
-  using _file = file;
+  };
+  using file = await Deno.open(path).catch(fail);
   const block = new Uint8Array(BLOCK);
   let carry = new Uint8Array(0);
   let consumed = 0; // bytes of the file handed to the parser
@@ -477,29 +447,13 @@ async function* csvChunks(
   let rowsInChunk = 0;
   let first = true;
   for (let eof = false; !eof;) {
-    let read: number | null;
-    try {
-      read = await file.read(block);
-    } catch (e) {
-      throw asInputError(path, e);
-    }
-    let data: Uint8Array;
-    if (read === null) {
-      eof = true;
-      data = carry;
-    } else {
-      data = new Uint8Array(carry.length + read);
-      data.set(carry);
-      data.set(block.subarray(0, read), carry.length);
-    }
-    let start = 0;
-    if (first) {
-      start = bomLength(data);
-      first = false;
-    }
+    const read = await file.read(block).catch(fail);
+    eof = read === null;
+    const data = read === null ? carry : concat(carry, block.subarray(0, read));
+    let start = first ? bomLength(data) : 0;
+    first = false;
     let nextQuote = -1; // position of the next quote at or after `start`, cached
-    for (;;) {
-      if (start >= data.length) break;
+    while (start < data.length) {
       let end = data.indexOf(NEWLINE, start);
       if (end < 0) {
         if (!eof) break;
@@ -665,16 +619,10 @@ function rejectWidth(
 }
 
 function idText(data: Uint8Array, start: number, end: number): string {
-  let text = "";
-  if (end - start < 64) {
-    for (let i = start; i < end; i++) {
-      const c = data[i];
-      if (c > 127) return decoder.decode(data.subarray(start, end)).trim();
-      text += String.fromCharCode(c);
-    }
-    return text.trim();
-  }
-  return decoder.decode(data.subarray(start, end)).trim();
+  const bytes = data.subarray(start, end);
+  // A short ASCII id is quicker built by hand than through the decoder.
+  const ascii = bytes.length < 64 && bytes.every((c) => c < 128);
+  return (ascii ? String.fromCharCode(...bytes) : decoder.decode(bytes)).trim();
 }
 
 /**
@@ -846,19 +794,16 @@ function parquetChunk(
     return values;
   };
   const z = layout.z ? numeric(layout.z, TO_Z) : null;
-  const flux = new Float32Array(n * N_FLUX);
   layout.flux.forEach((name, j) => {
     const values = numeric(name, j);
-    for (let i = 0; i < n; i++) flux[i * N_FLUX + j] = values[i];
+    for (let i = 0; i < n; i++) chunk.flux[i * N_FLUX + j] = values[i];
   });
   for (let i = 0; i < n; i++) {
     if (bad.has(i)) continue;
-    if (bad.size > 0) {
-      chunk.flux.set(flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), chunk.n * N_FLUX);
-    }
+    // Good rows move up over the bad ones.
+    if (bad.size > 0) chunk.flux.copyWithin(chunk.n * N_FLUX, i * N_FLUX, (i + 1) * N_FLUX);
     chunk.keep(offset + i + 1, ids?.[i] ?? null, z ? z[i] : NaN);
   }
-  if (bad.size === 0) chunk.flux = flux;
   chunk.rejected = [...bad.values()].sort((a, b) => a.row - b.row);
   return chunk;
 }

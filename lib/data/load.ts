@@ -1,15 +1,12 @@
 /**
  * Loads galaxies in the dissertation's format and checks every value.
  *
- * The format is a table of the redshift `z` and the 186 fluxes `flux_0` …
- * `flux_185`: CSV or Parquet. Columns are found by their names in the header,
- * in any order (other columns, such as an `id`, are left aside); a CSV without
- * a header is read by its column count (187: z then the fluxes, the
- * dissertation's layout; 188: an id, z, the fluxes). It is read by the same
- * reader as `predict` (`_chunked_reader.ts`), so a file means the same to
- * both. Problems are reported with the file, the data row and the column; by
- * default the first one is an error, and on request bad rows are set aside
- * and listed, never dropped silently.
+ * The format is a table of the redshift `z` and the 186 fluxes `flux_0` … `flux_185`: CSV or
+ * Parquet. Columns are found by their names in the header, in any order (others, such as an `id`,
+ * are left aside); a CSV without a header is read by its column count (187: z then the fluxes, the
+ * dissertation's layout; 188: an id, z, the fluxes). `predict` reads through the same reader
+ * (`_chunked_reader.ts`). Problems name the file, data row and column; by default the first one is
+ * an error, and on request bad rows are set aside and listed, never dropped silently.
  *
  * @module
  */
@@ -17,13 +14,10 @@ import { N_FLUX, type Spectra, Z_MAX } from "../spectra.ts";
 import { Growable } from "../_growable.ts";
 import {
   CatalogueInputError,
-  type CatalogueLayout,
   type CatalogueReject,
   openCatalogue,
+  pickRows,
 } from "./_chunked_reader.ts";
-
-/** Number of columns of the format: z and 186 fluxes. */
-export const N_COLUMNS = N_FLUX + 1;
 
 /** What to do with a row that fails a check. */
 export type RowPolicy = "error" | "reject";
@@ -77,13 +71,7 @@ export interface LoadReport {
 
 /** A problem with an input file, naming the file and, where known, the row and column. */
 export class LoadError extends Error {
-  /**
-   * @param file the file's path
-   * @param message what is wrong
-   * @param row 1-based data row, when one row is at fault
-   * @param column 1-based column, when one column is at fault
-   * @param columnName that column's name
-   */
+  /** `row` (a data row) and `column` count from 1; each is `null` unless one is at fault. */
   constructor(
     readonly file: string,
     message: string,
@@ -127,66 +115,47 @@ export async function loadSpectra(
         path,
         `no z column: training needs the true redshift (a column named ${
           options.zColumn ?? "z"
-        } in the header, or ${N_COLUMNS} columns, z first, without one)`,
+        } in the header, or ${N_FLUX + 1} columns, z first, without one)`,
       );
     }
     const columnOf = (name: string | null) =>
       name === null ? null : layout.columns.indexOf(name) + 1;
-    const toRejected = (bad: CatalogueReject): RejectedRow => ({
+    const toRejected = (bad: Omit<CatalogueReject, "id">): RejectedRow => ({
       row: bad.row,
       column: columnOf(bad.column),
       columnName: bad.column,
       reason: bad.reason,
     });
-    const z = new Growable(Float32Array, 1), flux = new Growable(Float32Array, N_FLUX);
-    const ids = new Growable(Float64Array, 1);
+    const z = new Growable(Float32Array), flux = new Growable(Float32Array, N_FLUX);
+    const ids = new Growable(Float64Array);
     const rejected: RejectedRow[] = [];
     let rowsRead = 0, outOfRangeKept = 0;
     for await (const chunk of reader.chunks(16_384)) {
       // Problems of this chunk in row order: bad values, then z outside the accepted range.
-      const problems: { row: RejectedRow; policy: RowPolicy }[] = chunk.rejected.map((bad) => ({
-        row: toRejected(bad),
-        policy: invalidRows,
-      }));
-      const keep = new Uint8Array(chunk.n).fill(1);
+      const problems: (RejectedRow & { policy: RowPolicy })[] = chunk.rejected
+        .map((bad) => ({ ...toRejected(bad), policy: invalidRows }));
+      const kept: number[] = [];
       for (let i = 0; i < chunk.n; i++) {
-        const zi = chunk.z![i];
-        if (zi >= zMin && zi <= zMax) continue;
-        if (outOfRange === "keep") {
-          outOfRangeKept++;
+        const zi = chunk.z![i], inRange = zi >= zMin && zi <= zMax;
+        if (inRange || outOfRange === "keep") {
+          if (!inRange) outOfRangeKept++;
+          kept.push(i);
           continue;
         }
-        keep[i] = 0;
+        const reason = `z = ${zi} is outside [${zMin}, ${zMax}]`;
         problems.push({
-          row: {
-            row: chunk.rows[i],
-            column: columnOf(layout.z),
-            columnName: layout.z,
-            reason: `z = ${zi} is outside [${zMin}, ${zMax}]`,
-          },
+          ...toRejected({ row: chunk.rows[i], column: layout.z, reason }),
           policy: outOfRange,
         });
       }
-      problems.sort((a, b) => a.row.row - b.row.row);
+      problems.sort((a, b) => a.row - b.row);
       const fatal = problems.find((p) => p.policy === "error");
-      if (fatal) {
-        const { row, column, columnName, reason } = fatal.row;
-        throw new LoadError(path, reason, row, column, columnName);
-      }
-      rejected.push(...problems.map((p) => p.row));
+      if (fatal) throw new LoadError(path, fatal.reason, fatal.row, fatal.column, fatal.columnName);
+      rejected.push(...problems.map(({ policy: _, ...row }) => row));
       const estimate = chunk.fraction > 0 ? Math.ceil(chunk.rowsSoFar / chunk.fraction) : 0;
-      if (keep.every((k) => k === 1)) {
-        z.push(chunk.z!, estimate);
-        ids.push(chunk.rows, estimate);
-        flux.push(chunk.flux, estimate);
-      } else {
-        for (let i = 0; i < chunk.n; i++) {
-          if (!keep[i]) continue;
-          z.push(chunk.z!.subarray(i, i + 1), estimate);
-          ids.push([chunk.rows[i]], estimate);
-          flux.push(chunk.flux.subarray(i * N_FLUX, (i + 1) * N_FLUX), estimate);
-        }
-      }
+      z.push(pickRows(chunk.z!, kept), estimate);
+      ids.push(pickRows(chunk.rows, kept), estimate);
+      flux.push(pickRows(chunk.flux, kept, N_FLUX), estimate);
       rowsRead = chunk.rowsSoFar;
     }
     const n = z.length;
@@ -194,7 +163,8 @@ export async function loadSpectra(
       file: path,
       format: layout.format,
       hasHeader: layout.hasHeader,
-      layout: describeLayout(layout),
+      layout: `${layout.note}; fluxes from column ${columnOf(layout.flux[0])}` +
+        (layout.ignored.length ? `; not used: ${layout.ignored.join(", ")}` : ""),
       ignoredColumns: layout.ignored,
       rowsRead,
       rowsKept: n,
@@ -209,13 +179,6 @@ export async function loadSpectra(
     }
     throw e;
   }
-}
-
-/** Where the layout found z and the fluxes, in words. */
-function describeLayout(layout: CatalogueLayout): string {
-  const fluxAt = layout.columns.indexOf(layout.flux[0]) + 1;
-  return `${layout.note}; fluxes from column ${fluxAt}` +
-    (layout.ignored.length ? `; not used: ${layout.ignored.join(", ")}` : "");
 }
 
 /** A few lines that say what a load did, for notebooks and command-line tools. */

@@ -10,6 +10,7 @@
 import pl from "nodejs-polars";
 import { FLUX_COLUMNS, N_FLUX, type Spectra } from "../spectra.ts";
 import { tempPathBeside, writeFileAtomicWith } from "../_atomic.ts";
+import { catalogueFormat } from "./_chunked_reader.ts";
 
 /** Options of {@link writeSpectra} and {@link writeSpectraChunks}. */
 export interface WriteOptions {
@@ -34,13 +35,6 @@ function toFrame(data: Spectra, decimals?: number): pl.DataFrame {
     columns.push(pl.Series(FLUX_COLUMNS[j], col, decimals === undefined ? pl.Float32 : pl.Float64));
   }
   return pl.DataFrame(columns);
-}
-
-function formatOf(path: string): "csv" | "parquet" {
-  const lower = path.toLowerCase();
-  if (lower.endsWith(".csv")) return "csv";
-  if (lower.endsWith(".parquet") || lower.endsWith(".pq")) return "parquet";
-  throw new Error(`${path}: unknown format (use .csv or .parquet)`);
 }
 
 async function writeCsvChunks(
@@ -82,7 +76,8 @@ export async function writeSpectraChunks(
   path: string,
   options: WriteOptions = {},
 ): Promise<number> {
-  const format = formatOf(path);
+  const format = catalogueFormat(path);
+  if (!format) throw new Error(`${path}: unknown format (use .csv or .parquet)`);
   if (format === "csv") {
     return await writeFileAtomicWith(path, (tmp) => writeCsvChunks(chunks, tmp, options));
   }

@@ -32,7 +32,7 @@ export class Hdf5Error extends Error {
 }
 
 /** The 8-byte signature at the start of an HDF5 file without a user block. */
-export const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] as const;
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] as const;
 
 /** True when `bytes` starts with the HDF5 signature (at 0, 512, 1024, … as HDF5 allows). */
 export function isHdf5(bytes: Uint8Array): boolean {

@@ -2,25 +2,19 @@
  * Imports a Keras model (such as the dissertation's published `model.keras`) into this project's
  * tfjs network.
  *
- * The file's stored configuration is checked layer by layer and mapped onto a {@link ModelConfig};
- * tfjs-layers' own Keras deserialiser reads the same configuration, and the output shapes,
- * parameter counts and weight shapes come from the network it builds, compared layer by layer with
- * the one {@link buildModel} builds; the file's weights are then set in ours. A file is accepted
- * only when our builder can express its architecture exactly: Conv1D ('valid', stride 1) each
- * followed by MaxPooling1D(2, 2), Flatten, Dense hidden layers with one shared activation, and a
- * linear Dense(1). Anything else is refused with a {@link KerasImportError} that names the first
- * layer that differs and how.
+ * The file's configuration is checked layer by layer and mapped onto a {@link ModelConfig};
+ * tfjs-layers' own Keras deserialiser builds the same configuration, whose output shapes, parameter
+ * counts and weight shapes are compared layer by layer with {@link buildModel}'s network, and the
+ * file's weights are set in ours. Only what our builder expresses exactly is accepted: Conv1D
+ * ('valid', stride 1) each followed by MaxPooling1D(2, 2), Flatten, Dense hidden layers with one
+ * shared activation, and a linear Dense(1); anything else is a {@link KerasImportError} naming the
+ * first layer that differs and how.
  *
- * Two formats are read:
- * - Keras 2 HDF5 (`model.save("m.h5")`, and `.keras` files written by Keras 2.x, which are HDF5
- *   despite the extension): root attributes `model_config`, `keras_version`, `backend`,
- *   `training_config`; weights in `model_weights/<layer>/<weight name>`.
- * - Keras 3 `.keras`: a zip archive of `config.json`, `metadata.json` and `model.weights.h5`,
- *   whose weights lie in `layers/<snake_case class>[_n]/vars/<i>`.
- *
- * HDF5 is read with h5wasm (the HDF5 C library compiled to WebAssembly), zip with fflate; both are
- * plain JavaScript and WebAssembly, so the importer runs in notebooks, under `deno run` and in a
- * `deno bundle` on the GPU machine.
+ * Two formats: Keras 2 HDF5 (`.h5`, and `.keras` from Keras 2.x: root attributes `model_config`,
+ * `keras_version`, `backend`, `training_config`; weights in `model_weights/<layer>/<name>`), and
+ * Keras 3 `.keras`, a zip of `config.json`, `metadata.json` and `model.weights.h5` (weights in
+ * `layers/<snake_case class>[_n]/vars/<i>`). h5wasm (HDF5 in WebAssembly) and fflate read them, so
+ * the importer runs in notebooks, under `deno run` and in a `deno bundle`.
  *
  * @module
  */
@@ -166,7 +160,7 @@ export class KerasImportError extends Error {
  * ```
  */
 export async function readKerasArchitecture(source: KerasSource): Promise<KerasArchitecture> {
-  return (await readKerasFile(source, false)).architecture;
+  return await readKerasFile(source, false);
 }
 
 /**
@@ -187,8 +181,7 @@ export async function readKerasArchitecture(source: KerasSource): Promise<KerasA
  * ```
  */
 export async function importKerasModel(source: KerasSource): Promise<ImportedKerasModel> {
-  const { architecture, model } = await readKerasFile(source, true);
-  return { ...architecture, model: model! };
+  return await readKerasFile(source, true) as ImportedKerasModel;
 }
 
 // ---------------------------------------------------------------------------
@@ -221,22 +214,6 @@ interface ReadResult
   extends Pick<KerasArchitecture, "format" | "kerasVersion" | "backend" | "training"> {
   parsed: ParsedModel;
   weights: LayerWeights[];
-}
-
-async function readKerasFile(
-  source: KerasSource,
-  withValues: boolean,
-): Promise<{ architecture: KerasArchitecture; model?: tfl.LayersModel }> {
-  const bytes = await loadBytes(source);
-  const label = typeof source === "string" || source instanceof URL ? String(source) : "the file";
-  const read = isHdf5(bytes) ? readKeras2 : isZip(bytes) ? readKeras3 : null;
-  if (!read) {
-    throw new KerasImportError(
-      `${label} is not a Keras model file: it is neither HDF5 (Keras 2 .h5 or .keras) ` +
-        `nor a zip archive (Keras 3 .keras)`,
-    );
-  }
-  return await assemble(await read(bytes, label, withValues), withValues);
 }
 
 async function loadBytes(source: KerasSource): Promise<Uint8Array> {
@@ -783,15 +760,25 @@ function isRecord(value: unknown): value is Dict {
 // Putting it together
 
 /**
- * Builds the file's network with tfjs-layers and ours with {@link buildModel}, compares them layer
- * by layer, checks the stored weights against the shapes tfjs gives, and assembles the result.
- * With `withValues`, the file's weights are set in our model, which is returned; else it is
- * disposed.
+ * Reads the file, builds its network with tfjs-layers and ours with {@link buildModel}, compares
+ * them layer by layer, checks the stored weights against the shapes tfjs gives, and assembles the
+ * result. With `withValues`, the file's weights are set in our model, which is returned with it;
+ * else it is disposed.
  */
-async function assemble(
-  { format, parsed, weights, kerasVersion, backend, training }: ReadResult,
+async function readKerasFile(
+  source: KerasSource,
   withValues: boolean,
-): Promise<{ architecture: KerasArchitecture; model?: tfl.LayersModel }> {
+): Promise<KerasArchitecture & { model?: tfl.LayersModel }> {
+  const bytes = await loadBytes(source);
+  const label = typeof source === "string" || source instanceof URL ? String(source) : "the file";
+  const read = isHdf5(bytes) ? readKeras2 : isZip(bytes) ? readKeras3 : null;
+  if (!read) {
+    throw new KerasImportError(
+      `${label} is not a Keras model file: it is neither HDF5 (Keras 2 .h5 or .keras) ` +
+        `nor a zip archive (Keras 3 .keras)`,
+    );
+  }
+  const { parsed, weights, training, ...about } = await read(bytes, label, withValues);
   const fromFile = await readWithTfjs(parsed);
   const ours = buildModel(parsed.config);
   let keep = false;
@@ -826,21 +813,10 @@ async function assemble(
       values.push(...byRole);
       return { ...layer, weights: byRole.map(({ role, path, shape }) => ({ role, path, shape })) };
     });
-    const { modelClass, modelName, inputShape, config } = parsed;
+    const { layers: _, config, ...model } = parsed; // model: its class, name and input shape
     const params = layers.reduce((sum, l) => sum + l.params, 0);
-    const architecture: KerasArchitecture = {
-      format,
-      kerasVersion,
-      backend,
-      modelClass,
-      modelName,
-      inputShape,
-      layers,
-      params,
-      config,
-      training,
-    };
-    if (!withValues) return { architecture };
+    const architecture = { ...about, ...model, layers, params, config, training };
+    if (!withValues) return architecture;
     try {
       setWeightsFromArrays(ours, values.map(({ shape, values }) => ({ shape, values: values! })));
     } catch (e) {
@@ -849,7 +825,7 @@ async function assemble(
       );
     }
     keep = true;
-    return { architecture, model: ours };
+    return { ...architecture, model: ours };
   } finally {
     fromFile.dispose();
     if (!keep) ours.dispose();
