@@ -1,53 +1,43 @@
 /**
- * The mean error (z_pred − z_true) per redshift bin, with the galaxies binned either by their
- * true z or by their predicted z, and a bootstrap standard error of each bin's mean.
- *
- * The two binnings answer different questions. By true z: "for galaxies that really sit at z, how
- * far off is the network on average?" (the dissertation's Table 3, which tilts with z). By
- * predicted z: "when the network says z, how far off is it on average?" (which can be flat while
- * the other tilts). The bins are Table 3's: width 0.05 over [0, 0.6], {@link binIndex}'s rule.
+ * The mean error (z_pred − z_true) per redshift bin, with a bootstrap standard error, the galaxies
+ * binned by true z ("how far off is the network for galaxies at z?", Table 3, which tilts) or by
+ * predicted z ("how far off is it when it says z?", which can be flat while the other tilts).
  *
  * @module
  */
 import { binIndex } from "../_bins.ts";
+import type { BinningOptions } from "../statistics.ts";
 import { Random } from "../random.ts";
 import { binCount, checkBy, checkFinite, pairLength, roundEdge } from "./_common.ts";
 
 /** Which redshift puts a galaxy in a bin. */
 export type BinBy = "true" | "predicted";
 
-/** One bin of {@link meanErrorByBin}. */
+/** One bin of {@link meanErrorByBin}, with `n` galaxies; its means are NaN when it is empty. */
 export interface BiasBinRow {
   /** Lower edge of the bin (inclusive). */
   zLow: number;
   /** Upper edge (exclusive, except the last bin, which includes it). */
   zHigh: number;
-  /** Galaxies in the bin. */
   n: number;
-  /** Mean of z_pred − z_true (NaN when empty). */
+  /** Mean of z_pred − z_true. */
   meanError: number;
   /** Bootstrap standard error of `meanError` (NaN with fewer than 2 galaxies or resamples). */
   standardError: number;
-  /** Population standard deviation of z_pred − z_true (NaN when empty). */
+  /** Population standard deviation of z_pred − z_true. */
   stdError: number;
-  /** Mean of |z_pred − z_true| (NaN when empty). */
+  /** Mean of |z_pred − z_true|. */
   mae: number;
-  /** Mean true z of the bin's galaxies (NaN when empty). */
+  /** Mean true and predicted z of the bin's galaxies. */
   meanTrue: number;
-  /** Mean predicted z of the bin's galaxies (NaN when empty). */
   meanPredicted: number;
 }
 
-/** Options of {@link meanErrorByBin}. */
-export interface BinnedErrorOptions {
-  /** Bin by the true z (default) or by the predicted z. */
+/** Options of {@link meanErrorByBin}: by default Table 3's bins, 0.05 over [0, 0.6], by true z. */
+export interface BinnedErrorOptions extends BinningOptions {
   by?: BinBy;
-  /** Bin width; default 0.05 (Table 3). */
+  /** Bin width; default 0.05. */
   binWidth?: number;
-  /** Lower edge of the first bin; default 0. */
-  zMin?: number;
-  /** Upper edge of the last bin; default 0.6. */
-  zMax?: number;
   /** Bootstrap resamples per bin; default 200; 0 (or 1) leaves `standardError` NaN. */
   resamples?: number;
   /** Seed of the resampling; default 0. */
@@ -55,11 +45,9 @@ export interface BinnedErrorOptions {
 }
 
 /**
- * Mean error per bin of true or predicted z, with counts and bootstrap standard errors.
- *
- * Galaxies whose binning redshift lies outside [zMin, zMax] (a negative prediction, say) are
- * counted in no bin. The bootstrap draws each bin's galaxies with replacement `resamples` times
- * from one seeded generator and reports the standard deviation (n − 1) of the resampled means.
+ * Mean error per bin of true or predicted z, with counts and bootstrap standard errors (the
+ * standard deviation of `resamples` means, drawn from one seeded generator). A galaxy outside
+ * [zMin, zMax] by its binning redshift (a negative prediction, say) is counted in no bin.
  *
  * @example
  * ```ts

@@ -1,7 +1,6 @@
 /**
- * The subset for the two-stage balanced variant (after Lin et al. 2022): train on everything,
- * then fine-tune the head on a subset with at most `cap` galaxies per redshift bin, drawn at
- * random from one seed. Sparse bins keep all their galaxies; crowded ones are thinned to the cap.
+ * The subset for the two-stage balanced variant (after Lin et al. 2022): train on everything, then
+ * fine-tune the head on at most `cap` galaxies per redshift bin, drawn at random from one seed.
  *
  * @module
  */
@@ -9,17 +8,15 @@ import { Random } from "../random.ts";
 import type { BinningOptions } from "../statistics.ts";
 import { binCount, clampedBin } from "./_common.ts";
 
-/** Options of {@link cappedSubset}: the cap, the seed, and the bins (0.01 over [0, 0.6]). */
+/** Options of {@link cappedSubset}: the cap (a whole number ≥ 1), the seed (0) and the bins. */
 export interface CappedSubsetOptions extends BinningOptions {
-  /** Most galaxies kept per bin (a whole number ≥ 1). */
   cap: number;
-  /** Seed of the draw; default 0. */
   seed?: number;
 }
 
 /**
- * Indices (ascending) of a subset with at most `cap` galaxies per bin of z, drawn without
- * replacement and uniformly within each bin; a z outside the bins goes to the nearest end bin.
+ * Indices (ascending) of at most `cap` galaxies per bin of z, drawn uniformly without replacement
+ * within each bin; a z outside the bins goes to the nearest end bin.
  *
  * @example
  * ```ts

@@ -1,7 +1,6 @@
 /**
- * The smoothed density of the training redshifts: a histogram spread by a Gaussian kernel, the
- * "label distribution smoothing" of Yang et al. (2021). Both the balanced weights and the α knob
- * of the PDFs divide by it.
+ * The smoothed density of the training redshifts (Yang et al. 2021's label distribution
+ * smoothing), which the balanced weights and the α knob of the PDFs divide by.
  *
  * @module
  */
@@ -14,22 +13,17 @@ export interface SmoothingOptions extends BinningOptions {
   smoothing?: number;
 }
 
-/** A histogram and its smoothed density. */
+/** A histogram (edges, galaxies per bin) and its smoothed shares, which sum to 1. */
 export interface SmoothedHistogram {
-  /** Bin edges, one more than bins. */
   edges: number[];
-  /** Galaxies per bin (values outside the range are counted in the end bins). */
   counts: Float64Array;
-  /** The smoothed share of galaxies per bin; sums to 1. */
   density: Float64Array;
 }
 
 /**
- * Histogram of `z` smoothed by a Gaussian kernel and normalised to shares summing to 1.
- *
- * Each bin's count is spread over the bins by a Gaussian of width `smoothing` truncated to the
- * range and renormalised, so no galaxy's share leaks out at the ends (a bin at z = 0 is not
- * thinned by the empty bins below it). A value outside the range is put in the nearest end bin.
+ * Histogram of `z` (a value outside the range in its end bin), each bin's count spread by a
+ * Gaussian of width `smoothing` truncated to the range and renormalised, so that no share leaks
+ * out at the ends; then normalised to shares summing to 1.
  *
  * @example
  * ```ts

@@ -1,7 +1,5 @@
 /**
- * Every number the comparison of the bias methods quotes, from one call: the mean error per bin
- * by true and by predicted z, σ_NMAD, the outlier fractions, the overall and the bin-averaged MAE,
- * and the slope of the error against true z above z = 0.2.
+ * Every number the comparison of the bias methods quotes, from one call.
  *
  * @module
  */
@@ -10,9 +8,8 @@ import { type BiasBinRow, type BinnedErrorOptions, meanErrorByBin } from "./binn
 import { binnedErrorSlope, errorSlope, type LinearFit } from "./slope.ts";
 import { pairLength } from "./_common.ts";
 
-/** The summary of {@link biasDiagnostics}. */
+/** The summary of {@link biasDiagnostics}, of `n` galaxies. */
 export interface BiasDiagnostics {
-  /** Galaxies scored. */
   n: number;
   /** Mean |z_pred − z_true| over all galaxies. */
   mae: number;
@@ -22,25 +19,21 @@ export interface BiasDiagnostics {
   meanError: number;
   /** 1.4826 × median |Δz − median Δz| with Δz = (z_pred − z_true)/(1 + z_true). */
   sigmaNmad: number;
-  /** Share of galaxies with |Δz| > 0.05. */
+  /** Shares of galaxies with |Δz| > 0.05 and > 0.15. */
   outliers05: number;
-  /** Share of galaxies with |Δz| > 0.15. */
   outliers15: number;
   /** Per-galaxy least-squares slope of z_pred − z_true on z_true, for z_true ≥ `zAbove`. */
   slope: LinearFit;
   /** The same slope fitted to the mean errors of the true-z bins from `zAbove` on. */
   binnedSlope: LinearFit;
-  /** Mean error per bin of true z. */
+  /** Mean error per bin of true z and of predicted z. */
   byTrue: BiasBinRow[];
-  /** Mean error per bin of predicted z. */
   byPredicted: BiasBinRow[];
 }
 
 /**
- * The bias diagnostics of a set of predictions, binned (by default) as Table 3.
- *
- * @param options the binning and bootstrap of {@link meanErrorByBin}, and the slope's lower end
- *   `zAbove` (default 0.2)
+ * The bias diagnostics of a set of predictions, binned (by default) as Table 3; `options`: the
+ * binning and bootstrap of {@link meanErrorByBin}, and the slope's lower end `zAbove` (0.2).
  *
  * @example
  * ```ts

@@ -1,19 +1,14 @@
 /**
- * Why the tilt appears, in a few lines: a Gaussian toy of regression to the mean.
- *
- * True redshifts z ~ N(μ, τ²); each is observed with noise, x = z + N(0, σ²); the best estimator
- * under squared error is the posterior mean ẑ = μ + k (x − μ) with k = τ²/(σ² + τ²). Then:
- * - by true z, the mean error is E[ẑ − z | z] = (k − 1)(z − μ): a tilt of slope −σ²/(σ² + τ²);
- * - by predicted z, it is E[ẑ − z | ẑ] = 0: flat, because ẑ is the mean of z given the data.
- * With noise (σ > 0) the two cannot both be flat. The toy's z is not cut at 0.
+ * Why the tilt appears: a Gaussian toy of regression to the mean. True z ~ N(μ, τ²), observed as
+ * x = z + N(0, σ²); the posterior mean ẑ = μ + k (x − μ), k = τ²/(σ² + τ²), has a mean error of
+ * (k − 1)(z − μ) by true z and 0 by predicted z. The toy's z is not cut at 0.
  *
  * @module
  */
 import { Random } from "../random.ts";
 
-/** Options of {@link gaussianToy}. */
+/** Options of {@link gaussianToy}: `n` galaxies (10,000) and `seed` (0); μ, τ, σ as below. */
 export interface GaussianToyOptions {
-  /** Galaxies; default 10,000. */
   n?: number;
   /** Mean μ of the true z; default 0.14 (the data's mean is 0.142). */
   mu?: number;
@@ -21,17 +16,13 @@ export interface GaussianToyOptions {
   tau?: number;
   /** Noise σ of the observation, in units of z; default 0.05. */
   sigma?: number;
-  /** Seed; default 0. */
   seed?: number;
 }
 
-/** The toy's draws and its analytic answers. */
+/** The toy's draws (z, x and the posterior means ẑ) and its analytic answers. */
 export interface GaussianToy {
-  /** True redshifts, z ~ N(μ, τ²). */
   zTrue: Float64Array;
-  /** Noisy observations, x = z + N(0, σ²). */
   observed: Float64Array;
-  /** Posterior means, μ + k (x − μ). */
   zPred: Float64Array;
   /** The shrinkage k = τ²/(σ² + τ²). */
   shrinkage: number;

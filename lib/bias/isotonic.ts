@@ -1,8 +1,6 @@
 /**
- * The control of the bias methods: a monotone map from predicted to true z, fitted on validation
- * galaxies by isotonic regression (pool adjacent violators), then applied to test predictions.
- * It makes the mean error flat by predicted z on the data it was fitted on; it cannot make it flat
- * by true z as well, and moves the tilt from one binning to the other.
+ * The control of the bias methods: a monotone map from predicted to true z fitted on validation
+ * galaxies by isotonic regression. It flattens the mean error by predicted z, not by true z.
  *
  * @module
  */
@@ -15,15 +13,10 @@ export interface IsotonicFit {
 }
 
 /**
- * Isotonic regression of `y` on `x`: the non-decreasing step function of x closest to y in
- * weighted least squares, kept as knots at the first and last x of each step.
- *
- * Equal x are pooled first (their weighted mean y), then adjacent blocks that decrease are merged
- * into their weighted mean until none does.
- *
- * @param x what the map reads: the validation predictions
- * @param y what it should return: their true redshifts, as many
- * @param options `weights`, one per point, positive; default all 1
+ * Isotonic regression of `y` (true z) on `x` (predictions): the non-decreasing step function of x
+ * closest to y in least squares weighted by `weights` (default 1), as knots at the first and last
+ * x of each step. Equal x are pooled first, then adjacent decreasing blocks (pool adjacent
+ * violators).
  *
  * @example
  * ```ts
@@ -87,11 +80,8 @@ export function fitIsotonic(
 }
 
 /**
- * Applies an isotonic map: linear interpolation between its knots, and the end values outside
- * them (clamped).
- *
- * @param fit the map from {@link fitIsotonic}
- * @param x values to map (test predictions)
+ * Applies an isotonic map of {@link fitIsotonic} to `x`: linear between its knots, clamped to the
+ * end values outside them.
  *
  * @example
  * ```ts

@@ -1,16 +1,17 @@
 /**
- * Are the PDFs of a classification head honest? PIT, coverage of the central intervals overall
- * and per bin of true z, and a report with the CRPS of `pdf_crps.ts`, for binned PDFs read as
- * piecewise-constant densities.
- *
- * These are the measures `lib/uncertainty/calibration.ts` applies to the deep ensemble's
- * Gaussians, and they share its pieces: coverage here is read off the PIT values, so
- * {@link coverageFromPit} and {@link coverageFromPitByBin} score the ensemble's PIT values
- * (`pitValues`) and the heads' alike, and the PIT histogram is the ensemble's `pitHistogram`.
+ * Are the PDFs of a classification head honest? PIT, coverage of the central intervals overall and
+ * per bin of true z, and CRPS, for binned PDFs read as piecewise-constant densities: the measures
+ * `lib/uncertainty/calibration.ts` applies to the ensemble's Gaussians. Coverage is read off PIT
+ * values, so it scores the ensemble's (`pitValues`) and the heads' alike.
  *
  * @module
  */
-import { COVERAGE_LEVELS, type CoverageRow, pitHistogram } from "../uncertainty/calibration.ts";
+import {
+  type CalibrationReport,
+  COVERAGE_LEVELS,
+  type CoverageRow,
+  pitHistogram,
+} from "../uncertainty/calibration.ts";
 import { binIndex } from "../_bins.ts";
 import type { RedshiftBins } from "../redshift_bins.ts";
 import { cdfAt, checkPdfLength, pdfTotal, type PriorOptions, scorePdfs } from "./_pdf.ts";
@@ -35,10 +36,8 @@ export function pdfCdf(p: ArrayLike<number>, bins: RedshiftBins, y: number): num
 }
 
 /**
- * PIT value F_i(z_true,i) of each galaxy's PDF: uniform on [0, 1] when the PDFs are calibrated.
- *
- * @param probs n × K probabilities, row-major
- * @param options `prior` and `alpha`, to score the PDFs after the α knob
+ * PIT value F_i(z_true,i) of each of the n × K PDFs `probs` (after the α knob of `options`):
+ * uniform on [0, 1] when the PDFs are calibrated.
  */
 export function pdfPitValues(
   zTrue: ArrayLike<number>,
@@ -50,12 +49,8 @@ export function pdfPitValues(
 }
 
 /**
- * Share of galaxies whose truth lies in the central interval of probability `level`, read off
- * their PIT values: (1 − level)/2 ≤ PIT ≤ (1 + level)/2. For Gaussian predictions this is
- * `intervalCoverage`.
- *
- * @param pit PIT values (from {@link pdfPitValues}, or `pitValues` for Gaussians)
- * @param level the interval's probability, in (0, 1)
+ * Share of galaxies whose truth lies in the central interval of probability `level` ∈ (0, 1), read
+ * off their PIT values: (1 − level)/2 ≤ PIT ≤ (1 + level)/2.
  *
  * @example
  * ```ts
@@ -83,11 +78,8 @@ function interval(level: number): [number, number] {
 export type PitCoverageRow = Omit<CoverageRow, "meanStd">;
 
 /**
- * Coverage of the central intervals per bin of true z, from PIT values; by default 68 % and 95 %
- * in Table 3's bins (0.05 over [0, 0.6]). Galaxies outside the range are counted in no bin.
- *
- * @param pit the PIT values of the galaxies at `zTrue`, as many
- * @param options `levels`, `binWidth`, `zMax`
+ * Coverage of the central intervals per bin of true z, from the PIT values of the galaxies at
+ * `zTrue`; by default 68 % and 95 % in Table 3's bins. Galaxies outside the range count in none.
  */
 export function coverageFromPitByBin(
   zTrue: ArrayLike<number>,
@@ -118,29 +110,17 @@ export function coverageFromPitByBin(
   }));
 }
 
-/** Calibration of binned PDFs, as {@link pdfCalibration} reports it. */
-export interface PdfCalibrationReport {
-  /** Galaxies scored. */
-  n: number;
-  /** Interval levels of `coverage` and of each bin's coverage. */
-  levels: number[];
-  /** Coverage of each level over all galaxies. */
-  coverage: number[];
-  /** Mean CRPS, in units of z. */
-  crps: number;
-  /** Counts of the PIT histogram (`pitBins` equal bins over [0, 1]). */
-  pitCounts: number[];
-  /** Coverage per bin of true z (Table 3's by default). */
-  byBin: PitCoverageRow[];
-}
+/** Calibration of `n` binned PDFs: the ensemble's `CalibrationReport` less its σ and NLL. */
+export type PdfCalibrationReport =
+  & Omit<CalibrationReport, "nll" | "meanStd" | "medianStd" | "byBin">
+  & {
+    byBin: PitCoverageRow[];
+  };
 
 /**
- * PIT histogram, coverage overall and per bin of true z, and mean CRPS of binned PDFs: the
- * measures the ensemble's `calibrationReport` gives, for a PDF head.
- *
- * @param probs n × K probabilities, row-major
- * @param options `prior`/`alpha` (the α knob), `levels` (68 % and 95 %), `pitBins` (10),
- *   `binWidth` (0.05) and `zMax` (0.6) of the per-bin table
+ * PIT histogram, coverage overall and per bin of true z, and mean CRPS of n × K binned PDFs, as
+ * the ensemble's `calibrationReport` gives them; `options`: the α knob, `levels` (68 % and 95 %),
+ * `pitBins` (10), `binWidth` (0.05) and `zMax` (0.6) of the per-bin table.
  *
  * @example
  * ```ts

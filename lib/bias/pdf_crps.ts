@@ -1,7 +1,5 @@
 /**
- * The CRPS of a binned PDF, exact for its piecewise-constant density: F is linear inside each bin,
- * so ∫ (F(x) − 1{x ≥ y})² dx has a closed form bin by bin. It is the ensemble's CRPS
- * (`gaussianCrps`) for a PDF head, in units of z, and becomes the absolute error as the PDF narrows.
+ * The CRPS of a binned PDF, the ensemble's (`gaussianCrps`) for a PDF head, in units of z.
  *
  * @module
  */
@@ -55,12 +53,7 @@ export function pdfCrps(p: ArrayLike<number>, bins: RedshiftBins, y: number): nu
   return crpsAt(p, 0, bins, y, pdfTotal(p, bins));
 }
 
-/**
- * Mean CRPS of n binned PDFs against their true redshifts, in units of z.
- *
- * @param probs n × K probabilities, row-major
- * @param options `prior` and `alpha`, to score the PDFs after the α knob
- */
+/** Mean CRPS of n × K binned PDFs (after the α knob of `options`) against their true z. */
 export function meanPdfCrps(
   zTrue: ArrayLike<number>,
   probs: ArrayLike<number>,
@@ -68,7 +61,5 @@ export function meanPdfCrps(
   options: PriorOptions = {},
 ): number {
   const crps = scorePdfs(zTrue, probs, bins, options, crpsAt);
-  let sum = 0;
-  for (const c of crps) sum += c;
-  return sum / crps.length;
+  return crps.reduce((a, b) => a + b, 0) / crps.length;
 }

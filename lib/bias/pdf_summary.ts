@@ -1,11 +1,8 @@
 /**
- * Point estimates and intervals from a binned redshift PDF (a softmax over {@link RedshiftBins}).
- *
- * The PDF is read as a piecewise-constant density: bin k holds probability p_k spread evenly over
- * its width. Then the mean is Σ p_k c_k over the centres, a quantile is found by linear
- * interpolation inside the bin where the cumulative sum crosses it (exact for that density), and
- * the mode is the centre of the most probable bin. Probabilities need not sum exactly to 1 (a
- * float32 softmax does not): they are normalised by their sum.
+ * Point estimates and intervals from a binned redshift PDF (a softmax over {@link RedshiftBins})
+ * read as a piecewise-constant density: the mean Σ p_k c_k over the bin centres, quantiles linear
+ * inside the bin where the cumulative sum crosses them, the mode the most probable bin's centre.
+ * Probabilities are normalised by their sum (a float32 softmax does not sum exactly to 1).
  *
  * @module
  */
@@ -53,9 +50,7 @@ function quantileAt(
 }
 
 /**
- * The `q` quantile of a binned PDF.
- *
- * @param q the level, in [0, 1]
+ * The `q` quantile (q ∈ [0, 1]) of a binned PDF.
  *
  * @example
  * ```ts
@@ -94,9 +89,7 @@ function summaryAt(
 }
 
 /**
- * Mean, median, mode and central interval (default 68 %) of one binned PDF.
- *
- * @param options `level` of the central interval, in [0, 1]; default 0.68
+ * Mean, median, mode and central interval (`level` ∈ [0, 1], default 0.68) of one binned PDF.
  *
  * @example
  * ```ts
@@ -124,10 +117,7 @@ export type PdfSummaries = { [K in keyof PdfSummary]: Float64Array };
 
 /**
  * Summaries of n PDFs stored row-major (n × K), as a softmax head predicts them; optionally each
- * divided first by the training prior raised to α ({@link divideByPrior}).
- *
- * @param probs n × K probabilities
- * @param options `level` (default 0.68); `prior` and `alpha` (default 0: the PDFs as predicted)
+ * divided first by the training prior raised to α ({@link divideByPrior}); `level` 0.68.
  *
  * @example
  * ```ts

@@ -1,7 +1,6 @@
 /**
  * The α knob of a PDF head: divide each predicted PDF by the training distribution of z raised to
- * α ∈ [0, 1], then renormalise. α = 0 keeps the posterior the network learned (pulled towards
- * where most training galaxies are); α = 1 divides the whole prior out, leaving the likelihood.
+ * α ∈ [0, 1] and renormalise; α = 0 keeps the posterior, α = 1 leaves the likelihood.
  *
  * @module
  */
@@ -48,11 +47,8 @@ export function trainingPrior(
 }
 
 /**
- * Divides each PDF (one, or n stored row-major) by `prior`^α and renormalises each to sum 1.
- *
- * @param probs K probabilities, or n × K
- * @param prior K positive shares, as from {@link trainingPrior}
- * @param alpha in [0, 1]
+ * Divides each PDF (one, or n stored row-major) by `prior`^α (K positive shares, as from
+ * {@link trainingPrior}; α ∈ [0, 1]) and renormalises each to sum 1.
  *
  * @example
  * ```ts

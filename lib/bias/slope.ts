@@ -1,25 +1,17 @@
 /**
- * The tilt of the error: the least-squares slope of z_pred − z_true against z above z = 0.2, one
- * number for how much the network pulls high redshifts down.
- *
- * Two versions, which agree when the mean error is linear in z:
- * - {@link errorSlope} fits every galaxy with z ≥ 0.2 (the headline number). Galaxies weigh
- *   equally, so the crowded 0.2–0.3 range dominates it.
- * - {@link binnedErrorSlope} fits the bins' mean errors from z = 0.2 on, each bin weighing the
- *   same, so the sparse bins near 0.6 count as much as the crowded ones.
+ * The tilt of the error: the least-squares slope of z_pred − z_true against z above z = 0.2, fitted
+ * to every galaxy ({@link errorSlope}, the headline number, dominated by the crowded 0.2–0.3) or to
+ * the bins' mean errors ({@link binnedErrorSlope}, each bin weighing the same).
  *
  * @module
  */
 import type { BiasBinRow, BinBy } from "./binned_errors.ts";
 import { checkBy, checkFinite, pairLength } from "./_common.ts";
 
-/** A straight line y = intercept + slope · x fitted by least squares. */
+/** A straight line y = intercept + slope · x fitted by least squares to `n` points. */
 export interface LinearFit {
-  /** dy/dx. */
   slope: number;
-  /** y at x = 0. */
   intercept: number;
-  /** Points fitted. */
   n: number;
   /** Standard error of the slope from the residuals (NaN with two points). */
   slopeSe: number;
@@ -68,11 +60,8 @@ export interface ErrorSlopeOptions {
 
 /**
  * Least-squares slope of the per-galaxy error z_pred − z_true against z_true, over the galaxies
- * with z_true ≥ 0.2 (`by: "predicted"`: against and selected by z_pred instead). A float32 0.2
- * counts as 0.2, as in {@link binIndex}. Selecting on z_true keeps the fit unbiased: for the
- * Gaussian toy it recovers −σ²/(σ² + τ²) from any range of z_true.
- *
- * @param options the lower end of the fit and which z it is about
+ * with z_true ≥ 0.2 (`by: "predicted"`: against and selected by z_pred); a float32 0.2 counts.
+ * Selecting on z_true keeps the fit unbiased: for the Gaussian toy it recovers −σ²/(σ² + τ²).
  *
  * @example
  * ```ts
@@ -106,12 +95,9 @@ export function errorSlope(
 }
 
 /**
- * Least-squares slope of the bins' mean errors against their mean z, over the non-empty bins
- * whose lower edge is at or above 0.2, every bin weighing the same. The x of a bin is its mean
- * true z (`by: "predicted"`: its mean predicted z, for rows binned by prediction).
- *
- * @param rows bins from {@link meanErrorByBin}
- * @param options the lower end of the fit and which mean z is the x
+ * Least-squares slope of the mean errors of the non-empty bins (of {@link meanErrorByBin}) from
+ * z = 0.2 on against their mean true z (`by: "predicted"`: mean predicted z), each bin weighing
+ * the same.
  *
  * @example
  * ```ts

@@ -1,8 +1,6 @@
 /**
- * Sample weights for balanced training: each galaxy weighs the inverse (or square-root inverse) of
- * the smoothed density of training z at its redshift, capped, with mean 1 (Yang et al. 2021's
- * label-distribution smoothing). Rare high-z galaxies then pull on the loss as hard as the crowd
- * at z ≈ 0.1.
+ * Sample weights for balanced training (Yang et al. 2021's label-distribution smoothing): rare
+ * high-z galaxies pull on the loss as hard as the crowd at z ≈ 0.1.
  *
  * @module
  */
@@ -17,13 +15,10 @@ export interface BalancedWeightOptions extends SmoothingOptions {
   maxRatio?: number;
 }
 
-/** The weights and what they came from. */
+/** The weights (one per galaxy, mean 1), each bin's weight and the histogram they came from. */
 export interface BalancedWeights {
-  /** One weight per galaxy, mean 1. */
   weights: Float32Array;
-  /** The weight of a galaxy in each bin, on the same scale as `weights`. */
   binWeights: Float64Array;
-  /** The smoothed histogram of the training z. */
   histogram: SmoothedHistogram;
 }
 
@@ -34,9 +29,8 @@ export interface BalancedWeights {
 export const BALANCED_WEIGHT_CAP = 10;
 
 /**
- * Weights ∝ (smoothed density of z)^(−power), capped at `maxRatio` times the smallest, normalised
- * to mean 1 over the galaxies. The density is {@link smoothedHistogram}'s (bins of 0.01 over
- * [0, 0.6], kernel 0.02 by default); a galaxy outside the range weighs as the nearest end bin.
+ * Weights ∝ (smoothed density of z)^(−power), capped at `maxRatio` times the smallest, with mean 1.
+ * The density is {@link smoothedHistogram}'s; a galaxy outside the range weighs as its end bin.
  *
  * @example
  * ```ts
@@ -66,13 +60,9 @@ export function balancedWeights(
   const { counts, density } = histogram;
   const nBins = density.length;
   const raw = density.map((d) => (d > 0 ? d ** -power : 0));
-  let least = Infinity;
-  for (let b = 0; b < nBins; b++) if (counts[b] > 0) least = Math.min(least, raw[b]);
-  const cap = least * maxRatio;
+  const cap = Math.min(...raw.filter((_, b) => counts[b] > 0)) * maxRatio;
   const capped = raw.map((w) => Math.min(w, cap));
-  let sum = 0;
-  for (let b = 0; b < nBins; b++) sum += counts[b] * capped[b];
-  const scale = z.length / sum;
+  const scale = z.length / capped.reduce((sum, w, b) => sum + counts[b] * w, 0);
   const binWeights = capped.map((w) => w * scale);
   const weights = Float32Array.from(z, (zi) => binWeights[clampedBin(zi, binWidth, nBins, zMin)]);
   return { weights, binWeights, histogram };
