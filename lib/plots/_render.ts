@@ -319,10 +319,7 @@ export function logYAxisMarks(values: number[], label: string): Plot.Markish[] {
     const below = candidates.filter((t) => t < lo * 0.999).at(-1);
     if (below !== undefined) ticks.unshift(below);
   }
-  return [
-    Plot.gridY(ticks),
-    Plot.axisY(ticks, { text, label, labelArrow: "none" }),
-  ];
+  return [Plot.gridY(ticks), Plot.axisY(ticks, { text, label, labelArrow: "none" })];
 }
 
 /** Evenly spaced "nice" ticks (steps of 1, 2 or 5 × 10^k) inside [lo, hi]. */
@@ -492,7 +489,5 @@ export interface SvgDisplay {
  * ```
  */
 export function svgDisplay(svg: PlotOutput): SvgDisplay {
-  return {
-    [Symbol.for("Jupyter.display")]: () => ({ "text/html": svg, "image/svg+xml": svg }),
-  };
+  return { [Symbol.for("Jupyter.display")]: () => ({ "text/html": svg, "image/svg+xml": svg }) };
 }

@@ -213,6 +213,7 @@ export interface RedshiftPdfPlotOptions extends FigureOptions {
 /**
  * Binned redshift PDFs as step curves of probability density (probability over bin width), the
  * first one filled, with the true redshift as a dashed rule.
+ *
  * @param edges K + 1 bin edges, ascending
  * @param series one or more PDFs of K probabilities
  */

@@ -40,6 +40,7 @@ export interface PitHistogramPlotOptions extends FigureOptions {
  * PIT histogram: the share of galaxies per bin of Φ((z_true − μ)/σ), as a density, with the
  * uniform density 1 of calibrated predictions dashed. The first series is drawn as bars, the
  * others as step lines over them.
+ *
  * @param series one or more histograms, each normalised to a density
  */
 export function pitHistogramPlot(

@@ -49,6 +49,7 @@ export interface ErrorsByBinPlotOptions extends FigureOptions {
 /**
  * Fig. 16: mean error (prediction − truth) per bin of true redshift as points,
  * ± one standard deviation as bars, with a rule at zero error.
+ *
  * @param rows one entry per bin; bins with a NaN mean are skipped
  */
 export function errorsByBinPlot(

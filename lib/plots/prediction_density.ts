@@ -51,17 +51,7 @@ export interface Histogram2dOptions {
   zMax?: number;
 }
 
-/**
- * Counts (zTrue, zPred) pairs in square cells over [zMin, zMax]²; empty cells are left out.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { histogram2d } from "./prediction_density.ts";
- * const h = histogram2d([0.101, 0.105, 0.5], [0.102, 0.109, -0.1]);
- * assert.ok(h.cells.length === 1 && h.cells[0].count === 2 && h.outside === 1);
- * ```
- */
+/** Counts (zTrue, zPred) pairs in square cells over [zMin, zMax]²; empty cells are left out. */
 export function histogram2d(
   zTrue: ArrayLike<number>,
   zPred: ArrayLike<number>,

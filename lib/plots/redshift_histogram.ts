@@ -63,6 +63,7 @@ export interface PredictedVsTrueHistogramOptions extends FigureOptions, BinningO
 /**
  * Fig. 17: histograms of true and predicted redshift on one chart, true as
  * bars and predicted as a step line, so that both stay visible where they overlap.
+ *
  * @param zTrue true (spectroscopic) redshifts
  * @param zPred predicted redshifts, same order and length
  */

@@ -41,6 +41,7 @@ export interface SpectrumPlotOptions extends FigureOptions {
 /**
  * Fig. 10: one spectrum's flux against wavelength, BP and RP in two colours
  * with a dashed rule at the junction of the two bands.
+ *
  * @param spectrum wavelengths, fluxes and the number of BP samples
  * @param options labels, titles and size; `options.title` wins over `spectrum.title`
  */
@@ -103,6 +104,7 @@ export interface MeanSpectraPlotOptions extends FigureOptions {
 /**
  * Fig. 11: several spectra on one chart, e.g. the mean spectrum of each
  * redshift range, with a legend. Series with no finite flux are left out.
+ *
  * @param wavelengthsNm wavelength of each sample in nm
  */
 export function meanSpectraPlot(
@@ -178,16 +180,6 @@ export interface MeanSpectraByRedshiftOptions {
 /**
  * Mean spectrum of the galaxies in each redshift range, optionally of a seeded
  * random sample of at most `maxPerRange` galaxies per range.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { meanSpectraByRedshift } from "./spectrum.ts";
- * const z = Float32Array.of(0.05, 0.07, 0.15);
- * const flux = Float32Array.of(1, 2, 3, 5, 10, 10);
- * const [low, mid] = meanSpectraByRedshift({ z, flux }, { nFlux: 2 });
- * assert.ok(low.flux.join() === "2,3.5" && mid.n === 1);
- * ```
  *
  * @param data redshifts and row-major fluxes (`n × nFlux`)
  */

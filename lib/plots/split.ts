@@ -37,6 +37,7 @@ export type DataSplitPlotOptions = FigureOptions;
 /**
  * Fig. 12: one horizontal bar per part of the split, labelled with its count
  * and its share of all galaxies.
+ *
  * @param parts the three usual counts, or any list of labelled counts
  */
 export function dataSplitPlot(

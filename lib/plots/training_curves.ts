@@ -133,15 +133,6 @@ export function trainingCurvesPlot(
  * or `mae`, `val_loss`, `val_mean_absolute_error` or `val_mae`, one row per
  * epoch) into epoch points numbered from 1, ready to pass as `reference`.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { historyFromKerasCsv } from "./training_curves.ts";
- * const text = ",loss,mean_absolute_error,val_loss,val_mean_absolute_error\n0,0.5,0.2,0.6,0.3\n";
- * const [first] = historyFromKerasCsv(text);
- * assert.ok(first.epoch === 1 && first.valMae === 0.3);
- * ```
- *
  * @param text the CSV file's text (e.g. the dissertation's history.csv)
  */
 export function historyFromKerasCsv(text: string): CurveEpoch[] {

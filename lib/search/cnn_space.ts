@@ -185,17 +185,7 @@ export function trialConfigToParams(
   };
 }
 
-/**
- * Parameters of the network `config` builds, counted without building it.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { countParams } from "./cnn_space.ts";
- * import { DISSERTATION_MODEL } from "../model.ts";
- * assert.ok(countParams(DISSERTATION_MODEL) === 699_073);
- * ```
- */
+/** Parameters of the network `config` builds, counted without building it. */
 export function countParams(
   config: Pick<ModelConfig, "inputLength" | "convFilters" | "kernelSizes" | "denseUnits">,
 ): number {

@@ -253,10 +253,7 @@ export interface SharedTrial {
  * assert.ok(Math.abs(shared[0].gap - 0.001) < 1e-12);
  * ```
  */
-export function sharedTrials(
-  a: readonly TrialRecord[],
-  b: readonly TrialRecord[],
-): SharedTrial[] {
+export function sharedTrials(a: readonly TrialRecord[], b: readonly TrialRecord[]): SharedTrial[] {
   return a.flatMap((ta) => {
     const tb = b.find((t) => t.number === ta.number);
     if (!tb || tb.seed !== ta.seed || !samePoint(ta.params, tb.params)) return [];

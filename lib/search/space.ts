@@ -68,16 +68,6 @@ export function sampleDimension(dim: Dimension, random: Random): ParamValue {
 /**
  * A uniform draw of a whole point that `space.isValid` accepts, by rejection.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { sampleSpace } from "./space.ts";
- * import { Random } from "../random.ts";
- * const space = { dimensions: { n: { kind: "int" as const, low: 1, high: 4 } } };
- * const p = sampleSpace(space, new Random(1));
- * assert.ok(Number(p.n) >= 1 && Number(p.n) <= 4);
- * ```
- *
  * @param options how many draws to try before giving up (default 10,000)
  */
 export function sampleSpace(
