@@ -1,9 +1,6 @@
 /**
- * The dissertation's own artefacts, as the notebooks use them: its Keras training history and
- * the facts of its published `model.keras` (architecture, compile settings, weight statistics).
- *
- * Both ship with the project in `data/dissertation/` (see its README for provenance). The model
- * file itself is optional: it is read only when `$REDSHIFT_KERAS_MODEL` or the caller names it.
+ * The dissertation's own artefacts as the notebooks use them, shipped in `data/dissertation/`: its
+ * Keras training history and the facts of its `model.keras` (which is read only when named).
  *
  * @module
  */
@@ -49,11 +46,7 @@ export interface KerasModelFacts {
   weights: LayerWeightStatistics[];
 }
 
-/**
- * Reads the facts of a Keras model file (architecture, compile settings, weight statistics).
- *
- * @param path a `.keras` or `.h5` file our builder can express
- */
+/** Reads the facts of a `.keras` or `.h5` file our builder can express. */
 export async function kerasModelFacts(path: string): Promise<KerasModelFacts> {
   const bytes = await Deno.readFile(path);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
@@ -90,9 +83,8 @@ export async function readShippedKerasFacts(): Promise<KerasModelFacts> {
 }
 
 /**
- * Path of a copy of the dissertation's `model.keras`: `path` if given, else
+ * Path of a copy of the dissertation's `model.keras` (public, not shipped): `path` if given, else
  * `$REDSHIFT_KERAS_MODEL`; `undefined` when neither names an existing file.
- * (The file is public, in the dissertation's code repository; it is not shipped.)
  */
 export function findDissertationKerasModel(path?: string): string | undefined {
   const candidate = path ?? readEnv(KERAS_MODEL_ENV);

@@ -1,8 +1,7 @@
 /**
  * Notebook 06's account of an ensemble's error bars: a progress bar over its members, the
- * committed larger run (`results/uncertainty/`) as Markdown, and sentences computed from a
- * calibration report (coverage overall and per bin with its sampling error, the PIT histogram's
- * shape, CRPS against a constant σ). A sentence whose wording depends on a result is chosen by it.
+ * committed larger run (`results/uncertainty/`) as Markdown, and sentences chosen and filled by a
+ * calibration report.
  *
  * @module
  */
@@ -176,9 +175,6 @@ export function binCoverageNote(
  * CRPS of the per-galaxy σ against a constant σ around the same mean (the fair baseline), when
  * the evaluation has it; otherwise what the one-network baseline mixes, with an estimate of the
  * fair baseline (one network's CRPS scaled by the ratio of the MAEs) labelled as such.
- *
- * @param label whose evaluation
- * @param e the evaluation
  */
 export function crpsNote(label: string, e: EnsembleEvaluation): string {
   const c = e.calibration;

@@ -13,11 +13,9 @@ export interface OptimizerRun {
   loss: Float32Array;
 }
 
-/** Options of {@link compareOptimizers}. */
+/** Options of {@link compareOptimizers}: `steps` (300), `seed` of data and weights (1). */
 export interface CompareOptimizersOptions {
-  /** Training steps per optimizer; default 300. */
   steps?: number;
-  /** Seed of the data and of the (shared) initial weights; default 1. */
   seed?: number;
   /** Learning rate of each optimizer; defaults: SGD 0.05, Adam 0.01, Adamax 0.01. */
   learningRates?: Partial<Record<"SGD" | "Adam" | "Adamax", number>>;
@@ -25,11 +23,7 @@ export interface CompareOptimizersOptions {
 
 /**
  * Trains the same small network (1 → 32 → 32 → 1, tanh) on the same noisy curve with SGD, Adam and
- * Adamax from the same initial weights, full batch, and returns the mean-squared-error loss after
- * every step.
- *
- * The point is the shape of the curves: plain gradient descent moves at one rate for every weight,
- * Adam and Adamax scale each weight's step by the history of its gradients.
+ * Adamax from the same initial weights, full batch: the mean-squared-error loss after every step.
  */
 export function compareOptimizers(options: CompareOptimizersOptions = {}): OptimizerRun[] {
   const { steps = 300, seed = 1 } = options;

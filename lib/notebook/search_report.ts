@@ -1,7 +1,6 @@
 /**
  * Notebook 05's account of the searches: the committed larger ones (`results/search/`) as tables
- * and sentences computed from their records, and what the page's own small search trains. Every
- * number a sentence quotes is read from the logs, so a new log rewrites the sentence.
+ * and sentences whose every number is read from the logs, and what the page's own search trains.
  *
  * @module
  */
@@ -79,24 +78,12 @@ function bothLogs(committed: readonly CommittedSearch[]) {
 }
 
 /** A log as one side of a race table. */
-function side(c: CommittedSearch) {
-  return { label: strategyName(c, true), trials: c.log.trials };
-}
-
-/** The trial 0 of a log, when it is the baseline. */
-function baselineOf(trials: readonly TrialRecord[]): TrialRecord | undefined {
-  return trials.find((t) => t.source === "baseline");
-}
-
-/** The trials a search proposed itself (all but the baseline). */
-function proposals(trials: readonly TrialRecord[]): TrialRecord[] {
-  return trials.filter((t) => t.source !== "baseline");
-}
-
+const side = (c: CommittedSearch) => ({ label: strategyName(c, true), trials: c.log.trials });
+/** Trial 0 of a log, when it is the baseline, and the trials the search proposed itself. */
+const baselineOf = (trials: readonly TrialRecord[]) => trials.find((t) => t.source === "baseline");
+const proposals = (trials: readonly TrialRecord[]) => trials.filter((t) => t.source !== "baseline");
 /** A trial's score, validation MAE to 4 decimals. */
-function score(t: TrialRecord): string {
-  return t.value!.toFixed(4);
-}
+const score = (t: TrialRecord) => t.value!.toFixed(4);
 
 /** A trial's network, the model fields its point leaves open taken from `base`. */
 function modelOf(trial: TrialRecord, base: Partial<ModelConfig> = {}): ModelConfig {
@@ -105,10 +92,7 @@ function modelOf(trial: TrialRecord, base: Partial<ModelConfig> = {}): ModelConf
 
 /**
  * What the page's own search trains: its baseline (trial 0) against the dissertation's network,
- * and the range of its trials' sizes.
- *
- * @param trials the search's trials
- * @param base the model fields the points leave open (input length)
+ * and the range of its trials' sizes; `base`: the model fields the points leave open.
  */
 export function searchBaselineNote(
   trials: readonly TrialRecord[],
@@ -235,9 +219,8 @@ function span(from: number, to: number): string {
 }
 
 /**
- * Which code made which trials of each committed log (from its session records), and, for two
- * logs that share trials (same number, seed and point), how far the shared trials' scores moved
- * between them.
+ * Which code made which trials of each committed log, and how far the scores of the trials two
+ * logs share (same number, seed and point) moved between them.
  */
 export function searchCodeNote(committed: readonly CommittedSearch[]): string {
   if (committed.length === 0) return "";
@@ -271,12 +254,8 @@ export function searchCodeNote(committed: readonly CommittedSearch[]): string {
 
 /**
  * TPE against random search, chosen by the records: each one's best and who proposed it, the gap
- * against the run-to-run noise the logs (and, when given, the seeds of an ensemble of the
- * baseline network) show, and the two at equal training time.
- *
- * @param committed the committed searches
- * @param seeds validation MAE of one network trained from several seeds (e.g. page 06's
- *   committed ensemble), with a label saying where they come from
+ * against the run-to-run noise of the logs and of `seeds` (validation MAE of one network trained
+ * from several seeds, e.g. page 06's committed ensemble), and the two at equal training time.
  */
 export function searchComparisonNote(
   committed: readonly CommittedSearch[],
