@@ -47,9 +47,7 @@ export interface FigureOptions {
 
 /** One swatch of a categorical legend. */
 export interface LegendEntry {
-  /** Text beside the swatch. */
   label: string;
-  /** CSS colour of the swatch. */
   color: string;
   /** Line through the swatch: solid, dashed, or none (default solid unless `marker` is "square"). */
   line?: "solid" | "dashed" | "none";
@@ -75,7 +73,7 @@ export interface FrameOptions {
   legend?: LegendEntry[];
   /** Label (with units) of a ramp legend of the chart's colour scale, log-spaced on a log scale. */
   ramp?: string;
-  /** Facts written as `data-*` attributes, which a page check holds the title to (`{ epochs: 30 }`). */
+  /** Facts written as `data-*` attributes, which a page check holds the title to. */
   data?: Record<string, number | string>;
 }
 

@@ -24,7 +24,6 @@ import { Random } from "../random.ts";
 
 /** One PIT histogram: counts in equal bins over [0, 1]. */
 export interface PitSeries {
-  /** Legend text. */
   label: string;
   /** Galaxies per bin (e.g. `CalibrationReport.pitCounts`). */
   counts: readonly number[];
@@ -112,7 +111,6 @@ export interface CoverageBin {
 
 /** One prediction's coverage per bin. */
 export interface CoverageSeries {
-  /** Legend text. */
   label: string;
   rows: readonly CoverageBin[];
 }

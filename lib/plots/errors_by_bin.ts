@@ -22,7 +22,6 @@ import {
 export interface ErrorBin {
   /** Lower edge of the bin of true z. */
   zLow: number;
-  /** Upper edge. */
   zHigh: number;
   /** Mean of z_pred − z_true (NaN for an empty bin, which is skipped). */
   meanError: number;
@@ -30,7 +29,6 @@ export interface ErrorBin {
   stdError: number;
   /** Share of all galaxies in the bin, in percent. */
   percent?: number;
-  /** Galaxies in the bin. */
   n?: number;
 }
 

@@ -19,17 +19,12 @@ import {
   renderFigure,
 } from "./_render.ts";
 
-/** One non-empty cell of a 2D histogram. */
+/** A non-empty cell of a 2D histogram: its edges in true (x) and predicted z (y), its count. */
 export interface DensityCell {
-  /** Lower edge in true z. */
   x1: number;
-  /** Upper edge in true z. */
   x2: number;
-  /** Lower edge in predicted z. */
   y1: number;
-  /** Upper edge in predicted z. */
   y2: number;
-  /** Galaxies in the cell. */
   count: number;
 }
 

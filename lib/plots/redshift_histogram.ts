@@ -27,7 +27,6 @@ export { type BinningOptions, type HistogramCounts, histogramCounts } from "../s
 
 /** Options of {@link redshiftHistogram}. */
 export interface RedshiftHistogramOptions extends FigureOptions, BinningOptions {
-  /** Fill colour of the bars. */
   color?: string;
   /** Label of the x axis; default "Spectroscopic redshift z". */
   xLabel?: string;

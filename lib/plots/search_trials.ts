@@ -19,9 +19,7 @@ import { count } from "../tables.ts";
 
 /** One trial as the plot needs it (lib/search's `TrialRecord` fits). */
 export interface TrialPoint {
-  /** 0-based trial number. */
   number: number;
-  /** Who proposed the point. */
   source: "random" | "tpe" | "baseline";
   /** How the trial ended; pruned trials are drawn hollow, failed ones left out. */
   state: "complete" | "pruned" | "failed";

@@ -17,7 +17,6 @@ import {
 export interface SplitPart {
   /** Name of the part, e.g. "Training". */
   label: string;
-  /** Galaxies in it. */
   count: number;
 }
 

@@ -36,7 +36,6 @@ export interface TrainingCurvesPlotOptions extends FigureOptions {
   markEpoch?: number;
   /** Text beside the rule; default "epoch N". */
   markLabel?: string;
-  /** Logarithmic y axis. */
   logY?: boolean;
   /** Label of the y axis; defaults name the metric. */
   yLabel?: string;

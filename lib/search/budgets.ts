@@ -13,15 +13,11 @@ import type { MedianPrunerOptions } from "./pruner.ts";
 
 /** The search budget of one profile: how many trials, how long each, over which ranges. */
 export interface SearchBudget {
-  /** Trials in all. */
   trials: number;
-  /** Epochs per trial. */
   epochs: number;
   /** Random trials (the baseline included) before TPE takes over. */
   startupTrials: number;
-  /** The ranges searched. */
   space: CnnSpaceOptions;
-  /** Early stopping of poor trials. */
   pruner: MedianPrunerOptions;
   /** Seed of the proposals and of each trial. */
   seed: number;

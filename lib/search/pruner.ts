@@ -29,12 +29,9 @@ export interface MedianPrunerOptions {
  * ```
  */
 export class MedianPruner {
-  /** Finished trials needed before any trial is stopped. */
   readonly startupTrials: number;
-  /** Epochs before the rule applies (first checked after epoch `warmupSteps + 1`). */
   readonly warmupSteps: number;
 
-  /** @param options startup trials and warm-up epochs */
   constructor(options: MedianPrunerOptions = {}) {
     this.startupTrials = options.startupTrials ?? 3;
     this.warmupSteps = options.warmupSteps ?? 1;

@@ -31,11 +31,10 @@ export class TrialPruned extends Error {
 
 /** What an objective gets besides the point: the trial's identity and a way to report. */
 export interface TrialContext {
-  /** 0-based trial number. */
   readonly number: number;
   /** Seed for the trial's own randomness (weights, batch order). */
   readonly seed: number;
-  /** Records an epoch's score; throws {@link TrialPruned} to stop, except after the `last` epoch. */
+  /** Records an epoch's score; throws {@link TrialPruned} to stop (never after the `last`). */
   report(score: number, options?: { last?: boolean }): void;
   /** Extra facts the objective wants logged (e.g. the parameter count). */
   readonly info: Record<string, unknown>;
@@ -76,7 +75,6 @@ export interface SearchOptions {
 export interface SearchResult {
   /** Every trial, resumed ones included, in order. */
   trials: TrialRecord[];
-  /** The complete trial with the lowest value. */
   best: TrialRecord | undefined;
   /** Trials read from the log rather than run now. */
   resumedTrials: number;

@@ -231,7 +231,6 @@ export interface SharedTrial {
   /** Its score in the first log and in the second. */
   a: number;
   b: number;
-  /** |a − b|. */
   gap: number;
 }
 

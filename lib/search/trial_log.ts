@@ -38,7 +38,6 @@ export type TrialState = "complete" | "pruned" | "failed";
 /** One finished trial. */
 export interface TrialRecord {
   type: "trial";
-  /** 0-based trial number. */
   number: number;
   /** Seed of the proposal and of the trial's own randomness (weights, batch order). */
   seed: number;
@@ -52,7 +51,6 @@ export interface TrialRecord {
   /** Wall-clock seconds of the trial. */
   seconds: number;
   finishedAt: string;
-  /** Why a failed trial failed. */
   error?: string;
   /** Extra facts from the objective, e.g. the parameter count. */
   info?: Record<string, unknown>;

@@ -268,7 +268,6 @@ export function scaleStd(prediction: GaussianPrediction, scale: number): Gaussia
 
 /** Calibration of a set of Gaussian predictions, as the notebook and the ensemble tool report it. */
 export interface CalibrationReport {
-  /** Galaxies scored. */
   n: number;
   /** Interval levels of `coverage` and of each bin's coverage. */
   levels: number[];
@@ -276,11 +275,8 @@ export interface CalibrationReport {
   coverage: number[];
   /** Mean CRPS, in units of z. */
   crps: number;
-  /** Mean negative log-likelihood. */
   nll: number;
-  /** Mean predicted σ. */
   meanStd: number;
-  /** Median predicted σ. */
   medianStd: number;
   /** Counts of the PIT histogram (`pitBins` equal bins over [0, 1]). */
   pitCounts: number[];

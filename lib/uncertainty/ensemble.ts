@@ -1,10 +1,7 @@
 /**
  * A deep ensemble: K copies of the network, each trained from its own initial weights and batch
- * order on the same data. Their mean is the redshift; their spread is its uncertainty.
- *
- * Where the training data pin the answer down, independently started networks agree; where they
- * do not (rare high-z galaxies, odd spectra) they disagree. The spread measures only that model
- * uncertainty, not the noise of the spectrum itself, so it is usually too small: one scale
+ * order on the same data; their mean is the redshift, their spread its uncertainty. The spread
+ * measures only model uncertainty, not the spectrum's noise, so it is usually too small: one
  * factor fitted on validation galaxies ({@link fitStdScale}) widens it to honest intervals.
  *
  * An ensemble folder holds `ensemble.json` and one model folder per member (`member_1`, …, each
@@ -28,7 +25,6 @@ export const ENSEMBLE_FILE = "ensemble.json";
 
 /** A trained ensemble, ready to predict. */
 export interface Ensemble {
-  /** The members, each a compiled network. */
   models: tfl.LayersModel[];
   /** The scaler all members were trained with (fitted on the training rows). */
   scaler: MinMaxScaler;
@@ -36,12 +32,8 @@ export interface Ensemble {
   modelConfig: ModelConfig;
   /** Weight-initialisation seed of each member (also its batch-order seed). */
   memberSeeds: number[];
-  /**
-   * Factor applied to the members' spread so that the 68 % interval covers 68 % of the validation
-   * galaxies (1: not rescaled).
-   */
+  /** Factor of the members' spread that makes the 68 % interval cover 68 % of validation (or 1). */
   stdScale: number;
-  /** Training history of each member. */
   histories: EpochLog[][];
   /** Free-form facts about the run. */
   run: Record<string, unknown>;
@@ -54,7 +46,7 @@ export function memberSeed(seed: number, k: number): number {
 
 /** Options of {@link trainEnsemble}. */
 export interface TrainEnsembleOptions {
-  /** Number of members K. */
+  /** Number of members K (at least 2). */
   members: number;
   /** Architecture; each member's `seed` is replaced by {@link memberSeed}(`seed`, k). */
   modelConfig: ModelConfig;
@@ -69,9 +61,8 @@ export interface TrainEnsembleOptions {
   /** Scaler fitted on the training rows, stored with the ensemble. */
   scaler: MinMaxScaler;
   /**
-   * Per-member checkpoint files `${checkpointPrefix}_k.ckpt`, so an interrupted run resumes: a
-   * finished member's file stays until every member has finished, so that a run stopped at member
-   * k loads members 1 … k−1 from their files instead of training them again.
+   * Per-member checkpoint files `${checkpointPrefix}_k.ckpt`, kept until every member has finished,
+   * so that a run stopped at member k resumes it and loads members 1 … k−1 instead of retraining.
    */
   checkpointPrefix?: string;
   onProgress?: (member: number, progress: TrainingProgress) => void | Promise<void>;
@@ -79,10 +70,7 @@ export interface TrainEnsembleOptions {
   onMemberEnd?: (member: number, history: EpochLog[], seconds: number) => void | Promise<void>;
 }
 
-/**
- * Trains K members on `data.train`, one after another, and fits the σ scale on
- * `data.validation` when given (else the scale is 1).
- */
+/** Trains K members on `data.train` in turn; fits the σ scale on `data.validation` if given. */
 export async function trainEnsemble(
   data: { train: XY; validation?: XY },
   options: TrainEnsembleOptions,
@@ -146,14 +134,10 @@ export interface UncertainPrediction {
   std: Float32Array;
   /** Sample standard deviation (K − 1 in the denominator) of the members' predictions. */
   rawStd: Float32Array;
-  /** Each member's predictions. */
   members: Float32Array[];
 }
 
-/**
- * Predicts each row of `x` (already scaled with `ensemble.scaler`, `n × length`) with every
- * member; returns the mean, the recalibrated σ, the raw spread and the members' predictions.
- */
+/** Predicts each row of `x` (scaled with `ensemble.scaler`, `n × length`) with every member. */
 export async function predictWithUncertainty(
   ensemble: Pick<Ensemble, "models" | "stdScale">,
   x: Float32Array,
@@ -208,10 +192,7 @@ export async function isEnsembleFolder(dir: string): Promise<boolean> {
   return await Deno.stat(`${dir}/${ENSEMBLE_FILE}`).then((s) => s.isFile, () => false);
 }
 
-/**
- * Reads a folder written by {@link saveEnsemble}; the members come back compiled. A missing,
- * damaged or inconsistent folder gives a {@link ModelFolderError} naming the problem.
- */
+/** Reads a folder written by {@link saveEnsemble}; a bad one gives a {@link ModelFolderError}. */
 export async function loadEnsemble(dir: string): Promise<Ensemble> {
   let meta: {
     formatVersion?: number;

@@ -1,13 +1,8 @@
 /**
- * Measuring an ensemble's error bars on held-out galaxies, and the results file of a run.
- *
- * Four predictions are scored on the test set: the ensemble with its raw spread, the ensemble
- * with its spread scaled on the validation set, and two baselines with one constant σ for every
- * galaxy (fitted on the validation set): around the ensemble mean, which shows whether the
- * per-galaxy σ beats one error bar for all at the same mean, and around one member's prediction.
- *
- * A larger run (`deno task ensemble`) writes its results as JSON; the committed copies under
- * `results/uncertainty/` are what notebook 06 shows on machines that cannot train them.
+ * Scoring an ensemble's error bars on the test galaxies (raw spread, spread scaled on validation,
+ * and one validation-fitted constant σ around the ensemble mean and around one member), and the
+ * results files of larger runs (`deno task ensemble`), committed under `results/uncertainty/` for
+ * notebook 06.
  *
  * @module
  */
@@ -33,30 +28,22 @@ export const UNCERTAINTY_RESULTS_DIR: string = fromFileUrl(
 
 /** What an ensemble's error bars achieve on the test galaxies. */
 export interface EnsembleEvaluation {
-  /** Members K. */
   members: number;
   /** Validation-fitted factor of the members' spread. */
   stdScale: number;
   /** Validation-fitted constant σ of the single-member baseline. */
   baselineStd: number;
-  /**
-   * Validation-fitted constant σ around the ensemble mean (absent from results files written
-   * before this baseline was added).
-   */
+  /** Validation-fitted constant σ around the ensemble mean (absent from older results files). */
   ensembleBaselineStd?: number;
   /** Point-prediction metrics of the ensemble mean and of member 1 alone. */
   metrics: { ensemble: RedshiftMetrics; single: RedshiftMetrics };
   /** CRPS of the members taken as an empirical distribution (no Gaussian assumed). */
   empiricalCrps: number;
-  /** Calibration of the three predictions. */
   calibration: {
     raw: CalibrationReport;
     recalibrated: CalibrationReport;
     singleConstant: CalibrationReport;
-    /**
-     * The ensemble mean with one constant σ for every galaxy: the fair baseline of the per-galaxy
-     * σ, since it shares the ensemble's mean (absent from results files written before it).
-     */
+    /** The ensemble mean with a constant σ, the fair baseline (absent from older files). */
     ensembleConstant?: CalibrationReport;
   };
 }
@@ -65,32 +52,22 @@ export interface EnsembleEvaluation {
 export interface UncertaintyResults extends EnsembleEvaluation {
   formatVersion: number;
   profile: string;
-  /** The command that produced the file. */
   command: string;
-  /** Git commit of the code in the sitting that wrote the file (members resumed from their
-   * checkpoints may have been trained by earlier commits: the run's log says which). */
+  /** Commit of the sitting that wrote the file (resumed members' commits are in the run's log). */
   commit: string;
   /** Backend and device, e.g. `webgpu (NVIDIA H100 …)`. */
   device: string;
   startedAt: string;
-  /** Galaxies in each part of the split. */
   galaxies: { train: number; validation: number; test: number };
-  /** Epochs per member and batch size. */
   epochs: number;
   batchSize: number;
   /** Model parameters per member. */
   parameters: number;
-  /**
-   * Wall-clock seconds: `total` the sitting that wrote the file (the whole run when it ran in one
-   * sitting), each member's epochs over every sitting, the evaluation.
-   */
+  /** Seconds of the sitting that wrote the file, of each member (every sitting), of evaluation. */
   wallSeconds: { total: number; members: number[]; evaluation: number };
 }
 
-/**
- * Scores `ensemble` on `data.test`; the baseline's σ is fitted on `data.validation`.
- * Returns the evaluation and the test prediction (for figures).
- */
+/** Scores `ensemble` on `data.test` (baselines fitted on `data.validation`) and its prediction. */
 export async function evaluateEnsemble(
   ensemble: Ensemble,
   data: { validation: XY; test: XY },
@@ -124,22 +101,19 @@ export async function evaluateEnsemble(
   };
 }
 
-/**
- * The results files committed under {@link UNCERTAINTY_RESULTS_DIR}, by profile name; an empty
- * list when there are none.
- */
+/** The results files committed under {@link UNCERTAINTY_RESULTS_DIR}, by profile name. */
 export async function readCommittedUncertaintyResults(
   dir: string = UNCERTAINTY_RESULTS_DIR,
 ): Promise<UncertaintyResults[]> {
-  const found: UncertaintyResults[] = [];
-  let entries: Deno.DirEntry[];
+  let names: string[];
   try {
-    entries = [...Deno.readDirSync(dir)];
+    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".json"))
+      .map((e) => e.name);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return found;
+    if (e instanceof Deno.errors.NotFound) return [];
     throw e;
   }
-  const names = entries.filter((e) => e.isFile && e.name.endsWith(".json")).map((e) => e.name);
+  const found: UncertaintyResults[] = [];
   for (const name of names.sort()) {
     const json = JSON.parse(await Deno.readTextFile(`${dir}/${name}`)) as UncertaintyResults;
     if (json.formatVersion !== UNCERTAINTY_RESULTS_VERSION) {
@@ -197,15 +171,14 @@ export function coverageByBinTable(
       ...series.flatMap((s) => levels.map((l) => `${s.label}: ${l}`)),
       ...series.map((s) => `${s.label}: mean σ`),
     ],
-    first.byBin.flatMap((r, b) => {
-      if (r.n === 0) return [];
-      return [[
+    first.byBin.flatMap((r, b) =>
+      r.n === 0 ? [] : [[
         `${r.zLow.toFixed(2)}–${r.zHigh.toFixed(2)}`,
         r.n,
         ...series.flatMap((s) => s.report.byBin[b].coverage.map((c) => pct(c))),
         ...series.map((s) => fixed(s.report.byBin[b].meanStd)),
-      ]];
-    }),
+      ]]
+    ),
   );
 }
 

@@ -46,7 +46,6 @@ export function coverageExtremes(
 
 /** The shape of a 10-bin PIT histogram, as shares of the galaxies and their sampling errors. */
 export interface PitShape {
-  /** Galaxies in all. */
   n: number;
   /** Share in the two outer bins (PIT < 0.1 or > 0.9); 0.2 if calibrated. */
   tails: number;
