@@ -67,27 +67,6 @@ export function pdfQuantile(p: ArrayLike<number>, bins: RedshiftBins, q: number)
   return quantileAt(p, 0, bins, q, pdfTotal(p, bins));
 }
 
-function summaryAt(
-  p: ArrayLike<number>,
-  offset: number,
-  bins: RedshiftBins,
-  level: number,
-): PdfSummary {
-  const total = pdfTotal(p, bins, offset);
-  let mean = 0, best = 0;
-  for (let k = 0; k < bins.count; k++) {
-    mean += p[offset + k] * bins.centres[k];
-    if (p[offset + k] > p[offset + best]) best = k;
-  }
-  return {
-    mean: mean / total,
-    median: quantileAt(p, offset, bins, 0.5, total),
-    mode: bins.centres[best],
-    lower: quantileAt(p, offset, bins, (1 - level) / 2, total),
-    upper: quantileAt(p, offset, bins, (1 + level) / 2, total),
-  };
-}
-
 /**
  * Mean, median, mode and central interval (`level` ∈ [0, 1], default 0.68) of one binned PDF.
  *
@@ -107,10 +86,13 @@ export function pdfSummary(
   options: { level?: number } = {},
 ): PdfSummary {
   checkPdfLength(p, bins);
-  const level = options.level ?? 0.68;
-  checkLevel(level, "the interval's level");
-  return summaryAt(p, 0, bins, level);
+  const s = pdfSummaries(p, bins, options);
+  const one = {} as PdfSummary;
+  for (const f of FIELDS) one[f] = s[f][0];
+  return one;
 }
+
+const FIELDS = ["mean", "median", "mode", "lower", "upper"] as const;
 
 /** {@link PdfSummary} of many galaxies, one array per field. */
 export type PdfSummaries = { [K in keyof PdfSummary]: Float64Array };
@@ -136,11 +118,19 @@ export function pdfSummaries(
   const level = options.level ?? 0.68;
   checkLevel(level, "the interval's level");
   const n = Math.floor(probs.length / bins.count); // forEachPdf checks that rows fill `probs`
-  const fields = ["mean", "median", "mode", "lower", "upper"] as const;
-  const out = Object.fromEntries(fields.map((f) => [f, new Float64Array(n)])) as PdfSummaries;
-  forEachPdf(probs, bins, options, (row, offset, i) => {
-    const s = summaryAt(row, offset, bins, level);
-    for (const f of fields) out[f][i] = s[f];
+  const out = Object.fromEntries(FIELDS.map((f) => [f, new Float64Array(n)])) as PdfSummaries;
+  forEachPdf(probs, bins, options, (p, offset, i) => {
+    const total = pdfTotal(p, bins, offset);
+    let mean = 0, best = 0;
+    for (let k = 0; k < bins.count; k++) {
+      mean += p[offset + k] * bins.centres[k];
+      if (p[offset + k] > p[offset + best]) best = k;
+    }
+    out.mean[i] = mean / total;
+    out.median[i] = quantileAt(p, offset, bins, 0.5, total);
+    out.mode[i] = bins.centres[best];
+    out.lower[i] = quantileAt(p, offset, bins, (1 - level) / 2, total);
+    out.upper[i] = quantileAt(p, offset, bins, (1 + level) / 2, total);
   });
   return out;
 }
