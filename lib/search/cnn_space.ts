@@ -64,14 +64,6 @@ export interface CnnTrialConfig {
 /**
  * The search space of the network. Its validity rule rejects kernels that leave a convolution
  * block no samples and networks above `maxParams` parameters, so neither is ever proposed.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { cnnSearchSpace } from "./cnn_space.ts";
- * const space = cnnSearchSpace({ maxConvLayers: 3 });
- * assert.ok("filters3" in space.dimensions && !("filters4" in space.dimensions));
- * ```
  */
 export function cnnSearchSpace(options: CnnSpaceOptions = {}): SearchSpace {
   const maxConv = options.maxConvLayers ?? 5;

@@ -15,19 +15,7 @@ export interface MedianPrunerOptions {
   warmupSteps?: number;
 }
 
-/**
- * The median stopping rule.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { MedianPruner } from "./pruner.ts";
- * const pruner = new MedianPruner({ startupTrials: 3, warmupSteps: 1 });
- * const finished = [[0.5, 0.3], [0.4, 0.2], [0.6, 0.25]];
- * assert.ok(pruner.shouldPrune([0.9, 0.8], finished));
- * assert.ok(!pruner.shouldPrune([0.45, 0.2], finished));
- * ```
- */
+/** The median stopping rule. */
 export class MedianPruner {
   readonly startupTrials: number;
   readonly warmupSteps: number;

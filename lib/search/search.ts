@@ -12,10 +12,7 @@ import type { Proposal, Sampler } from "./sampler.ts";
 import type { MedianPruner } from "./pruner.ts";
 import {
   appendSearchRecord,
-  createSearchLog,
-  readSearchLog,
-  repairSearchLog,
-  SEARCH_LOG_VERSION,
+  openSearchLog,
   type SessionRecord,
   type TrialRecord,
 } from "./trial_log.ts";
@@ -117,33 +114,9 @@ export async function runSearch(
     objective: options.settings ?? {},
   }));
   const path = options.logPath;
-  const log = path ? await readSearchLog(path) : null;
-  if (log && !options.resume) {
-    throw new Error(`${path} exists: resume it, or delete it to start afresh`);
-  }
-  if (log && JSON.stringify(log.header.settings) !== JSON.stringify(settings)) {
-    throw new Error(
-      `${path} was written by a different search (sampler, seed, space or settings differ); ` +
-        "delete it or choose another log",
-    );
-  }
-  const trials: TrialRecord[] = [...(log?.trials ?? [])];
-  const sessions: SessionRecord[] = [...(log?.sessions ?? [])];
-  if (path) {
-    if (log) await repairSearchLog(path, log);
-    else {
-      const header = { version: SEARCH_LOG_VERSION, createdAt: new Date().toISOString(), settings };
-      await createSearchLog(path, { type: "search", ...header });
-    }
-    const session: SessionRecord = {
-      type: "session",
-      startedAt: new Date().toISOString(),
-      trialsBefore: trials.length,
-      info: options.session ?? {},
-    };
-    await appendSearchRecord(path, session);
-    sessions.push(session);
-  }
+  const { trials, sessions } = path
+    ? await openSearchLog(path, settings, options)
+    : { trials: [], sessions: [] };
   const resumedTrials = trials.length;
   let stoppedForTime = false;
   for (let number = trials.length; number < options.trials; number++) {

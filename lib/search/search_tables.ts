@@ -144,22 +144,6 @@ function bold(text: string, lower: boolean): string {
 /**
  * Two searches at equal trials: the best validation MAE of a complete trial that each had reached
  * after every `every` trials, and after the last trial both have run; the lower one is marked.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { searchRaceTable, type TrialRecord } from "./mod.ts";
- * const trial = (number: number, value: number): TrialRecord => ({
- *   type: "trial", number, seed: 0, source: "random", params: {}, state: "complete", value,
- *   curve: [value], seconds: 1, finishedAt: "",
- * });
- * const table = searchRaceTable(
- *   { label: "TPE", trials: [trial(0, 0.05), trial(1, 0.03)] },
- *   { label: "random", trials: [trial(0, 0.05), trial(1, 0.04), trial(2, 0.02)] },
- *   1,
- * );
- * assert.match(table, /\| 2 +\| \*\*0\.0300\*\* +\| 0\.0400 +\|/);
- * ```
  */
 export function searchRaceTable(a: RaceSide, b: RaceSide, every = 5): string {
   const n = Math.min(a.trials.length, b.trials.length);

@@ -33,20 +33,7 @@ export interface TpeOptions {
   priorWeight?: number;
 }
 
-/**
- * A TPE sampler: random for the first `startupTrials` trials, then model-based.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { tpeSampler } from "./tpe.ts";
- * import { Random } from "../random.ts";
- * const space = { dimensions: { x: { kind: "float" as const, low: -1, high: 1 } } };
- * const seen = [-0.9, -0.5, 0, 0.5, 0.9].map((x) => ({ params: { x }, value: x * x }));
- * const { source } = tpeSampler({ startupTrials: 3 }).propose(space, seen, new Random(1));
- * assert.ok(source === "tpe");
- * ```
- */
+/** A TPE sampler: random for the first `startupTrials` trials, then model-based. */
 export function tpeSampler(options: TpeOptions = {}): Sampler {
   const settings = {
     startupTrials: options.startupTrials ?? 10,

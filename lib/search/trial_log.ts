@@ -70,15 +70,6 @@ export interface SearchLog {
 /**
  * Parses a log's text; a last line without its newline is ignored.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseSearchLog } from "./trial_log.ts";
- * const text = '{"type":"search","version":1,"createdAt":"","settings":{}}\n{"type":"tri';
- * const log = parseSearchLog(text);
- * assert.ok(log.trials.length === 0 && log.partialLine);
- * ```
- *
  * @param text the file's text
  */
 export function parseSearchLog(text: string): SearchLog {
@@ -130,9 +121,39 @@ export async function readSearchLog(path: string): Promise<SearchLog | null> {
   }
 }
 
-/** Starts a log at `path` with its header line, replacing any file there (atomically). */
-export async function createSearchLog(path: string, header: SearchHeader): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(header) + "\n");
+/**
+ * Opens the log at `path` for a search with `settings`: resumes an existing log, which must match
+ * them (a partial last line is cut off), or starts a new one; then appends a session line.
+ */
+export async function openSearchLog(
+  path: string,
+  settings: Record<string, unknown>,
+  options: { resume?: boolean; session?: Record<string, unknown> },
+): Promise<Pick<SearchLog, "sessions" | "trials">> {
+  const log = await readSearchLog(path);
+  if (log && !options.resume) {
+    throw new Error(`${path} exists: resume it, or delete it to start afresh`);
+  }
+  if (log && JSON.stringify(log.header.settings) !== JSON.stringify(settings)) {
+    throw new Error(
+      `${path} was written by a different search (sampler, seed, space or settings differ); ` +
+        "delete it or choose another log",
+    );
+  }
+  if (log?.partialLine) await Deno.truncate(path, log.validBytes);
+  if (!log) {
+    const header = { version: SEARCH_LOG_VERSION, createdAt: new Date().toISOString(), settings };
+    await writeFileAtomic(path, JSON.stringify({ type: "search", ...header }) + "\n");
+  }
+  const trials = log?.trials ?? [];
+  const session: SessionRecord = {
+    type: "session",
+    startedAt: new Date().toISOString(),
+    trialsBefore: trials.length,
+    info: options.session ?? {},
+  };
+  await appendSearchRecord(path, session);
+  return { trials, sessions: [...(log?.sessions ?? []), session] };
 }
 
 /** Appends one record as one line and syncs it to disk before returning. */
@@ -146,9 +167,4 @@ export async function appendSearchRecord(
   let written = 0;
   while (written < bytes.length) written += await file.write(bytes.subarray(written));
   await file.sync();
-}
-
-/** Cuts a partial last line off the log at `path`, so that appending starts on a fresh line. */
-export async function repairSearchLog(path: string, log: SearchLog): Promise<void> {
-  if (log.partialLine) await Deno.truncate(path, log.validBytes);
 }
