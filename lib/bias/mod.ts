@@ -22,7 +22,5 @@ export * from "./pdf_summary.ts";
 export * from "./density.ts";
 export * from "./prior.ts";
 export * from "./pdf_calibration.ts";
-export * from "./pdf_crps.ts";
 export * from "./weights.ts";
-export * from "./capped_subset.ts";
 export type { PriorOptions } from "./_pdf.ts";
