@@ -23,10 +23,7 @@ export type ActivationName = "sigmoid" | "tanh" | "relu";
 
 /** The activation functions the figure draws, each with its derivative (plain numbers). */
 export const ACTIVATION_FUNCTIONS: Readonly<
-  Record<
-    ActivationName,
-    { title: string; f: (x: number) => number; df: (x: number) => number }
-  >
+  Record<ActivationName, { title: string; f: (x: number) => number; df: (x: number) => number }>
 > = {
   sigmoid: {
     title: "Sigmoid σ(x) = 1 / (1 + e⁻ˣ)",

@@ -38,11 +38,7 @@ export function normalPdf(x: number): number {
  * Quantile function Φ⁻¹(p) of the standard normal (Acklam's algorithm, relative error < 1.2e-9).
  */
 export function normalQuantile(p: number): number {
-  if (!(p > 0 && p < 1)) {
-    if (p === 0) return -Infinity;
-    if (p === 1) return Infinity;
-    return NaN;
-  }
+  if (!(p > 0 && p < 1)) return p === 0 ? -Infinity : p === 1 ? Infinity : NaN;
   const a = [
     -39.69683028665376,
     220.9460984245205,
@@ -120,10 +116,8 @@ export function pitValues(zTrue: ArrayLike<number>, prediction: GaussianPredicti
 export function pitHistogram(pit: ArrayLike<number>, options: { bins?: number } = {}): number[] {
   const bins = options.bins ?? 10;
   const counts = new Array<number>(bins).fill(0);
-  for (let i = 0; i < pit.length; i++) {
-    const p = pit[i];
-    if (!(p >= 0 && p <= 1)) continue;
-    counts[Math.min(Math.floor(p * bins), bins - 1)]++;
+  for (const p of Array.from(pit)) {
+    if (p >= 0 && p <= 1) counts[Math.min(Math.floor(p * bins), bins - 1)]++;
   }
   return counts;
 }
