@@ -1,10 +1,9 @@
 /**
  * Writing a run's two files: the predictions and the rejected rows.
  *
- * Each {@link OutputFile} is CSV text written under a temporary name beside
- * its target; a Parquet output is converted from that text at the end. The
- * finished temporary files are handed back for `commitTogether`, so that the
- * run, not the writer, decides when both are put in place. Ids that a
+ * Each {@link OutputFile} is CSV text written under a temporary name beside its target; a Parquet
+ * output is converted from that text at the end. The finished temporary files are handed back for
+ * `commitTogether`, so that the run, not the writer, decides when both are put in place. Ids that a
  * spreadsheet would read as formulas are neutralised in CSV ({@link csvField}).
  *
  * @module

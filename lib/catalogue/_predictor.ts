@@ -2,10 +2,9 @@
  * What predicts for `predictCatalogue`: a model folder, a loaded model
  * with its scaler, or an ensemble, behind one {@link Predictor}.
  *
- * Kept apart from the run itself so that how a chunk's predictions are made
- * (which model, which backend, whether there is an error bar or a PDF) is one
- * place: the run only hands over scaled fluxes and gets back a
- * {@link ChunkPredictions}.
+ * Kept apart from the run itself so that how a chunk's predictions are made (which model, which
+ * backend, whether there is an error bar or a PDF) is one place: the run only hands over scaled
+ * fluxes and gets back a {@link ChunkPredictions}.
  *
  * @module
  */

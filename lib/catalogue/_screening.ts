@@ -1,8 +1,7 @@
 /**
- * Screening the rows of a catalogue: which spectra lie outside the training
- * range ({@link OodRule}, {@link outOfDistribution}), which predictions are
- * no result ({@link keepFinite}), and how a bad row is described
- * ({@link describeReject}, {@link rejectError}).
+ * Screening the rows of a catalogue: which spectra lie outside the training range ({@link OodRule},
+ * {@link outOfDistribution}), which predictions are no result ({@link keepFinite}), and how a bad
+ * row is described ({@link describeReject}, {@link rejectError}).
  *
  * These are pure functions of a chunk and the model's scaler, kept apart from
  * the run that reads and writes the files so each can be read on its own.

@@ -129,10 +129,9 @@ export class CatalogueInterrupted extends Error {
  * A model with a PDF head writes its PDF's summaries beside `z_pred` (the
  * PDF's mean): see {@link PDF_COLUMNS}, and `alpha` for the α knob.
  *
- * Bad rows (wrong column count, missing or non-numeric value, NaN, ±Inf) are
- * not predicted: each goes to `onReject`, to the rejects file and to the
- * summary's count; with `strict`, the first one stops the run. The model runs
- * on whatever tfjs backend is current (see {@link selectBackend}).
+ * Bad rows (wrong column count, missing or non-numeric value, NaN, ±Inf) are not predicted: each
+ * goes to `onReject`, to the rejects file and to the summary's count; with `strict`, the first one
+ * stops the run. The model runs on whatever tfjs backend is current (see {@link selectBackend}).
  *
  * @param model a model folder written by {@link saveModel}, or a loaded model with its scaler
  * @param inPath a `.csv` or `.parquet` catalogue: 186 fluxes, optionally z and an id column

@@ -205,11 +205,10 @@ function layoutOf(
 }
 
 /**
- * Whether a CSV's first record is a header, decided by the names in it, never
- * by whether its last value happens to be a number: a header names at least
- * one column the format knows (`z`, `id`, `flux_0`…, or the names given for id
- * and z), or consists of names only (no field empty or numeric). Anything else
- * is a data row, whose bad values are then reported like any other row's.
+ * Whether a CSV's first record is a header, decided by the names in it, never by whether its last
+ * value happens to be a number: a header names at least one column the format knows (`z`, `id`,
+ * `flux_0`…, or the names given for id and z), or consists of names only (no field empty or
+ * numeric). Anything else is a data row, whose bad values are then reported like any other row's.
  */
 function headerDecision(
   fields: string[],
@@ -628,10 +627,9 @@ function idText(data: Uint8Array, start: number, end: number): string {
 /**
  * The number in `data[start, end)`, or NaN when the text is not a number.
  *
- * Plain decimals of up to 15 significant digits and exponents within ±22 are
- * converted exactly (Clinger's fast path: both the digits and the power of ten
- * are exact doubles, so one division or multiplication rounds correctly);
- * anything else goes through `Number()` on the text.
+ * Plain decimals of up to 15 significant digits and exponents within ±22 are converted exactly
+ * (Clinger's fast path: both the digits and the power of ten are exact doubles, so one division or
+ * multiplication rounds correctly); anything else goes through `Number()` on the text.
  */
 function parseNumber(data: Uint8Array, start: number, end: number): number {
   let i = start;
@@ -741,24 +739,19 @@ async function* parquetChunks(
   chunkRows: number,
 ): AsyncGenerator<CatalogueChunk> {
   const pl = await polars();
-  const wanted = [
-    ...(layout.id ? [layout.id] : []),
-    ...(layout.z ? [layout.z] : []),
-    ...layout.flux,
-  ];
+  const wanted = [layout.id, layout.z, ...layout.flux].filter((c) => c !== null);
   for (let offset = 0; offset < totalRows; offset += chunkRows) {
-    let chunk: ChunkBuilder, n: number;
+    let chunk: CatalogueChunk;
     try {
       const frame = await pl.scanParquet(path).select(...wanted).slice(offset, chunkRows)
         .collect();
-      n = frame.height;
-      chunk = parquetChunk(pl, frame, layout, offset);
+      const done = offset + frame.height;
+      chunk = parquetChunk(pl, frame, layout, offset).finish(done, done / totalRows);
     } catch (e) {
       const rows = `rows ${offset + 1}…${Math.min(totalRows, offset + chunkRows)}`;
       throw new CatalogueInputError(path, `cannot read ${rows}: ${(e as Error).message}`);
     }
-    const done = offset + n;
-    yield chunk.finish(done, done / totalRows);
+    yield chunk;
   }
 }
 

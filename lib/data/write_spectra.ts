@@ -1,9 +1,8 @@
 /**
  * Writes galaxies in the dissertation's format: CSV or Parquet, `z` then `flux_0..flux_185`.
  *
- * Files appear atomically (written beside the target under a temporary name,
- * then renamed), so a reader never sees half a file, and their bytes depend
- * only on the data: same data, same file.
+ * Files appear atomically (written beside the target under a temporary name, then renamed), so a
+ * reader never sees half a file, and their bytes depend only on the data: same data, same file.
  *
  * @module
  */

@@ -2,12 +2,11 @@
  * Private: a small, safe layer over h5wasm (the HDF5 C library compiled to
  * WebAssembly) for reading and writing HDF5 files held in memory.
  *
- * h5wasm works on Emscripten's in-memory file system, so bytes are copied in
- * with `FS.writeFile` and out with `FS.readFile`: no Node-specific mounting,
- * which keeps it working under `deno run`, in notebooks and in `deno bundle`
- * output (h5wasm's ESM build embeds its WASM binary). While a callback runs,
- * HDF5's error stack is turned into a thrown {@link Hdf5Error} instead of
- * being printed to stderr.
+ * h5wasm works on Emscripten's in-memory file system, so bytes are copied in with `FS.writeFile`
+ * and out with `FS.readFile`: no Node-specific mounting, which keeps it working under `deno run`,
+ * in notebooks and in `deno bundle` output (h5wasm's ESM build embeds its WASM binary). While a
+ * callback runs, HDF5's error stack is turned into a thrown {@link Hdf5Error} instead of being
+ * printed to stderr.
  *
  * @module
  */

@@ -143,9 +143,8 @@ export class KerasImportError extends Error {
 }
 
 /**
- * Reads a Keras model file's architecture and weight shapes (not the weight
- * values) and maps it onto a {@link ModelConfig}; throws a
- * {@link KerasImportError} when our builder cannot express it.
+ * Reads a Keras model file's architecture and weight shapes (not the weight values) and maps it
+ * onto a {@link ModelConfig}; throws a {@link KerasImportError} when our builder cannot express it.
  *
  * @param source path, file URL or bytes of a `.h5` or `.keras` file
  *

@@ -2,11 +2,10 @@
  * Is a network trained? Statistics of its weights that tell freshly initialised
  * weights from trained ones.
  *
- * Keras (and {@link buildModel}) start every kernel as a Glorot-uniform draw,
- * uniform on [−L, L] with L = √(6 / (fan_in + fan_out)), and every bias at zero.
- * Training moves the biases off zero at the first step and spreads the kernels
- * beyond L. A file whose biases are all exactly zero and whose kernels are
- * uniform within their limits has not been trained; this is how the
+ * Keras (and {@link buildModel}) start every kernel as a Glorot-uniform draw, uniform on [−L, L]
+ * with L = √(6 / (fan_in + fan_out)), and every bias at zero. Training moves the biases off zero at
+ * the first step and spreads the kernels beyond L. A file whose biases are all exactly zero and
+ * whose kernels are uniform within their limits has not been trained; this is how the
  * dissertation's published `model.keras` was found to hold its initial weights.
  *
  * @module
@@ -77,12 +76,11 @@ export function weightStatistics(model: tfl.LayersModel): LayerWeightStatistics[
 }
 
 /**
- * True when every layer looks freshly initialised: all biases exactly zero and every
- * kernel inside its Glorot limit with a standard deviation within `tolerance` (relative)
- * of a uniform draw's, plus 2/√n for a kernel of n weights (about 4.4 standard errors of a
- * uniform sample's standard deviation, so small kernels are not misjudged). Any training
- * step moves some bias off zero, so a trained network fails the first test even where
- * its kernels have barely moved.
+ * True when every layer looks freshly initialised: all biases exactly zero and every kernel inside
+ * its Glorot limit with a standard deviation within `tolerance` (relative) of a uniform draw's,
+ * plus 2/√n for a kernel of n weights (about 4.4 standard errors of a uniform sample's standard
+ * deviation, so small kernels are not misjudged). Any training step moves some bias off zero, so a
+ * trained network fails the first test even where its kernels have barely moved.
  */
 export function looksUntrained(stats: LayerWeightStatistics[], tolerance = 0.01): boolean {
   return stats.length > 0 && stats.every((s) => {
