@@ -36,10 +36,3 @@ export function binCount(binWidth: number, zMin: number, zMax: number): number {
 export function roundEdge(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }
-
-/** Throws unless `by` names a binning: "true" or "predicted". */
-export function checkBy(by: string): void {
-  if (by !== "true" && by !== "predicted") {
-    throw new RangeError(`by must be "true" or "predicted", not ${JSON.stringify(by)}`);
-  }
-}

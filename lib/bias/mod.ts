@@ -12,8 +12,6 @@
  *
  * @module
  */
-export * from "./binned_errors.ts";
-export * from "./slope.ts";
 export * from "./diagnostics.ts";
 export * from "./gaussian_toy.ts";
 export * from "./isotonic.ts";

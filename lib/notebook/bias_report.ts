@@ -5,8 +5,13 @@
  *
  * @module
  */
-import { type BiasBinRow, type BiasDiagnostics, biasDiagnostics, errorSlope } from "../bias/mod.ts";
-import type { LinearFit } from "../bias/slope.ts";
+import {
+  type BiasBinRow,
+  type BiasDiagnostics,
+  biasDiagnostics,
+  errorSlope,
+  type LinearFit,
+} from "../bias/mod.ts";
 import type { BinnedBiasRow } from "../plots/bias.ts";
 import { count, formatDuration, markdownTable } from "../tables.ts";
 import { DISSERTATION_RECIPE } from "../profiles.ts";
