@@ -35,10 +35,7 @@ function withError(mean: number, se: number): string {
 
 /**
  * The mean error per bin binned by true z and by predicted z side by side, each with its galaxies
- * and bootstrap standard error, beside a published table binned by true z (Table 3).
- *
- * @param d the two binnings (from `biasDiagnostics` or `meanErrorByBin`)
- * @param published the dissertation's mean errors by true z, bin for bin, and what to call them
+ * and bootstrap standard error, beside a `published` table binned by true z (Table 3).
  */
 export function binningTable(
   d: { byTrue: readonly BiasBinRow[]; byPredicted: readonly BiasBinRow[] },
@@ -80,13 +77,8 @@ function tilted(fit: LinearFit): boolean {
 
 /**
  * The diagnosis in words: the mean error by true z from the first to the last bin with at least
- * `minGalaxies` galaxies, and the slope above z = 0.2 in each binning, each judged against its
- * standard error.
- *
- * @param label whose predictions (e.g. "The committed full run (mock data)")
- * @param d their diagnostics
- * @param byPredicted the slope of the error against predicted z above 0.2 (`errorSlope`, by predicted)
- * @param minGalaxies fewest galaxies a bin needs to be quoted; default 30
+ * `minGalaxies` galaxies, and the slope above z = 0.2 in each binning (`byPredicted`: errorSlope's
+ * by predicted z), each judged against its standard error.
  */
 export function diagnosisNote(
   label: string,
@@ -127,13 +119,9 @@ export interface MethodScores {
 }
 
 /**
- * Scores a method's predictions, one set per seed, on the same test galaxies. The slope by
- * predicted z is NaN for a set with fewer than two galaxies predicted above z = 0.2.
- *
- * @param label the method's name in tables
- * @param zTrue the test galaxies' redshifts
- * @param predictions one array of predicted z per seed
- * @param options bootstrap resamples of each bin's mean error (default 200) and its seed
+ * Scores a method's predictions, one array per seed, on the same test galaxies (`options`: the
+ * bootstrap of {@link biasDiagnostics}). The slope by predicted z is NaN for an array with fewer
+ * than two galaxies predicted above z = 0.2.
  */
 export function scoreMethod(
   label: string,
@@ -321,13 +309,8 @@ function flattest<T extends TradeoffCandidate>(cs: readonly T[]): T | undefined 
 }
 
 /**
- * The trade-off in words, measured: the goal (a slope of at most `slopeFraction` of the baseline's
- * at an MAE at most `maeBudget` above the baseline's), which candidates reach it, and which point
- * is best ({@link bestTradeoffPoint}) and why.
- *
- * @param baseline the baseline's MAE and slope
- * @param candidates every other point (methods, α settings, weightings)
- * @param bar the goal (default: half the slope, + 10 % MAE)
+ * The trade-off in words: the goal (`bar`), which candidates (methods, α settings, weightings)
+ * reach it, and which point is best ({@link bestTradeoffPoint}) and why.
  */
 export function tradeoffNote(
   baseline: { mae: number; slope: number },
@@ -361,17 +344,14 @@ export function tradeoffNote(
   return `${goal} **No point reaches it.** ${verdict}${steepest}`;
 }
 
-/** Calibration of PDFs or error bars as one table row. */
+/** Calibration of PDFs or error bars on `n` test galaxies as one table row. */
 export interface CalibrationRow {
-  /** Whose PDFs: the method, network and data. */
   label: string;
-  /** Test galaxies scored. */
   n: number;
   /** MAE of the point estimate (the PDF's mean, or the ensemble's mean). */
   mae: number;
   /** Coverage of the central 68 % and 95 % intervals. */
   coverage: readonly number[];
-  /** Mean CRPS. */
   crps: number;
 }
 
@@ -390,11 +370,7 @@ export function pdfCalibrationTable(rows: readonly CalibrationRow[]): string {
   );
 }
 
-/**
- * A PDF head's PIT histogram (10 bins) in words: the share in the outer and middle bins against
- * 20 % each, what that shape says about the PDFs, and whether the truth lies below the PDF's
- * median more often than above it.
- */
+/** A PDF head's PIT histogram (10 bins) in words, as {@link pitShapeNote} says it. */
 export function pdfPitNote(label: string, counts: readonly number[]): string {
   return pitShapeNote(label, counts, {
     outer: "outer bins of the PIT histogram",
@@ -443,10 +419,7 @@ export function weightsByBinTable(
   );
 }
 
-/**
- * What the small version trained, in one sentence: its network against the dissertation's, its
- * epochs, galaxies and learning rate, and how long it took here.
- */
+/** What the small version trained, and how long it took here, in one sentence. */
 export function smallVersionNote(
   network: ModelConfig,
   plan: { epochs: number; learningRate: number; trainingGalaxies: number; seconds: number },

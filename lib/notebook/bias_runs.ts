@@ -1,7 +1,6 @@
 /**
- * Which runs notebook 07 shows: the committed runs of the bias methods (`results/bias/<method>-
- * seed<N>/`, run folders of `deno task main`), or, while they are not there, a small version
- * trained on the page from a few thousand galaxies of the profile's data.
+ * Which runs notebook 07 shows: the committed runs of the bias methods (`results/bias/`), or,
+ * while they are not there, a small version trained on the page.
  *
  * @module
  */
@@ -122,9 +121,8 @@ async function runFolders(
 }
 
 /**
- * The complete run folders named `<method>-seed<N>` in `dir` (default {@link biasResultsDir}),
- * by method in {@link BIAS_METHODS}' order, then by seed; an empty list when there are none. A
- * folder still training (no `run.json` yet) is not a run.
+ * The complete run folders (a folder still training has no `run.json`) named `<method>-seed<N>`
+ * in `dir`, by method in {@link BIAS_METHODS}' order, then by seed.
  */
 export async function readCommittedBiasRuns(
   dir: string = biasResultsDir(),
@@ -185,10 +183,8 @@ export function waitingNote(setAside: readonly CommittedBiasRun[]): string {
 }
 
 /**
- * The page's opening word on its runs: the committed runs it presents and over which seeds
- * ({@link sameSeedRuns}), or that it trains a small version instead, and why.
- *
- * @param all every committed run ({@link readCommittedBiasRuns})
+ * The page's opening word on its runs: the committed runs it presents (`all` of them, read by
+ * {@link readCommittedBiasRuns}) and over which seeds, or that it trains a small version, and why.
  */
 export function committedRunsNote(all: readonly CommittedBiasRun[]): string {
   const { compared, seeds, setAside } = sameSeedRuns(all);
@@ -267,10 +263,7 @@ export function presentsCommittedRuns(runs: readonly CommittedBiasRun[]): boolea
     new Set(runs.map((r) => r.artifact.run.profile)).size === 1;
 }
 
-/**
- * The committed runs as a Markdown table, one row each: folder, test galaxies, evaluated epoch,
- * training time, sittings, machine and commit. The full records follow in {@link biasRunRecords}.
- */
+/** The committed runs as a Markdown table, one row each (the full records follow on the page). */
 export function committedBiasRunsTable(runs: readonly CommittedBiasRun[]): string {
   return markdownTable(
     ["results/bias/", "test galaxies", "epoch evaluated", "training", "machine", "commit"],
@@ -286,10 +279,7 @@ export function committedBiasRunsTable(runs: readonly CommittedBiasRun[]): strin
   );
 }
 
-/**
- * The runs `results/bias/` should hold and does not: one line per missing folder with the command
- * that trains it (all of them when none is there).
- */
+/** The runs `results/bias/` should hold and does not, each with the command that trains it. */
 export function missingBiasRuns(
   runs: readonly CommittedBiasRun[],
   profile = "default",
@@ -304,13 +294,9 @@ export function missingBiasRuns(
 }
 
 /**
- * The small version's galaxies: the first `galaxies` of the profile's mock (the mock's galaxies
- * are independent draws, so the first ones are a fair sample, and simulating only them is fast),
- * or a seeded random subset of the file `$REDSHIFT_DATA` names or of the `smoke` profile's sample;
- * split and scaled with the profile's seed.
- *
- * @param profile whose data
- * @param galaxies at most this many
+ * The small version's galaxies, at most `galaxies`: the first of the profile's mock (independent
+ * draws, so a fair sample, fast to simulate), or a seeded random subset of the file
+ * `$REDSHIFT_DATA` names or of the `smoke` sample; split and scaled with the profile's seed.
  */
 export async function loadSmallBiasData(
   profile: RunProfile = getProfile(),
@@ -355,13 +341,9 @@ export interface BiasPredictions {
 }
 
 /**
- * Reads the committed runs' test predictions and predicts what their folders do not hold: the
- * baseline models' validation predictions (for the isotonic map) and the test PDFs of the lowest
- * seed's PDF head, each from the run's saved model. The runs must have been trained on
- * `prepared`'s split: their test galaxies are checked against it.
- *
- * @param runs committed runs with at least a baseline and a PDF head
- * @param prepared the data of their profile, split and scaled with its seed
+ * Reads the committed runs' test predictions (their test galaxies checked against `prepared`'s
+ * split) and predicts, with the saved models, what their folders do not hold: the baselines'
+ * validation predictions (for the isotonic map) and the test PDFs of the lowest seed's PDF head.
  */
 export async function predictCommittedRuns(
   runs: readonly CommittedBiasRun[],
@@ -405,15 +387,10 @@ export async function predictCommittedRuns(
 export type ChosenPoint = TradeoffCandidate & { method?: BiasMethod; alpha?: number };
 
 /**
- * Page 07's "At full scale", in Markdown: the point chosen on the `default` runs, trained at full
- * scale (`<method>-full` in `dir`), scored against the baseline full run on the same test
- * galaxies by the same goal, with a PDF head's α as chosen (and α = 0 and 1 beside it); its run
- * record, both binnings and Table 3. Says what is missing when no point was chosen, the point
- * trains nothing, or its run is not committed yet.
- *
- * @param chosen the best point of the `default` runs' trade-off ({@link bestTradeoffPoint})
- * @param baseline the baseline full run (`results/runs/full`)
- * @param dir the committed bias runs (default {@link biasResultsDir})
+ * Page 07's "At full scale", in Markdown: the `chosen` point of the `default` runs' trade-off,
+ * trained at full scale (`<method>-full` in `dir`), scored against the `baseline` full run by the
+ * same goal, a PDF head at the chosen α (and α = 0 and 1 beside it), with its run record, both
+ * binnings and Table 3; or what is missing.
  */
 export async function fullScaleComparison(
   chosen: ChosenPoint | null,
