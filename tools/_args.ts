@@ -60,21 +60,13 @@ export function exitCodeOf(e: unknown): number {
 
 /** A problem writing an output of a tool, naming the path. */
 export class OutputError extends Error {
-  /**
-   * @param file the path that cannot be written
-   * @param message what is wrong
-   */
   constructor(readonly file: string, message: string) {
     super(`${file}: ${message}`);
     this.name = "OutputError";
   }
 }
 
-/**
- * Runs a tool's body: a user error (see {@link exitCodeOf}) is printed as one
- * line and ends the tool with its code; anything else is a bug, printed with
- * its stack, exit 1.
- */
+/** Runs a tool's body and exits 0, or as {@link exitWithError} says when it throws. */
 export async function runTool(name: string, body: () => Promise<void>): Promise<never> {
   toolName = name;
   try {

@@ -129,6 +129,10 @@ export async function prepareToolRun(
   return { backend, data, source, prepared: prepareData(data, { seed: profile.seed }) };
 }
 
+/** The sizes of a split, e.g. "63 train, 27 validation, 10 test". */
+export const splitCounts = ({ train, validation, test }: PreparedData): string =>
+  `${train.y.length} train, ${validation.y.length} validation, ${test.y.length} test`;
+
 /** {@link checkToolPaths} for a training tool: a collision is an {@link OutputError}, exit 5. */
 export async function checkOutputPaths(paths: readonly ToolPath[]): Promise<void> {
   try {

@@ -100,22 +100,16 @@ function meanIn(w: Float64Array, f: ArrayLike<number>, a: number, b: number): nu
   return s / n;
 }
 
-/** Narrow 4000 Å break (Balogh et al. 1999), ratio of mean f_nu in 4000–4100 and 3850–3950 Å. */
-function dn4000(w: Float64Array, f: ArrayLike<number>): number {
+/** Ratio of the mean f_nu (∝ f_λ λ²) in the rest-frame band `a` to that in band `b`. */
+function fnuRatio(w: Float64Array, f: ArrayLike<number>, a: number[], b: number[]): number {
   const fnu = Array.from(f, (v, i) => v * w[i] * w[i]);
-  return meanIn(w, fnu, 4000, 4100) / meanIn(w, fnu, 3850, 3950);
+  return meanIn(w, fnu, a[0], a[1]) / meanIn(w, fnu, b[0], b[1]);
 }
 
-/** Colour in magnitudes between two top-hat bands (rest frame, f_nu). */
-function colour(w: Float64Array, f: ArrayLike<number>, a: [number, number], b: [number, number]) {
-  const fnu = Array.from(f, (v, i) => v * w[i] * w[i]);
-  return -2.5 * Math.log10(meanIn(w, fnu, a[0], a[1]) / meanIn(w, fnu, b[0], b[1]));
-}
-
-const U_BAND: [number, number] = [3200, 3900];
-const G_BAND: [number, number] = [4100, 5500];
-const R_BAND: [number, number] = [5600, 6900];
-const I_BAND: [number, number] = [7000, 8400];
+const U_BAND = [3200, 3900];
+const G_BAND = [4100, 5500];
+const R_BAND = [5600, 6900];
+const I_BAND = [7000, 8400];
 
 /** Whether a wavelength is near an emission line (masked from the continuum fit). */
 function nearLine(lam: number): boolean {
@@ -222,12 +216,11 @@ function solve(a: number[][], b: number[]): number[] {
 
 /** Fits Gaussians of one common width at the known line centres to the residual; fluxes in Å × F(5500). */
 function measureLines(w: Float64Array, resid: Float64Array) {
+  const idx = [...w.keys()].filter((i) =>
+    EMISSION_LINES.some((l) => Math.abs(w[i] - l.restA) < 30)
+  );
   let best = { sigma: 0, flux: [] as number[], cost: Infinity };
   for (let sigma = 1.5; sigma <= 8; sigma += 0.25) {
-    const idx: number[] = [];
-    for (let i = 0; i < w.length; i++) {
-      if (EMISSION_LINES.some((l) => Math.abs(w[i] - l.restA) < 30)) idx.push(i);
-    }
     const cols = EMISSION_LINES.map((l) =>
       idx.map((i) =>
         Math.exp(-0.5 * ((w[i] - l.restA) / sigma) ** 2) / (sigma * Math.sqrt(2 * Math.PI))
@@ -264,11 +257,14 @@ function calibrateTemplates() {
     // [template, model] pairs of each measure.
     const both = (measure: (flux: ArrayLike<number>) => number) =>
       [f, model].map((g) => round(measure(g), 3));
+    const colour = (g: ArrayLike<number>, a: number[], b: number[]) =>
+      -2.5 * Math.log10(fnuRatio(t.wave, g, a, b));
     const check = {
-      dn4000: both((g) => dn4000(t.wave, g)),
-      uMinusG: both((g) => colour(t.wave, g, U_BAND, G_BAND)),
-      gMinusR: both((g) => colour(t.wave, g, G_BAND, R_BAND)),
-      rMinusI: both((g) => colour(t.wave, g, R_BAND, I_BAND)),
+      // The narrow 4000 Å break (Balogh et al. 1999), then colours in magnitudes.
+      dn4000: both((g) => fnuRatio(t.wave, g, [4000, 4100], [3850, 3950])),
+      uMinusG: both((g) => colour(g, U_BAND, G_BAND)),
+      gMinusR: both((g) => colour(g, G_BAND, R_BAND)),
+      rMinusI: both((g) => colour(g, R_BAND, I_BAND)),
       logFluxRms: round(rms, 4),
       lineSigmaA: lines.sigma,
     };

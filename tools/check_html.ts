@@ -14,9 +14,8 @@
  *
  * @module
  */
-import { parseToolCommandLine } from "./_args.ts";
+import { parseToolCommandLine, stringFlags } from "./_args.ts";
 import { installSystemPart, isFolder } from "./_system.ts";
-import { expectedFigures } from "./_expected_figures.ts";
 import { malformedTables } from "./_html_tables.ts";
 import { pageLinkProblems } from "./_page_links.ts";
 import { epochClaimProblems } from "./_figure_claims.ts";
@@ -24,9 +23,7 @@ import { count } from "../lib/tables.ts";
 
 const { values: args, positionals } = parseToolCommandLine(
   "check_html",
-  {
-    screenshots: { type: "string" },
-  },
+  stringFlags("screenshots"),
   true,
   import.meta,
 );
@@ -118,18 +115,11 @@ async function inspectPage(
       const [width, height] = await cdp.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]",
       );
-      await cdp.send("Emulation.setDeviceMetricsOverride", {
-        width,
-        height,
-        deviceScaleFactor: 1,
-        mobile: false,
-      });
+      const metrics = { width, height, deviceScaleFactor: 1, mobile: false };
+      await cdp.send("Emulation.setDeviceMetricsOverride", metrics);
       const { data } = await cdp.send("Page.captureScreenshot", { format: "png" });
       await Deno.mkdir(screenshot.replace(/\/[^/]*$/, ""), { recursive: true });
-      await Deno.writeFile(
-        screenshot,
-        Uint8Array.from(atob(data as string), (c) => c.charCodeAt(0)),
-      );
+      await Deno.writeFile(screenshot, Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
     }
     return { figures, formulas };
   } finally {
@@ -234,4 +224,13 @@ function connect(url: string) {
 function fail(message: string): never {
   console.error(`✗ ${message}`);
   Deno.exit(1);
+}
+
+/** Number of `figure(` calls in the code cells of the notebook at `path` (lib/notebook). */
+function expectedFigures(path: string): number {
+  const notebook = JSON.parse(Deno.readTextFileSync(path));
+  return (notebook.cells as { cell_type: string; source: string[] | string }[])
+    .filter((c) => c.cell_type === "code")
+    .map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source))
+    .reduce((n, text) => n + (text.match(/\bfigure\(/g)?.length ?? 0), 0);
 }

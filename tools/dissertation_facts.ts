@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { EXIT, exitWithError, fail, parseToolCommandLine, usage } from "./_args.ts";
+import { EXIT, exitWithError, fail, parseToolCommandLine, stringFlags, usage } from "./_args.ts";
 import { isFile } from "./_system.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
@@ -15,9 +15,7 @@ import { KERAS_FACTS_PATH, kerasModelFacts } from "../lib/notebook/mod.ts";
 
 const { values: args, positionals } = parseToolCommandLine(
   "dissertation_facts",
-  {
-    out: { type: "string" },
-  },
+  stringFlags("out"),
   true,
   import.meta,
 );

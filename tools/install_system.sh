@@ -24,17 +24,10 @@ have_blas() {
   done
   return 1
 }
-have_torch() {
-  for py in /usr/bin/python3 python3; do
-    command -v "$py" >/dev/null && "$py" -c 'import torch' 2>/dev/null && return 0
-  done
-  return 1
-}
-
-have_jupyter() {
+# python_has CODE: python3 on PATH, or Debian's, runs CODE (its imports) without an error.
+python_has() {
   for py in python3 /usr/bin/python3; do
-    command -v "$py" >/dev/null && "$py" -c 'import jupyter_client, nbconvert, nbformat, zmq' 2>/dev/null &&
-      return 0
+    command -v "$py" >/dev/null && "$py" -c "$1" 2>/dev/null && return 0
   done
   return 1
 }
@@ -72,12 +65,12 @@ for part in "$@"; do
         echo "  without it, training runs on the plain CPU backend (much slower)" >&2
       ;;
     torch)
-      have_torch && continue
+      python_has 'import torch' && continue
       echo "PyTorch is missing; installing Debian's python3-torch for the reference benchmark..." >&2
       apt_install --no-install-recommends python3-torch || { echo "  the benchmark needs it" >&2; exit 1; }
       ;;
     jupyter)
-      have_jupyter && continue
+      python_has 'import jupyter_client, nbconvert, nbformat, zmq' && continue
       echo "Jupyter's client and nbconvert are missing; installing them..." >&2
       apt_install jupyter-nbconvert jupyter-client python3-nbclient python3-notebook 2>/dev/null ||
         { command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 &&

@@ -33,6 +33,7 @@ import {
   prepareToolRun,
   profileFromArgs,
   runTool,
+  splitCounts,
   statusLine,
   stringFlags,
   usage,
@@ -113,14 +114,11 @@ await runTool("main", async () => {
   const profile = profileFromArgs(args);
   const seed = optionalInteger("--seed", args.seed, 0, 2 ** 31 - 1) ?? profile.seed;
   const pdfHead = oneOf("--head", args.head ?? "z", ["z", "pdf"]) === "pdf";
-  if (args["soft-label-width"] !== undefined && !pdfHead) {
-    usage("--soft-label-width is for --head pdf");
-  }
-  const softLabelWidth = args["soft-label-width"] === undefined
-    ? undefined
-    : Number(args["soft-label-width"]);
+  const widthText = args["soft-label-width"];
+  if (widthText !== undefined && !pdfHead) usage("--soft-label-width is for --head pdf");
+  const softLabelWidth = widthText === undefined ? undefined : Number(widthText);
   if (softLabelWidth !== undefined && !(softLabelWidth >= 0 && softLabelWidth < 1)) {
-    usage(`--soft-label-width ${args["soft-label-width"]}: expected a number in [0, 1)`);
+    usage(`--soft-label-width ${widthText}: expected a number in [0, 1)`);
   }
   const weighting = oneOf("--weights", args.weights ?? "none", ["none", "inverse", "sqrt"]);
   const modelConfig = {
@@ -146,10 +144,7 @@ await runTool("main", async () => {
   if (args.checkpoint) await verifyCheckpoint(args.checkpoint);
 
   const { backend, source, prepared } = await prepareToolRun(args, profile);
-  console.log(
-    `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
-      `${prepared.test.y.length} test`,
-  );
+  console.log(`split: ${splitCounts(prepared)}`);
   const model = buildModel(modelConfig);
   const parameters = model.countParams();
   console.log(
@@ -168,11 +163,9 @@ await runTool("main", async () => {
   console.log(`recipe: batch ${batchSize}, learning rate ${learningRate}`);
   // A run resumed across sittings may span commits; the log says which code ran each one.
   console.log(`code: commit ${await gitCommit()}`);
-  const samples = prepared.train.y.length * trainedEpochs;
+  const nTrain = prepared.train.y.length, samples = nTrain * trainedEpochs;
   console.log(
-    `training: ${trainedEpochs} epochs (${epochs} evaluated) × ${
-      prepared.train.y.length.toLocaleString("en")
-    } ` +
+    `training: ${trainedEpochs} epochs (${epochs} evaluated) × ${nTrain.toLocaleString("en")} ` +
       `galaxies = ${samples.toLocaleString("en")} samples on ${backend.backend}; ` +
       "the time it will take is printed after the first steps",
   );

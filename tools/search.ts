@@ -1,9 +1,5 @@
 /**
- * Hyperparameter search over the network, logged trial by trial and resumable.
- *
- *   deno task search [--profile smoke|default|full] [--strategy tpe|random] [--trials N]
- *                    [--epochs N] [--seed N] [--log FILE] [--resume] [--time-limit MINUTES]
- *                    [--backend webgpu|cpu-blas|cpu] [--galaxies N] [--no-baseline]
+ * Hyperparameter search over the network, logged trial by trial and resumable (flags: --help).
  *
  * Each finished trial is appended to the log (default `out/search/<profile>_<strategy>.jsonl`);
  * with `--resume` an interrupted search continues where it stopped and ends with the same trials.

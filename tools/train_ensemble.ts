@@ -1,16 +1,13 @@
 /**
- * Trains a deep ensemble, measures its error bars on the test galaxies and saves it.
- *
- *   deno task ensemble [--profile smoke|default|full] [--members K] [--out DIR]
- *                      [--epochs N] [--galaxies N] [--data FILE] [--backend webgpu|cpu-blas|cpu]
- *                      [--results FILE]
+ * Trains a deep ensemble, measures its error bars on the test galaxies and saves it (flags: --help).
  *
  * `--data` reads a CSV/Parquet file (not in the GPU bundle, which leaves polars out); otherwise
  * the profile's number of mock galaxies is simulated (seed 2023; in `smoke`, the 3,000 galaxies of
- * the committed sample, unrounded). Writes the ensemble folder DIR (default `out/ensembles/<profile>`; `deno task predict --model
- * DIR` can read it once predict knows ensembles) and DIR/results.json: calibration (PIT, coverage,
- * CRPS), metrics, the command, commit, device and wall times. `--results FILE` writes a copy, e.g.
- * `results/uncertainty/<profile>.json`, the committed file notebook 06 presents.
+ * the committed sample, unrounded). Writes the ensemble folder DIR (default
+ * `out/ensembles/<profile>`, which `deno task predict --model DIR` reads) and DIR/results.json:
+ * calibration (PIT, coverage, CRPS), metrics, the command, commit, device and wall times.
+ * `--results FILE` writes a copy, e.g. `results/uncertainty/<profile>.json`, the committed file
+ * notebook 06 presents.
  *
  * @module
  */
@@ -29,6 +26,7 @@ import {
   prepareToolRun,
   profileFromArgs,
   runTool,
+  splitCounts,
   statusLine,
   stringFlags,
   usage,
@@ -66,10 +64,7 @@ await runTool("ensemble", async () => {
 
   const { backend, data, source, prepared } = await prepareToolRun(args, profile);
   const modelConfig = profileModel(profile);
-  console.log(
-    `split: ${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
-      `${prepared.test.y.length} test; ${members} members × ${profile.epochs} epochs`,
-  );
+  console.log(`split: ${splitCounts(prepared)}; ${members} members × ${profile.epochs} epochs`);
 
   const isTerminal = Deno.stderr.isTerminal();
   const ensemble = await trainEnsemble(prepared, {

@@ -184,15 +184,13 @@ async function large(n: number): Promise<number> {
     `${network} network: convFilters [${config.convFilters}], kernelSizes [${config.kernelSizes}], denseUnits [${config.denseUnits}]`,
   );
 
-  const predictArgs = [
-    ...["run", "-A", new URL("../predict.ts", import.meta.url).pathname, "--model", model],
-    ...["--in", input, "--out", output, "--backend", "cpu", "--progress"],
+  const predictCommand = [
+    ...[Deno.execPath(), "run", "-A", new URL("../predict.ts", import.meta.url).pathname],
+    ...["--model", model, "--in", input, "--out", output, "--backend", "cpu", "--progress"],
   ];
   const timeBin = "/usr/bin/time", timeReport = `${dir}/time.txt`;
   const timed = isFile(timeBin);
-  const command = timed
-    ? [timeBin, "-v", "-o", timeReport, Deno.execPath(), ...predictArgs]
-    : [Deno.execPath(), ...predictArgs];
+  const command = [...(timed ? [timeBin, "-v", "-o", timeReport] : []), ...predictCommand];
   log(`$ ${command.join(" ")}`);
   t0 = performance.now();
   const child = new Deno.Command(command[0], {

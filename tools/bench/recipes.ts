@@ -38,6 +38,7 @@ import {
   positiveIntegers,
   prepareToolRun,
   profileFromArgs,
+  splitCounts,
   stringFlags,
   usage,
 } from "../_cli.ts";
@@ -59,30 +60,14 @@ const largeEpochs = args["large-epochs"]
 const largeBatch = positiveInteger("--batch", args.batch!);
 const seeds = positiveIntegers("--seeds", args.seeds!);
 
-interface Recipe {
-  name: string;
-  label: string;
-  batchSize: number;
-  epochs: number;
-  learningRate: number | LearningRateSchedule;
-}
-/** A recipe of `--batch` for `--large-epochs`. */
-const large = (name: string, label: string, learningRate: Recipe["learningRate"]): Recipe => ({
-  name,
-  label: `batch ${largeBatch}, ${label}`,
-  batchSize: largeBatch,
-  epochs: largeEpochs,
-  learningRate,
-});
-const ALL: Recipe[] = [
-  {
-    name: "base",
-    label: `batch ${BASE.batchSize}, lr ${BASE.learningRate}`,
-    batchSize: BASE.batchSize,
-    epochs,
-    learningRate: BASE.learningRate,
-  },
-  large("naive", `lr ${BASE.learningRate}`, BASE.learningRate),
+/** A recipe of `--batch` for `--large-epochs` (base: of batch 16 for the profile's epochs). */
+const define = (name: string, label: string, learningRate: number | LearningRateSchedule) => {
+  const [batchSize, n] = name === "base" ? [BASE.batchSize, epochs] : [largeBatch, largeEpochs];
+  return { name, label: `batch ${batchSize}, ${label}`, batchSize, epochs: n, learningRate };
+};
+const ALL = [
+  define("base", `lr ${BASE.learningRate}`, BASE.learningRate),
+  define("naive", `lr ${BASE.learningRate}`, BASE.learningRate),
   ...(["sqrt", "linear"] as const).map((scaling) => {
     const rate = warmupSchedule({
       baseRate: BASE.learningRate,
@@ -92,7 +77,7 @@ const ALL: Recipe[] = [
       scaling,
       warmupEpochs: 1,
     });
-    return large(scaling, `warm-up to ${rate.peakRate.toPrecision(2)} (${scaling}), cosine`, rate);
+    return define(scaling, `warm-up to ${rate.peakRate.toPrecision(2)} (${scaling}), cosine`, rate);
   }),
 ];
 const recipes = args.recipes!.split(",").map((name) =>
@@ -102,10 +87,7 @@ const recipes = args.recipes!.split(",").map((name) =>
 
 const { backend, source, prepared } = await prepareToolRun(args, profile).catch(exitWithError);
 const modelConfig = profileModel(profile);
-console.log(
-  `${prepared.train.y.length} train, ${prepared.validation.y.length} validation, ` +
-    `${prepared.test.y.length} test; profile ${profile.name}'s network`,
-);
+console.log(`${splitCounts(prepared)}; profile ${profile.name}'s network`);
 
 interface Outcome {
   recipe: string;

@@ -36,6 +36,7 @@ import {
   positiveInteger,
   prepareToolRun,
   profileFromArgs,
+  splitCounts,
   stringFlags,
 } from "../_cli.ts";
 import {
@@ -63,8 +64,9 @@ const { backend, source, prepared } = await prepareToolRun(args, profile).catch(
 const config = profileModel(profile);
 const nTrain = prepared.train.y.length;
 console.log(
-  `${nTrain} train, ${prepared.validation.y.length} validation, ${prepared.test.y.length} test; ` +
-    `batch ${batchSize}, ${profile.epochs} epochs, Adamax ${profile.learningRate}, Huber δ ${profile.huberDelta}`,
+  `${
+    splitCounts(prepared)
+  }; batch ${batchSize}, ${profile.epochs} epochs, Adamax ${profile.learningRate}, Huber δ ${profile.huberDelta}`,
 );
 
 // What PyTorch needs, written before ours trains: data, initial weights, batch orders, and our
