@@ -1,12 +1,8 @@
 /**
- * The `cpu-blas` backend's element-wise, reduction and gather kernels, the ones that dominate a
- * training step once the products are fast: Add (the bias's broadcast), Sub, Multiply, RealDiv,
- * Maximum (with scalars: the optimizer), Sum over leading axes (bias gradients), Relu and Step,
- * Relu's gradient as one kernel (`fuseReluGradient`), and GatherV2 along the first axis (a step's
- * batch, row by row).
- *
- * Float32 only; the arithmetic is the cpu kernels', in float64 rounded to float32 on store, so
- * results are the same bit for bit. Anything else goes to the cpu kernel.
+ * The `cpu-blas` backend's element-wise, reduction and gather kernels, those that dominate a tfjs
+ * training step once the products are fast (`blas_backend.ts` lists them). Float32 only, in the
+ * cpu kernels' arithmetic (float64 rounded to float32 on store), so the same bits; anything else
+ * goes to the cpu kernel.
  *
  * @module
  */

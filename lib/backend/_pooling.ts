@@ -1,14 +1,9 @@
 /**
  * Max pooling along rows of channels-last data, with the bias and activation a convolution block
- * puts around it, forward ({@link poolBiasActivate}) and backward
- * ({@link poolBiasActivateGradient}), and the bias-and-activation step alone
- * ({@link biasActivate}). The plans run them on a convolution's GEMM output; tfjs's MaxPool and
- * MaxPoolGrad kernels (`_blas_pool.ts`) on their input, with no bias and a linear activation.
- *
- * Windows of `pool` positions, `pool` apart (they do not overlap). Ties go to the first maximum
- * in window order and NaN never wins, as in tfjs, and a window of 2 (the network's) takes the
- * winner's bits with a mask made from the comparison instead of a branch: which tap wins is a
- * coin toss, which V8's branches mispredict half the time.
+ * puts around it, forward and backward, and the bias-and-activation step alone. Windows of `pool`
+ * positions, `pool` apart. Ties go to the first maximum and NaN never wins, as in tfjs; a window
+ * of 2 takes the winner's bits with a mask instead of a branch, which V8 would mispredict half the
+ * time (which tap wins is a coin toss).
  *
  * @module
  */

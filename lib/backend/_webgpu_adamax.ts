@@ -1,14 +1,8 @@
 /**
- * One WebGPU dispatch per weight tensor for the Adamax update, in place.
- *
- * Written with tfjs's public ops, Adamax costs ten element-wise kernels per weight tensor each step
- * (180 of the full model's ~300 dispatches), and on a GPU the step time is mostly per-dispatch
- * overhead. tfjs's own WebGPU programs write a single new output, so this shader is recorded by
- * hand into the backend's command stream: it reads the gradient and rewrites the weight, first
- * moment and infinity norm buffers where they are.
- *
- * It leans on tfjs-backend-webgpu 4.22's internals (`tensorMap`, `commandEncoder`,
- * `computePassEncoder`, ...), checked before use.
+ * One WebGPU dispatch per weight tensor for the Adamax update, in place: through tfjs's ops it
+ * costs ten dispatches per tensor, and on a GPU a step's time is mostly per-dispatch overhead.
+ * tfjs's own programs write a new output, so this shader is recorded by hand into the backend's
+ * command stream, through tfjs-backend-webgpu 4.22's internals (checked before use).
  *
  * @module
  */

@@ -1,17 +1,11 @@
 /**
- * Winograd's minimal filtering for the forward plan's wide convolutions (Lavin & Gray, "Fast
- * Algorithms for Convolutional Neural Networks", 2016): F(m, r) computes m outputs of an r-tap
- * correlation from a tile of m + r − 1 inputs with m + r − 1 multiplications instead of m · r.
- *
- * For a layer of C input and K output channels the multiplications become one GEMM per transform
- * point x: M_x (tiles × C) · U_x (C × K), where V = Bᵀ d transforms each tile of input positions,
- * U = G g each filter, and Aᵀ M gives the tile's m outputs. The dissertation's second layer (5
- * taps, 256 → 256) runs F(4, 5): 8 GEMMs of a quarter of the positions each, 2.5 × less
- * arithmetic than its 5 direct GEMMs; the transforms are SIMD loops (`_simd_kernels.wat`).
- *
- * The matrices are Toom-Cook's for the points 0, ±1, ±2, ±1/2 and ∞, built here in float64. With
- * these points the float32 result differs from the direct sum by about 2e-6 of the layer's
- * largest output (tests/winograd_test.ts measures it).
+ * Winograd's minimal filtering for the forward plan's wide convolutions (Lavin & Gray 2016): F(m, r)
+ * computes m outputs of an r-tap correlation from a tile of m + r − 1 inputs with m + r − 1
+ * multiplications instead of m · r. For C input and K output channels they become one GEMM per
+ * transform point x, M_x (tiles × C) · U_x (C × K), with V = Bᵀ d the transformed tiles, U = G g the
+ * transformed filters and Aᵀ M the tile's outputs. The matrices are Toom-Cook's for the points 0,
+ * ±1, ±2, ±1/2 and ∞, built in float64; the float32 result is within about 2e-6 of the layer's
+ * largest output of the direct sum (tests/winograd_test.ts).
  *
  * @module
  */

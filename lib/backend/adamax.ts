@@ -4,13 +4,9 @@
  *
  *   m ← β₁ m + (1 − β₁) g,   u ← max(β₂ u, |g|),   w ← w − stepSize · m / (u + ε)
  *
- * - WebGPU: one shader dispatch per weight tensor (`_webgpu_adamax.ts`);
- * - the CPU backends (`cpu-blas`, `cpu`): one loop per weight tensor, in WebAssembly SIMD where the
- *   runtime has it, four weights at a time, else {@link adamaxReference}.
- *
- * {@link adamaxReference} is the plain JavaScript loop the tests hold both to. It rounds to float32
- * after every operation, as tfjs's element-wise kernels do, and so gives their weights bit for bit;
- * the SIMD loop's four lanes of float32 arithmetic round the same way, and give the same bits.
+ * {@link adamaxReference} is the plain JavaScript loop the tests hold the others to: it rounds to
+ * float32 after every operation, as tfjs's element-wise kernels do, and so gives their weights bit
+ * for bit; the SIMD loop's float32 lanes round the same way.
  *
  * @module
  */
@@ -144,7 +140,7 @@ function cpuAdamax(tensors: AdamaxTensors[], constants: AdamaxConstants, referen
     const to = targets.map((t) => inPlaceValues(t) ?? privateFloat32(gradient.size));
     const arrays = ([w, m, u]: Float32Array[]) => ({ weight: w, firstMoment: m, infNorm: u });
     const g = valuesOf(gradient);
-    if (reference || !simdAdamax(arrays(from), g, arrays(to), constants)) {
+    if (reference || !simdAdamax(from, g, to, constants)) {
       adamaxReference(arrays(from), g, arrays(to), constants);
     }
     targets.forEach((t, k) => {
@@ -159,31 +155,28 @@ function cpuAdamax(tensors: AdamaxTensors[], constants: AdamaxConstants, referen
 const arena = new ReusedArena();
 
 /**
- * {@link adamaxReference} in WebAssembly SIMD (`_simd_kernels.wat`): a JavaScript loop spends
- * about 5.7 ns a weight (V8 rounds every operation through float64 and does not vectorise), 4 ms
- * a step for the dissertation's 699,073 weights, 14 % of a batch-16 step. The arrays are copied
- * into one WebAssembly memory and back, which costs less than the loop saves. False where the
- * runtime has no WebAssembly SIMD.
+ * {@link adamaxReference} in WebAssembly SIMD (`_simd_kernels.wat`), on copies of the arrays in
+ * one WebAssembly memory: a JavaScript loop took 14 % of a batch-16 step (V8 rounds every
+ * operation through float64 and does not vectorise); the copies cost less than that. False where
+ * the runtime has no WebAssembly SIMD.
  */
 function simdAdamax(
-  from: AdamaxArrays,
+  from: Float32Array[],
   gradient: Float32Array,
-  out: AdamaxArrays,
+  to: Float32Array[],
   constants: AdamaxConstants,
 ): boolean {
   const n = gradient.length, padded = Math.ceil(n / 4) * 4;
   const memory = arena.emptied(4 * padded, 4);
   if (!memory) return false;
-  const [w, m, u, g] = [0, 1, 2, 3].map(() => memory.alloc(padded));
-  w.set(from.weight);
-  m.set(from.firstMoment);
-  u.set(from.infNorm);
-  g.set(gradient);
+  const [w, m, u, g] = [...from, gradient].map((values) => {
+    const copy = memory.alloc(padded);
+    copy.set(values);
+    return copy;
+  });
   // The padding lanes compute on stale floats and are never copied out.
   const { beta1, oneMinusBeta1, beta2, epsilon, stepSize } = constants;
   memory.run("adamax", w, m, u, g, padded, beta1, oneMinusBeta1, beta2, epsilon, stepSize);
-  out.weight.set(w.subarray(0, n));
-  out.firstMoment.set(m.subarray(0, n));
-  out.infNorm.set(u.subarray(0, n));
+  [w, m, u].forEach((values, k) => to[k].set(values.subarray(0, n)));
   return true;
 }

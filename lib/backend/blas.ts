@@ -1,13 +1,8 @@
 /**
- * A native BLAS through Deno's FFI: OpenBLAS on Linux, Accelerate on macOS.
- *
- * {@link openBlas} finds and opens the library once and returns either a {@link Blas} (a typed
- * `sgemm` on Float32Arrays plus thread control) or a {@link BlasUnavailable} whose `reason` says
- * why not (no library found, no FFI permission, an unsupported platform). It never throws.
- *
- * On Debian and Ubuntu the library is `apt-get install libopenblas0-pthread`; on Fedora
- * `dnf install openblas-threads`; on macOS Accelerate is always there.
- * `$REDSHIFT_BLAS=/path/to/lib` names another library that exports `cblas_sgemm`.
+ * A native BLAS through Deno's FFI: OpenBLAS on Linux (Debian and Ubuntu: `apt-get install
+ * libopenblas0-pthread`; Fedora: `dnf install openblas-threads`), Accelerate on macOS, or the
+ * library `$REDSHIFT_BLAS` names. {@link openBlas} never throws: it returns a {@link Blas} or a
+ * {@link BlasUnavailable} whose `reason` says why not.
  *
  * @module
  */

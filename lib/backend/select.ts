@@ -1,10 +1,6 @@
 /**
- * Chooses where tensors live: WebGPU when an adapter exists, else the CPU.
- *
- * WebGPU is the one tfjs backend that can train this network at useful speed in Deno: on an NVIDIA
- * GPU through Vulkan, on a Mac through Metal, and on a machine without a GPU through a software
- * adapter (Mesa's llvmpipe). `tfjs-node-gpu` is not an option here: its installer downloads
- * libtensorflow from a host these machines cannot reach.
+ * Chooses where tensors live: WebGPU when an adapter exists, else the CPU. (`tfjs-node-gpu` is not
+ * an option: its installer downloads libtensorflow from a host these machines cannot reach.)
  *
  * @module
  */

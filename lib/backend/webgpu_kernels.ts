@@ -1,13 +1,9 @@
-// A faster filter gradient for 1-D convolutions on the WebGPU backend.
-//
-// tfjs-backend-webgpu 4.22's Conv2DBackpropFilter runs one thread per filter weight, each summing
-// over batch × output width: on llvmpipe at batch 16 it took 1.9 s of conv1d_2's gradient and
-// 0.35 s of conv1d_3's (docs/performance.md, tools/bench/conv.ts). Here dW is one matrix product
-// of the unrolled input (im2col, a single gather) with the output gradient, 4.5–5× faster there.
-// Layers with fewer than 64 input channels (the first: 1; the smoke network's: 16) keep tfjs's
-// kernel, faster or no slower for them (measured), as do layouts this does not cover and inputs
-// whose unrolled copy would exceed a buffer binding. train() installs it on WebGPU; the flag
-// below sets the channel threshold (0 turns it off), e.g. for tools/bench/train.ts --flag.
+// A faster filter gradient for 1-D convolutions on the WebGPU backend: dW as one matrix product
+// of the unrolled input (im2col, a single gather) with the output gradient, 4.5–5× faster on
+// llvmpipe than tfjs-backend-webgpu 4.22's one thread per filter weight (docs/performance.md).
+// Layers with fewer input channels than the flag below (default 64; 0 turns it off) keep tfjs's
+// kernel, faster or no slower for them, as do layouts this does not cover and inputs whose
+// unrolled copy would exceed a buffer binding. train() installs it on WebGPU.
 import * as tf from "@tensorflow/tfjs-core";
 import type { KernelArgs } from "./_blas_arrays.ts";
 import { replaceKernel } from "./cpu_kernels.ts";

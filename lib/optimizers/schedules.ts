@@ -1,21 +1,10 @@
 /**
- * Learning-rate schedules for training with large batches.
- *
- * A GPU does a batch of 256 in about the time it does a batch of 16, so larger
- * batches train an epoch many times faster; but with the learning rate of the
- * small batch they take 16× fewer steps and learn less per epoch. The usual
- * remedy (Goyal et al. 2017, "Accurate, large minibatch SGD"; Hoffer et al.
- * 2017 for the square-root rule used with adaptive optimisers):
- *
- * - **scale** the rate with the batch: × (batch / base batch) ("linear") or
- *   × √(batch / base batch) ("sqrt", gentler, often advised for Adam-type
- *   updates). Measured here (`deno task bench:recipes`, docs/performance.md):
- *   with Adamax at batch 256, linear matched the batch-16 test MAE in the same
- *   epochs and sqrt did not, so linear is the default;
- * - **warm up**: start near the base rate and ramp up to the scaled rate over
- *   the first epochs, so the large steps do not throw the fresh weights about;
- * - **decay** ("cosine"): fall from the scaled rate to a small fraction of it
- *   by the last epoch, which lets the weights settle into a minimum.
+ * Learning-rate schedules for training with large batches, which train an epoch many times faster
+ * on a GPU but take fewer steps (Goyal et al. 2017; Hoffer et al. 2017 for the square-root rule):
+ * scale the rate with the batch ("linear" or the gentler "sqrt"; measured with Adamax at batch
+ * 256, only linear matched batch 16's test MAE, `docs/performance.md`), warm up from the base rate
+ * so the large steps do not throw the fresh weights about, and decay ("cosine") to a small
+ * fraction of the peak so the weights settle.
  *
  * @module
  */
