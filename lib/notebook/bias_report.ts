@@ -164,11 +164,6 @@ function overSeeds(xs: readonly number[], format: (x: number) => string): string
     : format(mean);
 }
 
-/** The mean over seeds of one score. */
-export function seedMean(m: MethodScores, pick: (d: BiasDiagnostics) => number): number {
-  return meanSd(m.runs.map(pick)).mean;
-}
-
 /**
  * The comparison table: per method, the MAE, the MAE averaged over the bins of true z, σ_NMAD,
  * the outlier fractions, and the slope above z = 0.2 by true and by predicted z; the mean over
@@ -254,7 +249,8 @@ export interface TradeoffCandidate {
 
 /** A method's point on the trade-off: its MAE and slope above z = 0.2 (by true z), over its seeds. */
 export function tradeoffPoint(m: MethodScores): { mae: number; slope: number } {
-  return { mae: seedMean(m, (d) => d.mae), slope: seedMean(m, (d) => d.slope.slope) };
+  const mean = (pick: (d: BiasDiagnostics) => number) => meanSd(m.runs.map(pick)).mean;
+  return { mae: mean((d) => d.mae), slope: mean((d) => d.slope.slope) };
 }
 
 /** The bar of the trade-off: a slope of at most `slopeFraction` of the baseline's, at an MAE at most `maeBudget` above it. */
