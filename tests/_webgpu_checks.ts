@@ -8,7 +8,7 @@ import {
   MATMUL_FILTER_GRAD_FLAG,
   registerFastWebGPUKernels,
 } from "../lib/backend/webgpu_kernels.ts";
-import { Adamax } from "../lib/optimizers/adamax.ts";
+import { Adamax } from "../lib/optimizers/optimizers.ts";
 import { adamaxConstants, adamaxReference } from "../lib/backend/adamax.ts";
 import { buildModel } from "../lib/model.ts";
 import { train } from "../lib/train.ts";

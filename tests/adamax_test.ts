@@ -8,7 +8,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { BLAS_BACKEND, registerBlasBackend } from "../lib/backend/blas_backend.ts";
 import { inPlaceValues } from "../lib/backend/_blas_arrays.ts";
 import { simdAvailable } from "../lib/backend/_simd.ts";
-import { Adamax, ADAMAX_DEFAULTS } from "../lib/optimizers/adamax.ts";
+import { Adamax, ADAMAX_DEFAULTS } from "../lib/optimizers/optimizers.ts";
 import { random } from "./_helpers.ts";
 
 const blas = registerBlasBackend();

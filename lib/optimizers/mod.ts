@@ -9,4 +9,3 @@
  */
 export * from "./optimizers.ts";
 export * from "./schedules.ts";
-export * from "./adamax.ts";
