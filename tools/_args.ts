@@ -101,13 +101,13 @@ type CommandLine<T extends Options, P extends boolean> = ReturnType<
 export type Help = string | ImportMeta;
 
 /**
- * `parseArgs` for a tool, `--help` included: an unknown flag or a missing value is a usage error,
- * exit 2; with `help`, `--help` prints it and exits 0.
+ * `parseArgs` for a tool: an unknown flag or a missing value is a usage error, exit 2; `--help`
+ * prints `help` and exits 0.
  */
 export function parseToolArgs<T extends Options>(
   name: string,
   options: T,
-  help?: Help,
+  help: Help,
 ): CommandLine<T, false>["values"] {
   return parseToolCommandLine(name, options, false, help).values;
 }
@@ -117,7 +117,7 @@ export function parseToolCommandLine<T extends Options, P extends boolean>(
   name: string,
   options: T,
   allowPositionals: P,
-  help?: Help,
+  help: Help,
 ): CommandLine<T, P> {
   toolName = name;
   let parsed: CommandLine<T, P>;
@@ -131,7 +131,7 @@ export function parseToolCommandLine<T extends Options, P extends boolean>(
   } catch (e) {
     usage((e as Error).message.split("\n")[0]);
   }
-  if (help !== undefined && (parsed.values as { help?: boolean }).help) {
+  if ((parsed.values as { help?: boolean }).help) {
     console.log(typeof help === "string" ? help : moduleHelp(help.url));
     Deno.exit(EXIT.ok);
   }

@@ -8,20 +8,12 @@
  * @module
  */
 
-/** A figure's title (its `aria-label`) and the epochs it draws. */
-interface CurveFigure {
-  title: string;
-  epochs: number;
-}
-
-/** The training-curve figures of `html`, in page order. */
-function curveFigures(html: string): CurveFigure[] {
-  const figures: CurveFigure[] = [];
-  for (const [tag] of html.matchAll(/<svg\b[^>]*\bdata-epochs="[^"]*"[^>]*>/g)) {
-    const title = /\baria-label="([^"]*)"/.exec(tag)?.[1] ?? "";
-    figures.push({ title, epochs: Number(/\bdata-epochs="([^"]*)"/.exec(tag)![1]) });
-  }
-  return figures;
+/** The training-curve figures of `html`, in page order: each title (`aria-label`) and epochs. */
+function curveFigures(html: string): { title: string; epochs: number }[] {
+  return [...html.matchAll(/<svg\b[^>]*\bdata-epochs="[^"]*"[^>]*>/g)].map(([tag]) => ({
+    title: /\baria-label="([^"]*)"/.exec(tag)?.[1] ?? "",
+    epochs: Number(/\bdata-epochs="([^"]*)"/.exec(tag)![1]),
+  }));
 }
 
 /**

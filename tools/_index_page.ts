@@ -151,10 +151,8 @@ export function epochsOf(run: RunArtifact["run"], historyLength: number): string
 
 /** The little Markdown of {@link mockCaveat}: bold and code spans. */
 function markdownToHtml(text: string): string {
-  return escapeHtml(text).replace(/\*\*(.+?)\*\*/g, "<b>$1</b>").replace(
-    /`([^`]+)`/g,
-    "<code>$1</code>",
-  );
+  return escapeHtml(text).replace(/\*\*(.+?)\*\*/g, "<b>$1</b>")
+    .replace(/`([^`]+)`/g, "<code>$1</code>");
 }
 
 function signed(x: number): string {
@@ -234,12 +232,8 @@ async function findRun(dir: string, profile: string) {
 
 async function readTimings(path: string): Promise<Map<string, number>> {
   const text = await Deno.readTextFile(path).catch(() => "");
-  return new Map(
-    text.trim().split("\n").filter(Boolean).map((line) => {
-      const [name, s] = line.split("\t");
-      return [name, Number(s)] as [string, number];
-    }),
-  );
+  const lines = text.trim().split("\n").filter(Boolean).map((line) => line.split("\t"));
+  return new Map(lines.map(([name, s]) => [name, Number(s)]));
 }
 
 /** The pages of the executed notebooks in `dir/executed/`, in reading order. */

@@ -111,17 +111,15 @@ const G_BAND = [4100, 5500];
 const R_BAND = [5600, 6900];
 const I_BAND = [7000, 8400];
 
-/** Whether a wavelength is near an emission line (masked from the continuum fit). */
-function nearLine(lam: number): boolean {
-  return EMISSION_LINES.some((l) => Math.abs(lam - l.restA) < 18);
+/** Whether a rest wavelength is fitted: in the fitted range, away from every emission line. */
+function fitted(lam: number): boolean {
+  return lam >= FIT_MIN_A && lam <= FIT_MAX_A &&
+    !EMISSION_LINES.some((l) => Math.abs(lam - l.restA) < 18);
 }
 
 /** Levenberg–Marquardt on log flux with a numerical Jacobian. */
 function fitContinuum(w: Float64Array, f: Float64Array): number[] {
-  const idx: number[] = [];
-  for (let i = 0; i < w.length; i++) {
-    if (w[i] >= FIT_MIN_A && w[i] <= FIT_MAX_A && !nearLine(w[i]) && f[i] > 0) idx.push(i);
-  }
+  const idx = [...w.keys()].filter((i) => fitted(w[i]) && f[i] > 0);
   const lw = idx.map((i) => w[i]);
   const y = idx.map((i) => Math.log(f[i]));
   // Start: three stellar temperatures, equal weights, no features; log amplitudes offset.
@@ -247,9 +245,7 @@ function calibrateTemplates() {
     const model = continuumModel(p, Array.from(t.wave));
     const resid = f.map((v, i) => v - model[i]);
     const lines = measureLines(t.wave, resid);
-    const fitIdx = Array.from(t.wave.keys()).filter((i) =>
-      t.wave[i] >= FIT_MIN_A && t.wave[i] <= FIT_MAX_A && !nearLine(t.wave[i])
-    );
+    const fitIdx = [...t.wave.keys()].filter((i) => fitted(t.wave[i]));
     const rms = Math.sqrt(
       fitIdx.reduce((s, i) => s + Math.log(model[i] / f[i]) ** 2, 0) / fitIdx.length,
     );

@@ -570,10 +570,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return 1
     for check in CHECKS:
         out = f"out/check/{check['profile']}"
-        report = argparse.Namespace(profile=check["profile"], retrain=False, out=out,
-                                    run_all=check["run_all"], limit=check["limit"],
-                                    names=check["names"])
-        if cmd_report(report) or \
+        if cmd_report(argparse.Namespace(retrain=False, out=out, **check)) or \
                 subprocess.run([deno(), "run", "-q", "-A", "tools/check_html.ts", out]).returncode:
             return 1
     return 0
