@@ -108,8 +108,8 @@ function windowsOf(xp: Float32Array, { conv }: BatchConvolution): Float32Array {
 }
 
 /**
- * Conv2D, and FusedConv2D with a bias and activation that `biasActivate` takes: y = conv(x, w),
- * then (fused) its bias and activation; tfjs's kernel for a geometry left to it.
+ * FusedConv2D with a bias and activation that `biasActivate` takes, and Conv2D (neither): y =
+ * conv(x, w), then (fused) its bias and activation; tfjs's kernel for a geometry left to it.
  */
 export function fusedConv2dKernel(args: KernelArgs, original: tf.KernelFunc): Result {
   const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
@@ -135,9 +135,6 @@ export function fusedConv2dKernel(args: KernelArgs, original: tf.KernelFunc): Re
   biasActivate(y, co, bias ? f32(backend, bias) : null, attrs.activation, attrs.leakyreluAlpha);
   return backend.makeTensorInfo(batch.info.outShape, "float32", y);
 }
-
-/** Conv2D: {@link fusedConv2dKernel} with no bias or activation. */
-export const conv2dKernel = fusedConv2dKernel;
 
 /**
  * What both gradients start with: the geometry, or null where tfjs's own kernel should run

@@ -86,9 +86,6 @@ export function fusedMatMulKernel(args: KernelArgs, original: tf.KernelFunc): Re
   return backend.makeTensorInfo(p.outShape, "float32", out);
 }
 
-/** BatchMatMul: {@link fusedMatMulKernel} with no bias or activation. */
-export const batchMatMulKernel = fusedMatMulKernel;
-
 const ACTIVATIONS = new Set(["linear", "relu", "relu6", "leakyrelu", "elu", "sigmoid"]);
 
 /** Whether {@link biasActivate} handles this bias (a vector of the last dim, or a scalar). */

@@ -91,35 +91,32 @@ function compileSteps(model: tfl.LayersModel, inputLength: number): Step[] | nul
   for (const layer of model.layers) {
     const config = layer.getConfig() as Record<string, unknown>;
     const weights = layer.weights as unknown as Weight[];
-    const useBias = config.useBias !== false;
+    const useBias = config.useBias !== false, activation = activationOf(config);
+    // A convolution's or dense layer's weights and activation, null where the plans take none.
+    const weighted = activation !== null && weights.length === (useBias ? 2 : 1)
+      ? { kernel: weights[0], bias: useBias ? weights[1] : null, activation }
+      : null;
+    const channelsLast = (config.dataFormat ?? "channelsLast") === "channelsLast";
     switch (layer.getClassName()) {
       case "InputLayer":
         break;
       case "Conv1D": {
         // tfjs-layers keeps a 1-D size as [n].
-        const activation = activationOf(config), [taps] = config.kernelSize as number[];
-        const [stride] = config.strides as number[], [dilation] = config.dilationRate as number[];
+        const [taps] = config.kernelSize as number[], [stride] = config.strides as number[];
+        const [dilation] = config.dilationRate as number[], convLength = length - taps + 1;
         if (
-          flat !== null || activation === null || config.padding !== "valid" || stride !== 1 ||
-          dilation !== 1 ||
-          (config.dataFormat ?? "channelsLast") !== "channelsLast" ||
-          weights.length !== (useBias ? 2 : 1) || length - taps + 1 < 1
+          flat !== null || !weighted || !channelsLast || config.padding !== "valid" ||
+          stride !== 1 || dilation !== 1 || convLength < 1
         ) return null;
         const filters = config.filters as number;
-        const convLength = length - taps + 1;
-        steps.push({
-          kind: "conv",
+        const conv = {
           taps,
           inChannels: channels,
           channels: filters,
           inLength: length,
           convLength,
-          pool: 1,
-          length: convLength,
-          kernel: weights[0],
-          bias: useBias ? weights[1] : null,
-          activation,
-        });
+        };
+        steps.push({ kind: "conv", ...conv, pool: 1, length: convLength, ...weighted });
         length = convLength;
         channels = filters;
         break;
@@ -130,32 +127,21 @@ function compileSteps(model: tfl.LayersModel, inputLength: number): Step[] | nul
         const [pool] = config.poolSize as number[], [stride] = config.strides as number[];
         if (
           flat !== null || previous?.kind !== "conv" || previous.pool !== 1 || stride !== pool ||
-          config.padding !== "valid" || length < pool ||
-          (config.dataFormat ?? "channelsLast") !== "channelsLast"
+          config.padding !== "valid" || length < pool || !channelsLast
         ) return null;
         previous.pool = pool;
         previous.length = length = Math.floor(length / pool);
         break;
       }
       case "Flatten":
-        if ((config.dataFormat ?? "channelsLast") !== "channelsLast") return null;
+        if (!channelsLast) return null;
         flat = flat ?? length * channels;
         break;
       case "Dense": {
-        const activation = activationOf(config);
-        const inputs = flat; // a Dense on a sequence (no Flatten before it) is not planned
-        if (inputs === null || activation === null || weights.length !== (useBias ? 2 : 1)) {
-          return null;
-        }
+        // a Dense on a sequence (no Flatten before it) is not planned
+        if (flat === null || !weighted) return null;
         const units = config.units as number;
-        steps.push({
-          kind: "dense",
-          inputs,
-          units,
-          kernel: weights[0],
-          bias: useBias ? weights[1] : null,
-          activation,
-        });
+        steps.push({ kind: "dense", inputs: flat, units, ...weighted });
         flat = units;
         break;
       }

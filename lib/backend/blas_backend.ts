@@ -26,10 +26,9 @@ import {
 import {
   conv2dBackpropFilterKernel,
   conv2dBackpropInputKernel,
-  conv2dKernel,
   fusedConv2dKernel,
 } from "./_blas_conv.ts";
-import { batchMatMulKernel, fusedMatMulKernel } from "./_blas_matmul.ts";
+import { fusedMatMulKernel } from "./_blas_matmul.ts";
 import { maxPoolGradKernel, maxPoolKernel } from "./_blas_pool.ts";
 import {
   addKernel,
@@ -88,11 +87,11 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
     return backend;
   }, 0);
   const replacements: Record<string, (args: KernelArgs, original: tf.KernelFunc) => Result> = {
-    Conv2D: conv2dKernel,
+    Conv2D: fusedConv2dKernel,
     FusedConv2D: fusedConv2dKernel,
     Conv2DBackpropInput: conv2dBackpropInputKernel,
     Conv2DBackpropFilter: conv2dBackpropFilterKernel,
-    BatchMatMul: batchMatMulKernel,
+    BatchMatMul: fusedMatMulKernel,
     _FusedMatMul: fusedMatMulKernel,
     MaxPool: maxPoolKernel,
     MaxPoolGrad: maxPoolGradKernel,
