@@ -136,7 +136,7 @@ export interface WinogradKernel {
 
 /** Copies the step's transform into `arena` and transforms its current `kernel` there. */
 export function prepareWinograd(
-  arena: SimdArena,
+  arena: Pick<SimdArena, "alloc">,
   step: ConvStep,
   transform: WinogradTransform,
   kernel: Float32Array,

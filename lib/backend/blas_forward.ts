@@ -22,7 +22,7 @@ import {
   type StepWeights,
 } from "./_blas_plan_steps.ts";
 import { productRowStride, windowRowLength } from "./_conv.ts";
-import { ReusedArena, simdAvailable } from "./_simd.ts";
+import { ReusedArena, type SimdArena, simdAvailable } from "./_simd.ts";
 import {
   prepareWinograd,
   winogradFor,
@@ -105,15 +105,20 @@ export function forwardPlanOf(model: tfl.LayersModel): ForwardPlan | null {
 
 /**
  * The plans' buffers, shared (a prediction runs to its end before another starts) and grown to
- * the largest plan's needs; with SIMD, one WebAssembly memory holds them and the kernels' weights.
+ * the largest plan's needs: with SIMD one WebAssembly memory, which also holds the kernels'
+ * weights; else plain arrays, the `k`-th a pass asks for in `scratch[k]`.
  */
-const empty = new Float32Array(0);
-const scratch = { ping: empty, pong: empty, product: empty, windows: empty };
 const sharedArena = new ReusedArena();
+const scratch: Float32Array[] = [];
 
-function grow(name: keyof typeof scratch, length: number): Float32Array {
-  if (scratch[name].length < length) scratch[name] = new Float32Array(length);
-  return scratch[name];
+function scratchArrays(): Pick<SimdArena, "alloc"> {
+  let k = 0;
+  return {
+    alloc(floats: number) {
+      if (!(scratch[k]?.length >= floats)) scratch[k] = new Float32Array(floats);
+      return scratch[k++];
+    },
+  };
 }
 
 /** Where a pass's arrays live, and per step where the SIMD kernels run it (null: nowhere). */
@@ -127,62 +132,27 @@ interface PassArrays {
 
 class BlasForwardPlan implements ForwardPlan {
   #steps: Step[];
-  #sizes: {
-    activations: number;
-    product: number;
-    windows: number;
-    zeros: number;
-    transformed: number;
-    products: number;
-    /** Floats and arrays of the SIMD arena (0 without SIMD). */
-    arenaFloats: number;
-    arenaArrays: number;
-  };
   #transforms: (WinogradTransform | null)[];
   /** Per step: whether the SIMD kernel does its pooling, bias and ReLU. */
   #simdPool: boolean[];
-  #simd: boolean;
+  /** Floats and arrays a pass takes from the SIMD arena; null without SIMD. */
+  #arenaSize: { floats: number; arrays: number } | null = null;
 
   constructor(readonly inputLength: number, steps: Step[], simd: boolean) {
     this.#steps = steps;
-    this.#simd = simd && simdAvailable();
-    this.#transforms = steps.map((s) => this.#simd && s.kind === "conv" ? winogradFor(s) : null);
-    this.#simdPool = steps.map((s) => this.#simd && runsSimdPairRelu(s));
-    let activations = inputLength, product = 0, windows = 0, zeros = 0;
-    let transformed = 0, products = 0, weightFloats = 0;
-    for (const [i, step] of steps.entries()) {
-      activations = Math.max(activations, outputRowLength(step));
-      if (step.kind === "conv") {
-        product = Math.max(product, productRowStride(step));
-        windows = Math.max(windows, windowRowLength(step));
-        zeros = Math.max(zeros, step.inChannels, step.channels);
-        // In the arena per step: its bias, its Winograd coefficients and transformed kernel.
-        weightFloats += step.channels;
-        const transform = this.#transforms[i];
-        if (transform) {
-          const work = winogradSizes(step, transform, FORWARD_ROWS);
-          transformed = Math.max(transformed, work.transformed);
-          products = Math.max(products, work.products);
-          weightFloats += work.kernel + transform.bt.length + transform.at.length;
-        }
-      } else product = Math.max(product, step.units);
+    simd &&= simdAvailable();
+    this.#transforms = steps.map((s) => simd && s.kind === "conv" ? winogradFor(s) : null);
+    this.#simdPool = steps.map((s) => simd && runsSimdPairRelu(s));
+    if (simd) {
+      const size = { floats: 0, arrays: 0 };
+      const alloc = (floats: number) => {
+        size.floats += floats;
+        size.arrays++;
+        return new Float32Array(floats);
+      };
+      this.#allocate({ alloc }, readWeights(steps));
+      this.#arenaSize = size;
     }
-    const sizes = {
-      activations: FORWARD_ROWS * activations,
-      product: FORWARD_ROWS * product,
-      windows: FORWARD_ROWS * windows,
-      zeros,
-      transformed,
-      products,
-    };
-    this.#sizes = {
-      ...sizes,
-      arenaFloats: this.#simd
-        ? 2 * sizes.activations + sizes.product + sizes.windows + zeros + transformed + products +
-          weightFloats
-        : 0,
-      arenaArrays: 7 + 4 * steps.length,
-    };
   }
 
   describe(): string[] {
@@ -193,44 +163,54 @@ class BlasForwardPlan implements ForwardPlan {
     });
   }
 
-  /** The pass's arrays: in a SIMD arena where this plan uses one, else plain scratch arrays. */
-  #arrays(weights: StepWeights[]): PassArrays {
-    const sizes = this.#sizes;
-    const arena = this.#simd ? sharedArena.emptied(sizes.arenaFloats, sizes.arenaArrays) : null;
-    if (!arena) {
-      return {
-        ping: grow("ping", sizes.activations),
-        pong: grow("pong", sizes.activations),
-        product: grow("product", sizes.product),
-        windows: grow("windows", sizes.windows),
-        simd: this.#steps.map(() => null),
-      };
-    }
-    const ping = arena.alloc(sizes.activations), pong = arena.alloc(sizes.activations);
-    const product = arena.alloc(sizes.product), windows = arena.alloc(sizes.windows);
+  /**
+   * From `arena`, a pass's arrays: two activation buffers the steps write in turn, the GEMMs'
+   * output, a window matrix, and for the SIMD kernels the biases, the Winograd transforms and
+   * their work arrays.
+   */
+  #allocate(arena: Pick<SimdArena, "alloc">, weights: StepWeights[]) {
+    const rows = FORWARD_ROWS, steps = this.#steps;
+    const most = (floats: (s: Step) => number) => Math.max(0, ...steps.map(floats));
+    const activations = rows * Math.max(this.inputLength, most(outputRowLength));
+    const ping = arena.alloc(activations), pong = arena.alloc(activations);
+    const product = arena.alloc(
+      rows * most((s) => s.kind === "conv" ? productRowStride(s) : s.units),
+    );
+    const windows = arena.alloc(rows * most((s) => s.kind === "conv" ? windowRowLength(s) : 0));
     const biases = this.#simdPool.map((simdPool, i) => {
       if (!simdPool) return null;
       const bias = arena.alloc(weights[i].bias!.length);
       bias.set(weights[i].bias!);
       return bias;
     });
-    const kernels = this.#steps.map((step, i) => {
+    const winograd = steps.map((s, i) => {
       const transform = this.#transforms[i];
-      return step.kind === "conv" && transform
-        ? prepareWinograd(arena, step, transform, weights[i].kernel)
+      return s.kind === "conv" && transform
+        ? { step: s, transform, sizes: winogradSizes(s, transform, rows) }
         : null;
     });
+    const kernels = winograd.map((w, i) =>
+      w && prepareWinograd(arena, w.step, w.transform, weights[i].kernel)
+    );
+    const largest = (size: "transformed" | "products") =>
+      Math.max(0, ...winograd.map((w) => w?.sizes[size] ?? 0));
     const work = {
-      transformed: arena.alloc(sizes.transformed),
-      products: arena.alloc(sizes.products),
-      zeros: arena.alloc(sizes.zeros).fill(0),
+      transformed: arena.alloc(largest("transformed")),
+      products: arena.alloc(largest("products")),
+      zeros: arena.alloc(most((s) => s.kind === "conv" ? Math.max(s.inChannels, s.channels) : 0))
+        .fill(0),
     };
-    const simd = this.#steps.map((_, i) => ({
-      arena,
-      bias: biases[i],
-      winograd: kernels[i] && { kernel: kernels[i], work },
-    }));
-    return { ping, pong, product, windows, simd };
+    return { ping, pong, product, windows, biases, kernels, work };
+  }
+
+  /** The pass's arrays: in the SIMD arena where this plan uses one, else plain scratch arrays. */
+  #arrays(weights: StepWeights[]): PassArrays {
+    const size = this.#arenaSize, arena = size && sharedArena.emptied(size.floats, size.arrays);
+    const { biases, kernels, work, ...arrays } = this.#allocate(arena ?? scratchArrays(), weights);
+    const simd = kernels.map((kernel, i) =>
+      arena && { arena, bias: biases[i], winograd: kernel && { kernel, work } }
+    );
+    return { ...arrays, simd };
   }
 
   predict(x: Float32Array): Float32Array {
