@@ -55,11 +55,8 @@ updates and then a figure; `nbconvert --execute` keeps 0 to 14 of the 30 figures
 each cell keeps its own figure and last progress line; then it checks --timeout's report, one cell
 at a time and with --run-all. A report runs it first (unless --run-all).
 
-The Jupyter client is our own (class Kernel): one thread, plain blocking ZeroMQ sockets, every
-wait a `zmq.Poller` poll of at most 0.2 s over both channels, messages routed by their parent's id.
-jupyter_client 7's clients read through pyzmq's asyncio layer, where nbclient waited for ever for
-a reply it had been sent (docs/notes.md, "The executor"); jupyter_client still launches the kernel,
-writes the connection file and signs messages.
+The Jupyter client is our own (class Kernel), with no event loop: why in docs/notes.md, "The
+executor"; jupyter_client still launches the kernel, writes the connection file and signs messages.
 """
 
 import argparse
