@@ -23,7 +23,7 @@ export type Result = tf.TensorInfo | tf.TensorInfo[];
 
 let blas: Blas | null = null;
 
-/** Sets the BLAS that {@link gemm} hands the kernels (`registerBlasBackend` opens it). */
+/** Sets the BLAS that {@link sgemm} hands the kernels (`registerBlasBackend` opens it). */
 export function setBlas(opened: Blas) {
   blas = opened;
 }

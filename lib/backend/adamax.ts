@@ -21,15 +21,6 @@ import {
 import { ReusedArena } from "./_simd.ts";
 import { webgpuAdamax } from "./_webgpu_adamax.ts";
 
-/** The update's constants, each as float32 rounds it. */
-export interface AdamaxConstants {
-  beta1: number;
-  oneMinusBeta1: number;
-  beta2: number;
-  epsilon: number;
-  stepSize: number;
-}
-
 /** One update's hyperparameters; `stepSize` is lr / (1 − β₁ᵗ). */
 export interface AdamaxStep {
   stepSize: number;
@@ -37,6 +28,9 @@ export interface AdamaxStep {
   beta2: number;
   epsilon: number;
 }
+
+/** The update's constants, each as float32 rounds it. */
+export type AdamaxConstants = AdamaxStep & { oneMinusBeta1: number };
 
 /** A weight tensor with its first moment, infinity norm and gradient (float32, one size). */
 export interface AdamaxTensors {
