@@ -60,35 +60,48 @@ function positions(conv: Convolution, rows: number): number {
 }
 
 /**
- * Where windows lie: input floats of output j of row r start at (r · inLength + j · stride) ·
- * inChannels, in `spans` spans of `width` floats, `gap` floats apart (one span of all taps when
- * the dilation is 1).
+ * Copies each output's window of `rows` rows of `input` into a row of `windows`; with `scatter`,
+ * adds each row of `windows` back onto the input positions its window covers instead. Input
+ * floats of output j of row r start at (r · inLength + j · stride) · inChannels: one span of all
+ * taps, or with a dilation a span per tap.
  */
-function windowSpans(conv: Convolution) {
-  const { taps, inChannels } = conv, dilation = conv.dilation ?? 1;
-  return dilation === 1
-    ? { spans: 1, width: taps * inChannels, gap: 0 }
-    : { spans: taps, width: inChannels, gap: dilation * inChannels };
-}
-
-/** Copies each output's window of `rows` rows of `input` into a row of `windows`. */
 export function copyWindows(
   conv: Convolution,
   rows: number,
   input: Float32Array,
   windows: Float32Array,
+  scatter = false,
 ): void {
-  const { inChannels, inLength, convLength } = conv, stride = conv.stride ?? 1;
-  const { spans, width, gap } = windowSpans(conv);
+  const { taps, inChannels, inLength, convLength } = conv;
+  const stride = conv.stride ?? 1, dilation = conv.dilation ?? 1;
+  const [spans, width, gap] = dilation === 1
+    ? [1, taps * inChannels, 0]
+    : [taps, inChannels, dilation * inChannels];
   let w = 0;
   for (let r = 0; r < rows; r++) {
     for (let j = 0; j < convLength; j++) {
       const from = (r * inLength + j * stride) * inChannels;
       for (let t = 0, at = from; t < spans; t++, at += gap) {
-        for (let i = 0; i < width; i++) windows[w++] = input[at + i];
+        for (let i = 0; i < width; i++) {
+          if (scatter) input[at + i] += windows[w++];
+          else windows[w++] = input[at + i];
+        }
       }
     }
   }
+}
+
+/**
+ * How the GEMMs read `rows` rows of `x` (the input, or its gradient): through the window matrix
+ * `windows` where given, one GEMM over windows of `width` = taps × inChannels floats; else one
+ * GEMM per tap over `x` itself, `shift` floats further on for each, reading `width` = inChannels
+ * floats at each position, `stride` positions apart.
+ */
+function gemmView(conv: Convolution, rows: number, x: Float32Array, windows: Float32Array | null) {
+  const m = positions(conv, rows), { taps, inChannels } = conv;
+  if (windows) return { m, x: windows, taps: 1, width: taps * inChannels, stride: 1, shift: 0 };
+  const stride = conv.stride ?? 1, shift = (conv.dilation ?? 1) * inChannels;
+  return { m, x, taps, width: inChannels, stride, shift };
 }
 
 /**
@@ -104,25 +117,23 @@ export function convolve(
   product: Float32Array,
   windows: Float32Array,
 ): void {
-  const { taps, inChannels, channels } = conv, m = positions(conv, rows);
-  if (copiesWindows(conv)) {
-    copyWindows(conv, rows, input, windows);
-    sgemm({ m, n: channels, k: taps * inChannels, a: windows, b: kernel, c: product });
-    return;
-  }
-  const stride = conv.stride ?? 1, dilation = conv.dilation ?? 1;
+  if (copiesWindows(conv)) copyWindows(conv, rows, input, windows);
+  const { m, x, taps, width, stride, shift } = gemmView(
+    conv,
+    rows,
+    input,
+    windowsOf(conv, windows),
+  );
+  const n = conv.channels, lda = stride * width;
   for (let t = 0; t < taps; t++) {
-    sgemm({
-      m,
-      n: channels,
-      k: inChannels,
-      a: input.subarray(t * dilation * inChannels),
-      lda: stride * inChannels,
-      b: kernel.subarray(t * inChannels * channels),
-      c: product,
-      beta: t === 0 ? 0 : 1,
-    });
+    const a = x.subarray(t * shift), b = kernel.subarray(t * width * n);
+    sgemm({ m, n, k: width, a, lda, b, c: product, beta: t === 0 ? 0 : 1 });
   }
+}
+
+/** `windows` where the convolution copies windows, else null. */
+function windowsOf(conv: Convolution, windows: Float32Array | null): Float32Array | null {
+  return windows && copiesWindows(conv) ? windows : null;
 }
 
 /**
@@ -140,42 +151,24 @@ export function convolveFilterGradient(
   kernelGradient: Float32Array,
   accumulate: boolean,
 ): void {
-  const { taps, inChannels, channels } = conv, m = positions(conv, rows);
-  const beta = accumulate ? 1 : 0;
-  if (copiesWindows(conv)) {
-    sgemm({
-      m: taps * inChannels,
-      n: channels,
-      k: m,
-      a: windows,
-      transposeA: true,
-      b: productGradient,
-      c: kernelGradient,
-      beta,
-    });
-    return;
-  }
-  const stride = conv.stride ?? 1, dilation = conv.dilation ?? 1;
+  const { m, x, taps, width, stride, shift } = gemmView(
+    conv,
+    rows,
+    input,
+    windowsOf(conv, windows),
+  );
+  const n = conv.channels, lda = stride * width, beta = accumulate ? 1 : 0;
   // dW_t = X_tᵀ · dy, X_t the input positions tap t reads.
   for (let t = 0; t < taps; t++) {
-    sgemm({
-      m: inChannels,
-      n: channels,
-      k: m,
-      a: input.subarray(t * dilation * inChannels),
-      lda: stride * inChannels,
-      transposeA: true,
-      b: productGradient,
-      c: kernelGradient.subarray(t * inChannels * channels),
-      beta,
-    });
+    const a = x.subarray(t * shift), c = kernelGradient.subarray(t * width * n);
+    sgemm({ m: width, n, k: m, a, lda, transposeA: true, b: productGradient, c, beta });
   }
 }
 
 /**
  * The input's gradient (`rows` rows of `inLength` positions) from the product's. Through the window
- * matrix's gradient where the convolution copies windows and `windowGradient` is given (one GEMM,
- * then each window's gradient added back onto the positions it copied), else one GEMM per tap.
+ * matrix's gradient where the convolution copies windows and `windowGradient` is given (then each
+ * window's gradient is added back onto the positions it copied), else one GEMM per tap.
  */
 export function convolveInputGradient(
   conv: Convolution,
@@ -185,47 +178,19 @@ export function convolveInputGradient(
   inputGradient: Float32Array,
   windowGradient: Float32Array | null,
 ): void {
-  const { taps, inChannels, channels, inLength, convLength } = conv;
-  const m = positions(conv, rows), stride = conv.stride ?? 1, dilation = conv.dilation ?? 1;
-  const end = rows * inLength * inChannels;
-  if (windowGradient && copiesWindows(conv)) {
-    sgemm({
-      m,
-      n: taps * inChannels,
-      k: channels,
-      a: productGradient,
-      b: kernel,
-      transposeB: true,
-      c: windowGradient,
-    });
-    inputGradient.fill(0, 0, end);
-    const spans = windowSpans(conv);
-    let w = 0;
-    for (let r = 0; r < rows; r++) {
-      for (let j = 0; j < convLength; j++) {
-        const from = (r * inLength + j * stride) * inChannels;
-        for (let t = 0, at = from; t < spans.spans; t++, at += spans.gap) {
-          for (let i = 0; i < spans.width; i++) inputGradient[at + i] += windowGradient[w++];
-        }
-      }
-    }
-    return;
-  }
+  const windows = windowsOf(conv, windowGradient), end = rows * conv.inLength * conv.inChannels;
+  const { m, x, taps, width, stride, shift } = gemmView(conv, rows, inputGradient, windows);
   // Position p · stride + t · dilation gets position p's gradient through tap t. With a stride
   // of 1, tap 0 writes every position up to the last output's; the rest start at zero.
-  const first = stride === 1 ? m * inChannels : 0;
-  inputGradient.fill(0, first, end);
+  if (!windows) inputGradient.fill(0, stride === 1 ? m * width : 0, end);
+  const n = conv.channels, ldc = stride * width;
   for (let t = 0; t < taps; t++) {
-    sgemm({
-      m,
-      n: inChannels,
-      k: channels,
-      a: productGradient,
-      b: kernel.subarray(t * inChannels * channels),
-      transposeB: true,
-      c: inputGradient.subarray(t * dilation * inChannels),
-      ldc: stride * inChannels,
-      beta: t === 0 && stride === 1 ? 0 : 1,
-    });
+    const b = kernel.subarray(t * width * n), c = x.subarray(t * shift);
+    const beta = t === 0 && stride === 1 ? 0 : 1;
+    sgemm({ m, n: width, k: n, a: productGradient, b, transposeB: true, c, ldc, beta });
+  }
+  if (windows) {
+    inputGradient.fill(0, 0, end);
+    copyWindows(conv, rows, inputGradient, windows, true);
   }
 }
