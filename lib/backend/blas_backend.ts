@@ -23,26 +23,10 @@ import {
   setBlas,
   unshareOutputs,
 } from "./_blas_arrays.ts";
-import {
-  conv2dBackpropFilterKernel,
-  conv2dBackpropInputKernel,
-  fusedConv2dKernel,
-} from "./_blas_conv.ts";
+import * as conv from "./_blas_conv.ts";
 import { fusedMatMulKernel } from "./_blas_matmul.ts";
 import { maxPoolGradKernel, maxPoolKernel } from "./_blas_pool.ts";
-import {
-  addKernel,
-  gatherV2Kernel,
-  maximumKernel,
-  multiplyKernel,
-  realDivKernel,
-  RELU_GRAD,
-  reluGradKernel,
-  reluKernel,
-  stepKernel,
-  subKernel,
-  sumKernel,
-} from "./_blas_elementwise.ts";
+import * as elementwise from "./_blas_elementwise.ts";
 
 export { BLAS_BACKEND, tensorOver } from "./_blas_arrays.ts";
 
@@ -87,23 +71,23 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
     return backend;
   }, 0);
   const replacements: Record<string, (args: KernelArgs, original: tf.KernelFunc) => Result> = {
-    Conv2D: fusedConv2dKernel,
-    FusedConv2D: fusedConv2dKernel,
-    Conv2DBackpropInput: conv2dBackpropInputKernel,
-    Conv2DBackpropFilter: conv2dBackpropFilterKernel,
+    Conv2D: conv.fusedConv2dKernel,
+    FusedConv2D: conv.fusedConv2dKernel,
+    Conv2DBackpropInput: conv.conv2dBackpropInputKernel,
+    Conv2DBackpropFilter: conv.conv2dBackpropFilterKernel,
     BatchMatMul: fusedMatMulKernel,
     _FusedMatMul: fusedMatMulKernel,
     MaxPool: maxPoolKernel,
     MaxPoolGrad: maxPoolGradKernel,
-    Add: addKernel,
-    Multiply: multiplyKernel,
-    Sub: subKernel,
-    RealDiv: realDivKernel,
-    Maximum: maximumKernel,
-    Sum: sumKernel,
-    Relu: reluKernel,
-    Step: stepKernel,
-    GatherV2: gatherV2Kernel,
+    Add: elementwise.addKernel,
+    Multiply: elementwise.multiplyKernel,
+    Sub: elementwise.subKernel,
+    RealDiv: elementwise.realDivKernel,
+    Maximum: elementwise.maximumKernel,
+    Sum: elementwise.sumKernel,
+    Relu: elementwise.reluKernel,
+    Step: elementwise.stepKernel,
+    GatherV2: elementwise.gatherV2Kernel,
   };
   for (const config of tf.getKernelsForBackend("cpu")) {
     const replace = replacements[config.kernelName];
@@ -120,12 +104,12 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
     });
   }
   tf.registerKernel({
-    kernelName: RELU_GRAD,
+    kernelName: elementwise.RELU_GRAD,
     backendName: BLAS_BACKEND,
-    kernelFunc: reluGradKernel,
+    kernelFunc: elementwise.reluGradKernel,
   });
   tf.registerGradient({
-    kernelName: RELU_GRAD,
+    kernelName: elementwise.RELU_GRAD,
     inputsToSave: ["x"],
     gradFunc: (ddx, saved) => {
       const [x] = saved;
