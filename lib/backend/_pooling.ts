@@ -57,19 +57,29 @@ export function maxPoolRows(
       for (let c = 0, i = a; c < channels; c++, i++, o++) {
         if (pool === 2) {
           const p = x[i], q = x[i + channels];
-          if (p - p === 0 && q - q === 0) yi[o] = xi[i] ^ ((xi[i] ^ xi[i + channels]) & -(q > p));
-          else out[o] = q > p || !(p > -Infinity) ? (q > -Infinity ? q : -Infinity) : p;
-          continue;
+          if (p - p === 0 && q - q === 0) {
+            yi[o] = xi[i] ^ ((xi[i] ^ xi[i + channels]) & -(q > p));
+            continue;
+          }
         }
-        let best = -Infinity;
-        for (let t = 0; t < pool; t++) {
-          const v = x[i + t * channels];
-          if (v > best) best = v;
-        }
-        out[o] = best;
+        const at = winner(x, i, pool, channels);
+        out[o] = at < 0 ? -Infinity : x[i + at * channels];
       }
     }
   }
+}
+
+/** The tap of the window at `i` holding its first maximum (NaN never wins), -1 if all are −∞ or NaN. */
+function winner(x: Float32Array, i: number, pool: number, channels: number): number {
+  let at = -1;
+  for (let t = 0, best = -Infinity; t < pool; t++) {
+    const v = x[i + t * channels];
+    if (v > best) {
+      best = v;
+      at = t;
+    }
+  }
+  return at;
 }
 
 /**
@@ -125,7 +135,6 @@ export function poolBiasActivateGradient(
       for (let c = 0, i = a; c < channels; c++, i++, o++) {
         const g = relu ? gradient[o] * +(out![o] > 0) : gradient[o];
         if (biasSum) biasSum[c] += g;
-        let at = -1;
         if (pool === 2) {
           const p = product[i], q = product[i + channels];
           if (p - p === 0 && q - q === 0) { // g's bits to the winner, 0 to the other
@@ -135,16 +144,8 @@ export function poolBiasActivateGradient(
             gi[i] = bits & ~second;
             continue;
           }
-          at = q > p || !(p > -Infinity) ? (q > -Infinity ? 1 : -1) : 0;
-        } else {
-          for (let t = 0, best = -Infinity; t < pool; t++) {
-            const v = product[i + t * channels];
-            if (v > best) {
-              best = v;
-              at = t;
-            }
-          }
         }
+        const at = winner(product, i, pool, channels);
         for (let t = 0; t < pool; t++) productGradient[i + t * channels] = t === at ? g : 0;
       }
     }
