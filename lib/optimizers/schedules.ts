@@ -88,7 +88,8 @@ export function warmupSchedule(
   const decay = options.decay ?? "cosine";
   const floor = options.floor ?? 0.05;
   const { baseRate, baseBatchSize, batchSize, epochs } = options;
-  for (const [name, value] of Object.entries({ baseRate, baseBatchSize, batchSize, epochs })) {
+  const sizes = { baseRate, baseBatchSize, batchSize, epochs };
+  for (const [name, value] of Object.entries(sizes)) {
     if (!(value > 0)) throw new RangeError(`${name} must be positive, got ${value}`);
   }
   if (!(warmupEpochs >= 0 && warmupEpochs < epochs)) {
@@ -104,16 +105,6 @@ export function warmupSchedule(
     const progress = (t - warmupEpochs) / (epochs - warmupEpochs);
     return peakRate * (floor + (1 - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
   };
-  const description = JSON.stringify({
-    schedule: "warmup",
-    baseRate,
-    baseBatchSize,
-    batchSize,
-    epochs,
-    scaling,
-    warmupEpochs,
-    decay,
-    floor,
-  });
-  return Object.assign(namedSchedule(description, schedule), { peakRate });
+  const recipe = { schedule: "warmup", ...sizes, scaling, warmupEpochs, decay, floor };
+  return Object.assign(namedSchedule(JSON.stringify(recipe), schedule), { peakRate });
 }
