@@ -3,7 +3,7 @@
  * each a few BLAS GEMMs: the forward pass, the filter's gradient and the input's.
  *
  * Two ways, by input channels:
- * - few ({@link WINDOW_COPY_MAX_CHANNELS} or less: the first layer's one): each output's window of
+ * - few (`WINDOW_COPY_MAX_CHANNELS` or less: the first layer's one): each output's window of
  *   taps × channels is copied into a row of a window matrix, and one GEMM runs with the window as
  *   its inner dimension. Outputs are packed, `convLength` a row.
  * - many: one GEMM per tap over all rows at once, its A matrix the input shifted by the tap (a
@@ -19,7 +19,7 @@
 import { sgemm } from "./_blas_arrays.ts";
 
 /** Inputs with at most this many channels are convolved through a window matrix. */
-export const WINDOW_COPY_MAX_CHANNELS = 32;
+const WINDOW_COPY_MAX_CHANNELS = 32;
 
 /** A convolution along rows of channels-last data: what the building blocks need to know. */
 export interface Convolution {

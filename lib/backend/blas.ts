@@ -15,7 +15,7 @@ const NO_TRANS = 111;
 const TRANS = 112;
 
 /** Environment variable naming a BLAS library to open instead of the usual ones. */
-export const BLAS_ENV = "REDSHIFT_BLAS";
+const BLAS_ENV = "REDSHIFT_BLAS";
 
 /** An open BLAS library. */
 export interface Blas {
@@ -80,7 +80,7 @@ const OPENBLAS_SYMBOLS = {
 } as const;
 
 /** Where OpenBLAS lives on common Linux distributions, most specific first. */
-export const OPENBLAS_CANDIDATES: readonly string[] = [
+const OPENBLAS_CANDIDATES: readonly string[] = [
   "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
   "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
   "/usr/lib/aarch64-linux-gnu/libopenblas.so.0",

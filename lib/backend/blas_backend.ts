@@ -30,14 +30,14 @@ import * as elementwise from "./_blas_elementwise.ts";
 
 export { BLAS_BACKEND, tensorOver } from "./_blas_arrays.ts";
 
-/** Environment variable that sets the BLAS thread count (default {@link DEFAULT_BLAS_THREADS}). */
-export const BLAS_THREADS_ENV = "REDSHIFT_BLAS_THREADS";
+/** Environment variable that sets the BLAS thread count (default `DEFAULT_BLAS_THREADS`). */
+const BLAS_THREADS_ENV = "REDSHIFT_BLAS_THREADS";
 
 /**
  * Default BLAS threads: at most this many, and no more than the machine's cores. On the 2-core
  * machine two threads run the network's GEMMs about 1.9x as fast as one (tools/bench/gemm.ts).
  */
-export const DEFAULT_BLAS_THREADS = 2;
+const DEFAULT_BLAS_THREADS = 2;
 
 let registered = false;
 
@@ -145,7 +145,7 @@ class BlasBackendCPU extends MathBackendCPU {
   }
 }
 
-/** BLAS threads of `cpu-blas`: `$REDSHIFT_BLAS_THREADS`, else {@link DEFAULT_BLAS_THREADS} or fewer cores. */
+/** BLAS threads of `cpu-blas`: `$REDSHIFT_BLAS_THREADS`, else `DEFAULT_BLAS_THREADS` or fewer cores. */
 export function blasThreads(): number {
   const fromEnv = readEnv(BLAS_THREADS_ENV);
   if (fromEnv) {
