@@ -126,7 +126,8 @@ export function fusedConv2dKernel(args: KernelArgs, original: tf.KernelFunc): Re
   const backend = args.backend as unknown as CpuBackend;
   const batch = batchConvolution(convInfo(x.shape, filter.shape, attrs, attrs.dilations));
   if (!batch) return original(args);
-  const xs = f32(backend, x), xp = padInput(xs, batch), windows = windowsOf(xp, batch);
+  // convolve fills the window matrix, where it copies one
+  const xs = f32(backend, x), xp = padInput(xs, batch), windows = take(windowRowLength(batch.conv));
   const product = take(batch.conv.convLength * batch.conv.channels);
   convolve(batch.conv, 1, xp, f32(backend, filter), product, windows);
   if (xp !== xs) recycle(xp);

@@ -69,7 +69,7 @@ export function maxPoolRows(
   }
 }
 
-/** The tap of the window at `i` holding its first maximum (NaN never wins), -1 if all are −∞ or NaN. */
+/** The tap of the window at `i` with its first maximum (NaN never wins); -1 if all −∞ or NaN. */
 function winner(x: Float32Array, i: number, pool: number, channels: number): number {
   let at = -1;
   for (let t = 0, best = -Infinity; t < pool; t++) {

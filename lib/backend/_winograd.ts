@@ -1,10 +1,10 @@
 /**
- * Winograd's minimal filtering for the forward plan's wide convolutions (Lavin & Gray 2016): F(m, r)
- * computes m outputs of an r-tap correlation from a tile of m + r − 1 inputs with m + r − 1
+ * Winograd's minimal filtering for the forward plan's wide convolutions (Lavin & Gray 2016):
+ * F(m, r) computes m outputs of an r-tap correlation from a tile of m + r − 1 inputs with m + r − 1
  * multiplications instead of m · r. For C input and K output channels they become one GEMM per
- * transform point x, M_x (tiles × C) · U_x (C × K), with V = Bᵀ d the transformed tiles, U = G g the
- * transformed filters and Aᵀ M the tile's outputs. The matrices are Toom-Cook's for the points 0,
- * ±1, ±2, ±1/2 and ∞, built in float64; the float32 result is within about 2e-6 of the layer's
+ * transform point x, M_x (tiles × C) · U_x (C × K), with V = Bᵀ d the transformed tiles, U = G g
+ * the transformed filters and Aᵀ M the tile's outputs. The matrices are Toom-Cook's for the points
+ * 0, ±1, ±2, ±1/2 and ∞, built in float64; the float32 result is within about 2e-6 of the layer's
  * largest output of the direct sum (tests/winograd_test.ts).
  *
  * @module
