@@ -178,14 +178,8 @@ export function winogradProduct(
   arena.run("winogradInput", input, rows, inLength, inChannels, tiles, m, alpha, bt, v, zeros);
   const inPlane = rows * tiles * inChannels, outPlane = rows * tiles * channels;
   for (let x = 0; x < alpha; x++) {
-    sgemm({
-      m: rows * tiles,
-      n: channels,
-      k: inChannels,
-      a: v.subarray(x * inPlane),
-      b: u.subarray(x * inChannels * channels),
-      c: mx.subarray(x * outPlane),
-    });
+    const a = v.subarray(x * inPlane), b = u.subarray(x * inChannels * channels);
+    sgemm({ m: rows * tiles, n: channels, k: inChannels, a, b, c: mx.subarray(x * outPlane) });
   }
   arena.run("winogradOutput", mx, rows, tiles, m, alpha, at, channels, convLength, out, zeros);
 }

@@ -385,9 +385,9 @@ function softLabelGradient(
 function denseBackward(
   step: DenseStep,
   b: { output: Float32Array; biasSum: Float64Array },
-  { rows, input, gradient, kernelGradient, accumulate }: Pass,
+  { rows, input, gradient, kernelGradient: dw, accumulate }: Pass,
   kernel: Float32Array,
-  inputGradient: Float32Array | null,
+  dx: Float32Array | null,
 ) {
   const { inputs, units } = step;
   const relu = step.activation === "relu", out = b.output, biasSum = b.biasSum;
@@ -400,25 +400,7 @@ function denseBackward(
       if (hasBias) biasSum[u] += g;
     }
   }
-  sgemm({
-    m: inputs,
-    n: units,
-    k: rows,
-    a: input,
-    b: gradient,
-    c: kernelGradient,
-    transposeA: true,
-    beta: accumulate ? 1 : 0,
-  });
-  if (inputGradient) {
-    sgemm({
-      m: rows,
-      n: inputs,
-      k: units,
-      a: gradient,
-      b: kernel,
-      c: inputGradient,
-      transposeB: true,
-    });
-  }
+  const beta = accumulate ? 1 : 0;
+  sgemm({ m: inputs, n: units, k: rows, a: input, b: gradient, c: dw, transposeA: true, beta });
+  if (dx) sgemm({ m: rows, n: inputs, k: units, a: gradient, b: kernel, c: dx, transposeB: true });
 }
