@@ -23,9 +23,7 @@ import {
   setBlas,
   unshareOutputs,
 } from "./_blas_arrays.ts";
-import * as conv from "./_blas_conv.ts";
-import { fusedMatMulKernel } from "./_blas_matmul.ts";
-import { maxPoolGradKernel, maxPoolKernel } from "./_blas_pool.ts";
+import * as layers from "./_blas_layers.ts";
 import * as elementwise from "./_blas_elementwise.ts";
 
 export { BLAS_BACKEND, tensorOver } from "./_blas_arrays.ts";
@@ -71,14 +69,14 @@ export function registerBlasBackend(options: { threads?: number } = {}): Blas | 
     return backend;
   }, 0);
   const replacements: Record<string, (args: KernelArgs, original: tf.KernelFunc) => Result> = {
-    Conv2D: conv.fusedConv2dKernel,
-    FusedConv2D: conv.fusedConv2dKernel,
-    Conv2DBackpropInput: conv.conv2dBackpropInputKernel,
-    Conv2DBackpropFilter: conv.conv2dBackpropFilterKernel,
-    BatchMatMul: fusedMatMulKernel,
-    _FusedMatMul: fusedMatMulKernel,
-    MaxPool: maxPoolKernel,
-    MaxPoolGrad: maxPoolGradKernel,
+    Conv2D: layers.fusedConv2dKernel,
+    FusedConv2D: layers.fusedConv2dKernel,
+    Conv2DBackpropInput: layers.conv2dBackpropInputKernel,
+    Conv2DBackpropFilter: layers.conv2dBackpropFilterKernel,
+    BatchMatMul: layers.fusedMatMulKernel,
+    _FusedMatMul: layers.fusedMatMulKernel,
+    MaxPool: layers.maxPoolKernel,
+    MaxPoolGrad: layers.maxPoolGradKernel,
     Add: elementwise.addKernel,
     Multiply: elementwise.multiplyKernel,
     Sub: elementwise.subKernel,

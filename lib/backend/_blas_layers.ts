@@ -1,9 +1,18 @@
 /**
- * tfjs's convolution kernels on `cpu-blas` (Conv2D, FusedConv2D, Conv2DBackpropInput,
- * Conv2DBackpropFilter) for convolutions along W, as the 1-D convolution arrives (a conv2d of
- * height 1, NHWC): the building blocks of `_conv.ts`, run on one row that holds the whole batch,
- * padded. Outputs whose windows straddle two of the batch's rows are computed and dropped (or, for
- * the gradients, given a zero gradient). Other geometries go to tfjs's own kernels.
+ * tfjs's kernels of the heavy layers on `cpu-blas`, each running the engine's building blocks
+ * where it can and tfjs's own kernel (`original`) for anything else:
+ *
+ * - Conv2D, FusedConv2D and both their gradients, for convolutions along W as the 1-D convolution
+ *   arrives (a conv2d of height 1, NHWC): the blocks of `_conv.ts`, run on one row that holds the
+ *   whole batch, padded. Outputs whose windows straddle two of the batch's rows are computed and
+ *   dropped (or, for the gradients, given a zero gradient).
+ * - BatchMatMul and _FusedMatMul as BLAS GEMMs, the batch stacked into one GEMM where B is shared.
+ * - MaxPool and MaxPoolGrad (NHWC): windows along one axis of rows that neither overlap nor pass a
+ *   row's end run in the pooling blocks of `_pooling.ts`, along W (height 1; rows = batch ×
+ *   height) or along H of a width-1 input (rows = batch), the layout tf.layers' maxPooling1d uses;
+ *   other windows in `windowPool` of `cpu_kernels.ts`, the plain CPU's.
+ *
+ * The fused kernels' bias and activation run in `biasActivate` of `_pooling.ts`.
  *
  * @module
  */
@@ -13,8 +22,10 @@ import {
   type CpuBackend,
   f32,
   type KernelArgs,
+  poolInfo,
   recycle,
   type Result,
+  sgemm,
   take,
 } from "./_blas_arrays.ts";
 import {
@@ -26,8 +37,8 @@ import {
   copyWindows,
   windowRowLength,
 } from "./_conv.ts";
-import { canBiasActivate } from "./_blas_matmul.ts";
-import { biasActivate } from "./_pooling.ts";
+import { biasActivate, maxPoolRows, poolBiasActivateGradient } from "./_pooling.ts";
+import { windowPool } from "./cpu_kernels.ts";
 
 /** A tfjs convolution as the building blocks run it: the batch's rows in one padded row. */
 interface BatchConvolution {
@@ -191,4 +202,144 @@ export function conv2dBackpropFilterKernel(args: KernelArgs, original: tf.Kernel
     if (scratch !== xValues && scratch !== dyValues) recycle(scratch);
   }
   return backend.makeTensorInfo(attrs.filterShape, "float32", dw);
+}
+
+interface MatMulPlan {
+  outShape: number[];
+  batch: number;
+  batchA: number;
+  batchB: number;
+  m: number;
+  n: number;
+  k: number;
+}
+
+function planMatMul(
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): MatMulPlan | null {
+  if (a.dtype !== "float32" || b.dtype !== "float32") return null;
+  const ra = a.shape.length, rb = b.shape.length;
+  if (ra < 2 || rb < 2) return null;
+  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  if (k !== (transposeB ? b.shape[rb - 1] : b.shape[rb - 2])) return null;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
+  const batchA = tf.util.sizeFromShape(outerA), batchB = tf.util.sizeFromShape(outerB);
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return null;
+  let outer: number[];
+  try {
+    outer = tf.backend_util.assertAndGetBroadcastShape(outerA, outerB);
+  } catch {
+    return null;
+  }
+  if (tf.util.sizeFromShape(outer) !== Math.max(batchA, batchB)) return null;
+  return { outShape: [...outer, m, n], batch: Math.max(batchA, batchB), batchA, batchB, m, n, k };
+}
+
+function matMul(
+  av: Float32Array,
+  bv: Float32Array,
+  p: MatMulPlan,
+  transposeA: boolean,
+  transposeB: boolean,
+): Float32Array {
+  const { batch, batchA, batchB, m, n, k } = p;
+  const out = take(batch * m * n);
+  if (batchB === 1 && !transposeA) {
+    // A's matrices stacked are one (batch·m) × k matrix.
+    sgemm({ m: batch * m, n, k, a: av, b: bv, c: out, transposeB });
+    return out;
+  }
+  for (let i = 0; i < batch; i++) {
+    const ai = av.subarray((batchA === 1 ? 0 : i) * m * k);
+    const bi = bv.subarray((batchB === 1 ? 0 : i) * k * n);
+    sgemm({ m, n, k, a: ai, b: bi, c: out.subarray(i * m * n), transposeA, transposeB });
+  }
+  return out;
+}
+
+/**
+ * _FusedMatMul, and BatchMatMul (no bias, no activation): a GEMM, then the bias and activation
+ * where `biasActivate` takes them; tfjs's kernel otherwise.
+ */
+export function fusedMatMulKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  const { a, b, bias } = args.inputs as {
+    a: tf.TensorInfo;
+    b: tf.TensorInfo;
+    bias?: tf.TensorInfo;
+  };
+  const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
+  const p = planMatMul(a, b, attrs.transposeA, attrs.transposeB);
+  if (!p || !canBiasActivate(bias, p.n, attrs.activation)) return original(args);
+  const backend = args.backend as unknown as CpuBackend;
+  const out = matMul(f32(backend, a), f32(backend, b), p, attrs.transposeA, attrs.transposeB);
+  biasActivate(out, p.n, bias ? f32(backend, bias) : null, attrs.activation, attrs.leakyreluAlpha);
+  return backend.makeTensorInfo(p.outShape, "float32", out);
+}
+
+const ACTIVATIONS = new Set(["linear", "relu", "relu6", "leakyrelu", "elu", "sigmoid"]);
+
+/** Whether {@link biasActivate} handles this bias (a vector of the last dim, or a scalar). */
+function canBiasActivate(bias: tf.TensorInfo | undefined, n: number, activation?: string) {
+  if (activation !== undefined && !ACTIVATIONS.has(activation)) return false;
+  if (!bias) return true;
+  if (bias.dtype !== "float32") return false;
+  const size = tf.util.sizeFromShape(bias.shape);
+  return (size === n && bias.shape.every((d, i) => i === bias.shape.length - 1 || d === 1)) ||
+    size === 1;
+}
+
+/** The pool as the building blocks run it, with its rows and their stride, or null. */
+function rowPooling(info: tf.backend_util.Conv2DInfo) {
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, padInfo } = info;
+  let rows, inLength, pool, stride, length, start;
+  if (info.filterHeight === 1 && info.strideHeight === 1 && outHeight === inHeight) {
+    [rows, inLength, length, start] = [batchSize * inHeight, inWidth, outWidth, padInfo.left];
+    [pool, stride] = [info.filterWidth, info.strideWidth];
+  } else if (inWidth === 1 && outWidth === 1 && info.filterWidth === 1) {
+    [rows, inLength, length, start] = [batchSize, inHeight, outHeight, padInfo.top];
+    [pool, stride] = [info.filterHeight, info.strideHeight];
+  } else return null;
+  if (pool !== stride || start !== 0 || length * pool > inLength) return null;
+  return { rows, rowStride: inLength * channels, pooling: { pool, length, channels } };
+}
+
+export function maxPoolKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const attrs = args.attrs as unknown as tf.MaxPoolAttrs;
+  if (x.dtype !== "float32" || x.shape.length !== 4) return original(args);
+  const info = poolInfo(x.shape, attrs);
+  if (info.filterWidth === 1 && info.filterHeight === 1) return original(args);
+  const backend = args.backend as unknown as CpuBackend;
+  const y = take(tf.util.sizeFromShape(info.outShape));
+  const row = rowPooling(info);
+  if (row) maxPoolRows(f32(backend, x), row.rows, row.rowStride, row.pooling, y);
+  else windowPool(f32(backend, x), info, y, null, null);
+  return backend.makeTensorInfo(info.outShape, "float32", y);
+}
+
+export function maxPoolGradKernel(args: KernelArgs, original: tf.KernelFunc): Result {
+  const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+  const attrs = args.attrs as unknown as tf.MaxPoolGradAttrs;
+  if (input.dtype !== "float32" || dy.dtype !== "float32" || input.shape.length !== 4) {
+    return original(args);
+  }
+  const backend = args.backend as unknown as CpuBackend;
+  const info = poolInfo(input.shape, attrs);
+  const row = rowPooling(info);
+  if (row) {
+    const dx = take(tf.util.sizeFromShape(input.shape));
+    const pooling = { ...row.pooling, activation: "linear" };
+    const xs = f32(backend, input), dys = f32(backend, dy);
+    poolBiasActivateGradient(xs, row.rows, row.rowStride, pooling, null, dys, dx, null);
+    return backend.makeTensorInfo(input.shape, "float32", dx);
+  }
+  // Windows that overlap sum in float64 in window order, then round, as the cpu kernel does.
+  const dx = new Float64Array(tf.util.sizeFromShape(input.shape));
+  windowPool(f32(backend, input), info, null, f32(backend, dy), dx);
+  return backend.makeTensorInfo(input.shape, "float32", Float32Array.from(dx));
 }
