@@ -46,15 +46,11 @@ export interface ForwardPlan {
   describe(): string[];
 }
 
-/** How a forward plan runs. */
-export interface ForwardPlanOptions {
-  /** WebAssembly SIMD kernels and Winograd where the runtime has them (default); false: not. */
-  simd?: boolean;
-}
-
 /**
  * The plan of `model`'s forward pass on `cpu-blas`, or null where the plan cannot run it (another
  * backend, or a layer or setting it does not know) or the model does not end in one output.
+ * `options.simd: false` keeps the JavaScript loops and direct GEMMs where WebAssembly SIMD kernels
+ * and Winograd would run, for comparison.
  *
  * @example
  * ```ts
@@ -85,7 +81,7 @@ export interface ForwardPlanOptions {
  */
 export function planForward(
   model: tfl.LayersModel,
-  options: ForwardPlanOptions = {},
+  options: { simd?: boolean } = {},
 ): ForwardPlan | null {
   const network = compileNetwork(model);
   return network && new BlasForwardPlan(network.inputLength, network.steps, options.simd ?? true);
