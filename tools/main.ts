@@ -136,6 +136,10 @@ await runTool("main", async () => {
   const scaling = oneOf("--scaling", args.scaling ?? "linear", RATE_SCALINGS, ", ");
   checkTableFile("--data", args.data);
   const epochs = profile.epochs;
+  // Another batch size takes a warm-up epoch, and needs a second one to decay in.
+  if (batchSize !== profile.batchSize && epochs < 2) {
+    usage(`--batch ${batchSize} needs at least 2 epochs (--epochs) for its warm-up and decay`);
+  }
   const trainedEpochs = epochs +
     (optionalInteger("--extra-epochs", args["extra-epochs"], 0, 1000) ??
       PROFILES[profile.name].extendedEpochs - PROFILES[profile.name].epochs);

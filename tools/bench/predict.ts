@@ -35,7 +35,7 @@
  *
  * @module
  */
-import { parseToolArgs, positiveInteger, stringFlags } from "../_args.ts";
+import { oneOf, parseToolArgs, positiveInteger, stringFlags } from "../_args.ts";
 import { isFile } from "../_system.ts";
 import {
   buildModel,
@@ -66,6 +66,7 @@ const args = parseToolArgs("bench:predict", {
   network: { type: "string", default: "tiny" },
 }, import.meta);
 const chunkRows = positiveInteger("--chunk", args.chunk);
+const network = oneOf("--network", args.network, ["tiny", "narrow", "full"]);
 /** Architecture of the tiny network of `--large`: the pipeline's memory does not depend on it. */
 const TINY = { convFilters: [2, 2, 2, 2], denseUnits: [4, 4, 4, 4] };
 /** The scaler of the saved models, fitted on 5,000 other mock rows when the first is saved. */
@@ -177,8 +178,6 @@ async function large(n: number): Promise<number> {
   );
 
   const networks = { tiny: TINY, narrow: NARROW_MODEL, full: {} };
-  const network = args.network as keyof typeof networks;
-  if (!(network in networks)) throw new RangeError(`--network ${network}: tiny, narrow or full`);
   const config = await saveMockModel(model, networks[network]);
   log(
     `${network} network: convFilters [${config.convFilters}], kernelSizes [${config.kernelSizes}], denseUnits [${config.denseUnits}]`,

@@ -65,10 +65,18 @@ const define = (name: string, label: string, learningRate: number | LearningRate
   const [batchSize, n] = name === "base" ? [BASE.batchSize, epochs] : [largeBatch, largeEpochs];
   return { name, label: `batch ${batchSize}, ${label}`, batchSize, epochs: n, learningRate };
 };
+const WARM_UPS = ["sqrt", "linear"] as const;
+const names = args.recipes!.split(",");
+// A warm-up recipe spends its first epoch warming up, so it needs a second one to decay in.
+if (largeEpochs < 2 && names.some((name) => (WARM_UPS as readonly string[]).includes(name))) {
+  usage(
+    `--recipes ${WARM_UPS.join(", ")} need at least 2 epochs (--large-epochs, default --epochs)`,
+  );
+}
 const ALL = [
   define("base", `lr ${BASE.learningRate}`, BASE.learningRate),
   define("naive", `lr ${BASE.learningRate}`, BASE.learningRate),
-  ...(["sqrt", "linear"] as const).map((scaling) => {
+  ...(largeEpochs < 2 ? [] : WARM_UPS).map((scaling) => {
     const rate = warmupSchedule({
       baseRate: BASE.learningRate,
       baseBatchSize: BASE.batchSize,
@@ -80,7 +88,7 @@ const ALL = [
     return define(scaling, `warm-up to ${rate.peakRate.toPrecision(2)} (${scaling}), cosine`, rate);
   }),
 ];
-const recipes = args.recipes!.split(",").map((name) =>
+const recipes = names.map((name) =>
   ALL.find((r) => r.name === name) ??
     usage(`--recipes: unknown recipe "${name}" (${ALL.map((r) => r.name).join(", ")})`)
 );
