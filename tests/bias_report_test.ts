@@ -32,6 +32,7 @@ import {
   seedAveragedBins,
   signed,
   smallVersionNote,
+  stalledEpochsNote,
   tradeoffNote,
   waitingNote,
   weightsByBinTable,
@@ -441,4 +442,35 @@ Deno.test("page 07 types no run's count into its Markdown and quotes the dissert
   assert.ok(quote, "the future-work sentence is quoted");
   const text = "/work/shared/reference/dissertation/dissertation.txt";
   if (existsSync(text)) assert.ok((await Deno.readTextFile(text)).includes(quote));
+});
+
+Deno.test("stalledEpochsNote() names an epoch that took over 5 times its run's median, and only that", () => {
+  const run = (name: string, seconds: number[]) => ({
+    method: "sqrt" as const,
+    seed: 1,
+    name,
+    artifact: {
+      dir: name,
+      run: {} as never,
+      test: {} as never,
+      history: seconds.map((s, i) => ({
+        epoch: i + 1,
+        loss: 0,
+        mae: 0,
+        valLoss: 0,
+        valMae: 0,
+        learningRate: 0,
+        seconds: s,
+      })),
+    },
+  });
+  const steady = run("steady", [100, 130, 120, 499]); // median 125: 499 is under 5 ×
+  assert.equal(stalledEpochsNote([steady]), "");
+  const paused = run("paused", [130, 120, 3169, 140, 126]); // median 130
+  assert.equal(
+    stalledEpochsNote([steady, paused]),
+    "**paused**: epoch 3 took 52 min 49 s, against a median of 2 min 10 s for its epochs. Its " +
+      "process stood still then (paused, or starved of CPU), so its training time above includes " +
+      "about 50 min 39 s that trained nothing.",
+  );
 });

@@ -23,6 +23,7 @@ import { predict, predictPdf } from "../train.ts";
 import { selectRows, type Spectra } from "../spectra.ts";
 import { permutation } from "../random.ts";
 import { formatDuration, markdownTable } from "../tables.ts";
+import { median } from "../metrics.ts";
 import { DATA_ENV, loadNotebookData, type NotebookData } from "./notebook.ts";
 import { PUBLISHED_ERRORS_BY_BIN } from "../published.ts";
 import {
@@ -277,6 +278,23 @@ export function committedBiasRunsTable(runs: readonly CommittedBiasRun[]): strin
       run.commit.slice(0, 10),
     ]),
   );
+}
+
+/**
+ * A sentence per run whose training time includes an epoch that took over 5 times the run's median
+ * epoch: its process stood still then (paused, or starved of CPU), so the time above is not all
+ * training. Empty when no run has one.
+ */
+export function stalledEpochsNote(runs: readonly CommittedBiasRun[]): string {
+  return runs.flatMap(({ name, artifact: { history } }) => {
+    const typical = median(history.map((h) => h.seconds));
+    return history.filter((h) => h.seconds > 5 * typical).map((h) =>
+      `**${name}**: epoch ${h.epoch} took ${formatDuration(h.seconds)}, against a median of ` +
+      `${formatDuration(typical)} for its epochs. Its process stood still then (paused, or ` +
+      `starved of CPU), so its training time above includes about ` +
+      `${formatDuration(h.seconds - typical)} that trained nothing.`
+    );
+  }).join("\n\n");
 }
 
 /** The runs `results/bias/` should hold and does not, each with the command that trains it. */
