@@ -2,16 +2,7 @@
 import type { RedshiftBins } from "../redshift_bins.ts";
 import { checkFinite } from "./_common.ts";
 
-/**
- * Throws a RangeError unless α lies in [0, 1].
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { checkAlpha } from "./mod.ts";
- * assert.throws(() => checkAlpha(1.5), /α must lie in \[0, 1\]/);
- * ```
- */
+/** Throws a RangeError unless α lies in [0, 1]. */
 export function checkAlpha(alpha: number): void {
   if (!(alpha >= 0 && alpha <= 1)) {
     throw new RangeError(

@@ -24,14 +24,6 @@ export interface SmoothedHistogram {
  * Histogram of `z` (a value outside the range in its end bin), each bin's count spread by a
  * Gaussian of width `smoothing` truncated to the range and renormalised, so that no share leaks
  * out at the ends; then normalised to shares summing to 1.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { smoothedHistogram } from "./density.ts";
- * const h = smoothedHistogram([0.05, 0.15, 0.15, 0.15], { binWidth: 0.1, zMax: 0.2, smoothing: 0 });
- * assert.deepEqual([...h.density], [0.25, 0.75]);
- * ```
  */
 export function smoothedHistogram(
   z: ArrayLike<number>,

@@ -59,17 +59,6 @@ export interface BinnedErrorOptions extends BinningOptions {
  * Mean error per bin of true or predicted z, with counts and bootstrap standard errors (the
  * standard deviation of `resamples` means, drawn from one seeded generator). A galaxy outside
  * [zMin, zMax] by its binning redshift (a negative prediction, say) is counted in no bin.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { meanErrorByBin } from "./diagnostics.ts";
- * const rows = meanErrorByBin([0.01, 0.02, 0.3], [0.03, 0.03, 0.25]);
- * assert.equal(rows.length, 12);
- * assert.ok(rows[0].n === 2 && Math.abs(rows[0].meanError - 0.015) < 1e-12);
- * // Binned by prediction, the galaxy predicted at 0.25 sits in the 0.25–0.30 bin.
- * assert.equal(meanErrorByBin([0.01, 0.02, 0.3], [0.03, 0.03, 0.25], { by: "predicted" })[5].n, 1);
- * ```
  */
 export function meanErrorByBin(
   zTrue: ArrayLike<number>,
@@ -145,17 +134,7 @@ export interface LinearFit {
   slopeSe: number;
 }
 
-/**
- * Ordinary least squares of y on x.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { leastSquaresLine } from "./diagnostics.ts";
- * const fit = leastSquaresLine([0, 1, 2], [1, 3, 5]);
- * assert.ok(Math.abs(fit.slope - 2) < 1e-12 && Math.abs(fit.intercept - 1) < 1e-12);
- * ```
- */
+/** Ordinary least squares of y on x. */
 export function leastSquaresLine(x: ArrayLike<number>, y: ArrayLike<number>): LinearFit {
   const n = x.length;
   if (y.length !== n) throw new RangeError(`${n} x values but ${y.length} y values`);
@@ -190,16 +169,6 @@ export interface ErrorSlopeOptions {
  * Least-squares slope of the per-galaxy error z_pred − z_true against z_true, over the galaxies
  * with z_true ≥ 0.2 (`by: "predicted"`: against and selected by z_pred); a float32 0.2 counts.
  * Selecting on z_true keeps the fit unbiased: for the Gaussian toy it recovers −σ²/(σ² + τ²).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { errorSlope } from "./diagnostics.ts";
- * // Predictions pulled halfway towards 0.1: the error is −0.5 (z − 0.1), slope −0.5.
- * const zTrue = [0.1, 0.2, 0.3, 0.5];
- * const fit = errorSlope(zTrue, zTrue.map((z) => 0.1 + 0.5 * (z - 0.1)));
- * assert.ok(fit.n === 3 && Math.abs(fit.slope + 0.5) < 1e-12);
- * ```
  */
 export function errorSlope(
   zTrue: ArrayLike<number>,
@@ -226,15 +195,6 @@ export function errorSlope(
  * Least-squares slope of the mean errors of the non-empty bins (of {@link meanErrorByBin}) from
  * z = 0.2 on against their mean true z (`by: "predicted"`: mean predicted z), each bin weighing
  * the same.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { binnedErrorSlope, meanErrorByBin } from "./mod.ts";
- * const zTrue = [0.22, 0.27, 0.32, 0.41];
- * const rows = meanErrorByBin(zTrue, zTrue.map((z) => z - 0.5 * (z - 0.2)), { resamples: 0 });
- * assert.ok(Math.abs(binnedErrorSlope(rows).slope + 0.5) < 1e-12);
- * ```
  */
 export function binnedErrorSlope(
   rows: readonly BiasBinRow[],
@@ -284,15 +244,6 @@ export interface BiasDiagnostics {
 /**
  * The bias diagnostics of a set of predictions, binned (by default) as Table 3; `options`: the
  * binning and bootstrap of {@link meanErrorByBin}, and the slope's lower end `zAbove` (0.2).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { biasDiagnostics } from "./diagnostics.ts";
- * const zTrue = [0.05, 0.12, 0.21, 0.33, 0.45];
- * const d = biasDiagnostics(zTrue, zTrue.map((z) => z - 0.1 * (z - 0.1)), { resamples: 0 });
- * assert.ok(Math.abs(d.slope.slope + 0.1) < 1e-12 && d.outliers05 === 0);
- * ```
  */
 export function biasDiagnostics(
   zTrue: ArrayLike<number>,

@@ -30,17 +30,7 @@ export interface GaussianToy {
   expectedSlope: number;
 }
 
-/**
- * Draws the Gaussian toy from one seed.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { gaussianToy } from "./gaussian_toy.ts";
- * const toy = gaussianToy({ n: 5, tau: 0.08, sigma: 0.06 });
- * assert.ok(Math.abs(toy.expectedSlope + 0.36) < 1e-12); // −0.06² / (0.06² + 0.08²)
- * ```
- */
+/** Draws the Gaussian toy from one seed. */
 export function gaussianToy(options: GaussianToyOptions = {}): GaussianToy {
   const { n = 10_000, mu = 0.14, tau = 0.08, sigma = 0.05, seed = 0 } = options;
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`n must be a whole number ≥ 1: ${n}`);

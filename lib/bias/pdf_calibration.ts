@@ -20,14 +20,6 @@ import { binCount, roundEdge } from "./_common.ts";
 /**
  * The cumulative probability F(y) of one binned PDF (linear inside each bin, 0 below the first
  * edge, 1 above the last).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pdfCdf, redshiftBins } from "./mod.ts";
- * const bins = redshiftBins({ count: 2, zMax: 0.2 });
- * assert.ok(Math.abs(pdfCdf([0.5, 0.5], bins, 0.15) - 0.75) < 1e-12);
- * ```
  */
 export function pdfCdf(p: ArrayLike<number>, bins: RedshiftBins, y: number): number {
   checkPdfLength(p, bins);
@@ -66,14 +58,6 @@ function crpsAt(
  * CRPS of one binned PDF against the truth y: ∫ (F(x) − 1{x ≥ y})² dx, exact for the
  * piecewise-constant density (F is linear in each bin, so each bin's integral has a closed form).
  * In units of z; for a one-bin PDF of width w centred on y it is w/12.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pdfCrps, redshiftBins } from "./mod.ts";
- * const bins = redshiftBins({ count: 3, zMax: 0.3 });
- * assert.ok(Math.abs(pdfCrps([0, 1, 0], bins, 0.15) - 0.1 / 12) < 1e-12);
- * ```
  */
 export function pdfCrps(p: ArrayLike<number>, bins: RedshiftBins, y: number): number {
   checkPdfLength(p, bins);
@@ -108,13 +92,6 @@ export function pdfPitValues(
 /**
  * Share of galaxies whose truth lies in the central interval of probability `level` ∈ (0, 1), read
  * off their PIT values: (1 − level)/2 ≤ PIT ≤ (1 + level)/2.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { coverageFromPit } from "./pdf_calibration.ts";
- * assert.equal(coverageFromPit([0.5, 0.2, 0.9, 0.01], 0.68), 0.5);
- * ```
  */
 export function coverageFromPit(pit: ArrayLike<number>, level: number): number {
   if (pit.length === 0) throw new RangeError("no PIT values to score");
@@ -178,15 +155,6 @@ export type PdfCalibrationReport =
  * PIT histogram, coverage overall and per bin of true z, and mean CRPS of n × K binned PDFs, as
  * the ensemble's `calibrationReport` gives them; `options`: the α knob, `levels` (68 % and 95 %),
  * `pitBins` (10), `binWidth` (0.05) and `zMax` (0.6) of the per-bin table.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pdfCalibration, redshiftBins } from "./mod.ts";
- * const bins = redshiftBins({ count: 3, zMax: 0.3 });
- * const r = pdfCalibration([0.15, 0.25], Float32Array.of(0, 1, 0, 0, 1, 0), bins);
- * assert.deepEqual(r.coverage, [0.5, 0.5]); // the second truth lies outside its PDF
- * ```
  */
 export function pdfCalibration(
   zTrue: ArrayLike<number>,

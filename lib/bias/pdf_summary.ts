@@ -49,37 +49,14 @@ function quantileAt(
   return bins.edges[last + 1]; // rounding left the sum a hair below the target
 }
 
-/**
- * The `q` quantile (q ∈ [0, 1]) of a binned PDF.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pdfQuantile, redshiftBins } from "./mod.ts";
- * const bins = redshiftBins({ count: 4, zMax: 0.4 });
- * // Half the probability in [0.1, 0.2), half in [0.2, 0.3): the 25 % quantile is 0.15.
- * assert.ok(Math.abs(pdfQuantile([0, 1, 1, 0], bins, 0.25) - 0.15) < 1e-12);
- * ```
- */
+/** The `q` quantile (q ∈ [0, 1]) of a binned PDF. */
 export function pdfQuantile(p: ArrayLike<number>, bins: RedshiftBins, q: number): number {
   checkPdfLength(p, bins);
   checkLevel(q, "a quantile's level");
   return quantileAt(p, 0, bins, q, pdfTotal(p, bins));
 }
 
-/**
- * Mean, median, mode and central interval (`level` ∈ [0, 1], default 0.68) of one binned PDF.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pdfSummary, redshiftBins } from "./mod.ts";
- * const bins = redshiftBins({ count: 4, zMax: 0.4 });
- * const s = pdfSummary([0, 0.25, 0.75, 0], bins);
- * assert.ok(Math.abs(s.mean - 0.225) < 1e-12 && s.mode === 0.25);
- * assert.ok(Math.abs(s.median - (0.2 + 0.1 / 3)) < 1e-12);
- * ```
- */
+/** Mean, median, mode and central interval (`level` ∈ [0, 1], default 0.68) of one binned PDF. */
 export function pdfSummary(
   p: ArrayLike<number>,
   bins: RedshiftBins,
@@ -100,15 +77,6 @@ export type PdfSummaries = { [K in keyof PdfSummary]: Float64Array };
 /**
  * Summaries of n PDFs stored row-major (n × K), as a softmax head predicts them; optionally each
  * divided first by the training prior raised to α ({@link divideByPrior}); `level` 0.68.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { pdfSummaries, redshiftBins } from "./mod.ts";
- * const bins = redshiftBins({ count: 2, zMax: 0.2 });
- * const s = pdfSummaries(Float32Array.of(1, 0, 0.5, 0.5), bins);
- * assert.deepEqual([...s.mean].map((v) => +v.toFixed(6)), [0.05, 0.1]);
- * ```
  */
 export function pdfSummaries(
   probs: ArrayLike<number>,

@@ -14,17 +14,6 @@ export { checkAlpha } from "./_pdf.ts";
  * The training distribution of z over a PDF head's bins: the smoothed histogram (kernel width
  * `smoothing`, default 0.02) with every share raised to at least `floor` (default 0.001) times the
  * largest, so that dividing by it never divides by zero; sums to 1.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { redshiftBins, trainingPrior } from "./mod.ts";
- * const prior = trainingPrior([0.05, 0.05, 0.05], redshiftBins({ count: 2, zMax: 0.2 }), {
- *   smoothing: 0,
- *   floor: 0.25,
- * });
- * assert.deepEqual([...prior], [0.8, 0.2]);
- * ```
  */
 export function trainingPrior(
   zTrain: ArrayLike<number>,
@@ -49,15 +38,6 @@ export function trainingPrior(
 /**
  * Divides each PDF (one, or n stored row-major) by `prior`^α (K positive shares, as from
  * {@link trainingPrior}; α ∈ [0, 1]) and renormalises each to sum 1.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { divideByPrior } from "./prior.ts";
- * // α = 1 turns a posterior equal to the prior into a flat likelihood.
- * assert.deepEqual([...divideByPrior([0.8, 0.2], [0.8, 0.2], 1)], [0.5, 0.5]);
- * assert.deepEqual([...divideByPrior([0.8, 0.2], [0.8, 0.2], 0)], [0.8, 0.2]);
- * ```
  */
 export function divideByPrior(
   probs: ArrayLike<number>,

@@ -35,19 +35,6 @@ export const BALANCED_WEIGHT_CAP = 10;
 /**
  * Weights ∝ (smoothed density of z)^(−power), capped at `maxRatio` times the smallest, with mean 1.
  * The density is {@link smoothedHistogram}'s; a galaxy outside the range weighs as its end bin.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { balancedWeights } from "./weights.ts";
- * // Three galaxies in one bin, one in the other: inverse weights 1 : 3, with mean 1.
- * const { weights } = balancedWeights([0.05, 0.05, 0.05, 0.15], {
- *   binWidth: 0.1,
- *   zMax: 0.2,
- *   smoothing: 0,
- * });
- * assert.deepEqual([...weights].map((w) => +w.toFixed(6)), [0.666667, 0.666667, 0.666667, 2]);
- * ```
  */
 export function balancedWeights(
   z: ArrayLike<number>,
@@ -81,15 +68,6 @@ export interface CappedSubsetOptions extends BinningOptions {
 /**
  * Indices (ascending) of at most `cap` galaxies per bin of z, drawn uniformly without replacement
  * within each bin; a z outside the bins goes to the nearest end bin.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { cappedSubset } from "./weights.ts";
- * const keep = cappedSubset([0.05, 0.05, 0.05, 0.15], { cap: 2, binWidth: 0.1, zMax: 0.2 });
- * assert.equal(keep.length, 3);
- * assert.equal(keep[keep.length - 1], 3); // the lone galaxy of the second bin stays
- * ```
  */
 export function cappedSubset(z: ArrayLike<number>, options: CappedSubsetOptions): Uint32Array {
   const { cap, binWidth = 0.01, zMin = 0, zMax = 0.6, seed = 0 } = options;

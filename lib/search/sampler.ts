@@ -37,16 +37,6 @@ export interface Sampler {
  * Random search (Bergstra & Bengio 2012): every point drawn uniformly (log-uniformly on log
  * scales), independent of the results so far. With few dimensions that matter, it covers each of
  * them better than a grid of the same size.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { randomSampler } from "./sampler.ts";
- * import { Random } from "../random.ts";
- * const space = { dimensions: { lr: { kind: "float" as const, low: 1e-4, high: 1e-2, log: true } } };
- * const { params } = randomSampler().propose(space, [], new Random(3));
- * assert.ok(Number(params.lr) >= 1e-4 && Number(params.lr) <= 1e-2);
- * ```
  */
 export function randomSampler(): Sampler {
   return {

@@ -84,17 +84,6 @@ export interface SearchResult {
 /**
  * Runs (or resumes) a search over `space`, minimising `objective`.
  *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { randomSampler, runSearch } from "./mod.ts";
- * const space = { dimensions: { x: { kind: "float" as const, low: -2, high: 2 } } };
- * const { best } = await runSearch(space, async ({ x }) => (Number(x) - 1) ** 2, {
- *   sampler: randomSampler(), trials: 20, seed: 1,
- * });
- * assert.ok(best !== undefined && best.value! < 0.1);
- * ```
- *
  * @param objective evaluates a point; reports per-epoch scores through its context
  */
 export async function runSearch(
