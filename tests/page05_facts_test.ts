@@ -14,7 +14,7 @@ import {
   searchBaselineNote,
   searchCodeNote,
   searchComparisonNote,
-} from "../lib/notebook/reports.ts";
+} from "../lib/notebook/search_report.ts";
 import {
   committedSearchPath,
   countParams,

@@ -13,7 +13,7 @@ import {
   crpsNote,
   ensembleTrainsNote,
   pitNote,
-} from "../lib/notebook/reports.ts";
+} from "../lib/notebook/ensemble_report.ts";
 import {
   type CoverageRow,
   evaluateEnsemble,

@@ -24,7 +24,7 @@ import {
   type TrialRecord,
 } from "../lib/search/mod.ts";
 import { DISSERTATION_MODEL } from "../lib/model.ts";
-import { type CommittedSearch, committedSearchRaces } from "../lib/notebook/reports.ts";
+import { type CommittedSearch, committedSearchRaces } from "../lib/notebook/search_report.ts";
 
 /** A cheap objective with the kinds of dimension the network has: reals, a log scale, a category. */
 const SYNTHETIC: SearchSpace = {

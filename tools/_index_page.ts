@@ -17,15 +17,13 @@ import {
   loadRunArtifact,
   type RunArtifact,
 } from "../lib/runs/mod.ts";
-import { readCommittedSearches } from "../lib/notebook/reports.ts";
+import { readCommittedSearches } from "../lib/notebook/search_report.ts";
 import { readCommittedUncertaintyResults } from "../lib/uncertainty/mod.ts";
 import { isMockSource, mockCaveat } from "../lib/mock/caveats.ts";
-import { addPageLinks } from "./_page_links.ts";
+import { addPageLinks, type BookPage } from "./_page_links.ts";
 
 /** One executed notebook page. */
-export interface IndexEntry {
-  name: string;
-  title: string;
+export interface IndexEntry extends BookPage {
   figures: number;
 }
 
@@ -219,15 +217,13 @@ ${rows.join("\n")}
 }
 
 async function findRun(dir: string, profile: string) {
-  const trained = `${dir}/runs/${profile}`;
-  if (await isRunFolder(trained)) {
-    return { ...(await loadRunArtifact(trained)), label: "trained in this report (notebook 03)" };
+  const candidates = [
+    [`${dir}/runs/${profile}`, "trained in this report (notebook 03)"],
+    [committedRunDir(profile), "the committed run, loaded"],
+  ];
+  for (const [folder, label] of candidates) {
+    if (await isRunFolder(folder)) return { ...(await loadRunArtifact(folder)), label };
   }
-  const committed = committedRunDir(profile);
-  if (await isRunFolder(committed)) {
-    return { ...(await loadRunArtifact(committed)), label: "the committed run, loaded" };
-  }
-  return undefined;
 }
 
 async function readTimings(path: string): Promise<Map<string, number>> {

@@ -228,9 +228,8 @@ function fail(message: string): never {
 
 /** Number of `figure(` calls in the code cells of the notebook at `path` (lib/notebook). */
 function expectedFigures(path: string): number {
-  const notebook = JSON.parse(Deno.readTextFileSync(path));
-  return (notebook.cells as { cell_type: string; source: string[] | string }[])
-    .filter((c) => c.cell_type === "code")
-    .map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source))
-    .reduce((n, text) => n + (text.match(/\bfigure\(/g)?.length ?? 0), 0);
+  const cells: { cell_type: string; source: string[] | string }[] =
+    JSON.parse(Deno.readTextFileSync(path)).cells;
+  const code = cells.filter((c) => c.cell_type === "code").map((c) => [c.source].flat().join(""));
+  return code.join("\n").match(/\bfigure\(/g)?.length ?? 0;
 }

@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import { type CurveEpoch, historyFromKerasCsv } from "../plots/training_curves.ts";
 import {
   importKerasModel,
+  type KerasArchitecture,
   type KerasLayer,
-  type KerasTraining,
   type LayerWeightStatistics,
   readKerasArchitecture,
   weightStatistics,
@@ -30,21 +30,14 @@ export async function readDissertationHistory(): Promise<CurveEpoch[]> {
 }
 
 /** What a Keras model file says about itself: enough for notebook 03b without the file. */
-export interface KerasModelFacts {
+export type KerasModelFacts = Omit<KerasArchitecture, "format" | "config" | "layers"> & {
   /** File name, size and SHA-256 of the file the facts were read from. */
   file: { name: string; bytes: number; sha256: string };
-  kerasVersion: string | null;
-  backend: string | null;
-  modelClass: string;
-  modelName: string;
-  inputShape: (number | null)[];
   /** Layers in order, without their weight paths. */
   layers: Omit<KerasLayer, "weights" | "index" | "tfjsName">[];
-  params: number;
-  training: KerasTraining;
   /** {@link weightStatistics} of its layers with weights. */
   weights: LayerWeightStatistics[];
-}
+};
 
 /** Reads the facts of a `.keras` or `.h5` file our builder can express. */
 export async function kerasModelFacts(path: string): Promise<KerasModelFacts> {

@@ -7,12 +7,6 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { Random } from "../random.ts";
 
-/** Loss after each step of one optimizer on the toy problem. */
-export interface OptimizerRun {
-  label: string;
-  loss: Float32Array;
-}
-
 /** Options of {@link compareOptimizers}: `steps` (300), `seed` of data and weights (1). */
 export interface CompareOptimizersOptions {
   steps?: number;
@@ -25,7 +19,9 @@ export interface CompareOptimizersOptions {
  * Trains the same small network (1 → 32 → 32 → 1, tanh) on the same noisy curve with SGD, Adam and
  * Adamax from the same initial weights, full batch: the mean-squared-error loss after every step.
  */
-export function compareOptimizers(options: CompareOptimizersOptions = {}): OptimizerRun[] {
+export function compareOptimizers(
+  options: CompareOptimizersOptions = {},
+): { label: string; loss: Float32Array }[] {
   const { steps = 300, seed = 1 } = options;
   const rates = { SGD: 0.05, Adam: 0.01, Adamax: 0.01, ...options.learningRates };
   const rng = new Random(seed);

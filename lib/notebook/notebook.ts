@@ -264,23 +264,18 @@ async function estimateHere(
   return { seconds, text: formatEstimate(seconds, measured, what) };
 }
 
-/** What notebooks 05 and 06 run now (the profile's own plan, or `smoke`'s), and why. */
-export interface ExperimentScale {
-  profile: RunProfile;
-  note: string;
-}
-
 /**
- * The search and the ensemble take hours at the `default` profile's size on a laptop, so a page
- * runs them only under `$REDSHIFT_RUN=train`, saying how long they take here; otherwise it runs
- * the `smoke` profile's small version. `work.epochs`: the large run's epochs of the profile's
- * network over its split (an upper bound for a search).
+ * What notebooks 05 and 06 run now (the profile's own plan, or `smoke`'s), and why. The search
+ * and the ensemble take hours at the `default` profile's size on a laptop, so a page runs them
+ * only under `$REDSHIFT_RUN=train`, saying how long they take here; otherwise it runs the `smoke`
+ * profile's small version. `work.epochs`: the large run's epochs of the profile's network over its
+ * split (an upper bound for a search).
  */
 export async function chooseExperimentScale(
   profile: RunProfile,
   work: { what: string; epochs: number },
   speed?: () => Promise<MeasuredSpeed>,
-): Promise<ExperimentScale> {
+): Promise<{ profile: RunProfile; note: string }> {
   if (profile.name === "smoke") {
     return { profile, note: `The \`smoke\` profile runs ${work.what} here, a small version.` };
   }

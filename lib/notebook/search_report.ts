@@ -214,9 +214,7 @@ function trialTimesSentence(logs: readonly CommittedSearch[]): string {
 }
 
 /** "0–4", or "3" for one trial. */
-function span(from: number, to: number): string {
-  return from === to ? `${from}` : `${from}–${to}`;
-}
+const span = (from: number, to: number) => (from === to ? `${from}` : `${from}–${to}`);
 
 /**
  * Which code made which trials of each committed log, and how far the scores of the trials two
