@@ -1,11 +1,9 @@
 /**
- * Reading a calibration report the way a page describes it, from its numbers: the coverage of the
- * worst-covered and best-covered redshift bins with their sampling error, the shape of a PIT
- * histogram, and the members' scores in a run's log.
+ * Reading a calibration report the way a page describes it, from its numbers: the sampling error
+ * of a coverage, the shape of a PIT histogram, and the members' scores in a run's log.
  *
  * @module
  */
-import type { CalibrationReport, CoverageRow } from "./calibration.ts";
 import { UNCERTAINTY_RESULTS_DIR } from "./results.ts";
 
 /**
@@ -24,25 +22,6 @@ export function coverageStandardError(p: number, n: number): number {
 
 /** Fewest test galaxies a bin needs before a page quotes its coverage (±6.6 points at 68 %). */
 export const MIN_BIN_GALAXIES = 50;
-
-/**
- * The bins (with at least `minGalaxies` test galaxies) whose interval at `levels[level]` covers
- * the fewest and the most; undefined when no bin has that many galaxies.
- *
- * @param level index into `report.levels` (0: 68 %, 1: 95 %)
- * @param minGalaxies fewest galaxies a bin needs; default {@link MIN_BIN_GALAXIES}
- */
-export function coverageExtremes(
-  report: Pick<CalibrationReport, "byBin">,
-  level = 0,
-  minGalaxies = MIN_BIN_GALAXIES,
-): { lowest: CoverageRow; highest: CoverageRow; bins: number } | undefined {
-  const rows = report.byBin.filter((r) => r.n >= minGalaxies && Number.isFinite(r.coverage[level]));
-  if (rows.length === 0) return undefined;
-  const pick = (better: (a: number, b: number) => boolean) =>
-    rows.reduce((best, r) => (better(r.coverage[level], best.coverage[level]) ? r : best));
-  return { lowest: pick((a, b) => a < b), highest: pick((a, b) => a > b), bins: rows.length };
-}
 
 /** The shape of a 10-bin PIT histogram, as shares of the galaxies and their sampling errors. */
 export interface PitShape {
