@@ -2,6 +2,7 @@
 // the target under a temporary name, then rename, which replaces in one step.
 // The one place in the library that makes temporary names, commits outputs,
 // and checks that a tool's outputs collide with nothing it reads or writes.
+import { basename, dirname, resolve } from "node:path";
 
 /**
  * A hidden temporary path in the same folder as `path` (so that a rename is
@@ -149,29 +150,15 @@ export class PathCollisionError extends Error {
  * then its nearest existing ancestor is resolved and the rest appended.
  */
 export async function realPathOf(path: string): Promise<string> {
-  const absolute = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
-  const parts = normalise(absolute).split("/").filter((p) => p !== "");
   const rest: string[] = [];
-  while (true) {
-    const head = "/" + parts.join("/");
+  for (let head = resolve(path);; head = dirname(head)) {
     try {
-      const real = await Deno.realPath(head);
-      return normalise([real, ...rest].join("/"));
+      return resolve(await Deno.realPath(head), ...rest);
     } catch {
-      if (parts.length === 0) return normalise("/" + rest.join("/"));
-      rest.unshift(parts.pop()!);
+      if (head === "/") return resolve("/", ...rest);
+      rest.unshift(basename(head));
     }
   }
-}
-
-function normalise(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return "/" + out.join("/");
 }
 
 function inside(child: string, folder: string): boolean {

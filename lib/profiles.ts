@@ -75,12 +75,9 @@ export const PROFILES: Readonly<Record<ProfileName, RunProfile>> = Object.freeze
     description:
       "CI check on a CPU: the 3,000-galaxy sample, the dissertation's network and recipe (pages 05–06: narrow variants), 3 (+1) epochs",
     galaxies: 3_000,
-    model: {},
+    ...DISSERTATION_RUN,
     epochs: 3,
     extendedEpochs: 4,
-    batchSize: 16,
-    ...DISSERTATION_RECIPE,
-    seed: 42,
     // The CPU path (cpu-blas where BLAS opens): CI machines have no GPU, and Mesa's software
     // WebGPU adapter is slower than the CPU for this network (docs/performance.md).
     backend: "cpu",

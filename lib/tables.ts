@@ -74,11 +74,6 @@ export function count(n: number, singular: string, plural = `${singular}s`): str
   return `${n.toLocaleString("en")} ${n === 1 ? singular : plural}`;
 }
 
-/** A two-column table of labelled values: the shape of most of the notebooks' small tables. */
-export function valuesTable(rows: [string, string | number][], header = ["", "value"]): string {
-  return markdownTable(header, rows);
-}
-
 /** The summary metrics as a two-column table. */
 export function metricsTable(m: RedshiftMetrics): string {
   return markdownTable(["metric", "value"], [

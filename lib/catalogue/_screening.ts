@@ -124,12 +124,8 @@ export function keepFinite(
     predictions: {
       mean: pick(mean),
       std: std && pick(std),
-      pdf: pdf && {
-        median: pick(pdf.median),
-        mode: pick(pdf.mode),
-        lower: pick(pdf.lower),
-        upper: pick(pdf.upper),
-      },
+      pdf: pdf &&
+        Object.fromEntries(Object.entries(pdf).map(([k, v]) => [k, pick(v)])) as typeof pdf,
     },
     outside: pick(predicted.outside),
     isOod: pick(predicted.isOod),

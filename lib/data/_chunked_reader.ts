@@ -279,10 +279,8 @@ async function openCsv(
 
 /** Names for the columns of a CSV without a header: what its column count says they hold. */
 function unnamed(width: number): string[] {
-  if (width === N_FLUX) return FLUX_NAMES;
-  if (width === N_FLUX + 1) return ["z", ...FLUX_NAMES];
-  if (width === N_FLUX + 2) return ["id", "z", ...FLUX_NAMES];
-  return Array.from({ length: width }, (_, j) => `column_${j + 1}`);
+  return [FLUX_NAMES, ["z", ...FLUX_NAMES], ["id", "z", ...FLUX_NAMES]][width - N_FLUX] ??
+    Array.from({ length: width }, (_, j) => `column_${j + 1}`);
 }
 
 /** Most rows a chunk may hold: its flux buffer alone is then 1.5 GB. */

@@ -47,7 +47,6 @@ export type KerasSource = string | URL | Uint8Array;
 
 /** One weight array of a layer as stored in the file. */
 export interface KerasWeight {
-  /** Role in the layer. */
   role: "kernel" | "bias";
   /** Path of the dataset inside the HDF5 weights file. */
   path: string;
@@ -85,7 +84,6 @@ export interface KerasLayer {
 
 /** What a Keras model file holds, mapped onto this project's model. */
 export interface KerasArchitecture {
-  /** File layout. */
   format: KerasFormat;
   /** Keras version that wrote the file, e.g. `2.10.0`. */
   kerasVersion: string | null;
@@ -93,13 +91,11 @@ export interface KerasArchitecture {
   backend: string | null;
   /** Keras model class, `Sequential` or `Functional`. */
   modelClass: string;
-  /** The model's name in the file. */
   modelName: string;
   /** Input shape, batch dimension first (`null`). */
   inputShape: (number | null)[];
   /** Layers in order, InputLayer left out. */
   layers: KerasLayer[];
-  /** Total number of parameters. */
   params: number;
   /** The {@link ModelConfig} that rebuilds this architecture with {@link buildModel}. */
   config: ModelConfig;
