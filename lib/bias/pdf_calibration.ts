@@ -8,6 +8,7 @@
  */
 import {
   type CalibrationReport,
+  type calibrationReport,
   COVERAGE_LEVELS,
   type CoverageRow,
   pitHistogram,
@@ -160,12 +161,7 @@ export function pdfCalibration(
   zTrue: ArrayLike<number>,
   probs: ArrayLike<number>,
   bins: RedshiftBins,
-  options: PriorOptions & {
-    levels?: readonly number[];
-    pitBins?: number;
-    binWidth?: number;
-    zMax?: number;
-  } = {},
+  options: PriorOptions & Parameters<typeof calibrationReport>[2] = {},
 ): PdfCalibrationReport {
   const { prior, alpha, levels = COVERAGE_LEVELS, pitBins = 10, ...binning } = options;
   const pit = pdfPitValues(zTrue, probs, bins, { prior, alpha });
