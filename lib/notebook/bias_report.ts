@@ -77,15 +77,11 @@ function tilted(fit: LinearFit): boolean {
 
 /**
  * The diagnosis in words: the mean error by true z from the first to the last bin with at least
- * `minGalaxies` galaxies, and the slope above z = 0.2 in each binning (`byPredicted`: errorSlope's
- * by predicted z), each judged against its standard error.
+ * 30 galaxies, and the slope above z = 0.2 in each binning (`byPredicted`: errorSlope's by
+ * predicted z), each judged against its standard error.
  */
-export function diagnosisNote(
-  label: string,
-  d: BiasDiagnostics,
-  byPredicted: LinearFit,
-  minGalaxies = 30,
-): string {
+export function diagnosisNote(label: string, d: BiasDiagnostics, byPredicted: LinearFit): string {
+  const minGalaxies = 30;
   const full = d.byTrue.filter((r) => r.n >= minGalaxies);
   const [first, last] = [full[0], full[full.length - 1]];
   const range = first && last && first !== last
@@ -305,15 +301,14 @@ function flattest<T extends TradeoffCandidate>(cs: readonly T[]): T | undefined 
 }
 
 /**
- * The trade-off in words: the goal (`bar`), which candidates (methods, α settings, weightings)
- * reach it, and which point is best ({@link bestTradeoffPoint}) and why.
+ * The trade-off in words: the goal (the default {@link TradeoffBar}), which candidates (methods,
+ * α settings, weightings) reach it, and which point is best ({@link bestTradeoffPoint}) and why.
  */
 export function tradeoffNote(
   baseline: { mae: number; slope: number },
   candidates: readonly TradeoffCandidate[],
-  bar: TradeoffBar = {},
 ): string {
-  const { slopeFraction, maeBudget, maxMae, maxSlope } = barOf(baseline, bar);
+  const { slopeFraction, maeBudget, maxMae, maxSlope } = barOf(baseline, {});
   const describe = (c: TradeoffCandidate) =>
     `${c.label} (slope ${signed(c.slope, 3)}, MAE ${c.mae.toFixed(4)}, ${
       maeChange(c.mae, baseline.mae)
@@ -322,7 +317,7 @@ export function tradeoffNote(
     `the baseline's ${signed(baseline.slope, 3)}, so |slope| ≤ ${maxSlope.toFixed(3)}, at an MAE ` +
     `at most ${pct(maeBudget, 0)} above its ${baseline.mae.toFixed(4)}, so ≤ ${maxMae.toFixed(4)}.`;
   const reach = candidates.filter((c) => c.mae <= maxMae && Math.abs(c.slope) <= maxSlope);
-  const best = bestTradeoffPoint(baseline, candidates, bar);
+  const best = bestTradeoffPoint(baseline, candidates);
   if (reach.length) {
     return `${goal} **Reached by ${count(reach.length, "point")}:** ${
       reach.map(describe).join("; ")
@@ -394,9 +389,8 @@ export const pdfCoverageNote: typeof binCoverageNote = binCoverageNote;
 export function weightsByBinTable(
   z: ArrayLike<number>,
   weightings: readonly { label: string; weights: ArrayLike<number> }[],
-  binWidth = 0.05,
 ): string {
-  const nBins = Math.round(0.6 / binWidth);
+  const binWidth = 0.05, nBins = Math.round(0.6 / binWidth);
   const bin = (v: number) => Math.min(nBins - 1, Math.max(0, Math.floor(v / binWidth + 1e-9)));
   const n = new Float64Array(nBins);
   const sums = weightings.map(() => new Float64Array(nBins));

@@ -70,8 +70,8 @@ const methodOf = (method: BiasMethod) => BIAS_METHODS.find((m) => m.name === met
 const methodOrder = (m: BiasMethod) => BIAS_METHODS.indexOf(methodOf(m));
 
 /**
- * The command that trains one committed run: the profile's network and recipe, the evaluated
- * epoch only (no epochs past it), its seed and the method's flags.
+ * The command that trains one committed run: the `default` profile's network and recipe, the
+ * evaluated epoch only (no epochs past it), its seed and the method's flags.
  *
  * @example
  * ```ts
@@ -83,8 +83,8 @@ const methodOrder = (m: BiasMethod) => BIAS_METHODS.indexOf(methodOf(m));
  * );
  * ```
  */
-export function biasRunCommand(method: BiasMethod, seed: number, profile = "default"): string {
-  return `deno task main --profile ${profile} --extra-epochs 0 --seed ${seed}${
+export function biasRunCommand(method: BiasMethod, seed: number): string {
+  return `deno task main --profile default --extra-epochs 0 --seed ${seed}${
     methodOf(method).flags
   } --out results/bias/${method}-seed${seed}`;
 }
@@ -300,13 +300,12 @@ export function stalledEpochsNote(runs: readonly CommittedBiasRun[]): string {
 /** The runs `results/bias/` should hold and does not, each with the command that trains it. */
 export function missingBiasRuns(
   runs: readonly CommittedBiasRun[],
-  profile = "default",
 ): { name: string; command: string }[] {
   const have = new Set(runs.map((r) => r.name));
   return BIAS_METHODS.flatMap(({ name: method }) =>
     BIAS_SEEDS.map((seed) => ({
       name: `${method}-seed${seed}`,
-      command: biasRunCommand(method, seed, profile),
+      command: biasRunCommand(method, seed),
     }))
   ).filter((r) => !have.has(r.name));
 }

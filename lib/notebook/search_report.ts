@@ -85,19 +85,14 @@ const proposals = (trials: readonly TrialRecord[]) => trials.filter((t) => t.sou
 /** A trial's score, validation MAE to 4 decimals. */
 const score = (t: TrialRecord) => t.value!.toFixed(4);
 
-/** A trial's network, the model fields its point leaves open taken from `base`. */
-function modelOf(trial: TrialRecord, base: Partial<ModelConfig> = {}): ModelConfig {
-  return paramsToTrialConfig(trial.params, base).model;
-}
+/** A trial's network (the model fields its point leaves open: the defaults). */
+const modelOf = (trial: TrialRecord): ModelConfig => paramsToTrialConfig(trial.params).model;
 
 /**
  * What the page's own search trains: its baseline (trial 0) against the dissertation's network,
- * and the range of its trials' sizes; `base`: the model fields the points leave open.
+ * and the range of its trials' sizes.
  */
-export function searchBaselineNote(
-  trials: readonly TrialRecord[],
-  base: Partial<ModelConfig> = {},
-): string {
+export function searchBaselineNote(trials: readonly TrialRecord[]): string {
   const baseline = baselineOf(trials);
   const sizes = trials.map((t) => Number(t.info?.parameters)).filter(Number.isFinite);
   const range = sizes.length
@@ -105,8 +100,9 @@ export function searchBaselineNote(
       "parameters."
     : "";
   if (!baseline) return `No baseline trial was run.${range}`;
-  const model = modelOf(baseline, base);
-  return `Trial ${baseline.number}, the baseline, is ${networkAgainstDissertation(model)}.${range}`;
+  return `Trial ${baseline.number}, the baseline, is ${
+    networkAgainstDissertation(modelOf(baseline))
+  }.${range}`;
 }
 
 /**
@@ -419,13 +415,10 @@ export function projectPath(path: string): string {
 }
 
 /** A figure's legend entry for a search's trial 0: "trial 0: the dissertation's network". */
-export function baselineLegend(
-  trials: readonly TrialRecord[],
-  base: Partial<ModelConfig> = {},
-): string {
+export function baselineLegend(trials: readonly TrialRecord[]): string {
   const baseline = baselineOf(trials);
   if (!baseline) return "baseline";
-  const model = modelOf(baseline, base);
+  const model = modelOf(baseline);
   return `trial ${baseline.number}: ${
     networkAgainstDissertation(model).startsWith("the dissertation's network")
       ? "the dissertation's network"
