@@ -117,11 +117,8 @@ function bootstrapSe(values: Float64Array, resamples: number, random: Random): n
     for (let j = 0; j < m; j++) sum += values[random.int(m)];
     means[r] = sum / m;
   }
-  let mu = 0;
-  for (const x of means) mu += x;
-  mu /= resamples;
-  let ss = 0;
-  for (const x of means) ss += (x - mu) * (x - mu);
+  const mu = means.reduce((sum, x) => sum + x, 0) / resamples;
+  const ss = means.reduce((sum, x) => sum + (x - mu) * (x - mu), 0);
   return Math.sqrt(ss / (resamples - 1));
 }
 

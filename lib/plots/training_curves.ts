@@ -67,10 +67,8 @@ export function trainingCurvesPlot(
         .map((p) => ({ epoch: p.epoch, value: p[part.key] }))
         .filter((p) => Number.isFinite(p.value) && (!logY || p.value > 0));
       if (points.length === 0) continue;
-      for (const p of points) {
-        allValues.push(p.value);
-        allEpochs.push(p.epoch);
-      }
+      allValues.push(...points.map((p) => p.value));
+      allEpochs.push(...points.map((p) => p.epoch));
       marks.push(
         Plot.lineY(points, {
           x: "epoch",
