@@ -19,7 +19,7 @@ import { splitSizes } from "../lib/split.ts";
 export * from "./_args.ts";
 
 /** Most galaxies a tool simulates or trains on (the full mock is 520,393; memory grows with it). */
-export const MAX_GALAXIES = 10_000_000;
+const MAX_GALAXIES = 10_000_000;
 
 /**
  * Fewest galaxies a run splits: 100 give 63 training, 27 validation and 10 test galaxies. Fewer
@@ -87,7 +87,7 @@ export function statusLine(line = ""): void {
  * The modules that read files are imported through computed names, which `deno bundle`
  * leaves out: polars is a native addon and cannot travel to the GPU machine.
  */
-export async function loadToolData(
+async function loadToolData(
   args: { data?: string; galaxies?: string },
   profile: RunProfile,
 ): Promise<{ data: Spectra; source: string }> {

@@ -140,7 +140,7 @@ ${rows.join("\n")}
 }
 
 /** What a run trained and evaluated, from its record: "20 epochs evaluated (30 trained)". */
-export function epochsOf(run: RunArtifact["run"], historyLength: number): string {
+function epochsOf(run: RunArtifact["run"], historyLength: number): string {
   const trained = run.trainedEpochs ?? historyLength;
   return trained > run.evaluatedEpoch
     ? `the model of epoch ${run.evaluatedEpoch} evaluated (${trained} epochs trained)`

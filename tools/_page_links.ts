@@ -16,7 +16,7 @@ max-width:60em;margin:1em auto;padding:.5em 1em;font:15px/1.4 system-ui,sans-ser
 border-top:1px solid #ddd;border-bottom:1px solid #ddd}.book-nav a{text-decoration:none}</style>`;
 
 /** The navigation bar of page `i` of `pages`. */
-export function pageNav(pages: BookPage[], i: number): string {
+function pageNav(pages: BookPage[], i: number): string {
   const link = (p: BookPage, rel: string, label: string) =>
     `<a href="${p.name}.html" rel="${rel}">${label}</a>`;
   const previous = i > 0

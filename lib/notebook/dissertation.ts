@@ -16,9 +16,6 @@ import {
 } from "../keras/mod.ts";
 import { readEnv } from "../_env.ts";
 
-/** Environment variable naming a copy of the dissertation's `model.keras`. */
-export const KERAS_MODEL_ENV = "REDSHIFT_KERAS_MODEL";
-
 /** Folder of the dissertation's shipped, derived facts. */
 export const DISSERTATION_DATA_DIR: string = fileURLToPath(
   new URL("../../data/dissertation", import.meta.url),
@@ -80,7 +77,7 @@ export async function readShippedKerasFacts(): Promise<KerasModelFacts> {
  * `$REDSHIFT_KERAS_MODEL`; `undefined` when neither names an existing file.
  */
 export function findDissertationKerasModel(path?: string): string | undefined {
-  const candidate = path ?? readEnv(KERAS_MODEL_ENV);
+  const candidate = path ?? readEnv("REDSHIFT_KERAS_MODEL");
   try {
     return candidate !== undefined && Deno.statSync(candidate).isFile ? candidate : undefined;
   } catch {

@@ -29,20 +29,12 @@ export { formatDuration };
 /** Environment variable naming a real data file (CSV or Parquet) to use instead of the mock. */
 export const DATA_ENV = "REDSHIFT_DATA";
 
-/** The committed 3,000-galaxy sample of the mock. */
-export const SAMPLE_PATH: string = fromFileUrl(
-  new URL("../../data/sample/mock_sample.csv", import.meta.url),
-);
-
-/** Environment variable naming the folder under which notebooks write their runs (the report sets it). */
-export const RUNS_ENV = "REDSHIFT_RUNS";
-
 /**
  * Folder of a profile's results, ignored by git: `$REDSHIFT_RUNS/<profile>` when set (the report's
  * own fresh folder, so that it never reads back an earlier run), else `out/runs/<profile>`.
  */
 export function runDir(profile: RunProfile): string {
-  const root = readEnv(RUNS_ENV);
+  const root = readEnv("REDSHIFT_RUNS");
   if (root) return `${root.replace(/\/+$/, "")}/${profile.name}`;
   return fromFileUrl(new URL(`../../out/runs/${profile.name}`, import.meta.url));
 }
@@ -61,7 +53,8 @@ export interface NotebookData {
 export async function loadNotebookData(profile: RunProfile = getProfile()): Promise<NotebookData> {
   const path = readEnv(DATA_ENV);
   if (path || profile.name === "smoke") {
-    const { data, report } = await loadSpectra(path ?? SAMPLE_PATH);
+    const sample = new URL("../../data/sample/mock_sample.csv", import.meta.url);
+    const { data, report } = await loadSpectra(path ?? fromFileUrl(sample));
     let source = formatLoadReport(report);
     if (data.n <= profile.galaxies) return { data, source };
     const subset = permutation(data.n, profile.seed).subarray(0, profile.galaxies).sort();
@@ -99,12 +92,9 @@ export async function figure(svg: string): Promise<void> {
 export async function figureOmitted(title: string, reason: string): Promise<void> {
   const [t, r] = [escapeHtml(title), escapeHtml(reason)];
   await showText(`**${title} is not drawn:** ${reason}`, {
-    "text/html": `<p ${FIGURE_OMITTED_ATTRIBUTE}="${t}"><b>${t} is not drawn:</b> ${r}</p>`,
+    "text/html": `<p data-figure-omitted="${t}"><b>${t} is not drawn:</b> ${r}</p>`,
   });
 }
-
-/** The attribute that marks a figure's place left empty on purpose ({@link figureOmitted}). */
-export const FIGURE_OMITTED_ATTRIBUTE = "data-figure-omitted";
 
 /** Shows Markdown (a table, a note) in the notebook now; prints it outside Jupyter. */
 export async function show(text: string): Promise<void> {
@@ -139,7 +129,7 @@ async function broadcast(
 }
 
 /** True inside a Deno Jupyter kernel. */
-export function inJupyter(): boolean {
+function inJupyter(): boolean {
   try {
     return typeof (Deno as unknown as { jupyter?: unknown }).jupyter === "object";
   } catch {
@@ -180,7 +170,7 @@ export class ProgressDisplay {
 }
 
 /** One line: epoch, step, loss, throughput and time left. */
-export function formatProgress(p: TrainingProgress): string {
+function formatProgress(p: TrainingProgress): string {
   const width = 24;
   const done = Math.round((width * p.step) / p.steps);
   const bar = "█".repeat(done) + "░".repeat(width - done);
