@@ -347,10 +347,7 @@ async function predictWithSavedModel(
   }
 }
 
-interface TestPredictions {
-  zPred: Float32Array;
-  alphaMeans: AlphaMeans | null;
-}
+type TestPredictions = { zPred: Float32Array; alphaMeans: AlphaMeans | null };
 
 /** The test predictions of `model`, and for a PDF head its means over {@link ALPHA_GRID}. */
 async function testPredictions(
