@@ -13,10 +13,10 @@ import { parseHTML } from "linkedom";
 export type PlotOutput = string;
 
 /** Default figure width in pixels. */
-export const DEFAULT_WIDTH = 680;
+const DEFAULT_WIDTH = 680;
 
 /** Font size of tick labels, axis labels and legends, in pixels. */
-export const FONT_SIZE = 12;
+const FONT_SIZE = 12;
 
 /** Colours the figures share: a colour-blind-safe pair first (Plot's "observable10"). */
 export const COLORS: Readonly<
@@ -335,7 +335,7 @@ export function linearNiceTicks(lo: number, hi: number, count: number): number[]
 }
 
 /** A number as a short plain decimal (0.00055, 12, 1e-7 only below 1e-6). */
-export function formatTickNumber(d: number): string {
+function formatTickNumber(d: number): string {
   if (d === 0) return "0";
   if (Math.abs(d) < 1e-6) return d.toExponential(0);
   return String(Number(d.toPrecision(6)));
@@ -464,28 +464,4 @@ function fnv1a(text: string): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(16).padStart(8, "0");
-}
-
-/** What a notebook cell displays: an object with Deno's Jupyter display method. */
-export interface SvgDisplay {
-  /** Returns the MIME bundle Deno's Jupyter kernel shows. */
-  [key: symbol]: () => { "text/html": string; "image/svg+xml": string };
-}
-
-/**
- * Wraps a figure so that a Deno notebook cell shows it as its last expression. The bundle carries
- * the SVG as `text/html` too: nbconvert 6.5 (Debian 12's) strips every SVG element from
- * `image/svg+xml` outputs but keeps `text/html`, so prefer this to ``Deno.jupyter.svg``.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { svgDisplay } from "./_render.ts";
- * const shown = svgDisplay("<svg/>");
- * const bundle = shown[Symbol.for("Jupyter.display")]();
- * assert.ok(bundle["text/html"] === "<svg/>");
- * ```
- */
-export function svgDisplay(svg: PlotOutput): SvgDisplay {
-  return { [Symbol.for("Jupyter.display")]: () => ({ "text/html": svg, "image/svg+xml": svg }) };
 }

@@ -1,16 +1,8 @@
 /**
  * Plot functions for every figure of the project. Each takes plain data and an options object and
  * returns a {@link PlotOutput}: the text of one standalone `<svg>` (titles, legend and caption
- * drawn inside it). In a notebook, show it with `svgDisplay(svg)` as a cell's last expression (or
- * ``Deno.jupyter.svg`${svg}` ``, a template tag); or write it to a `.svg` file.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { redshiftHistogram } from "./mod.ts";
- * const svg = redshiftHistogram([0.08, 0.11, 0.12, 0.2]);
- * assert.ok(svg.startsWith("<svg"));
- * ```
+ * drawn inside it), which a notebook shows with `figure(svg)` (lib/notebook) or a tool writes to a
+ * `.svg` file.
  *
  * @module
  */
@@ -26,11 +18,8 @@ export * from "./calibration.ts";
 export * from "./bias.ts";
 export {
   COLORS,
-  DEFAULT_WIDTH,
   type FigureOptions,
   type LegendEntry,
   normalizeSvg,
   type PlotOutput,
-  type SvgDisplay,
-  svgDisplay,
 } from "./_render.ts";
