@@ -96,30 +96,16 @@ export async function train(
         const begin = step * batchSize, done = step + 1;
         learningRate = o.rate(epoch, step, steps);
         batches.step(begin, Math.min(batchSize, rows - begin), learningRate);
-        if (saver.dueWithin(done, steps)) {
-          const { lossSum, absErrorSum: maeSum } = await batches.sums();
-          const seconds = clock.seconds;
-          await saver.save(history, { epoch, step: done, lossSum, maeSum, learningRate, seconds });
-        }
+        await saver.saveWithin(history, clock, done, learningRate, () => batches.sums());
         if (options.onProgress && (done % o.progressEvery === 0 || done === steps)) {
           await options.onProgress(clock.progress(done, (await batches.sums()).lossSum));
         }
       }
-      const { lossSum, absErrorSum } = await batches.sums();
-      const val = data.validation
-        ? await evaluate(model, data.validation, o.evaluation)
-        : { loss: NaN, mae: NaN };
-      const log: EpochLog = {
-        epoch,
-        loss: lossSum / rows,
-        mae: absErrorSum / rows,
-        valLoss: val.loss,
-        valMae: val.mae,
-        learningRate,
-        seconds: clock.seconds,
-      };
+      const sums = await batches.sums();
+      const val = data.validation && await evaluate(model, data.validation, o.evaluation);
+      const log = clock.log(sums, val, learningRate);
       history.push(log);
-      await stopping.update(epoch, val.loss, variables);
+      await stopping.update(epoch, log.valLoss, variables);
       // The callback first: what it saves (a run folder's model) is never missing after a resume.
       await options.onEpochEnd?.(log, history);
       await saver.save(history, null);

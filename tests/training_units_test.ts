@@ -108,6 +108,16 @@ Deno.test("EpochClock reports the samples done, the rate since this sitting bega
   // the rate counts the 52 samples this sitting did; the time left is one more epoch's 100 rows
   assert.ok(Math.abs(p.secondsLeft - 100 / p.samplesPerSecond) < 1e-9);
   assert.ok(clock.seconds >= 40);
+  const log = clock.log({ lossSum: 30, absErrorSum: 2 }, undefined, 0.001);
+  assert.deepEqual([log.epoch, log.loss, log.mae, log.valLoss, log.valMae], [
+    2,
+    0.3,
+    0.02,
+    NaN,
+    NaN,
+  ]);
+  assert.ok(log.seconds >= 40);
+  assert.equal(clock.log({ lossSum: 0, absErrorSum: 0 }, { loss: 1, mae: 2 }, 0).valMae, 2);
 });
 
 Deno.test("Checkpointer without a path writes nothing and resumes from nothing", async () => {

@@ -10,7 +10,7 @@ import type { Optimizer } from "../optimizers/optimizers.ts";
 import { decodeTensorFile, encodeTensorFile } from "../_tensor_file.ts";
 import { writeFileAtomic } from "../_atomic.ts";
 import type { EarlyStopping } from "./early_stopping.ts";
-import type { EpochLog } from "./progress.ts";
+import type { EpochClock, EpochLog } from "./progress.ts";
 
 // 2: any optimiser's slots (version 1 held Adamax's two).
 const CHECKPOINT_VERSION = 2;
@@ -117,6 +117,23 @@ export class Checkpointer {
   dueWithin(done: number, steps: number): boolean {
     return this.run.checkpointPath !== null && done < steps &&
       (performance.now() - this.#lastWrite) / 1000 >= this.run.checkpointEverySeconds;
+  }
+
+  /**
+   * Writes the checkpoint within `clock`'s epoch, after its step `done`, when one is due: with the
+   * epoch's running `sums` so far, so that a resumed run goes on from that step.
+   */
+  async saveWithin(
+    history: EpochLog[],
+    clock: EpochClock,
+    done: number,
+    learningRate: number,
+    sums: () => Promise<{ lossSum: number; absErrorSum: number }>,
+  ): Promise<void> {
+    if (!this.dueWithin(done, clock.run.steps)) return;
+    const { lossSum, absErrorSum: maeSum } = await sums();
+    const { epoch, seconds } = clock;
+    await this.save(history, { epoch, step: done, lossSum, maeSum, learningRate, seconds });
   }
 
   /** Writes the checkpoint (`partial`: the epoch in progress, or null at an epoch's end). */

@@ -64,6 +64,27 @@ export class EpochClock {
     return this.earlierSeconds + (performance.now() - this.#started) / 1000;
   }
 
+  /**
+   * The epoch's log, from its summed training loss and absolute error, its validation (none: NaN)
+   * and its last learning rate; its seconds are those spent until now.
+   */
+  log(
+    sums: { lossSum: number; absErrorSum: number },
+    validation: { loss: number; mae: number } | undefined,
+    learningRate: number,
+  ): EpochLog {
+    const { rows } = this.run;
+    return {
+      epoch: this.epoch,
+      loss: sums.lossSum / rows,
+      mae: sums.absErrorSum / rows,
+      valLoss: validation?.loss ?? NaN,
+      valMae: validation?.mae ?? NaN,
+      learningRate,
+      seconds: this.seconds,
+    };
+  }
+
   /** The report after `done` steps, given the epoch's summed loss so far. */
   progress(done: number, lossSum: number): TrainingProgress {
     const { epochs, rows, batchSize, steps } = this.run;
