@@ -16,6 +16,10 @@ import { pdfBinsOf } from "../lib/model.ts";
 import { pdfSummaries } from "../lib/bias/pdf_summary.ts";
 import { readTrainingPrior } from "../lib/runs/training_prior.ts";
 import { NARROW } from "./_toy_data.ts";
+import { redshiftMetrics } from "../lib/metrics.ts";
+import { fixed } from "../lib/tables.ts";
+
+const COMPARE_RUNS = new URL("../tools/compare_runs.ts", import.meta.url).pathname;
 
 const run = {
   profile: "smoke",
@@ -178,6 +182,25 @@ Deno.test("trainRunFolder() writes a PDF head's test means over the α grid, as 
   const plain = await Deno.makeTempDir();
   await saveRunArtifact(plain, { history, run: { ...run.run }, test });
   assert.equal(await loadAlphaMeans(plain), null);
+
+  // compare_runs scores DIR@α by those means; an α off the grid is a usage error, a run without
+  // alpha_means.csv an input error
+  const compare = async (...runs: string[]) => {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", COMPARE_RUNS, ...runs.flatMap((r) => ["--run", r])],
+    }).output();
+    return { code, out: new TextDecoder().decode(stdout), err: new TextDecoder().decode(stderr) };
+  };
+  const half = await compare(`half=${run.dir}@0.5`, `zero=${run.dir}`);
+  assert.equal(half.code, 0, half.err);
+  const mae = (z: ArrayLike<number>) => fixed(redshiftMetrics(run.test.zTrue, z).mae);
+  assert.notEqual(mae(means.means[5]), mae(run.test.zPred)); // else the check below cannot fail
+  assert.match(half.out, new RegExp(`\\| half +\\|.*\\| ${mae(means.means[5])} \\|`));
+  assert.match(half.out, new RegExp(`\\| zero +\\|.*\\| ${mae(run.test.zPred)} \\|`));
+  assert.equal((await compare(`x=${run.dir}@0.25`)).code, 2);
+  const none = await compare(`x=${plain}@0.5`);
+  assert.equal(none.code, 4);
+  assert.match(none.err, /no alpha_means\.csv/);
   const csv = await Deno.readTextFile(`${run.dir}/alpha_means.csv`);
   const lines = csv.split("\n");
   lines[2] = lines[2].replace(/,[^,]*$/, ",nan?");

@@ -3,20 +3,27 @@
  * test metrics, then the mean error per 0.05 bin of true z beside Table 3 (issue 17's per-bin
  * table in data/README.md is printed by this).
  *
- * `deno run -A tools/compare_runs.ts --run LABEL=DIR [--run LABEL=DIR …]`
+ * `deno run -A tools/compare_runs.ts --run LABEL=DIR[@α] [--run LABEL=DIR[@α] …]`
  *
  * @module
  */
 import { EXIT, fail, parseToolArgs, runTool, usage } from "./_cli.ts";
 import { errorsByBin, redshiftMetrics } from "../lib/metrics.ts";
 import { PUBLISHED_ERRORS_BY_BIN, PUBLISHED_RESULTS } from "../lib/published.ts";
-import { loadRunArtifact, type RunArtifact } from "../lib/runs/run_folder.ts";
+import {
+  ALPHA_GRID,
+  loadAlphaMeans,
+  loadRunArtifact,
+  type RunArtifact,
+} from "../lib/runs/run_folder.ts";
 import { fixed, markdownTable } from "../lib/tables.ts";
 
-const HELP = `usage: deno run -A tools/compare_runs.ts --run LABEL=DIR [--run LABEL=DIR …]
+const HELP = `usage: deno run -A tools/compare_runs.ts --run LABEL=DIR[@α] [--run LABEL=DIR[@α] …]
 
 Prints, for each run folder (deno task main's --out), its galaxies, epochs and test metrics,
 then the mean error (z_pred − z_true) per 0.05 bin of true z beside the dissertation's Table 3.
+DIR@α scores a PDF head's run by its PDF means at that α (0, 0.1, …, 1; its alpha_means.csv)
+rather than by its predictions.csv (α = 0).
 
 Exit codes: 0 done, 2 usage, 4 a run folder is missing or damaged.`;
 
@@ -27,14 +34,29 @@ await runTool("compare_runs", async () => {
   for (const spec of args.run) {
     const at = spec.indexOf("=");
     if (at < 1) usage(`--run ${spec}: expected LABEL=DIR`);
-    const artifact = await loadRunArtifact(spec.slice(at + 1))
-      .catch((e) => fail(EXIT.input, (e as Error).message));
+    const [dir, alpha] = spec.slice(at + 1).split(/@(?=[^@/]*$)/);
+    const artifact = await loadRunArtifact(dir).catch((e) =>
+      fail(EXIT.input, (e as Error).message)
+    );
+    if (alpha !== undefined) artifact.test.zPred = await meansAt(artifact, alpha);
     runs.push({ label: spec.slice(0, at), artifact });
   }
   console.log(metricsTable(runs));
   console.log();
   console.log(binsTable(runs));
 });
+
+/** A PDF head's test means at `alpha`, from its `alpha_means.csv`, in predictions.csv's order. */
+async function meansAt({ dir, test }: RunArtifact, alpha: string): Promise<Float32Array> {
+  const at = alpha.trim() === "" ? -1 : ALPHA_GRID.indexOf(Number(alpha));
+  if (at < 0) usage(`${dir}@${alpha}: α is one of ${ALPHA_GRID.join(", ")}`);
+  const means = await loadAlphaMeans(dir).catch((e) => fail(EXIT.input, (e as Error).message));
+  if (!means) fail(EXIT.input, `${dir}: no alpha_means.csv (only a PDF head's run has one)`);
+  if (means.ids.some((id, i) => id !== test.ids[i]) || means.ids.length !== test.ids.length) {
+    fail(EXIT.input, `${dir}: alpha_means.csv's ids are not predictions.csv's`);
+  }
+  return Float32Array.from(means.means[at]);
+}
 
 function metricsTable(runs: { label: string; artifact: RunArtifact }[]): string {
   const rows = runs.map(({ label, artifact: { run, history, test } }) => {
