@@ -4,6 +4,7 @@ import {
   isRunFolder,
   loadAlphaMeans,
   loadRunArtifact,
+  runRecordTable,
   saveRunArtifact,
   trainRunFolder,
 } from "../lib/runs/run_folder.ts";
@@ -206,4 +207,30 @@ Deno.test("trainRunFolder() writes a PDF head's test means over the α grid, as 
   lines[2] = lines[2].replace(/,[^,]*$/, ",nan?");
   await Deno.writeTextFile(`${run.dir}/alpha_means.csv`, lines.join("\n"));
   await assert.rejects(loadAlphaMeans(run.dir), /alpha_means\.csv, row 2, column 12: "nan\?"/);
+});
+
+Deno.test("runRecordTable() says that a resumed run's commit, device, machine and wall time are its last sitting's", () => {
+  const record = {
+    profile: "full",
+    command: "deno task main --profile full",
+    commit: "4bc9305",
+    device: "cpu-blas",
+    machine: "AMD EPYC",
+    data: "mock",
+    galaxies: 100,
+    evaluatedEpoch: 2,
+    trainingSeconds: 60,
+    wallSeconds: 30,
+    finishedAt: "2026-12-08T00:00:00Z",
+  };
+  const labels = (sittings: number) =>
+    runRecordTable({ ...record, sittings }).split("\n").slice(2).map((row) =>
+      row.split("|")[1].trim()
+    );
+  for (const label of ["commit", "device", "machine", "wall time of the run"]) {
+    assert.ok(labels(1).includes(label), label);
+  }
+  for (const what of ["commit", "device", "machine", "wall time"]) {
+    assert.ok(labels(6).includes(`${what} of the last sitting`), what);
+  }
 });

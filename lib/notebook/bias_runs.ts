@@ -267,7 +267,14 @@ export function presentsCommittedRuns(runs: readonly CommittedBiasRun[]): boolea
 /** The committed runs as a Markdown table, one row each (the full records follow on the page). */
 export function committedBiasRunsTable(runs: readonly CommittedBiasRun[]): string {
   return markdownTable(
-    ["results/bias/", "test galaxies", "epoch evaluated", "training", "machine", "commit"],
+    [
+      "results/bias/",
+      "test galaxies",
+      "epoch evaluated",
+      "training",
+      "machine (last sitting)",
+      "commit (last sitting)",
+    ],
     runs.map(({ name, artifact: { run, test } }) => [
       name,
       test.zTrue.length.toLocaleString("en"),

@@ -38,9 +38,9 @@ export interface RunRecord {
   profile: string;
   /** The command that made it, to repeat it. */
   command: string;
-  /** Git commit of the code that trained it. */
+  /** Git commit of the code that trained it (of its last sitting, when it took several). */
   commit: string;
-  /** Backend and adapter, e.g. `webgpu (NVIDIA H100 80GB HBM3), detected`. */
+  /** Backend and adapter of the last sitting, e.g. `webgpu (NVIDIA H100 80GB HBM3), detected`. */
   device: string;
   /** The machine of the last sitting (`describeMachine()`); absent in older runs. */
   machine?: string;
@@ -373,21 +373,20 @@ async function testPredictions(
 
 /** A run's record as a two-column table: command, commit, device, data, epochs and times. */
 export function runRecordTable(run: RunRecord): string {
+  // a resumed run's commit, device, machine and wall time are those of its last sitting
+  const ofLast = run.sittings && run.sittings > 1 ? " of the last sitting" : "";
   return markdownTable(["", "the run"], [
     ["command", `\`${run.command}\``],
-    ["commit", run.commit],
-    ["device", run.device],
-    ...(run.machine ? [["machine", run.machine]] : []),
+    ["commit" + ofLast, run.commit],
+    ["device" + ofLast, run.device],
+    ...(run.machine ? [["machine" + ofLast, run.machine]] : []),
     ["data", run.data.split("\n")[0]],
     ["galaxies", run.galaxies.toLocaleString("en")],
     ["evaluated epoch", run.evaluatedEpoch],
     ["epochs trained", run.trainedEpochs ?? run.evaluatedEpoch],
     ["training time to it", formatDuration(run.trainingSeconds)],
     ...(run.sittings ? [["sittings", run.sittings]] : []),
-    [
-      run.sittings && run.sittings > 1 ? "wall time of the last sitting" : "wall time of the run",
-      formatDuration(run.wallSeconds),
-    ],
+    [ofLast ? "wall time" + ofLast : "wall time of the run", formatDuration(run.wallSeconds)],
     ["finished", run.finishedAt],
   ]);
 }
