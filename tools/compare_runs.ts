@@ -35,10 +35,12 @@ await runTool("compare_runs", async () => {
     const at = spec.indexOf("=");
     if (at < 1) usage(`--run ${spec}: expected LABEL=DIR`);
     const [dir, alpha] = spec.slice(at + 1).split(/@(?=[^@/]*$)/);
+    const column = alpha === undefined ? null : ALPHA_GRID.indexOf(alpha.trim() ? +alpha : NaN);
+    if (column === -1) usage(`${spec}: α is one of ${ALPHA_GRID.join(", ")}`);
     const artifact = await loadRunArtifact(dir).catch((e) =>
       fail(EXIT.input, (e as Error).message)
     );
-    if (alpha !== undefined) artifact.test.zPred = await meansAt(artifact, alpha);
+    if (column !== null) artifact.test.zPred = await meansAt(artifact, column);
     runs.push({ label: spec.slice(0, at), artifact });
   }
   console.log(metricsTable(runs));
@@ -46,16 +48,14 @@ await runTool("compare_runs", async () => {
   console.log(binsTable(runs));
 });
 
-/** A PDF head's test means at `alpha`, from its `alpha_means.csv`, in predictions.csv's order. */
-async function meansAt({ dir, test }: RunArtifact, alpha: string): Promise<Float32Array> {
-  const at = alpha.trim() === "" ? -1 : ALPHA_GRID.indexOf(Number(alpha));
-  if (at < 0) usage(`${dir}@${alpha}: α is one of ${ALPHA_GRID.join(", ")}`);
+/** A PDF head's test means at α = ALPHA_GRID[column], from its `alpha_means.csv`. */
+async function meansAt({ dir, test }: RunArtifact, column: number): Promise<Float32Array> {
   const means = await loadAlphaMeans(dir).catch((e) => fail(EXIT.input, (e as Error).message));
   if (!means) fail(EXIT.input, `${dir}: no alpha_means.csv (only a PDF head's run has one)`);
   if (means.ids.some((id, i) => id !== test.ids[i]) || means.ids.length !== test.ids.length) {
     fail(EXIT.input, `${dir}: alpha_means.csv's ids are not predictions.csv's`);
   }
-  return Float32Array.from(means.means[at]);
+  return Float32Array.from(means.means[column]);
 }
 
 function metricsTable(runs: { label: string; artifact: RunArtifact }[]): string {
