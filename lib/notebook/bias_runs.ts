@@ -362,12 +362,15 @@ export interface BiasPredictions {
   baselineValidation: SeedPredictions[];
   /** A PDF head (the lowest seed's) and its test PDFs, n × K. */
   pdf: { seed: number; model: tfl.LayersModel; probs: Float32Array };
+  /** Every PDF head's test PDFs, one entry per seed, `pdf`'s first: the α curve's input. */
+  pdfSeeds: { seed: number; probs: Float32Array }[];
 }
 
 /**
  * Reads the committed runs' test predictions (their test galaxies checked against `prepared`'s
  * split) and predicts, with the saved models, what their folders do not hold: the baselines'
- * validation predictions (for the isotonic map) and the test PDFs of the lowest seed's PDF head.
+ * validation predictions (for the isotonic map) and the test PDFs of every PDF head (the lowest
+ * seed's model is kept).
  */
 export async function predictCommittedRuns(
   runs: readonly CommittedBiasRun[],
@@ -404,7 +407,16 @@ export async function predictCommittedRuns(
   }
   const { model } = await loadModel(`${first.artifact.dir}/model`);
   const probs = await predictPdf(model, prepared.test.x);
-  return { test, baselineValidation, pdf: { seed: first.seed, model, probs } };
+  const pdfSeeds = [{ seed: first.seed, probs }];
+  for (const r of runs.filter((r) => r.method === "pdf" && r !== first)) {
+    const saved = await loadModel(`${r.artifact.dir}/model`);
+    try {
+      pdfSeeds.push({ seed: r.seed, probs: await predictPdf(saved.model, prepared.test.x) });
+    } finally {
+      saved.model.dispose();
+    }
+  }
+  return { test, baselineValidation, pdf: { seed: first.seed, model, probs }, pdfSeeds };
 }
 
 /** A point of the trade-off, with the method (and α) that training it at full scale would take. */
