@@ -183,6 +183,11 @@ export function waitingNote(setAside: readonly CommittedBiasRun[]): string {
   return `${setAside.map((r) => r.name).join(", ")} ${verb} until every method has its seed.`;
 }
 
+/** Seeds as the page names them: "seed 1", "seeds 1, 2". */
+export function seedsText(seeds: readonly number[]): string {
+  return `seed${seeds.length > 1 ? "s" : ""} ${seeds.join(", ")}`;
+}
+
 /**
  * The page's opening word on its runs: the committed runs it presents (`all` of them, read by
  * {@link readCommittedBiasRuns}) and over which seeds, or that it trains a small version, and why.
@@ -196,8 +201,8 @@ export function committedRunsNote(all: readonly CommittedBiasRun[]): string {
   }
   if (presentsCommittedRuns(compared)) {
     return `**This page presents the committed runs** of \`results/bias/\` from section 2 on: ` +
-      `${compared.length} runs, every method over seed${seeds.length > 1 ? "s" : ""} ` +
-      `${seeds.join(", ")} (their records are at the end of the page). ${waitingNote(setAside)}`
+      `${compared.length} runs, every method over ${seedsText(seeds)} ` +
+      `(their records are at the end of the page). ${waitingNote(setAside)}`
         .trimEnd();
   }
   const holds = all.length ? `only ${all.map((r) => r.name).join(", ")}` : "no run";
@@ -391,15 +396,8 @@ export async function predictCommittedRuns(
   }
   const baselineValidation: SeedPredictions[] = [];
   for (const r of runs.filter((r) => r.method === "baseline")) {
-    const saved = await loadModel(`${r.artifact.dir}/model`);
-    try {
-      baselineValidation.push({
-        seed: r.seed,
-        zPred: await predict(saved.model, prepared.validation.x),
-      });
-    } finally {
-      saved.model.dispose();
-    }
+    const zPred = await withSavedModel(r, (model) => predict(model, prepared.validation.x));
+    baselineValidation.push({ seed: r.seed, zPred });
   }
   const first = runs.find((r) => r.method === "pdf");
   if (!first || !baselineValidation.length) {
@@ -409,14 +407,25 @@ export async function predictCommittedRuns(
   const probs = await predictPdf(model, prepared.test.x);
   const pdfSeeds = [{ seed: first.seed, probs }];
   for (const r of runs.filter((r) => r.method === "pdf" && r !== first)) {
-    const saved = await loadModel(`${r.artifact.dir}/model`);
-    try {
-      pdfSeeds.push({ seed: r.seed, probs: await predictPdf(saved.model, prepared.test.x) });
-    } finally {
-      saved.model.dispose();
-    }
+    pdfSeeds.push({
+      seed: r.seed,
+      probs: await withSavedModel(r, (model) => predictPdf(model, prepared.test.x)),
+    });
   }
   return { test, baselineValidation, pdf: { seed: first.seed, model, probs }, pdfSeeds };
+}
+
+/** What `use` makes of a committed run's saved model, the model disposed of afterwards. */
+async function withSavedModel<T>(
+  run: CommittedBiasRun,
+  use: (model: tfl.LayersModel) => Promise<T>,
+): Promise<T> {
+  const { model } = await loadModel(`${run.artifact.dir}/model`);
+  try {
+    return await use(model);
+  } finally {
+    model.dispose();
+  }
 }
 
 /** A point of the trade-off, with the method (and α) that training it at full scale would take. */
