@@ -380,12 +380,45 @@ Deno.test("fullScaleComparison() scores the chosen point's full-scale run agains
     alphaMeans: { alphas, ids, means: alphas.map((a) => tilted(0.3 * (1 - a))) },
   });
   const present = await fullScaleComparison(pdf, baseline, dir);
-  assert.match(present, /pdf-full, α = 0\.8 \(chosen\)/);
+  assert.match(present, /pdf-full, α = 0\.8 \(chosen on the default runs\)/);
+  assert.doesNotMatch(present, /validation galaxies/); // no alpha_choice.json yet
   assert.match(present, /pdf-full, α = 0 \|/);
   assert.match(present, /pdf-full, α = 1 \|/);
   assert.match(present, /Reached by 1 point/);
   assert.match(present, /Table 3 \(dissertation, real data\)/);
   assert.match(present, /Binned by predicted z/);
+  // an α chosen on the run's validation galaxies (alpha_choice.json) is scored beside it
+  const choice = (chosen: number | null) =>
+    Deno.writeTextFile(
+      `${dir}/pdf-full/alpha_choice.json`,
+      JSON.stringify({
+        command: "deno run -A tools/choose_alpha.ts",
+        commit: "0123456789",
+        validationGalaxies: 5000,
+        baseline: { mae: 0.02, slope: -0.3 },
+        points: alphas.map((alpha) => ({ alpha, mae: 0.02 + alpha / 100, slope: alpha - 0.3 })),
+        chosen,
+      }),
+    );
+  await choice(1);
+  const both = await fullScaleComparison(pdf, baseline, dir);
+  assert.match(both, /pdf-full, α = 0\.8 \(chosen on the default runs\)/);
+  assert.match(both, /pdf-full, α = 1 \(chosen on its validation galaxies\)/);
+  assert.doesNotMatch(both, /pdf-full, α = 1 \|/); // not twice
+  assert.match(both, /5,000 validation galaxies.*choose \*\*α = 1\*\* \(slope \+0\.700/s);
+  assert.match(both, /the PDF head at α = 1 \(chosen on its validation galaxies\) \(slope/);
+  await choice(0.8);
+  assert.match(
+    await fullScaleComparison(pdf, baseline, dir),
+    /α = 0\.8 \(chosen on the default runs and on its validation galaxies\)/,
+  );
+  await choice(null);
+  assert.match(await fullScaleComparison(pdf, baseline, dir), /no α is flatter than the baseline/);
+  await choice(0.85);
+  await assert.rejects(fullScaleComparison(pdf, baseline, dir), /chosen α 0\.85 is not one/);
+  await Deno.writeTextFile(`${dir}/pdf-full/alpha_choice.json`, "{");
+  await assert.rejects(fullScaleComparison(pdf, baseline, dir), /alpha_choice\.json: not JSON/);
+  await Deno.remove(`${dir}/pdf-full/alpha_choice.json`);
   await assert.rejects(
     fullScaleComparison({ ...pdf, alpha: 0.85 }, baseline, dir),
     /no PDF means for α = 0\.85/,

@@ -6,6 +6,11 @@ import { fitMinMax } from "../lib/min_max_scaler.ts";
 import { loadModel, saveModel } from "../lib/runs/model_folder.ts";
 import { evaluate, predict, predictPdf, train } from "../lib/train.ts";
 import { bumpData, NARROW } from "./_toy_data.ts";
+import { chooseAlphaOnValidation } from "../lib/notebook/alpha_choice.ts";
+import { bestTradeoffPoint } from "../lib/notebook/bias_report.ts";
+import { trainingPrior } from "../lib/bias/mod.ts";
+import { ALPHA_GRID } from "../lib/runs/run_folder.ts";
+import type { PreparedData } from "../lib/prepare.ts";
 
 await selectBackend({ backend: "cpu-blas" });
 
@@ -192,4 +197,32 @@ Deno.test("the BLAS training plan trains a classification head and weighted rows
     assert.ok(worst < 1e-3, `${what}: weights differ by ${worst}`);
     assert.notDeepEqual(planned.w, plain.w, `${what}: two paths, two orders of summation`);
   }
+});
+
+Deno.test("chooseAlphaOnValidation() scores every α on the validation galaxies and picks by the trade-off rule", async () => {
+  const baseline = buildModel({ ...NARROW, seed: 4 });
+  const head = buildModel({ ...NARROW, seed: 5, pdfBins: PDF_BINS });
+  const prepared = { train: trainSet, validation } as unknown as PreparedData;
+  const choice = await chooseAlphaOnValidation(baseline, head, prepared);
+  assert.equal(choice.validationGalaxies, 64);
+  assert.deepEqual(choice.points.map((p) => p.alpha), ALPHA_GRID);
+  const mae = (z: ArrayLike<number>) =>
+    Array.from(z).reduce((s, v, i) => s + Math.abs(v - validation.y[i]), 0) / z.length;
+  // α = 0 is the PDF's own mean, which predict() gives; the baseline's is its prediction
+  assert.ok(Math.abs(choice.points[0].mae - mae(await predict(head, validation.x))) < 1e-6);
+  assert.ok(Math.abs(choice.baseline.mae - mae(await predict(baseline, validation.x))) < 1e-6);
+  // α = 1 by hand: each PDF divided by the training prior, renormalised, its mean
+  const bins = pdfBinsOf(head)!, probs = await predictPdf(head, validation.x);
+  const prior = trainingPrior(trainSet.y, bins), K = bins.count;
+  const byHand = Array.from({ length: 64 }, (_, i) => {
+    const q = Array.from({ length: K }, (_, k) => probs[i * K + k] / prior[k]);
+    const sum = q.reduce((a, b) => a + b, 0);
+    return q.reduce((a, v, k) => a + (v / sum) * bins.centres[k], 0);
+  });
+  assert.ok(Math.abs(choice.points[10].mae - mae(byHand)) < 1e-5);
+  assert.notEqual(choice.points[10].mae.toFixed(5), choice.points[0].mae.toFixed(5));
+  const labelled = choice.points.map((p) => ({ ...p, label: String(p.alpha) }));
+  assert.equal(choice.chosen, bestTradeoffPoint(choice.baseline, labelled)?.alpha ?? null);
+  await assert.rejects(chooseAlphaOnValidation(head, baseline, prepared), /has no PDF head/);
+  [baseline, head].forEach((m) => m.dispose());
 });

@@ -35,6 +35,7 @@ import {
   tradeoffPoint,
 } from "./bias_report.ts";
 import { en } from "./_words.ts";
+import { alphaChoiceNote, loadAlphaChoice } from "./alpha_choice.ts";
 
 /** Environment variable naming another folder of bias runs than `results/bias/` (for checks). */
 export const BIAS_RESULTS_ENV = "REDSHIFT_BIAS_RESULTS";
@@ -467,19 +468,38 @@ export async function fullScaleComparison(
   }
   const atAlpha = (a: number) => means!.means[means!.alphas.indexOf(a)];
   const score = (label: string, zPred: ArrayLike<number>) => scoreMethod(label, zTrue, [zPred]);
+  const choice = alpha === undefined ? null : await loadAlphaChoice(run.artifact.dir);
+  const onValidation = choice?.chosen ?? null;
+  // the α of the default runs' choice, and the α chosen on the full run's validation galaxies
+  const picked = alpha === undefined ? [] : [
+    {
+      alpha,
+      how: onValidation === alpha
+        ? "chosen on the default runs and on its validation galaxies"
+        : "chosen on the default runs",
+    },
+    ...(onValidation === null || onValidation === alpha
+      ? []
+      : [{ alpha: onValidation, how: "chosen on its validation galaxies" }]),
+  ];
   const scored = [
     score("baseline full run", baseline.test.zPred),
-    ...(alpha === undefined ? [] : [0, 1].filter((a) => a !== alpha))
+    ...(alpha === undefined ? [] : [0, 1].filter((a) => !picked.some((p) => p.alpha === a)))
       .map((a) => score(`${run.name}, α = ${a}`, atAlpha(a))),
-    alpha === undefined
-      ? score(run.name, run.artifact.test.zPred)
-      : score(`${run.name}, α = ${alpha} (chosen)`, atAlpha(alpha)),
+    ...(alpha === undefined
+      ? [score(run.name, run.artifact.test.zPred)]
+      : picked.map((p) => score(`${run.name}, α = ${p.alpha} (${p.how})`, atAlpha(p.alpha)))),
   ];
+  const labels = alpha === undefined
+    ? [chosen.label]
+    : picked.map((p) => `the PDF head at α = ${p.alpha} (${p.how})`);
+  const candidates = labels.map((label, i) => ({
+    ...tradeoffPoint(scored[scored.length - labels.length + i]),
+    label,
+  }));
   return runRecordTable(run.artifact.run) + "\n\n" + biasComparisonTable(scored) + "\n\n" +
-    tradeoffNote(tradeoffPoint(scored[0]), [{
-      ...tradeoffPoint(scored.at(-1)!),
-      label: chosen.label,
-    }]) +
+    (choice ? alphaChoiceNote(choice) + "\n\n" : "") +
+    tradeoffNote(tradeoffPoint(scored[0]), candidates) +
     "\n\nBinned by true z, beside the dissertation's Table 3 (real data):\n\n" +
     binnedComparisonTable(scored, "true", {
       label: "Table 3 (dissertation, real data)",
