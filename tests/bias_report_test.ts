@@ -406,7 +406,7 @@ Deno.test("fullScaleComparison() scores the chosen point's full-scale run agains
   assert.match(both, /pdf-full, α = 1 \(chosen on its validation galaxies\)/);
   assert.doesNotMatch(both, /pdf-full, α = 1 \|/); // not twice
   assert.match(both, /5,000 validation galaxies.*choose \*\*α = 1\*\* \(slope \+0\.700/s);
-  assert.match(both, /the PDF head at α = 1 \(chosen on its validation galaxies\) \(slope/);
+  assert.match(both, /the PDF head at α = 1, chosen on its validation galaxies \(slope/);
   await choice(0.8);
   assert.match(
     await fullScaleComparison(pdf, baseline, dir),

@@ -94,12 +94,12 @@ export function alphaChoiceNote(choice: AlphaChoice): string {
   const at = choice.points.find((p) => p.alpha === choice.chosen);
   const point = (p: AlphaPoint) => `slope ${signed(p.slope, 3)}, MAE ${p.mae.toFixed(4)}`;
   const verdict = at
-    ? `they choose **α = ${choice.chosen}** (${point(at)}, against the baseline's ` +
+    ? `choose **α = ${choice.chosen}** (${point(at)}, against the baseline's ` +
       `${point(choice.baseline)} on the same galaxies)`
-    : `no α is flatter than the baseline within the MAE budget (baseline: ${
+    : `choose none: no α is flatter than the baseline within the MAE budget (baseline: ${
       point(choice.baseline)
     })`;
-  return `**α chosen on the full run's own validation galaxies:** by the same rule, its ` +
-    `${en(choice.validationGalaxies)} validation galaxies, none of them a test galaxy, ` +
+  return `**α chosen on the full run's own validation galaxies:** by the same rule, the run's ` +
+    `${en(choice.validationGalaxies)} validation galaxies (none of them a test galaxy) ` +
     `${verdict}. Made by \`${choice.command}\` at commit ${choice.commit.slice(0, 7)}.`;
 }

@@ -492,7 +492,7 @@ export async function fullScaleComparison(
   ];
   const labels = alpha === undefined
     ? [chosen.label]
-    : picked.map((p) => `the PDF head at α = ${p.alpha} (${p.how})`);
+    : picked.map((p) => `the PDF head at α = ${p.alpha}, ${p.how}`);
   const candidates = labels.map((label, i) => ({
     ...tradeoffPoint(scored[scored.length - labels.length + i]),
     label,
