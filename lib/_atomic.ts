@@ -18,6 +18,16 @@ function stamp(): string {
   return `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
+/** The text of the file at `path`, or null when there is none (any other failure is thrown). */
+export async function readTextFileIfAny(path: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
 /** Writes `data` to `path` through a temporary file in the same folder and a rename. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await writeFileAtomicWith(path, async (tmp) => {

@@ -15,6 +15,7 @@ import { ALPHA_GRID } from "../runs/run_folder.ts";
 import { predict, predictPdf } from "../train.ts";
 import { bestTradeoffPoint, scoreMethod, signed, tradeoffPoint } from "./bias_report.ts";
 import { en } from "./_words.ts";
+import { readTextFileIfAny } from "../_atomic.ts";
 
 /** A trade-off point: the MAE and the slope of the mean error above z = 0.2, by true z. */
 export interface AlphaPoint {
@@ -65,13 +66,8 @@ export async function chooseAlphaOnValidation(
 /** The `alpha_choice.json` of run folder `dir`, or null when it has none; a damaged one is an error. */
 export async function loadAlphaChoice(dir: string): Promise<AlphaChoice | null> {
   const path = `${dir}/alpha_choice.json`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = await readTextFileIfAny(path);
+  if (text === null) return null;
   let choice: AlphaChoice;
   try {
     choice = JSON.parse(text);

@@ -28,7 +28,7 @@ import {
 import { type ModelConfig, pdfBinsOf } from "../model.ts";
 import type { PreparedData } from "../prepare.ts";
 import { formatDuration, markdownTable } from "../tables.ts";
-import { writeFileAtomic } from "../_atomic.ts";
+import { readTextFileIfAny, writeFileAtomic } from "../_atomic.ts";
 import { loadModel, ModelFolderError, saveModel } from "./model_folder.ts";
 import { describeMachine, gitCommit } from "./provenance.ts";
 import { TRAINING_PRIOR_KEY, trainingPriorRecord } from "./training_prior.ts";
@@ -165,13 +165,8 @@ export async function loadRunArtifact(dir: string): Promise<RunArtifact> {
  */
 export async function loadAlphaMeans(dir: string): Promise<AlphaMeans | null> {
   const path = `${dir}/alpha_means.csv`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = await readTextFileIfAny(path);
+  if (text === null) return null;
   const rows = text.trimEnd().split("\n");
   if (rows[0] !== ALPHA_HEADER) throw new Error(`${path}: expected the header ${ALPHA_HEADER}`);
   const n = rows.length - 1;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { writeFileAtomic } from "../_atomic.ts";
+import { readTextFileIfAny, writeFileAtomic } from "../_atomic.ts";
 import type { Params } from "./space.ts";
 import type { ProposalSource } from "./sampler.ts";
 
@@ -107,13 +107,8 @@ export function parseSearchLog(text: string): SearchLog {
 
 /** Reads the log at `path`; null when there is no such file. */
 export async function readSearchLog(path: string): Promise<SearchLog | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
+  const text = await readTextFileIfAny(path);
+  if (text === null) return null;
   try {
     return parseSearchLog(text);
   } catch (e) {
