@@ -19,7 +19,7 @@ import {
 import { getProfile } from "../lib/profiles.ts";
 import { pdfBinsOf } from "../lib/model.ts";
 import { loadModel } from "../lib/runs/model_folder.ts";
-import { loadRunArtifact, type RunArtifact } from "../lib/runs/run_folder.ts";
+import { loadRunArtifact, type RunArtifact, sameIds } from "../lib/runs/run_folder.ts";
 import { alphaChoiceNote, chooseAlphaOnValidation } from "../lib/notebook/alpha_choice.ts";
 import { writeFileAtomic } from "../lib/_atomic.ts";
 
@@ -72,8 +72,7 @@ await runTool("choose_alpha", async () => {
 
 /** Exit 4 unless the rebuilt split's test galaxies are those the run was scored on. */
 function checkTestGalaxies({ dir, test }: RunArtifact, testIds: ArrayLike<number>): void {
-  const same = test.ids.length === testIds.length && test.ids.every((id, i) => id === testIds[i]);
-  if (!same) {
+  if (!sameIds(test.ids, testIds)) {
     fail(EXIT.input, `${dir}: its test galaxies are not the rebuilt split's (other data or seed)`);
   }
 }

@@ -15,6 +15,7 @@ import {
   loadAlphaMeans,
   loadRunArtifact,
   type RunArtifact,
+  sameIds,
 } from "../lib/runs/run_folder.ts";
 import { fixed, markdownTable } from "../lib/tables.ts";
 
@@ -52,7 +53,7 @@ await runTool("compare_runs", async () => {
 async function meansAt({ dir, test }: RunArtifact, column: number): Promise<Float32Array> {
   const means = await loadAlphaMeans(dir).catch((e) => fail(EXIT.input, (e as Error).message));
   if (!means) fail(EXIT.input, `${dir}: no alpha_means.csv (only a PDF head's run has one)`);
-  if (means.ids.some((id, i) => id !== test.ids[i]) || means.ids.length !== test.ids.length) {
+  if (!sameIds(means.ids, test.ids)) {
     fail(EXIT.input, `${dir}: alpha_means.csv's ids are not predictions.csv's`);
   }
   return Float32Array.from(means.means[column]);

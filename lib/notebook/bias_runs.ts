@@ -17,6 +17,7 @@ import {
   loadRunArtifact,
   type RunArtifact,
   runRecordTable,
+  sameIds,
 } from "../runs/run_folder.ts";
 import { loadModel } from "../runs/model_folder.ts";
 import { predict, predictPdf } from "../train.ts";
@@ -458,8 +459,8 @@ export async function fullScaleComparison(
       `--checkpoint results/bias/${method}-full.ckpt\n\`\`\`\n\n(the baseline full run's training ` +
       `took ${formatDuration(baseline.run.trainingSeconds)}).`;
   }
-  const { ids, zTrue } = baseline.test, own = run.artifact.test.ids;
-  if (own.length !== ids.length || own.some((id, i) => id !== ids[i])) {
+  const { ids, zTrue } = baseline.test;
+  if (!sameIds(run.artifact.test.ids, ids)) {
     throw new Error(`${run.artifact.dir}: its test galaxies are not the baseline full run's`);
   }
   const means = run.alphaMeans;

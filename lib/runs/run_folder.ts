@@ -90,6 +90,13 @@ export interface RunArtifact {
   test: { ids: Float64Array; zTrue: Float32Array; zPred: Float32Array };
 }
 
+/** Whether two lists of galaxy ids are the same ids in the same order. */
+export function sameIds(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Folder of a profile's committed run: `results/runs/<profile>` in the project. */
 export function committedRunDir(profile: string): string {
   return fileURLToPath(new URL(`../../results/runs/${profile}`, import.meta.url));
