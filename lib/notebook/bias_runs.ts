@@ -483,21 +483,20 @@ export async function fullScaleComparison(
       ? []
       : [{ alpha: onValidation, how: "chosen on its validation galaxies" }]),
   ];
+  // the chosen points: each row of the table, and its label in the trade-off note
+  const chosenRows = alpha === undefined
+    ? [{ scores: score(run.name, run.artifact.test.zPred), label: chosen.label }]
+    : picked.map((p) => ({
+      scores: score(`${run.name}, α = ${p.alpha} (${p.how})`, atAlpha(p.alpha)),
+      label: `the PDF head at α = ${p.alpha}, ${p.how}`,
+    }));
   const scored = [
     score("baseline full run", baseline.test.zPred),
     ...(alpha === undefined ? [] : [0, 1].filter((a) => !picked.some((p) => p.alpha === a)))
       .map((a) => score(`${run.name}, α = ${a}`, atAlpha(a))),
-    ...(alpha === undefined
-      ? [score(run.name, run.artifact.test.zPred)]
-      : picked.map((p) => score(`${run.name}, α = ${p.alpha} (${p.how})`, atAlpha(p.alpha)))),
+    ...chosenRows.map((r) => r.scores),
   ];
-  const labels = alpha === undefined
-    ? [chosen.label]
-    : picked.map((p) => `the PDF head at α = ${p.alpha}, ${p.how}`);
-  const candidates = labels.map((label, i) => ({
-    ...tradeoffPoint(scored[scored.length - labels.length + i]),
-    label,
-  }));
+  const candidates = chosenRows.map((r) => ({ ...tradeoffPoint(r.scores), label: r.label }));
   return runRecordTable(run.artifact.run) + "\n\n" + biasComparisonTable(scored) + "\n\n" +
     (choice ? alphaChoiceNote(choice) + "\n\n" : "") +
     tradeoffNote(tradeoffPoint(scored[0]), candidates) +
